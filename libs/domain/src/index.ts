@@ -1,0 +1,8 @@
+// Pure domain rules of crosstrust: no Nest, no Prisma, no I/O.
+export * from './referral-status.js';
+export * from './referral-state-machine.js';
+export * from './rtt-clock.js';
+export * from './nhs-number.js';
+export * from './ods-code.js';
+export * from './eligibility-rules.js';
+export * from './travel-distance.js';

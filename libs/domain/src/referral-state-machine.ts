@@ -1,0 +1,100 @@
+// The referral state machine: the one transition table every stage change goes through.
+import { STATUS_DESCRIPTIONS, type ReferralStatus } from './referral-status.js';
+
+export const REFERRAL_ACTIONS = [
+  'screening_passed',
+  'screening_failed',
+  'clinical_review_suitable',
+  'clinical_review_not_suitable',
+  'consent_accepted',
+  'consent_declined',
+  'receiver_accepted',
+  'receiver_rejected',
+  'pre_op_assessment_booked',
+  'procedure_booked',
+  'pre_op_assessment_cancelled',
+  'procedure_cancelled',
+  'treatment_recorded',
+  'discharged',
+  'withdrawn',
+  'cancelled',
+] as const;
+export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
+
+/** Statuses before treatment, from which the patient may withdraw or staff may cancel. */
+const BEFORE_TREATMENT: readonly ReferralStatus[] = [
+  'IDENTIFIED',
+  'AWAITING_CLINICAL_REVIEW',
+  'AWAITING_PATIENT_CONSENT',
+  'AWAITING_RECEIVER_ACCEPTANCE',
+  'AWAITING_BOOKING',
+  'BOOKED',
+];
+
+interface TransitionRule {
+  readonly from: readonly ReferralStatus[];
+  /** The status after the action; absent when the action leaves the status unchanged. */
+  readonly to?: ReferralStatus;
+  /** What the action is, in words for an error message. */
+  readonly label: string;
+}
+
+/** The transition table. Anything not listed here is refused. */
+export const TRANSITIONS: Readonly<Record<ReferralAction, TransitionRule>> = {
+  screening_passed: { from: ['IDENTIFIED'], to: 'AWAITING_CLINICAL_REVIEW', label: 'record a screening result' },
+  screening_failed: { from: ['IDENTIFIED'], to: 'NOT_ELIGIBLE', label: 'record a screening result' },
+  clinical_review_suitable: { from: ['AWAITING_CLINICAL_REVIEW'], to: 'AWAITING_PATIENT_CONSENT', label: 'record a clinical review' },
+  clinical_review_not_suitable: { from: ['AWAITING_CLINICAL_REVIEW'], to: 'NOT_SUITABLE', label: 'record a clinical review' },
+  consent_accepted: { from: ['AWAITING_PATIENT_CONSENT'], to: 'AWAITING_RECEIVER_ACCEPTANCE', label: "record the patient's answer to the offer" },
+  consent_declined: { from: ['AWAITING_PATIENT_CONSENT'], to: 'DECLINED', label: "record the patient's answer to the offer" },
+  receiver_accepted: { from: ['AWAITING_RECEIVER_ACCEPTANCE'], to: 'AWAITING_BOOKING', label: "record the receiving trust's decision" },
+  receiver_rejected: { from: ['AWAITING_RECEIVER_ACCEPTANCE'], to: 'REJECTED_BY_RECEIVER', label: "record the receiving trust's decision" },
+  pre_op_assessment_booked: { from: ['AWAITING_BOOKING', 'BOOKED'], label: 'book a pre-operative assessment' },
+  procedure_booked: { from: ['AWAITING_BOOKING'], to: 'BOOKED', label: 'book the procedure' },
+  pre_op_assessment_cancelled: { from: ['AWAITING_BOOKING', 'BOOKED'], label: 'cancel a pre-operative assessment' },
+  procedure_cancelled: { from: ['BOOKED'], to: 'AWAITING_BOOKING', label: 'cancel the procedure booking' },
+  treatment_recorded: { from: ['BOOKED'], to: 'TREATED', label: 'record treatment' },
+  discharged: { from: ['TREATED'], to: 'DISCHARGED', label: 'record discharge' },
+  withdrawn: { from: BEFORE_TREATMENT, to: 'WITHDRAWN', label: 'withdraw the referral' },
+  cancelled: { from: BEFORE_TREATMENT, to: 'CANCELLED', label: 'cancel the referral' },
+};
+
+export type TransitionResult =
+  | { readonly allowed: true; readonly from: ReferralStatus; readonly to: ReferralStatus }
+  | { readonly allowed: false; readonly from: ReferralStatus; readonly reason: string; readonly allowedFrom: readonly ReferralStatus[] };
+
+/** Decides whether `action` may happen to a referral in `current`, and to which status it leads. */
+export function transition(current: ReferralStatus, action: ReferralAction): TransitionResult {
+  const rule = TRANSITIONS[action];
+  if (rule.from.includes(current)) return { allowed: true, from: current, to: rule.to ?? current };
+  const where = rule.from.length === 1 ? rule.from[0] : `one of ${rule.from.join(', ')}`;
+  return {
+    allowed: false,
+    from: current,
+    allowedFrom: rule.from,
+    reason: `Cannot ${rule.label}: the referral is ${current} (${STATUS_DESCRIPTIONS[current]}). This is only possible while it is ${where}.`,
+  };
+}
+
+/** Every (from, to) pair the table allows, for tests and documentation. */
+export function allowedPairs(): Array<{ action: ReferralAction; from: ReferralStatus; to: ReferralStatus }> {
+  const out: Array<{ action: ReferralAction; from: ReferralStatus; to: ReferralStatus }> = [];
+  for (const action of REFERRAL_ACTIONS) {
+    const rule = TRANSITIONS[action];
+    for (const from of rule.from) out.push({ action, from, to: rule.to ?? from });
+  }
+  return out;
+}
+
+/**
+ * What each exit means for the patient's place on the origin trust's waiting list.
+ * It is never lost: before the transfer of care it was never removed; after it, the
+ * pathway returns to the origin trust with the RTT clock still running.
+ */
+export function originListOutcome(fromStatus: ReferralStatus, exitStatus: ReferralStatus): string {
+  if (exitStatus === 'DISCHARGED') return 'pathway complete: treated at the receiving trust and discharged to the GP';
+  const transferred = ['AWAITING_BOOKING', 'BOOKED', 'TREATED'].includes(fromStatus);
+  return transferred
+    ? 'returned to the origin trust waiting list at the same RTT clock start; weeks waited keep counting'
+    : 'kept on the origin trust waiting list unchanged; weeks waited keep counting';
+}
