@@ -45,7 +45,8 @@ export function screen(input: ScreeningInput): ScreeningResult {
     reasons.push({ code: 'TERTIARY_CARE', message: 'Tertiary (specialised) care stays with the treating centre.' });
   }
   if (input.nextAppointmentDate) {
-    const limit = input.today.getTime() + BOOKED_SOON_WEEKS * 7 * 86_400_000;
+    // Whole days: from the start of today to the end of the day 8 weeks on.
+    const limit = startOfDay(input.today) + (BOOKED_SOON_WEEKS * 7 + 1) * 86_400_000 - 1;
     const at = input.nextAppointmentDate.getTime();
     if (at >= startOfDay(input.today) && at <= limit) {
       reasons.push({

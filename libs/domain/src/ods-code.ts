@@ -1,6 +1,6 @@
 // ODS codes: organisation codes of trusts (3 characters), their sites (5) and GP practices (6).
 
-/** A trust (e.g. RLQ), an NHS trust site (e.g. RLQ01) or a GP practice (e.g. M81001). */
+/** An organisation code: a trust (RLQ), a site (RLQ01), a GP practice (M81001), or another 3-6 character code. */
 export function isOdsCode(value: string): boolean {
   return /^[A-Z0-9]{3,6}$/.test(value);
 }

@@ -76,6 +76,7 @@ CREATE TABLE "referral" (
     "pathway_id" TEXT NOT NULL,
     "priority" TEXT NOT NULL,
     "next_appointment_date" DATE,
+    "tertiary" BOOLEAN NOT NULL DEFAULT false,
     "status" "ReferralStatus" NOT NULL DEFAULT 'IDENTIFIED',
     "needs_attention" BOOLEAN NOT NULL DEFAULT false,
     "travel_radius_miles" INTEGER,

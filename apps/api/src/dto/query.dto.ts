@@ -1,0 +1,61 @@
+// Query strings of the worklist and capacity routes.
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { REFERRAL_STATUSES, type ReferralStatus } from '#domain';
+
+export class WorklistQueryDto {
+  @ApiPropertyOptional({ description: 'One status or several, comma-separated', example: 'AWAITING_CLINICAL_REVIEW' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s: string) => s.trim()).filter(Boolean) : value))
+  @IsIn(REFERRAL_STATUSES, { each: true, message: `$property must be one or more of ${REFERRAL_STATUSES.join(', ')}` })
+  status?: ReferralStatus[];
+
+  @ApiPropertyOptional({ example: '110' })
+  @IsOptional() @Matches(/^\d{3}$/, { message: '$property must be a 3-digit treatment function code' })
+  specialty?: string;
+
+  @ApiPropertyOptional({ example: 52 })
+  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number of weeks' }) @Min(0) @Max(520)
+  minWeeksWaited?: number;
+
+  @ApiPropertyOptional({ enum: ['origin', 'receiving'] })
+  @IsOptional() @IsIn(['origin', 'receiving'], { message: '$property must be origin or receiving' })
+  side?: 'origin' | 'receiving';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: '$property must be true or false' })
+  needsAttention?: boolean;
+
+  @ApiPropertyOptional({ enum: ['weeksWaited', 'priority'], default: 'weeksWaited' })
+  @IsOptional() @IsIn(['weeksWaited', 'priority'], { message: '$property must be weeksWaited or priority' })
+  sort?: 'weeksWaited' | 'priority';
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional() @IsString()
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(200)
+  limit?: number;
+}
+
+export class CapacityDto {
+  @ApiPropertyOptional({ example: 20, description: 'Slots a week offered to the group' })
+  @IsInt({ message: '$property must be a whole number' }) @Min(0) @Max(10000)
+  weeklySlots!: number;
+
+  @ApiPropertyOptional({ example: '2026-11-01' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: '$property must be YYYY-MM-DD' })
+  fromDate!: string;
+
+  @ApiPropertyOptional({ example: '2027-03-31' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: '$property must be YYYY-MM-DD' })
+  toDate!: string;
+
+  @ApiPropertyOptional({ example: 'RJC01', description: "Defaults to the trust's main site" })
+  @IsOptional() @Matches(/^[A-Z0-9]{3,6}$/, { message: '$property must be an ODS site code' })
+  siteOds?: string;
+}

@@ -1,0 +1,170 @@
+// Request bodies of the referral routes, validated field by field (unknown fields are refused).
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
+
+const NAME = /^[\p{L}\p{M}' .-]+$/u;
+const NAME_MSG = '$property may contain letters, spaces, hyphens, apostrophes and full stops only';
+
+export class PatientDto {
+  @ApiProperty({ example: '9434765919', description: 'NHS number, 10 digits with a Modulus 11 check digit' })
+  @IsNhsNumber()
+  nhsNumber!: string;
+
+  @ApiProperty({ example: 'Jones' })
+  @IsString() @IsNotEmpty() @MaxLength(100) @Matches(NAME, { message: NAME_MSG })
+  familyName!: string;
+
+  @ApiProperty({ example: 'Mary' })
+  @IsString() @IsNotEmpty() @MaxLength(100) @Matches(NAME, { message: NAME_MSG })
+  givenName!: string;
+
+  @ApiProperty({ example: '1956-03-02', description: 'YYYY-MM-DD, not in the future' })
+  @IsCalendarDate({ notFuture: true })
+  dateOfBirth!: string;
+
+  @ApiPropertyOptional({ example: '1 High Street, Hereford' })
+  @IsOptional() @IsString() @MaxLength(300)
+  address?: string;
+
+  @ApiProperty({ example: 'HR1 2ER' })
+  @IsUkPostcode()
+  postcode!: string;
+
+  @ApiPropertyOptional({ example: '07700900123' })
+  @IsOptional() @IsString() @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
+  phone?: string;
+
+  @ApiPropertyOptional({ example: 'mary@example.com' })
+  @IsOptional() @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
+  email?: string;
+
+  @ApiProperty({ example: 'M81001', description: "ODS code of the patient's registered GP practice" })
+  @IsGpPractice()
+  gpPracticeOds!: string;
+}
+
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+
+export class CreateReferralDto {
+  @ApiProperty({ type: PatientDto })
+  @IsObject({ message: '$property must be an object' }) @ValidateNested() @Type(() => PatientDto)
+  patient!: PatientDto;
+
+  @ApiProperty({ example: '110', description: 'Treatment function code (110 = trauma and orthopaedics)' })
+  @Matches(/^\d{3}$/, { message: '$property must be a 3-digit treatment function code (e.g. 110)' })
+  specialtyCode!: string;
+
+  @ApiProperty({ example: 'W371', description: 'OPCS-4 procedure code' })
+  @Matches(/^[A-Z]\d{2,3}(\.\d)?$/, { message: '$property must be an OPCS-4 code (e.g. W371)' })
+  procedureCode!: string;
+
+  @ApiProperty({ example: '2024-09-01', description: 'RTT clock start, YYYY-MM-DD, not after today' })
+  @IsCalendarDate({ notFuture: true })
+  rttClockStart!: string;
+
+  @ApiProperty({ example: 'RLQ-PPI-000123', description: 'Patient pathway identifier at the referring trust' })
+  @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9_/-]{0,39}$/, { message: '$property must be 1 to 40 letters, digits, -, _ or /' })
+  pathwayId!: string;
+
+  @ApiProperty({ enum: PRIORITIES, example: 'P4', description: 'Clinical priority (P1 most urgent)' })
+  @IsIn(PRIORITIES, { message: `$property must be one of ${PRIORITIES.join(', ')}` })
+  priority!: (typeof PRIORITIES)[number];
+
+  @ApiPropertyOptional({ example: '2027-03-01', description: 'A date already booked at the referring trust, if any' })
+  @IsOptional() @IsCalendarDate()
+  nextAppointmentDate?: string;
+
+  @ApiPropertyOptional({ description: 'Tertiary (specialised) care: never transferred', default: false })
+  @IsOptional() @IsBoolean()
+  tertiary?: boolean;
+}
+
+export class ClinicalReviewDto {
+  @ApiProperty({ enum: ['suitable', 'not_suitable'] })
+  @IsIn(['suitable', 'not_suitable'], { message: '$property must be suitable or not_suitable' })
+  decision!: 'suitable' | 'not_suitable';
+
+  @ApiPropertyOptional({ example: 'COMORBIDITY', description: 'Required when not_suitable' })
+  @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: '$property must be an upper-case reason code (e.g. COMORBIDITY)' })
+  reasonCode?: string;
+
+  @ApiPropertyOptional({ description: 'Clinical note; seen by clinicians only' })
+  @IsOptional() @IsString() @MaxLength(4000)
+  note?: string;
+}
+
+export class ConsentDto {
+  @ApiProperty({ enum: ['accept', 'decline'] })
+  @IsIn(['accept', 'decline'], { message: '$property must be accept or decline' })
+  decision!: 'accept' | 'decline';
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The offer accepted (needed when there is more than one)' })
+  @IsOptional() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: '$property must be an offer id (UUID)' })
+  offerId?: string;
+
+  @ApiPropertyOptional({ example: 60, description: 'How far the patient will travel, in miles' })
+  @IsOptional() @IsInt({ message: '$property must be a whole number of miles' }) @Min(1) @Max(500)
+  travelRadiusMiles?: number;
+
+  @ApiPropertyOptional({ enum: ['phone', 'letter'], description: 'How the answer came, when a booking clerk records it' })
+  @IsOptional() @IsIn(['phone', 'letter'], { message: '$property must be phone or letter' })
+  method?: 'phone' | 'letter';
+}
+
+export class ReceiverDecisionDto {
+  @ApiProperty({ enum: ['accept', 'reject'] })
+  @IsIn(['accept', 'reject'], { message: '$property must be accept or reject' })
+  decision!: 'accept' | 'reject';
+
+  @ApiPropertyOptional({ example: 'NO_ANAESTHETIC_CAPACITY', description: 'Required when rejecting' })
+  @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: '$property must be an upper-case reason code' })
+  reasonCode?: string;
+}
+
+export class BookingDto {
+  @ApiProperty({ enum: ['pre_op_assessment', 'procedure'] })
+  @IsIn(['pre_op_assessment', 'procedure'], { message: '$property must be pre_op_assessment or procedure' })
+  kind!: 'pre_op_assessment' | 'procedure';
+
+  @ApiPropertyOptional({ example: 'RJC01', description: "Defaults to the receiving trust's main site" })
+  @IsOptional() @IsOds()
+  siteOds?: string;
+
+  @ApiProperty({ example: '2026-12-15T09:00:00Z' })
+  @IsDateTime()
+  startsAt!: string;
+}
+
+export class ReasonDto {
+  @ApiProperty({ example: 'Surgeon unavailable' })
+  @IsString() @IsNotEmpty({ message: '$property must not be empty' }) @MaxLength(500)
+  reason!: string;
+}
+
+export class OptionalReasonDto {
+  @ApiPropertyOptional({ example: 'Treated privately' })
+  @IsOptional() @IsString() @MaxLength(500)
+  reason?: string;
+}
+
+export class TreatmentDto {
+  @ApiProperty({ example: '2026-12-15T11:00:00Z' })
+  @IsDateTime()
+  performedAt!: string;
+
+  @ApiProperty({ example: 'W371', description: 'OPCS-4 code of the procedure performed' })
+  @Matches(/^[A-Z]\d{2,3}(\.\d)?$/, { message: '$property must be an OPCS-4 code (e.g. W371)' })
+  procedureCode!: string;
+}
+
+export class DischargeDto {
+  @ApiProperty({ example: '2026-12-18T15:00:00Z' })
+  @IsDateTime()
+  dischargedAt!: string;
+
+  @ApiProperty({ description: 'Discharge summary for the GP practice' })
+  @IsString() @IsNotEmpty({ message: '$property must not be empty' }) @MaxLength(20000)
+  summary!: string;
+}

@@ -1,0 +1,41 @@
+// Global guard: every route either names a permission or is marked public; nothing else gets through.
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { PERMISSIONS, type Permission, type Role } from './roles.js';
+import { TokenError, TokenVerifier } from './token-verifier.js';
+import type { Caller } from './caller.js';
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: TokenVerifier,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const permission = this.reflector.getAllAndOverride<Permission>(PERMISSION_KEY, targets);
+    if (!permission) throw new ForbiddenException('This route declares no permission and is closed');
+
+    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; caller?: Caller }>();
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new UnauthorizedException('A bearer token is required (Authorization: Bearer <token>)');
+    let claims;
+    try {
+      claims = await this.verifier.verify(m[1]!);
+    } catch (e) {
+      if (e instanceof TokenError) throw new UnauthorizedException(e.message);
+      throw e;
+    }
+    const allowed: readonly Role[] = PERMISSIONS[permission];
+    const role = allowed.find((r) => claims.roles.includes(r));
+    if (!role) {
+      throw new ForbiddenException(`Your role (${claims.roles.join(', ')}) may not do this: it needs ${allowed.join(' or ')}`);
+    }
+    req.caller = { ...claims, role };
+    return true;
+  }
+}

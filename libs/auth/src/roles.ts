@@ -1,0 +1,33 @@
+// Roles and the one role-to-permission map every route is checked against.
+
+export const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration'] as const;
+export type Role = (typeof ROLES)[number];
+
+const STAFF: readonly Role[] = ['clinician', 'booking_clerk', 'trust_admin'];
+
+/** Which roles may do what. Routes name a permission; nothing else grants access. */
+export const PERMISSIONS = {
+  'referral.create': ['booking_clerk', 'integration'],
+  'referral.list': STAFF,
+  'referral.read': [...STAFF, 'patient'],
+  'referral.clinical-review': ['clinician'],
+  'referral.consent': ['patient', 'booking_clerk'],
+  'referral.receiver-decision': ['clinician'],
+  'referral.book': ['booking_clerk'],
+  'referral.treatment': ['clinician'],
+  'referral.discharge': ['clinician'],
+  'referral.withdraw': ['patient', 'booking_clerk'],
+  'referral.cancel': ['clinician', 'booking_clerk'],
+  'notification.read': [...STAFF, 'patient'],
+  'patient.own-referrals': ['patient'],
+  'capacity.read': STAFF,
+  'capacity.write': ['trust_admin'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Roles whose holders see clinical free text (review notes, discharge summaries). */
+export const CLINICAL_TEXT_ROLES: ReadonlySet<Role> = new Set<Role>(['clinician']);
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

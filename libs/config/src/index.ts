@@ -1,0 +1,3 @@
+// Configuration: the environment schema and the Nest module that provides it.
+export * from './app-config.js';
+export * from './config.module.js';

@@ -1,0 +1,253 @@
+import { describe, expect, it, test } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  REFERRAL_ACTIONS,
+  TRANSITIONS,
+  allowedPairs,
+  originListOutcome,
+  transition,
+  type ReferralAction,
+} from './referral-state-machine.js';
+import {
+  FINAL_STATUSES,
+  PATHWAY_STATUSES,
+  RECEIVER_OWNS,
+  REFERRAL_STATUSES,
+  STATUS_DESCRIPTIONS,
+  isFinal,
+  isReferralStatus,
+  type ReferralStatus,
+} from './referral-status.js';
+
+const PRE_TREATMENT: readonly ReferralStatus[] = [
+  'IDENTIFIED',
+  'AWAITING_CLINICAL_REVIEW',
+  'AWAITING_PATIENT_CONSENT',
+  'AWAITING_RECEIVER_ACCEPTANCE',
+  'AWAITING_BOOKING',
+  'BOOKED',
+];
+
+/** The expected table, written out independently of TRANSITIONS so a change to it is caught. */
+const EXPECTED_TABLE: ReadonlyArray<[ReferralAction, ReferralStatus, ReferralStatus]> = [
+  ['screening_passed', 'IDENTIFIED', 'AWAITING_CLINICAL_REVIEW'],
+  ['screening_failed', 'IDENTIFIED', 'NOT_ELIGIBLE'],
+  ['clinical_review_suitable', 'AWAITING_CLINICAL_REVIEW', 'AWAITING_PATIENT_CONSENT'],
+  ['clinical_review_not_suitable', 'AWAITING_CLINICAL_REVIEW', 'NOT_SUITABLE'],
+  ['consent_accepted', 'AWAITING_PATIENT_CONSENT', 'AWAITING_RECEIVER_ACCEPTANCE'],
+  ['consent_declined', 'AWAITING_PATIENT_CONSENT', 'DECLINED'],
+  ['receiver_accepted', 'AWAITING_RECEIVER_ACCEPTANCE', 'AWAITING_BOOKING'],
+  ['receiver_rejected', 'AWAITING_RECEIVER_ACCEPTANCE', 'REJECTED_BY_RECEIVER'],
+  ['pre_op_assessment_booked', 'AWAITING_BOOKING', 'AWAITING_BOOKING'],
+  ['pre_op_assessment_booked', 'BOOKED', 'BOOKED'],
+  ['procedure_booked', 'AWAITING_BOOKING', 'BOOKED'],
+  ['pre_op_assessment_cancelled', 'AWAITING_BOOKING', 'AWAITING_BOOKING'],
+  ['pre_op_assessment_cancelled', 'BOOKED', 'BOOKED'],
+  ['procedure_cancelled', 'BOOKED', 'AWAITING_BOOKING'],
+  ['treatment_recorded', 'BOOKED', 'TREATED'],
+  ['discharged', 'TREATED', 'DISCHARGED'],
+  ...PRE_TREATMENT.map((s): [ReferralAction, ReferralStatus, ReferralStatus] => ['withdrawn', s, 'WITHDRAWN']),
+  ...PRE_TREATMENT.map((s): [ReferralAction, ReferralStatus, ReferralStatus] => ['cancelled', s, 'CANCELLED']),
+];
+
+const key = (action: ReferralAction, from: ReferralStatus) => `${action}@${from}`;
+const allowedKeys = new Set(allowedPairs().map((p) => key(p.action, p.from)));
+
+const forbiddenPairs: Array<[ReferralStatus, ReferralAction]> = REFERRAL_STATUSES.flatMap((status) =>
+  REFERRAL_ACTIONS.filter((action) => !allowedKeys.has(key(action, status))).map((action): [ReferralStatus, ReferralAction] => [
+    status,
+    action,
+  ]),
+);
+
+describe('transition table', () => {
+  it('TRANSITIONS has a rule for every action and nothing else', () => {
+    expect(Object.keys(TRANSITIONS).sort()).toEqual([...REFERRAL_ACTIONS].sort());
+    for (const action of REFERRAL_ACTIONS) {
+      expect(TRANSITIONS[action].from.length).toBeGreaterThan(0);
+      expect(TRANSITIONS[action].label.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('allowedPairs() is exactly the expected table', () => {
+    const actual = allowedPairs().map((p) => `${p.action}:${p.from}->${p.to}`).sort();
+    const expected = EXPECTED_TABLE.map(([a, f, t]) => `${a}:${f}->${t}`).sort();
+    expect(actual).toEqual(expected);
+    expect(new Set(actual).size).toBe(actual.length);
+  });
+
+  test.each(allowedPairs().map((p) => [p.action, p.from, p.to] as const))('%s from %s leads to %s', (action, from, to) => {
+    const result = transition(from, action);
+    expect(result).toEqual({ allowed: true, from, to });
+  });
+
+  it('the allowed and refused pairs together cover the full cross product', () => {
+    expect(allowedPairs().length).toBe(EXPECTED_TABLE.length);
+    expect(allowedPairs().length + forbiddenPairs.length).toBe(REFERRAL_STATUSES.length * REFERRAL_ACTIONS.length);
+    expect(forbiddenPairs.length).toBe(14 * 16 - 28);
+  });
+
+  test.each(forbiddenPairs)('from %s, %s is refused with a reason naming the status', (status, action) => {
+    const result = transition(status, action);
+    expect(result.allowed).toBe(false);
+    if (result.allowed) throw new Error('unreachable');
+    expect(result.from).toBe(status);
+    expect(result.reason).toContain(`the referral is ${status}`);
+    expect(result.reason).toContain(STATUS_DESCRIPTIONS[status]);
+    expect(result.reason).toContain(TRANSITIONS[action].label);
+    expect(result.allowedFrom).toEqual(TRANSITIONS[action].from);
+    expect(result.allowedFrom).not.toContain(status);
+    for (const from of TRANSITIONS[action].from) expect(result.reason).toContain(from);
+  });
+
+  it('refuses every not-allowed (status, action) pair of the cross product (counted)', () => {
+    let refused = 0;
+    for (const status of REFERRAL_STATUSES) {
+      for (const action of REFERRAL_ACTIONS) {
+        const result = transition(status, action);
+        const expectedAllowed = EXPECTED_TABLE.some(([a, f]) => a === action && f === status);
+        expect(result.allowed).toBe(expectedAllowed);
+        if (!result.allowed) {
+          refused++;
+          expect(result.reason).toMatch(new RegExp(`the referral is ${status} \\(`));
+        }
+      }
+    }
+    expect(refused).toBe(REFERRAL_STATUSES.length * REFERRAL_ACTIONS.length - EXPECTED_TABLE.length);
+  });
+
+  it('a single allowed status is named on its own, several as "one of"', () => {
+    const single = transition('DISCHARGED', 'treatment_recorded');
+    expect(single.allowed).toBe(false);
+    if (!single.allowed) {
+      expect(single.reason).toBe(
+        `Cannot record treatment: the referral is DISCHARGED (${STATUS_DESCRIPTIONS.DISCHARGED}). This is only possible while it is BOOKED.`,
+      );
+    }
+    const several = transition('TREATED', 'withdrawn');
+    expect(several.allowed).toBe(false);
+    if (!several.allowed) {
+      expect(several.reason).toContain(`one of ${PRE_TREATMENT.join(', ')}`);
+    }
+  });
+
+  test.each([...FINAL_STATUSES])('final status %s allows no action at all', (status) => {
+    const allowed = REFERRAL_ACTIONS.filter((a) => transition(status, a).allowed);
+    expect(allowed).toEqual([]);
+    expect(allowedPairs().filter((p) => p.from === status)).toEqual([]);
+  });
+
+  it('every non-final status allows at least one action', () => {
+    for (const s of REFERRAL_STATUSES.filter((x) => !isFinal(x))) {
+      expect(REFERRAL_ACTIONS.some((a) => transition(s, a).allowed)).toBe(true);
+    }
+  });
+
+  it('withdrawn and cancelled are allowed exactly in the pre-treatment statuses', () => {
+    for (const action of ['withdrawn', 'cancelled'] as const) {
+      const allowedIn = REFERRAL_STATUSES.filter((s) => transition(s, action).allowed);
+      expect([...allowedIn].sort()).toEqual([...PRE_TREATMENT].sort());
+    }
+  });
+
+  it('property: withdrawn/cancelled allowed iff the status is before treatment', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...REFERRAL_STATUSES), fc.constantFrom('withdrawn' as const, 'cancelled' as const), (status, action) => {
+        const result = transition(status, action);
+        expect(result.allowed).toBe(PRE_TREATMENT.includes(status));
+        if (result.allowed) expect(result.to).toBe(action === 'withdrawn' ? 'WITHDRAWN' : 'CANCELLED');
+      }),
+    );
+  });
+
+  it('property: random action sequences from IDENTIFIED stay valid, never leave a final status, reach TREATED only via BOOKED', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...REFERRAL_ACTIONS), { maxLength: 60 }), (actions) => {
+        let status: ReferralStatus = 'IDENTIFIED';
+        let finalReached: ReferralStatus | null = null;
+        for (const action of actions) {
+          const result = transition(status, action);
+          expect(result.from).toBe(status);
+          if (!result.allowed) {
+            expect(result.reason).toContain(status);
+            continue;
+          }
+          expect(finalReached).toBeNull(); // nothing is allowed once final
+          expect(REFERRAL_STATUSES).toContain(result.to);
+          if (result.to === 'TREATED' && status !== 'TREATED') {
+            expect(status).toBe('BOOKED');
+            expect(action).toBe('treatment_recorded');
+          }
+          if (result.to === 'DISCHARGED') expect(status).toBe('TREATED');
+          status = result.to;
+          if (isFinal(status)) finalReached = status;
+        }
+        if (finalReached) expect(status).toBe(finalReached);
+        expect(isReferralStatus(status)).toBe(true);
+      }),
+    );
+  });
+
+  it('the happy path walks through every pathway status in order', () => {
+    const happy: ReferralAction[] = [
+      'screening_passed',
+      'clinical_review_suitable',
+      'consent_accepted',
+      'receiver_accepted',
+      'procedure_booked',
+      'treatment_recorded',
+      'discharged',
+    ];
+    let status: ReferralStatus = 'IDENTIFIED';
+    const seen: ReferralStatus[] = [status];
+    for (const action of happy) {
+      const r = transition(status, action);
+      expect(r.allowed).toBe(true);
+      if (r.allowed) status = r.to;
+      seen.push(status);
+    }
+    expect(seen).toEqual([...PATHWAY_STATUSES]);
+  });
+});
+
+describe('originListOutcome', () => {
+  const KEPT = 'kept on the origin trust waiting list unchanged; weeks waited keep counting';
+  const RETURNED = 'returned to the origin trust waiting list at the same RTT clock start; weeks waited keep counting';
+
+  it('discharge completes the pathway', () => {
+    expect(originListOutcome('TREATED', 'DISCHARGED')).toBe('pathway complete: treated at the receiving trust and discharged to the GP');
+  });
+
+  test.each([
+    ['IDENTIFIED', 'NOT_ELIGIBLE'],
+    ['IDENTIFIED', 'WITHDRAWN'],
+    ['AWAITING_CLINICAL_REVIEW', 'NOT_SUITABLE'],
+    ['AWAITING_CLINICAL_REVIEW', 'CANCELLED'],
+    ['AWAITING_PATIENT_CONSENT', 'DECLINED'],
+    ['AWAITING_RECEIVER_ACCEPTANCE', 'REJECTED_BY_RECEIVER'],
+    ['AWAITING_RECEIVER_ACCEPTANCE', 'WITHDRAWN'],
+  ] as Array<[ReferralStatus, ReferralStatus]>)('before the transfer of care: exit from %s to %s keeps the place', (from, exit) => {
+    expect(originListOutcome(from, exit)).toBe(KEPT);
+  });
+
+  test.each([
+    ['AWAITING_BOOKING', 'WITHDRAWN'],
+    ['AWAITING_BOOKING', 'CANCELLED'],
+    ['BOOKED', 'WITHDRAWN'],
+    ['BOOKED', 'CANCELLED'],
+  ] as Array<[ReferralStatus, ReferralStatus]>)('after the transfer of care: exit from %s to %s returns to the origin list', (from, exit) => {
+    expect(originListOutcome(from, exit)).toBe(RETURNED);
+  });
+
+  it('every allowed exit transition has an outcome saying the place is never lost', () => {
+    const exits = allowedPairs().filter((p) => isFinal(p.to));
+    expect(exits.length).toBe(17);
+    for (const p of exits) {
+      const outcome = originListOutcome(p.from, p.to);
+      if (p.to === 'DISCHARGED') expect(outcome).toMatch(/^pathway complete/);
+      else if (RECEIVER_OWNS.has(p.from)) expect(outcome).toBe(RETURNED);
+      else expect(outcome).toBe(KEPT);
+      if (p.to !== 'DISCHARGED') expect(outcome).toContain('weeks waited keep counting');
+    }
+  });
+});

@@ -1,0 +1,3 @@
+// Notifications: events, templates, channel preference, and delivery channels.
+export * from './notification-events.js';
+export * from './notification-channel.js';

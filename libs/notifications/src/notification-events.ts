@@ -1,0 +1,104 @@
+// What the patient is told at each patient-facing step, in plain English.
+
+export const NOTIFICATION_EVENTS = [
+  'offer',
+  'offer_declined',
+  'consent_recorded',
+  'transfer_confirmed',
+  'transfer_rejected',
+  'appointment_booked',
+  'appointment_cancelled',
+  'treatment_recorded',
+  'discharged',
+  'withdrawn',
+  'cancelled',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+export const CHANNELS = ['email', 'sms', 'letter'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Everything a template may use. Rendered only in the worker, never stored in Redis. */
+export interface TemplateContext {
+  readonly givenName: string;
+  readonly originTrustName: string;
+  readonly receivingTrustName: string | null;
+  readonly offers: ReadonlyArray<{ trustName: string; siteName: string; distanceMiles: number; earliestWeek: string }>;
+  readonly booking: { kind: string; siteName: string; startsAt: string } | null;
+  readonly reason: string | null;
+}
+
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly body: string;
+}
+
+const keepPlace = (c: TemplateContext) =>
+  `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
+
+const when = (iso: string) =>
+  new Date(iso).toLocaleString('en-GB', { timeZone: 'Europe/London', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessage> = {
+  offer: (c) => ({
+    subject: 'You could be treated sooner at another hospital',
+    body: [
+      `Dear ${c.givenName},`,
+      `${c.originTrustName} works with other hospitals in its group to treat people who have waited a long time. You could have your treatment sooner at:`,
+      ...c.offers.map((o) => `- ${o.siteName} (${o.trustName}), about ${Math.round(o.distanceMiles)} miles from your home, from the week of ${o.earliestWeek}`),
+      'Your consultant has checked that this is suitable for you. Please tell us whether you would like to move. ' + keepPlace(c),
+      'If you say no, nothing changes for you.',
+    ].join('\n'),
+  }),
+  offer_declined: (c) => ({
+    subject: 'You have chosen to stay on your current waiting list',
+    body: `Dear ${c.givenName},\nThank you for letting us know. ${keepPlace(c)}`,
+  }),
+  consent_recorded: (c) => ({
+    subject: 'We have asked another hospital to take over your care',
+    body: `Dear ${c.givenName},\nThank you for accepting. We have asked ${c.receivingTrustName ?? 'the hospital you chose'} to take over your care. We will tell you when they have agreed. ${keepPlace(c)}`,
+  }),
+  transfer_confirmed: (c) => ({
+    subject: `${c.receivingTrustName ?? 'Your new hospital'} will now treat you`,
+    body: `Dear ${c.givenName},\n${c.receivingTrustName ?? 'Your new hospital'} has agreed to take over your care. Their booking team will contact you with dates. The time you have already waited still counts.`,
+  }),
+  transfer_rejected: (c) => ({
+    subject: 'Your treatment will stay with your current hospital',
+    body: `Dear ${c.givenName},\n${c.receivingTrustName ?? 'The other hospital'} is not able to take over your care. ${keepPlace(c)}`,
+  }),
+  appointment_booked: (c) => ({
+    subject: 'Your appointment has been booked',
+    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? when(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.`,
+  }),
+  appointment_cancelled: (c) => ({
+    subject: 'Your appointment has been cancelled',
+    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} at ${c.booking?.siteName} on ${c.booking ? when(c.booking.startsAt) : ''} has been cancelled. The booking team will offer you a new date. The time you have already waited still counts.`,
+  }),
+  treatment_recorded: (c) => ({
+    subject: 'After your treatment',
+    body: `Dear ${c.givenName},\nYour treatment at ${c.receivingTrustName ?? 'the hospital'} has been recorded. The team will follow up with your post-operative care plan.`,
+  }),
+  discharged: (c) => ({
+    subject: 'You have been discharged back to your GP',
+    body: `Dear ${c.givenName},\n${c.receivingTrustName ?? 'The hospital'} has discharged you and sent a summary of your care to your GP practice. Contact your GP if you have any concerns.`,
+  }),
+  withdrawn: (c) => ({
+    subject: 'You have withdrawn from the transfer',
+    body: `Dear ${c.givenName},\nWe have recorded that you no longer wish to move hospital. ${keepPlace(c)}`,
+  }),
+  cancelled: (c) => ({
+    subject: 'Your transfer to another hospital has been cancelled',
+    body: `Dear ${c.givenName},\nYour transfer has been cancelled by the hospital${c.reason ? ` (${c.reason})` : ''}. ${keepPlace(c)}`,
+  }),
+};
+
+export function renderNotification(event: NotificationEvent, ctx: TemplateContext): RenderedMessage {
+  return TEMPLATES[event](ctx);
+}
+
+/** Email if we have an address, else SMS to a mobile, else a letter. */
+export function preferredChannel(contact: { email: string | null; phone: string | null }): Channel {
+  if (contact.email) return 'email';
+  if (contact.phone) return 'sms';
+  return 'letter';
+}

@@ -1,0 +1,3 @@
+// Queues: the job catalogue, retry policies and Redis connection options.
+export * from './job-catalogue.js';
+export * from './redis-connection.js';

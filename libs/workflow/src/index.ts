@@ -1,0 +1,10 @@
+// Workflow use cases: each stage change one transaction (status + timeline event + outbox rows).
+export * from './workflow-errors.js';
+export * from './referral-scope.js';
+export * from './referral-transition.js';
+export * from './offer-matcher.js';
+export * from './referral-commands.service.js';
+export * from './referral-queries.service.js';
+export * from './automated-steps.service.js';
+export * from './capacity.service.js';
+export * from './workflow.module.js';

@@ -1,0 +1,13 @@
+// The workflow use cases, for the API (human steps and reads) and the worker (automated steps).
+import { Module } from '@nestjs/common';
+import { AutomatedSteps } from './automated-steps.service.js';
+import { OfferMatcher } from './offer-matcher.js';
+import { ReferralCommands } from './referral-commands.service.js';
+import { ReferralQueries } from './referral-queries.service.js';
+import { CapacityService } from './capacity.service.js';
+
+@Module({
+  providers: [OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService],
+  exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService],
+})
+export class WorkflowModule {}
