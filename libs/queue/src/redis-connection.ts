@@ -1,5 +1,5 @@
 // Redis connection options for BullMQ producers and workers, from REDIS_URL.
-import type { RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'bullmq';
 
 export function redisOptions(redisUrl: string): RedisOptions {
   const u = new URL(redisUrl);

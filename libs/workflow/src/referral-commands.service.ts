@@ -7,7 +7,7 @@ import { Prisma } from '#prisma-client';
 import { PrismaService, type Tx } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob } from '#queue';
-import { applyTransition, writeOutbox, type ReferralRef } from './referral-transition.js';
+import { applyTransition, writeOutbox, type ReferralRef, type TransitionSpec } from './referral-transition.js';
 import { requireSide, visibleTo } from './referral-scope.js';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
@@ -254,7 +254,7 @@ export class ReferralCommands {
         actor: actorOf(caller),
         type: 'appointment_booked',
         detail: { bookingId: booking.id, kind: input.kind, siteOds, startsAt: input.startsAt.toISOString() },
-        notify: ['appointment_booked'],
+        notify: [{ event: 'appointment_booked', detail: { bookingId: booking.id } }],
       });
       return { ...out, bookingId: booking.id };
     });
@@ -274,7 +274,7 @@ export class ReferralCommands {
         actor: actorOf(caller),
         type: 'appointment_cancelled',
         detail: { bookingId, kind: booking.kind, reason: input.reason },
-        notify: ['appointment_cancelled'],
+        notify: [{ event: 'appointment_cancelled', detail: { bookingId } }],
       });
       await tx.booking.update({ where: { id: bookingId }, data: { status: 'CANCELLED', cancelReason: input.reason, cancelledAt: new Date() } });
       return out;
@@ -335,11 +335,11 @@ export class ReferralCommands {
       const ref = await this.load(tx, caller, id);
       // The patient has not heard of the transfer before an offer: nothing to tell them then.
       const told = !['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW'].includes(ref.status);
-      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input.reason, told ? ['cancelled'] : []);
+      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input.reason, told ? [{ event: 'cancelled', detail: { reason: input.reason } }] : []);
     });
   }
 
-  private async exit(tx: Tx, ref: LoadedReferral, caller: Caller, action: 'withdrawn' | 'cancelled', exitStatus: ReferralStatus, reason: string | undefined, notify: ('withdrawn' | 'cancelled')[]) {
+  private async exit(tx: Tx, ref: LoadedReferral, caller: Caller, action: 'withdrawn' | 'cancelled', exitStatus: ReferralStatus, reason: string | undefined, notify: TransitionSpec['notify']) {
     const out = await applyTransition(tx, ref, {
       action,
       actor: actorOf(caller),

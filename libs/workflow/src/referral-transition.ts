@@ -25,8 +25,8 @@ export interface TransitionSpec {
   readonly data?: Omit<Prisma.ReferralUpdateManyMutationInput, 'status' | 'version'>;
   /** Jobs to start, keyed by the new event id so a replayed change cannot enqueue twice. */
   readonly jobs?: (eventId: string) => OutboxJob[];
-  /** What the patient is told. */
-  readonly notify?: readonly NotificationEvent[];
+  /** What the patient is told (with ids the message needs, such as a booking id). */
+  readonly notify?: ReadonlyArray<NotificationEvent | { event: NotificationEvent; detail: Record<string, string> }>;
 }
 
 export interface TransitionOutcome {
@@ -65,15 +65,16 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   const eventId = event.id.toString();
 
   const jobs: OutboxJob[] = [...(spec.jobs?.(eventId) ?? [])];
-  for (const ev of spec.notify ?? []) {
-    jobs.push(await createNotification(tx, ref, ev, eventId));
+  for (const n of spec.notify ?? []) {
+    const { event, detail } = typeof n === 'string' ? { event: n, detail: undefined } : n;
+    jobs.push(await createNotification(tx, ref, event, eventId, detail));
   }
   await writeOutbox(tx, ref.id, jobs);
   return { from: ref.status, to: t.to, eventId, version: ref.version + 1 };
 }
 
 /** Records a notification to send (once: its key is unique) and returns the job that sends it. */
-export async function createNotification(tx: Tx, ref: ReferralRef, event: NotificationEvent, stepKey: string): Promise<OutboxJob> {
+export async function createNotification(tx: Tx, ref: ReferralRef, event: NotificationEvent, stepKey: string, detail?: Record<string, string>): Promise<OutboxJob> {
   const n = await tx.notification.create({
     data: {
       referralId: ref.id,
@@ -81,6 +82,7 @@ export async function createNotification(tx: Tx, ref: ReferralRef, event: Notifi
       key: `${ref.id}.${event}.${stepKey}`,
       channel: preferredChannel(ref.patient),
       status: 'created',
+      detail,
     },
     select: { id: true },
   });

@@ -1,0 +1,35 @@
+// Builds the API application (used by main.ts and by the e2e tests alike).
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { TokenVerifier } from '#auth';
+import { ApiModule } from './app.module.js';
+import { bodyErrors, jsonBody } from './http/body-parsing.js';
+import { validationPipe } from './http/validation.js';
+
+export async function createApiApp(opts: { logger?: boolean } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  const config = app.get<AppConfig>(APP_CONFIG);
+  app.get(TokenVerifier).warmUp();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(jsonBody(config.bodyLimit));
+  app.use(bodyErrors);
+  app.useGlobalPipes(validationPipe());
+  app.enableShutdownHooks();
+
+  const doc = new DocumentBuilder()
+    .setTitle('crosstrust')
+    .setDescription('Cross-trust patient transfer workflow for NHS trusts working as a group. Every route but health and docs needs a bearer token.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

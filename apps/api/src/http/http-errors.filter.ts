@@ -1,0 +1,71 @@
+// One error body for every failure: {statusCode, error, message, details?}; no stack traces or SQL.
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { Prisma } from '#prisma-client';
+import { WorkflowError } from '#workflow';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
+  415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: unknown;
+  currentStatus?: string;
+}
+
+export function errorBody(statusCode: number, message: string, details?: unknown): ErrorBody {
+  const body: ErrorBody = { statusCode, error: REASONS[statusCode] ?? 'Error', message };
+  if (details !== undefined) body.details = details;
+  return body;
+}
+
+/** Connection failures to Postgres: the service is unavailable, not broken. */
+function isDatabaseUnavailable(e: unknown): boolean {
+  if (e instanceof Prisma.PrismaClientInitializationError) return true;
+  const msg = String((e as Error)?.message ?? '');
+  const code = (e as { code?: string })?.code;
+  return (
+    /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Can't reach database/i.test(msg) ||
+    code === 'P1001' || code === 'P1017' || code === 'P2024'
+  );
+}
+
+@Catch()
+export class HttpErrorsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, body } = this.toBody(exception);
+    if (status >= 500) this.logger.error({ err: { type: (exception as Error)?.name, message: (exception as Error)?.message?.slice(0, 300) } }, 'request failed');
+    if (status === 503) res.setHeader('Retry-After', '5');
+    res.status(status).json(body);
+  }
+
+  private toBody(e: unknown): { status: number; body: ErrorBody } {
+    if (e instanceof WorkflowError) {
+      const body = errorBody(e.httpStatus, e.message, e.details);
+      const current = (e.details as { currentStatus?: string } | undefined)?.currentStatus;
+      if (current) body.currentStatus = current;
+      return { status: e.httpStatus, body };
+    }
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const r = e.getResponse();
+      if (typeof r === 'object' && r && 'details' in r) return { status, body: r as ErrorBody };
+      const message = typeof r === 'string' ? r : Array.isArray((r as { message?: unknown }).message) ? ((r as { message: string[] }).message).join('; ') : String((r as { message?: unknown }).message ?? e.message);
+      return { status, body: errorBody(status, message) };
+    }
+    if (isDatabaseUnavailable(e)) {
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: errorBody(503, 'The database is unavailable; try again shortly') };
+    }
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2034') {
+      return { status: 409, body: errorBody(409, 'A concurrent change conflicted with this one; reload and try again') };
+    }
+    return { status: 500, body: errorBody(500, 'Something went wrong on our side; the request was not completed') };
+  }
+}

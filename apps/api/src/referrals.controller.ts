@@ -1,0 +1,166 @@
+// The referral routes of the contract: open, read, worklists, and every human step.
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, BadRequestException } from '@nestjs/common';
+import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { parseIsoDate } from '#domain';
+import { CurrentCaller, RequirePermission, type Caller } from '#auth';
+import { ReferralCommands, ReferralQueries } from '#workflow';
+import {
+  BookingDto,
+  ClinicalReviewDto,
+  ConsentDto,
+  CreateReferralDto,
+  DischargeDto,
+  OptionalReasonDto,
+  ReasonDto,
+  ReceiverDecisionDto,
+  TreatmentDto,
+} from './dto/referral.dto.js';
+import { WorklistQueryDto } from './dto/query.dto.js';
+import { uuidParam } from './http/uuid-param.js';
+import { errorBody } from './http/http-errors.filter.js';
+
+const date = (s: string) => parseIsoDate(s)!;
+const id = uuidParam('id');
+
+@ApiTags('referrals')
+@Controller('v1/referrals')
+export class ReferralsController {
+  constructor(
+    private readonly commands: ReferralCommands,
+    private readonly queries: ReferralQueries,
+  ) {}
+
+  @Post()
+  @RequirePermission('referral.create')
+  @ApiOperation({ summary: 'Open a referral for a long-waiter (stage 1); screening starts automatically' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the first result; with another body, 422' })
+  @ApiConflictResponse({ description: 'The pathway already has an open referral' })
+  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateReferralDto, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response) {
+    if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
+      throw new BadRequestException(errorBody(400, 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -', [{ field: 'Idempotency-Key', messages: ['invalid'] }]));
+    }
+    const result = await this.commands.create(
+      caller,
+      {
+        patient: { ...dto.patient, dateOfBirth: date(dto.patient.dateOfBirth), postcode: dto.patient.postcode.toUpperCase() },
+        specialtyCode: dto.specialtyCode,
+        procedureCode: dto.procedureCode,
+        rttClockStart: date(dto.rttClockStart),
+        pathwayId: dto.pathwayId,
+        priority: dto.priority,
+        nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
+        tertiary: dto.tertiary,
+      },
+      key ?? null,
+    );
+    res.status(201);
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return this.queries.get(caller, result.referralId);
+  }
+
+  @Get()
+  @RequirePermission('referral.list')
+  @ApiOperation({ summary: "Worklist of the caller's trust, longest waiters first (or by priority), keyset-paginated" })
+  list(@CurrentCaller() caller: Caller, @Query() q: WorklistQueryDto) {
+    return this.queries.list(caller, q);
+  }
+
+  @Get(':id')
+  @RequirePermission('referral.read')
+  @ApiOperation({ summary: 'One referral with weeks waited, offers, bookings and its timeline' })
+  @ApiNotFoundResponse({ description: 'Not there, or not visible to your trust' })
+  get(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
+    return this.queries.get(caller, refId);
+  }
+
+  @Get(':id/notifications')
+  @RequirePermission('notification.read')
+  @ApiOperation({ summary: 'What the patient was sent, on which channel, and its delivery status' })
+  notifications(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
+    return this.queries.notifications(caller, refId);
+  }
+
+  @Post(':id/clinical-review')
+  @HttpCode(200)
+  @RequirePermission('referral.clinical-review')
+  @ApiOperation({ summary: 'Clinician of the referring trust: suitable for transfer, or not suitable with a reason code (stage 2)' })
+  @ApiConflictResponse({ description: 'Not awaiting clinical review, or changed concurrently' })
+  async clinicalReview(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ClinicalReviewDto) {
+    await this.commands.recordClinicalReview(caller, refId, dto);
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/consent')
+  @HttpCode(200)
+  @RequirePermission('referral.consent')
+  @ApiOperation({ summary: "The patient's answer to the offer: accept one, or decline and keep their place (stage 3)" })
+  async consent(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ConsentDto) {
+    await this.commands.recordConsent(caller, refId, dto);
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/receiver-decision')
+  @HttpCode(200)
+  @RequirePermission('referral.receiver-decision')
+  @ApiOperation({ summary: 'Receiving trust accepts (formal transfer of care) or rejects with a reason (stage 4)' })
+  async receiverDecision(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReceiverDecisionDto) {
+    await this.commands.recordReceiverDecision(caller, refId, dto);
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/bookings')
+  @HttpCode(201)
+  @RequirePermission('referral.book')
+  @ApiOperation({ summary: 'Book a pre-operative assessment or the procedure at a site of the receiving trust (stage 5)' })
+  async book(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: BookingDto) {
+    const out = await this.commands.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
+    const view = await this.queries.get(caller, refId);
+    return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId) };
+  }
+
+  @Post(':id/bookings/:bookingId/cancel')
+  @HttpCode(200)
+  @RequirePermission('referral.book')
+  @ApiOperation({ summary: 'Cancel a booking; the patient is told' })
+  async cancelBooking(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Param('bookingId', uuidParam('bookingId')) bookingId: string, @Body() dto: ReasonDto) {
+    await this.commands.cancelBooking(caller, refId, bookingId, dto);
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/treatment')
+  @HttpCode(200)
+  @RequirePermission('referral.treatment')
+  @ApiOperation({ summary: 'Record the procedure: the RTT clock stops (stage 6)' })
+  async treatment(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: TreatmentDto) {
+    await this.commands.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/discharge')
+  @HttpCode(200)
+  @RequirePermission('referral.discharge')
+  @ApiOperation({ summary: "Discharge to the GP: the summary goes to the patient's GP practice by a job (stage 7)" })
+  async discharge(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: DischargeDto) {
+    await this.commands.recordDischarge(caller, refId, { dischargedAt: new Date(dto.dischargedAt), summary: dto.summary });
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @RequirePermission('referral.withdraw')
+  @ApiOperation({ summary: 'The patient withdraws; they keep their place on the origin waiting list' })
+  async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: OptionalReasonDto) {
+    await this.commands.withdraw(caller, refId, dto);
+    return this.queries.get(caller, refId);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @RequirePermission('referral.cancel')
+  @ApiOperation({ summary: 'Cancel the referral with a reason; the patient keeps their place on the origin waiting list' })
+  async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReasonDto) {
+    await this.commands.cancel(caller, refId, dto);
+    return this.queries.get(caller, refId);
+  }
+}

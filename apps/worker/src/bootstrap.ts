@@ -1,0 +1,13 @@
+// Builds the worker application context (used by main.ts and by the e2e tests alike).
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { WorkerModule } from './worker.module.js';
+
+export async function createWorkerApp(opts: { logger?: boolean } = {}) {
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
+  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,51 @@
+// Routes each job to the one handler of its name; a missing or doubled handler stops the worker at boot.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { JOB_NAMES, JOBS, isJobName, type JobName } from '#queue';
+import { AutomatedSteps, type StepOutcome } from '#workflow';
+import { JOB_HANDLERS, type JobHandler } from './handlers/job-handler.js';
+
+@Injectable()
+export class JobRouter {
+  private readonly logger = new Logger('JobRouter');
+  private readonly byName = new Map<JobName, JobHandler>();
+
+  constructor(
+    @Inject(JOB_HANDLERS) handlers: JobHandler[],
+    private readonly steps: AutomatedSteps,
+  ) {
+    const problems: string[] = [];
+    for (const h of handlers) {
+      if (this.byName.has(h.jobName)) problems.push(`job ${h.jobName} has two handlers`);
+      this.byName.set(h.jobName, h);
+    }
+    for (const name of JOB_NAMES) if (!this.byName.has(name)) problems.push(`job ${name} has no handler`);
+    for (const name of this.byName.keys()) if (!isJobName(name)) problems.push(`handler for unknown job ${name}`);
+    if (problems.length) throw new Error(`Job catalogue and handlers disagree: ${problems.join('; ')}`);
+  }
+
+  async run(job: Job): Promise<StepOutcome> {
+    if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+    const started = Date.now();
+    const out = await this.byName.get(job.name)!.handle(job.data as never);
+    // Ids and outcomes only: never patient data.
+    this.logger.log({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, outcome: out.outcome, reason: out.reason, ms: Date.now() - started }, 'job finished');
+    return out;
+  }
+
+  /** On a job's last failure, a person must see the referral on a worklist. */
+  async failed(job: Job | undefined, err: Error): Promise<void> {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= attempts;
+    this.logger.warn({ job: job.name, jobId: job.id, attempt: job.attemptsMade, final, error: err.message.slice(0, 200) }, 'job failed');
+    if (!final) return;
+    const referralId = (job.data as { referralId?: string }).referralId;
+    if (!referralId) return;
+    await this.steps.flagNeedsAttention(referralId, job.name, job.id ?? '', `${err.name}: ${err.message}`);
+  }
+
+  queueOf(name: JobName) {
+    return JOBS[name].queue;
+  }
+}

@@ -1,0 +1,37 @@
+// One BullMQ processor per queue of the catalogue, each routing jobs through the JobRouter.
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { JobRouter } from './job-router.js';
+
+abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly router: JobRouter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  process(job: Job) {
+    return this.router.run(job);
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, err: Error) {
+    return this.router.failed(job, err).catch(() => undefined);
+  }
+}
+
+@Processor('workflow')
+export class WorkflowProcessor extends CatalogueProcessor {}
+
+@Processor('dispatch')
+export class DispatchProcessor extends CatalogueProcessor {}
+
+@Processor('notifications')
+export class NotificationsProcessor extends CatalogueProcessor {}

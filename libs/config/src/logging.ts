@@ -1,0 +1,48 @@
+// Structured JSON logs (pino) with patient identifiers and tokens redacted wherever they appear.
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, ConfigModule } from './config.module.js';
+import type { AppConfig } from './app-config.js';
+
+/** Field names that hold patient data or secrets, redacted at any depth we log. */
+export const REDACTED_FIELDS = [
+  'nhsNumber', 'nhs_number', 'familyName', 'family_name', 'givenName', 'given_name', 'dateOfBirth', 'date_of_birth',
+  'address', 'postcode', 'phone', 'email', 'summary', 'note', 'text', 'authorization', 'token', 'password', 'cookie',
+];
+
+const paths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  ...REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
+];
+
+function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+export function loggingModule(service: 'api' | 'worker') {
+  return LoggerModule.forRootAsync({
+    imports: [ConfigModule],
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => ({
+      pinoHttp: {
+        level: config.logLevel,
+        base: { service },
+        redact: { paths, censor: '[redacted]' },
+        genReqId: requestIdOf,
+        // Method, route and status only: never bodies, query strings or headers.
+        serializers: {
+          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      },
+    }),
+  });
+}

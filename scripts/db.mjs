@@ -1,0 +1,14 @@
+// `npm run db:migrate` / `npm run db:seed` against DATABASE_URL or the local dev database.
+import { ensureServices, prisma } from './lib/local-services.mjs';
+import { seed } from '../prisma/seed.mjs';
+
+const what = process.argv[2];
+const services = await ensureServices('dev', { database: 'crosstrust' });
+const env = { ...process.env, DATABASE_URL: services.databaseUrl };
+try {
+  if (what === 'migrate') process.stdout.write(prisma(['migrate', 'deploy'], env));
+  else if (what === 'seed') await seed(services.databaseUrl);
+  else throw new Error('usage: node scripts/db.mjs migrate|seed');
+} finally {
+  await services.stop();
+}

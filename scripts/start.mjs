@@ -1,0 +1,84 @@
+// `npm start`: Postgres and Redis (started in .data/dev unless DATABASE_URL / REDIS_URL are set),
+// migrations, demo data, then the API and the worker. Ctrl-C stops everything it started.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ensureServices, log, prisma, root } from './lib/local-services.mjs';
+import { ensureBuilt } from './lib/build.mjs';
+import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
+import { seed } from '../prisma/seed.mjs';
+
+const started = Date.now();
+const services = await ensureServices('dev', { database: 'crosstrust' });
+const keyFile = path.resolve(root, process.env.AUTH_DEV_KEY_FILE || '.data/dev-issuer.json');
+const env = {
+  ...process.env,
+  DATABASE_URL: services.databaseUrl,
+  REDIS_URL: services.redisUrl,
+  AUTH_DEV_KEY_FILE: keyFile,
+  PORT: process.env.PORT || '3000',
+};
+const children = [];
+let stopping = false;
+
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('Stopping');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', resolve);
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
+  await services.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+try {
+  if ((env.AUTH_MODE ?? 'dev') === 'dev') await ensureDevIssuerKey(keyFile);
+  ensureBuilt();
+  log('Applying migrations');
+  prisma(['migrate', 'deploy'], env);
+  await seed(env.DATABASE_URL);
+} catch (e) {
+  log(String(e.message ?? e));
+  await stop(1);
+}
+
+for (const app of ['api', 'worker']) {
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${app} exited (${signal ?? code}); stopping the rest`);
+      stop(1);
+    }
+  });
+  children.push(child);
+}
+
+const base = `http://127.0.0.1:${env.PORT}`;
+for (let i = 0; i < 600 && !stopping; i++) {
+  try {
+    const r = await fetch(`${base}/health/ready`);
+    if (r.ok) break;
+  } catch {}
+  await new Promise((r) => setTimeout(r, 100));
+}
+process.stderr.write(`
+  crosstrust is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+    API        ${base}
+    API docs   ${base}/docs   (OpenAPI: ${base}/docs-json)
+    Postgres   ${services.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+    Redis      ${services.redisUrl}
+  A token:     npm run token -- --role booking_clerk --ods RLQ
+               npm run token -- --role patient --nhs-number 9434765919
+  Ctrl-C stops it.
+
+`);

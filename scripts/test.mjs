@@ -1,0 +1,47 @@
+// `npm test`: type-check, then the whole Jest suite (unit and e2e) against a real Postgres and
+// Redis started in .data/test (or DATABASE_URL / REDIS_URL when given), workers running.
+// Each run gets its own database and queue prefix, so it never touches a running instance's data.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { dropDatabase, ensureServices, log, prisma, root } from './lib/local-services.mjs';
+import { ensureGenerated } from './lib/build.mjs';
+import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
+
+const t0 = Date.now();
+ensureGenerated();
+log('Type-checking (tsc --noEmit)');
+const tc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
+if (tc.status !== 0) {
+  log('Type errors: fix them first');
+  process.exit(1);
+}
+
+const database = `crosstrust_test_${process.pid}`;
+const services = await ensureServices('test', { database, recreateDatabase: true });
+let code = 1;
+try {
+  const keyFile = path.join(root, '.data', 'test', 'dev-issuer.json');
+  await ensureDevIssuerKey(keyFile);
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    QUEUE_PREFIX: `{ct-test-${process.pid}}`,
+    AUTH_DEV_KEY_FILE: keyFile,
+    AUTH_MODE: 'dev',
+    OUTBOX_POLL_MS: '20',
+    LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim(),
+  };
+  log('Applying migrations to the test database');
+  prisma(['migrate', 'deploy'], env);
+  const args = [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...process.argv.slice(2)];
+  const r = spawnSync(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
+  code = r.status ?? 1;
+} finally {
+  if (services.pgInfo) await dropDatabase(services.pgInfo, database).catch(() => {});
+  await services.stop();
+}
+log(`Tests ${code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+process.exit(code);
