@@ -45,7 +45,7 @@ const DEMO = [
   { seed: 131, family: 'Morgan', given: 'Dylan', dob: '1971-01-09', postcode: 'HR6 8AA', weeks: 30, proc: 'W401', priority: 'P4' },
 ];
 
-export async function seed(databaseUrl) {
+export async function seed(databaseUrl, { demoReferrals = true } = {}) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -65,7 +65,7 @@ export async function seed(databaseUrl) {
       [day(-30), day(365)],
     );
     const { rowCount } = await client.query(`SELECT 1 FROM referral WHERE pathway_id LIKE 'RLQ-DEMO-%' LIMIT 1`);
-    if (rowCount === 0) {
+    if (demoReferrals && rowCount === 0) {
       for (const p of DEMO) {
         const nhs = nhsNumber(p.seed);
         const { rows } = await client.query(

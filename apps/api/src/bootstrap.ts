@@ -12,7 +12,7 @@ import { bodyErrors, jsonBody } from './http/body-parsing.js';
 import { validationPipe } from './http/validation.js';
 
 export async function createApiApp(opts: { logger?: boolean } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   const config = app.get<AppConfig>(APP_CONFIG);
   app.get(TokenVerifier).warmUp();

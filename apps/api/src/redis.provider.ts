@@ -11,7 +11,7 @@ export type RedisClient = Redis;
 export class RedisLifecycle implements OnModuleDestroy {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
   async onModuleDestroy(): Promise<void> {
-    this.redis.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 

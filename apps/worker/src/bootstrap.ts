@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(opts: { logger?: boolean } = {}) {
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();

@@ -6,6 +6,7 @@ import { PrismaService } from '#persistence';
 import { QUEUE_NAMES, isJobName, jobOptions, producerConnection, type QueueName } from '#queue';
 
 const BATCH = 200;
+const CLAIM_SECONDS = 30;
 
 interface Row {
   id: bigint;
@@ -48,30 +49,49 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async tick(): Promise<void> {
     let moved = 0;
     try {
-      moved = await this.relayOnce();
+      // A hung call must not stop the relay for good: give up on it and try again.
+      moved = await Promise.race([
+        this.relayOnce(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('relay batch took over 20 s')), 20_000).unref()),
+      ]);
     } catch (e) {
       this.logger.warn({ error: (e as Error).message.slice(0, 200) }, 'outbox relay could not move jobs; will retry');
     }
     this.schedule(moved === BATCH ? 0 : this.config.outboxPollMs);
   }
 
-  /** One batch: lock pending rows (other relays skip them), enqueue, mark dispatched, commit. */
+  /**
+   * One batch. Rows are claimed with a short lease (no transaction is held open while Redis
+   * is called), enqueued with their deterministic ids, then marked dispatched. A relay that dies
+   * mid-batch leaves its claim to expire and another relay enqueues the rows again: the job ids
+   * make that a no-op in BullMQ, and the handlers are idempotent besides.
+   */
   async relayOnce(): Promise<number> {
-    return this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<Row[]>`
-        SELECT id, queue, job_name, job_id, payload, delay_ms FROM outbox_message
-        WHERE dispatched_at IS NULL ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-      if (rows.length === 0) return 0;
-      await Promise.all(
-        rows.map((r) => {
-          const queue = this.queues.get(r.queue as QueueName);
-          if (!queue || !isJobName(r.job_name)) throw new Error(`outbox row ${r.id} names an unknown queue or job`);
-          return queue.add(r.job_name, r.payload, jobOptions(r.job_name, r.job_id, r.delay_ms));
-        }),
-      );
-      await tx.$executeRaw`UPDATE outbox_message SET dispatched_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
-      return rows.length;
-    });
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      UPDATE outbox_message SET claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS})
+      WHERE id IN (
+        SELECT id FROM outbox_message
+        WHERE dispatched_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+        ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+      RETURNING id, queue, job_name, job_id, payload, delay_ms`;
+    if (rows.length === 0) return 0;
+    rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const results = await Promise.allSettled(
+      rows.map((r) => {
+        const queue = this.queues.get(r.queue as QueueName);
+        if (!queue || !isJobName(r.job_name)) throw new Error(`outbox row ${r.id} names an unknown queue or job`);
+        return queue.add(r.job_name, r.payload, jobOptions(r.job_name, r.job_id, r.delay_ms));
+      }),
+    );
+    const sent = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
+    const failed = rows.filter((_, i) => results[i]!.status === 'rejected').map((r) => r.id);
+    if (sent.length) await this.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now(), claimed_until = NULL WHERE id = ANY(${sent}::bigint[])`;
+    if (failed.length) {
+      await this.prisma.$executeRaw`UPDATE outbox_message SET claimed_until = NULL WHERE id = ANY(${failed}::bigint[])`;
+      const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      throw new Error(`${failed.length} of ${rows.length} jobs not enqueued: ${String(first.reason?.message ?? first.reason)}`);
+    }
+    return rows.length;
   }
 
   async onApplicationShutdown(): Promise<void> {

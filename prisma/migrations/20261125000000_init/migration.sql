@@ -113,6 +113,7 @@ CREATE TABLE "outbox_message" (
     "payload" JSONB NOT NULL,
     "delay_ms" INTEGER NOT NULL DEFAULT 0,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "claimed_until" TIMESTAMPTZ(3),
     "dispatched_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "outbox_message_pkey" PRIMARY KEY ("id")

@@ -1,0 +1,179 @@
+// Test harness: the real API (supertest) and the real worker in this process, against the
+// Postgres and Redis that `npm test` started, plus tokens, factories and wait-until helpers.
+import request from 'supertest';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApiApp } from '../../apps/api/src/bootstrap.js';
+import { createWorkerApp } from '../../apps/worker/src/bootstrap.js';
+import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
+import { seed } from '../../prisma/seed.mjs';
+import { PrismaService } from '#persistence';
+
+export function requireServices(): void {
+  if (!process.env.DATABASE_URL || !process.env.REDIS_URL || !process.env.AUTH_DEV_KEY_FILE) {
+    throw new Error('The e2e suites need Postgres and Redis: run them with `npm test`, which starts both.');
+  }
+}
+
+export interface Stack {
+  api: NestExpressApplication;
+  worker: INestApplicationContext | null;
+  http: ReturnType<typeof request>;
+  prisma: PrismaService;
+  close(): Promise<void>;
+}
+
+let seeded = false;
+
+export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack> {
+  requireServices();
+  if (!seeded) {
+    await seed(process.env.DATABASE_URL!, { demoReferrals: false });
+    seeded = true;
+  }
+  const logs = process.env.TEST_LOGS === '1';
+  const api = await createApiApp({ logger: logs });
+  await api.init();
+  const worker = opts.worker === false ? null : await createWorkerApp({ logger: logs });
+  return {
+    api,
+    worker,
+    http: request(api.getHttpServer()),
+    prisma: api.get(PrismaService),
+    async close() {
+      // Worker first (stops taking jobs, finishes running ones), then the API.
+      await worker?.close();
+      await api.close();
+    },
+  };
+}
+
+export function token(opts: { role: string | string[]; ods?: string; nhsNumber?: string; sub?: string; expiresIn?: string; extra?: Record<string, unknown> }): Promise<string> {
+  const roles = Array.isArray(opts.role) ? opts.role : [opts.role];
+  return signDevToken(process.env.AUTH_DEV_KEY_FILE!, { roles, ods: opts.ods, nhsNumber: opts.nhsNumber, sub: opts.sub, expiresIn: opts.expiresIn, extra: opts.extra });
+}
+
+/** Tokens for the usual cast of the Foundation Group. */
+export async function cast() {
+  return {
+    clerkRLQ: await token({ role: 'booking_clerk', ods: 'RLQ', sub: 'clerk-rlq' }),
+    clinRLQ: await token({ role: 'clinician', ods: 'RLQ', sub: 'clin-rlq' }),
+    adminRLQ: await token({ role: 'trust_admin', ods: 'RLQ', sub: 'admin-rlq' }),
+    clerkRJC: await token({ role: 'booking_clerk', ods: 'RJC', sub: 'clerk-rjc' }),
+    clinRJC: await token({ role: 'clinician', ods: 'RJC', sub: 'clin-rjc' }),
+    adminRJC: await token({ role: 'trust_admin', ods: 'RJC', sub: 'admin-rjc' }),
+    clinRLT: await token({ role: 'clinician', ods: 'RLT', sub: 'clin-rlt' }),
+    clerkRLT: await token({ role: 'booking_clerk', ods: 'RLT', sub: 'clerk-rlt' }),
+    integrationRLQ: await token({ role: 'integration', ods: 'RLQ', sub: 'pas-rlq' }),
+  };
+}
+export type Cast = Awaited<ReturnType<typeof cast>>;
+
+let counter = Math.floor(Math.random() * 400_000);
+
+/** A fresh NHS number in the 999 test range with a valid Modulus 11 check digit. */
+export function nhsNumber(): string {
+  for (;;) {
+    const body = String(999_500_000 + (counter++ % 499_999));
+    let sum = 0;
+    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
+    let c = 11 - (sum % 11);
+    if (c === 11) c = 0;
+    if (c !== 10) return body + c;
+  }
+}
+
+export const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+export function referralBody(over: { patient?: Record<string, unknown> } & Record<string, unknown> = {}) {
+  const nhs = nhsNumber();
+  const { patient, ...rest } = over;
+  return {
+    patient: {
+      nhsNumber: nhs,
+      familyName: 'Testpatient',
+      givenName: 'Alex',
+      dateOfBirth: '1960-05-05',
+      address: '1 High Street, Hereford',
+      postcode: 'HR1 2ER',
+      phone: '07700900123',
+      email: 'alex@example.com',
+      gpPracticeOds: 'M81001',
+      ...patient,
+    },
+    specialtyCode: '110',
+    procedureCode: 'W371',
+    rttClockStart: isoDay(-60 * 7),
+    pathwayId: `T-${nhs}`,
+    priority: 'P4',
+    ...rest,
+  };
+}
+
+/** Polls until `fn` returns a truthy value; fails with the last value after `seconds`. */
+export async function waitUntil<T>(fn: () => Promise<T>, what: string, seconds = 20): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`Timed out after ${seconds}s waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 300)}`);
+}
+
+export const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+
+export async function getReferral(s: Stack, t: string, id: string) {
+  const r = await s.http.get(`/v1/referrals/${id}`).set(bearer(t));
+  return r.body;
+}
+
+export async function waitForStatus(s: Stack, t: string, id: string, status: string) {
+  return waitUntil(async () => {
+    const r = await getReferral(s, t, id);
+    return r.status === status ? r : null;
+  }, `referral ${id} to reach ${status}`);
+}
+
+/** Waits until every outbox row is enqueued and every queue has drained. */
+export async function drained(s: Stack) {
+  await waitUntil(async () => (await s.prisma.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 'outbox to drain');
+  await waitUntil(async () => (await s.prisma.notification.count({ where: { status: 'created' } })) === 0, 'notifications to be sent');
+}
+
+export async function openReferral(s: Stack, c: Cast, over: Parameters<typeof referralBody>[0] = {}) {
+  const body = referralBody(over);
+  const res = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(body);
+  if (res.status !== 201) throw new Error(`open referral failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id as string, body, nhs: body.patient.nhsNumber as string };
+}
+
+/** Opens a referral and drives it to the given stage through the API, as the staff would. */
+export async function driveTo(s: Stack, c: Cast, target: string, over: Parameters<typeof referralBody>[0] = {}) {
+  const ref = await openReferral(s, c, over);
+  const patient = await token({ role: 'patient', nhsNumber: ref.nhs });
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['AWAITING_CLINICAL_REVIEW', async () => waitForStatus(s, c.clinRLQ, ref.id, 'AWAITING_CLINICAL_REVIEW')],
+    ['AWAITING_PATIENT_CONSENT', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' }))],
+    ['AWAITING_RECEIVER_ACCEPTANCE', async () => {
+      const r = await getReferral(s, c.clinRLQ, ref.id);
+      const offer = r.offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
+      expectOk(await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id }));
+    }],
+    ['AWAITING_BOOKING', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'accept' }))],
+    ['BOOKED', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: new Date(Date.now() + 21 * 86_400_000).toISOString() }))],
+    ['TREATED', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/treatment`).set(bearer(c.clinRJC)).send({ performedAt: new Date().toISOString(), procedureCode: 'W371' }))],
+    ['DISCHARGED', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/discharge`).set(bearer(c.clinRJC)).send({ dischargedAt: new Date().toISOString(), summary: 'Recovered well.' }))],
+  ];
+  for (const [status, step] of steps) {
+    await step();
+    if (status === target) break;
+  }
+  return { ...ref, patient };
+}
+
+function expectOk(res: { status: number; body: unknown }) {
+  if (res.status < 200 || res.status >= 300) throw new Error(`step failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res;
+}
