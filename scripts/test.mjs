@@ -17,10 +17,11 @@ if (tc.status !== 0) {
 }
 
 const database = `crosstrust_test_${process.pid}`;
-const services = await ensureServices('test', { database, recreateDatabase: true });
+const profile = process.env.CROSSTRUST_TEST_PROFILE || 'test';
+const services = await ensureServices(profile, { database, recreateDatabase: true });
 let code = 1;
 try {
-  const keyFile = path.join(root, '.data', 'test', 'dev-issuer.json');
+  const keyFile = path.join(root, '.data', profile, 'dev-issuer.json');
   await ensureDevIssuerKey(keyFile);
   const env = {
     ...process.env,
