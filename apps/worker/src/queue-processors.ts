@@ -1,11 +1,11 @@
 // One BullMQ processor per queue of the catalogue, each routing jobs through the JobRouter.
-import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { JobRouter } from './job-router.js';
 
-abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap {
+abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly router: JobRouter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -15,6 +15,11 @@ abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBoo
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  /** Stop taking jobs and let running ones finish before the database goes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
   }
 
   process(job: Job) {

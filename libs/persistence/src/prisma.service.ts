@@ -1,11 +1,11 @@
 // The Prisma client over the pg driver adapter, connected for the life of the Nest app.
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '#prisma-client';
 import { APP_CONFIG, type AppConfig } from '#config';
 
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super({
       adapter: new PrismaPg({
@@ -17,7 +17,11 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Last of all: workers and the outbox relay stop in beforeApplicationShutdown, so nothing
+   * queries after this (a query after $disconnect would quietly open a new pool).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }

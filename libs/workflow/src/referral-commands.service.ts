@@ -94,8 +94,9 @@ export class ReferralCommands {
       });
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
-        const target = String((e.meta as { target?: unknown } | undefined)?.target ?? e.message);
-        if (idempotencyKey && /idempotency|ods.*key|PRIMARY/i.test(target)) {
+        // A concurrent repeat with the same key may collide on the pathway or on the key:
+        // either way, once the first has committed its record answers for both.
+        if (idempotencyKey) {
           const prior = await this.prisma.idempotencyRecord.findUnique({ where: { ods_key: { ods, key: idempotencyKey } } });
           if (prior) return this.replay(prior, requestHash);
         }
