@@ -672,3 +672,54 @@ describe('open routes', () => {
   });
 });
 
+
+// ---------------------------------------------------------------------------------------------
+describe('inputs that once slipped past validation', () => {
+  const cursorOf = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+  it.each([
+    ['', ['not-a-date', '00000000-0000-4000-8000-000000000000']],
+    ['', ['2024-01-01T00:00:00.000Z', 'not-a-uuid']],
+    ['sort=priority&', ['P4', 'not-a-date', '00000000-0000-4000-8000-000000000000']],
+  ])('a cursor of strings that are not a date and an id is 422 naming cursor (%s%j)', async (sort, parts) => {
+    expectRefused(await s.http.get(`/v1/referrals?${sort}cursor=${cursorOf(parts)}`).set(bearer(c.clerkRLQ)), 'cursor');
+  });
+  it('a NUL in patient.address is 400 naming it, not 500', async () => {
+    const body = referralBody({ patient: { address: '1 High Street\u0000, Hereford' } });
+    expectInvalid(await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(body), 'patient.address');
+    expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId as string } })).toBe(0);
+  });
+  it('a NUL in a clinical-review note is 400 naming note, not 500', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const res = await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'not_suitable', reasonCode: 'COMORBIDITY', note: 'Frail\u0000' });
+    expectInvalid(res, 'note');
+    expect((await getReferral(s, c.clinRLQ, ref.id)).status).toBe('AWAITING_CLINICAL_REVIEW');
+  });
+  it('a NUL in a cancel reason is 400 naming reason, not 500', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    expectInvalid(await s.http.post(`/v1/referrals/${ref.id}/cancel`).set(bearer(c.clerkRLQ)).send({ reason: 'Duplicate\u0000' }), 'reason');
+  });
+  it.each(['2027-02-30T10:00:00Z', '2027-04-31T10:00:00Z', '2027-12-01T24:00:00Z'])('refuses an impossible startsAt %p with 400', async (startsAt) => {
+    const ref = await driveTo(s, c, 'AWAITING_BOOKING');
+    expectInvalid(await s.http.post(`/v1/referrals/${ref.id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'pre_op_assessment', startsAt }), 'startsAt');
+    expect(await s.prisma.booking.count({ where: { referralId: ref.id } })).toBe(0);
+  });
+  it('an unknown field named constructor is refused like any other', async () => {
+    const body = referralBody();
+    expectInvalid(await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send({ ...body, constructor: { x: 1 } }), 'constructor');
+    expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId as string } })).toBe(0);
+  });
+  it('the Idempotency-Key detail message names the header', async () => {
+    expectInvalid(await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', 'has spaces').send(referralBody()), 'Idempotency-Key');
+  });
+  it('an RTT clock start before the date of birth is refused naming rttClockStart', async () => {
+    const body = referralBody({ patient: { dateOfBirth: isoDay(-10) }, rttClockStart: isoDay(-420) });
+    expectRefused(await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(body), 'rttClockStart');
+  });
+  it('deeply nested JSON is refused before validation', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    const res = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send({ ...referralBody(), extra: deep });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/nested too deeply/);
+  });
+});

@@ -145,7 +145,7 @@ describe('Idempotency-Key on POST /v1/referrals', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     const other = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', key).send({ ...body, priority: 'P2' });
     expect(other.status).toBe(422);
-    expect(other.body.details).toEqual({ field: 'Idempotency-Key' });
+    expect(other.body.details).toEqual([{ field: 'Idempotency-Key', messages: [other.body.message] }]);
     expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId } })).toBe(1);
   });
 

@@ -68,7 +68,7 @@ describe('exits taken by people', () => {
     const offers = (await getReferral(s, c.clerkRLQ, id)).offers;
     const noMethod = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(c.clerkRLQ)).send({ decision: 'accept', offerId: offers[0].id });
     expect(noMethod.status).toBe(422);
-    expect(noMethod.body.details).toEqual({ field: 'method' });
+    expect(noMethod.body.details).toEqual([{ field: 'method', messages: [noMethod.body.message] }]);
     const res = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(c.clerkRLQ)).send({ decision: 'accept', offerId: offers[0].id, method: 'phone' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('AWAITING_RECEIVER_ACCEPTANCE');
@@ -80,7 +80,7 @@ describe('exits taken by people', () => {
     const offer = (await getReferral(s, patient, id)).offers[0];
     const res = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id, travelRadiusMiles: 5 });
     expect(res.status).toBe(422);
-    expect(res.body.details).toEqual({ field: 'travelRadiusMiles' });
+    expect(res.body.details).toEqual([{ field: 'travelRadiusMiles', messages: [res.body.message] }]);
     expect((await getReferral(s, patient, id)).status).toBe('AWAITING_PATIENT_CONSENT');
   });
 

@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { TokenVerifier } from '#auth';
 import { ApiModule } from './app.module.js';
-import { bodyErrors, jsonBody } from './http/body-parsing.js';
+import { bodyErrors, jsonBody, screenBody } from './http/body-parsing.js';
 import { validationPipe } from './http/validation.js';
 
 export async function createApiApp(opts: { logger?: boolean } = {}): Promise<NestExpressApplication> {
@@ -21,6 +21,7 @@ export async function createApiApp(opts: { logger?: boolean } = {}): Promise<Nes
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(jsonBody(config.bodyLimit));
   app.use(bodyErrors);
+  app.use(screenBody);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
 

@@ -38,7 +38,8 @@ export class ReferralsController {
   @ApiConflictResponse({ description: 'The pathway already has an open referral' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateReferralDto, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response) {
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
-      throw new BadRequestException(errorBody(400, 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -', [{ field: 'Idempotency-Key', messages: ['invalid'] }]));
+      const message = 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -';
+      throw new BadRequestException(errorBody(400, message, [{ field: 'Idempotency-Key', messages: [message] }]));
     }
     const result = await this.commands.create(
       caller,

@@ -51,6 +51,9 @@ export class ReferralCommands {
 
   async create(caller: Caller, input: NewReferral, idempotencyKey: string | null): Promise<CreateResult> {
     const ods = caller.ods!;
+    if (input.rttClockStart < input.patient.dateOfBirth) {
+      throw new BusinessRuleError('The RTT clock cannot start before the patient was born', { field: 'rttClockStart' });
+    }
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     if (idempotencyKey) {
       const prior = await this.prisma.idempotencyRecord.findUnique({ where: { ods_key: { ods, key: idempotencyKey } } });
@@ -241,6 +244,7 @@ export class ReferralCommands {
       const site = trust!.sites.find((s) => s.ods === siteOds);
       if (!site) throw new BusinessRuleError(`Site ${siteOds} is not a site of the receiving trust ${ref.receivingOds}`, { field: 'siteOds' });
       if (input.startsAt.getTime() < Date.now()) throw new BusinessRuleError('An appointment cannot start in the past', { field: 'startsAt' });
+      if (input.startsAt.getTime() > Date.now() + 2 * 365 * 86_400_000) throw new BusinessRuleError('An appointment cannot be booked more than two years ahead', { field: 'startsAt' });
       if (input.kind === 'procedure') {
         const active = await tx.booking.findFirst({ where: { referralId: id, kind: 'procedure', status: 'BOOKED' } });
         if (active) {

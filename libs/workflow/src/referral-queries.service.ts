@@ -116,10 +116,17 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor is [..., ISO date-time, referral id]; anything else is refused, not passed to SQL. */
 function decodeCursor(cursor: string): string[] {
   try {
     const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) return parts;
+    if (Array.isArray(parts) && parts.length >= 2 && parts.every((p) => typeof p === 'string')) {
+      const id = parts[parts.length - 1];
+      const at = parts[parts.length - 2];
+      if (UUID.test(id) && !Number.isNaN(Date.parse(at)) && /^\d{4}-\d{2}-\d{2}T/.test(at)) return parts;
+    }
   } catch {}
   throw new BusinessRuleError('The cursor is not valid: use nextCursor from the previous page', { field: 'cursor' });
 }

@@ -23,3 +23,45 @@ export function bodyErrors(err: { type?: string; status?: number; message?: stri
   }
   res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).json(errorBody(err.status ?? 400, 'The request body could not be read'));
 }
+
+const MAX_DEPTH = 16;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Finds what no field of ours may hold: NUL and other C0 controls but tab and newlines, keys that reach prototypes, deep nesting. */
+function screen(value: unknown, path: string, depth: number): { field: string; message: string } | null {
+  if (depth > MAX_DEPTH) return { field: path || 'body', message: `${path || 'body'} is nested too deeply` };
+  if (typeof value === 'string') {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value)) return { field: path, message: `${path} contains control characters` };
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = screen(value[i], `${path}[${i}]`, depth + 1);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const field = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) return { field, message: `${field} is not a known field` };
+      const bad = screen((value as Record<string, unknown>)[key], field, depth + 1);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
+/** Refuses bodies no route could accept before they reach validation or the database. */
+export function screenBody(req: Request, res: Response, next: NextFunction): void {
+  if (req.body === undefined || req.body === null) return next();
+  const raw = JSON.stringify(req.body);
+  // JSON.parse keeps a "__proto__" key as an own property, so it is seen here.
+  const bad = screen(req.body, '', 0) ?? (raw.includes('"__proto__"') ? { field: '__proto__', message: '__proto__ is not a known field' } : null);
+  if (bad) {
+    res.status(400).json(errorBody(400, bad.message, [{ field: bad.field, messages: [bad.message] }]));
+    return;
+  }
+  next();
+}

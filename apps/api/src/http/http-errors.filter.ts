@@ -10,6 +10,7 @@ const REASONS: Record<number, string> = {
 };
 
 export interface ErrorBody {
+  [extra: string]: unknown;
   statusCode: number;
   error: string;
   message: string;
@@ -48,7 +49,12 @@ export class HttpErrorsFilter implements ExceptionFilter {
 
   private toBody(e: unknown): { status: number; body: ErrorBody } {
     if (e instanceof WorkflowError) {
-      const body = errorBody(e.httpStatus, e.message, e.details);
+      // A refusal about one field reads like a validation error: details [{field, messages}].
+      const d = e.details as { field?: string } | undefined;
+      const { field, ...rest } = d ?? {};
+      const body: ErrorBody = field
+        ? { ...errorBody(e.httpStatus, e.message, [{ field, messages: [e.message] }]), ...rest }
+        : errorBody(e.httpStatus, e.message, e.details);
       const current = (e.details as { currentStatus?: string } | undefined)?.currentStatus;
       if (current) body.currentStatus = current;
       return { status: e.httpStatus, body };
