@@ -9,6 +9,7 @@ import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
 import { seed } from '../../prisma/seed.mjs';
 import { Queue } from 'bullmq';
 import { PrismaService } from '#persistence';
+import type { NotificationChannel } from '#notifications';
 import { QUEUE_NAMES, producerConnection } from '#queue';
 
 export function requireServices(): void {
@@ -20,6 +21,7 @@ export function requireServices(): void {
 export interface Stack {
   api: NestExpressApplication;
   worker: INestApplicationContext | null;
+  startWorker(): Promise<INestApplicationContext>;
   http: ReturnType<typeof request>;
   prisma: PrismaService;
   queues: Queue[];
@@ -28,7 +30,7 @@ export interface Stack {
 
 let seeded = false;
 
-export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { worker?: boolean; notificationChannel?: NotificationChannel } = {}): Promise<Stack> {
   requireServices();
   if (!seeded) {
     await seed(process.env.DATABASE_URL!, { demoReferrals: false });
@@ -37,14 +39,19 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
   const logs = process.env.TEST_LOGS === '1';
   const api = await createApiApp({ logger: logs });
   await api.init();
-  const worker = opts.worker === false ? null : await createWorkerApp({ logger: logs });
+  let worker = opts.worker === false ? null : await createWorkerApp({ logger: logs, notificationChannel: opts.notificationChannel });
   const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: producerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX }));
-  return {
+  const stack: Stack = {
     api,
     worker,
     http: request(api.getHttpServer()),
     prisma: api.get(PrismaService),
     queues,
+    async startWorker() {
+      worker = await createWorkerApp({ logger: logs, notificationChannel: opts.notificationChannel });
+      stack.worker = worker;
+      return worker;
+    },
     async close() {
       // Worker first (stops taking jobs, finishes running ones), then the API.
       await Promise.all(queues.map((q) => q.close()));
@@ -52,6 +59,7 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
       await api.close();
     },
   };
+  return stack;
 }
 
 export function token(opts: { role: string | string[]; ods?: string; nhsNumber?: string; sub?: string; expiresIn?: string; extra?: Record<string, unknown> }): Promise<string> {

@@ -156,6 +156,15 @@ export class ReferralsController {
     return this.queries.get(caller, refId);
   }
 
+  @Post(':id/retry')
+  @HttpCode(200)
+  @RequirePermission('referral.retry')
+  @ApiOperation({ summary: 'Trust admin: run again the automated steps that failed for good (clears needsAttention)' })
+  async retry(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
+    const out = await this.commands.retry(caller, refId);
+    return { ...(await this.queries.get(caller, refId)), retried: out.retried };
+  }
+
   @Post(':id/cancel')
   @HttpCode(200)
   @RequirePermission('referral.cancel')

@@ -28,6 +28,8 @@ export class JobRouter {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
     const started = Date.now();
     const out = await this.byName.get(job.name)!.handle(job.data as never);
+    // The step has run (or had nothing to do): the reconciler need not look for it again.
+    if (job.id) await this.steps.markStepCompleted(job.id);
     // Ids and outcomes only: never patient data.
     this.logger.log({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, outcome: out.outcome, reason: out.reason, ms: Date.now() - started }, 'job finished');
     return out;

@@ -3,6 +3,7 @@ import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } f
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
+import { workerTuning } from '#queue';
 import { JobRouter } from './job-router.js';
 
 abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -32,11 +33,11 @@ abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBoo
   }
 }
 
-@Processor('workflow')
+@Processor('workflow', workerTuning())
 export class WorkflowProcessor extends CatalogueProcessor {}
 
-@Processor('dispatch')
+@Processor('dispatch', workerTuning())
 export class DispatchProcessor extends CatalogueProcessor {}
 
-@Processor('notifications')
+@Processor('notifications', workerTuning())
 export class NotificationsProcessor extends CatalogueProcessor {}

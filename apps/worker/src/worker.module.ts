@@ -1,17 +1,18 @@
 // The worker process: every BullMQ processor, the outbox relay, and the notification channel.
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { APP_CONFIG, ConfigModule, loggingModule, type AppConfig } from '#config';
 import { PersistenceModule } from '#persistence';
 import { WorkflowModule } from '#workflow';
 import { QUEUE_NAMES, workerConnection } from '#queue';
-import { LocalNotificationChannel, NOTIFICATION_CHANNEL } from '#notifications';
+import { LocalNotificationChannel, NOTIFICATION_CHANNEL, type NotificationChannel } from '#notifications';
 import { JOB_HANDLERS } from './handlers/job-handler.js';
 import { DischargeDispatchHandler, MakeOffersHandler, ScreenReferralHandler, TransferDispatchHandler } from './handlers/workflow-steps.handlers.js';
 import { SendNotificationHandler } from './handlers/send-notification.handler.js';
 import { JobRouter } from './job-router.js';
 import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './queue-processors.js';
 import { OutboxRelay } from './outbox-relay.js';
+import { Reconciler } from './reconciler.js';
 
 const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler];
 
@@ -30,12 +31,20 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
   providers: [
     ...HANDLERS,
     { provide: JOB_HANDLERS, inject: HANDLERS, useFactory: (...handlers: unknown[]) => handlers },
-    { provide: NOTIFICATION_CHANNEL, useClass: LocalNotificationChannel },
     JobRouter,
     WorkflowProcessor,
     DispatchProcessor,
     NotificationsProcessor,
     OutboxRelay,
+    Reconciler,
   ],
 })
-export class WorkerModule {}
+export class WorkerModule {
+  /** The notification channel is the one thing outside this service; tests may pass their own. */
+  static register(opts: { notificationChannel?: NotificationChannel } = {}): DynamicModule {
+    return {
+      module: WorkerModule,
+      providers: [opts.notificationChannel ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel } : { provide: NOTIFICATION_CHANNEL, useClass: LocalNotificationChannel }],
+    };
+  }
+}

@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   'referral.discharge': ['clinician'],
   'referral.withdraw': ['patient', 'booking_clerk'],
   'referral.cancel': ['clinician', 'booking_clerk'],
+  'referral.retry': ['trust_admin'],
   'notification.read': [...STAFF, 'patient'],
   'patient.own-referrals': ['patient'],
   'capacity.read': STAFF,

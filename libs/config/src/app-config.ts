@@ -18,6 +18,10 @@ export interface AppConfig {
   readonly workerConcurrency: number;
   readonly logLevel: string;
   readonly bodyLimit: string;
+  /** How often the reconciler looks for steps enqueued but never run. */
+  readonly reconcileIntervalMs: number;
+  /** How long a dispatched step may go unfinished before the reconciler checks on its job. */
+  readonly reconcileGraceMs: number;
 }
 
 export const DEV_ISSUER = 'crosstrust-local-dev';
@@ -104,6 +108,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workerConcurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bodyLimit: str('BODY_LIMIT', '100kb'),
+    reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
+    reconcileGraceMs: int('RECONCILE_GRACE_MS', 60_000, 100, 86_400_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

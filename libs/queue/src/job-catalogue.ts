@@ -77,3 +77,14 @@ export function jobOptions(name: JobName, jobId: string, delayMs = 0): JobsOptio
     removeOnFail: { age: 7 * 24 * 3600 },
   };
 }
+
+/**
+ * Worker options read once at start-up (the processor decorators need them at import time).
+ * JOB_LOCK_MS: how long a job stays locked to the worker running it; a worker killed mid-job
+ * has its job picked up again once the lock lapses (BullMQ's stalled-job check runs as often).
+ */
+export function workerTuning(env: Record<string, string | undefined> = process.env): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  const lock = Number(env.JOB_LOCK_MS ?? 30_000);
+  const lockDuration = Number.isInteger(lock) && lock >= 1_000 ? lock : 30_000;
+  return { lockDuration, stalledInterval: lockDuration, maxStalledCount: 3 };
+}

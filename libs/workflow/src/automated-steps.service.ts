@@ -150,6 +150,10 @@ export class AutomatedSteps {
     });
   }
 
+  async markStepCompleted(jobId: string): Promise<void> {
+    await this.prisma.outboxMessage.updateMany({ where: { jobId, completedAt: null }, data: { completedAt: new Date() } });
+  }
+
   /** A job exhausted its retries: a person must see it on a worklist. Once per job id. */
   async flagNeedsAttention(referralId: string, jobName: string, jobId: string, reason: string): Promise<StepOutcome> {
     return this.prisma.$transaction(async (tx) => {
@@ -158,6 +162,8 @@ export class AutomatedSteps {
       const seen = await tx.timelineEvent.findFirst({ where: { referralId, type: 'needs_attention', detail: { path: ['jobId'], equals: jobId } }, select: { id: true } });
       if (seen) return skipped('already flagged');
       await tx.referral.update({ where: { id: referralId }, data: { needsAttention: true, version: { increment: 1 } } });
+      // Finished, though not well: a person retries it, the reconciler leaves it alone.
+      await tx.outboxMessage.updateMany({ where: { jobId, completedAt: null }, data: { completedAt: new Date() } });
       await appendEvent(tx, referralId, ref.status as ReferralStatus, 'needs_attention', SYSTEM_ACTOR, { jobName, jobId, reason: reason.slice(0, 500) });
       return done();
     });

@@ -7,9 +7,9 @@ import { Prisma } from '#prisma-client';
 import { PrismaService, type Tx } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob } from '#queue';
-import { applyTransition, writeOutbox, type ReferralRef, type TransitionSpec } from './referral-transition.js';
+import { appendEvent, applyTransition, writeOutbox, type ReferralRef, type TransitionSpec } from './referral-transition.js';
 import { requireSide, visibleTo } from './referral-scope.js';
-import { BusinessRuleError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
+import { BusinessRuleError, ConcurrentChangeError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
 
 export interface NewReferral {
@@ -39,6 +39,8 @@ export interface CreateResult {
   readonly replayed: boolean;
 }
 
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
 @Injectable()
 export class ReferralCommands {
   constructor(
@@ -56,6 +58,8 @@ export class ReferralCommands {
     }
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     if (idempotencyKey) {
+      // Keys are kept for 24 hours; after that the same key starts afresh.
+      await this.prisma.idempotencyRecord.deleteMany({ where: { ods, key: idempotencyKey, createdAt: { lt: new Date(Date.now() - IDEMPOTENCY_TTL_MS) } } });
       const prior = await this.prisma.idempotencyRecord.findUnique({ where: { ods_key: { ods, key: idempotencyKey } } });
       if (prior) return this.replay(prior, requestHash);
     }
@@ -356,6 +360,29 @@ export class ReferralCommands {
     return out;
   }
 
+  // ---------- a person re-drives failed automated steps ----------
+
+  async retry(caller: Caller, id: string) {
+    return this.prisma.$transaction(async (tx) => {
+      const ref = await this.load(tx, caller, id);
+      if (!ref.needsAttention) {
+        throw new TransitionConflictError('Nothing to retry: no automated step of this referral has failed', ref.status);
+      }
+      const flagged = await tx.timelineEvent.findMany({ where: { referralId: id, type: 'needs_attention' }, select: { detail: true } });
+      const jobIds = flagged.map((e) => (e.detail as { jobId?: string } | null)?.jobId).filter((j): j is string => !!j);
+      const failed = await tx.outboxMessage.findMany({ where: { referralId: id, jobId: { in: jobIds }, supersededBy: null } });
+      const updated = await tx.referral.updateMany({ where: { id, version: ref.version }, data: { needsAttention: false, version: { increment: 1 } } });
+      if (updated.count === 0) throw new ConcurrentChangeError(ref.status);
+      const eventId = await appendEvent(tx, id, ref.status, 'retry_requested', actorOf(caller), { jobs: failed.map((f) => f.jobName) });
+      for (const f of failed) {
+        const jobId = `${f.jobId}.r${eventId}`;
+        await tx.outboxMessage.create({ data: { referralId: id, queue: f.queue, jobName: f.jobName, jobId, payload: f.payload as Prisma.InputJsonValue } });
+        await tx.outboxMessage.update({ where: { id: f.id }, data: { supersededBy: jobId } });
+      }
+      return { retried: failed.length };
+    });
+  }
+
   // ---------- helpers ----------
 
   private async load(tx: Tx, caller: Caller, id: string): Promise<LoadedReferral> {
@@ -383,6 +410,7 @@ export class ReferralCommands {
 }
 
 type LoadedReferral = ReferralRef & {
+  needsAttention: boolean;
   originOds: string;
   receivingOds: string | null;
   specialtyCode: string;

@@ -1,0 +1,154 @@
+// Finds steps that were enqueued but never ran (Redis flushed or restarted, a worker killed)
+// and re-drives them through the outbox. One worker process leads at a time: the one holding
+// a Postgres advisory lock on its own connection (released by Postgres if that process dies).
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { PrismaService } from '#persistence';
+import { QUEUE_NAMES, producerConnection, type QueueName } from '#queue';
+import { AutomatedSteps } from '#workflow';
+
+/** Arbitrary, fixed: the advisory lock key of the reconciler ("crosstrust reconciler"). */
+const LOCK_KEY = 7_351_902_204;
+const BATCH = 500;
+
+export interface ReconcileReport {
+  readonly checked: number;
+  readonly redriven: number;
+  readonly completed: number;
+  readonly flagged: number;
+}
+
+interface Row {
+  id: bigint;
+  referral_id: string | null;
+  queue: string;
+  job_name: string;
+  job_id: string;
+}
+
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Reconciler');
+  private readonly queues = new Map<QueueName, Queue>();
+  private lockClient: pg.Client | null = null;
+  private leader = false;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly steps: AutomatedSteps,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const name of QUEUE_NAMES) {
+      const q = new Queue(name, { connection: producerConnection(this.config.redisUrl), prefix: this.config.queuePrefix });
+      q.on('error', () => {});
+      this.queues.set(name, q);
+    }
+    this.schedule(this.config.reconcileIntervalMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = null;
+        this.schedule(this.config.reconcileIntervalMs);
+      });
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (!(await this.lead())) return;
+      const r = await this.reconcileOnce();
+      if (r.redriven || r.completed || r.flagged) this.logger.warn({ ...r }, 'reconciler re-drove lost steps');
+      await this.housekeeping();
+    } catch (e) {
+      this.logger.warn({ error: (e as Error).message.slice(0, 200) }, 'reconciler pass failed; will try again');
+      await this.dropLock();
+    }
+  }
+
+  /** Holds (or takes) leadership: a session advisory lock on a dedicated connection. */
+  private async lead(): Promise<boolean> {
+    if (this.leader && this.lockClient) return true;
+    await this.dropLock();
+    const c = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5_000 });
+    c.on('error', () => {
+      this.leader = false;
+    });
+    await c.connect();
+    const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
+    if (rows[0]?.ok) {
+      this.lockClient = c;
+      this.leader = true;
+      this.logger.log('this worker now runs the reconciler');
+      return true;
+    }
+    await c.end();
+    return false;
+  }
+
+  private async dropLock(): Promise<void> {
+    this.leader = false;
+    const c = this.lockClient;
+    this.lockClient = null;
+    if (c) await c.end().catch(() => {});
+  }
+
+  /**
+   * One pass over steps dispatched longer ago than the grace period and not finished:
+   * job gone -> enqueue again; job finished but not recorded -> record it; job failed for
+   * good but not flagged -> flag the referral.
+   */
+  async reconcileOnce(): Promise<ReconcileReport> {
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT id, referral_id::text AS referral_id, queue, job_name, job_id FROM outbox_message
+      WHERE completed_at IS NULL AND dispatched_at IS NOT NULL
+        AND dispatched_at + make_interval(secs => (delay_ms + ${this.config.reconcileGraceMs}) / 1000.0) < now()
+      ORDER BY id LIMIT ${BATCH}`;
+    let redriven = 0;
+    let completed = 0;
+    let flagged = 0;
+    for (const r of rows) {
+      const queue = this.queues.get(r.queue as QueueName);
+      if (!queue) continue;
+      const job = await queue.getJob(r.job_id);
+      if (!job) {
+        // Lost with Redis, or removed: back to the outbox for the relay to enqueue again.
+        await this.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = NULL, claimed_until = NULL WHERE id = ${r.id} AND completed_at IS NULL`;
+        redriven++;
+        continue;
+      }
+      const state = await job.getState();
+      if (state === 'completed') {
+        await this.steps.markStepCompleted(r.job_id);
+        completed++;
+      } else if (state === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1) && r.referral_id) {
+        await this.steps.flagNeedsAttention(r.referral_id, r.job_name, r.job_id, job.failedReason ?? 'failed');
+        flagged++;
+      }
+    }
+    return { checked: rows.length, redriven, completed, flagged };
+  }
+
+  /** Expired idempotency keys (24 h) and long-finished outbox rows (7 days) go. */
+  private async housekeeping(): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM idempotency_record WHERE created_at < now() - interval '24 hours'`;
+    await this.prisma.$executeRaw`DELETE FROM outbox_message WHERE completed_at < now() - interval '7 days'`;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.dropLock();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

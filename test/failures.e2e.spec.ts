@@ -1,0 +1,96 @@
+// Nothing waits silently: a step that fails for good flags the referral for a person, who can
+// retry it; a step lost with Redis is found by the reconciler and run again.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { UnrecoverableError } from 'bullmq';
+import type { NotificationChannel, OutgoingMessage } from '#notifications';
+import { Reconciler } from '../apps/worker/src/reconciler.js';
+import { bearer, cast, drained, driveTo, getReferral, openReferral, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+
+/** A channel standing in for the provider: it can be told to refuse messages for good. */
+class SwitchableChannel implements NotificationChannel {
+  failing = false;
+  sent: string[] = [];
+  async send(msg: OutgoingMessage) {
+    if (this.failing) throw new UnrecoverableError('provider refused the message (400)');
+    this.sent.push(msg.notificationId);
+    return { status: 'delivered' as const };
+  }
+}
+
+describe('a step that fails for good', () => {
+  let s: Stack;
+  let c: Cast;
+  const channel = new SwitchableChannel();
+
+  beforeAll(async () => {
+    s = await startStack({ notificationChannel: channel });
+    c = await cast();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('flags needsAttention with a timeline event, lists it, and a trust admin retries it', async () => {
+    channel.failing = true;
+    const { id, patient } = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
+    const flagged = await waitUntil(async () => {
+      const r = await getReferral(s, c.clerkRLQ, id);
+      return r.needsAttention ? r : null;
+    }, 'the referral to be flagged');
+    expect(flagged.status).toBe('AWAITING_PATIENT_CONSENT');
+    expect(flagged.timeline[flagged.timeline.length - 1]).toMatchObject({
+      type: 'needs_attention',
+      detail: { jobName: 'notification.send', reason: expect.stringMatching(/provider refused/) },
+    });
+    const list = await s.http.get('/v1/referrals?needsAttention=true&limit=200').set(bearer(c.clerkRLQ));
+    expect(list.body.items.map((r: { id: string }) => r.id)).toContain(id);
+
+    // Only a trust admin may retry, and only what has failed.
+    expect((await s.http.post(`/v1/referrals/${id}/retry`).set(bearer(c.clerkRLQ))).status).toBe(403);
+    channel.failing = false;
+    const admin = await token({ role: 'trust_admin', ods: 'RLQ', sub: 'admin-1' });
+    const retry = await s.http.post(`/v1/referrals/${id}/retry`).set(bearer(admin));
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ needsAttention: false, retried: 1 });
+    await drained(s);
+    const notes = (await s.http.get(`/v1/referrals/${id}/notifications`).set(bearer(patient))).body.items;
+    expect(notes).toEqual([expect.objectContaining({ event: 'offer', status: 'delivered' })]);
+    expect(channel.sent.filter((n) => n === notes[0].id)).toHaveLength(1);
+
+    const again = await s.http.post(`/v1/referrals/${id}/retry`).set(bearer(admin));
+    expect(again.status).toBe(409);
+    expect(again.body.message).toMatch(/Nothing to retry/);
+  });
+});
+
+describe('a step lost with Redis', () => {
+  let s: Stack;
+  let c: Cast;
+
+  beforeAll(async () => {
+    s = await startStack({ worker: false });
+    c = await cast();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('is found by the reconciler and run again, once', async () => {
+    // The API commits the referral and its outbox row; the row was enqueued, then Redis lost it.
+    const { id } = await openReferral(s, c);
+    await s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ${id}::uuid`;
+    const worker = await s.startWorker();
+    expect((await getReferral(s, c.clinRLQ, id)).status).toBe('IDENTIFIED');
+
+    const report = await worker.get(Reconciler).reconcileOnce();
+    expect(report.redriven).toBeGreaterThanOrEqual(1);
+    const r = await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
+    expect(r.timeline.filter((e: { type: string }) => e.type === 'screening_passed')).toHaveLength(1);
+    await waitUntil(async () => (await s.prisma.outboxMessage.findFirst({ where: { referralId: id } }))?.completedAt, 'the step to be recorded as completed');
+
+    // A second pass finds nothing more to do for it.
+    await worker.get(Reconciler).reconcileOnce();
+    const rows = await s.prisma.outboxMessage.findMany({ where: { referralId: id } });
+    expect(rows.every((row) => row.completedAt && row.dispatchedAt)).toBe(true);
+  });
+});
