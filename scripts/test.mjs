@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { dropDatabase, ensureServices, log, prisma, root } from './lib/local-services.mjs';
-import { ensureGenerated } from './lib/build.mjs';
+import { ensureBuilt, ensureGenerated } from './lib/build.mjs';
 import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
 
 const t0 = Date.now();
@@ -37,9 +37,17 @@ try {
   };
   log('Applying migrations to the test database');
   prisma(['migrate', 'deploy'], env);
-  const args = [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...process.argv.slice(2)];
-  const r = spawnSync(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
-  code = r.status ?? 1;
+  const jest = (extra) => spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...extra], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+  const userArgs = process.argv.slice(2).filter((a) => a !== '--faults' && a !== '--with-faults');
+  const faultsOnly = process.argv.includes('--faults');
+  const withFaults = process.argv.includes('--with-faults') || process.env.CROSSTRUST_FAULTS === '1';
+  code = faultsOnly ? 0 : jest(userArgs);
+  if (code === 0 && (faultsOnly || withFaults)) {
+    // The fault suite runs the apps as deployed: separate processes from dist/.
+    ensureBuilt();
+    log('Fault suite: own Postgres, Redis, API and worker processes per test');
+    code = jest(['--testMatch', '**/test/faults/**/*.faults.spec.ts', '--testTimeout', '600000', ...userArgs]);
+  }
 } finally {
   if (services.pgInfo) await dropDatabase(services.pgInfo, database).catch(() => {});
   await services.stop();

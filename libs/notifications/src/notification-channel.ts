@@ -1,5 +1,6 @@
 // Channels that deliver a rendered message; the local one records and logs without patient data.
 import { Injectable, Logger } from '@nestjs/common';
+import { PrismaService } from '#persistence';
 import type { Channel, RenderedMessage } from './notification-events.js';
 
 export interface OutgoingMessage {
@@ -21,13 +22,23 @@ export interface NotificationChannel {
   send(msg: OutgoingMessage): Promise<DeliveryResult>;
 }
 
-/** The default without a GOV.UK Notify key: marks the message delivered and logs ids only. */
+/**
+ * The default without a GOV.UK Notify key: records each message once (keyed by the
+ * notification id, as Notify's `reference` is) and logs ids only, never the content.
+ */
 @Injectable()
 export class LocalNotificationChannel implements NotificationChannel {
   private readonly logger = new Logger('LocalNotificationChannel');
 
+  constructor(private readonly prisma: PrismaService) {}
+
   async send(msg: OutgoingMessage): Promise<DeliveryResult> {
-    this.logger.log({ notificationId: msg.notificationId, event: msg.event, channel: msg.channel }, 'notification recorded by the local channel');
+    const inserted = await this.prisma.$executeRaw`
+      INSERT INTO local_message (notification_id, channel) VALUES (${msg.notificationId}::uuid, ${msg.channel})
+      ON CONFLICT (notification_id) DO NOTHING`;
+    if (inserted === 1) {
+      this.logger.log({ notificationId: msg.notificationId, event: msg.event, channel: msg.channel }, 'notification recorded by the local channel');
+    }
     return { status: 'delivered', providerReference: msg.notificationId };
   }
 }

@@ -1,0 +1,175 @@
+// Fault-suite harness: its own Postgres, Redis, API and worker processes (as deployed, from
+// dist/), which a test can kill, stop and restart, and a log of what every process printed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ensureDatabase, freePort, prisma, root, startPostgres, startRedis, type PgInfo } from '../../scripts/lib/local-services.mjs';
+import { seed } from '../../prisma/seed.mjs';
+
+export interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  exited: boolean;
+}
+
+export class Cluster {
+  pg!: PgInfo;
+  redis!: { port: number; stop(): Promise<void> };
+  databaseUrl = '';
+  redisUrl = '';
+  apiPort = 0;
+  readonly procs: Proc[] = [];
+  /** notificationId -> how many times a channel sent it, read from the workers' logs. */
+  readonly sends = new Map<string, number>();
+  readonly errorLogs: string[] = [];
+  private readonly dir: string;
+  private pgPort = 0;
+  private redisPort = 0;
+  private workers = 0;
+
+  constructor(readonly name: string) {
+    this.dir = path.join(root, '.data', 'faults', `${name}-${process.pid}`);
+  }
+
+  get base(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  env(): Record<string, string> {
+    return {
+      ...(process.env as Record<string, string>),
+      NODE_ENV: 'test',
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.redisUrl,
+      QUEUE_PREFIX: `{faults-${this.name}}`,
+      AUTH_DEV_KEY_FILE: process.env.AUTH_DEV_KEY_FILE!,
+      PORT: String(this.apiPort),
+      OUTBOX_POLL_MS: '50',
+      RECONCILE_INTERVAL_MS: '1000',
+      RECONCILE_GRACE_MS: '4000',
+      JOB_LOCK_MS: '4000',
+      DB_POOL_SIZE: '10',
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: '',
+    };
+  }
+
+  async start(opts: { workers?: number } = {}): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    this.pgPort = await freePort();
+    this.pg = await startPostgres(path.join(this.dir, 'pg'), { port: this.pgPort });
+    this.databaseUrl = await ensureDatabase(this.pg, 'crosstrust');
+    this.redis = await startRedis(path.join(this.dir, 'redis'));
+    this.redisPort = this.redis.port;
+    this.redisUrl = `redis://127.0.0.1:${this.redisPort}`;
+    this.apiPort = await freePort();
+    prisma(['migrate', 'deploy'], this.env());
+    await seed(this.databaseUrl, { demoReferrals: false });
+    this.spawn('api');
+    for (let i = 0; i < (opts.workers ?? 1); i++) this.startWorker();
+    await this.waitReady();
+  }
+
+  private spawn(app: 'api' | 'worker'): Proc {
+    const name = app === 'worker' ? `worker-${++this.workers}` : 'api';
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc: Proc = { name, child, exited: false };
+    child.on('exit', () => (proc.exited = true));
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        this.readLog(name, line);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    this.procs.push(proc);
+    return proc;
+  }
+
+  private readLog(name: string, line: string): void {
+    let j: { level?: number; msg?: string; notificationId?: string };
+    try {
+      j = JSON.parse(line);
+    } catch {
+      if (line.trim()) this.errorLogs.push(`${name}: ${line.slice(0, 300)}`);
+      return;
+    }
+    if (j.msg === 'notification recorded by the local channel' && j.notificationId) {
+      this.sends.set(j.notificationId, (this.sends.get(j.notificationId) ?? 0) + 1);
+    }
+    if ((j.level ?? 0) >= 50) this.errorLogs.push(`${name}: ${line.slice(0, 300)}`);
+  }
+
+  startWorker(): Proc {
+    return this.spawn('worker');
+  }
+
+  liveWorkers(): Proc[] {
+    return this.procs.filter((p) => p.name.startsWith('worker') && !p.exited);
+  }
+
+  async killWorker(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const w = this.liveWorkers()[0];
+    if (!w) throw new Error('no live worker to kill');
+    await new Promise<void>((resolve) => {
+      w.child.once('exit', () => resolve());
+      w.child.kill(signal);
+    });
+  }
+
+  /** Stops Redis; it comes back empty (no persistence), as after a flush. */
+  async stopRedis(): Promise<void> {
+    await this.redis.stop();
+  }
+
+  async startRedis(): Promise<void> {
+    this.redis = await startRedis(path.join(this.dir, 'redis'), { port: this.redisPort });
+  }
+
+  async stopPostgres(): Promise<void> {
+    await this.pg.stop();
+  }
+
+  async startPostgres(): Promise<void> {
+    this.pg = await startPostgres(path.join(this.dir, 'pg'), { port: this.pgPort });
+  }
+
+  async waitReady(seconds = 60): Promise<void> {
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      try {
+        const r = await fetch(`${this.base}/health/ready`);
+        if (r.ok) return;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`API not ready in ${seconds}s: ${this.errorLogs.slice(-5).join('\n')}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.procs
+        .filter((p) => !p.exited)
+        .map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              const t = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+              p.child.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+              p.child.kill('SIGTERM');
+            }),
+        ),
+    );
+    await this.redis?.stop().catch(() => {});
+    await this.pg?.stop().catch(() => {});
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
