@@ -1,7 +1,7 @@
 // Fault-suite harness: its own Postgres, Redis, API and worker processes (as deployed, from
 // dist/), which a test can kill, stop and restart, and a log of what every process printed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDatabase, freePort, prisma, root, startPostgres, startRedis, type PgInfo } from '../../scripts/lib/local-services.mjs';
 import { seed } from '../../prisma/seed.mjs';
@@ -26,6 +26,7 @@ export class Cluster {
   private pgPort = 0;
   private redisPort = 0;
   private workers = 0;
+  private stopping = false;
 
   constructor(readonly name: string) {
     this.dir = path.join(root, '.data', 'faults', `${name}-${process.pid}`);
@@ -75,7 +76,10 @@ export class Cluster {
     const name = app === 'worker' ? `worker-${++this.workers}` : 'api';
     const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     const proc: Proc = { name, child, exited: false };
-    child.on('exit', () => (proc.exited = true));
+    child.on('exit', (code, signal) => {
+      proc.exited = true;
+      if (!this.stopping) this.errorLogs.push(`${name}: exited (${signal ?? code})`);
+    });
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();
@@ -153,6 +157,7 @@ export class Cluster {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       this.procs
         .filter((p) => !p.exited)
@@ -171,5 +176,8 @@ export class Cluster {
     await this.redis?.stop().catch(() => {});
     await this.pg?.stop().catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
+    // What went wrong, for a person reading a failed run: errors and exits of each process.
+    mkdirSync(path.join(root, 'test-output'), { recursive: true });
+    writeFileSync(path.join(root, 'test-output', `faults-${this.name}.log`), this.errorLogs.join('\n') + '\n');
   }
 }

@@ -41,7 +41,7 @@ export function loggingModule(service: 'api' | 'worker') {
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
         autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       },
     }),
   });

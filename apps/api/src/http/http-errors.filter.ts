@@ -24,15 +24,15 @@ export function errorBody(statusCode: number, message: string, details?: unknown
   return body;
 }
 
-/** Connection failures to Postgres: the service is unavailable, not broken. */
+/** Connection failures to Postgres (down, restarting, failing over): unavailable, not broken. */
 function isDatabaseUnavailable(e: unknown): boolean {
   if (e instanceof Prisma.PrismaClientInitializationError) return true;
-  const msg = String((e as Error)?.message ?? '');
-  const code = (e as { code?: string })?.code;
-  return (
-    /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Can't reach database/i.test(msg) ||
-    code === 'P1001' || code === 'P1017' || code === 'P2024'
-  );
+  const err = e as { message?: string; code?: string; cause?: { code?: string; originalCode?: string; message?: string } };
+  const codes = [err?.code, err?.cause?.code, err?.cause?.originalCode].filter((c): c is string => typeof c === 'string');
+  // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, cannot connect now).
+  if (codes.some((c) => c.startsWith('08') || /^57P0[1-3]$/.test(c) || ['P1001', 'P1002', 'P1017', 'P2024'].includes(c))) return true;
+  const msg = `${err?.message ?? ''} ${err?.cause?.message ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connect ETIMEDOUT|timeout exceeded when trying to connect|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database|not queryable|Connection ended unexpectedly|Client was closed/i.test(msg);
 }
 
 @Catch()
@@ -42,7 +42,8 @@ export class HttpErrorsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toBody(exception);
-    if (status >= 500) this.logger.error({ err: { type: (exception as Error)?.name, message: (exception as Error)?.message?.slice(0, 300) } }, 'request failed');
+    if (status === 503) this.logger.warn({ err: { message: (exception as Error)?.message?.slice(0, 200) } }, 'dependency unavailable');
+    else if (status >= 500) this.logger.error({ err: { type: (exception as Error)?.name, message: (exception as Error)?.message?.slice(0, 300) } }, 'request failed');
     if (status === 503) res.setHeader('Retry-After', '5');
     res.status(status).json(body);
   }
