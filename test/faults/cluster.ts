@@ -22,6 +22,8 @@ export class Cluster {
   /** notificationId -> how many times a channel sent it, read from the workers' logs. */
   readonly sends = new Map<string, number>();
   readonly errorLogs: string[] = [];
+  /** Every line every process printed, for the check that no patient data reaches the logs. */
+  readonly allLogs: string[] = [];
   private readonly dir: string;
   private pgPort = 0;
   private redisPort = 0;
@@ -51,6 +53,8 @@ export class Cluster {
       JOB_LOCK_MS: '4000',
       DB_POOL_SIZE: '10',
       LOG_LEVEL: 'info',
+      // This suite measures capacity and recovery, not the per-caller limit.
+      RATE_LIMIT_PER_MINUTE: '1000000',
       NODE_OPTIONS: '',
     };
   }
@@ -97,6 +101,7 @@ export class Cluster {
   }
 
   private readLog(name: string, line: string): void {
+    this.allLogs.push(line);
     let j: { level?: number; msg?: string; notificationId?: string };
     try {
       j = JSON.parse(line);

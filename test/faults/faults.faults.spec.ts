@@ -35,6 +35,7 @@ function expectClean(v: Verdict) {
     failedJobsWithoutAttention: 0,
     needsAttention: 0,
     bad5xx: 0,
+    patientDataInLogs: 0,
   });
 }
 

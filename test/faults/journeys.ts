@@ -181,6 +181,8 @@ export interface Verdict {
   failedJobsWithoutAttention: number;
   needsAttention: number;
   bad5xx: number;
+  /** Log lines of any process that contain a patient's NHS number or name. */
+  patientDataInLogs: number;
   errors: string[];
 }
 
@@ -232,6 +234,9 @@ export async function verify(cluster: Cluster, driver: Driver, ids: string[], er
       }
     }
     const bad5xx = driver.calls.filter((c) => c.status >= 500 && c.status !== 503).length;
+    const nhsNumbers = (await db.query(`SELECT p.nhs_number FROM patient p JOIN referral r ON r.patient_id = p.id WHERE r.id = ANY($1::uuid[])`, [idList])).rows.map((r) => r.nhs_number as string);
+    const needles = [...nhsNumbers, 'Faultpatient', 'sam@example.com', 'HR1 2ER'];
+    const patientDataInLogs = cluster.allLogs.filter((line) => needles.some((n) => line.includes(n))).length;
     return {
       referrals: ids.length,
       notDischarged,
@@ -243,6 +248,7 @@ export async function verify(cluster: Cluster, driver: Driver, ids: string[], er
       failedJobsWithoutAttention,
       needsAttention,
       bad5xx,
+      patientDataInLogs,
       errors,
     };
   } finally {

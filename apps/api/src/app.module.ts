@@ -1,6 +1,6 @@
 // The HTTP API: controllers, guards and validation. It writes state and outbox rows; it enqueues nothing.
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, loggingModule } from '#config';
 import { PersistenceModule } from '#persistence';
@@ -12,10 +12,19 @@ import { CapacityController } from './capacity.controller.js';
 import { HealthController } from './health.controller.js';
 import { HttpErrorsFilter } from './http/http-errors.filter.js';
 import { redisProviders } from './redis.provider.js';
+import { AuditController } from './audit.controller.js';
+import { AuditInterceptor } from './http/audit.interceptor.js';
+import { RateLimitInterceptor } from './http/rate-limit.interceptor.js';
 
 @Module({
   imports: [ConfigModule, loggingModule('api'), PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
-  controllers: [ReferralsController, PatientController, CapacityController, HealthController],
-  providers: [{ provide: APP_FILTER, useClass: HttpErrorsFilter }, ...redisProviders],
+  controllers: [ReferralsController, PatientController, CapacityController, AuditController, HealthController],
+  providers: [
+    { provide: APP_FILTER, useClass: HttpErrorsFilter },
+    // Order matters: the rate limit first (a refused request does no work), then the audit trail.
+    { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    ...redisProviders,
+  ],
 })
 export class ApiModule {}

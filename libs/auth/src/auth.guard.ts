@@ -5,12 +5,16 @@ import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { PERMISSIONS, type Permission, type Role } from './roles.js';
 import { TokenError, TokenVerifier } from './token-verifier.js';
 import type { Caller } from './caller.js';
+import { AuditService } from './audit.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -19,7 +23,7 @@ export class AuthGuard implements CanActivate {
     const permission = this.reflector.getAllAndOverride<Permission>(PERMISSION_KEY, targets);
     if (!permission) throw new ForbiddenException('This route declares no permission and is closed');
 
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; caller?: Caller }>();
+    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; caller?: Caller; permission?: Permission }>();
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new UnauthorizedException('A bearer token is required (Authorization: Bearer <token>)');
@@ -33,9 +37,15 @@ export class AuthGuard implements CanActivate {
     const allowed: readonly Role[] = PERMISSIONS[permission];
     const role = allowed.find((r) => claims.roles.includes(r));
     if (!role) {
+      // A refused attempt by a known caller is part of the trail too.
+      const referralId = (req as { params?: { id?: string } }).params?.id;
+      await this.audit
+        .record({ caller: { sub: claims.sub, role: claims.roles[0]!, ods: claims.ods }, action: permission, referralId: referralId && UUID.test(referralId) ? referralId : null, requestId: (req as { id?: string }).id ?? null, outcome: 403 })
+        .catch(() => undefined);
       throw new ForbiddenException(`Your role (${claims.roles.join(', ')}) may not do this: it needs ${allowed.join(' or ')}`);
     }
     req.caller = { ...claims, role };
+    req.permission = permission;
     return true;
   }
 }

@@ -5,3 +5,4 @@ export * from './token-verifier.js';
 export * from './auth.decorators.js';
 export * from './auth.guard.js';
 export * from './auth.module.js';
+export * from './audit.service.js';

@@ -23,6 +23,7 @@ export const PERMISSIONS = {
   'patient.own-referrals': ['patient'],
   'capacity.read': STAFF,
   'capacity.write': ['trust_admin'],
+  'audit.read': ['trust_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -1,0 +1,48 @@
+// The audit trail of referrals the caller's trust is on, for its trust admins.
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { AuditService, CurrentCaller, RequirePermission, type Caller } from '#auth';
+import { IsDateTime } from './dto/validators.js';
+
+export class AuditQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: '$property must be a UUID' })
+  referralId?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })
+  @IsOptional() @IsDateTime()
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' })
+  @IsOptional() @IsDateTime()
+  to?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @Matches(/^\d{1,19}$/, { message: '$property must be the nextCursor of the previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: 100, maximum: 500 })
+  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(500)
+  limit?: number;
+}
+
+@ApiTags('audit')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @RequirePermission('audit.read')
+  @ApiOperation({ summary: "Who read or changed referrals the caller's trust is on, newest first" })
+  list(@CurrentCaller() caller: Caller, @Query() q: AuditQueryDto) {
+    return this.audit.list(caller.ods!, {
+      referralId: q.referralId,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      cursor: q.cursor,
+      limit: q.limit,
+    });
+  }
+}

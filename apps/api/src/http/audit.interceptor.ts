@@ -1,0 +1,50 @@
+// Writes an audit event for every authorised request that touches patient data, before the
+// response goes: who, role, trust, action (the route's permission), referral, request id, outcome.
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { AuditService, type Caller, type Permission } from '#auth';
+import { WorkflowError } from '#workflow';
+
+/** Permissions whose routes read or change no patient's data. */
+const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface AuditedRequest {
+  caller?: Caller;
+  permission?: Permission;
+  params?: Record<string, string>;
+  id?: string;
+}
+
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(private readonly audit: AuditService) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<AuditedRequest>();
+    const res = ctx.switchToHttp().getResponse<{ statusCode: number }>();
+    if (!req.caller || !req.permission || NOT_AUDITED.has(req.permission)) return next.handle();
+    const caller = req.caller;
+    const action = req.permission;
+    const param = req.params?.id;
+    const write = (referralId: string | null, outcome: number) =>
+      this.audit.record({ caller, action, referralId, requestId: req.id ?? null, outcome });
+    return from(
+      (async () => {
+        try {
+          const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          const created = (result as { id?: unknown } | undefined)?.id;
+          const referralId = param && UUID.test(param) ? param : typeof created === 'string' && UUID.test(created) ? created : null;
+          await write(referralId, res.statusCode);
+          return result;
+        } catch (e) {
+          const status = e instanceof WorkflowError ? e.httpStatus : e instanceof HttpException ? e.getStatus() : 500;
+          // A request the audit cannot record still fails as it would have; the trail write is best effort on errors.
+          await write(param && UUID.test(param) ? param : null, status).catch(() => undefined);
+          throw e;
+        }
+      })(),
+    );
+  }
+}

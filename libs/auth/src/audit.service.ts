@@ -1,0 +1,67 @@
+// The audit trail: records who read or changed which referral, and reads it back for admins.
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '#persistence';
+import type { Caller } from './caller.js';
+
+export interface AuditEntry {
+  readonly caller: Pick<Caller, 'sub' | 'role' | 'ods'>;
+  readonly action: string;
+  readonly referralId: string | null;
+  readonly requestId: string | null;
+  readonly outcome: number;
+}
+
+export interface AuditQuery {
+  readonly referralId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly cursor?: string;
+  readonly limit?: number;
+}
+
+@Injectable()
+export class AuditService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async record(e: AuditEntry): Promise<void> {
+    await this.prisma.auditEvent.create({
+      data: {
+        actorSub: e.caller.sub,
+        actorRole: e.caller.role,
+        actorOds: e.caller.ods,
+        action: e.action,
+        referralId: e.referralId,
+        requestId: e.requestId,
+        outcome: e.outcome,
+      },
+    });
+  }
+
+  /** Events on referrals the admin's trust is origin or receiver of, newest first. */
+  async list(ods: string, q: AuditQuery) {
+    const limit = q.limit ?? 100;
+    const before = q.cursor && /^\d+$/.test(q.cursor) ? BigInt(q.cursor) : null;
+    const rows = await this.prisma.$queryRaw<Array<{ id: bigint; at: Date; actor_sub: string; actor_role: string; actor_ods: string | null; action: string; referral_id: string | null; request_id: string | null; outcome: number }>>`
+      SELECT a.id, a.at, a.actor_sub, a.actor_role, a.actor_ods, a.action, a.referral_id::text AS referral_id, a.request_id, a.outcome
+      FROM audit_event a JOIN referral r ON r.id = a.referral_id
+      WHERE (r.origin_ods = ${ods} OR r.receiving_ods = ${ods})
+        AND (${q.referralId ?? null}::uuid IS NULL OR a.referral_id = ${q.referralId ?? null}::uuid)
+        AND (${q.from ?? null}::timestamptz IS NULL OR a.at >= ${q.from ?? null}::timestamptz)
+        AND (${q.to ?? null}::timestamptz IS NULL OR a.at < ${q.to ?? null}::timestamptz)
+        AND (${before}::bigint IS NULL OR a.id < ${before}::bigint)
+      ORDER BY a.id DESC LIMIT ${limit + 1}`;
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => ({
+        id: r.id.toString(),
+        at: r.at.toISOString(),
+        actor: { sub: r.actor_sub, role: r.actor_role, ods: r.actor_ods },
+        action: r.action,
+        referralId: r.referral_id,
+        requestId: r.request_id,
+        outcome: r.outcome,
+      })),
+      nextCursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
+    };
+  }
+}
