@@ -1,0 +1,84 @@
+// Production-shaped authentication: tokens from an OpenID Connect issuer (CIS2 for staff, NHS
+// login for patients), verified against its JWKS with issuer and audience checked.
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { bearer, startStack, type Stack } from './support/stack.js';
+
+const ISSUER = 'https://am.nhsidentity.example/openam/oauth2/realms/root/realms/oidc';
+const AUDIENCE = 'crosstrust-api';
+
+describe('AUTH_MODE=oidc', () => {
+  let s: Stack;
+  let jwks: Server;
+  let key: CryptoKey;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    key = pair.privateKey;
+    const pub = { ...(await exportJWK(pair.publicKey)), kid: 'cis2-1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [pub] }));
+    });
+    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
+    const port = (jwks.address() as { port: number }).port;
+    Object.assign(process.env, { AUTH_MODE: 'oidc', AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks`, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE });
+    s = await startStack({ worker: false });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await new Promise((r) => jwks?.close(r));
+    for (const k of ['AUTH_MODE', 'AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  const sign = (claims: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: string | number; nbf?: string | number; alg?: string } = {}) => {
+    let jwt = new SignJWT({ roles: ['clinician'], ods: 'RLQ', ...claims })
+      .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'cis2-1' })
+      .setSubject('cis2-user-1')
+      .setIssuer(opts.iss ?? ISSUER)
+      .setAudience(opts.aud ?? AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? '5m');
+    if (opts.nbf !== undefined) jwt = jwt.setNotBefore(opts.nbf);
+    return jwt.sign(key);
+  };
+
+  it("accepts the issuer's token", async () => {
+    const res = await s.http.get('/v1/referrals?limit=1').set(bearer(await sign({})));
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['another issuer', { iss: 'https://evil.example' }],
+    ['another audience', { aud: 'someone-else' }],
+    ['an expired token', { exp: Math.floor(Date.now() / 1000) - 3600 }],
+    ['a token not valid yet', { nbf: Math.floor(Date.now() / 1000) + 3600 }],
+  ])('refuses %s with 401', async (_l, opts) => {
+    const res = await s.http.get('/v1/referrals?limit=1').set(bearer(await sign({}, opts)));
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(/Invalid bearer token/);
+  });
+
+  it('refuses the local development issuer once configured for OIDC', async () => {
+    const { signDevToken } = await import('../scripts/lib/dev-issuer.mjs');
+    const dev = await signDevToken(saved.AUTH_DEV_KEY_FILE!, { roles: ['clinician'], ods: 'RLQ' });
+    expect((await s.http.get('/v1/referrals?limit=1').set(bearer(dev))).status).toBe(401);
+  });
+
+  it('refuses an HMAC token made with the public key as its secret (algorithm confusion)', async () => {
+    const pub = JSON.stringify(((await (await fetch(process.env.AUTH_JWKS_URL!)).json()) as { keys: unknown[] }).keys[0]);
+    const hmac = await new SignJWT({ roles: ['trust_admin'], ods: 'RLQ' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'cis2-1' })
+      .setSubject('attacker')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(pub));
+    expect((await s.http.get('/v1/referrals?limit=1').set(bearer(hmac))).status).toBe(401);
+  });
+});

@@ -1,0 +1,542 @@
+// A generated RBAC matrix: every route of the API against every kind of caller, with the expected
+// answer derived in code from the rules (PERMISSIONS, trust visibility, trust side), not written by hand.
+//
+//   1. the caller's role is not in PERMISSIONS[route.permission]          -> 403 (the guard runs first)
+//   2. else the referral is not visible to the caller                      -> 404
+//      (staff: neither its origin nor its receiving trust; patient: not their own)
+//   3. else the action needs a trust side the caller is not on             -> 403
+//      (clinical review and a clerk's consent: origin; receiver decision, bookings, booking
+//      cancel, treatment, discharge: receiving; PUT capacity: the trust named in the path)
+//   4. else allowed                                                        -> the route's success status
+//
+// An allowed call that changes the referral runs against a fresh referral driven to the status the
+// route needs, so the answer is the success status and never a 409 from an earlier cell. Denied
+// calls (and reads, and retry's 409) share one referral per status; a last test checks that none of
+// them changed it.
+import { afterAll, beforeAll, describe, expect, it, test } from '@jest/globals';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
+import { bearer, cast, drained, driveTo, getReferral, isoDay, referralBody, startStack, token, type Cast, type Stack } from './support/stack.js';
+
+// ---------------------------------------------------------------------------------------------
+// The world the matrix is played in.
+
+const ORIGIN = 'RLQ';
+const RECEIVING = 'RJC';
+const UNRELATED = 'RLT';
+const TRUSTS = [ORIGIN, RECEIVING, UNRELATED] as const;
+type Trust = (typeof TRUSTS)[number];
+const OTHER_PATIENT_NHS = '9434765919';
+
+/** Statuses a referral is driven to (driveTo's stages), in order. */
+const STAGES = ['AWAITING_CLINICAL_REVIEW', 'AWAITING_PATIENT_CONSENT', 'AWAITING_RECEIVER_ACCEPTANCE', 'AWAITING_BOOKING', 'BOOKED', 'TREATED'] as const;
+type Stage = (typeof STAGES)[number];
+/** driveTo has the patient accept the RJC offer on the way to AWAITING_RECEIVER_ACCEPTANCE: from then on RJC is the receiver. */
+const receiverAt = (stage: Stage): Trust | null => (STAGES.indexOf(stage) >= STAGES.indexOf('AWAITING_RECEIVER_ACCEPTANCE') ? RECEIVING : null);
+
+// ---------------------------------------------------------------------------------------------
+// Callers: four roles at each of three trusts, and two patients.
+
+interface CallerSpec {
+  readonly label: string;
+  readonly role: Role;
+  readonly ods: Trust | null;
+  readonly patient: 'own' | 'other' | null;
+}
+
+const STAFF_LIKE_ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'integration'] as const satisfies readonly Role[];
+const CALLERS: readonly CallerSpec[] = [
+  ...TRUSTS.flatMap((ods) => STAFF_LIKE_ROLES.map((role): CallerSpec => ({ label: `${role}@${ods}`, role, ods, patient: null }))),
+  { label: 'patient(own)', role: 'patient', ods: null, patient: 'own' },
+  { label: 'patient(other)', role: 'patient', ods: null, patient: 'other' },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Routes: method, path template (as Nest declares it), the permission it names, and how to call it.
+
+type Side = 'origin' | 'receiving';
+
+interface Target {
+  readonly id: string;
+  readonly bookingId: string | null;
+}
+
+interface Call {
+  readonly caller: CallerSpec;
+  readonly target: Target;
+}
+
+interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly template: string;
+  readonly permission: Permission;
+  /** referral: acts on one referral (rules 2 and 3 apply); trust-param: rule 3 is "the trust in the path"; none: role only. */
+  readonly scope: 'referral' | 'trust-param' | 'none';
+  /** referral routes: the status the action is allowed from (and where the shared referral for denials sits). */
+  readonly stage?: Stage;
+  /** Tells apart two rows for one route (the same read before and after there is a receiver). */
+  readonly variant?: string;
+  /** The trust side a caller of this role must be on, if any. */
+  readonly side?: (role: Role) => Side | null;
+  /** trust-param routes: the trust named in the path. */
+  readonly trustParam?: Trust;
+  /** Whether an allowed call changes the referral (then each allowed cell gets its own fresh referral). */
+  readonly mutates: boolean;
+  /** What an allowed call answers. */
+  readonly success: number;
+  readonly path: (t: Target) => string;
+  readonly body?: (role: Role) => Record<string, unknown>;
+  /** Extra checks on an allowed answer. */
+  readonly verify?: (res: { status: number; body: any }, call: Call) => void;
+}
+
+const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+const ref = (t: Target) => `/v1/referrals/${t.id}`;
+const becomes = (status: string) => (res: { body: any }, call: Call) => {
+  expect(res.body.id).toBe(call.target.id);
+  expect(res.body.status).toBe(status);
+};
+const reads = (res: { body: any }, call: Call) => expect(res.body.id).toBe(call.target.id);
+const lists = (res: { body: any }) => expect(Array.isArray(res.body.items)).toBe(true);
+
+const readRoutes = (stage: Stage): RouteSpec[] => [
+  { method: 'GET', template: '/v1/referrals/:id', permission: 'referral.read', scope: 'referral', stage, variant: stage, mutates: false, success: 200, path: ref, verify: reads },
+  {
+    method: 'GET',
+    template: '/v1/referrals/:id/notifications',
+    permission: 'notification.read',
+    scope: 'referral',
+    stage,
+    variant: stage,
+    mutates: false,
+    success: 200,
+    path: (t) => `${ref(t)}/notifications`,
+    verify: lists,
+  },
+];
+
+const ROUTES: readonly RouteSpec[] = [
+  // Reads: before a receiver is chosen (RJC is unrelated then) and after.
+  ...readRoutes('AWAITING_CLINICAL_REVIEW'),
+  ...readRoutes('AWAITING_BOOKING'),
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/clinical-review',
+    permission: 'referral.clinical-review',
+    scope: 'referral',
+    stage: 'AWAITING_CLINICAL_REVIEW',
+    side: () => 'origin',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/clinical-review`,
+    body: () => ({ decision: 'not_suitable', reasonCode: 'PATIENT_FRAILTY' }),
+    verify: becomes('NOT_SUITABLE'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/consent',
+    permission: 'referral.consent',
+    scope: 'referral',
+    stage: 'AWAITING_PATIENT_CONSENT',
+    side: (role) => (role === 'booking_clerk' ? 'origin' : null),
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/consent`,
+    body: (role) => (role === 'booking_clerk' ? { decision: 'decline', method: 'phone' } : { decision: 'decline' }),
+    verify: becomes('DECLINED'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/receiver-decision',
+    permission: 'referral.receiver-decision',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'receiving',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/receiver-decision`,
+    body: () => ({ decision: 'reject', reasonCode: 'NO_CAPACITY' }),
+    verify: becomes('REJECTED_BY_RECEIVER'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/bookings',
+    permission: 'referral.book',
+    scope: 'referral',
+    stage: 'AWAITING_BOOKING',
+    side: () => 'receiving',
+    mutates: true,
+    success: 201,
+    path: (t) => `${ref(t)}/bookings`,
+    body: () => ({ kind: 'pre_op_assessment', startsAt: hours(10 * 24) }),
+    verify: (res, call) => {
+      becomes('AWAITING_BOOKING')(res, call);
+      expect(res.body.booking).toMatchObject({ kind: 'pre_op_assessment', status: 'BOOKED' });
+    },
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/bookings/:bookingId/cancel',
+    permission: 'referral.book',
+    scope: 'referral',
+    stage: 'BOOKED',
+    side: () => 'receiving',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/bookings/${t.bookingId}/cancel`,
+    body: () => ({ reason: 'Surgeon unavailable' }),
+    verify: (res, call) => {
+      becomes('AWAITING_BOOKING')(res, call);
+      expect(res.body.bookings.find((b: { id: string }) => b.id === call.target.bookingId)).toMatchObject({ status: 'CANCELLED' });
+    },
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/treatment',
+    permission: 'referral.treatment',
+    scope: 'referral',
+    stage: 'BOOKED',
+    side: () => 'receiving',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/treatment`,
+    body: () => ({ performedAt: new Date().toISOString(), procedureCode: 'W371' }),
+    verify: becomes('TREATED'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/discharge',
+    permission: 'referral.discharge',
+    scope: 'referral',
+    stage: 'TREATED',
+    side: () => 'receiving',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/discharge`,
+    body: () => ({ dischargedAt: new Date().toISOString(), summary: 'Recovered well.' }),
+    verify: becomes('DISCHARGED'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/withdraw',
+    permission: 'referral.withdraw',
+    scope: 'referral',
+    stage: 'AWAITING_BOOKING',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/withdraw`,
+    body: () => ({ reason: 'Treated privately' }),
+    verify: becomes('WITHDRAWN'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/cancel',
+    permission: 'referral.cancel',
+    scope: 'referral',
+    stage: 'AWAITING_BOOKING',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/cancel`,
+    body: () => ({ reason: 'Duplicate referral' }),
+    verify: becomes('CANCELLED'),
+  },
+  {
+    // Nothing failed, so an allowed retry is refused as a conflict and changes nothing.
+    method: 'POST',
+    template: '/v1/referrals/:id/retry',
+    permission: 'referral.retry',
+    scope: 'referral',
+    stage: 'AWAITING_BOOKING',
+    mutates: false,
+    success: 409,
+    path: (t) => `${ref(t)}/retry`,
+    verify: (res) => {
+      expect(res.body.message).toMatch(/Nothing to retry/);
+      expect(res.body.currentStatus).toBe('AWAITING_BOOKING');
+    },
+  },
+  // Routes not about one referral.
+  { method: 'GET', template: '/v1/referrals', permission: 'referral.list', scope: 'none', mutates: false, success: 200, path: () => '/v1/referrals?limit=5', verify: lists },
+  {
+    method: 'POST',
+    template: '/v1/referrals',
+    permission: 'referral.create',
+    scope: 'none',
+    mutates: true,
+    success: 201,
+    path: () => '/v1/referrals',
+    body: () => referralBody(),
+    verify: (res, call) => {
+      expect(res.body.originOds).toBe(call.caller.ods);
+      expect(res.body.receivingOds).toBeNull();
+    },
+  },
+  {
+    method: 'GET',
+    template: '/v1/patient/referrals',
+    permission: 'patient.own-referrals',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/patient/referrals',
+    verify: (res, call) => {
+      // "Own" is the patient of the shared AWAITING_BOOKING referral: they see it, the other patient does not.
+      const ids = res.body.items.map((r: { id: string }) => r.id);
+      if (call.caller.patient === 'own') expect(ids).toContain(call.target.id);
+      else expect(ids).not.toContain(call.target.id);
+    },
+  },
+  {
+    method: 'GET',
+    template: '/v1/audit',
+    permission: 'audit.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    // The trail of the shared AWAITING_BOOKING referral: its origin's and receiver's admins see it, another trust's admin sees none of it.
+    path: (t) => `/v1/audit?referralId=${t.id}&limit=500`,
+    verify: (res, call) => {
+      const items: Array<{ referralId: string }> = res.body.items;
+      if (call.caller.ods === UNRELATED) expect(items).toEqual([]);
+      else {
+        expect(items.length).toBeGreaterThan(0);
+        expect(items.every((i) => i.referralId === call.target.id)).toBe(true);
+      }
+    },
+  },
+  { method: 'GET', template: '/v1/capacity', permission: 'capacity.read', scope: 'none', mutates: false, success: 200, path: () => '/v1/capacity', verify: lists },
+  {
+    method: 'PUT',
+    template: '/v1/capacity/:ods/:specialty',
+    permission: 'capacity.write',
+    scope: 'trust-param',
+    trustParam: ORIGIN,
+    mutates: true,
+    success: 200,
+    // A specialty no referral here uses, so declaring it changes no offer.
+    path: () => `/v1/capacity/${ORIGIN}/502`,
+    body: () => ({ weeklySlots: 4, fromDate: isoDay(0), toDate: isoDay(90) }),
+    verify: (res) => expect(res.body).toMatchObject({ ods: ORIGIN, specialtyCode: '502', weeklySlots: 4 }),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// The rules, in code.
+
+type Why = 'role' | 'hidden' | 'side' | 'allowed';
+interface Expectation {
+  readonly status: number;
+  readonly why: Why;
+}
+
+function expected(route: RouteSpec, caller: CallerSpec): Expectation {
+  // 1. The guard: the role must be one the permission lists.
+  if (!(PERMISSIONS[route.permission] as readonly Role[]).includes(caller.role)) return { status: 403, why: 'role' };
+  if (route.scope === 'referral') {
+    // 2. Visibility: staff of the origin or receiving trust; the patient whose referral it is.
+    const receiving = receiverAt(route.stage!);
+    const visible = caller.role === 'patient' ? caller.patient === 'own' : caller.ods === ORIGIN || (receiving !== null && caller.ods === receiving);
+    if (!visible) return { status: 404, why: 'hidden' };
+    // 3. The trust side the action belongs to (staff only; a patient acts for themself).
+    const side = caller.role === 'patient' ? null : (route.side?.(caller.role) ?? null);
+    if (side && caller.ods !== (side === 'origin' ? ORIGIN : receiving)) return { status: 403, why: 'side' };
+  }
+  if (route.scope === 'trust-param' && caller.ods !== route.trustParam) return { status: 403, why: 'side' };
+  // 4. Allowed.
+  return { status: route.success, why: 'allowed' };
+}
+
+const routeKey = (r: Pick<RouteSpec, 'method' | 'template'>) => `${r.method} ${r.template}`;
+
+interface Cell {
+  readonly name: string;
+  readonly route: RouteSpec;
+  readonly caller: CallerSpec;
+  readonly expect: Expectation;
+  /** Needs its own referral: an allowed call that changes it. */
+  readonly fresh: boolean;
+}
+
+const CELLS: readonly Cell[] = ROUTES.flatMap((route) =>
+  CALLERS.map((caller): Cell => {
+    const e = expected(route, caller);
+    const at = route.variant ? ` [referral ${route.variant}]` : '';
+    return {
+      name: `${routeKey(route)}${at} as ${caller.label} -> ${e.status}`,
+      route,
+      caller,
+      expect: e,
+      fresh: route.scope === 'referral' && route.mutates && e.why === 'allowed',
+    };
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// The stack, tokens and referrals.
+
+let s: Stack;
+let c: Cast;
+
+interface Driven extends Target {
+  readonly patientToken: string;
+}
+const shared = new Map<Stage, Driven>();
+const fresh = new Map<string, Driven>();
+const versionsBefore = new Map<Stage, { version: number; status: string; timeline: number }>();
+const tokens = new Map<string, string>();
+
+async function drive(stage: Stage): Promise<Driven> {
+  const d = await driveTo(s, c, stage);
+  let bookingId: string | null = null;
+  if (stage === 'BOOKED') {
+    const r = await getReferral(s, c.clinRJC, d.id);
+    bookingId = r.bookings.find((b: { kind: string; status: string }) => b.kind === 'procedure' && b.status === 'BOOKED')!.id;
+  }
+  return { id: d.id, bookingId, patientToken: d.patient };
+}
+
+/** Runs the tasks with at most `width` at once. */
+async function pool(tasks: Array<() => Promise<void>>, width: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, tasks.length) }, async () => {
+      while (next < tasks.length) await tasks[next++]!();
+    }),
+  );
+}
+
+function targetOf(cell: Cell): Driven {
+  if (cell.route.scope === 'referral') return cell.fresh ? fresh.get(cell.name)! : shared.get(cell.route.stage!)!;
+  // Routes not about one referral: "own" is the patient of the shared AWAITING_BOOKING referral,
+  // whose own list (and whose trusts' audit trail) must show it.
+  return shared.get('AWAITING_BOOKING')!;
+}
+
+function tokenOf(cell: Cell, target: Driven): string {
+  if (cell.caller.patient === 'own') return target.patientToken;
+  return tokens.get(cell.caller.label)!;
+}
+
+beforeAll(async () => {
+  s = await startStack();
+  c = await cast();
+  for (const caller of CALLERS) {
+    if (caller.patient === 'other') tokens.set(caller.label, await token({ role: 'patient', nhsNumber: OTHER_PATIENT_NHS, sub: 'rbac-patient-other' }));
+    else if (caller.ods) tokens.set(caller.label, await token({ role: caller.role, ods: caller.ods, sub: `rbac-${caller.role}-${caller.ods}` }));
+  }
+  // One shared referral per stage a route needs (AWAITING_BOOKING also serves the patient list).
+  const stages = new Set<Stage>([...ROUTES.flatMap((r) => (r.stage ? [r.stage] : [])), 'AWAITING_BOOKING']);
+  const tasks: Array<() => Promise<void>> = [
+    ...[...stages].map((stage) => async () => {
+      shared.set(stage, await drive(stage));
+    }),
+    ...CELLS.filter((cell) => cell.fresh).map((cell) => async () => {
+      fresh.set(cell.name, await drive(cell.route.stage!));
+    }),
+  ];
+  await pool(tasks, 8);
+  // Let the automated steps the driving started finish, so nothing but the matrix can touch the shared referrals.
+  await drained(s);
+  for (const [stage, d] of shared) {
+    const r = await getReferral(s, c.clinRLQ, d.id);
+    if (r.status !== stage || r.needsAttention) throw new Error(`shared referral for ${stage} is ${r.status} (needsAttention ${r.needsAttention})`);
+    versionsBefore.set(stage, { version: r.version, status: r.status, timeline: r.timeline.length });
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await s?.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('RBAC matrix', () => {
+  it('is generated over every route and every kind of caller', () => {
+    expect(CALLERS).toHaveLength(14);
+    expect(CELLS).toHaveLength(ROUTES.length * CALLERS.length);
+    // Every outcome the rules can give occurs somewhere, and each referral action is allowed to someone.
+    expect(new Set(CELLS.map((x) => x.expect.why))).toEqual(new Set<Why>(['role', 'hidden', 'side', 'allowed']));
+    for (const route of ROUTES) expect([routeKey(route), CELLS.some((x) => x.route === route && x.expect.why === 'allowed')]).toEqual([routeKey(route), true]);
+  });
+
+  test.each(CELLS.map((cell) => ({ ...cell })))('$name', async (cell) => {
+    const target = targetOf(cell);
+    const call: Call = { caller: cell.caller, target };
+    const url = cell.route.path(target);
+    const method = cell.route.method.toLowerCase() as 'get' | 'post' | 'put';
+    let req = s.http[method](url).set(bearer(tokenOf(cell, target)));
+    if (cell.route.body) req = req.send(cell.route.body(cell.caller.role));
+    const res = await req;
+    // The message comes along so a failure says why the server answered as it did.
+    expect({ status: res.status, message: res.body?.message }).toMatchObject({ status: cell.expect.status });
+    switch (cell.expect.why) {
+      case 'role':
+        expect(res.body.message).toMatch(/may not do this/);
+        break;
+      case 'hidden':
+        expect(res.body.message).toMatch(/not found/);
+        break;
+      case 'side':
+        expect(res.body.message).toMatch(/^Only (staff|an admin) of/);
+        break;
+      case 'allowed':
+        cell.route.verify?.(res, call);
+        break;
+    }
+  });
+
+  it('denied calls (and reads, and a retry with nothing to retry) changed none of the shared referrals', async () => {
+    expect(versionsBefore.size).toBeGreaterThanOrEqual(6);
+    for (const [stage, d] of shared) {
+      const r = await getReferral(s, c.clinRLQ, d.id);
+      expect({ stage, version: r.version, status: r.status, timeline: r.timeline.length }).toEqual({ stage, ...versionsBefore.get(stage)! });
+    }
+  });
+});
+
+describe('the table covers the router', () => {
+  const isPublic = (path: string) => path.startsWith('/health') || path.startsWith('/docs');
+  const tableRoutes = () => [...new Set(ROUTES.map(routeKey))].sort();
+
+  it('every route of the OpenAPI document (GET /docs-json) is in the table, and nothing else', async () => {
+    const res = await s.http.get('/docs-json');
+    expect(res.status).toBe(200);
+    const documented: string[] = [];
+    for (const [path, ops] of Object.entries(res.body.paths as Record<string, Record<string, unknown>>)) {
+      if (isPublic(path)) continue;
+      for (const method of Object.keys(ops)) {
+        if (['get', 'post', 'put', 'patch', 'delete'].includes(method)) documented.push(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+      }
+    }
+    expect(documented.sort()).toEqual(tableRoutes());
+  });
+
+  it("every handler in Nest's router names the permission the table says, and only health is public", () => {
+    const routed = new Map<string, Permission | 'public'>();
+    for (const mod of s.api.get(ModulesContainer).values()) {
+      for (const wrapper of mod.controllers.values()) {
+        const ctrl = wrapper.metatype as (new (...a: never[]) => unknown) | null;
+        if (!ctrl) continue;
+        const base = String(Reflect.getMetadata(PATH_METADATA, ctrl) ?? '');
+        const proto = ctrl.prototype as Record<string, unknown>;
+        for (const name of Object.getOwnPropertyNames(proto)) {
+          const handler = proto[name];
+          if (name === 'constructor' || typeof handler !== 'function') continue;
+          const sub = Reflect.getMetadata(PATH_METADATA, handler);
+          if (sub === undefined) continue;
+          const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+          const path = '/' + [base, String(sub)].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+          const isOpen = Reflect.getMetadata(PUBLIC_KEY, handler) === true || Reflect.getMetadata(PUBLIC_KEY, ctrl) === true;
+          routed.set(`${method} ${path}`, isOpen ? 'public' : (Reflect.getMetadata(PERMISSION_KEY, handler) ?? Reflect.getMetadata(PERMISSION_KEY, ctrl)));
+        }
+      }
+    }
+    const open = [...routed].filter(([, p]) => p === 'public').map(([k]) => k);
+    expect(open.every((k) => isPublic(k.split(' ')[1]!))).toBe(true);
+    const guarded = Object.fromEntries([...routed].filter(([, p]) => p !== 'public').sort(([a], [b]) => a.localeCompare(b)));
+    const table = Object.fromEntries(ROUTES.map((r) => [routeKey(r), r.permission] as const).sort(([a], [b]) => a.localeCompare(b)));
+    expect(guarded).toEqual(table);
+  });
+});
