@@ -7,12 +7,13 @@
 //   3. else the action needs a trust side the caller is not on             -> 403
 //      (clinical review and a clerk's consent: origin; receiver decision, bookings, booking
 //      cancel, treatment, discharge: receiving; PUT capacity: the trust named in the path)
-//   4. else allowed                                                        -> the route's success status
+//   4. else allowed                                                        -> the route's success status,
+//      or 409 when the referral is not in the status the action needs (rows marked with a status)
 //
 // An allowed call that changes the referral runs against a fresh referral driven to the status the
-// route needs, so the answer is the success status and never a 409 from an earlier cell. Denied
-// calls (and reads, and retry's 409) share one referral per status; a last test checks that none of
-// them changed it.
+// route needs, so the answer is the success status and never a 409 left by an earlier cell. Denied
+// calls (and reads, 409s, and retry's "nothing to retry") share one referral per status; a last test
+// checks that none of them changed it.
 import { afterAll, beforeAll, describe, expect, it, test } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
@@ -74,9 +75,11 @@ interface RouteSpec {
   readonly permission: Permission;
   /** referral: acts on one referral (rules 2 and 3 apply); trust-param: rule 3 is "the trust in the path"; none: role only. */
   readonly scope: 'referral' | 'trust-param' | 'none';
-  /** referral routes: the status the action is allowed from (and where the shared referral for denials sits). */
+  /** referral routes that change status: the status the action is allowed from (what a referral is driven to). */
   readonly stage?: Stage;
-  /** Tells apart two rows for one route (the same read before and after there is a receiver). */
+  /** referral routes: where the row's referral sits, when not at `stage` (reads; or an action from the wrong status: 409 if allowed). */
+  readonly at?: Stage;
+  /** Tells apart rows for one route (a read before and after there is a receiver; an action from the wrong status). */
   readonly variant?: string;
   /** The trust side a caller of this role must be on, if any. */
   readonly side?: (role: Role) => Side | null;
@@ -101,15 +104,18 @@ const becomes = (status: string) => (res: { body: any }, call: Call) => {
 const reads = (res: { body: any }, call: Call) => expect(res.body.id).toBe(call.target.id);
 const lists = (res: { body: any }) => expect(Array.isArray(res.body.items)).toBe(true);
 
-const readRoutes = (stage: Stage): RouteSpec[] => [
-  { method: 'GET', template: '/v1/referrals/:id', permission: 'referral.read', scope: 'referral', stage, variant: stage, mutates: false, success: 200, path: ref, verify: reads },
+/** Where a referral route's referral sits. */
+const sitsAt = (route: RouteSpec): Stage => route.at ?? route.stage!;
+
+const readRoutes = (at: Stage): RouteSpec[] => [
+  { method: 'GET', template: '/v1/referrals/:id', permission: 'referral.read', scope: 'referral', at, variant: at, mutates: false, success: 200, path: ref, verify: reads },
   {
     method: 'GET',
     template: '/v1/referrals/:id/notifications',
     permission: 'notification.read',
     scope: 'referral',
-    stage,
-    variant: stage,
+    at,
+    variant: at,
     mutates: false,
     success: 200,
     path: (t) => `${ref(t)}/notifications`,
@@ -117,36 +123,44 @@ const readRoutes = (stage: Stage): RouteSpec[] => [
   },
 ];
 
+const CLINICAL_REVIEW: RouteSpec = {
+  method: 'POST',
+  template: '/v1/referrals/:id/clinical-review',
+  permission: 'referral.clinical-review',
+  scope: 'referral',
+  stage: 'AWAITING_CLINICAL_REVIEW',
+  side: () => 'origin',
+  mutates: true,
+  success: 200,
+  path: (t) => `${ref(t)}/clinical-review`,
+  body: () => ({ decision: 'not_suitable', reasonCode: 'PATIENT_FRAILTY' }),
+  verify: becomes('NOT_SUITABLE'),
+};
+
+const CONSENT: RouteSpec = {
+  method: 'POST',
+  template: '/v1/referrals/:id/consent',
+  permission: 'referral.consent',
+  scope: 'referral',
+  stage: 'AWAITING_PATIENT_CONSENT',
+  side: (role) => (role === 'booking_clerk' ? 'origin' : null),
+  mutates: true,
+  success: 200,
+  path: (t) => `${ref(t)}/consent`,
+  body: (role) => (role === 'booking_clerk' ? { decision: 'decline', method: 'phone' } : { decision: 'decline' }),
+  verify: becomes('DECLINED'),
+};
+
 const ROUTES: readonly RouteSpec[] = [
   // Reads: before a receiver is chosen (RJC is unrelated then) and after.
   ...readRoutes('AWAITING_CLINICAL_REVIEW'),
   ...readRoutes('AWAITING_BOOKING'),
-  {
-    method: 'POST',
-    template: '/v1/referrals/:id/clinical-review',
-    permission: 'referral.clinical-review',
-    scope: 'referral',
-    stage: 'AWAITING_CLINICAL_REVIEW',
-    side: () => 'origin',
-    mutates: true,
-    success: 200,
-    path: (t) => `${ref(t)}/clinical-review`,
-    body: () => ({ decision: 'not_suitable', reasonCode: 'PATIENT_FRAILTY' }),
-    verify: becomes('NOT_SUITABLE'),
-  },
-  {
-    method: 'POST',
-    template: '/v1/referrals/:id/consent',
-    permission: 'referral.consent',
-    scope: 'referral',
-    stage: 'AWAITING_PATIENT_CONSENT',
-    side: (role) => (role === 'booking_clerk' ? 'origin' : null),
-    mutates: true,
-    success: 200,
-    path: (t) => `${ref(t)}/consent`,
-    body: (role) => (role === 'booking_clerk' ? { decision: 'decline', method: 'phone' } : { decision: 'decline' }),
-    verify: becomes('DECLINED'),
-  },
+  CLINICAL_REVIEW,
+  CONSENT,
+  // The origin-side actions once there is a receiver: the receiving trust sees the referral but may
+  // not act for the origin (403); the origin, allowed, is refused for the status (409).
+  { ...CLINICAL_REVIEW, at: 'AWAITING_RECEIVER_ACCEPTANCE', variant: 'AWAITING_RECEIVER_ACCEPTANCE' },
+  { ...CONSENT, at: 'AWAITING_RECEIVER_ACCEPTANCE', variant: 'AWAITING_RECEIVER_ACCEPTANCE' },
   {
     method: 'POST',
     template: '/v1/referrals/:id/receiver-decision',
@@ -248,7 +262,7 @@ const ROUTES: readonly RouteSpec[] = [
     template: '/v1/referrals/:id/retry',
     permission: 'referral.retry',
     scope: 'referral',
-    stage: 'AWAITING_BOOKING',
+    at: 'AWAITING_BOOKING',
     mutates: false,
     success: 409,
     path: (t) => `${ref(t)}/retry`,
@@ -325,7 +339,7 @@ const ROUTES: readonly RouteSpec[] = [
 // ---------------------------------------------------------------------------------------------
 // The rules, in code.
 
-type Why = 'role' | 'hidden' | 'side' | 'allowed';
+type Why = 'role' | 'hidden' | 'side' | 'conflict' | 'allowed';
 interface Expectation {
   readonly status: number;
   readonly why: Why;
@@ -336,7 +350,7 @@ function expected(route: RouteSpec, caller: CallerSpec): Expectation {
   if (!(PERMISSIONS[route.permission] as readonly Role[]).includes(caller.role)) return { status: 403, why: 'role' };
   if (route.scope === 'referral') {
     // 2. Visibility: staff of the origin or receiving trust; the patient whose referral it is.
-    const receiving = receiverAt(route.stage!);
+    const receiving = receiverAt(sitsAt(route));
     const visible = caller.role === 'patient' ? caller.patient === 'own' : caller.ods === ORIGIN || (receiving !== null && caller.ods === receiving);
     if (!visible) return { status: 404, why: 'hidden' };
     // 3. The trust side the action belongs to (staff only; a patient acts for themself).
@@ -344,7 +358,8 @@ function expected(route: RouteSpec, caller: CallerSpec): Expectation {
     if (side && caller.ods !== (side === 'origin' ? ORIGIN : receiving)) return { status: 403, why: 'side' };
   }
   if (route.scope === 'trust-param' && caller.ods !== route.trustParam) return { status: 403, why: 'side' };
-  // 4. Allowed.
+  // 4. Allowed: the route's answer, or 409 when the referral is not in the status the action needs.
+  if (route.scope === 'referral' && route.stage && sitsAt(route) !== route.stage) return { status: 409, why: 'conflict' };
   return { status: route.success, why: 'allowed' };
 }
 
@@ -408,7 +423,7 @@ async function pool(tasks: Array<() => Promise<void>>, width: number): Promise<v
 }
 
 function targetOf(cell: Cell): Driven {
-  if (cell.route.scope === 'referral') return cell.fresh ? fresh.get(cell.name)! : shared.get(cell.route.stage!)!;
+  if (cell.route.scope === 'referral') return cell.fresh ? fresh.get(cell.name)! : shared.get(sitsAt(cell.route))!;
   // Routes not about one referral: "own" is the patient of the shared AWAITING_BOOKING referral,
   // whose own list (and whose trusts' audit trail) must show it.
   return shared.get('AWAITING_BOOKING')!;
@@ -427,7 +442,7 @@ beforeAll(async () => {
     else if (caller.ods) tokens.set(caller.label, await token({ role: caller.role, ods: caller.ods, sub: `rbac-${caller.role}-${caller.ods}` }));
   }
   // One shared referral per stage a route needs (AWAITING_BOOKING also serves the patient list).
-  const stages = new Set<Stage>([...ROUTES.flatMap((r) => (r.stage ? [r.stage] : [])), 'AWAITING_BOOKING']);
+  const stages = new Set<Stage>([...ROUTES.flatMap((r) => (r.scope === 'referral' ? [sitsAt(r)] : [])), 'AWAITING_BOOKING']);
   const tasks: Array<() => Promise<void>> = [
     ...[...stages].map((stage) => async () => {
       shared.set(stage, await drive(stage));
@@ -457,8 +472,11 @@ describe('RBAC matrix', () => {
     expect(CALLERS).toHaveLength(14);
     expect(CELLS).toHaveLength(ROUTES.length * CALLERS.length);
     // Every outcome the rules can give occurs somewhere, and each referral action is allowed to someone.
-    expect(new Set(CELLS.map((x) => x.expect.why))).toEqual(new Set<Why>(['role', 'hidden', 'side', 'allowed']));
-    for (const route of ROUTES) expect([routeKey(route), CELLS.some((x) => x.route === route && x.expect.why === 'allowed')]).toEqual([routeKey(route), true]);
+    expect(new Set(CELLS.map((x) => x.expect.why))).toEqual(new Set<Why>(['role', 'hidden', 'side', 'conflict', 'allowed']));
+    for (const key of new Set(ROUTES.map(routeKey))) expect([key, CELLS.some((x) => routeKey(x.route) === key && x.expect.why === 'allowed')]).toEqual([key, true]);
+    // Both sides' rules decide some cell: origin-only and receiving-only actions are each refused to the other side.
+    const sideRefusals = CELLS.filter((x) => x.expect.why === 'side').map((x) => `${routeKey(x.route)} ${x.caller.ods}`);
+    expect(sideRefusals).toEqual(expect.arrayContaining(['POST /v1/referrals/:id/clinical-review RJC', 'POST /v1/referrals/:id/consent RJC', 'POST /v1/referrals/:id/treatment RLQ']));
   });
 
   test.each(CELLS.map((cell) => ({ ...cell })))('$name', async (cell) => {
@@ -480,6 +498,9 @@ describe('RBAC matrix', () => {
         break;
       case 'side':
         expect(res.body.message).toMatch(/^Only (staff|an admin) of/);
+        break;
+      case 'conflict':
+        expect(res.body.currentStatus).toBe(sitsAt(cell.route));
         break;
       case 'allowed':
         cell.route.verify?.(res, call);

@@ -1,5 +1,5 @@
 // One BullMQ processor per queue of the catalogue, each routing jobs through the JobRouter.
-import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
@@ -7,6 +7,7 @@ import { workerTuning } from '#queue';
 import { JobRouter } from './job-router.js';
 
 abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(this.constructor.name);
   constructor(
     private readonly router: JobRouter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -25,6 +26,12 @@ abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBoo
 
   process(job: Job) {
     return this.router.run(job);
+  }
+
+  /** Redis going away, or a job lost with it: worth a line, not a stack trace per job. */
+  @OnWorkerEvent('error')
+  onError(err: Error) {
+    this.logger.warn({ error: err.message.slice(0, 200) }, 'queue worker error');
   }
 
   @OnWorkerEvent('failed')
