@@ -8,7 +8,7 @@ import { Cluster } from './cluster.js';
 import { Driver, timeToRecover, verify, type Verdict } from './journeys.js';
 
 const REFERRALS = Number(process.env.FAULT_REFERRALS ?? 300);
-const CONCURRENCY = 25;
+const CONCURRENCY = Number(process.env.FAULT_CONCURRENCY ?? 50);
 const rows: string[] = [];
 
 afterAll(() => {

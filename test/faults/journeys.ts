@@ -26,6 +26,8 @@ function nhsNumberFrom(n: number): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often a client looks again while it waits for an automated step. */
+const POLL_MS = 500;
 
 export class Driver {
   readonly calls: CallRecord[] = [];
@@ -92,7 +94,7 @@ export class Driver {
       const r = await this.call('GET', `/v1/referrals/${id}`, this.tokens.clinRLQ!);
       if (r.status === 200 && pred(r.json)) return r.json;
       if (Date.now() > end) throw new Error(`referral ${id} never reached ${what}; it is ${r.json?.status}`);
-      await sleep(200);
+      await sleep(POLL_MS);
     }
   }
 
@@ -123,7 +125,7 @@ export class Driver {
     while (Date.now() < until) {
       const n = await this.call('GET', `/v1/referrals/${id}/notifications`, patient);
       if (n.status === 200 && n.json.items.some((x: any) => x.event === 'offer')) break;
-      await sleep(200);
+      await sleep(POLL_MS);
     }
     const offer = withOffers.offers.find((o: any) => o.receivingOds === 'RJC');
     await this.command(id, 'consent', patient, { decision: 'accept', offerId: offer.id }, 'AWAITING_RECEIVER_ACCEPTANCE');

@@ -6,7 +6,12 @@ import { PrismaService } from '#persistence';
 import { QUEUE_NAMES, isJobName, jobOptions, producerConnection, type QueueName } from '#queue';
 
 const BATCH = 200;
-const CLAIM_SECONDS = 30;
+/**
+ * How long a relay's claim on a batch lasts. Enqueueing a batch takes milliseconds; if the relay
+ * dies mid-batch (a killed worker), another takes the rows after this. Two relays enqueueing the
+ * same rows is harmless (deterministic job ids), so short is better than safe-looking.
+ */
+const CLAIM_SECONDS = 5;
 
 interface Row {
   id: bigint;

@@ -183,15 +183,14 @@ export class ReferralCommands {
         return out;
       }
       this.assertStatus(ref, 'AWAITING_PATIENT_CONSENT', "record the patient's answer to the offer");
-      const open = await tx.offer.findMany({ where: { referralId: id, status: 'OPEN' }, orderBy: { distanceMiles: 'asc' } });
-      let offer = input.offerId ? open.find((o) => o.id === input.offerId) : open.length === 1 ? open[0] : undefined;
+      const offers = await tx.offer.findMany({ where: { referralId: id }, orderBy: { distanceMiles: 'asc' } });
+      const open = offers.filter((o) => o.status === 'OPEN');
+      const offer = input.offerId ? offers.find((o) => o.id === input.offerId) : open.length === 1 ? open[0] : undefined;
       if (!offer) {
-        if (input.offerId) throw new BusinessRuleError('That offer is not open for this referral', { field: 'offerId' });
+        if (input.offerId) throw new BusinessRuleError('That offer is not one made for this referral', { field: 'offerId' });
         throw new BusinessRuleError(open.length === 0 ? 'There is no open offer to accept' : 'Say which offer the patient accepts (offerId)', { field: 'offerId' });
       }
-      if (input.travelRadiusMiles != null && offer.distanceMiles > input.travelRadiusMiles) {
-        throw new BusinessRuleError(`That offer is ${offer.distanceMiles} miles away, beyond the patient's travel radius of ${input.travelRadiusMiles} miles`, { field: 'travelRadiusMiles' });
-      }
+      // The transition first: a concurrent answer makes this one a 409, not a confusing 422.
       const out = await applyTransition(tx, ref, {
         action: 'consent_accepted',
         actor,
@@ -200,6 +199,10 @@ export class ReferralCommands {
         jobs: (eventId) => [outboxJob('transfer.dispatch', { referralId: id }, eventId)],
         notify: ['consent_recorded'],
       });
+      if (offer.status !== 'OPEN') throw new BusinessRuleError('That offer is not open any more', { field: 'offerId' });
+      if (input.travelRadiusMiles != null && offer.distanceMiles > input.travelRadiusMiles) {
+        throw new BusinessRuleError(`That offer is ${offer.distanceMiles} miles away, beyond the patient's travel radius of ${input.travelRadiusMiles} miles`, { field: 'travelRadiusMiles' });
+      }
       await tx.offer.update({ where: { id: offer.id }, data: { status: 'ACCEPTED' } });
       await tx.offer.updateMany({ where: { referralId: id, status: 'OPEN' }, data: { status: 'WITHDRAWN' } });
       return out;

@@ -35,6 +35,12 @@ function isDatabaseUnavailable(e: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connect ETIMEDOUT|timeout exceeded when trying to connect|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database|not queryable|Connection ended unexpectedly|Client was closed/i.test(msg);
 }
 
+/** No database connection free in time: too much load right now, not a fault. */
+function isOverloaded(e: unknown): boolean {
+  const msg = String((e as Error)?.message ?? '');
+  return /Unable to start a transaction in the given time|timeout exceeded when trying to connect/i.test(msg);
+}
+
 @Catch()
 export class HttpErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
@@ -69,6 +75,9 @@ export class HttpErrorsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(e)) {
       return { status: HttpStatus.SERVICE_UNAVAILABLE, body: errorBody(503, 'The database is unavailable; try again shortly') };
+    }
+    if (isOverloaded(e)) {
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: errorBody(503, 'The service is busy; try again shortly') };
     }
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2034') {
       return { status: 409, body: errorBody(409, 'A concurrent change conflicted with this one; reload and try again') };
