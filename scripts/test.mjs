@@ -42,7 +42,8 @@ try {
   const jest = (extra) => spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...extra], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
   const userArgs = process.argv.slice(2).filter((a) => a !== '--faults' && a !== '--with-faults');
   const faultsOnly = process.argv.includes('--faults');
-  const withFaults = process.argv.includes('--with-faults') || process.env.CROSSTRUST_FAULTS === '1';
+  // The whole suite (no files named) includes the fault suite; CROSSTRUST_FAULTS=0 leaves it out.
+  const withFaults = process.argv.includes('--with-faults') || (userArgs.length === 0 && process.env.CROSSTRUST_FAULTS !== '0');
   code = faultsOnly ? 0 : jest(userArgs);
   if (code === 0 && (faultsOnly || withFaults)) {
     // The fault suite runs the apps as deployed: separate processes from dist/.
