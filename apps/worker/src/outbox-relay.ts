@@ -1,9 +1,9 @@
 // Moves committed outbox rows into BullMQ, in order, with their deterministic job ids.
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import { QUEUE_NAMES, isJobName, jobOptions, producerConnection, type QueueName } from '#queue';
+import { isJobName, jobOptions } from '#queue';
+import { ProducerQueues } from './producer-queues.js';
 
 const BATCH = 200;
 /**
@@ -25,22 +25,17 @@ interface Row {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
-  private readonly queues = new Map<QueueName, Queue>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly queues: ProducerQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const name of QUEUE_NAMES) {
-      const q = new Queue(name, { connection: producerConnection(this.config.redisUrl), prefix: this.config.queuePrefix });
-      q.on('error', () => {}); // reported by relayOnce failures; Redis outages are expected
-      this.queues.set(name, q);
-    }
     this.schedule(0);
   }
 
@@ -83,7 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
     const results = await Promise.allSettled(
       rows.map((r) => {
-        const queue = this.queues.get(r.queue as QueueName);
+        const queue = this.queues.get(r.queue);
         if (!queue || !isJobName(r.job_name)) throw new Error(`outbox row ${r.id} names an unknown queue or job`);
         return queue.add(r.job_name, r.payload, jobOptions(r.job_name, r.job_id, r.delay_ms));
       }),
@@ -103,6 +98,5 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }

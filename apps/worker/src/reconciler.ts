@@ -2,11 +2,10 @@
 // and re-drives them through the outbox. One worker process leads at a time: the one holding
 // a Postgres advisory lock on its own connection (released by Postgres if that process dies).
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import { QUEUE_NAMES, producerConnection, type QueueName } from '#queue';
+import { ProducerQueues } from './producer-queues.js';
 import { AutomatedSteps } from '#workflow';
 
 /** Arbitrary, fixed: the advisory lock key of the reconciler ("crosstrust reconciler"). */
@@ -31,7 +30,6 @@ interface Row {
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Reconciler');
-  private readonly queues = new Map<QueueName, Queue>();
   private lockClient: pg.Client | null = null;
   private leader = false;
   private timer: NodeJS.Timeout | null = null;
@@ -41,15 +39,11 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   constructor(
     private readonly prisma: PrismaService,
     private readonly steps: AutomatedSteps,
+    private readonly queues: ProducerQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const name of QUEUE_NAMES) {
-      const q = new Queue(name, { connection: producerConnection(this.config.redisUrl), prefix: this.config.queuePrefix });
-      q.on('error', () => {});
-      this.queues.set(name, q);
-    }
     this.schedule(this.config.reconcileIntervalMs);
   }
 
@@ -117,7 +111,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     let completed = 0;
     let flagged = 0;
     for (const r of rows) {
-      const queue = this.queues.get(r.queue as QueueName);
+      const queue = this.queues.get(r.queue);
       if (!queue) continue;
       const job = await queue.getJob(r.job_id);
       if (!job) {
@@ -149,6 +143,5 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await this.dropLock();
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }

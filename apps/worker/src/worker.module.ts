@@ -13,6 +13,7 @@ import { JobRouter } from './job-router.js';
 import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './queue-processors.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { Reconciler } from './reconciler.js';
+import { ProducerQueues } from './producer-queues.js';
 
 const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler];
 
@@ -35,6 +36,7 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
     WorkflowProcessor,
     DispatchProcessor,
     NotificationsProcessor,
+    ProducerQueues,
     OutboxRelay,
     Reconciler,
   ],

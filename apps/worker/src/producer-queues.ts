@@ -1,0 +1,28 @@
+// BullMQ queues this worker enqueues into (the outbox relay) or looks jobs up in (the
+// reconciler): one set of producer connections, failing fast while Redis is away.
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { QUEUE_NAMES, producerConnection, type QueueName } from '#queue';
+
+@Injectable()
+export class ProducerQueues implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    for (const name of QUEUE_NAMES) {
+      const q = new Queue(name, { connection: producerConnection(config.redisUrl), prefix: config.queuePrefix });
+      q.on('error', () => {}); // callers see failed calls; Redis outages are expected
+      this.queues.set(name, q);
+    }
+  }
+
+  get(name: string): Queue | undefined {
+    return this.queues.get(name as QueueName);
+  }
+
+  /** After the relay and reconciler have stopped (they stop in beforeApplicationShutdown). */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+  }
+}
