@@ -78,7 +78,9 @@ export class Cluster {
 
   private spawn(app: 'api' | 'worker'): Proc {
     const name = app === 'worker' ? `worker-${++this.workers}` : 'api';
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // FAULT_PROFILE=1 writes a V8 tick log of each process (node --prof-process reads it).
+    const prof = process.env.FAULT_PROFILE === '1' ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(root, 'test-output', `${this.name}-${name}.v8.log`)}`] : [];
+    const child = spawn(process.execPath, [...prof, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     const proc: Proc = { name, child, exited: false };
     child.on('exit', (code, signal) => {
       proc.exited = true;

@@ -26,6 +26,11 @@ function nhsNumberFrom(n: number): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How long a client keeps trying through an outage before it gives up on a journey: longer than
+ * the longest retry backoff an internal step can be in when a dependency comes back (64 s).
+ */
+const PATIENCE_MS = 300_000;
 /** How often a client looks again while it waits for an automated step. */
 const POLL_MS = 500;
 
@@ -49,7 +54,7 @@ export class Driver {
 
   /** One HTTP call, retried through connection errors and 503s as a well-behaved client would. */
   async call(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-    const end = Date.now() + 180_000;
+    const end = Date.now() + PATIENCE_MS;
     for (;;) {
       try {
         const r = await fetch(this.cluster.base + path, {
@@ -89,7 +94,7 @@ export class Driver {
   }
 
   private async waitFor(id: string, pred: (r: any) => boolean, what: string): Promise<any> {
-    const end = Date.now() + 180_000;
+    const end = Date.now() + PATIENCE_MS;
     for (;;) {
       const r = await this.call('GET', `/v1/referrals/${id}`, this.tokens.clinRLQ!);
       if (r.status === 200 && pred(r.json)) return r.json;
@@ -121,7 +126,7 @@ export class Driver {
     await this.command(id, 'clinical-review', this.tokens.clinRLQ!, { decision: 'suitable' }, 'AWAITING_PATIENT_CONSENT');
     const withOffers = await this.waitFor(id, (r) => r.offers?.some((o: any) => o.status === 'OPEN' || o.status === 'ACCEPTED'), 'an offer');
     // A patient answers an offer once they have been sent it.
-    const until = Date.now() + 180_000;
+    const until = Date.now() + PATIENCE_MS;
     while (Date.now() < until) {
       const n = await this.call('GET', `/v1/referrals/${id}/notifications`, patient);
       if (n.status === 200 && n.json.items.some((x: any) => x.event === 'offer')) break;
