@@ -723,3 +723,41 @@ describe('inputs that once slipped past validation', () => {
     expect(res.body.message).toMatch(/nested too deeply/);
   });
 });
+
+describe('payloads that say two things, and unicode tricks', () => {
+  const raw = (text: string) => s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Content-Type', 'application/json').send(text);
+
+  it('a key given twice at the top level is refused whole, naming it', async () => {
+    const body = referralBody();
+    const text = JSON.stringify(body).replace('"specialtyCode":"110"', '"specialtyCode":"110","specialtyCode":"130"');
+    expectInvalid(await raw(text), 'specialtyCode');
+    expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId as string } })).toBe(0);
+  });
+
+  it('a key given twice inside patient is refused, naming patient.nhsNumber', async () => {
+    const body = referralBody();
+    const text = JSON.stringify(body).replace(`"nhsNumber":"${body.patient.nhsNumber}"`, `"nhsNumber":"${body.patient.nhsNumber}","nhsNumber":"9434765919"`);
+    expectInvalid(await raw(text), 'patient.nhsNumber');
+    expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId as string } })).toBe(0);
+  });
+
+  it('equal keys in different objects, and quotes and braces inside strings, are fine', async () => {
+    const body = referralBody({ patient: { address: 'Flat "B", {1} High Street, "nhsNumber": x' } });
+    const res = await raw(JSON.stringify(body));
+    expect(res.status).toBe(201);
+  });
+
+  it.each([
+    ['a right-to-left override', 'Jo\u202Ees'],
+    ['a zero-width space', 'Jo\u200Bnes'],
+    ['a zero-width joiner', 'Jo\u200Dnes'],
+  ])('a name with %s is refused naming the field', async (_l, familyName) => {
+    const body = referralBody({ patient: { familyName } });
+    expectInvalid(await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(body), 'patient.familyName');
+  });
+
+  it('an NHS number in full-width digits is refused', async () => {
+    const body = referralBody({ patient: { nhsNumber: '\uFF19\uFF14\uFF13\uFF14\uFF17\uFF16\uFF15\uFF19\uFF11\uFF19' } });
+    expectInvalid(await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(body), 'patient.nhsNumber');
+  });
+});

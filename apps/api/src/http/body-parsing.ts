@@ -3,12 +3,75 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { errorBody } from './http-errors.filter.js';
 
 export function jsonBody(limit: string) {
-  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  return express.json({
+    limit,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    // JSON.parse quietly keeps the last of two equal keys; a payload that says two things is refused whole.
+    verify: (_req, _res, buf) => {
+      const dup = duplicateKey(buf.toString('utf8'));
+      if (dup) throw Object.assign(new Error(`${dup} appears more than once`), { status: 400, type: 'entity.duplicate.key', field: dup });
+    },
+  });
+}
+
+interface Frame {
+  keys: Set<string> | null;
+  path: string;
+  expectKey: boolean;
+  lastKey: string;
+}
+
+/** The path of the first key that appears twice in one object of a JSON text, if any. */
+export function duplicateKey(text: string): string | null {
+  const stack: Frame[] = [];
+  const childPath = () => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    if (!top.keys) return `${top.path}[]`;
+    return top.path ? `${top.path}.${top.lastKey}` : top.lastKey;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          return null; // malformed: the parser reports it
+        }
+        if (top.keys.has(key)) return top.path ? `${top.path}.${key}` : key;
+        top.keys.add(key);
+        top.expectKey = false;
+        top.lastKey = key;
+      }
+      i = j;
+    } else if (ch === '{') {
+      stack.push({ keys: new Set(), path: childPath(), expectKey: true, lastKey: '' });
+    } else if (ch === '[') {
+      stack.push({ keys: null, path: childPath(), expectKey: false, lastKey: '' });
+    } else if (ch === '}' || ch === ']') {
+      stack.pop();
+    } else if (ch === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    }
+  }
+  return null;
 }
 
 /** Express error middleware for body-parser failures (they happen before Nest's filters run). */
-export function bodyErrors(err: { type?: string; status?: number; message?: string }, _req: Request, res: Response, next: NextFunction): void {
+export function bodyErrors(err: { type?: string; status?: number; message?: string; field?: string }, _req: Request, res: Response, next: NextFunction): void {
   if (!err) return next();
+  if (err.type === 'entity.duplicate.key' || (err.type === 'entity.verify.failed' && err.field)) {
+    const message = err.message ?? 'a key appears more than once';
+    res.status(400).json(errorBody(400, message, [{ field: err.field ?? 'body', messages: [message] }]));
+    return;
+  }
   if (err.type === 'entity.too.large') {
     res.status(413).json(errorBody(413, 'The request body is too large'));
     return;
