@@ -31,7 +31,8 @@ async function stop(code = 0) {
           if (c.exitCode !== null) return resolve();
           c.once('exit', resolve);
           c.kill('SIGTERM');
-          setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+          // Not unref'd: this script stays until its children are gone, killing them if need be.
+          setTimeout(() => c.kill('SIGKILL'), 35_000);
         }),
     ),
   );
@@ -40,6 +41,9 @@ async function stop(code = 0) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// Whoever ran us may have gone (a closed terminal or pipe): keep going, and still stop cleanly.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 
 try {
   if ((env.AUTH_MODE ?? 'dev') === 'dev') await ensureDevIssuerKey(keyFile);

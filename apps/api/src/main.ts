@@ -2,6 +2,12 @@
 import { APP_CONFIG, type AppConfig } from '#config';
 import { createApiApp } from './bootstrap.js';
 
+/** A graceful shutdown that cannot finish must not leave an orphan process. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+}
+
 const app = await createApiApp();
 const config = app.get<AppConfig>(APP_CONFIG);
 await app.listen(config.port, '0.0.0.0');
