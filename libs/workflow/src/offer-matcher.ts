@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { isoDate, postcodeDistrict, rankOffers, type CandidateSite, type RankedOffer } from '#domain';
 import type { Tx } from '#persistence';
+import type { Prisma } from '#prisma-client';
 
 export interface MatchInput {
   readonly originOds: string;
@@ -18,18 +19,12 @@ export interface MatchedOffer extends RankedOffer {
 export class OfferMatcher {
   /** Trusts other than the origin with slots for the specialty on `today`. */
   async trustsWithCapacity(tx: Tx, originOds: string, specialtyCode: string, today: Date): Promise<string[]> {
-    const rows = await tx.capacity.findMany({
-      where: { specialtyCode, trustOds: { not: originOds }, weeklySlots: { gt: 0 }, fromDate: { lte: today }, toDate: { gte: today } },
-      select: { trustOds: true },
-    });
+    const rows = await tx.capacity.findMany({ where: activeCapacity(originOds, specialtyCode, today), select: { trustOds: true } });
     return [...new Set(rows.map((r) => r.trustOds))];
   }
 
   async match(tx: Tx, input: MatchInput, today: Date): Promise<MatchedOffer[]> {
-    const capacity = await tx.capacity.findMany({
-      where: { specialtyCode: input.specialtyCode, trustOds: { not: input.originOds }, weeklySlots: { gt: 0 }, fromDate: { lte: today }, toDate: { gte: today } },
-      include: { trust: true },
-    });
+    const capacity = await tx.capacity.findMany({ where: activeCapacity(input.originOds, input.specialtyCode, today), include: { trust: true } });
     if (capacity.length === 0) return [];
     const siteCodes = capacity.map((c) => c.siteOds ?? c.trust.mainSiteOds);
     const sites = await tx.site.findMany({ where: { ods: { in: siteCodes } } });
@@ -66,6 +61,11 @@ export class OfferMatcher {
       });
     }
   }
+}
+
+/** Capacity other group members declare for the specialty, with slots, in force on `today`. */
+function activeCapacity(originOds: string, specialtyCode: string, today: Date): Prisma.CapacityWhereInput {
+  return { specialtyCode, trustOds: { not: originOds }, weeklySlots: { gt: 0 }, fromDate: { lte: today }, toDate: { gte: today } };
 }
 
 /** The Monday after `d` (or `d` itself when it is a Monday and `inclusive`). */

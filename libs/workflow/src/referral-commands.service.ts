@@ -1,7 +1,6 @@
 // The human steps of the referral workflow, each one transaction through applyTransition.
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#config';
+import { Injectable } from '@nestjs/common';
 import { originListOutcome, type ReferralStatus } from '#domain';
 import { Prisma } from '#prisma-client';
 import { PrismaService, type Tx } from '#persistence';
@@ -46,7 +45,6 @@ export class ReferralCommands {
   constructor(
     private readonly prisma: PrismaService,
     private readonly offers: OfferMatcher,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   // ---------- 1. identification ----------
@@ -405,10 +403,6 @@ export class ReferralCommands {
 
   private async saveNote(tx: Tx, referralId: string, kind: string, text: string | undefined, authorSub: string) {
     if (text) await tx.clinicalNote.create({ data: { referralId, kind, text, authorSub } });
-  }
-
-  get thresholdWeeks(): number {
-    return this.config.screeningThresholdWeeks;
   }
 }
 
