@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { bearer, cast, driveTo, getReferral, isoDay, referralBody, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { bearer, cast, drained, driveTo, getReferral, isoDay, referralBody, startStack, token, type Cast, type Stack } from './support/stack.js';
 
 let s: Stack;
 let c: Cast;
@@ -371,6 +371,7 @@ describe('clinical review with bad input', () => {
 
   beforeAll(async () => {
     ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    await drained(s); // the automated steps already started must finish before we count events
     eventsBefore = (await getReferral(s, c.clinRLQ, ref.id)).timeline.length;
   });
 
@@ -423,6 +424,7 @@ describe('booking, treatment and discharge with bad input', () => {
 
   beforeAll(async () => {
     ref = await driveTo(s, c, 'AWAITING_BOOKING');
+    await drained(s); // transfer.dispatch runs after AWAITING_BOOKING and adds its own events
     eventsBefore = (await getReferral(s, c.clerkRJC, ref.id)).timeline.length;
   }, 60_000);
 
