@@ -23,18 +23,12 @@ export interface AuditQuery {
 export class AuditService {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** One insert per audited request, so plain SQL (see libs/persistence/src/sql.ts). */
   async record(e: AuditEntry): Promise<void> {
-    await this.prisma.auditEvent.create({
-      data: {
-        actorSub: e.caller.sub,
-        actorRole: e.caller.role,
-        actorOds: e.caller.ods,
-        action: e.action,
-        referralId: e.referralId,
-        requestId: e.requestId,
-        outcome: e.outcome,
-      },
-    });
+    await this.prisma.sql.query(
+      'INSERT INTO audit_event (actor_sub, actor_role, actor_ods, action, referral_id, request_id, outcome) VALUES ($1, $2, $3, $4, $5::uuid, $6, $7)',
+      [e.caller.sub, e.caller.role, e.caller.ods, e.action, e.referralId, e.requestId, e.outcome],
+    );
   }
 
   /** Events on referrals the admin's trust is origin or receiver of, newest first. */

@@ -4,21 +4,42 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '#prisma-client';
 import { APP_CONFIG, type AppConfig } from '#config';
+import { inTransaction, type SqlRunner } from './sql.js';
+
+const DATE_OID = 1082;
+const parseDay = (s: string) => new Date(`${s}T00:00:00Z`);
 
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
+  /** The pool Prisma's adapter uses, for plain SQL on the hot paths (see sql.ts). */
+  readonly pool: pg.Pool;
+
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
       max: config.dbPoolSize,
       // Fail fast while Postgres is down rather than queueing requests for ever.
       connectionTimeoutMillis: 5_000,
+      // For plain SQL (Prisma's adapter passes its own parsers with every query): a `date` is a
+      // day, read as UTC midnight as Prisma reads it, whatever the process's time zone.
+      types: { getTypeParser: ((oid: number, format?: string) => (oid === DATE_OID ? parseDay : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
     });
     // A connection Postgres ends (restart, failover) must not crash the process: pg emits
     // 'error' on a checked-out client between queries, where nothing else listens.
     pool.on('connect', (client) => client.on('error', (e) => PrismaService.logger.warn({ code: (e as { code?: string }).code, error: e.message.slice(0, 200) }, 'database connection lost')));
     pool.on('error', () => {});
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    this.pool = pool;
+  }
+
+  /** Plain SQL outside a transaction. */
+  get sql(): SqlRunner {
+    return this.pool;
+  }
+
+  /** Plain SQL in one transaction (see inTransaction). */
+  sqlTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   private static readonly logger = new Logger('PrismaService');

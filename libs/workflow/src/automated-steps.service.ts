@@ -1,12 +1,12 @@
 // The automated steps of the workflow, run by worker jobs. Each is idempotent: guard clauses
 // first (referral gone, status moved on, already done) return "skipped" instead of throwing.
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { screen, isoDate, type ReferralStatus } from '#domain';
 import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
-import type { Prisma } from '#prisma-client';
-import { appendEvent, applyTransition, createNotification, writeOutbox } from './referral-transition.js';
+import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
 import { OfferMatcher } from './offer-matcher.js';
 
 export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string };
@@ -24,8 +24,8 @@ export class AutomatedSteps {
 
   /** Stage 2, rules: eligible referrals go to a clinician with offers ready; others close as NOT_ELIGIBLE. */
   async screen(referralId: string, today = new Date()): Promise<StepOutcome> {
-    return this.prisma.$transaction(async (tx) => {
-      const ref = await tx.referral.findUnique({ where: { id: referralId }, include: { patient: true } });
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadForStep(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'IDENTIFIED') return skipped(`already screened (${ref.status})`);
       const trusts = await this.offers.trustsWithCapacity(tx, ref.originOds, ref.specialtyCode, today);
@@ -38,9 +38,8 @@ export class AutomatedSteps {
         thresholdWeeks: this.config.screeningThresholdWeeks,
         today,
       });
-      const base = { ...ref, status: ref.status as ReferralStatus };
       if (!result.eligible) {
-        await applyTransition(tx, base, {
+        await applyTransition(tx, ref, {
           action: 'screening_failed',
           actor: SYSTEM_ACTOR,
           detail: {
@@ -52,7 +51,7 @@ export class AutomatedSteps {
         return done('not eligible');
       }
       const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles }, today);
-      await applyTransition(tx, base, {
+      await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,
         detail: { weeksWaited: result.weeksWaited, thresholdWeeks: this.config.screeningThresholdWeeks, trustsWithCapacity: trusts, offers: matched.length },
@@ -64,31 +63,33 @@ export class AutomatedSteps {
 
   /** Stage 3: refreshes offers against today's capacity and tells the patient, once. */
   async makeOffers(referralId: string, today = new Date()): Promise<StepOutcome> {
-    return this.prisma.$transaction(async (tx) => {
-      const ref = await tx.referral.findUnique({ where: { id: referralId }, include: { patient: true } });
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadForStep(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'AWAITING_PATIENT_CONSENT') return skipped(`status moved on (${ref.status})`);
-      const already = await tx.notification.findFirst({ where: { referralId, event: 'offer' }, select: { id: true } });
-      if (already) return skipped('offer already sent');
+      const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
+      if (already.rowCount) return skipped('offer already sent');
       const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles }, today);
       if (matched.length > 0) await this.offers.storeOffers(tx, referralId, matched);
-      const open = await tx.offer.count({ where: { referralId, status: 'OPEN' } });
-      const status = ref.status as ReferralStatus;
-      const eventId = await appendEvent(tx, referralId, status, 'offers_made', SYSTEM_ACTOR, { offers: open });
-      const job = await createNotification(tx, { ...ref, status }, 'offer', eventId);
-      await writeOutbox(tx, referralId, [job]);
+      const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [referralId]);
+      const open = rows[0]!.open;
+      const eventId = await appendEvent(tx, referralId, ref.status, 'offers_made', SYSTEM_ACTOR, { offers: open });
+      await createNotification(tx, ref, 'offer', eventId);
       return done(`${open} offers`);
     });
   }
 
   /** Stage 4: sends the inter-provider transfer data set to the receiving trust. */
   async dispatchTransfer(referralId: string): Promise<StepOutcome> {
-    return this.prisma.$transaction(async (tx) => {
-      const ref = await tx.referral.findUnique({ where: { id: referralId }, include: { patient: true, events: { orderBy: { id: 'asc' } } } });
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadForStep(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (!ref.receivingOds) return skipped('no receiving trust');
-      const exists = await tx.dispatch.findUnique({ where: { referralId_kind: { referralId, kind: 'TRANSFER' } }, select: { id: true } });
-      if (exists) return skipped('already dispatched');
+      if (await dispatched(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
+      const { rows: events } = await tx.query<{ type: string; toStatus: string | null; at: Date }>(
+        'SELECT type, to_status AS "toStatus", at FROM timeline_event WHERE referral_id = $1::uuid ORDER BY id',
+        [referralId],
+      );
       // The inter-provider transfer administrative minimum data set.
       const payload = {
         nhsNumber: ref.patient.nhsNumber,
@@ -105,44 +106,32 @@ export class AutomatedSteps {
         specialtyCode: ref.specialtyCode,
         procedureCode: ref.procedureCode,
         priority: ref.priority,
-        pathwayHistory: ref.events.map((e) => ({ type: e.type, toStatus: e.toStatus, at: e.at.toISOString() })),
+        pathwayHistory: events.map((e) => ({ type: e.type, toStatus: e.toStatus, at: e.at.toISOString() })),
       };
-      const now = new Date();
-      await tx.dispatch.create({
-        data: { referralId, kind: 'TRANSFER', recipientOds: ref.receivingOds, payload: payload as Prisma.InputJsonValue, status: 'ACKNOWLEDGED', acknowledgedAt: now },
-      });
-      const status = ref.status as ReferralStatus;
-      await appendEvent(tx, referralId, status, 'transfer_dispatched', SYSTEM_ACTOR, { recipientOds: ref.receivingOds, rttStatus: '21' });
-      await appendEvent(tx, referralId, status, 'transfer_acknowledged', SYSTEM_ACTOR, { recipientOds: ref.receivingOds });
+      await recordDispatch(tx, referralId, 'TRANSFER', ref.receivingOds, payload);
+      await appendEvent(tx, referralId, ref.status, 'transfer_dispatched', SYSTEM_ACTOR, { recipientOds: ref.receivingOds, rttStatus: '21' });
+      await appendEvent(tx, referralId, ref.status, 'transfer_acknowledged', SYSTEM_ACTOR, { recipientOds: ref.receivingOds });
       return done();
     });
   }
 
   /** Stage 7: sends the discharge summary to the patient's registered GP practice. */
   async dispatchDischarge(referralId: string): Promise<StepOutcome> {
-    return this.prisma.$transaction(async (tx) => {
-      const ref = await tx.referral.findUnique({ where: { id: referralId }, include: { patient: true } });
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadForStep(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'DISCHARGED') return skipped(`not discharged (${ref.status})`);
-      const exists = await tx.dispatch.findUnique({ where: { referralId_kind: { referralId, kind: 'DISCHARGE_SUMMARY' } }, select: { id: true } });
-      if (exists) return skipped('already dispatched');
-      const summary = await tx.clinicalNote.findFirst({ where: { referralId, kind: 'discharge_summary' }, orderBy: { createdAt: 'desc' } });
-      const now = new Date();
-      await tx.dispatch.create({
-        data: {
-          referralId,
-          kind: 'DISCHARGE_SUMMARY',
-          recipientOds: ref.patient.gpPracticeOds,
-          payload: {
-            nhsNumber: ref.patient.nhsNumber,
-            treatingOds: ref.receivingOds,
-            procedureCode: ref.procedureCode,
-            rttClockStop: ref.rttClockStop ? isoDate(ref.rttClockStop) : null,
-            summary: summary?.text ?? null,
-          } as Prisma.InputJsonValue,
-          status: 'ACKNOWLEDGED',
-          acknowledgedAt: now,
-        },
+      if (await dispatched(tx, referralId, 'DISCHARGE_SUMMARY')) return skipped('already dispatched');
+      const { rows: notes } = await tx.query<{ text: string }>(
+        `SELECT text FROM clinical_note WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [referralId],
+      );
+      await recordDispatch(tx, referralId, 'DISCHARGE_SUMMARY', ref.patient.gpPracticeOds, {
+        nhsNumber: ref.patient.nhsNumber,
+        treatingOds: ref.receivingOds,
+        procedureCode: ref.procedureCode,
+        rttClockStop: ref.rttClockStop ? isoDate(ref.rttClockStop) : null,
+        summary: notes[0]?.text ?? null,
       });
       await appendEvent(tx, referralId, 'DISCHARGED', 'discharge_summary_sent', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
       await appendEvent(tx, referralId, 'DISCHARGED', 'discharge_summary_acknowledged', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
@@ -151,21 +140,92 @@ export class AutomatedSteps {
   }
 
   async markStepCompleted(jobId: string): Promise<void> {
-    await this.prisma.outboxMessage.updateMany({ where: { jobId, completedAt: null }, data: { completedAt: new Date() } });
+    await this.prisma.sql.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = $1 AND completed_at IS NULL', [jobId]);
   }
 
   /** A job exhausted its retries: a person must see it on a worklist. Once per job id. */
   async flagNeedsAttention(referralId: string, jobName: string, jobId: string, reason: string): Promise<StepOutcome> {
-    return this.prisma.$transaction(async (tx) => {
-      const ref = await tx.referral.findUnique({ where: { id: referralId }, select: { status: true } });
+    return this.prisma.sqlTransaction(async (tx) => {
+      const { rows } = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid FOR UPDATE', [referralId]);
+      const ref = rows[0];
       if (!ref) return skipped('referral gone');
-      const seen = await tx.timelineEvent.findFirst({ where: { referralId, type: 'needs_attention', detail: { path: ['jobId'], equals: jobId } }, select: { id: true } });
-      if (seen) return skipped('already flagged');
-      await tx.referral.update({ where: { id: referralId }, data: { needsAttention: true, version: { increment: 1 } } });
+      const seen = await tx.query(`SELECT 1 FROM timeline_event WHERE referral_id = $1::uuid AND type = 'needs_attention' AND detail->>'jobId' = $2 LIMIT 1`, [referralId, jobId]);
+      if (seen.rowCount) return skipped('already flagged');
+      await tx.query('UPDATE referral SET needs_attention = true, version = version + 1, updated_at = now() WHERE id = $1::uuid', [referralId]);
       // Finished, though not well: a person retries it, the reconciler leaves it alone.
-      await tx.outboxMessage.updateMany({ where: { jobId, completedAt: null }, data: { completedAt: new Date() } });
-      await appendEvent(tx, referralId, ref.status as ReferralStatus, 'needs_attention', SYSTEM_ACTOR, { jobName, jobId, reason: reason.slice(0, 500) });
+      await tx.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = $1 AND completed_at IS NULL', [jobId]);
+      await appendEvent(tx, referralId, ref.status, 'needs_attention', SYSTEM_ACTOR, { jobName, jobId, reason: reason.slice(0, 500) });
       return done();
     });
   }
+}
+
+/** What an automated step reads of a referral and its patient. */
+interface StepReferral {
+  id: string;
+  status: ReferralStatus;
+  version: number;
+  originOds: string;
+  receivingOds: string | null;
+  specialtyCode: string;
+  procedureCode: string;
+  pathwayId: string;
+  priority: string;
+  rttClockStart: Date;
+  rttClockStop: Date | null;
+  nextAppointmentDate: Date | null;
+  tertiary: boolean;
+  travelRadiusMiles: number | null;
+  patient: { nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Date; postcode: string; gpPracticeOds: string; email: string | null; phone: string | null };
+}
+
+async function loadForStep(tx: Tx, referralId: string): Promise<StepReferral | null> {
+  const { rows } = await tx.query<Record<string, never>>(
+    `SELECT r.id, r.status, r.version, r.origin_ods, r.receiving_ods, r.specialty_code, r.procedure_code, r.pathway_id, r.priority,
+            r.rtt_clock_start, r.rtt_clock_stop, r.next_appointment_date, r.tertiary, r.travel_radius_miles,
+            p.nhs_number, p.family_name, p.given_name, p.date_of_birth, p.postcode, p.gp_practice_ods, p.email, p.phone
+     FROM referral r JOIN patient p ON p.id = r.patient_id WHERE r.id = $1::uuid`,
+    [referralId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    status: r.status,
+    version: r.version,
+    originOds: r.origin_ods,
+    receivingOds: r.receiving_ods,
+    specialtyCode: r.specialty_code,
+    procedureCode: r.procedure_code,
+    pathwayId: r.pathway_id,
+    priority: r.priority,
+    rttClockStart: r.rtt_clock_start,
+    rttClockStop: r.rtt_clock_stop,
+    nextAppointmentDate: r.next_appointment_date,
+    tertiary: r.tertiary,
+    travelRadiusMiles: r.travel_radius_miles,
+    patient: {
+      nhsNumber: r.nhs_number,
+      familyName: r.family_name,
+      givenName: r.given_name,
+      dateOfBirth: r.date_of_birth,
+      postcode: r.postcode,
+      gpPracticeOds: r.gp_practice_ods,
+      email: r.email,
+      phone: r.phone,
+    },
+  };
+}
+
+async function dispatched(tx: Tx, referralId: string, kind: string): Promise<boolean> {
+  const { rowCount } = await tx.query('SELECT 1 FROM dispatch WHERE referral_id = $1::uuid AND kind = $2', [referralId, kind]);
+  return !!rowCount;
+}
+
+/** The message to the other organisation, sent and acknowledged (a local stand-in for the real exchange). */
+async function recordDispatch(tx: Tx, referralId: string, kind: string, recipientOds: string, payload: Record<string, unknown>): Promise<void> {
+  await tx.query(
+    `INSERT INTO dispatch (id, referral_id, kind, recipient_ods, payload, status, acknowledged_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, 'ACKNOWLEDGED', now())`,
+    [randomUUID(), referralId, kind, recipientOds, JSON.stringify(payload)],
+  );
 }

@@ -1,13 +1,12 @@
 // The human steps of the referral workflow, each one transaction through applyTransition.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { originListOutcome, type ReferralStatus } from '#domain';
-import { Prisma } from '#prisma-client';
-import { PrismaService, type Tx } from '#persistence';
+import { isoDate, originListOutcome, type ReferralStatus } from '#domain';
+import { isUniqueViolation, PrismaService, SqlParams } from '#persistence';
 import { actorOf, type Caller } from '#auth';
-import { outboxJob } from '#queue';
-import { appendEvent, applyTransition, writeOutbox, type ReferralRef, type TransitionSpec } from './referral-transition.js';
-import { requireSide, visibleTo } from './referral-scope.js';
+import { outboxJob, type JobName } from '#queue';
+import { appendEvent, applyTransition, writeOutbox, type ReferralRef, type TransitionSpec, type Tx } from './referral-transition.js';
+import { requireSide, visibleToSql } from './referral-scope.js';
 import { BusinessRuleError, ConcurrentChangeError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
 
@@ -57,64 +56,59 @@ export class ReferralCommands {
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     if (idempotencyKey) {
       // Keys are kept for 24 hours; after that the same key starts afresh.
-      await this.prisma.idempotencyRecord.deleteMany({ where: { ods, key: idempotencyKey, createdAt: { lt: new Date(Date.now() - IDEMPOTENCY_TTL_MS) } } });
-      const prior = await this.prisma.idempotencyRecord.findUnique({ where: { ods_key: { ods, key: idempotencyKey } } });
+      await this.prisma.sql.query('DELETE FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at < $3', [ods, idempotencyKey, new Date(Date.now() - IDEMPOTENCY_TTL_MS)]);
+      const prior = await this.idempotencyRecord(ods, idempotencyKey);
       if (prior) return this.replay(prior, requestHash);
     }
     try {
-      return await this.prisma.$transaction(async (tx) => {
+      return await this.prisma.sqlTransaction(async (tx) => {
         const patientId = await upsertPatient(tx, input.patient);
-        const referral = await tx.referral.create({
-          data: {
-            patientId,
-            originOds: ods,
-            specialtyCode: input.specialtyCode,
-            procedureCode: input.procedureCode,
-            rttClockStart: input.rttClockStart,
-            pathwayId: input.pathwayId,
-            priority: input.priority,
-            nextAppointmentDate: input.nextAppointmentDate ?? null,
-            tertiary: input.tertiary ?? false,
-          },
-          select: { id: true },
-        });
-        const event = await tx.timelineEvent.create({
-          data: {
-            referralId: referral.id,
-            type: 'referral_opened',
-            fromStatus: null,
-            toStatus: 'IDENTIFIED',
-            actorSub: caller.sub,
-            actorRole: caller.role,
-            actorOds: caller.ods,
-            detail: { pathwayId: input.pathwayId, rttClockStart: input.rttClockStart.toISOString().slice(0, 10) },
-          },
-          select: { id: true },
-        });
-        await writeOutbox(tx, referral.id, [outboxJob('referral.screen', { referralId: referral.id }, event.id.toString())]);
+        const referralId = randomUUID();
+        const { rows } = await tx.query<{ event_id: string }>(
+          `WITH r AS (
+             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, updated_at)
+             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, now()) RETURNING id)
+           INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
+           SELECT id, 'referral_opened', NULL, 'IDENTIFIED', $11, $12, $13, $14::jsonb FROM r RETURNING id::text AS event_id`,
+          [
+            referralId, patientId, ods, input.specialtyCode, input.procedureCode, isoDate(input.rttClockStart), input.pathwayId, input.priority,
+            input.nextAppointmentDate ? isoDate(input.nextAppointmentDate) : null, input.tertiary ?? false,
+            caller.sub, caller.role, caller.ods, JSON.stringify({ pathwayId: input.pathwayId, rttClockStart: isoDate(input.rttClockStart) }),
+          ],
+        );
+        await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0]!.event_id)]);
         if (idempotencyKey) {
-          await tx.idempotencyRecord.create({ data: { ods, key: idempotencyKey, requestHash, referralId: referral.id } });
+          await tx.query('INSERT INTO idempotency_record (ods, key, request_hash, referral_id) VALUES ($1, $2, $3, $4::uuid)', [ods, idempotencyKey, requestHash, referralId]);
         }
-        return { referralId: referral.id, replayed: false };
+        return { referralId, replayed: false };
       });
     } catch (e) {
-      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
+      if (isUniqueViolation(e)) {
         // A concurrent repeat with the same key may collide on the pathway or on the key:
         // either way, once the first has committed its record answers for both.
         if (idempotencyKey) {
-          const prior = await this.prisma.idempotencyRecord.findUnique({ where: { ods_key: { ods, key: idempotencyKey } } });
+          const prior = await this.idempotencyRecord(ods, idempotencyKey);
           if (prior) return this.replay(prior, requestHash);
         }
-        const open = await this.prisma.referral.findFirst({
-          where: { originOds: ods, pathwayId: input.pathwayId, status: { notIn: ['DISCHARGED', 'NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'REJECTED_BY_RECEIVER', 'WITHDRAWN', 'CANCELLED'] } },
-          select: { id: true, status: true },
-        });
+        const { rows } = await this.prisma.sql.query<{ id: string; status: string }>(
+          `SELECT id, status FROM referral WHERE origin_ods = $1 AND pathway_id = $2 AND status <> ALL($3::"ReferralStatus"[]) LIMIT 1`,
+          [ods, input.pathwayId, CLOSED_STATUSES],
+        );
+        const open = rows[0];
         if (open) {
           throw new DuplicateError(`Pathway ${input.pathwayId} already has an open referral (${open.id}, ${open.status})`, { field: 'pathwayId', referralId: open.id });
         }
       }
       throw e;
     }
+  }
+
+  private async idempotencyRecord(ods: string, key: string): Promise<{ requestHash: string; referralId: string } | undefined> {
+    const { rows } = await this.prisma.sql.query<{ requestHash: string; referralId: string }>(
+      'SELECT request_hash AS "requestHash", referral_id AS "referralId" FROM idempotency_record WHERE ods = $1 AND key = $2',
+      [ods, key],
+    );
+    return rows[0];
   }
 
   private replay(prior: { requestHash: string; referralId: string }, requestHash: string): CreateResult {
@@ -127,7 +121,7 @@ export class ReferralCommands {
   // ---------- 2. clinical review ----------
 
   async recordClinicalReview(caller: Caller, id: string, input: { decision: 'suitable' | 'not_suitable'; reasonCode?: string; note?: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       requireSide(caller, ref, 'origin', 'record the clinical review');
       const actor = actorOf(caller);
@@ -161,7 +155,7 @@ export class ReferralCommands {
   // ---------- 3. offer and consent ----------
 
   async recordConsent(caller: Caller, id: string, input: { decision: 'accept' | 'decline'; offerId?: string; travelRadiusMiles?: number; method?: 'phone' | 'letter' }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       if (caller.role === 'booking_clerk') {
         requireSide(caller, ref, 'origin', "record the patient's answer");
@@ -177,11 +171,14 @@ export class ReferralCommands {
           data: input.travelRadiusMiles != null ? { travelRadiusMiles: input.travelRadiusMiles } : undefined,
           notify: ['offer_declined'],
         });
-        await tx.offer.updateMany({ where: { referralId: id, status: 'OPEN' }, data: { status: 'DECLINED' } });
+        await tx.query(`UPDATE offer SET status = 'DECLINED' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [id]);
         return out;
       }
       this.assertStatus(ref, 'AWAITING_PATIENT_CONSENT', "record the patient's answer to the offer");
-      const offers = await tx.offer.findMany({ where: { referralId: id }, orderBy: { distanceMiles: 'asc' } });
+      const { rows: offers } = await tx.query<{ id: string; receivingOds: string; siteOds: string; distanceMiles: number; status: string }>(
+        'SELECT id, receiving_ods AS "receivingOds", site_ods AS "siteOds", distance_miles AS "distanceMiles", status FROM offer WHERE referral_id = $1::uuid ORDER BY distance_miles, id',
+        [id],
+      );
       const open = offers.filter((o) => o.status === 'OPEN');
       const offer = input.offerId ? offers.find((o) => o.id === input.offerId) : open.length === 1 ? open[0] : undefined;
       if (!offer) {
@@ -201,8 +198,10 @@ export class ReferralCommands {
       if (input.travelRadiusMiles != null && offer.distanceMiles > input.travelRadiusMiles) {
         throw new BusinessRuleError(`That offer is ${offer.distanceMiles} miles away, beyond the patient's travel radius of ${input.travelRadiusMiles} miles`, { field: 'travelRadiusMiles' });
       }
-      await tx.offer.update({ where: { id: offer.id }, data: { status: 'ACCEPTED' } });
-      await tx.offer.updateMany({ where: { referralId: id, status: 'OPEN' }, data: { status: 'WITHDRAWN' } });
+      await tx.query(
+        `UPDATE offer SET status = CASE WHEN id = $2::uuid THEN 'ACCEPTED' ELSE 'WITHDRAWN' END WHERE referral_id = $1::uuid AND (id = $2::uuid OR status = 'OPEN')`,
+        [id, offer.id],
+      );
       return out;
     });
   }
@@ -210,7 +209,7 @@ export class ReferralCommands {
   // ---------- 4. formal transfer of care ----------
 
   async recordReceiverDecision(caller: Caller, id: string, input: { decision: 'accept' | 'reject'; reasonCode?: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       requireSide(caller, ref, 'receiving', 'accept or reject the transfer of care');
       const actor = actorOf(caller);
@@ -241,24 +240,29 @@ export class ReferralCommands {
   // ---------- 5. booking ----------
 
   async book(caller: Caller, id: string, input: { kind: 'pre_op_assessment' | 'procedure'; siteOds?: string; startsAt: Date }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       requireSide(caller, ref, 'receiving', 'book appointments');
-      const trust = await tx.trust.findUnique({ where: { ods: ref.receivingOds! }, include: { sites: true } });
-      const siteOds = input.siteOds ?? trust!.mainSiteOds;
-      const site = trust!.sites.find((s) => s.ods === siteOds);
-      if (!site) throw new BusinessRuleError(`Site ${siteOds} is not a site of the receiving trust ${ref.receivingOds}`, { field: 'siteOds' });
+      const { rows: trusts } = await tx.query<{ mainSiteOds: string; sites: string[] }>(
+        'SELECT t.main_site_ods AS "mainSiteOds", array_agg(s.ods) AS sites FROM trust t JOIN site s ON s.trust_ods = t.ods WHERE t.ods = $1 GROUP BY t.ods',
+        [ref.receivingOds],
+      );
+      const trust = trusts[0]!;
+      const siteOds = input.siteOds ?? trust.mainSiteOds;
+      if (!trust.sites.includes(siteOds)) throw new BusinessRuleError(`Site ${siteOds} is not a site of the receiving trust ${ref.receivingOds}`, { field: 'siteOds' });
       if (input.startsAt.getTime() < Date.now()) throw new BusinessRuleError('An appointment cannot start in the past', { field: 'startsAt' });
       if (input.startsAt.getTime() > Date.now() + 2 * 365 * 86_400_000) throw new BusinessRuleError('An appointment cannot be booked more than two years ahead', { field: 'startsAt' });
       if (input.kind === 'procedure') {
-        const active = await tx.booking.findFirst({ where: { referralId: id, kind: 'procedure', status: 'BOOKED' } });
+        const { rows: booked } = await tx.query<{ id: string }>(`SELECT id FROM booking WHERE referral_id = $1::uuid AND kind = 'procedure' AND status = 'BOOKED' LIMIT 1`, [id]);
+        const active = booked[0];
         if (active) {
           throw new TransitionConflictError(`A procedure is already booked (${active.id}); cancel it before booking another`, ref.status);
         }
       }
-      const booking = await tx.booking.create({
-        data: { referralId: id, kind: input.kind, siteOds, startsAt: input.startsAt, createdBy: caller.sub },
-      });
+      const booking = { id: randomUUID() };
+      await tx.query('INSERT INTO booking (id, referral_id, kind, site_ods, starts_at, created_by) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6)', [
+        booking.id, id, input.kind, siteOds, input.startsAt, caller.sub,
+      ]);
       const out = await applyTransition(tx, ref, {
         action: input.kind === 'procedure' ? 'procedure_booked' : 'pre_op_assessment_booked',
         actor: actorOf(caller),
@@ -271,10 +275,11 @@ export class ReferralCommands {
   }
 
   async cancelBooking(caller: Caller, id: string, bookingId: string, input: { reason: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       requireSide(caller, ref, 'receiving', 'cancel appointments');
-      const booking = await tx.booking.findFirst({ where: { id: bookingId, referralId: id } });
+      const { rows: found } = await tx.query<{ kind: string; status: string }>('SELECT kind, status FROM booking WHERE id = $1::uuid AND referral_id = $2::uuid', [bookingId, id]);
+      const booking = found[0];
       if (!booking) throw new ReferralNotFoundError('Booking');
       if (booking.status !== 'BOOKED') {
         throw new TransitionConflictError(`This booking is already ${booking.status.toLowerCase()}`, ref.status);
@@ -286,7 +291,7 @@ export class ReferralCommands {
         detail: { bookingId, kind: booking.kind, reason: input.reason },
         notify: [{ event: 'appointment_cancelled', detail: { bookingId } }],
       });
-      await tx.booking.update({ where: { id: bookingId }, data: { status: 'CANCELLED', cancelReason: input.reason, cancelledAt: new Date() } });
+      await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE id = $1::uuid`, [bookingId, input.reason]);
       return out;
     });
   }
@@ -294,7 +299,7 @@ export class ReferralCommands {
   // ---------- 6. treatment ----------
 
   async recordTreatment(caller: Caller, id: string, input: { performedAt: Date; procedureCode: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       requireSide(caller, ref, 'receiving', 'record treatment');
       if (input.performedAt.getTime() > Date.now() + 5 * 60_000) throw new BusinessRuleError('Treatment cannot be recorded in the future', { field: 'performedAt' });
@@ -306,7 +311,7 @@ export class ReferralCommands {
         data: { rttClockStop: input.performedAt },
         notify: ['treatment_recorded'],
       });
-      await tx.booking.updateMany({ where: { referralId: id, kind: 'procedure', status: 'BOOKED' }, data: { status: 'ATTENDED' } });
+      await tx.query(`UPDATE booking SET status = 'ATTENDED' WHERE referral_id = $1::uuid AND kind = 'procedure' AND status = 'BOOKED'`, [id]);
       return out;
     });
   }
@@ -314,7 +319,7 @@ export class ReferralCommands {
   // ---------- 7. discharge ----------
 
   async recordDischarge(caller: Caller, id: string, input: { dischargedAt: Date; summary: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       requireSide(caller, ref, 'receiving', 'discharge the patient');
       if (input.dischargedAt.getTime() > Date.now() + 5 * 60_000) throw new BusinessRuleError('Discharge cannot be recorded in the future', { field: 'dischargedAt' });
@@ -334,14 +339,14 @@ export class ReferralCommands {
   // ---------- exits ----------
 
   async withdraw(caller: Caller, id: string, input: { reason?: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input.reason, ['withdrawn']);
     });
   }
 
   async cancel(caller: Caller, id: string, input: { reason: string }) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       // The patient has not heard of the transfer before an offer: nothing to tell them then.
       const told = !['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW'].includes(ref.status);
@@ -356,29 +361,33 @@ export class ReferralCommands {
       detail: { reason: reason ?? null, placeOnOriginList: originListOutcome(ref.status, exitStatus) },
       notify,
     });
-    await tx.offer.updateMany({ where: { referralId: ref.id, status: 'OPEN' }, data: { status: 'WITHDRAWN' } });
-    await tx.booking.updateMany({ where: { referralId: ref.id, status: 'BOOKED' }, data: { status: 'CANCELLED', cancelReason: `referral ${action}`, cancelledAt: new Date() } });
+    await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
+    await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [ref.id, `referral ${action}`]);
     return out;
   }
 
   // ---------- a person re-drives failed automated steps ----------
 
   async retry(caller: Caller, id: string) {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       if (!ref.needsAttention) {
         throw new TransitionConflictError('Nothing to retry: no automated step of this referral has failed', ref.status);
       }
-      const flagged = await tx.timelineEvent.findMany({ where: { referralId: id, type: 'needs_attention' }, select: { detail: true } });
-      const jobIds = flagged.map((e) => (e.detail as { jobId?: string } | null)?.jobId).filter((j): j is string => !!j);
-      const failed = await tx.outboxMessage.findMany({ where: { referralId: id, jobId: { in: jobIds }, supersededBy: null } });
-      const updated = await tx.referral.updateMany({ where: { id, version: ref.version }, data: { needsAttention: false, version: { increment: 1 } } });
-      if (updated.count === 0) throw new ConcurrentChangeError(ref.status);
+      const { rows: failed } = await tx.query<{ id: string; queue: string; jobName: JobName; jobId: string; payload: unknown }>(
+        `SELECT o.id::text AS id, o.queue, o.job_name AS "jobName", o.job_id AS "jobId", o.payload FROM outbox_message o
+         WHERE o.referral_id = $1::uuid AND o.superseded_by IS NULL
+           AND o.job_id IN (SELECT e.detail->>'jobId' FROM timeline_event e WHERE e.referral_id = $1::uuid AND e.type = 'needs_attention')
+         ORDER BY o.id`,
+        [id],
+      );
+      const updated = await tx.query('UPDATE referral SET needs_attention = false, version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $2', [id, ref.version]);
+      if (updated.rowCount === 0) throw new ConcurrentChangeError(ref.status);
       const eventId = await appendEvent(tx, id, ref.status, 'retry_requested', actorOf(caller), { jobs: failed.map((f) => f.jobName) });
       for (const f of failed) {
         const jobId = `${f.jobId}.r${eventId}`;
-        await tx.outboxMessage.create({ data: { referralId: id, queue: f.queue, jobName: f.jobName, jobId, payload: f.payload as Prisma.InputJsonValue } });
-        await tx.outboxMessage.update({ where: { id: f.id }, data: { supersededBy: jobId } });
+        await writeOutbox(tx, id, [{ name: f.jobName, jobId, payload: f.payload as never }]);
+        await tx.query('UPDATE outbox_message SET superseded_by = $2 WHERE id = $1::bigint', [f.id, jobId]);
       }
       return { retried: failed.length };
     });
@@ -387,12 +396,29 @@ export class ReferralCommands {
   // ---------- helpers ----------
 
   private async load(tx: Tx, caller: Caller, id: string): Promise<LoadedReferral> {
-    const ref = await tx.referral.findFirst({
-      where: { AND: [{ id }, visibleTo(caller)] },
-      include: { patient: { select: { email: true, phone: true, postcode: true, gpPracticeOds: true } } },
-    });
-    if (!ref) throw new ReferralNotFoundError();
-    return { ...ref, status: ref.status as ReferralStatus };
+    const p = new SqlParams();
+    const { rows } = await tx.query<LoadedRow>(
+      `SELECT r.id, r.status, r.version, r.needs_attention, r.origin_ods, r.receiving_ods, r.specialty_code, r.rtt_clock_start,
+              r.rtt_clock_stop, r.travel_radius_miles, p.email, p.phone, p.postcode, p.gp_practice_ods
+       FROM referral r JOIN patient p ON p.id = r.patient_id
+       WHERE r.id = ${p.add(id)}::uuid AND ${visibleToSql(caller, p)}`,
+      p.values,
+    );
+    const r = rows[0];
+    if (!r) throw new ReferralNotFoundError();
+    return {
+      id: r.id,
+      status: r.status,
+      version: r.version,
+      needsAttention: r.needs_attention,
+      originOds: r.origin_ods,
+      receivingOds: r.receiving_ods,
+      specialtyCode: r.specialty_code,
+      rttClockStart: r.rtt_clock_start,
+      rttClockStop: r.rtt_clock_stop,
+      travelRadiusMiles: r.travel_radius_miles,
+      patient: { email: r.email, phone: r.phone, postcode: r.postcode, gpPracticeOds: r.gp_practice_ods },
+    };
   }
 
   private assertStatus(ref: LoadedReferral, status: ReferralStatus, what: string): void {
@@ -402,7 +428,7 @@ export class ReferralCommands {
   }
 
   private async saveNote(tx: Tx, referralId: string, kind: string, text: string | undefined, authorSub: string) {
-    if (text) await tx.clinicalNote.create({ data: { referralId, kind, text, authorSub } });
+    if (text) await tx.query('INSERT INTO clinical_note (id, referral_id, kind, text, author_sub) VALUES ($1::uuid, $2::uuid, $3, $4, $5)', [randomUUID(), referralId, kind, text, authorSub]);
   }
 }
 
@@ -417,17 +443,37 @@ type LoadedReferral = ReferralRef & {
   patient: { email: string | null; phone: string | null; postcode: string; gpPracticeOds: string };
 };
 
-/** Insert or refresh the patient's demographics from the referring trust, safe under concurrency. */
-async function upsertPatient(tx: Tx, p: NewReferral['patient']): Promise<string> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, updated_at)
-    VALUES (gen_random_uuid(), ${p.nhsNumber}, ${p.familyName}, ${p.givenName}, ${p.dateOfBirth}::date, ${p.address ?? null}, ${p.postcode},
-            ${p.phone ?? null}, ${p.email ?? null}, ${p.gpPracticeOds}, now())
-    ON CONFLICT (nhs_number) DO UPDATE SET
-      family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name, date_of_birth = EXCLUDED.date_of_birth,
-      address = EXCLUDED.address, postcode = EXCLUDED.postcode, phone = EXCLUDED.phone, email = EXCLUDED.email,
-      gp_practice_ods = EXCLUDED.gp_practice_ods, updated_at = now()
-    RETURNING id::text AS id`;
-  return rows[0]!.id;
+interface LoadedRow {
+  id: string;
+  status: ReferralStatus;
+  version: number;
+  needs_attention: boolean;
+  origin_ods: string;
+  receiving_ods: string | null;
+  specialty_code: string;
+  rtt_clock_start: Date;
+  rtt_clock_stop: Date | null;
+  travel_radius_miles: number | null;
+  email: string | null;
+  phone: string | null;
+  postcode: string;
+  gp_practice_ods: string;
 }
 
+/** Statuses that end a referral: a pathway may have one open referral at a time besides these. */
+const CLOSED_STATUSES: ReferralStatus[] = ['DISCHARGED', 'NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'REJECTED_BY_RECEIVER', 'WITHDRAWN', 'CANCELLED'];
+
+/** Insert or refresh the patient's demographics from the referring trust, safe under concurrency. */
+async function upsertPatient(tx: Tx, p: NewReferral['patient']): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, updated_at)
+     VALUES (gen_random_uuid(), $1, $2, $3, $4::date, $5, $6, $7, $8, $9, now())
+     ON CONFLICT (nhs_number) DO UPDATE SET
+       family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name, date_of_birth = EXCLUDED.date_of_birth,
+       address = EXCLUDED.address, postcode = EXCLUDED.postcode, phone = EXCLUDED.phone, email = EXCLUDED.email,
+       gp_practice_ods = EXCLUDED.gp_practice_ods, updated_at = now()
+     RETURNING id::text AS id`,
+    [p.nhsNumber, p.familyName, p.givenName, isoDate(p.dateOfBirth), p.address ?? null, p.postcode, p.phone ?? null, p.email ?? null, p.gpPracticeOds],
+  );
+  return rows[0]!.id;
+}

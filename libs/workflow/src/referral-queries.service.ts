@@ -1,12 +1,12 @@
 // Reads: one referral, the worklists (keyset-paginated), notifications, a patient's own referrals.
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
-import { PrismaService } from '#persistence';
+import { PrismaService, SqlParams } from '#persistence';
 import type { Prisma } from '#prisma-client';
 import type { ReferralStatus } from '#domain';
-import { visibleTo } from './referral-scope.js';
+import { visibleTo, visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
-import { bookingView, notificationView, offerView, referralSummary, timelineView } from './referral-views.js';
+import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
 
 export interface WorklistQuery {
   readonly status?: readonly ReferralStatus[];
@@ -25,26 +25,29 @@ const DAY_MS = 86_400_000;
 export class ReferralQueries {
   constructor(private readonly prisma: PrismaService) {}
 
+  /**
+   * One referral as the caller may see it: one statement (referral, patient, offers, bookings,
+   * timeline and, for clinicians, clinical notes, as JSON), since every command answers with it.
+   */
   async get(caller: Caller, id: string, now = new Date()) {
-    const r = await this.prisma.referral.findFirst({
-      where: { AND: [{ id }, visibleTo(caller)] },
-      include: {
-        patient: true,
-        offers: { orderBy: { distanceMiles: 'asc' } },
-        bookings: { orderBy: { createdAt: 'asc' } },
-        events: { orderBy: { id: 'asc' } },
-      },
-    });
-    if (!r) throw new ReferralNotFoundError();
+    const p = new SqlParams();
+    const idParam = p.add(id);
+    const withNotes = p.add(CLINICAL_TEXT_ROLES.has(caller.role));
+    const { rows } = await this.prisma.sql.query<{ v: ReferralJson }>(
+      `${REFERRAL_VIEW_SQL.replace('$NOTES', withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
+      p.values,
+    );
+    const json = rows[0]?.v;
+    if (!json) throw new ReferralNotFoundError();
+    const r = referralFromJson(json);
     const view = {
       ...referralSummary(r, now, caller),
       offers: r.offers.filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN').map(offerView),
       bookings: r.bookings.map(bookingView),
       timeline: r.events.map((e) => timelineView(e, caller)),
     };
-    if (CLINICAL_TEXT_ROLES.has(caller.role)) {
-      const notes = await this.prisma.clinicalNote.findMany({ where: { referralId: id }, orderBy: { createdAt: 'asc' } });
-      return { ...view, clinicalNotes: notes.map((n) => ({ id: n.id, kind: n.kind, text: n.text, authorSub: n.authorSub, createdAt: n.createdAt.toISOString() })) };
+    if (json.notes) {
+      return { ...view, clinicalNotes: json.notes.map((n) => ({ id: n.id, kind: n.kind, text: n.text, authorSub: n.authorSub, createdAt: new Date(n.createdAt).toISOString() })) };
     }
     return view;
   }

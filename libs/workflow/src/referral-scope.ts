@@ -1,6 +1,7 @@
 // Trust scoping: every referral query is written through visibleTo(caller), below the controllers.
 import type { Prisma } from '#prisma-client';
 import type { Caller } from '#auth';
+import type { SqlParams } from '#persistence';
 import { WrongSideError } from './workflow-errors.js';
 
 /** Staff see referrals their trust is origin or receiver of; patients see their own. */
@@ -20,4 +21,14 @@ export function requireSide(caller: Caller, ref: { originOds: string; receivingO
     const whose = side === 'origin' ? `the referring trust (${ref.originOds})` : `the receiving trust (${ref.receivingOds ?? 'none yet'})`;
     throw new WrongSideError(`Only staff of ${whose} may ${what}`);
   }
+}
+
+/**
+ * visibleTo as SQL on the referral alias `r`, for the plain-SQL reads: the same rule, values
+ * through placeholders. (No referral has an empty ODS code or NHS number.)
+ */
+export function visibleToSql(caller: Caller, p: SqlParams, r = 'r'): string {
+  if (caller.role === 'patient') return `${r}.patient_id = (SELECT id FROM patient WHERE nhs_number = ${p.add(caller.nhsNumber ?? '')})`;
+  const ods = p.add(caller.ods ?? '');
+  return `(${r}.origin_ods = ${ods} OR ${r}.receiving_ods = ${ods})`;
 }

@@ -1,12 +1,18 @@
 // One stage change as one transaction: new status (version-checked), a timeline event,
 // patient notifications and outbox rows for every job the change starts.
-import { transition, type ReferralAction, type ReferralStatus } from '#domain';
-import type { Prisma } from '#prisma-client';
-import type { Tx } from '#persistence';
+//
+// Plain SQL on the transaction's connection (see libs/persistence/src/sql.ts): a stage change is
+// the hot path, and this is two statements where the Prisma version was five or more.
+import { randomUUID } from 'node:crypto';
+import { isoDate, transition, type ReferralAction, type ReferralStatus } from '#domain';
+import { SqlParams, type SqlRunner } from '#persistence';
 import type { Actor } from '#auth';
 import { JOBS, outboxJob, type OutboxJob } from '#queue';
 import { preferredChannel, type NotificationEvent } from '#notifications';
 import { ConcurrentChangeError, TransitionConflictError } from './workflow-errors.js';
+
+/** The connection of the transaction a workflow step runs in. */
+export type Tx = SqlRunner;
 
 export interface ReferralRef {
   readonly id: string;
@@ -15,14 +21,28 @@ export interface ReferralRef {
   readonly patient: { readonly email: string | null; readonly phone: string | null };
 }
 
+/** Referral fields a stage change may write with the status. */
+export interface ReferralFields {
+  readonly receivingOds?: string | null;
+  readonly travelRadiusMiles?: number | null;
+  readonly rttClockStop?: Date | null;
+}
+
+const FIELD_COLUMNS: { readonly [K in keyof ReferralFields]-?: (p: SqlParams, v: ReferralFields[K]) => string } = {
+  receivingOds: (p, v) => `receiving_ods = ${p.add(v)}`,
+  travelRadiusMiles: (p, v) => `travel_radius_miles = ${p.add(v)}::int`,
+  // A day, written as the UTC date Prisma would write, whatever the process's time zone.
+  rttClockStop: (p, v) => `rtt_clock_stop = ${p.add(v ? isoDate(v) : null)}::date`,
+};
+
 export interface TransitionSpec {
   readonly action: ReferralAction;
   readonly actor: Actor;
   /** Timeline event type; defaults to the action. */
   readonly type?: string;
   readonly detail?: Record<string, unknown>;
-  /** Other referral fields written with the status. */
-  readonly data?: Omit<Prisma.ReferralUpdateManyMutationInput, 'status' | 'version'>;
+  /** Other referral fields written with the status (undefined: left as they are). */
+  readonly data?: ReferralFields;
   /** Jobs to start, keyed by the new event id so a replayed change cannot enqueue twice. */
   readonly jobs?: (eventId: string) => OutboxJob[];
   /** What the patient is told (with ids the message needs, such as a booking id). */
@@ -40,69 +60,78 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   const t = transition(ref.status, spec.action);
   if (!t.allowed) throw new TransitionConflictError(t.reason, ref.status, t.allowedFrom);
 
-  const updated = await tx.referral.updateMany({
-    where: { id: ref.id, version: ref.version },
-    data: { ...spec.data, status: t.to, version: { increment: 1 } },
-  });
-  if (updated.count === 0) {
-    const now = await tx.referral.findUnique({ where: { id: ref.id }, select: { status: true } });
-    throw new ConcurrentChangeError((now?.status as ReferralStatus | undefined) ?? null);
+  // The version-checked update and its timeline event in one statement: no row updated, no event.
+  const p = new SqlParams();
+  const to = p.add(t.to);
+  const sets = [`status = ${to}::"ReferralStatus"`, 'version = version + 1', 'updated_at = now()'];
+  for (const key of Object.keys(FIELD_COLUMNS) as Array<keyof ReferralFields>) {
+    const v = spec.data?.[key];
+    if (v !== undefined) sets.push(FIELD_COLUMNS[key](p, v as never));
   }
-
-  const event = await tx.timelineEvent.create({
-    data: {
-      referralId: ref.id,
-      type: spec.type ?? spec.action,
-      fromStatus: ref.status,
-      toStatus: t.to,
-      actorSub: spec.actor.sub,
-      actorRole: spec.actor.role,
-      actorOds: spec.actor.ods,
-      detail: (spec.detail ?? undefined) as Prisma.InputJsonValue | undefined,
-    },
-    select: { id: true },
-  });
-  const eventId = event.id.toString();
+  const { rows } = await tx.query<{ id: string }>(
+    `WITH u AS (UPDATE referral SET ${sets.join(', ')} WHERE id = ${p.add(ref.id)}::uuid AND version = ${p.add(ref.version)} RETURNING id)
+     INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
+     SELECT id, ${p.add(spec.type ?? spec.action)}, ${p.add(ref.status)}::"ReferralStatus", ${to}::"ReferralStatus",
+            ${p.add(spec.actor.sub)}, ${p.add(spec.actor.role)}, ${p.add(spec.actor.ods)}, ${p.add(jsonOrNull(spec.detail))}::jsonb
+     FROM u RETURNING id::text AS id`,
+    p.values,
+  );
+  if (rows.length === 0) {
+    const now = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [ref.id]);
+    throw new ConcurrentChangeError(now.rows[0]?.status ?? null);
+  }
+  const eventId = rows[0]!.id;
 
   const jobs: OutboxJob[] = [...(spec.jobs?.(eventId) ?? [])];
-  for (const n of spec.notify ?? []) {
-    const { event, detail } = typeof n === 'string' ? { event: n, detail: undefined } : n;
-    jobs.push(await createNotification(tx, ref, event, eventId, detail));
-  }
-  await writeOutbox(tx, ref.id, jobs);
+  const notifications = (spec.notify ?? []).map((n) => (typeof n === 'string' ? { event: n, detail: undefined } : n));
+  await writeNotificationsAndOutbox(tx, ref, eventId, notifications, jobs);
   return { from: ref.status, to: t.to, eventId, version: ref.version + 1 };
 }
 
-/** Records a notification to send (once: its key is unique) and returns the job that sends it. */
-export async function createNotification(tx: Tx, ref: ReferralRef, event: NotificationEvent, stepKey: string, detail?: Record<string, string>): Promise<OutboxJob> {
-  const n = await tx.notification.create({
-    data: {
-      referralId: ref.id,
-      event,
-      key: `${ref.id}.${event}.${stepKey}`,
-      channel: preferredChannel(ref.patient),
-      status: 'created',
-      detail,
-    },
-    select: { id: true },
-  });
-  return outboxJob('notification.send', { referralId: ref.id, notificationId: n.id }, n.id);
+/** Records a notification to send (once: its key is unique) with the outbox row of the job that sends it. */
+export async function createNotification(tx: Tx, ref: ReferralRef, event: NotificationEvent, stepKey: string, detail?: Record<string, string>): Promise<void> {
+  await writeNotificationsAndOutbox(tx, ref, stepKey, [{ event, detail }], []);
 }
 
+/**
+ * Notifications (one row each, keyed `<referral>.<event>.<step>`) and the outbox rows of their
+ * send jobs and of `jobs`, in one statement.
+ */
+async function writeNotificationsAndOutbox(
+  tx: Tx,
+  ref: ReferralRef,
+  stepKey: string,
+  notifications: ReadonlyArray<{ event: NotificationEvent; detail: Record<string, string> | undefined }>,
+  jobs: OutboxJob[],
+): Promise<void> {
+  if (notifications.length === 0 && jobs.length === 0) return;
+  const p = new SqlParams();
+  const parts: string[] = [];
+  if (notifications.length > 0) {
+    const channel = preferredChannel(ref.patient);
+    const values = notifications.map((n) => {
+      const id = randomUUID();
+      jobs.push(outboxJob('notification.send', { referralId: ref.id, notificationId: id }, id));
+      return `(${p.add(id)}::uuid, ${p.add(ref.id)}::uuid, ${p.add(n.event)}, ${p.add(`${ref.id}.${n.event}.${stepKey}`)}, ${p.add(channel)}, 'created', ${p.add(jsonOrNull(n.detail))}::jsonb, now())`;
+    });
+    parts.push(`n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at) VALUES ${values.join(', ')})`);
+  }
+  const outbox = outboxValues(p, ref.id, jobs);
+  await tx.query(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);
+}
+
+/** Outbox rows for `jobs`. A replay of the same step writes the same job id: the first is kept. */
 export async function writeOutbox(tx: Tx, referralId: string | null, jobs: readonly OutboxJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  await tx.outboxMessage.createMany({
-    data: jobs.map((j) => ({
-      referralId,
-      queue: jobQueue(j),
-      jobName: j.name,
-      jobId: j.jobId,
-      payload: j.payload as unknown as Prisma.InputJsonValue,
-      delayMs: j.delayMs ?? 0,
-    })),
-    // A replay of the same step writes the same job id: keep the first.
-    skipDuplicates: true,
-  });
+  const p = new SqlParams();
+  await tx.query(outboxValues(p, referralId, jobs), p.values);
+}
+
+function outboxValues(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[]): string {
+  const rows = jobs.map(
+    (j) => `(${p.add(referralId)}::uuid, ${p.add(JOBS[j.name].queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int)`,
+  );
+  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
 }
 
 /** Appends an event that does not change the status (a booking, a dispatch, a flag). */
@@ -114,22 +143,14 @@ export async function appendEvent(
   actor: Actor,
   detail?: Record<string, unknown>,
 ): Promise<string> {
-  const e = await tx.timelineEvent.create({
-    data: {
-      referralId,
-      type,
-      fromStatus: status,
-      toStatus: status,
-      actorSub: actor.sub,
-      actorRole: actor.role,
-      actorOds: actor.ods,
-      detail: (detail ?? undefined) as Prisma.InputJsonValue | undefined,
-    },
-    select: { id: true },
-  });
-  return e.id.toString();
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
+     VALUES ($1::uuid, $2, $3::"ReferralStatus", $3::"ReferralStatus", $4, $5, $6, $7::jsonb) RETURNING id::text AS id`,
+    [referralId, type, status, actor.sub, actor.role, actor.ods, jsonOrNull(detail)],
+  );
+  return rows[0]!.id;
 }
 
-function jobQueue(j: OutboxJob): string {
-  return JOBS[j.name].queue;
+function jsonOrNull(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
 }

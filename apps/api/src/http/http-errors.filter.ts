@@ -79,7 +79,9 @@ export class HttpErrorsFilter implements ExceptionFilter {
     if (isOverloaded(e)) {
       return { status: HttpStatus.SERVICE_UNAVAILABLE, body: errorBody(503, 'The service is busy; try again shortly') };
     }
-    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2034') {
+    // Serialisation failure or deadlock (Prisma's P2034, or SQLSTATE 40001 / 40P01 from plain SQL).
+    const code = (e as { code?: unknown } | null)?.code;
+    if ((e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2034') || code === '40001' || code === '40P01') {
       return { status: 409, body: errorBody(409, 'A concurrent change conflicted with this one; reload and try again') };
     }
     return { status: 500, body: errorBody(500, 'Something went wrong on our side; the request was not completed') };

@@ -1,0 +1,49 @@
+// Plain SQL on the same pg pool as Prisma, for the hot paths (a stage change, the referral view,
+// the audit insert). Prisma 6's client engine compiles every model query in WebAssembly on the
+// event loop (about 1 ms of CPU each, measured in docs/benchmarks.md); a parameterised statement
+// sent straight to pg costs about a quarter of that. Prisma stays for everything else.
+import type pg from 'pg';
+
+/** Something that runs a parameterised statement: the pool, or one connection inside a transaction. */
+export interface SqlRunner {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** A statement text with its values, built so values never enter the text. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  /** Adds a value and returns its placeholder ($1, $2...). */
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * Runs `fn` in one transaction on one pooled connection: COMMIT if it returns, ROLLBACK if it
+ * throws. A connection that failed mid-transaction is destroyed rather than returned to the pool.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client as SqlRunner);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError as Error;
+    }
+    throw e;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** A unique index refused the row (SQLSTATE 23505), e.g. a second open referral for a pathway. */
+export function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === '23505';
+}
