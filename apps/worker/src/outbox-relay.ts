@@ -1,5 +1,8 @@
-// Moves committed outbox rows into BullMQ, in order, with their deterministic job ids.
+// Moves committed outbox rows into BullMQ, in order, with their deterministic job ids. Woken by
+// Postgres (LISTEN outbox_message; a trigger NOTIFYs on every insert, delivered at commit), and
+// polling as well in case a notification is missed while the listening connection is down.
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { isJobName, jobOptions } from '#queue';
@@ -12,6 +15,10 @@ const BATCH = 200;
  * same rows is harmless (deterministic job ids), so short is better than safe-looking.
  */
 const CLAIM_SECONDS = 5;
+/** The channel the outbox trigger notifies (prisma/migrations/*_outbox_notify). */
+const CHANNEL = 'outbox_message';
+/** How long to wait before listening again after the connection is lost. */
+const RELISTEN_MS = 1_000;
 
 interface Row {
   id: bigint;
@@ -28,6 +35,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** A notification came while a batch was running: run again at once when it ends. */
+  private again = false;
+  private listener: pg.Client | null = null;
+  private relisten: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -37,13 +48,56 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   onApplicationBootstrap(): void {
     this.schedule(0);
+    void this.listen();
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.timer = null;
       this.running = this.tick().finally(() => (this.running = null));
     }, ms);
+  }
+
+  /** Jobs were committed: move them now (or as soon as the batch in hand is done). */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** A dedicated connection that LISTENs; when it is lost the poll carries on and we listen again. */
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5_000 });
+    let lost = false;
+    const retry = () => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = null;
+      client.removeAllListeners('notification');
+      void client.end().catch(() => undefined);
+      if (!this.stopped && !this.relisten) {
+        this.relisten = setTimeout(() => {
+          this.relisten = null;
+          void this.listen();
+        }, RELISTEN_MS);
+      }
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (this.stopped) return void (await client.end().catch(() => undefined));
+      this.listener = client;
+      // Rows committed while we were not listening are not lost: look now.
+      this.wake();
+    } catch {
+      retry();
+    }
   }
 
   private async tick(): Promise<void> {
@@ -57,7 +111,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     } catch (e) {
       this.logger.warn({ error: (e as Error).message.slice(0, 200) }, 'outbox relay could not move jobs; will retry');
     }
-    this.schedule(moved === BATCH ? 0 : this.config.outboxPollMs);
+    const again = this.again;
+    this.again = false;
+    this.schedule(moved === BATCH || again ? 0 : this.config.outboxPollMs);
   }
 
   /**
@@ -97,6 +153,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.relisten) clearTimeout(this.relisten);
+    const listener = this.listener;
+    this.listener = null;
+    listener?.removeAllListeners('end');
+    await listener?.end().catch(() => undefined);
     await this.running;
   }
 }
