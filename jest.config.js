@@ -10,7 +10,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['domain', 'persistence', 'queue', 'workflow', 'notifications', 'auth', 'config'];
+const libs = ['domain', 'persistence', 'queue', 'workflow', 'notifications', 'auth', 'config', 'metrics'];
 
 export default {
   testEnvironment: 'node',

@@ -1,5 +1,7 @@
 // Fault-suite harness: its own Postgres, Redis, API and worker processes (as deployed, from
 // dist/), which a test can kill, stop and restart, and a log of what every process printed.
+// Several API processes (start({ apis: 2 })): `base` hands out their URLs in turn, so a client
+// that asks for it per request spreads its requests across all of them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,25 +19,41 @@ export class Cluster {
   redis!: { port: number; stop(): Promise<void> };
   databaseUrl = '';
   redisUrl = '';
+  /** The first API's port (the only one unless start({ apis }) asked for more). */
   apiPort = 0;
+  /** Every API's port, in start order. */
+  apiPorts: number[] = [];
+  /** Requests handed to each API by `base` (same order as apiPorts). */
+  apiHits: number[] = [];
   readonly procs: Proc[] = [];
   /** notificationId -> how many times a channel sent it, read from the workers' logs. */
   readonly sends = new Map<string, number>();
   readonly errorLogs: string[] = [];
   /** Every line every process printed, for the check that no patient data reaches the logs. */
   readonly allLogs: string[] = [];
+  /** jobId -> how each run of it ended ("job finished" lines of the workers' logs). */
+  readonly jobRuns = new Map<string, { done: number; skipped: number }>();
+  /** process name -> how many jobs it finished. */
+  readonly jobsByProc = new Map<string, number>();
+  /** Each time a worker took the reconciler's leader lock: which process, and when. */
+  readonly leaderships: { proc: string; at: number }[] = [];
   private readonly dir: string;
   private pgPort = 0;
   private redisPort = 0;
   private workers = 0;
+  private nextApi = 0;
   private stopping = false;
 
   constructor(readonly name: string) {
     this.dir = path.join(root, '.data', 'faults', `${name}-${process.pid}`);
   }
 
+  /** An API's URL; with several APIs, each read hands out the next one. */
   get base(): string {
-    return `http://127.0.0.1:${this.apiPort}`;
+    if (this.apiPorts.length <= 1) return `http://127.0.0.1:${this.apiPort}`;
+    const i = this.nextApi++ % this.apiPorts.length;
+    this.apiHits[i]!++;
+    return `http://127.0.0.1:${this.apiPorts[i]}`;
   }
 
   env(): Record<string, string> {
@@ -59,7 +77,7 @@ export class Cluster {
     };
   }
 
-  async start(opts: { workers?: number } = {}): Promise<void> {
+  async start(opts: { workers?: number; apis?: number } = {}): Promise<void> {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     this.pgPort = await freePort();
@@ -68,19 +86,25 @@ export class Cluster {
     this.redis = await startRedis(path.join(this.dir, 'redis'));
     this.redisPort = this.redis.port;
     this.redisUrl = `redis://127.0.0.1:${this.redisPort}`;
-    this.apiPort = await freePort();
+    const apis = opts.apis ?? 1;
+    while (this.apiPorts.length < apis) {
+      const p = await freePort();
+      if (!this.apiPorts.includes(p)) this.apiPorts.push(p);
+    }
+    this.apiPort = this.apiPorts[0]!;
+    this.apiHits = this.apiPorts.map(() => 0);
     prisma(['migrate', 'deploy'], this.env());
     await seed(this.databaseUrl, { demoReferrals: false });
-    this.spawn('api');
+    this.apiPorts.forEach((port, i) => this.spawn('api', apis > 1 ? { name: `api-${i + 1}`, port } : {}));
     for (let i = 0; i < (opts.workers ?? 1); i++) this.startWorker();
     await this.waitReady();
   }
 
-  private spawn(app: 'api' | 'worker'): Proc {
-    const name = app === 'worker' ? `worker-${++this.workers}` : 'api';
+  private spawn(app: 'api' | 'worker', opts: { name?: string; port?: number } = {}): Proc {
+    const name = opts.name ?? (app === 'worker' ? `worker-${++this.workers}` : 'api');
     // FAULT_PROFILE=1 writes a V8 tick log of each process (node --prof-process reads it).
     const prof = process.env.FAULT_PROFILE === '1' ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(root, 'test-output', `${this.name}-${name}.v8.log`)}`] : [];
-    const child = spawn(process.execPath, [...prof, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...prof, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: { ...this.env(), ...(opts.port ? { PORT: String(opts.port) } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc: Proc = { name, child, exited: false };
     child.on('exit', (code, signal) => {
       proc.exited = true;
@@ -104,9 +128,9 @@ export class Cluster {
 
   private readLog(name: string, line: string): void {
     this.allLogs.push(line);
-    // Parse only the lines this harness reads: sends and errors (parsing every line costs CPU the system under test needs).
-    if (!line.includes('notification recorded') && !line.includes('"level":5') && !line.includes('"level":6') && line.startsWith('{')) return;
-    let j: { level?: number; msg?: string; notificationId?: string };
+    // Parse only the lines this harness reads: sends, job runs, leadership and errors (parsing every line costs CPU the system under test needs).
+    if (!line.includes('notification recorded') && !line.includes('job finished') && !line.includes('runs the reconciler') && !line.includes('"level":5') && !line.includes('"level":6') && line.startsWith('{')) return;
+    let j: { level?: number; msg?: string; notificationId?: string; jobId?: string; outcome?: string };
     try {
       j = JSON.parse(line);
     } catch {
@@ -116,6 +140,14 @@ export class Cluster {
     if (j.msg === 'notification recorded by the local channel' && j.notificationId) {
       this.sends.set(j.notificationId, (this.sends.get(j.notificationId) ?? 0) + 1);
     }
+    if (j.msg === 'job finished' && j.jobId) {
+      const runs = this.jobRuns.get(j.jobId) ?? { done: 0, skipped: 0 };
+      if (j.outcome === 'skipped') runs.skipped++;
+      else runs.done++;
+      this.jobRuns.set(j.jobId, runs);
+      this.jobsByProc.set(name, (this.jobsByProc.get(name) ?? 0) + 1);
+    }
+    if (j.msg === 'this worker now runs the reconciler') this.leaderships.push({ proc: name, at: Date.now() });
     if ((j.level ?? 0) >= 50) this.errorLogs.push(`${name}: ${line.slice(0, 300)}`);
   }
 
@@ -130,6 +162,13 @@ export class Cluster {
   async killWorker(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const w = this.liveWorkers()[0];
     if (!w) throw new Error('no live worker to kill');
+    await this.signal(w.name, signal);
+  }
+
+  /** Sends `signal` to the live process called `name` and waits for it to exit. */
+  async signal(name: string, signal: NodeJS.Signals): Promise<void> {
+    const w = this.procs.find((p) => p.name === name && !p.exited);
+    if (!w) throw new Error(`no live process ${name}`);
     await new Promise<void>((resolve) => {
       w.child.once('exit', () => resolve());
       w.child.kill(signal);
@@ -153,13 +192,19 @@ export class Cluster {
     this.pg = await startPostgres(path.join(this.dir, 'pg'), { port: this.pgPort });
   }
 
+  /** Until every API answers ready. */
   async waitReady(seconds = 60): Promise<void> {
     const end = Date.now() + seconds * 1000;
+    const ports = this.apiPorts.length ? this.apiPorts : [this.apiPort];
+    const pending = new Set(ports);
     while (Date.now() < end) {
-      try {
-        const r = await fetch(`${this.base}/health/ready`);
-        if (r.ok) return;
-      } catch {}
+      for (const port of [...pending]) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/health/ready`);
+          if (r.ok) pending.delete(port);
+        } catch {}
+      }
+      if (pending.size === 0) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`API not ready in ${seconds}s: ${this.errorLogs.slice(-5).join('\n')}`);

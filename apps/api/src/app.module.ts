@@ -15,6 +15,8 @@ import { redisProviders } from './redis.provider.js';
 import { AuditController } from './audit.controller.js';
 import { AuditInterceptor } from './http/audit.interceptor.js';
 import { RateLimitInterceptor } from './http/rate-limit.interceptor.js';
+import { ApiMetrics } from './operator/api-metrics.js';
+import { MonitoredQueues } from './operator/monitored-queues.js';
 
 @Module({
   imports: [ConfigModule, loggingModule('api'), PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
@@ -25,6 +27,8 @@ import { RateLimitInterceptor } from './http/rate-limit.interceptor.js';
     { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     ...redisProviders,
+    MonitoredQueues,
+    ApiMetrics,
   ],
 })
 export class ApiModule {}

@@ -10,6 +10,7 @@ import { TokenVerifier } from '#auth';
 import { ApiModule } from './app.module.js';
 import { bodyErrors, jsonBody, screenBody } from './http/body-parsing.js';
 import { validationPipe } from './http/validation.js';
+import { mountOperatorRoutes } from './operator/operator-routes.js';
 
 export async function createApiApp(opts: { logger?: boolean } = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
@@ -19,6 +20,7 @@ export async function createApiApp(opts: { logger?: boolean } = {}): Promise<Nes
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet({ contentSecurityPolicy: false }));
+  mountOperatorRoutes(app); // GET /metrics, /admin/queues, and the HTTP histogram
   app.use(jsonBody(config.bodyLimit));
   app.use(bodyErrors);
   app.use(screenBody);

@@ -1,15 +1,17 @@
-// A Redis client for the API's own needs (readiness); it fails fast while Redis is away.
+// A Redis client for the API's own needs (readiness, the rate limiter); it fails fast while Redis
+// is away. With REDIS_CLUSTER_NODES it is an ioredis Cluster (the rate limiter's keys carry the
+// QUEUE_PREFIX hash tag, so its MULTI stays on one slot).
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { producerConnection } from '#queue';
+import { createRedisClient, producerConnection } from '#queue';
 
 export const REDIS = Symbol('REDIS');
-export type RedisClient = Redis;
+export type RedisClient = Redis | Cluster;
 
 @Injectable()
 export class RedisLifecycle implements OnModuleDestroy {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onModuleDestroy(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -20,7 +22,7 @@ export const redisProviders = [
     provide: REDIS,
     inject: [APP_CONFIG],
     useFactory: (config: AppConfig) => {
-      const r = new Redis({ ...(producerConnection(config.redisUrl) as RedisOptions), lazyConnect: false });
+      const r = createRedisClient(producerConnection(config));
       r.on('error', () => {}); // readiness reports it; do not crash or spam logs
       return r;
     },

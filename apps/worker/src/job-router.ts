@@ -1,9 +1,10 @@
 // Routes each job to the one handler of its name; a missing or doubled handler stops the worker at boot.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JOB_NAMES, JOBS, isJobName, type JobName } from '#queue';
 import { AutomatedSteps, type StepOutcome } from '#workflow';
 import { JOB_HANDLERS, type JobHandler } from './handlers/job-handler.js';
+import { WorkerMetrics } from './metrics/worker-metrics.js';
 
 @Injectable()
 export class JobRouter {
@@ -13,6 +14,7 @@ export class JobRouter {
   constructor(
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
     private readonly steps: AutomatedSteps,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     const problems: string[] = [];
     for (const h of handlers) {
@@ -27,9 +29,16 @@ export class JobRouter {
   async run(job: Job): Promise<StepOutcome> {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
     const started = Date.now();
-    const out = await this.byName.get(job.name)!.handle(job.data as never);
-    // The step has run (or had nothing to do): the reconciler need not look for it again.
-    if (job.id) await this.steps.markStepCompleted(job.id);
+    let out: StepOutcome;
+    try {
+      out = await this.byName.get(job.name)!.handle(job.data as never);
+      // The step has run (or had nothing to do): the reconciler need not look for it again.
+      if (job.id) await this.steps.markStepCompleted(job.id);
+    } catch (e) {
+      this.metrics?.observe(job, 'failed', Date.now() - started);
+      throw e;
+    }
+    this.metrics?.observe(job, out.outcome === 'skipped' ? 'skipped' : 'completed', Date.now() - started);
     // Ids and outcomes only: never patient data.
     this.logger.log({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, outcome: out.outcome, reason: out.reason, ms: Date.now() - started }, 'job finished');
     return out;
@@ -42,6 +51,7 @@ export class JobRouter {
     const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= attempts;
     this.logger.warn({ job: job.name, jobId: job.id, attempt: job.attemptsMade, final, error: err.message.slice(0, 200) }, 'job failed');
     if (!final) return;
+    this.metrics?.failedForGood(job);
     const referralId = (job.data as { referralId?: string }).referralId;
     if (!referralId) return;
     await this.steps.flagNeedsAttention(referralId, job.name, job.id ?? '', `${err.name}: ${err.message}`);

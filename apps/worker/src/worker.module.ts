@@ -14,6 +14,8 @@ import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './
 import { OutboxRelay } from './outbox-relay.js';
 import { Reconciler } from './reconciler.js';
 import { ProducerQueues } from './producer-queues.js';
+import { WorkerMetrics } from './metrics/worker-metrics.js';
+import { WorkerMetricsServer } from './metrics/metrics-server.js';
 
 const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler];
 
@@ -25,7 +27,7 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
     WorkflowModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ connection: workerConnection(config.redisUrl), prefix: config.queuePrefix }),
+      useFactory: (config: AppConfig) => ({ connection: workerConnection(config), prefix: config.queuePrefix }),
     }),
     ...QUEUE_NAMES.map((name) => BullModule.registerQueue({ name })),
   ],
@@ -39,6 +41,8 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
     ProducerQueues,
     OutboxRelay,
     Reconciler,
+    WorkerMetrics,
+    WorkerMetricsServer,
   ],
 })
 export class WorkerModule {

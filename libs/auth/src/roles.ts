@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   'capacity.read': STAFF,
   'capacity.write': ['trust_admin'],
   'audit.read': ['trust_admin'],
+  /** The read-only queue dashboard (bull-board) at /admin/queues: every trust's jobs, ids only. */
+  'queues.admin': ['trust_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

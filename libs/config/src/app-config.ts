@@ -6,6 +6,8 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly dbPoolSize: number;
   readonly redisUrl: string;
+  /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES); null: one Redis at REDIS_URL. */
+  readonly redisClusterNodes: readonly { readonly host: string; readonly port: number }[] | null;
   readonly queuePrefix: string;
   readonly screeningThresholdWeeks: number;
   readonly rateLimitPerMinute: number;
@@ -22,6 +24,16 @@ export interface AppConfig {
   readonly reconcileIntervalMs: number;
   /** How long a dispatched step may go unfinished before the reconciler checks on its job. */
   readonly reconcileGraceMs: number;
+  /** Bearer token Prometheus sends to /metrics (api and worker); null: the api serves no /metrics. */
+  readonly metricsToken: string | null;
+  /** The worker's metrics and health port; null: no server. 0: any free port (tests). */
+  readonly metricsPort: number | null;
+  /** The address the worker's metrics server listens on. */
+  readonly metricsHost: string;
+  /** Largest waiting-list CSV upload, in bytes (WAITING_LIST_MAX_BYTES); larger: 413. */
+  readonly waitingListMaxBytes: number;
+  /** Rows a waiting-list import applies per transaction (WAITING_LIST_BATCH_ROWS). */
+  readonly waitingListBatchRows: number;
 }
 
 export const DEV_ISSUER = 'crosstrust-local-dev';
@@ -35,6 +47,26 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** REDIS_CLUSTER_NODES: `host:port,host:port` (IPv6 as `[::1]:7000`); empty or unset: no cluster. */
+function clusterNodes(raw: string | undefined, problems: string[]): { host: string; port: number }[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const nodes: { host: string; port: number }[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(item);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port < 1 || port > 65535) {
+      problems.push(`REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "${item}")`);
+      continue;
+    }
+    nodes.push({ host: (m[1] ?? m[2])!, port });
+  }
+  return nodes.length ? nodes : null;
+}
+
+function hostPort(n: { host: string; port: number }): string {
+  return n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`;
+}
 
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -88,14 +120,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (!env.AUTH_AUDIENCE) problems.push('AUTH_AUDIENCE is required when AUTH_MODE=oidc');
   }
   const queuePrefix = str('QUEUE_PREFIX', '{crosstrust}');
-  if (!/^\{[^{}]+\}/.test(queuePrefix)) problems.push('QUEUE_PREFIX must start with a {hash tag} so Redis Cluster keeps a queue on one slot');
+  const redisClusterNodes = clusterNodes(env.REDIS_CLUSTER_NODES, problems);
+  if (!/^\{[^{}]+\}/.test(queuePrefix)) {
+    problems.push(
+      redisClusterNodes
+        ? `QUEUE_PREFIX must start with a {hash tag} when REDIS_CLUSTER_NODES is set: every key of a queue must hash to one cluster slot (got "${queuePrefix}", e.g. "{crosstrust}")`
+        : 'QUEUE_PREFIX must start with a {hash tag} so Redis Cluster keeps a queue on one slot',
+    );
+  }
+
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) problems.push('METRICS_TOKEN must be at least 16 characters with no spaces');
+  const metricsPort = env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? null : int('METRICS_PORT', 0, 0, 65535);
+  if (nodeEnv === 'production' && metricsPort !== null && metricsToken === null) problems.push('METRICS_TOKEN is required with METRICS_PORT when NODE_ENV=production');
 
   const config: AppConfig = {
     nodeEnv,
     port: int('PORT', 3000, 0, 65535),
     databaseUrl: url('DATABASE_URL', ['postgresql:', 'postgres:']),
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),
-    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    // With REDIS_CLUSTER_NODES, REDIS_URL is optional: only its credentials and TLS (rediss:) apply, to every node.
+    redisUrl: redisClusterNodes && !env.REDIS_URL ? `redis://${hostPort(redisClusterNodes[0]!)}` : url('REDIS_URL', ['redis:', 'rediss:']),
+    redisClusterNodes,
     queuePrefix,
     screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
@@ -104,12 +150,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authJwksUrl: jwks,
     authIssuer: str('AUTH_ISSUER', DEV_ISSUER),
     authAudience: str('AUTH_AUDIENCE', DEV_AUDIENCE),
-    outboxPollMs: int('OUTBOX_POLL_MS', 200, 10, 60_000),
+    outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     workerConcurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bodyLimit: str('BODY_LIMIT', '100kb'),
     reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
     reconcileGraceMs: int('RECONCILE_GRACE_MS', 60_000, 100, 86_400_000),
+    metricsToken,
+    metricsPort,
+    metricsHost: str('METRICS_HOST', '0.0.0.0'),
+    waitingListMaxBytes: int('WAITING_LIST_MAX_BYTES', 500 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    waitingListBatchRows: int('WAITING_LIST_BATCH_ROWS', 5_000, 1, 50_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,83 @@
+// The api and worker processes, as deployed: node dist/apps/<app>/src/main.js with the
+// environment a deployment gives them. Their output is scanned for warnings and errors.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { root } from '../../scripts/lib/local-services.mjs';
+import { sleep } from './stats.mjs';
+import { stopChild, track } from './children.mjs';
+
+export class App {
+  warnings = 0;
+  errors = 0;
+  /** The last few warning/error lines, for the report (the apps redact patient data themselves). */
+  lastProblems = [];
+  /** The same with the time each was read (the last 50), for the soak's window. */
+  problems = [];
+  exitedEarly = null;
+  stopping = false;
+
+  constructor(name, app, env) {
+    this.name = name;
+    const extra = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'cpu-prof')}`] : [];
+    this.child = track(spawn(process.execPath, [...extra, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.pid = this.child.pid;
+    this.child.on('exit', (code, signal) => {
+      if (!this.stopping) this.exitedEarly = `${name} exited (${signal ?? code})`;
+    });
+    let buf = '';
+    const onData = (d) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        this.read(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    };
+    this.child.stdout.on('data', onData);
+    this.child.stderr.on('data', onData);
+  }
+
+  /** Lines by kind, for the soak (which counts those of its own window): pino warn, error, fatal, and not JSON. */
+  counts = { warn: 0, error: 0, fatal: 0, notJson: 0 };
+
+  read(line) {
+    if (!line.trim()) return;
+    // pino levels: 40 warn, 50 error, 60 fatal. Anything not JSON (a crash trace) is an error too.
+    const m = /"level":(\d+)/.exec(line);
+    const level = Number(m?.[1] ?? 50);
+    if (level < 40) return;
+    if (!m) this.counts.notJson++;
+    else if (level >= 60) this.counts.fatal++;
+    else if (level >= 50) this.counts.error++;
+    else this.counts.warn++;
+    if (level >= 50) this.errors++;
+    else this.warnings++;
+    this.lastProblems.push(`${this.name}: ${line.slice(0, 300)}`);
+    if (this.lastProblems.length > 5) this.lastProblems.shift();
+    this.problems.push({ at: Date.now(), line: `${this.name}: ${line.slice(0, 300)}` });
+    if (this.problems.length > 50) this.problems.shift();
+  }
+
+  async stop() {
+    this.stopping = true;
+    await stopChild(this.child, 35_000);
+  }
+}
+
+/** Starts one api and one worker; resolves once the api answers /health/ready. */
+export async function startApps(env) {
+  const api = new App('api', 'api', env);
+  const worker = new App('worker', 'worker', env);
+  const base = `http://127.0.0.1:${env.PORT}`;
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const dead = api.exitedEarly ?? worker.exitedEarly;
+    if (dead) throw new Error(`${dead}: ${[...api.lastProblems, ...worker.lastProblems].join('\n')}`);
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) break;
+    } catch {}
+    if (Date.now() > end) throw new Error(`the api was not ready within 60 s: ${[...api.lastProblems, ...worker.lastProblems].join('\n')}`);
+    await sleep(100);
+  }
+  return { api, worker, base };
+}

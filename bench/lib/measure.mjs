@@ -1,0 +1,171 @@
+// What a phase did, read afterwards from where it is recorded: the timeline and the outbox in
+// Postgres, the completed jobs in BullMQ, and pg_stat_statements. Runs as the observer login.
+import { Queue } from 'bullmq';
+import { summary, sleep } from './stats.mjs';
+
+/** The human steps: one timeline event per API command, by a person (not the worker). */
+const HUMAN_EVENT = `actor_role <> 'system'`;
+/** The automated steps: the first event each worker step writes (notifications are counted as jobs). */
+export const AUTOMATED_EVENTS = ['screening_passed', 'screening_failed', 'offers_made', 'transfer_dispatched', 'discharge_summary_sent'];
+/** A command's event and the event its follow-up job commits, with the job between them. */
+export const FOLLOW_UPS = [
+  { job: 'referral.screen', from: 'referral_opened', to: 'screening_passed' },
+  { job: 'referral.make-offers', from: 'clinical_review_suitable', to: 'offers_made' },
+  { job: 'transfer.dispatch', from: 'consent_accepted', to: 'transfer_dispatched' },
+  { job: 'discharge.dispatch', from: 'discharged', to: 'discharge_summary_sent' },
+];
+
+const ms = (rows, col = 'ms') => rows.map((r) => Number(r[col]));
+
+/** Waits until every job the phase's referrals started has finished; returns when the last did. */
+export async function waitDrained(db, salt, seconds = 180) {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT count(*) FILTER (WHERE o.completed_at IS NULL)::int AS open, max(o.completed_at) AS last
+       FROM outbox_message o JOIN referral r ON r.id = o.referral_id WHERE r.pathway_id LIKE $1`,
+      [`${salt}-%`],
+    );
+    if (rows[0].open === 0) return rows[0].last ? rows[0].last.getTime() : Date.now();
+    if (Date.now() > end) throw new Error(`${rows[0].open} jobs of phase ${salt} still unfinished after ${seconds} s`);
+    await sleep(200);
+  }
+}
+
+/** Transitions, jobs and latencies of the referrals whose pathway id starts with `salt`. */
+export async function measurePhase(db, salt, startedAt, endedAt) {
+  const phase = `SELECT id FROM referral WHERE pathway_id LIKE $1`;
+  const p = [`${salt}-%`];
+  const seconds = (endedAt - startedAt) / 1000;
+  const counts = (
+    await db.query(
+      `SELECT count(*) FILTER (WHERE ${HUMAN_EVENT})::int AS human,
+              count(*) FILTER (WHERE type = ANY($2::text[]))::int AS automated,
+              count(*)::int AS events
+       FROM timeline_event WHERE referral_id IN (${phase})`,
+      [...p, AUTOMATED_EVENTS],
+    )
+  ).rows[0];
+  const discharged = (await db.query(`SELECT count(*)::int AS n FROM referral WHERE pathway_id LIKE $1 AND status = 'DISCHARGED'`, p)).rows[0].n;
+  const jobs = (
+    await db.query(
+      `SELECT job_name, count(*)::int AS n
+       FROM outbox_message WHERE referral_id IN (${phase}) AND completed_at IS NOT NULL GROUP BY job_name ORDER BY job_name`,
+      p,
+    )
+  ).rows;
+  const totalJobs = jobs.reduce((s, j) => s + j.n, 0);
+
+  // Command to follow-up commit: from the command's timeline event to the event its job commits.
+  const followUps = {};
+  for (const f of FOLLOW_UPS) {
+    const { rows } = await db.query(
+      `SELECT extract(epoch FROM b.at - a.at) * 1000 AS ms
+       FROM timeline_event a JOIN timeline_event b ON b.referral_id = a.referral_id AND b.type = $3
+       WHERE a.type = $2 AND a.referral_id IN (${phase})`,
+      [...p, f.from, f.to],
+    );
+    followUps[`${f.from} -> ${f.to}`] = summary(ms(rows));
+  }
+  // The same for every job, notifications included: the outbox row is written with the command,
+  // and completed_at once the job's own transaction has committed.
+  const byJob = {};
+  const all = [];
+  const { rows: jobRows } = await db.query(
+    `SELECT job_name, extract(epoch FROM completed_at - created_at) * 1000 AS ms, extract(epoch FROM dispatched_at - created_at) * 1000 AS relay
+     FROM outbox_message WHERE referral_id IN (${phase}) AND completed_at IS NOT NULL`,
+    p,
+  );
+  const relay = [];
+  for (const r of jobRows) {
+    (byJob[r.job_name] ??= []).push(Number(r.ms));
+    all.push(Number(r.ms));
+    relay.push(Number(r.relay));
+  }
+  const transitions = counts.human + counts.automated;
+  return {
+    seconds,
+    discharged,
+    transitions: { human: counts.human, automated: counts.automated, total: transitions, timelineEvents: counts.events },
+    perSecond: { transitions: transitions / seconds, human: counts.human / seconds, automated: counts.automated / seconds, jobs: totalJobs / seconds, referrals: discharged / seconds },
+    jobs: Object.fromEntries(jobs.map((j) => [j.job_name, j.n])),
+    totalJobs,
+    followUpMs: followUps,
+    commandToJobCommitMs: { all: summary(all), ...Object.fromEntries(Object.entries(byJob).map(([k, v]) => [k, summary(v)])) },
+    outboxRelayMs: summary(relay),
+  };
+}
+
+/** Queue lag (processedOn - timestamp) of the jobs BullMQ completed between `from` and `to`. */
+export async function queueLag(connection, prefix, queueNames, from, to) {
+  const lags = [];
+  const byQueue = {};
+  for (const name of queueNames) {
+    const q = new Queue(name, { connection, prefix });
+    try {
+      const mine = [];
+      const total = await q.getCompletedCount();
+      for (let i = 0; i < total; i += 1000) {
+        for (const j of await q.getJobs(['completed'], i, i + 999)) {
+          if (j && j.timestamp >= from && j.timestamp <= to && j.processedOn) mine.push(j.processedOn - j.timestamp);
+        }
+      }
+      byQueue[name] = summary(mine);
+      lags.push(...mine);
+    } finally {
+      await q.close();
+    }
+  }
+  return { all: summary(lags), ...byQueue };
+}
+
+// ---------- pg_stat_statements ----------
+
+// (\y is a word boundary in Postgres regular expressions; \b would be a backspace.)
+const UTILITY = `s.query ~* '^\\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|DEALLOCATE|DISCARD|SHOW)\\y'`;
+
+export async function resetStatements(db) {
+  // The view lives in each database that has the extension; the library is preloaded cluster-wide.
+  await db.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
+  await db.query(`SELECT pg_stat_statements_reset()`);
+}
+
+/**
+ * Statements crosstrust's processes ran in its database since the reset (the observer's own
+ * queries are another user and left out). Each is one round trip with node-postgres; BEGIN and
+ * COMMIT of Prisma's interactive transactions are round trips of their own and counted apart.
+ */
+export async function statements(db, database, appUser, transitions) {
+  const scope = `FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid JOIN pg_database d ON d.oid = s.dbid WHERE r.rolname = $1 AND d.datname = $2`;
+  const params = [appUser, database];
+  const t = (
+    await db.query(
+      `SELECT coalesce(sum(calls) FILTER (WHERE NOT (${UTILITY})), 0)::bigint AS statements,
+              coalesce(sum(calls) FILTER (WHERE ${UTILITY}), 0)::bigint AS utility,
+              coalesce(sum(calls) FILTER (WHERE s.query ~* '^\\s*BEGIN'), 0)::bigint AS begins,
+              coalesce(sum(total_exec_time), 0) AS exec_ms
+       ${scope}`,
+      params,
+    )
+  ).rows[0];
+  const top = async (order) =>
+    (
+      await db.query(
+        `SELECT regexp_replace(s.query, '\\s+', ' ', 'g') AS query, calls::bigint AS calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, rows::bigint AS rows
+         ${scope} ORDER BY ${order} DESC LIMIT 10`,
+        params,
+      )
+    ).rows.map((r) => ({ query: r.query.slice(0, 200), calls: Number(r.calls), totalMs: Number(r.total_ms), meanMs: Number(r.mean_ms), rows: Number(r.rows) }));
+  const statementsN = Number(t.statements);
+  const utility = Number(t.utility);
+  return {
+    statements: statementsN,
+    utilityStatements: utility,
+    transactions: Number(t.begins),
+    roundTrips: statementsN + utility,
+    execMs: Number(t.exec_ms),
+    perTransition: { statements: statementsN / transitions, roundTrips: (statementsN + utility) / transitions, transactions: Number(t.begins) / transitions },
+    topByTotalTime: await top('total_exec_time'),
+    topByCalls: await top('calls'),
+  };
+}

@@ -1,0 +1,67 @@
+// The benchmark's result as a readable table for the terminal.
+import { round } from './stats.mjs';
+
+const pad = (s, n) => String(s).padEnd(n);
+const num = (x, d = 1) => (x === null || x === undefined ? '-' : round(x, d).toLocaleString('en-GB'));
+const lat = (s) => (s && s.n ? `${num(s.p50)} / ${num(s.p95)} / ${num(s.p99)} ms (n=${s.n})` : '-');
+
+function rows(title, pairs) {
+  const w = Math.max(...pairs.map(([k]) => k.length));
+  return [``, title, ...pairs.map(([k, v]) => `  ${pad(k, w)}  ${v}`)];
+}
+
+function phaseLines(name, ph) {
+  const m = ph.measured;
+  const out = rows(`${name}: ${ph.load.completed}/${ph.load.referrals} referrals discharged in ${num(m.seconds)} s (${ph.load.mode === 'rate' ? `${num(ph.rate, 2)} referrals/s offered` : `concurrency ${ph.concurrency}`})`, [
+    ['stage transitions/s', `${num(m.perSecond.transitions)}  (human ${num(m.perSecond.human)}, automated ${num(m.perSecond.automated)})`],
+    ['jobs/s (all queues)', num(m.perSecond.jobs)],
+    ['referrals/s', num(m.perSecond.referrals, 2)],
+    ['command -> follow-up commit', `p50 / p95 / p99  ${lat(m.commandToJobCommitMs.all)}`],
+    ...Object.entries(m.followUpMs).map(([k, v]) => [`  ${k}`, lat(v)]),
+    ...Object.entries(m.commandToJobCommitMs).filter(([k]) => k !== 'all').map(([k, v]) => [`  job ${k}`, lat(v)]),
+    ['outbox relay (row -> queue)', lat(m.outboxRelayMs)],
+    ['queue lag (added -> started)', lat(ph.queueLagMs.all)],
+    ['max jobs waiting', Object.entries(ph.sampled.maxWaiting).map(([q, n]) => `${q} ${n}`).join(', ')],
+    ['HTTP command latency', Object.entries(ph.load.httpLatencyMs).map(([k, v]) => `${k} ${num(v.p95, 0)}`).join(', ') + ' ms (p95)'],
+    ['client retries / errors', `${ph.load.retries} / ${ph.load.errorCount}`],
+    ['machine load average at the end', (ph.loadAverageAtEnd ?? []).join(' ')],
+    ['RSS max / end (MB)', Object.entries(ph.sampled.rssMb).map(([k, v]) => `${k} ${num(v.max)}/${num(v.end)}`).join(', ')],
+  ]);
+  if (ph.statements) {
+    const s = ph.statements;
+    out.push(
+      ...rows('  database (pg_stat_statements, api + worker)', [
+        ['statements per transition', `${num(s.perTransition.statements, 2)} (+ ${num(s.utilityStatements / m.transitions.total, 2)} BEGIN/COMMIT)`],
+        ['round trips per transition', num(s.perTransition.roundTrips, 2)],
+        ['transactions per transition', num(s.perTransition.transactions, 2)],
+        ['statements per referral', num(s.statements / m.discharged, 1)],
+      ]),
+    );
+    for (const [title, list] of [['  top 10 by total time', s.topByTotalTime], ['  top 10 by calls', s.topByCalls]]) {
+      out.push('', title);
+      for (const q of list) out.push(`    ${pad(num(q.totalMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} ${q.query.slice(0, 110)}`);
+    }
+  }
+  return out;
+}
+
+export function formatReport(r) {
+  const lines = [
+    '',
+    `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}`,
+    ...rows('Limits of this machine', [
+      ['pgbench TPS', `${num(r.limits.pgbench.tps)} (TPC-B-like, scale ${r.limits.pgbench.scale}, ${r.limits.pgbench.clients} clients, ${r.limits.pgbench.seconds} s, latency ${num(r.limits.pgbench.latencyMs, 2)} ms)`],
+      ['plain BullMQ jobs/s', `${num(r.limits.bullmq.jobsPerSecond)} (${r.limits.bullmq.jobs} jobs, concurrency ${r.limits.bullmq.concurrency})`],
+    ]),
+    ...phaseLines('Peak', r.crosstrust.peak),
+    ...phaseLines('Half of peak', r.crosstrust.halfPeak),
+    ...rows('Ratios and targets', [
+      ['transitions/s / pgbench TPS', `${num(r.ratios.transitionsPerPgbenchTps, 3)}  (target >= 0.25: ${r.targets.transitionsRatio ? 'met' : 'NOT met'})`],
+      ['jobs/s / plain BullMQ jobs/s', num(r.ratios.jobsPerBullmqJobs, 3)],
+      ['p95 command -> follow-up at half peak', `${num(r.crosstrust.halfPeak.measured.commandToJobCommitMs.all.p95)} ms  (target < 100 ms: ${r.targets.halfPeakP95 ? 'met' : 'NOT met'})`],
+      ['api / worker warnings, errors', `${r.logs.warnings} warnings, ${r.logs.errors} errors`],
+    ]),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,247 @@
+// The load generator, in a process of its own (forked by bench/run.mjs): drives referrals from
+// identification to discharge through the HTTP API, as the people of the workflow would, with
+// dev tokens. The seven human steps are HTTP commands; the automated steps between them
+// (screening, offers) are awaited by watching the timeline in Postgres as a separate login,
+// which pg_stat_statements leaves out, instead of polling the API (polls would be counted as
+// the system's own cost per transition).
+//
+// Two modes: `closed` keeps `concurrency` journeys going until `referrals` are done (the peak);
+// `rate` starts journeys at `rate` per second for `referrals` journeys (a steady, lighter load).
+// Receives its settings as JSON in BENCH_LOAD; answers with one IPC message { type: 'result' }.
+import pg from 'pg';
+import { signDevToken } from '../scripts/lib/dev-issuer.mjs';
+import { summary } from './lib/stats.mjs';
+
+const cfg = JSON.parse(process.env.BENCH_LOAD);
+const PATIENCE_MS = 120_000;
+const WATCH_MS = Number(process.env.BENCH_WATCH_MS || 10);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A valid (mod 11) NHS number from the 999 test range, distinct for each n. */
+function nhsNumber(n) {
+  for (let k = n; ; k++) {
+    const body = String(990_000_000 + k);
+    let sum = 0;
+    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
+    let c = 11 - (sum % 11);
+    if (c === 11) c = 0;
+    if (c !== 10) return body + c;
+  }
+}
+
+// ---------- waiting for automated steps: one query for every referral waiting ----------
+
+class TimelineWatcher {
+  waiters = new Map(); // referralId -> { types: Set, resolve, reject, until }
+  stopped = false;
+
+  constructor(url) {
+    this.db = new pg.Client({ connectionString: url, application_name: 'bench-load-generator' });
+    this.db.on('error', () => {}); // the failed query reports it; a stopping Postgres must not crash us
+  }
+
+  async start() {
+    await this.db.connect();
+    this.loop = this.run();
+  }
+
+  /** Resolves with the event type once `referralId` has an event of one of `types`. */
+  waitFor(referralId, types) {
+    if (this.stopped) return Promise.reject(new Error('the timeline watcher has stopped'));
+    return new Promise((resolve, reject) => this.waiters.set(referralId, { types: new Set(types), resolve, reject, until: Date.now() + PATIENCE_MS }));
+  }
+
+  async run() {
+    try {
+      await this.poll();
+    } catch (e) {
+      // Postgres gone: every journey waiting fails now instead of waiting out its patience.
+      for (const w of this.waiters.values()) w.reject(e);
+      this.waiters.clear();
+      this.stopped = true;
+    }
+  }
+
+  async poll() {
+    const allTypes = ['screening_passed', 'screening_failed', 'offers_made'];
+    while (!this.stopped) {
+      if (this.waiters.size > 0) {
+        const ids = [...this.waiters.keys()];
+        const { rows } = await this.db.query(
+          `SELECT referral_id, type FROM timeline_event WHERE referral_id = ANY($1::uuid[]) AND type = ANY($2::text[])`,
+          [ids, allTypes],
+        );
+        for (const r of rows) {
+          const w = this.waiters.get(r.referral_id);
+          if (w?.types.has(r.type)) {
+            this.waiters.delete(r.referral_id);
+            w.resolve(r.type);
+          }
+        }
+        const now = Date.now();
+        for (const [id, w] of this.waiters) {
+          if (now > w.until) {
+            this.waiters.delete(id);
+            w.reject(new Error(`referral ${id}: no ${[...w.types].join('/')} within ${PATIENCE_MS / 1000} s`));
+          }
+        }
+      }
+      await sleep(WATCH_MS);
+    }
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.loop?.catch(() => {});
+    await this.db.end();
+  }
+}
+
+// ---------- HTTP ----------
+
+const http = {}; // command -> latencies (ms)
+let retries = 0;
+let commands = 0;
+
+/** One command; retried through 429, 503, other 5xx and connection errors as a client would. */
+async function call(name, method, path, token, body, headers = {}) {
+  const end = Date.now() + PATIENCE_MS;
+  for (;;) {
+    const t0 = performance.now();
+    try {
+      const r = await fetch(cfg.base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await r.text();
+      if ((r.status === 429 || r.status >= 500) && Date.now() < end) {
+        retries++;
+        await sleep(100);
+        continue;
+      }
+      (http[name] ??= []).push(performance.now() - t0);
+      commands++;
+      if (r.status < 200 || r.status >= 300) throw new Error(`${name}: HTTP ${r.status} ${text.slice(0, 200)}`);
+      return JSON.parse(text);
+    } catch (e) {
+      if (e.message.startsWith(`${name}: HTTP`) || Date.now() >= end) throw e;
+      retries++;
+      await sleep(250);
+    }
+  }
+}
+
+// ---------- one referral, identification to discharge ----------
+
+let tokens;
+let watcher;
+
+async function journey(n) {
+  const nhs = nhsNumber(cfg.nhsOffset + n * 2);
+  const pathwayId = `${cfg.salt}-${n}`;
+  const opened = await call('open', 'POST', '/v1/referrals', tokens.clerkRLQ, {
+    patient: { nhsNumber: nhs, familyName: 'Benchpatient', givenName: 'Alex', dateOfBirth: '1955-01-01', postcode: 'HR1 2ER', email: 'alex@example.com', gpPracticeOds: 'M81001' },
+    specialtyCode: '110',
+    procedureCode: 'W371',
+    rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
+    pathwayId,
+    priority: 'P4',
+  }, { 'idempotency-key': pathwayId });
+  const id = opened.id;
+  const patient = await signDevToken(cfg.keyFile, { roles: ['patient'], nhsNumber: nhs, sub: `bench-patient-${n}` });
+  const screened = await watcher.waitFor(id, ['screening_passed', 'screening_failed']);
+  if (screened !== 'screening_passed') throw new Error(`referral ${id} was not eligible`);
+  const reviewed = await call('clinical-review', 'POST', `/v1/referrals/${id}/clinical-review`, tokens.clinRLQ, { decision: 'suitable' });
+  const offer = reviewed.offers.find((o) => o.receivingOds === 'RJC');
+  if (!offer) throw new Error(`referral ${id} has no offer from RJC`);
+  // The patient answers once they have been told of the offer (the make-offers step).
+  await watcher.waitFor(id, ['offers_made']);
+  await call('consent', 'POST', `/v1/referrals/${id}/consent`, patient, { decision: 'accept', offerId: offer.id });
+  await call('receiver-decision', 'POST', `/v1/referrals/${id}/receiver-decision`, tokens.clinRJC, { decision: 'accept' });
+  await call('booking', 'POST', `/v1/referrals/${id}/bookings`, tokens.clerkRJC, { kind: 'procedure', startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString() });
+  await call('treatment', 'POST', `/v1/referrals/${id}/treatment`, tokens.clinRJC, { performedAt: new Date().toISOString(), procedureCode: 'W371' });
+  await call('discharge', 'POST', `/v1/referrals/${id}/discharge`, tokens.clinRJC, { dischargedAt: new Date().toISOString(), summary: 'Recovered.' });
+}
+
+// ---------- the run ----------
+
+let completed = 0;
+const errors = [];
+let finished = 0;
+let inFlight = 0;
+let maxInFlight = 0;
+let lateStarts = 0;
+
+async function one(n) {
+  inFlight++;
+  maxInFlight = Math.max(maxInFlight, inFlight);
+  try {
+    await journey(n);
+    completed++;
+  } catch (e) {
+    errors.push(e.message.slice(0, 300));
+  } finally {
+    inFlight--;
+    finished++;
+  }
+}
+
+async function closedLoop() {
+  let next = 0;
+  const lane = async () => {
+    while (next < cfg.referrals) await one(next++);
+  };
+  await Promise.all(Array.from({ length: cfg.concurrency }, lane));
+}
+
+/** Starts journey n at start + n / rate, whatever the others are doing (open loop), up to a cap in flight. */
+async function openLoop() {
+  const start = Date.now();
+  const cap = Math.max(cfg.concurrency * 8, 256);
+  const running = [];
+  for (let n = 0; n < cfg.referrals; n++) {
+    const due = start + (n * 1000) / cfg.rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    else if (Date.now() - due > 100) lateStarts++;
+    while (inFlight >= cap) await sleep(5);
+    running.push(one(n));
+  }
+  await Promise.all(running);
+}
+
+/** Tells the benchmark; nothing to tell once it has gone. */
+const tell = (message) => {
+  if (process.connected) process.send(message);
+};
+// The benchmark gone (killed, or stopping after a failure): stop too, never run on as an orphan.
+process.on('disconnect', () => process.exit(1));
+const progress = setInterval(() => tell({ type: 'progress', finished, inFlight, errors: errors.length }), 2_000);
+try {
+  const t = (roles, ods, sub) => signDevToken(cfg.keyFile, { roles, ods, sub });
+  tokens = {
+    clerkRLQ: await t(['booking_clerk'], 'RLQ', 'bench-clerk-rlq'),
+    clinRLQ: await t(['clinician'], 'RLQ', 'bench-clin-rlq'),
+    clinRJC: await t(['clinician'], 'RJC', 'bench-clin-rjc'),
+    clerkRJC: await t(['booking_clerk'], 'RJC', 'bench-clerk-rjc'),
+  };
+  watcher = new TimelineWatcher(cfg.observerUrl);
+  await watcher.start();
+  const startedAt = Date.now();
+  await (cfg.mode === 'rate' ? openLoop() : closedLoop());
+  const finishedAt = Date.now();
+  const latency = Object.fromEntries(Object.entries(http).map(([k, v]) => [k, summary(v)]));
+  tell({
+    type: 'result',
+    result: { mode: cfg.mode, referrals: cfg.referrals, completed, errors: errors.slice(0, 20), errorCount: errors.length, startedAt, finishedAt, commands, retries, maxInFlight, lateStarts, httpLatencyMs: latency },
+  });
+} catch (e) {
+  tell({ type: 'error', message: e.stack ?? String(e) });
+  process.exitCode = 1;
+} finally {
+  clearInterval(progress);
+  await watcher?.stop().catch(() => {});
+  process.removeAllListeners('disconnect');
+  if (process.connected) process.disconnect();
+}

@@ -1,0 +1,366 @@
+// `npm run bench` (`-- --quick` for a fast check): in one run, on one Postgres and one Redis it
+// starts itself in .data/bench/, measures
+//   1. the machine's limits: pgbench (TPC-B-like) and plain BullMQ;
+//   2. crosstrust as deployed (api and worker processes from dist/), driven through the HTTP API
+//      by a load generator in its own process: at its peak (a fixed number of journeys in flight),
+//      then at half of that peak rate;
+// and prints a table and the ratios, and writes bench/results/<timestamp>.json (and latest.json).
+// `--soak` (or `--soak-minutes N`) runs the soak instead: no limits, the peak (or BENCH_SOAK_RATE),
+// then half of the peak for 10 minutes (N), sampled, judged and written to <timestamp>-soak.json;
+// the process exits non-zero when a check of it fails (bench/lib/soak.mjs).
+// Every process it started is stopped at the end, on failure and on Ctrl-C. docs/benchmarks.md
+// explains each figure.
+import { fork } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureDatabase, freePort, log, prisma, root } from '../scripts/lib/local-services.mjs';
+import { ensureBuilt } from '../scripts/lib/build.mjs';
+import { ensureDevIssuerKey } from '../scripts/lib/dev-issuer.mjs';
+import { seed } from '../prisma/seed.mjs';
+import { BENCH_DIR, observerUrl, startBenchServices } from './lib/services.mjs';
+import { dropPgbench, runBullmqBaseline, runPgbench } from './lib/limits.mjs';
+import { startApps } from './lib/apps.mjs';
+import { Sampler } from './lib/sampler.mjs';
+import { measurePhase, queueLag, resetStatements, statements, waitDrained } from './lib/measure.mjs';
+import { formatReport } from './lib/report.mjs';
+import { stopAll, stopChild, track } from './lib/children.mjs';
+import { SoakSampler, analyseSoak, formatSoakReport } from './lib/soak.mjs';
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'no-build': { type: 'boolean' }, soak: { type: 'boolean' }, 'soak-minutes': { type: 'string' } },
+  strict: true,
+});
+const quick = args.quick === true;
+/** --no-build: run the dist/ there is (for instance while sources are mid-edit and do not compile). */
+const noBuild = args['no-build'] === true || process.env.BENCH_NO_BUILD === '1';
+/** --soak, or --soak-minutes N: the soak instead of the benchmark. */
+const soak = args.soak === true || args['soak-minutes'] !== undefined;
+const int = (name, full, fast) => {
+  const v = process.env[name];
+  return v ? Number(v) : quick ? fast : full;
+};
+const settings = {
+  pgbenchScale: int('BENCH_PGBENCH_SCALE', 10, 10),
+  pgbenchClients: int('BENCH_PGBENCH_CLIENTS', 8, 8),
+  pgbenchSeconds: int('BENCH_PGBENCH_SECONDS', 20, 5),
+  bullmqJobs: int('BENCH_BULLMQ_JOBS', 20_000, 2_000),
+  bullmqConcurrency: int('BENCH_BULLMQ_CONCURRENCY', 50, 50),
+  referrals: int('BENCH_REFERRALS', 2_000, 300),
+  concurrency: int('BENCH_CONCURRENCY', 32, 32),
+  warmupReferrals: int('BENCH_WARMUP_REFERRALS', 50, 20),
+  halfPeakSeconds: int('BENCH_HALF_SECONDS', 30, 10),
+};
+if (soak) {
+  const positive = (name, v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number (got "${v}")`);
+    return n;
+  };
+  settings.soakMinutes = positive('--soak-minutes', args['soak-minutes'] ?? process.env.BENCH_SOAK_MINUTES ?? 10);
+  /** Referrals/s to offer; without it the peak phase runs and the soak offers half of its rate. */
+  settings.soakRate = process.env.BENCH_SOAK_RATE ? positive('BENCH_SOAK_RATE', process.env.BENCH_SOAK_RATE) : null;
+  settings.soakSampleSeconds = positive('BENCH_SOAK_SAMPLE_SECONDS', process.env.BENCH_SOAK_SAMPLE_SECONDS ?? 5);
+  /** Not judged: memory settles to the half-peak load first (at most half of the soak). */
+  settings.soakWarmupSeconds = Math.min(positive('BENCH_SOAK_WARMUP_SECONDS', process.env.BENCH_SOAK_WARMUP_SECONDS ?? 60), (settings.soakMinutes * 60) / 2);
+  for (const k of ['pgbenchScale', 'pgbenchClients', 'pgbenchSeconds', 'bullmqJobs', 'bullmqConcurrency', 'halfPeakSeconds']) delete settings[k];
+}
+const DATABASE = 'crosstrust';
+const QUEUE_PREFIX = '{bench}';
+const QUEUES = ['workflow', 'dispatch', 'notifications'];
+
+let services = null;
+let apps = null;
+/** The load generator of the phase running, for the RSS sampler. */
+let currentLoad = null;
+let stopping = null;
+
+/** Stops the apps, every other child, Redis and Postgres, once. */
+function cleanup() {
+  stopping ??= (async () => {
+    // The load first (it would only see errors from an api going away), then the apps, then the rest.
+    if (currentLoad) await stopChild(currentLoad, 5_000);
+    await Promise.all([apps?.api.stop(), apps?.worker.stop()]);
+    await stopAll(10_000);
+    await services?.stop();
+  })();
+  return stopping;
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    log(`${sig}: stopping everything the benchmark started`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** Runs the load generator in its own process; resolves with its result. */
+function runLoad(cfg, onProgress) {
+  return new Promise((resolve, reject) => {
+    const child = track(fork(path.join(root, 'bench', 'load-generator.mjs'), [], { env: { ...process.env, BENCH_LOAD: JSON.stringify(cfg) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    let result = null;
+    child.on('message', (m) => {
+      if (m.type === 'progress' && onProgress) onProgress(m);
+      else if (m.type === 'progress') log(`  ${cfg.salt}: ${m.finished}/${cfg.referrals} journeys done, ${m.inFlight} in flight, ${m.errors} errors`);
+      else if (m.type === 'result') result = m.result;
+      else if (m.type === 'error') reject(new Error(`load generator: ${m.message}`));
+    });
+    child.on('exit', (code) => (result ? resolve({ ...result, pid: child.pid }) : reject(new Error(`load generator exited (${code}) without a result`))));
+    currentLoad = child;
+  });
+}
+
+/** One measured phase: load, wait until every job has run, then read what happened. */
+async function phase(name, ctx, cfg, { withStatements }) {
+  const salt = `B${name}-${Date.now().toString(36)}`;
+  if (withStatements) await resetStatements(ctx.db);
+  const sampler = new Sampler(
+    { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid, 'load generator': () => currentLoad?.pid },
+    services.postmasterPid,
+    ctx.redis,
+    QUEUE_PREFIX,
+    QUEUES,
+  ).start();
+  log(`${name}: ${cfg.mode === 'rate' ? `${cfg.referrals} referrals at ${cfg.rate.toFixed(2)}/s` : `${cfg.referrals} referrals, ${cfg.concurrency} at a time`}`);
+  let sampled;
+  let load;
+  let endedAt;
+  try {
+    load = await runLoad({ ...cfg, salt, base: apps.base, keyFile: ctx.keyFile, observerUrl: ctx.observerUrl, nhsOffset: ctx.nhsOffset });
+    ctx.nhsOffset += cfg.referrals * 2 + 10;
+    endedAt = await waitDrained(ctx.db, salt);
+  } finally {
+    sampled = await sampler.stop();
+  }
+  if (load.errorCount > 0) log(`${name}: ${load.errorCount} journeys failed, e.g. ${load.errors[0]}`);
+  const measured = await measurePhase(ctx.db, salt, load.startedAt, endedAt);
+  const out = { salt, concurrency: cfg.concurrency, rate: cfg.rate ?? null, load, measured, sampled, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+  if (withStatements) out.statements = await statements(ctx.db, DATABASE, services.pgInfo.user, measured.transitions.total);
+  out.queueLagMs = await queueLag(ctx.redis, QUEUE_PREFIX, QUEUES, load.startedAt, endedAt);
+  const f = measured.commandToJobCommitMs.all;
+  log(`${name}: ${measured.perSecond.transitions.toFixed(1)} transitions/s, ${measured.perSecond.jobs.toFixed(1)} jobs/s, command -> follow-up p50 ${f.p50?.toFixed(0)} ms, p95 ${f.p95?.toFixed(0)} ms`);
+  return out;
+}
+
+/** The api and worker log lines so far, by kind (see App.counts). */
+const logCounts = () => Object.fromEntries(['warn', 'error', 'fatal', 'notJson'].map((k) => [k, apps.api.counts[k] + apps.worker.counts[k]]));
+
+/** The soak: half of peak for settings.soakMinutes, sampled every few seconds, then judged. */
+async function soakPhase(ctx, rate, peakRate) {
+  const seconds = settings.soakMinutes * 60;
+  const salt = `Bsoak-${Date.now().toString(36)}`;
+  const referrals = Math.max(1, Math.round(rate * seconds));
+  const sampler = new SoakSampler({
+    procs: { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid, 'load generator': () => currentLoad?.pid },
+    postmasterPid: services.postmasterPid,
+    redis: ctx.redis,
+    prefix: QUEUE_PREFIX,
+    queueNames: QUEUES,
+    observerUrl: ctx.observerUrl,
+    everyMs: settings.soakSampleSeconds * 1000,
+  });
+  log(`soak: ${referrals} referrals at ${rate.toFixed(2)}/s for ${settings.soakMinutes} min, sampled every ${settings.soakSampleSeconds} s; the first ${settings.soakWarmupSeconds} s is warm-up`);
+  const logsBefore = logCounts();
+  const since = Date.now();
+  let progress = { finished: 0, inFlight: 0, errors: 0 };
+  let lastLogged = -Infinity;
+  const mb = (x) => (x === undefined ? '-' : Math.round(x));
+  await sampler.start((s) => {
+    if (s.tMs - lastLogged < 30_000) return;
+    lastLogged = s.tMs;
+    const depth = QUEUES.map((q) => s.queues[q].depth).join('/');
+    const now = logCounts();
+    log(
+      `  soak ${(s.tMs / 60_000).toFixed(1)}/${settings.soakMinutes} min: ${progress.finished}/${referrals} journeys done, ${progress.inFlight} in flight, ${progress.errors} errors; ` +
+        `RSS MB api ${mb(s.rssMb.api)} worker ${mb(s.rssMb.worker)} postgres ${mb(s.rssMb['postgres (all)'])} (${s.postgresProcesses} processes) redis ${mb(s.rssMb.redis)}; depth ${depth}; outbox backlog ${s.outbox.undispatched}; ` +
+        `error lines ${now.error + now.fatal + now.notJson - logsBefore.error - logsBefore.fatal - logsBefore.notJson}`,
+    );
+  });
+  let load;
+  let sampled;
+  try {
+    load = await runLoad({ mode: 'rate', rate, referrals, concurrency: settings.concurrency, salt, base: apps.base, keyFile: ctx.keyFile, observerUrl: ctx.observerUrl, nhsOffset: ctx.nhsOffset }, (m) => (progress = m));
+    ctx.nhsOffset += referrals * 2 + 10;
+  } finally {
+    // The samples cover the offered load, not the drain after it.
+    sampled = await sampler.stop();
+  }
+  const endedAt = await waitDrained(ctx.db, salt);
+  const logsAfter = logCounts();
+  const logs = {
+    ...Object.fromEntries(Object.keys(logsAfter).map((k) => [k, logsAfter[k] - logsBefore[k]])),
+    last: [...apps.api.problems, ...apps.worker.problems].filter((p) => p.at >= since).sort((a, b) => a.at - b.at).slice(-10).map((p) => p.line),
+  };
+  const measured = await measurePhase(ctx.db, salt, load.startedAt, endedAt);
+  const analysis = analyseSoak(sampled, {
+    warmupMs: settings.soakWarmupSeconds * 1000,
+    judged: ['api', 'worker', 'postgres (all)'],
+    // Redis is judged on used_memory beyond its retained jobs (analyseSoak); the load generator is ours.
+    informational: ['redis', 'load generator'],
+  });
+  const errorLines = logs.error + logs.fatal + logs.notJson;
+  const checks = [
+    ...Object.entries(analysis.memory)
+      .filter(([, m]) => m.judged)
+      .map(([name, m]) => ({ name: `memory flat: ${name}`, ok: m.flat, detail: `${m.verdict}, ${m.slopeMbPerMin} MB/min, ${m.startMb} -> ${m.endMb} MB` })),
+    ...Object.entries(analysis.depth).map(([name, d]) => ({ name: `bounded: ${name}`, ok: d.bounded, detail: `max ${d.max}, trend ${d.trend}, halves ${d.firstHalfMax}/${d.secondHalfMax}` })),
+    { name: 'no error or fatal log lines (api, worker)', ok: errorLines === 0, detail: `${errorLines}` },
+    { name: 'every referral discharged', ok: load.errorCount === 0 && measured.discharged === referrals, detail: `${measured.discharged}/${referrals}, ${load.errorCount} failed${load.errors[0] ? `, e.g. ${load.errors[0]}` : ''}` },
+    { name: 'api and worker still running', ok: !apps.api.exitedEarly && !apps.worker.exitedEarly, detail: apps.api.exitedEarly ?? apps.worker.exitedEarly ?? '' },
+  ];
+  if (sampled.lastError) checks.push({ name: 'every sample taken', ok: false, detail: sampled.lastError });
+  return {
+    minutes: settings.soakMinutes,
+    rate,
+    peakRate,
+    referrals,
+    sampleSeconds: settings.soakSampleSeconds,
+    salt,
+    load,
+    measured,
+    logs,
+    analysis,
+    checks,
+    ok: checks.every((c) => c.ok),
+    bytesPerRetainedJob: sampled.bytesPerRetainedJob,
+    redisKeys: sampled.redisKeys,
+    samples: sampled.samples,
+    loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+/** The soak run: the apps, a warm-up, the peak (unless BENCH_SOAK_RATE), the soak; throws when a check fails. */
+async function soakRun(ctx, { startedAt, machine, env }) {
+  await phase('warm-up', ctx, { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) }, { withStatements: false });
+  let peak = null;
+  if (settings.soakRate === null) peak = await phase('peak', ctx, { mode: 'closed', referrals: settings.referrals, concurrency: settings.concurrency }, { withStatements: false });
+  const peakRate = peak ? peak.measured.perSecond.referrals : null;
+  const rate = peak ? peakRate / 2 : settings.soakRate;
+  const soakResult = await soakPhase(ctx, rate, peakRate);
+  const result = {
+    mode: 'soak',
+    startedAt: startedAt.toISOString(),
+    quick,
+    machine,
+    settings,
+    appEnv: Object.fromEntries(['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'LOG_LEVEL'].map((k) => [k, env[k] ?? '(default)'])),
+    peak,
+    soak: soakResult,
+  };
+  process.stdout.write(formatSoakReport(result));
+  const dir = path.join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-soak.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  log(`Results written to ${path.relative(root, file)}`);
+  const failed = soakResult.checks.filter((c) => !c.ok);
+  if (failed.length > 0) throw new Error(`soak: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join('; ')}`);
+  log('soak: every check passed');
+}
+
+async function main() {
+  const startedAt = new Date();
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version };
+  if (noBuild) log('--no-build: using dist/ as it is');
+  else ensureBuilt();
+  services = await startBenchServices();
+
+  // 1. The limits (not for the soak).
+  let pgbench;
+  let bullmq;
+  if (!soak) {
+    pgbench = await runPgbench(services.pgInfo, { scale: settings.pgbenchScale, clients: settings.pgbenchClients, seconds: settings.pgbenchSeconds });
+    await dropPgbench(services.pgInfo);
+    log(`pgbench: ${pgbench.tps.toFixed(1)} TPS`);
+    bullmq = await runBullmqBaseline(services.redisUrl, { jobs: settings.bullmqJobs, concurrency: settings.bullmqConcurrency });
+    log(`plain BullMQ: ${bullmq.jobsPerSecond.toFixed(0)} jobs/s`);
+  }
+
+  // 2. crosstrust: a fresh database, migrated and seeded, and the apps as deployed.
+  const databaseUrl = await ensureDatabase(services.pgInfo, DATABASE, { recreate: true });
+  const keyFile = path.join(BENCH_DIR, 'dev-issuer.json');
+  await ensureDevIssuerKey(keyFile);
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    AUTH_MODE: 'dev',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: services.redisUrl,
+    QUEUE_PREFIX,
+    AUTH_DEV_KEY_FILE: keyFile,
+    PORT: String(await freePort()),
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    // The load generator is a handful of callers sending far more than a person would.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    NODE_OPTIONS: '',
+  };
+  log('Migrating and seeding the crosstrust database');
+  prisma(['migrate', 'deploy'], env);
+  await seed(databaseUrl, { demoReferrals: false });
+  apps = await startApps(env);
+  log(`api (pid ${apps.api.pid}) and worker (pid ${apps.worker.pid}) ready on ${apps.base}`);
+
+  const db = new pg.Client({ connectionString: observerUrl(services.pgInfo, DATABASE) });
+  // Postgres going away (a Ctrl-C stops it) must not crash the run before it has cleaned up.
+  db.on('error', (e) => log(`observer connection: ${e.message}`));
+  await db.connect();
+  const ctx = { db, keyFile, observerUrl: observerUrl(services.pgInfo, DATABASE), redis: { host: '127.0.0.1', port: services.redisPort }, nhsOffset: 0 };
+  if (soak) {
+    try {
+      return await soakRun(ctx, { startedAt, machine, env });
+    } finally {
+      await db.end();
+    }
+  }
+  let peak;
+  let halfPeak;
+  try {
+    // A few journeys first, unmeasured: JIT, connection pools and caches warm up.
+    await phase('warm-up', ctx, { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) }, { withStatements: false });
+    peak = await phase('peak', ctx, { mode: 'closed', referrals: settings.referrals, concurrency: settings.concurrency }, { withStatements: true });
+    const rate = peak.measured.perSecond.referrals / 2;
+    halfPeak = await phase('half-peak', ctx, { mode: 'rate', rate, referrals: Math.max(30, Math.round(rate * settings.halfPeakSeconds)), concurrency: settings.concurrency }, { withStatements: false });
+  } finally {
+    await db.end();
+  }
+  const appProblems = [apps.api, apps.worker];
+  const result = {
+    startedAt: startedAt.toISOString(),
+    quick,
+    machine,
+    settings,
+    appEnv: Object.fromEntries(['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'LOG_LEVEL'].map((k) => [k, env[k] ?? '(default)'])),
+    limits: { pgbench, bullmq },
+    crosstrust: { peak, halfPeak },
+    ratios: {
+      transitionsPerPgbenchTps: peak.measured.perSecond.transitions / pgbench.tps,
+      jobsPerBullmqJobs: peak.measured.perSecond.jobs / bullmq.jobsPerSecond,
+    },
+    logs: { warnings: appProblems.reduce((s, a) => s + a.warnings, 0), errors: appProblems.reduce((s, a) => s + a.errors, 0), last: appProblems.flatMap((a) => a.lastProblems) },
+  };
+  result.targets = {
+    transitionsRatio: result.ratios.transitionsPerPgbenchTps >= 0.25,
+    halfPeakP95: (halfPeak.measured.commandToJobCommitMs.all.p95 ?? Infinity) < 100,
+  };
+  process.stdout.write(formatReport(result));
+  const dir = path.join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  if (!quick) copyFileSync(file, path.join(dir, 'latest.json'));
+  log(`Results written to ${path.relative(root, file)}${quick ? '' : ' and bench/results/latest.json'}`);
+  const failed = peak.load.errorCount + halfPeak.load.errorCount;
+  if (failed > 0) throw new Error(`${failed} journeys failed`);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  log(`Benchmark failed: ${e.stack ?? e}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
