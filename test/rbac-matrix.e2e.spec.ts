@@ -19,7 +19,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
-import { bearer, cast, drained, driveTo, getReferral, isoDay, referralBody, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { bearer, cast, drained, driveTo, getReferral, isoDay, nhsNumber, referralBody, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 // ---------------------------------------------------------------------------------------------
 // The world the matrix is played in.
@@ -62,6 +62,9 @@ type Side = 'origin' | 'receiving';
 interface Target {
   readonly id: string;
   readonly bookingId: string | null;
+  /** origin-owned routes: the ORIGIN waiting-list import, and an entry of ORIGIN's list (fresh for an allowed call that uses it up). */
+  readonly importId?: string;
+  readonly entryId?: string;
 }
 
 interface Call {
@@ -73,8 +76,13 @@ interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'PUT';
   readonly template: string;
   readonly permission: Permission;
-  /** referral: acts on one referral (rules 2 and 3 apply); trust-param: rule 3 is "the trust in the path"; none: role only. */
-  readonly scope: 'referral' | 'trust-param' | 'none';
+  /**
+   * referral: acts on one referral (rules 2 and 3 apply); trust-param: rule 3 is "the trust in the path";
+   * origin-owned: a waiting-list import or entry of ORIGIN (rule 2: another trust's staff get 404); none: role only.
+   */
+  readonly scope: 'referral' | 'trust-param' | 'origin-owned' | 'none';
+  /** A text/csv body instead of JSON (the waiting-list upload). */
+  readonly csv?: () => string;
   /** referral routes that change status: the status the action is allowed from (what a referral is driven to). */
   readonly stage?: Stage;
   /** referral routes: where the row's referral sits, when not at `stage` (reads; or an action from the wrong status: 409 if allowed). */
@@ -90,7 +98,7 @@ interface RouteSpec {
   /** What an allowed call answers. */
   readonly success: number;
   readonly path: (t: Target) => string;
-  readonly body?: (role: Role) => Record<string, unknown>;
+  readonly body?: (role: Role, t: Target) => Record<string, unknown>;
   /** Extra checks on an allowed answer. */
   readonly verify?: (res: { status: number; body: any }, call: Call) => void;
 }
@@ -320,6 +328,54 @@ const ROUTES: readonly RouteSpec[] = [
       }
     },
   },
+  {
+    method: 'POST',
+    template: '/v1/referrals',
+    permission: 'referral.create',
+    scope: 'origin-owned',
+    variant: 'from a waiting-list entry',
+    mutates: true,
+    success: 201,
+    path: () => '/v1/referrals',
+    body: (_role, t) => ({ waitingListEntryId: t.entryId }),
+    verify: (res, call) => expect(res.body).toMatchObject({ originOds: ORIGIN, status: 'IDENTIFIED', pathwayId: expect.stringMatching(/^RBAC-WL-/) }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/waiting-list/imports',
+    permission: 'waiting-list.import',
+    scope: 'none',
+    mutates: true,
+    success: 202,
+    path: () => '/v1/waiting-list/imports?mode=partial',
+    csv: () => waitingListCsv(1),
+    verify: (res, call) => expect(res.body).toMatchObject({ originOds: call.caller.ods, status: 'queued', rowsTotal: 1 }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/waiting-list/imports/:id',
+    permission: 'waiting-list.import',
+    scope: 'origin-owned',
+    mutates: false,
+    success: 200,
+    path: (t) => `/v1/waiting-list/imports/${t.importId}`,
+    verify: (res, call) => expect(res.body).toMatchObject({ id: call.target.importId, originOds: ORIGIN }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/long-waiters',
+    permission: 'waiting-list.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/long-waiters?limit=200',
+    // The shared entry of ORIGIN's list: its staff see it, the other trusts' staff do not.
+    verify: (res, call) => {
+      const ids = res.body.items.map((i: { id: string }) => i.id);
+      if (call.caller.ods === ORIGIN) expect(ids).toContain(call.target.entryId);
+      else expect(ids).not.toContain(call.target.entryId);
+    },
+  },
   { method: 'GET', template: '/v1/capacity', permission: 'capacity.read', scope: 'none', mutates: false, success: 200, path: () => '/v1/capacity', verify: lists },
   {
     method: 'PUT',
@@ -358,6 +414,7 @@ function expected(route: RouteSpec, caller: CallerSpec): Expectation {
     if (side && caller.ods !== (side === 'origin' ? ORIGIN : receiving)) return { status: 403, why: 'side' };
   }
   if (route.scope === 'trust-param' && caller.ods !== route.trustParam) return { status: 403, why: 'side' };
+  if (route.scope === 'origin-owned' && caller.ods !== ORIGIN) return { status: 404, why: 'hidden' };
   // 4. Allowed: the route's answer, or 409 when the referral is not in the status the action needs.
   if (route.scope === 'referral' && route.stage && sitsAt(route) !== route.stage) return { status: 409, why: 'conflict' };
   return { status: route.success, why: 'allowed' };
@@ -383,7 +440,7 @@ const CELLS: readonly Cell[] = ROUTES.flatMap((route) =>
       route,
       caller,
       expect: e,
-      fresh: route.scope === 'referral' && route.mutates && e.why === 'allowed',
+      fresh: (route.scope === 'referral' || route.scope === 'origin-owned') && route.mutates && e.why === 'allowed',
     };
   }),
 );
@@ -401,6 +458,28 @@ const shared = new Map<Stage, Driven>();
 const fresh = new Map<string, Driven>();
 const versionsBefore = new Map<Stage, { version: number; status: string; timeline: number }>();
 const tokens = new Map<string, string>();
+/** ORIGIN's waiting list: one import, an entry no allowed call uses up, and one entry per allowed "from entry" cell. */
+const waitingList = { importId: '', sharedEntry: '', freshEntries: new Map<string, string>() };
+
+let wlRow = 0;
+/** A waiting-list CSV of `n` valid rows with fresh pathway ids. */
+function waitingListCsv(n: number): string {
+  const header = 'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date';
+  const rows = Array.from({ length: n }, () => `${nhsNumber()},Testpatient,Alex,1960-05-05,HR1 2ER,M81001,110,W371,${isoDay(-60 * 7)},RBAC-WL-${process.pid}-${wlRow++},P4,`);
+  return [header, ...rows].join('\n') + '\n';
+}
+
+/** Imports ORIGIN's list for the waiting-list cells (through the API, as a clerk would). */
+async function importWaitingList(): Promise<void> {
+  const fromEntry = CELLS.filter((cell) => cell.route.scope === 'origin-owned' && cell.fresh);
+  const res = await s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/csv').send(waitingListCsv(1 + fromEntry.length));
+  if (res.status !== 202) throw new Error(`waiting-list import failed: ${res.status} ${JSON.stringify(res.body)}`);
+  waitingList.importId = res.body.id;
+  await waitUntil(async () => (await s.http.get(`/v1/waiting-list/imports/${res.body.id}`).set(bearer(c.clerkRLQ))).body.status === 'completed', 'the waiting-list import');
+  const { rows } = await s.prisma.sql.query<{ id: string }>('SELECT id FROM waiting_list_entry WHERE last_import_id = $1::uuid ORDER BY last_import_row', [res.body.id]);
+  waitingList.sharedEntry = rows[0]!.id;
+  fromEntry.forEach((cell, i) => waitingList.freshEntries.set(cell.name, rows[i + 1]!.id));
+}
 
 async function drive(stage: Stage): Promise<Driven> {
   const d = await driveTo(s, c, stage);
@@ -424,9 +503,13 @@ async function pool(tasks: Array<() => Promise<void>>, width: number): Promise<v
 
 function targetOf(cell: Cell): Driven {
   if (cell.route.scope === 'referral') return cell.fresh ? fresh.get(cell.name)! : shared.get(sitsAt(cell.route))!;
+  if (cell.route.scope === 'origin-owned') {
+    const base = shared.get('AWAITING_BOOKING')!;
+    return { ...base, importId: waitingList.importId, entryId: cell.fresh ? waitingList.freshEntries.get(cell.name)! : waitingList.sharedEntry };
+  }
   // Routes not about one referral: "own" is the patient of the shared AWAITING_BOOKING referral,
   // whose own list (and whose trusts' audit trail) must show it.
-  return shared.get('AWAITING_BOOKING')!;
+  return { ...shared.get('AWAITING_BOOKING')!, entryId: waitingList.sharedEntry };
 }
 
 function tokenOf(cell: Cell, target: Driven): string {
@@ -452,6 +535,7 @@ beforeAll(async () => {
     }),
   ];
   await pool(tasks, 8);
+  await importWaitingList();
   // Let the automated steps the driving started finish, so nothing but the matrix can touch the shared referrals.
   await drained(s);
   for (const [stage, d] of shared) {
@@ -485,7 +569,8 @@ describe('RBAC matrix', () => {
     const url = cell.route.path(target);
     const method = cell.route.method.toLowerCase() as 'get' | 'post' | 'put';
     let req = s.http[method](url).set(bearer(tokenOf(cell, target)));
-    if (cell.route.body) req = req.send(cell.route.body(cell.caller.role));
+    if (cell.route.body) req = req.send(cell.route.body(cell.caller.role, target));
+    if (cell.route.csv) req = req.set('Content-Type', 'text/csv').send(cell.route.csv());
     const res = await req;
     // The message comes along so a failure says why the server answered as it did.
     expect({ status: res.status, message: res.body?.message }).toMatchObject({ status: cell.expect.status });

@@ -13,6 +13,7 @@ import { HealthController } from './health.controller.js';
 import { HttpErrorsFilter } from './http/http-errors.filter.js';
 import { redisProviders } from './redis.provider.js';
 import { AuditController } from './audit.controller.js';
+import { LongWaitersController, WaitingListController } from './waiting-list.controller.js';
 import { AuditInterceptor } from './http/audit.interceptor.js';
 import { RateLimitInterceptor } from './http/rate-limit.interceptor.js';
 import { ApiMetrics } from './operator/api-metrics.js';
@@ -20,7 +21,7 @@ import { MonitoredQueues } from './operator/monitored-queues.js';
 
 @Module({
   imports: [ConfigModule, loggingModule('api'), PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
-  controllers: [ReferralsController, PatientController, CapacityController, AuditController, HealthController],
+  controllers: [ReferralsController, PatientController, CapacityController, AuditController, WaitingListController, LongWaitersController, HealthController],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },
     // Order matters: the rate limit first (a refused request does no work), then the audit trail.

@@ -4,7 +4,7 @@ import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiT
 import type { Response } from 'express';
 import { parseIsoDate } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
-import { ReferralCommands, ReferralQueries } from '#workflow';
+import { LongWaiters, ReferralCommands, ReferralQueries, type NewReferral } from '#workflow';
 import {
   BookingDto,
   ClinicalReviewDto,
@@ -29,11 +29,12 @@ export class ReferralsController {
   constructor(
     private readonly commands: ReferralCommands,
     private readonly queries: ReferralQueries,
+    private readonly longWaiters: LongWaiters,
   ) {}
 
   @Post()
   @RequirePermission('referral.create')
-  @ApiOperation({ summary: 'Open a referral for a long-waiter (stage 1); screening starts automatically' })
+  @ApiOperation({ summary: 'Open a referral for a long-waiter (stage 1), from its fields or from a waiting-list entry ({waitingListEntryId}); screening starts automatically' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the first result; with another body, 422' })
   @ApiConflictResponse({ description: 'The pathway already has an open referral' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateReferralDto, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response) {
@@ -41,20 +42,28 @@ export class ReferralsController {
       const message = 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -';
       throw new BadRequestException(errorBody(400, message, [{ field: 'Idempotency-Key', messages: [message] }]));
     }
-    const result = await this.commands.create(
-      caller,
-      {
-        patient: { ...dto.patient, dateOfBirth: date(dto.patient.dateOfBirth), postcode: dto.patient.postcode.toUpperCase() },
-        specialtyCode: dto.specialtyCode,
-        procedureCode: dto.procedureCode,
-        rttClockStart: date(dto.rttClockStart),
-        pathwayId: dto.pathwayId,
-        priority: dto.priority,
-        nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
-        tertiary: dto.tertiary,
-      },
-      key ?? null,
-    );
+    const entryId = dto.waitingListEntryId;
+    if (entryId !== undefined) {
+      const extra = Object.keys(dto).filter((k) => k !== 'waitingListEntryId' && (dto as unknown as Record<string, unknown>)[k] !== undefined);
+      if (extra.length) {
+        const message = `Send either waitingListEntryId or the referral's fields, not both (also sent: ${extra.join(', ')})`;
+        throw new BadRequestException(errorBody(400, message, extra.map((field) => ({ field, messages: [`${field} cannot be sent with waitingListEntryId`] }))));
+      }
+    }
+    const input: NewReferral =
+      entryId !== undefined
+        ? await this.longWaiters.referralFromEntry(caller, entryId)
+        : {
+            patient: { ...dto.patient, dateOfBirth: date(dto.patient.dateOfBirth), postcode: dto.patient.postcode.toUpperCase() },
+            specialtyCode: dto.specialtyCode,
+            procedureCode: dto.procedureCode,
+            rttClockStart: date(dto.rttClockStart),
+            pathwayId: dto.pathwayId,
+            priority: dto.priority,
+            nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
+            tertiary: dto.tertiary,
+          };
+    const result = await this.commands.create(caller, input, key ?? null, { waitingListEntryId: entryId });
     res.status(201);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return this.queries.get(caller, result.referralId);

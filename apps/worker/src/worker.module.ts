@@ -9,6 +9,7 @@ import { LocalNotificationChannel, NOTIFICATION_CHANNEL, type NotificationChanne
 import { JOB_HANDLERS } from './handlers/job-handler.js';
 import { DischargeDispatchHandler, MakeOffersHandler, ScreenReferralHandler, TransferDispatchHandler } from './handlers/workflow-steps.handlers.js';
 import { SendNotificationHandler } from './handlers/send-notification.handler.js';
+import { WaitingListImportHandler } from './handlers/waiting-list-import.handler.js';
 import { JobRouter } from './job-router.js';
 import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './queue-processors.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -17,7 +18,7 @@ import { ProducerQueues } from './producer-queues.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { WorkerMetricsServer } from './metrics/metrics-server.js';
 
-const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler];
+const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler, WaitingListImportHandler];
 
 @Module({
   imports: [

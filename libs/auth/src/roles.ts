@@ -21,6 +21,10 @@ export const PERMISSIONS = {
   'referral.retry': ['trust_admin'],
   'notification.read': [...STAFF, 'patient'],
   'patient.own-referrals': ['patient'],
+  /** Upload a waiting-list (PTL) CSV of the caller's own trust, and follow its import. */
+  'waiting-list.import': ['booking_clerk', 'integration'],
+  /** Long-waiters: the trust's open waiting-list entries not yet referred. */
+  'waiting-list.read': STAFF,
   'capacity.read': STAFF,
   'capacity.write': ['trust_admin'],
   'audit.read': ['trust_admin'],

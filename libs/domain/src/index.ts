@@ -6,3 +6,4 @@ export * from './nhs-number.js';
 export * from './ods-code.js';
 export * from './eligibility-rules.js';
 export * from './travel-distance.js';
+export * from './waiting-list-row.js';

@@ -50,6 +50,9 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
    */
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
+    // The adapter disposes the pool only if Prisma itself ever connected: a process that ran plain
+    // SQL alone would otherwise keep its idle connections (and its event loop) alive.
+    if (!this.pool.ending) await this.pool.end();
   }
 }
 

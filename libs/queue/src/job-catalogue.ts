@@ -16,6 +16,8 @@ export interface JobPayloads {
   'discharge.dispatch': { referralId: string };
   /** Sends one patient notification. */
   'notification.send': { referralId: string; notificationId: string };
+  /** Validates and applies one uploaded waiting-list CSV, in batches (the rows wait in Postgres). */
+  'waiting-list.import': { importId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -29,6 +31,12 @@ export const RETRY_INTERNAL_STEP = { attempts: 8, backoff: { type: 'exponential'
 export const RETRY_EXTERNAL_DISPATCH = { attempts: 10, backoff: { type: 'exponential', delay: 2_000 } } as const;
 /** 10 attempts, 5 s base: retries over about 43 minutes (5 s x 511 = 2,555 s), for the notification provider. */
 export const RETRY_NOTIFICATION = { attempts: 10, backoff: { type: 'exponential', delay: 5_000 } } as const;
+/**
+ * 5 attempts, 5 s base: retries over about 2.5 minutes (5 s x 15 = 75 s, plus the runs), for a
+ * database that went away mid-import. Each batch commits with its progress, so a retry resumes;
+ * after the last attempt the handler marks the import failed (there is no referral to flag).
+ */
+export const RETRY_IMPORT = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;
 
 export interface JobDefinition {
   readonly queue: QueueName;
@@ -41,6 +49,7 @@ export const JOBS: Readonly<Record<JobName, JobDefinition>> = {
   'transfer.dispatch': { queue: 'dispatch', retry: RETRY_EXTERNAL_DISPATCH },
   'discharge.dispatch': { queue: 'dispatch', retry: RETRY_EXTERNAL_DISPATCH },
   'notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
+  'waiting-list.import': { queue: 'workflow', retry: RETRY_IMPORT },
 };
 
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];

@@ -9,6 +9,7 @@ import { appendEvent, applyTransition, writeOutbox, type ReferralRef, type Trans
 import { requireSide, visibleToSql } from './referral-scope.js';
 import { BusinessRuleError, ConcurrentChangeError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
+import { linkWaitingListEntry } from './waiting-list/long-waiters.service.js';
 
 export interface NewReferral {
   readonly patient: {
@@ -48,7 +49,8 @@ export class ReferralCommands {
 
   // ---------- 1. identification ----------
 
-  async create(caller: Caller, input: NewReferral, idempotencyKey: string | null): Promise<CreateResult> {
+  /** `waitingListEntryId`: opened from that entry of the caller's trust (which then records the referral). */
+  async create(caller: Caller, input: NewReferral, idempotencyKey: string | null, opts: { waitingListEntryId?: string } = {}): Promise<CreateResult> {
     const ods = caller.ods!;
     if (input.rttClockStart < input.patient.dateOfBirth) {
       throw new BusinessRuleError('The RTT clock cannot start before the patient was born', { field: 'rttClockStart' });
@@ -77,6 +79,7 @@ export class ReferralCommands {
           ],
         );
         await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0]!.event_id)]);
+        await linkWaitingListEntry(tx, { ods, pathwayId: input.pathwayId, referralId, entryId: opts.waitingListEntryId });
         if (idempotencyKey) {
           await tx.query('INSERT INTO idempotency_record (ods, key, request_hash, referral_id) VALUES ($1, $2, $3, $4::uuid)', [ods, idempotencyKey, requestHash, referralId]);
         }

@@ -5,9 +5,12 @@ import { OfferMatcher } from './offer-matcher.js';
 import { ReferralCommands } from './referral-commands.service.js';
 import { ReferralQueries } from './referral-queries.service.js';
 import { CapacityService } from './capacity.service.js';
+import { WaitingListImports } from './waiting-list/waiting-list-imports.service.js';
+import { WaitingListImporter } from './waiting-list/waiting-list-importer.service.js';
+import { LongWaiters } from './waiting-list/long-waiters.service.js';
 
 @Module({
-  providers: [OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService],
-  exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService],
+  providers: [OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, WaitingListImports, WaitingListImporter, LongWaiters],
+  exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, WaitingListImports, WaitingListImporter, LongWaiters],
 })
 export class WorkflowModule {}

@@ -1,10 +1,12 @@
 // Request bodies of the referral routes, validated field by field (unknown fields are refused).
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE } from '#domain';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
 
-const NAME = /^[\p{L}\p{M}' .-]+$/u;
+// The same patterns as a waiting-list CSV row (libs/domain/src/waiting-list-row.ts).
+const NAME = PERSON_NAME;
 const NAME_MSG = '$property may contain letters, spaces, hyphens, apostrophes and full stops only';
 
 export class PatientDto {
@@ -47,28 +49,44 @@ export class PatientDto {
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 
+/** The referral's own fields are required unless it is opened from a waiting-list entry. */
+const unlessFromEntry = ValidateIf((o: { waitingListEntryId?: unknown }) => o.waitingListEntryId === undefined);
+
 export class CreateReferralDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Open the referral from a waiting-list entry (GET /v1/long-waiters) instead of sending the fields below: the patient and pathway come from the entry',
+  })
+  @IsOptional() @IsUUID('all', { message: '$property must be a waiting-list entry id (UUID)' })
+  waitingListEntryId?: string;
+
   @ApiProperty({ type: PatientDto })
+  @unlessFromEntry
   @IsObject({ message: '$property must be an object' }) @ValidateNested() @Type(() => PatientDto)
   patient!: PatientDto;
 
   @ApiProperty({ example: '110', description: 'Treatment function code (110 = trauma and orthopaedics)' })
-  @Matches(/^\d{3}$/, { message: '$property must be a 3-digit treatment function code (e.g. 110)' })
+  @unlessFromEntry
+  @Matches(SPECIALTY_CODE, { message: '$property must be a 3-digit treatment function code (e.g. 110)' })
   specialtyCode!: string;
 
   @ApiProperty({ example: 'W371', description: 'OPCS-4 procedure code' })
-  @Matches(/^[A-Z]\d{2,3}(\.\d)?$/, { message: '$property must be an OPCS-4 code (e.g. W371)' })
+  @unlessFromEntry
+  @Matches(OPCS4_CODE, { message: '$property must be an OPCS-4 code (e.g. W371)' })
   procedureCode!: string;
 
   @ApiProperty({ example: '2024-09-01', description: 'RTT clock start, YYYY-MM-DD, not after today' })
+  @unlessFromEntry
   @IsCalendarDate({ notFuture: true })
   rttClockStart!: string;
 
   @ApiProperty({ example: 'RLQ-PPI-000123', description: 'Patient pathway identifier at the referring trust' })
-  @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9_/-]{0,39}$/, { message: '$property must be 1 to 40 letters, digits, -, _ or /' })
+  @unlessFromEntry
+  @IsString() @Matches(PATHWAY_ID, { message: '$property must be 1 to 40 letters, digits, -, _ or /' })
   pathwayId!: string;
 
   @ApiProperty({ enum: PRIORITIES, example: 'P4', description: 'Clinical priority (P1 most urgent)' })
+  @unlessFromEntry
   @IsIn(PRIORITIES, { message: `$property must be one of ${PRIORITIES.join(', ')}` })
   priority!: (typeof PRIORITIES)[number];
 

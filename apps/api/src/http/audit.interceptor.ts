@@ -9,6 +9,8 @@ import { WorkflowError } from '#workflow';
 /** Permissions whose routes read or change no patient's data. */
 const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Permissions whose routes touch patient data but no one referral: their ids (an import's) are not referral ids. */
+const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read']);
 
 interface AuditedRequest {
   caller?: Caller;
@@ -27,7 +29,7 @@ export class AuditInterceptor implements NestInterceptor {
     if (!req.caller || !req.permission || NOT_AUDITED.has(req.permission)) return next.handle();
     const caller = req.caller;
     const action = req.permission;
-    const param = req.params?.id;
+    const param = NO_REFERRAL.has(action) ? undefined : req.params?.id;
     const write = (referralId: string | null, outcome: number) =>
       this.audit.record({ caller, action, referralId, requestId: req.id ?? null, outcome });
     return from(
@@ -35,7 +37,7 @@ export class AuditInterceptor implements NestInterceptor {
         try {
           const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
           const created = (result as { id?: unknown } | undefined)?.id;
-          const referralId = param && UUID.test(param) ? param : typeof created === 'string' && UUID.test(created) ? created : null;
+          const referralId = param && UUID.test(param) ? param : !NO_REFERRAL.has(action) && typeof created === 'string' && UUID.test(created) ? created : null;
           await write(referralId, res.statusCode);
           return result;
         } catch (e) {

@@ -1,0 +1,108 @@
+// Waiting-list import (a trust's PTL extract as CSV, streamed) and the long-waiters worklist.
+import { PassThrough } from 'node:stream';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { WAITING_LIST_COLUMNS } from '#domain';
+import { CurrentCaller, RequirePermission, type Caller } from '#auth';
+import { LongWaiters, UploadRefusedError, WaitingListImports } from '#workflow';
+import { ImportErrorsQueryDto, ImportUploadQueryDto, LongWaitersQueryDto } from './dto/waiting-list.dto.js';
+import { uuidParam } from './http/uuid-param.js';
+
+const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+@ApiTags('waiting list')
+@Controller('v1/waiting-list')
+export class WaitingListController {
+  constructor(
+    private readonly imports: WaitingListImports,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('imports')
+  @HttpCode(202)
+  @RequirePermission('waiting-list.import')
+  @ApiOperation({
+    summary: "Upload the caller's trust's waiting list (PTL) as CSV; it is applied by a job (GET the import to follow it)",
+    description:
+      `Content-Type: text/csv (UTF-8), optionally Content-Encoding: gzip. Header row, then one row per pathway: ${WAITING_LIST_COLUMNS.join(', ')} ` +
+      '(any order, any case; other columns are ignored and listed in ignoredColumns). The body is streamed, never held in memory; ' +
+      'the largest accepted is WAITING_LIST_MAX_BYTES (default 500 MB). Rows that fail validation are reported with their row number ' +
+      '(the header is row 1); good rows are kept; a pathway id already on the list is updated.',
+  })
+  @ApiConsumes('text/csv')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiAcceptedResponse({ description: 'Staged and queued: {id, status: "queued", rowsTotal, ...}' })
+  @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES' })
+  @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
+  async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
+    if (type !== 'text/csv') {
+      const message = `Send the waiting list as text/csv (Content-Type was ${type || 'missing'})`;
+      throw new UploadRefusedError(415, message, [{ field: 'Content-Type', messages: [message] }]);
+    }
+    const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+    if (charset && !CHARSETS.has(charset)) {
+      const message = `Send the CSV as UTF-8 (charset was ${charset})`;
+      throw new UploadRefusedError(415, message, [{ field: 'Content-Type', messages: [message] }]);
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      const message = `Content-Encoding ${encoding} is not supported: send the CSV as is or gzip-compressed`;
+      throw new UploadRefusedError(415, message, [{ field: 'Content-Encoding', messages: [message] }]);
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (encoding === 'identity' && declared > this.config.waitingListMaxBytes) {
+      res.setHeader('Connection', 'close'); // do not read the rest of what we refuse
+      throw new UploadRefusedError(413, `The file is larger than the ${this.config.waitingListMaxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`);
+    }
+    // The JSON parser (bootstrap.ts) takes only JSON types: a text/csv body reaches us unread, as the request stream.
+    const body = new PassThrough();
+    const interrupted = () => {
+      if (!req.complete) body.destroy(new Error('the upload was interrupted'));
+    };
+    req.once('close', interrupted);
+    req.pipe(body);
+    try {
+      const view = await this.imports.upload(caller, {
+        body,
+        mode: q.mode ?? 'full',
+        gzip: encoding === 'gzip',
+        maxBytes: this.config.waitingListMaxBytes,
+        maxConcurrent: Math.max(1, Math.floor(this.config.dbPoolSize / 4)),
+      });
+      res.setHeader('Location', `/v1/waiting-list/imports/${view.id}`);
+      return view;
+    } catch (e) {
+      // Refused part-way: stop reading, and let Node discard the rest (or drop the connection for an oversized one).
+      req.unpipe(body);
+      if (e instanceof UploadRefusedError && e.httpStatus === 413) res.setHeader('Connection', 'close');
+      else if (!req.complete) req.resume();
+      throw e;
+    } finally {
+      req.off('close', interrupted);
+    }
+  }
+
+  @Get('imports/:id')
+  @RequirePermission('waiting-list.import')
+  @ApiOperation({ summary: 'An import of your trust: status (queued, running, completed, failed), rows read, accepted, rejected; row-level errors (row, field, reason), a page at a time' })
+  @ApiNotFoundResponse({ description: 'Not there, or not an import of your trust' })
+  get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() q: ImportErrorsQueryDto) {
+    return this.imports.get(caller, id, q);
+  }
+}
+
+@ApiTags('waiting list')
+@Controller('v1/long-waiters')
+export class LongWaitersController {
+  constructor(private readonly longWaiters: LongWaiters) {}
+
+  @Get()
+  @RequirePermission('waiting-list.read')
+  @ApiOperation({ summary: "Your trust's open waiting-list entries not yet referred, longest wait first, with weeks waited and cohort band (18, 40, 52, 65, 78, 104); keyset-paginated" })
+  list(@CurrentCaller() caller: Caller, @Query() q: LongWaitersQueryDto) {
+    return this.longWaiters.list(caller, q);
+  }
+}

@@ -1,0 +1,278 @@
+// Waiting-list import, API side: streams an uploaded CSV into Postgres (COPY into a staging table)
+// and queues the import job, all in one transaction; and shows an import's progress and errors.
+//
+// The body is never held whole in memory: bytes -> (gunzip) -> csv-parse -> COPY text lines ->
+// pg-copy-streams, with backpressure end to end. The rows wait in Postgres, not on a disk of this
+// process, so any worker process can apply them, and a crashed import resumes from what is left.
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Injectable } from '@nestjs/common';
+import { parse, CsvError } from 'csv-parse';
+import { from as copyFrom } from 'pg-copy-streams';
+import { WAITING_LIST_COLUMNS, type WaitingListColumn } from '#domain';
+import { PrismaService } from '#persistence';
+import type { Caller } from '#auth';
+import { JOBS, type OutboxJob } from '#queue';
+import { BusinessRuleError, ReferralNotFoundError, WorkflowError } from '../workflow-errors.js';
+
+export type ImportMode = 'full' | 'partial';
+
+/** A refused upload: 400 (unreadable CSV, bad header), 413 (too large), 415 (not CSV), 429 (too many at once). */
+export class UploadRefusedError extends WorkflowError {
+  constructor(
+    readonly httpStatus: number,
+    message: string,
+    override readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Field-level problems stored per import at most; the counts stay exact beyond it. */
+export const MAX_STORED_IMPORT_ERRORS = 10_000;
+/** Longest CSV record accepted, in characters (a runaway quote must not eat the memory). */
+const MAX_RECORD_CHARS = 64 * 1024;
+
+export function importJob(importId: string): OutboxJob<'waiting-list.import'> {
+  return { name: 'waiting-list.import', payload: { importId }, jobId: `waiting-list.import.${importId}` };
+}
+
+interface ImportRow {
+  id: string;
+  origin_ods: string;
+  mode: ImportMode;
+  status: string;
+  rows_total: number;
+  rows_read: number;
+  accepted: number;
+  rejected: number;
+  closed: number;
+  errors_stored: number;
+  ignored_columns: string[];
+  failure_reason: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ImportErrorsQuery {
+  readonly errorsCursor?: string;
+  readonly errorsLimit?: number;
+}
+
+@Injectable()
+export class WaitingListImports {
+  private uploading = 0;
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Streams the CSV into staging and queues its import; answers once it is committed. Nothing is
+   * kept of a refused upload (the transaction rolls back, COPY included).
+   */
+  async upload(caller: Caller, input: { body: Readable; mode: ImportMode; gzip: boolean; maxBytes: number; maxConcurrent: number }) {
+    const ods = caller.ods!;
+    if (this.uploading >= input.maxConcurrent) {
+      throw new UploadRefusedError(429, 'Too many waiting-list uploads at once on this server; try again shortly');
+    }
+    this.uploading++;
+    const importId = randomUUID();
+    const client = await this.prisma.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const staged = new StagingStream(importId);
+      const copy = client.query(
+        copyFrom(
+          `COPY waiting_list_import_row (import_id, row_number, field_count, ${WAITING_LIST_COLUMNS.join(', ')}) FROM STDIN`,
+        ),
+      );
+      let bytes = 0;
+      const limit = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          bytes += chunk.length;
+          if (bytes > input.maxBytes) return cb(new UploadRefusedError(413, `The file is larger than the ${input.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
+          cb(null, chunk);
+        },
+      });
+      const parser = parse({
+        bom: true,
+        trim: true,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        max_record_size: MAX_RECORD_CHARS,
+        info: true,
+      });
+      try {
+        const stages = input.gzip ? [input.body, createGunzip(), limit, parser, staged, copy] : [input.body, limit, parser, staged, copy];
+        await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
+      } catch (e) {
+        throw uploadError(e);
+      }
+      if (!staged.header) throw new UploadRefusedError(400, 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
+      if (staged.rows === 0) throw new BusinessRuleError('The file has a header row but no data rows', { field: 'body' });
+      await client.query(
+        `INSERT INTO waiting_list_import (id, origin_ods, mode, created_by, bytes, header_fields, rows_total, ignored_columns)
+         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::text[])`,
+        [importId, ods, input.mode, caller.sub, bytes, staged.header.fields, staged.rows, staged.header.ignored],
+      );
+      const job = importJob(importId);
+      await client.query(
+        `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms) VALUES (NULL, $1, $2, $3, $4::jsonb, 0)`,
+        [JOBS[job.name].queue, job.name, job.jobId, JSON.stringify(job.payload)],
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      throw e;
+    } finally {
+      client.release(broken);
+      this.uploading--;
+    }
+    return this.get(caller, importId);
+  }
+
+  /** An import of the caller's trust: counts while it runs, row-level errors (a page of them). */
+  async get(caller: Caller, id: string, q: ImportErrorsQuery = {}) {
+    const { rows } = await this.prisma.sql.query<ImportRow>(
+      `SELECT id, origin_ods, mode, status, rows_total, rows_read, accepted, rejected, closed, errors_stored, ignored_columns,
+              failure_reason, created_at, started_at, finished_at
+       FROM waiting_list_import WHERE id = $1::uuid AND origin_ods = $2`,
+      [id, caller.ods ?? ''],
+    );
+    const imp = rows[0];
+    if (!imp) throw new ReferralNotFoundError('Waiting-list import');
+    const limit = q.errorsLimit ?? 100;
+    const after = q.errorsCursor ? decodeErrorCursor(q.errorsCursor) : null;
+    const { rows: errors } = await this.prisma.sql.query<{ row_number: number; field: string; reason: string }>(
+      `SELECT row_number, field, reason FROM waiting_list_import_error
+       WHERE import_id = $1::uuid AND ($2::int IS NULL OR (row_number, field) > ($2::int, $3::text))
+       ORDER BY row_number, field LIMIT $4`,
+      [id, after?.[0] ?? null, after?.[1] ?? '', limit + 1],
+    );
+    const page = errors.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      id: imp.id,
+      status: imp.status,
+      mode: imp.mode,
+      originOds: imp.origin_ods,
+      rowsTotal: imp.rows_total,
+      rowsRead: imp.rows_read,
+      accepted: imp.accepted,
+      rejected: imp.rejected,
+      closed: imp.closed,
+      ignoredColumns: imp.ignored_columns,
+      failureReason: imp.failure_reason,
+      createdAt: imp.created_at.toISOString(),
+      startedAt: imp.started_at?.toISOString() ?? null,
+      finishedAt: imp.finished_at?.toISOString() ?? null,
+      errors: {
+        items: page.map((e) => ({ row: e.row_number, field: e.field, reason: e.reason })),
+        nextCursor: errors.length > limit && last ? Buffer.from(JSON.stringify([last.row_number, last.field])).toString('base64url') : null,
+      },
+      /** True when more field problems were found than are kept (MAX_STORED_IMPORT_ERRORS); the counts are still exact. */
+      errorsTruncated: imp.errors_stored >= MAX_STORED_IMPORT_ERRORS,
+    };
+  }
+}
+
+function decodeErrorCursor(cursor: string): [number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {}
+  throw new BusinessRuleError('errorsCursor is not valid: use errors.nextCursor from the previous page', { field: 'errorsCursor' });
+}
+
+/** What a stream failure means for the uploader. */
+function uploadError(e: unknown): Error {
+  if (e instanceof WorkflowError) return e;
+  if (e instanceof CsvError) {
+    const line = (e as CsvError & { lines?: number }).lines;
+    const where = line ? ` at line ${line}` : '';
+    const what =
+      e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed' : e.code === 'CSV_MAX_RECORD_SIZE' ? `a row is longer than ${MAX_RECORD_CHARS} characters` : e.message.replace(/:.*$/, '');
+    const message = `The CSV could not be read${where}: ${what}`;
+    return new UploadRefusedError(400, message, [{ field: 'body', messages: [message] }]);
+  }
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
+    return new UploadRefusedError(400, 'The body is not valid gzip (Content-Encoding: gzip)', [{ field: 'body', messages: ['body must be gzip data'] }]);
+  }
+  return e as Error;
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; NUL (which text cannot hold) replaced. */
+function copyText(v: string | undefined): string {
+  if (v === undefined) return '\\N';
+  // eslint-disable-next-line no-control-regex
+  return v.replace(/[\\\t\n\r\u0000]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\uFFFD'));
+}
+
+interface Header {
+  readonly fields: number;
+  /** For each contract column, its index in the file's records. */
+  readonly index: Record<WaitingListColumn, number>;
+  readonly ignored: string[];
+}
+
+/**
+ * csv-parse records (with info) in, COPY lines out. The first record is the header: every
+ * contract column must be there (any order, any case); other columns are ignored and reported.
+ * Row numbers are as a spreadsheet shows them: the header is row 1, blank lines count.
+ */
+class StagingStream extends Transform {
+  header: Header | null = null;
+  rows = 0;
+
+  constructor(private readonly importId: string) {
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
+  }
+
+  override _transform(item: { record: string[]; info: { records: number; empty_lines: number } }, _enc: BufferEncoding, cb: TransformCallback): void {
+    const { record, info } = item;
+    if (!this.header) {
+      try {
+        this.header = readHeader(record);
+      } catch (e) {
+        return cb(e as Error);
+      }
+      return cb();
+    }
+    this.rows++;
+    const rowNumber = info.records + info.empty_lines;
+    const h = this.header;
+    let line = `${this.importId}\t${rowNumber}\t${record.length}`;
+    for (const c of WAITING_LIST_COLUMNS) line += `\t${copyText(record[h.index[c]])}`;
+    cb(null, line + '\n');
+  }
+}
+
+function readHeader(record: string[]): Header {
+  const names = record.map((n) => n.trim().toLowerCase());
+  const index = {} as Record<WaitingListColumn, number>;
+  const problems: Array<{ field: string; messages: string[] }> = [];
+  const known = new Set<string>(WAITING_LIST_COLUMNS);
+  names.forEach((n, i) => {
+    if (!known.has(n)) return;
+    if (index[n as WaitingListColumn] !== undefined) problems.push({ field: n, messages: [`the header row names ${n} more than once`] });
+    else index[n as WaitingListColumn] = i;
+  });
+  const missing = WAITING_LIST_COLUMNS.filter((c) => index[c] === undefined);
+  for (const c of missing) problems.push({ field: c, messages: [`the header row has no ${c} column`] });
+  if (problems.length) {
+    const message = missing.length
+      ? `The header row lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected: ${WAITING_LIST_COLUMNS.join(', ')})`
+      : problems.map((p) => p.messages[0]).join('; ');
+    throw new UploadRefusedError(400, message, problems);
+  }
+  return { fields: record.length, index, ignored: names.filter((n) => !known.has(n)).slice(0, 50) };
+}
