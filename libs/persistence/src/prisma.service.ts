@@ -39,7 +39,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   /** Plain SQL in one transaction (see inTransaction). */
   sqlTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, fn);
+    return inTransaction(this.pool, (client) => fn(client as SqlRunner));
   }
 
   private static readonly logger = new Logger('PrismaService');

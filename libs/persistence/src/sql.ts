@@ -20,15 +20,16 @@ export class SqlParams {
 }
 
 /**
- * Runs `fn` in one transaction on one pooled connection: COMMIT if it returns, ROLLBACK if it
+ * Runs `fn` in one transaction on one pooled connection (the client itself, for what needs more
+ * than statements, such as a COPY stream): COMMIT if it returns, ROLLBACK if it
  * throws. A connection that failed mid-transaction is destroyed rather than returned to the pool.
  */
-export async function inTransaction<T>(pool: pg.Pool, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    const out = await fn(client as SqlRunner);
+    const out = await fn(client);
     await client.query('COMMIT');
     return out;
   } catch (e) {

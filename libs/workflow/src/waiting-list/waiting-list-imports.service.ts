@@ -12,9 +12,10 @@ import { Injectable } from '@nestjs/common';
 import { parse, CsvError } from 'csv-parse';
 import { from as copyFrom } from 'pg-copy-streams';
 import { WAITING_LIST_COLUMNS, type WaitingListColumn } from '#domain';
-import { PrismaService } from '#persistence';
+import { inTransaction, PrismaService } from '#persistence';
 import type { Caller } from '#auth';
-import { JOBS, type OutboxJob } from '#queue';
+import type { OutboxJob } from '#queue';
+import { writeOutbox } from '../referral-transition.js';
 import { BusinessRuleError, ReferralNotFoundError, WorkflowError } from '../workflow-errors.js';
 
 export type ImportMode = 'full' | 'partial';
@@ -79,61 +80,48 @@ export class WaitingListImports {
     }
     this.uploading++;
     const importId = randomUUID();
-    const client = await this.prisma.pool.connect();
-    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const staged = new StagingStream(importId);
-      const copy = client.query(
-        copyFrom(
-          `COPY waiting_list_import_row (import_id, row_number, field_count, ${WAITING_LIST_COLUMNS.join(', ')}) FROM STDIN`,
-        ),
-      );
-      let bytes = 0;
-      const limit = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          bytes += chunk.length;
-          if (bytes > input.maxBytes) return cb(new UploadRefusedError(413, `The file is larger than the ${input.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
-          cb(null, chunk);
-        },
+      // The staged rows, the import and its job: one transaction, so a refused file leaves nothing.
+      await inTransaction(this.prisma.pool, async (client) => {
+        const staged = new StagingStream(importId);
+        const copy = client.query(
+          copyFrom(
+            `COPY waiting_list_import_row (import_id, row_number, field_count, ${WAITING_LIST_COLUMNS.join(', ')}) FROM STDIN`,
+          ),
+        );
+        let bytes = 0;
+        const limit = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            bytes += chunk.length;
+            if (bytes > input.maxBytes) return cb(new UploadRefusedError(413, `The file is larger than the ${input.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
+            cb(null, chunk);
+          },
+        });
+        const parser = parse({
+          bom: true,
+          trim: true,
+          skip_empty_lines: true,
+          relax_column_count: true,
+          relax_quotes: true,
+          max_record_size: MAX_RECORD_CHARS,
+          info: true,
+        });
+        try {
+          const stages = input.gzip ? [input.body, createGunzip(), limit, parser, staged, copy] : [input.body, limit, parser, staged, copy];
+          await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
+        } catch (e) {
+          throw uploadError(e);
+        }
+        if (!staged.header) throw new UploadRefusedError(400, 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
+        if (staged.rows === 0) throw new BusinessRuleError('The file has a header row but no data rows', { field: 'body' });
+        await client.query(
+          `INSERT INTO waiting_list_import (id, origin_ods, mode, created_by, bytes, header_fields, rows_total, ignored_columns)
+           VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::text[])`,
+          [importId, ods, input.mode, caller.sub, bytes, staged.header.fields, staged.rows, staged.header.ignored],
+        );
+        await writeOutbox(client, null, [importJob(importId)]);
       });
-      const parser = parse({
-        bom: true,
-        trim: true,
-        skip_empty_lines: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        max_record_size: MAX_RECORD_CHARS,
-        info: true,
-      });
-      try {
-        const stages = input.gzip ? [input.body, createGunzip(), limit, parser, staged, copy] : [input.body, limit, parser, staged, copy];
-        await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
-      } catch (e) {
-        throw uploadError(e);
-      }
-      if (!staged.header) throw new UploadRefusedError(400, 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
-      if (staged.rows === 0) throw new BusinessRuleError('The file has a header row but no data rows', { field: 'body' });
-      await client.query(
-        `INSERT INTO waiting_list_import (id, origin_ods, mode, created_by, bytes, header_fields, rows_total, ignored_columns)
-         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::text[])`,
-        [importId, ods, input.mode, caller.sub, bytes, staged.header.fields, staged.rows, staged.header.ignored],
-      );
-      const job = importJob(importId);
-      await client.query(
-        `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms) VALUES (NULL, $1, $2, $3, $4::jsonb, 0)`,
-        [JOBS[job.name].queue, job.name, job.jobId, JSON.stringify(job.payload)],
-      );
-      await client.query('COMMIT');
-    } catch (e) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
-      }
-      throw e;
     } finally {
-      client.release(broken);
       this.uploading--;
     }
     return this.get(caller, importId);
