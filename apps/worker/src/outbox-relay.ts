@@ -5,7 +5,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import { isJobName, jobOptions } from '#queue';
+import { isJobName, jobOptions, type JobName } from '#queue';
 import { ProducerQueues } from './producer-queues.js';
 
 const BATCH = 200;
@@ -132,13 +132,25 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       RETURNING id, queue, job_name, job_id, payload, delay_ms`;
     if (rows.length === 0) return 0;
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
-    const results = await Promise.allSettled(
-      rows.map((r) => {
-        const queue = this.queues.get(r.queue);
-        if (!queue || !isJobName(r.job_name)) throw new Error(`outbox row ${r.id} names an unknown queue or job`);
-        return queue.add(r.job_name, r.payload, jobOptions(r.job_name, r.job_id, r.delay_ms));
+    // One addBulk per queue (one Redis round trip, in id order), not one add per job.
+    const byQueue = new Map<string, Row[]>();
+    for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
+    const outcome = new Map<bigint, PromiseSettledResult<unknown>>();
+    await Promise.all(
+      [...byQueue].map(async ([name, batch]) => {
+        let result: PromiseSettledResult<unknown>;
+        try {
+          const queue = this.queues.get(name);
+          const unknown = batch.find((r) => !isJobName(r.job_name));
+          if (!queue || unknown) throw new Error(`outbox row ${(unknown ?? batch[0]!).id} names an unknown queue or job`);
+          result = { status: 'fulfilled', value: await queue.addBulk(batch.map((r) => ({ name: r.job_name, data: r.payload, opts: jobOptions(r.job_name as JobName, r.job_id, r.delay_ms) }))) };
+        } catch (reason) {
+          result = { status: 'rejected', reason };
+        }
+        for (const r of batch) outcome.set(r.id, result);
       }),
     );
+    const results = rows.map((r) => outcome.get(r.id)!);
     const sent = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
     const failed = rows.filter((_, i) => results[i]!.status === 'rejected').map((r) => r.id);
     if (sent.length) await this.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now(), claimed_until = NULL WHERE id = ANY(${sent}::bigint[])`;
