@@ -282,6 +282,19 @@ const ROUTES: readonly RouteSpec[] = [
   // Routes not about one referral.
   { method: 'GET', template: '/v1/referrals', permission: 'referral.list', scope: 'none', mutates: false, success: 200, path: () => '/v1/referrals?limit=5', verify: lists },
   {
+    method: 'GET',
+    template: '/v1/referrals/summary',
+    permission: 'referral.list',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/referrals/summary',
+    verify: (res, call) => {
+      expect(res.body.ods).toBe(call.caller.ods);
+      expect(typeof res.body.worklists['to-book']).toBe('number');
+    },
+  },
+  {
     method: 'POST',
     template: '/v1/referrals',
     permission: 'referral.create',

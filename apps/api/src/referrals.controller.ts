@@ -16,7 +16,7 @@ import {
   ReceiverDecisionDto,
   TreatmentDto,
 } from './dto/referral.dto.js';
-import { WorklistQueryDto } from './dto/query.dto.js';
+import { WorklistQueryDto, worklistConflicts } from './dto/query.dto.js';
 import { uuidParam } from './http/uuid-param.js';
 import { errorBody } from './http/http-errors.filter.js';
 
@@ -73,7 +73,16 @@ export class ReferralsController {
   @RequirePermission('referral.list')
   @ApiOperation({ summary: "Worklist of the caller's trust, longest waiters first (or by priority), keyset-paginated" })
   list(@CurrentCaller() caller: Caller, @Query() q: WorklistQueryDto) {
+    const conflicts = worklistConflicts(q);
+    if (conflicts.length) throw new BadRequestException(errorBody(400, conflicts.flatMap((c) => c.messages).join('; '), conflicts));
     return this.queries.list(caller, q);
+  }
+
+  @Get('summary')
+  @RequirePermission('referral.list')
+  @ApiOperation({ summary: "Counts for the caller's trust: referrals per status on each side, each named worklist, and needsAttention" })
+  summary(@CurrentCaller() caller: Caller) {
+    return this.queries.summary(caller);
   }
 
   @Get(':id')

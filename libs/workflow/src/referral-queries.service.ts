@@ -2,13 +2,13 @@
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
-import type { Prisma } from '#prisma-client';
-import type { ReferralStatus } from '#domain';
+import { REFERRAL_STATUSES, type ReferralStatus } from '#domain';
 import { visibleTo, visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
 
 export interface WorklistQuery {
+  readonly worklist?: WorklistName;
   readonly status?: readonly ReferralStatus[];
   readonly specialty?: string;
   readonly minWeeksWaited?: number;
@@ -20,6 +20,60 @@ export interface WorklistQuery {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The named worklists: a fixed filter on the referral (alias r) and the side of the caller's trust
+ * it is read from (none: either side). Keep README "Worklists" in step.
+ *
+ * - clinical-review: origin; AWAITING_CLINICAL_REVIEW.
+ * - to-book: receiving; AWAITING_BOOKING and no booking of any kind currently BOOKED.
+ * - booking-changed: receiving; AWAITING_BOOKING or BOOKED, and some booking of the referral is
+ *   CANCELLED with no booking of the same kind created at or after its cancelled_at (not rebooked
+ *   since). A rebooking takes the referral off the list; cancelling that one puts it back. Bookings
+ *   cancelled because the referral closed are not listed (the referral's status is then final).
+ * - receiver-acceptance: receiving; AWAITING_RECEIVER_ACCEPTANCE.
+ * - needs-attention: either side; needs_attention.
+ *
+ * The booking tests end in `OFFSET 0` so Postgres keeps them as per-row index probes of the
+ * referrals walked in order (stopping at the page size) rather than turning them into a hash
+ * (anti-)join that reads the whole booking table.
+ */
+export const WORKLISTS = {
+  'clinical-review': { side: 'origin', status: 'AWAITING_CLINICAL_REVIEW', where: [`r.status = 'AWAITING_CLINICAL_REVIEW'`] },
+  'to-book': {
+    side: 'receiving',
+    status: 'AWAITING_BOOKING',
+    where: [`r.status = 'AWAITING_BOOKING'`, `NOT EXISTS (SELECT 1 FROM booking b WHERE b.referral_id = r.id AND b.status = 'BOOKED' OFFSET 0)`],
+  },
+  'booking-changed': {
+    side: 'receiving',
+    status: null,
+    where: [
+      `r.status IN ('AWAITING_BOOKING', 'BOOKED')`,
+      `EXISTS (SELECT 1 FROM booking c WHERE c.referral_id = r.id AND c.status = 'CANCELLED' AND NOT EXISTS (
+         SELECT 1 FROM booking n WHERE n.referral_id = r.id AND n.kind = c.kind AND n.id <> c.id AND n.created_at >= c.cancelled_at) OFFSET 0)`,
+    ],
+  },
+  'receiver-acceptance': { side: 'receiving', status: 'AWAITING_RECEIVER_ACCEPTANCE', where: [`r.status = 'AWAITING_RECEIVER_ACCEPTANCE'`] },
+  'needs-attention': { side: undefined, status: null, where: [`r.needs_attention`] },
+} as const satisfies Record<string, { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; where: readonly string[] }>;
+export type WorklistName = keyof typeof WORKLISTS;
+export const WORKLIST_NAMES = Object.keys(WORKLISTS) as WorklistName[];
+
+/** The referral columns of a worklist row, named as the view expects (plus the patient id to join). */
+const LIST_COLUMNS = [
+  'r.id', 'r.status', 'r.origin_ods AS "originOds"', 'r.receiving_ods AS "receivingOds"', 'r.specialty_code AS "specialtyCode"',
+  'r.procedure_code AS "procedureCode"', 'r.pathway_id AS "pathwayId"', 'r.priority', 'r.rtt_clock_start AS "rttClockStart"',
+  'r.rtt_clock_stop AS "rttClockStop"', 'r.needs_attention AS "needsAttention"', 'r.travel_radius_miles AS "travelRadiusMiles"',
+  'r.version', 'r.created_at AS "createdAt"', 'r.updated_at AS "updatedAt"', 'r.patient_id AS id_patient',
+].join(', ');
+
+interface ListRow {
+  id: string; status: string; originOds: string; receivingOds: string | null; specialtyCode: string; procedureCode: string;
+  pathwayId: string; priority: string; rttClockStart: Date; rttClockStop: Date | null; needsAttention: boolean;
+  travelRadiusMiles: number | null; version: number; createdAt: Date; updatedAt: Date; id_patient: string;
+  nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Date;
+}
 
 @Injectable()
 export class ReferralQueries {
@@ -52,50 +106,98 @@ export class ReferralQueries {
     return view;
   }
 
+  /**
+   * A worklist page, as plain SQL (see WORKLISTS for the named ones). Without a side the caller's
+   * two sides are read as two branches (origin; receiving and not also origin), each an ordered
+   * index range cut at the page size, merged: no sort of the whole trust's list.
+   */
   async list(caller: Caller, q: WorklistQuery, now = new Date()) {
     const limit = q.limit ?? 50;
-    const ods = caller.ods!;
-    const sideWhere: Prisma.ReferralWhereInput =
-      q.side === 'origin' ? { originOds: ods } : q.side === 'receiving' ? { receivingOds: ods } : visibleTo(caller);
-    const where: Prisma.ReferralWhereInput[] = [sideWhere];
-    if (q.status?.length) where.push({ status: { in: [...q.status] } });
-    if (q.specialty) where.push({ specialtyCode: q.specialty });
-    if (q.needsAttention !== undefined) where.push({ needsAttention: q.needsAttention });
-    if (q.minWeeksWaited !== undefined) {
-      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-      where.push({ rttClockStart: { lte: new Date(today - q.minWeeksWaited * 7 * DAY_MS) } });
-    }
     const sort = q.sort ?? 'weeksWaited';
-    if (q.cursor) where.push(this.afterCursor(sort, q.cursor));
-    const orderBy: Prisma.ReferralOrderByWithRelationInput[] =
-      sort === 'priority' ? [{ priority: 'asc' }, { rttClockStart: 'asc' }, { id: 'asc' }] : [{ rttClockStart: 'asc' }, { id: 'asc' }];
-    const rows = await this.prisma.referral.findMany({
-      where: { AND: where },
-      orderBy,
-      take: limit + 1,
-      include: { patient: { select: { nhsNumber: true, familyName: true, givenName: true, dateOfBirth: true } } },
-    });
+    const p = new SqlParams();
+    const filters = this.filters(q, p, now);
+    if (q.cursor) filters.push(afterCursorSql(sort, q.cursor, p));
+    const orderR = sort === 'priority' ? 'r.priority, r.rtt_clock_start, r.id' : 'r.rtt_clock_start, r.id';
+    const orderW = sort === 'priority' ? 'w.priority, w."rttClockStart", w.id' : 'w."rttClockStart", w.id';
+    const take = p.add(limit + 1);
+    const ods = p.add(caller.ods ?? '');
+    const branch = (side: 'origin' | 'receiving', notOrigin: boolean) =>
+      `SELECT ${LIST_COLUMNS} FROM referral r WHERE r.${side}_ods = ${ods}${notOrigin ? ` AND r.origin_ods <> ${ods}` : ''}` +
+      filters.map((f) => ` AND ${f}`).join('') +
+      ` ORDER BY ${orderR} LIMIT ${take}`;
+    const side = q.side ?? (q.worklist ? WORKLISTS[q.worklist].side : undefined);
+    const inner = side
+      ? branch(side, false)
+      : `SELECT w.* FROM ((${branch('origin', false)}) UNION ALL (${branch('receiving', true)})) w ORDER BY ${orderW} LIMIT ${take}`;
+    // The patient of each row of the page, one primary-key probe each (OFFSET 0 keeps the LATERAL
+    // from being flattened into a join the planner may hash over the whole patient table).
+    const { rows } = await this.prisma.sql.query<ListRow>(
+      `SELECT w.*, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth"
+       FROM (${inner}) w CROSS JOIN LATERAL (SELECT nhs_number, family_name, given_name, date_of_birth FROM patient p WHERE p.id = w.id_patient OFFSET 0) p ORDER BY ${orderW}`,
+      p.values,
+    );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =
       rows.length > limit && last
         ? encodeCursor(sort === 'priority' ? [last.priority, last.rttClockStart.toISOString(), last.id] : [last.rttClockStart.toISOString(), last.id])
         : null;
-    return { items: page.map((r) => referralSummary(r, now, caller)), nextCursor };
+    return {
+      items: page.map(({ nhsNumber, familyName, givenName, dateOfBirth, id_patient: _, ...r }) => referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth } }, now, caller)),
+      nextCursor,
+    };
   }
 
-  private afterCursor(sort: 'weeksWaited' | 'priority', cursor: string): Prisma.ReferralWhereInput {
-    const parts = decodeCursor(cursor);
-    if (sort === 'priority') {
-      if (parts.length !== 3) throw new BusinessRuleError('The cursor does not belong to this sort order', { field: 'cursor' });
-      const [p, s, id] = parts as [string, string, string];
-      const start = new Date(s);
-      return { OR: [{ priority: { gt: p } }, { priority: p, rttClockStart: { gt: start } }, { priority: p, rttClockStart: start, id: { gt: id } }] };
+  /** The WHERE conditions (on alias r) of a worklist query, apart from the trust side and the cursor. */
+  private filters(q: WorklistQuery, p: SqlParams, now: Date): string[] {
+    const out: string[] = [];
+    if (q.worklist) out.push(...WORKLISTS[q.worklist].where);
+    if (q.status?.length) out.push(`r.status = ANY(${p.add([...q.status])}::"ReferralStatus"[])`);
+    if (q.specialty) out.push(`r.specialty_code = ${p.add(q.specialty)}`);
+    if (q.needsAttention !== undefined && q.worklist !== 'needs-attention') out.push(`r.needs_attention = ${p.add(q.needsAttention)}`);
+    if (q.minWeeksWaited !== undefined) {
+      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+      out.push(`r.rtt_clock_start <= ${p.add(new Date(today - q.minWeeksWaited * 7 * DAY_MS).toISOString().slice(0, 10))}::date`);
     }
-    if (parts.length !== 2) throw new BusinessRuleError('The cursor does not belong to this sort order', { field: 'cursor' });
-    const [s, id] = parts as [string, string];
-    const start = new Date(s);
-    return { OR: [{ rttClockStart: { gt: start } }, { rttClockStart: start, id: { gt: id } }] };
+    return out;
+  }
+
+  /**
+   * Counts for the caller's trust: referrals per status on each side, each named worklist, and
+   * those needing attention. One statement; each count is an index range of the worklist indexes.
+   */
+  async summary(caller: Caller) {
+    const p = new SqlParams();
+    const ods = p.add(caller.ods ?? '');
+    const names = Object.keys(WORKLISTS) as WorklistName[];
+    const count = (name: WorklistName) => {
+      const w = WORKLISTS[name];
+      const conds = w.where.map((c) => ` AND ${c}`).join('');
+      return w.side
+        ? `(SELECT count(*) FROM referral r WHERE r.${w.side}_ods = ${ods}${conds})`
+        : `((SELECT count(*) FROM referral r WHERE r.origin_ods = ${ods}${conds}) + (SELECT count(*) FROM referral r WHERE r.receiving_ods = ${ods} AND r.origin_ods <> ${ods}${conds}))`;
+    };
+    const { rows } = await this.prisma.sql.query<{ side: 'origin' | 'receiving' | 'worklist'; key: string; n: string }>(
+      `SELECT 'origin' AS side, r.status::text AS key, count(*) AS n FROM referral r WHERE r.origin_ods = ${ods} GROUP BY r.status
+       UNION ALL SELECT 'receiving', r.status::text, count(*) FROM referral r WHERE r.receiving_ods = ${ods} GROUP BY r.status
+       UNION ALL SELECT 'worklist', w.key, w.n FROM (VALUES ${names.map((n) => `(${p.add(n)}, ${count(n)})`).join(', ')}) AS w(key, n)`,
+      p.values,
+    );
+    const zero = () => Object.fromEntries(REFERRAL_STATUSES.map((st) => [st, 0])) as Record<ReferralStatus, number>;
+    const byStatus = { origin: zero(), receiving: zero() };
+    const worklists = Object.fromEntries(names.map((n) => [n, 0])) as Record<WorklistName, number>;
+    for (const r of rows) {
+      if (r.side === 'worklist') worklists[r.key as WorklistName] = Number(r.n);
+      else byStatus[r.side][r.key as ReferralStatus] = Number(r.n);
+    }
+    const total = (side: Record<ReferralStatus, number>) => Object.values(side).reduce((a, b) => a + b, 0);
+    return {
+      ods: caller.ods,
+      byStatus,
+      totals: { origin: total(byStatus.origin), receiving: total(byStatus.receiving) },
+      worklists,
+      needsAttention: worklists['needs-attention'],
+    };
   }
 
   async notifications(caller: Caller, id: string) {
@@ -113,6 +215,20 @@ export class ReferralQueries {
     });
     return { items: rows.map((r) => ({ ...referralSummary(r, now, caller), offers: r.offers.map(offerView) })), nextCursor: null };
   }
+}
+
+/** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */
+function afterCursorSql(sort: 'weeksWaited' | 'priority', cursor: string, p: SqlParams): string {
+  const parts = decodeCursor(cursor);
+  const day = (s: string) => new Date(s).toISOString().slice(0, 10);
+  if (sort === 'priority') {
+    if (parts.length !== 3) throw new BusinessRuleError('The cursor does not belong to this sort order', { field: 'cursor' });
+    const [pr, s, id] = parts as [string, string, string];
+    return `(r.priority, r.rtt_clock_start, r.id) > (${p.add(pr)}, ${p.add(day(s))}::date, ${p.add(id)}::uuid)`;
+  }
+  if (parts.length !== 2) throw new BusinessRuleError('The cursor does not belong to this sort order', { field: 'cursor' });
+  const [s, id] = parts as [string, string];
+  return `(r.rtt_clock_start, r.id) > (${p.add(day(s))}::date, ${p.add(id)}::uuid)`;
 }
 
 function encodeCursor(parts: string[]): string {

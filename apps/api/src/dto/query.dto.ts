@@ -3,8 +3,13 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { REFERRAL_STATUSES, type ReferralStatus } from '#domain';
+import { WORKLISTS, WORKLIST_NAMES, type WorklistName } from '#workflow';
 
 export class WorklistQueryDto {
+  @ApiPropertyOptional({ enum: WORKLIST_NAMES, description: "A named worklist: a fixed filter read from the caller's side of the referral (README, Worklists)" })
+  @IsOptional() @IsIn(WORKLIST_NAMES, { message: `$property must be one of ${WORKLIST_NAMES.join(', ')}` })
+  worklist?: WorklistName;
+
   @ApiPropertyOptional({ description: 'One status or several, comma-separated', example: 'AWAITING_CLINICAL_REVIEW' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s: string) => s.trim()).filter(Boolean) : value))
@@ -40,6 +45,24 @@ export class WorklistQueryDto {
   @ApiPropertyOptional({ default: 50, maximum: 200 })
   @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(200)
   limit?: number;
+}
+
+/**
+ * Filters that contradict the named worklist, each with its reason: a side other than the
+ * worklist's, a status it never lists, needsAttention=false with needs-attention.
+ */
+export function worklistConflicts(q: WorklistQueryDto): Array<{ field: string; messages: string[] }> {
+  if (!q.worklist) return [];
+  const w = WORKLISTS[q.worklist];
+  const out: Array<{ field: string; messages: string[] }> = [];
+  if (q.side && w.side && q.side !== w.side) out.push({ field: 'side', messages: [`side must be ${w.side} (or left out) with worklist=${q.worklist}`] });
+  if (q.status?.length && q.worklist !== 'needs-attention') {
+    const allowed: readonly ReferralStatus[] = w.status ? [w.status] : ['AWAITING_BOOKING', 'BOOKED'];
+    const bad = q.status.filter((s) => !allowed.includes(s));
+    if (bad.length) out.push({ field: 'status', messages: [`status ${bad.join(', ')} is never on worklist=${q.worklist} (it lists ${allowed.join(', ')})`] });
+  }
+  if (q.worklist === 'needs-attention' && q.needsAttention === false) out.push({ field: 'needsAttention', messages: ['needsAttention=false contradicts worklist=needs-attention'] });
+  return out;
 }
 
 export class CapacityDto {
