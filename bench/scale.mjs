@@ -1,0 +1,411 @@
+// `npm run bench:scale` (options: --entries N --referrals N --import-rows N --seconds S
+// --connections C --full --reuse --no-import --no-build): the scale benchmark of issue #5. In one run, on
+// its own Postgres and Redis in .data/bench-scale/, with the api and worker as deployed (dist/):
+//   1. loads the seed:scale data set (scripts/seed-scale.mjs; default 200k entries / 40k
+//      referrals, --full for 1M / 200k; --reuse keeps a data set already loaded);
+//   2. worklist and long-waiter queries through the API (autocannon, 50 connections, S seconds
+//      each) against the very statements the API runs, run directly (50 pg connections in a
+//      loop): p50/p95/p99, req/s and the API overhead (API p95 / direct p95). The statements are
+//      captured by calling the services of dist/ (ReferralQueries.list, LongWaiters.list) with a
+//      Postgres pool that records what they send, so they are the code as built at run time;
+//   3. EXPLAIN (ANALYZE, BUFFERS) of each captured statement, and whether an index serves it;
+//   4. a generated 100k-row CSV imported through POST /v1/waiting-list/imports (streamed; timed
+//      until GET .../imports/:id says completed) against a raw COPY of the same file into
+//      scratch tables (text columns; and one shaped like waiting_list_entry with its indexes).
+// Prints a table; writes bench/results/<timestamp>-scale.json and -scale-explain.txt.
+import http from 'node:http';
+import { createReadStream, createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { ensureDatabase, freePort, log, root, startPostgres, startRedis } from '../scripts/lib/local-services.mjs';
+import { ensureBuilt } from '../scripts/lib/build.mjs';
+import { ensureDevIssuerKey, signDevToken } from '../scripts/lib/dev-issuer.mjs';
+import { prepareDatabase, seedScale, SPECIALTIES } from '../scripts/seed-scale.mjs';
+import { startApps } from './lib/apps.mjs';
+import { stopAll } from './lib/children.mjs';
+import { round, sleep, summary } from './lib/stats.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: 'string' },
+    referrals: { type: 'string' },
+    'import-rows': { type: 'string', default: '100000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    full: { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    'no-import': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const settings = {
+  entries: Number(args.entries ?? (args.full ? 1_000_000 : 200_000)),
+  referrals: Number(args.referrals ?? (args.full ? 200_000 : 40_000)),
+  importRows: Number(args['import-rows']),
+  seconds: Number(args.seconds),
+  connections: Number(args.connections),
+  warmupSeconds: 2,
+};
+const DIR = path.join(root, '.data', 'bench-scale');
+const DATABASE = 'crosstrust_scale_bench';
+const RESULTS = path.join(root, 'bench', 'results');
+
+/** The read scenarios: API path, who asks, and the same call on the service. */
+const SCENARIOS = [
+  { name: 'worklist origin, clinical review', kind: 'worklist', role: 'clinician', ods: 'RLQ', path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW', service: 'referrals', q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'] } },
+  { name: 'worklist receiving, booking', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED', service: 'referrals', q: { side: 'receiving', status: ['AWAITING_BOOKING', 'BOOKED'] } },
+  { name: 'worklist origin, consent, by priority', kind: 'worklist', role: 'clinician', ods: 'RLQ', path: '/v1/referrals?side=origin&status=AWAITING_PATIENT_CONSENT&sort=priority', service: 'referrals', q: { side: 'origin', status: ['AWAITING_PATIENT_CONSENT'], sort: 'priority' } },
+  { name: 'worklist origin, 18+ weeks, T&O', kind: 'worklist', role: 'clinician', ods: 'RJC', path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW&specialty=110&minWeeksWaited=18', service: 'referrals', q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'], specialty: '110', minWeeksWaited: 18 } },
+  { name: 'long-waiters 52+ weeks', kind: 'long-waiters', role: 'clinician', ods: 'RLQ', path: '/v1/long-waiters?minWeeks=52', service: 'longWaiters', q: { minWeeks: 52 } },
+  { name: 'long-waiters 52+ weeks, T&O', kind: 'long-waiters', role: 'clinician', ods: 'RLQ', path: '/v1/long-waiters?minWeeks=52&specialty=110', service: 'longWaiters', q: { minWeeks: 52, specialty: '110' } },
+];
+
+let apps = null;
+const stops = [];
+async function cleanup() {
+  await Promise.all([apps?.api.stop(), apps?.worker.stop()]);
+  await stopAll(10_000);
+  for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${e.message}`));
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    log(`${sig}: stopping everything the scale benchmark started`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---------- the statements the API runs ----------
+
+/**
+ * Calls the built services (dist/) with a pool that records every statement sent, for each
+ * scenario; returns [{ text, values }] per scenario. Nothing else is started (no Nest app).
+ */
+async function captureStatements(databaseUrl) {
+  const { PrismaService } = await import('#persistence');
+  const { ReferralQueries, LongWaiters } = await import('#workflow');
+  const prisma = new PrismaService({ databaseUrl, dbPoolSize: 2 });
+  let recording = null;
+  const wrap = (target) => {
+    const original = target.query.bind(target);
+    target.query = (config, values, cb) => {
+      if (recording && (typeof config === 'string' || config?.text)) {
+        const text = typeof config === 'string' ? config : config.text;
+        if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SET|SHOW|DEALLOCATE)/i.test(text)) recording.push({ text, values: (typeof config === 'object' && config.values) || values || [] });
+      }
+      return original(config, values, cb);
+    };
+  };
+  // Every statement, by Prisma's adapter or plain SQL through the pool, runs on a pooled client.
+  prisma.pool.on('connect', (client) => wrap(client));
+  const services = { referrals: new ReferralQueries(prisma), longWaiters: new LongWaiters(prisma) };
+  const out = [];
+  try {
+    for (const s of SCENARIOS) {
+      const caller = { sub: 'bench-scale', roles: [s.role], role: s.role, ods: s.ods, nhsNumber: null };
+      await services[s.service].list(caller, s.q); // once unrecorded: Prisma connects and warms up
+      recording = [];
+      const res = await services[s.service].list(caller, s.q);
+      out.push({ statements: recording, items: res.items.length });
+      recording = null;
+    }
+  } finally {
+    await prisma.$disconnect().catch(() => {});
+    await prisma.pool.end().catch(() => {});
+  }
+  return out;
+}
+
+/** 50 connections, each running a scenario's statements in turn, for `seconds`. */
+async function directLoop(databaseUrl, statements, { connections, seconds }) {
+  const clients = [];
+  for (let i = 0; i < connections; i++) {
+    const c = new pg.Client({ connectionString: databaseUrl });
+    await c.connect();
+    clients.push(c);
+  }
+  const run = async (c, until, lat) => {
+    while (Date.now() < until) {
+      const t = performance.now();
+      for (const s of statements) await c.query({ text: s.text, values: s.values, rowMode: 'array' });
+      lat?.push(performance.now() - t);
+    }
+  };
+  try {
+    let until = Date.now() + settings.warmupSeconds * 1000;
+    await Promise.all(clients.map((c) => run(c, until, null)));
+    const lat = [];
+    const started = performance.now();
+    until = Date.now() + seconds * 1000;
+    await Promise.all(clients.map((c) => run(c, until, lat)));
+    const elapsed = (performance.now() - started) / 1000;
+    return { ...summary(lat), perSecond: lat.length / elapsed };
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
+
+/** autocannon against one API path; latencies per request from its 'response' events. */
+async function apiLoad(url, token, { connections, seconds }) {
+  const headers = { authorization: `Bearer ${token}` };
+  await autocannon({ url, connections, duration: settings.warmupSeconds, headers });
+  const lat = [];
+  const inst = autocannon({ url, connections, duration: seconds, headers });
+  inst.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
+  const r = await inst;
+  return { ...summary(lat), perSecond: r.requests.average, non2xx: r.non2xx, errors: r.errors + r.timeouts, total: r.requests.total };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of each statement; notes the indexes used and any sequential scan. */
+async function explain(client, statements) {
+  const plans = [];
+  for (const s of statements) {
+    const { rows } = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, values: s.values });
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const indexes = [...new Set([...plan.matchAll(/(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) "?([\w.]+)"?/g)].map((m) => m[1]))];
+    const seqScans = [...new Set([...plan.matchAll(/Seq Scan on "?([\w.]+)"?/g)].map((m) => m[1]))];
+    const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1]);
+    // A Sort node: the index filters but does not give the order (all matching rows are read and sorted).
+    const sorted = /->\s+(?:Incremental )?Sort\b|^(?:Incremental )?Sort\b/m.test(plan);
+    plans.push({ sql: s.text, values: s.values, plan, indexes, seqScans, sorted, executionMs });
+  }
+  return plans;
+}
+
+// ---------- import ----------
+
+const FAMILY = ['Smith', 'Jones', 'Taylor', 'Brown', 'Davies', 'Evans', 'Price', 'Watkins', 'Morgan', "O'Brien"];
+const GIVEN = ['Mary', 'Owen', 'Ellen', 'Dylan', 'Oliver', 'Amelia', 'George', 'Isla'];
+const DISTRICTS = ['HR1', 'HR2', 'HR4', 'HR6', 'HR9'];
+
+/** A valid PTL extract for RLQ with `rows` new pathways; returns its path and size. */
+async function writeCsv(file, rows, tag) {
+  const out = createWriteStream(file);
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
+  let n = 0;
+  const nhs = () => {
+    for (;;) {
+      const body = String(960000000 + n++);
+      let sum = 0;
+      for (let i = 0; i < 9; i++) sum += (body.charCodeAt(i) - 48) * (10 - i);
+      let c = 11 - (sum % 11);
+      if (c === 11) c = 0;
+      if (c !== 10) return body + c;
+    }
+  };
+  let buf = 'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date\n';
+  for (let i = 0; i < rows; i++) {
+    const [spec, , procs] = SPECIALTIES[i % SPECIALTIES.length];
+    const weeks = (i * 7919) % 131;
+    const fam = FAMILY[i % FAMILY.length];
+    buf += `${nhs()},"${fam}",${GIVEN[i % GIVEN.length]},${1940 + (i % 70)}-0${1 + (i % 9)}-1${i % 10},${DISTRICTS[i % 5]} ${1 + (i % 9)}AB,M81${String(i % 1000).padStart(3, '0')},${spec},${procs[i % procs.length]},${iso(today - (weeks * 7 + (i % 7)) * 864e5)},RLQ-${tag}-${i},P${1 + (i % 4 === 0 ? 2 : 3)},${i % 3 === 0 ? iso(today + (1 + (i % 60)) * 864e5) : ''}\n`;
+    if (buf.length > 256 * 1024) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+  return statSync(file).size;
+}
+
+function upload(base, token, file, bytes) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/v1/waiting-list/imports?mode=partial`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv; charset=utf-8', 'content-length': bytes } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 202 ? resolve(JSON.parse(body)) : reject(new Error(`import upload: HTTP ${res.statusCode} ${body.slice(0, 300)}`))));
+    });
+    req.on('error', reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
+async function importThroughApi(base, token, file, bytes) {
+  const t0 = performance.now();
+  const view = await upload(base, token, file, bytes);
+  const stagedSeconds = (performance.now() - t0) / 1000;
+  for (;;) {
+    const res = await fetch(`${base}/v1/waiting-list/imports/${view.id}?errorsLimit=5`, { headers: { authorization: `Bearer ${token}` } });
+    const v = await res.json();
+    if (v.status === 'completed' || v.status === 'failed') {
+      const seconds = (performance.now() - t0) / 1000;
+      return { id: view.id, status: v.status, stagedSeconds, seconds, rowsRead: v.rowsRead, accepted: v.accepted, rejected: v.rejected, failureReason: v.failureReason ?? null, errors: v.errors?.items?.slice(0, 5) ?? [] };
+    }
+    await sleep(200);
+  }
+}
+
+/** The machine's limit: COPY of the same file into a text table, and into one shaped like waiting_list_entry. */
+async function rawCopy(client, file) {
+  const cols = 'nhs_number, family_name, given_name, date_of_birth, postcode, gp_practice_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date';
+  await client.query(`DROP TABLE IF EXISTS bench_scale_text, bench_scale_entry`);
+  await client.query(`CREATE TABLE bench_scale_text (${cols.split(', ').map((c) => `${c} text`).join(', ')})`);
+  await client.query(`CREATE TABLE bench_scale_entry (LIKE waiting_list_entry INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS)`);
+  await client.query(`ALTER TABLE bench_scale_entry ALTER origin_ods SET DEFAULT 'RLQ', ALTER last_seen_seq SET DEFAULT 0, DROP CONSTRAINT IF EXISTS waiting_list_entry_referral_fkey`);
+  const timed = async (sql) => {
+    const t = performance.now();
+    await pipeline(createReadStream(file), client.query(copyStreams.from(sql)));
+    return (performance.now() - t) / 1000;
+  };
+  const text = await timed(`COPY bench_scale_text (${cols}) FROM STDIN WITH (FORMAT csv, HEADER true)`);
+  const typed = await timed(`COPY bench_scale_entry (${cols}) FROM STDIN WITH (FORMAT csv, HEADER true)`);
+  await client.query(`DROP TABLE bench_scale_text, bench_scale_entry`);
+  return { textSeconds: text, typedIndexedSeconds: typed };
+}
+
+// ---------- report ----------
+
+const n = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : round(x, d).toLocaleString('en-GB'));
+function report(r) {
+  const L = [];
+  L.push('', `crosstrust scale benchmark ${r.startedAt}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}, at end ${r.machine.loadAverageAtEnd.join(' ')}`);
+  L.push(`data set: ${r.dataSet.entries.toLocaleString('en-GB')} waiting-list entries, ${r.dataSet.referrals.toLocaleString('en-GB')} referrals (${r.dataSet.rows.toLocaleString('en-GB')} rows${r.dataSet.seconds ? `, loaded in ${n(r.dataSet.seconds)} s = ${n(r.dataSet.rowsPerSecond, 0)} rows/s` : ', reused'})`);
+  L.push('', `Reads: API (autocannon, ${settings.connections} connections, ${settings.seconds} s) vs the same SQL direct (${settings.connections} pg connections)`);
+  L.push(`  ${'scenario'.padEnd(40)} ${'API p50/p95/p99 ms'.padEnd(22)} ${'API req/s'.padStart(9)}  ${'SQL p50/p95/p99 ms'.padEnd(22)} ${'SQL q/s'.padStart(8)}  ${'p95 ratio'.padStart(9)}  index used`);
+  for (const s of r.reads) {
+    const a = s.api;
+    const d = s.direct;
+    L.push(
+      `  ${s.name.padEnd(40)} ${`${n(a.p50)}/${n(a.p95)}/${n(a.p99)}`.padEnd(22)} ${n(a.perSecond, 0).padStart(9)}  ${`${n(d.p50)}/${n(d.p95)}/${n(d.p99)}`.padEnd(22)} ${n(d.perSecond, 0).padStart(8)}  ${`${n(s.ratioP95, 2)}x`.padStart(9)}  ` +
+        s.explain.map((p) => (p.indexes.length ? p.indexes.join('+') : 'NONE') + (p.sorted ? ' + sort' : '') + (p.seqScans.length ? ` (seq scan: ${p.seqScans.join(',')})` : '')).join('; ') +
+        (a.non2xx || a.errors ? `  [${a.non2xx} non-2xx, ${a.errors} errors]` : ''),
+    );
+  }
+  const i = r.import;
+  if (i) {
+  L.push('', `Import: ${i.rows.toLocaleString('en-GB')} rows (${n(i.bytes / 2 ** 20)} MB CSV)`);
+  L.push(`  through the API (POST, staged in ${n(i.api.stagedSeconds, 2)} s; completed in ${n(i.api.seconds, 2)} s): ${n(i.rows / i.api.seconds, 0)} rows/s, status ${i.api.status}, accepted ${i.api.accepted}, rejected ${i.api.rejected}`);
+  L.push(`  raw COPY into a text table: ${n(i.copy.textSeconds, 2)} s = ${n(i.rows / i.copy.textSeconds, 0)} rows/s; into a waiting_list_entry-shaped table with its indexes: ${n(i.copy.typedIndexedSeconds, 2)} s = ${n(i.rows / i.copy.typedIndexedSeconds, 0)} rows/s`);
+  L.push(`  API / raw COPY (indexed): ${n(i.api.seconds / i.copy.typedIndexedSeconds, 1)}x the time`);
+  }
+  L.push('', 'Targets (issue #5; stated for 1M entries)');
+  for (const t of r.targets) L.push(`  ${t.name.padEnd(52)} ${t.value.padEnd(16)} ${t.met ? 'met' : 'NOT met'}`);
+  L.push('');
+  return L.join('\n');
+}
+
+async function main() {
+  const startedAt = new Date();
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverageAtStart: os.loadavg().map((x) => round(x, 2)), node: process.version };
+  if (args['no-build']) log('--no-build: using dist/ as it is');
+  else ensureBuilt();
+
+  const pgInfo = await startPostgres(path.join(DIR, 'pg'));
+  stops.push(pgInfo.stop);
+  const redis = await startRedis(path.join(DIR, 'redis'));
+  stops.push(redis.stop);
+  const databaseUrl = await ensureDatabase(pgInfo, DATABASE, { recreate: !args.reuse });
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  stops.push(() => db.end());
+
+  log('Migrating and seeding');
+  await prepareDatabase(databaseUrl);
+  let dataSet;
+  const have = Number((await db.query(`SELECT count(*) FROM waiting_list_entry`)).rows[0].count);
+  if (args.reuse && have > 0) {
+    const refs = Number((await db.query(`SELECT count(*) FROM referral`)).rows[0].count);
+    dataSet = { entries: have, referrals: refs, rows: have + refs, seconds: null, reused: true };
+    log(`--reuse: ${have} entries and ${refs} referrals already there`);
+  } else {
+    log(`seed:scale: ${settings.entries} entries, ${settings.referrals} referrals`);
+    dataSet = await seedScale(databaseUrl, { entries: settings.entries, referrals: settings.referrals });
+    log(`seed:scale: ${dataSet.rows} rows in ${dataSet.seconds.toFixed(1)} s (${Math.round(dataSet.rowsPerSecond)} rows/s)`);
+  }
+
+  const keyFile = path.join(DIR, 'dev-issuer.json');
+  await ensureDevIssuerKey(keyFile);
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    AUTH_MODE: 'dev',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+    QUEUE_PREFIX: '{bench-scale}',
+    AUTH_DEV_KEY_FILE: keyFile,
+    PORT: String(await freePort()),
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    NODE_OPTIONS: '',
+  };
+  log('Capturing the statements the services run (dist/)');
+  const captured = await captureStatements(databaseUrl);
+  apps = await startApps(env);
+  log(`api (pid ${apps.api.pid}) and worker (pid ${apps.worker.pid}) ready on ${apps.base}`);
+
+  const reads = [];
+  const explainText = [];
+  for (const [k, s] of SCENARIOS.entries()) {
+    const token = await signDevToken(keyFile, { roles: [s.role], ods: s.ods });
+    const { statements, items } = captured[k];
+    const check = await fetch(apps.base + s.path, { headers: { authorization: `Bearer ${token}` } });
+    const body = await check.json();
+    if (!check.ok) throw new Error(`${s.path}: HTTP ${check.status} ${JSON.stringify(body).slice(0, 300)}`);
+    log(`${s.name}: ${body.items.length} items per page (service call: ${items}); ${statements.length} statement(s)`);
+    const api = await apiLoad(apps.base + s.path, token, settings);
+    log(`  API: p50 ${n(api.p50)} p95 ${n(api.p95)} p99 ${n(api.p99)} ms, ${n(api.perSecond, 0)} req/s`);
+    const direct = await directLoop(databaseUrl, statements, settings);
+    log(`  SQL: p50 ${n(direct.p50)} p95 ${n(direct.p95)} p99 ${n(direct.p99)} ms, ${n(direct.perSecond, 0)} per s`);
+    const plans = await explain(db, statements);
+    explainText.push(`=== ${s.name}: GET ${s.path} (as ${s.role} ${s.ods})`, ...plans.flatMap((p) => ['', p.sql, `-- values: ${JSON.stringify(p.values)}`, '', p.plan, `-- indexes used: ${p.indexes.join(', ') || 'none'}; sequential scans: ${p.seqScans.join(', ') || 'none'}; sort node: ${p.sorted ? 'yes' : 'no'}`]), '', '');
+    reads.push({ name: s.name, kind: s.kind, path: s.path, role: s.role, ods: s.ods, itemsPerPage: body.items.length, api, direct, ratioP95: api.p95 / direct.p95, explain: plans.map(({ plan, ...rest }) => ({ ...rest, planLines: plan.split('\n').length })) });
+  }
+
+  mkdirSync(RESULTS, { recursive: true });
+  let importResult = null;
+  if (!args['no-import']) {
+  const csv = path.join(DIR, 'import.csv');
+  const tag = `I${Date.now().toString(36).toUpperCase()}`;
+  const bytes = await writeCsv(csv, settings.importRows, tag);
+  log(`Import: ${settings.importRows} rows, ${(bytes / 2 ** 20).toFixed(1)} MB; raw COPY first`);
+  const copy = await rawCopy(db, csv);
+  const importToken = await signDevToken(keyFile, { roles: ['booking_clerk'], ods: 'RLQ' });
+  log('Import through the API');
+  const api = await importThroughApi(apps.base, importToken, csv, bytes);
+  log(`  ${api.status} in ${api.seconds.toFixed(2)} s: ${api.accepted} accepted, ${api.rejected} rejected`);
+  importResult = { rows: settings.importRows, bytes, api, copy };
+  }
+
+  const worstWorklistP95 = Math.max(...reads.filter((x) => x.kind === 'worklist').map((x) => x.api.p95));
+  const worstRatio = Math.max(...reads.map((x) => x.ratioP95));
+  const result = {
+    startedAt: startedAt.toISOString(),
+    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
+    settings,
+    appEnv: Object.fromEntries(['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL'].map((k) => [k, env[k] ?? '(default)'])),
+    dataSet,
+    reads,
+    import: importResult,
+    targets: [
+      ...(importResult ? [{ name: `${settings.importRows}-row import through the API < 15 s`, value: `${n(importResult.api.seconds, 1)} s`, met: importResult.api.status === 'completed' && importResult.api.seconds < 15 }] : []),
+      { name: 'worklist p95 (API, worst scenario) < 25 ms', value: `${n(worstWorklistP95)} ms`, met: worstWorklistP95 < 25 },
+      { name: 'API p95 / direct SQL p95 (worst scenario) <= 3x', value: `${n(worstRatio, 2)}x`, met: worstRatio <= 3 },
+    ],
+    logs: { warnings: apps.api.warnings + apps.worker.warnings, errors: apps.api.errors + apps.worker.errors, last: [...apps.api.lastProblems, ...apps.worker.lastProblems] },
+  };
+  process.stdout.write(report(result));
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  writeFileSync(path.join(RESULTS, `${stamp}-scale.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(path.join(RESULTS, `${stamp}-scale-explain.txt`), explainText.join('\n'));
+  log(`Results written to bench/results/${stamp}-scale.json and ${stamp}-scale-explain.txt`);
+  if (result.logs.errors > 0) log(`api/worker error lines: ${result.logs.last.join('\n')}`);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  log(`Scale benchmark failed: ${e.stack ?? e}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
