@@ -152,7 +152,10 @@ export class ReferralQueries {
   private filters(q: WorklistQuery, p: SqlParams, now: Date): string[] {
     const out: string[] = [];
     if (q.worklist) out.push(...WORKLISTS[q.worklist].where);
-    if (q.status?.length) out.push(`r.status = ANY(${p.add([...q.status])}::"ReferralStatus"[])`);
+    // One status as an equality, so the planner can read an ordered (ods, status, ...) index range
+    // instead of sorting every match; several as ANY.
+    if (q.status?.length === 1) out.push(`r.status = ${p.add(q.status[0])}::"ReferralStatus"`);
+    else if (q.status?.length) out.push(`r.status = ANY(${p.add([...q.status])}::"ReferralStatus"[])`);
     if (q.specialty) out.push(`r.specialty_code = ${p.add(q.specialty)}`);
     if (q.needsAttention !== undefined && q.worklist !== 'needs-attention') out.push(`r.needs_attention = ${p.add(q.needsAttention)}`);
     if (q.minWeeksWaited !== undefined) {
