@@ -4,11 +4,12 @@ import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuditService, CurrentCaller, RequirePermission, type Caller } from '#auth';
+import { UUID_PATTERN } from '#domain';
 import { IsDateTime } from './dto/validators.js';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: '$property must be a UUID' })
+  @IsOptional() @Matches(UUID_PATTERN, { message: '$property must be a UUID' })
   referralId?: string;
 
   @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })

@@ -1,13 +1,13 @@
 // Global guard: every route either names a permission or is marked public; nothing else gets through.
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { isUuid } from '#domain';
 import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { PERMISSIONS, type Permission, type Role } from './roles.js';
 import { TokenError, TokenVerifier } from './token-verifier.js';
 import type { Caller } from './caller.js';
 import { AuditService } from './audit.service.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -40,7 +40,7 @@ export class AuthGuard implements CanActivate {
       // A refused attempt by a known caller is part of the trail too.
       const referralId = (req as { params?: { id?: string } }).params?.id;
       await this.audit
-        .record({ caller: { sub: claims.sub, role: claims.roles[0]!, ods: claims.ods }, action: permission, referralId: referralId && UUID.test(referralId) ? referralId : null, requestId: (req as { id?: string }).id ?? null, outcome: 403 })
+        .record({ caller: { sub: claims.sub, role: claims.roles[0]!, ods: claims.ods }, action: permission, referralId: referralId && isUuid(referralId) ? referralId : null, requestId: (req as { id?: string }).id ?? null, outcome: 403 })
         .catch(() => undefined);
       throw new ForbiddenException(`Your role (${claims.roles.join(', ')}) may not do this: it needs ${allowed.join(' or ')}`);
     }

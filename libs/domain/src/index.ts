@@ -7,3 +7,4 @@ export * from './ods-code.js';
 export * from './eligibility-rules.js';
 export * from './travel-distance.js';
 export * from './waiting-list-row.js';
+export * from './uuid.js';

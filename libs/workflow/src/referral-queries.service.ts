@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
-import { REFERRAL_STATUSES, type ReferralStatus } from '#domain';
+import { isUuid, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
 import { visibleTo, visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
@@ -238,7 +238,6 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A cursor is [..., ISO date-time, referral id]; anything else is refused, not passed to SQL. */
 function decodeCursor(cursor: string): string[] {
@@ -247,7 +246,7 @@ function decodeCursor(cursor: string): string[] {
     if (Array.isArray(parts) && parts.length >= 2 && parts.every((p) => typeof p === 'string')) {
       const id = parts[parts.length - 1];
       const at = parts[parts.length - 2];
-      if (UUID.test(id) && !Number.isNaN(Date.parse(at)) && /^\d{4}-\d{2}-\d{2}T/.test(at)) return parts;
+      if (isUuid(id) && !Number.isNaN(Date.parse(at)) && /^\d{4}-\d{2}-\d{2}T/.test(at)) return parts;
     }
   } catch {}
   throw new BusinessRuleError('The cursor is not valid: use nextCursor from the previous page', { field: 'cursor' });

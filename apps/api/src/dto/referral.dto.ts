@@ -2,7 +2,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
-import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE } from '#domain';
+import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN } from '#domain';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
 
 // The same patterns as a waiting-list CSV row (libs/domain/src/waiting-list-row.ts).
@@ -119,7 +119,7 @@ export class ConsentDto {
   decision!: 'accept' | 'decline';
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The offer accepted (needed when there is more than one)' })
-  @IsOptional() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: '$property must be an offer id (UUID)' })
+  @IsOptional() @Matches(UUID_PATTERN, { message: '$property must be an offer id (UUID)' })
   offerId?: string;
 
   @ApiPropertyOptional({ example: 60, description: 'How far the patient will travel, in miles' })

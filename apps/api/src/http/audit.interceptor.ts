@@ -4,11 +4,11 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { HttpException } from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { AuditService, type Caller, type Permission } from '#auth';
+import { isUuid } from '#domain';
 import { WorkflowError } from '#workflow';
 
 /** Permissions whose routes read or change no patient's data. */
 const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Permissions whose routes touch patient data but no one referral: their ids (an import's) are not referral ids. */
 const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read']);
 
@@ -37,13 +37,13 @@ export class AuditInterceptor implements NestInterceptor {
         try {
           const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
           const created = (result as { id?: unknown } | undefined)?.id;
-          const referralId = param && UUID.test(param) ? param : !NO_REFERRAL.has(action) && typeof created === 'string' && UUID.test(created) ? created : null;
+          const referralId = param && isUuid(param) ? param : !NO_REFERRAL.has(action) && typeof created === 'string' && isUuid(created) ? created : null;
           await write(referralId, res.statusCode);
           return result;
         } catch (e) {
           const status = e instanceof WorkflowError ? e.httpStatus : e instanceof HttpException ? e.getStatus() : 500;
           // A request the audit cannot record still fails as it would have; the trail write is best effort on errors.
-          await write(param && UUID.test(param) ? param : null, status).catch(() => undefined);
+          await write(param && isUuid(param) ? param : null, status).catch(() => undefined);
           throw e;
         }
       })(),

@@ -1,0 +1,8 @@
+// Ids of referrals, offers, bookings, imports and entries are UUIDs: one pattern for every check.
+
+/** A UUID in its canonical text form (any version, either case). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
