@@ -7,6 +7,7 @@ import { screen, isoDate, type ReferralStatus } from '#domain';
 import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
 import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
+import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
 
 export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string };
@@ -25,7 +26,7 @@ export class AutomatedSteps {
   /** Stage 2, rules: eligible referrals go to a clinician with offers ready; others close as NOT_ELIGIBLE. */
   async screen(referralId: string, today = new Date()): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadForStep(tx, referralId);
+      const ref = await loadReferral(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'IDENTIFIED') return skipped(`already screened (${ref.status})`);
       const trusts = await this.offers.trustsWithCapacity(tx, ref.originOds, ref.specialtyCode, today);
@@ -64,7 +65,7 @@ export class AutomatedSteps {
   /** Stage 3: refreshes offers against today's capacity and tells the patient, once. */
   async makeOffers(referralId: string, today = new Date()): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadForStep(tx, referralId);
+      const ref = await loadReferral(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'AWAITING_PATIENT_CONSENT') return skipped(`status moved on (${ref.status})`);
       const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
@@ -82,7 +83,7 @@ export class AutomatedSteps {
   /** Stage 4: sends the inter-provider transfer data set to the receiving trust. */
   async dispatchTransfer(referralId: string): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadForStep(tx, referralId);
+      const ref = await loadReferral(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (!ref.receivingOds) return skipped('no receiving trust');
       if (await dispatched(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
@@ -118,7 +119,7 @@ export class AutomatedSteps {
   /** Stage 7: sends the discharge summary to the patient's registered GP practice. */
   async dispatchDischarge(referralId: string): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadForStep(tx, referralId);
+      const ref = await loadReferral(tx, referralId);
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'DISCHARGED') return skipped(`not discharged (${ref.status})`);
       if (await dispatched(tx, referralId, 'DISCHARGE_SUMMARY')) return skipped('already dispatched');
@@ -158,63 +159,6 @@ export class AutomatedSteps {
       return done();
     });
   }
-}
-
-/** What an automated step reads of a referral and its patient. */
-interface StepReferral {
-  id: string;
-  status: ReferralStatus;
-  version: number;
-  originOds: string;
-  receivingOds: string | null;
-  specialtyCode: string;
-  procedureCode: string;
-  pathwayId: string;
-  priority: string;
-  rttClockStart: Date;
-  rttClockStop: Date | null;
-  nextAppointmentDate: Date | null;
-  tertiary: boolean;
-  travelRadiusMiles: number | null;
-  patient: { nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Date; postcode: string; gpPracticeOds: string; email: string | null; phone: string | null };
-}
-
-async function loadForStep(tx: Tx, referralId: string): Promise<StepReferral | null> {
-  const { rows } = await tx.query<Record<string, never>>(
-    `SELECT r.id, r.status, r.version, r.origin_ods, r.receiving_ods, r.specialty_code, r.procedure_code, r.pathway_id, r.priority,
-            r.rtt_clock_start, r.rtt_clock_stop, r.next_appointment_date, r.tertiary, r.travel_radius_miles,
-            p.nhs_number, p.family_name, p.given_name, p.date_of_birth, p.postcode, p.gp_practice_ods, p.email, p.phone
-     FROM referral r JOIN patient p ON p.id = r.patient_id WHERE r.id = $1::uuid`,
-    [referralId],
-  );
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    id: r.id,
-    status: r.status,
-    version: r.version,
-    originOds: r.origin_ods,
-    receivingOds: r.receiving_ods,
-    specialtyCode: r.specialty_code,
-    procedureCode: r.procedure_code,
-    pathwayId: r.pathway_id,
-    priority: r.priority,
-    rttClockStart: r.rtt_clock_start,
-    rttClockStop: r.rtt_clock_stop,
-    nextAppointmentDate: r.next_appointment_date,
-    tertiary: r.tertiary,
-    travelRadiusMiles: r.travel_radius_miles,
-    patient: {
-      nhsNumber: r.nhs_number,
-      familyName: r.family_name,
-      givenName: r.given_name,
-      dateOfBirth: r.date_of_birth,
-      postcode: r.postcode,
-      gpPracticeOds: r.gp_practice_ods,
-      email: r.email,
-      phone: r.phone,
-    },
-  };
 }
 
 async function dispatched(tx: Tx, referralId: string, kind: string): Promise<boolean> {

@@ -1,12 +1,13 @@
 // The human steps of the referral workflow, each one transaction through applyTransition.
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { isoDate, originListOutcome, type ReferralStatus } from '#domain';
-import { isUniqueViolation, PrismaService, SqlParams } from '#persistence';
+import { FINAL_STATUSES, isoDate, originListOutcome, type ReferralStatus } from '#domain';
+import { isUniqueViolation, PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob, type JobName } from '#queue';
-import { appendEvent, applyTransition, writeOutbox, type ReferralRef, type TransitionSpec, type Tx } from './referral-transition.js';
-import { requireSide, visibleToSql } from './referral-scope.js';
+import { appendEvent, applyTransition, writeOutbox, type TransitionSpec, type Tx } from './referral-transition.js';
+import { requireSide } from './referral-scope.js';
+import { loadReferral, type LoadedReferral } from './referral-load.js';
 import { BusinessRuleError, ConcurrentChangeError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
 import { linkWaitingListEntry } from './waiting-list/long-waiters.service.js';
@@ -95,7 +96,7 @@ export class ReferralCommands {
         }
         const { rows } = await this.prisma.sql.query<{ id: string; status: string }>(
           `SELECT id, status FROM referral WHERE origin_ods = $1 AND pathway_id = $2 AND status <> ALL($3::"ReferralStatus"[]) LIMIT 1`,
-          [ods, input.pathwayId, CLOSED_STATUSES],
+          [ods, input.pathwayId, [...FINAL_STATUSES]],
         );
         const open = rows[0];
         if (open) {
@@ -399,29 +400,9 @@ export class ReferralCommands {
   // ---------- helpers ----------
 
   private async load(tx: Tx, caller: Caller, id: string): Promise<LoadedReferral> {
-    const p = new SqlParams();
-    const { rows } = await tx.query<LoadedRow>(
-      `SELECT r.id, r.status, r.version, r.needs_attention, r.origin_ods, r.receiving_ods, r.specialty_code, r.rtt_clock_start,
-              r.rtt_clock_stop, r.travel_radius_miles, p.email, p.phone, p.postcode, p.gp_practice_ods
-       FROM referral r JOIN patient p ON p.id = r.patient_id
-       WHERE r.id = ${p.add(id)}::uuid AND ${visibleToSql(caller, p)}`,
-      p.values,
-    );
-    const r = rows[0];
-    if (!r) throw new ReferralNotFoundError();
-    return {
-      id: r.id,
-      status: r.status,
-      version: r.version,
-      needsAttention: r.needs_attention,
-      originOds: r.origin_ods,
-      receivingOds: r.receiving_ods,
-      specialtyCode: r.specialty_code,
-      rttClockStart: r.rtt_clock_start,
-      rttClockStop: r.rtt_clock_stop,
-      travelRadiusMiles: r.travel_radius_miles,
-      patient: { email: r.email, phone: r.phone, postcode: r.postcode, gpPracticeOds: r.gp_practice_ods },
-    };
+    const ref = await loadReferral(tx, id, caller);
+    if (!ref) throw new ReferralNotFoundError();
+    return ref;
   }
 
   private assertStatus(ref: LoadedReferral, status: ReferralStatus, what: string): void {
@@ -434,37 +415,6 @@ export class ReferralCommands {
     if (text) await tx.query('INSERT INTO clinical_note (id, referral_id, kind, text, author_sub) VALUES ($1::uuid, $2::uuid, $3, $4, $5)', [randomUUID(), referralId, kind, text, authorSub]);
   }
 }
-
-type LoadedReferral = ReferralRef & {
-  needsAttention: boolean;
-  originOds: string;
-  receivingOds: string | null;
-  specialtyCode: string;
-  rttClockStart: Date;
-  rttClockStop: Date | null;
-  travelRadiusMiles: number | null;
-  patient: { email: string | null; phone: string | null; postcode: string; gpPracticeOds: string };
-};
-
-interface LoadedRow {
-  id: string;
-  status: ReferralStatus;
-  version: number;
-  needs_attention: boolean;
-  origin_ods: string;
-  receiving_ods: string | null;
-  specialty_code: string;
-  rtt_clock_start: Date;
-  rtt_clock_stop: Date | null;
-  travel_radius_miles: number | null;
-  email: string | null;
-  phone: string | null;
-  postcode: string;
-  gp_practice_ods: string;
-}
-
-/** Statuses that end a referral: a pathway may have one open referral at a time besides these. */
-const CLOSED_STATUSES: ReferralStatus[] = ['DISCHARGED', 'NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'REJECTED_BY_RECEIVER', 'WITHDRAWN', 'CANCELLED'];
 
 /** Insert or refresh the patient's demographics from the referring trust, safe under concurrency. */
 async function upsertPatient(tx: Tx, p: NewReferral['patient']): Promise<string> {
