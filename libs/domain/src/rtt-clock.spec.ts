@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import { COHORT_BANDS, ageInYears, cohortBand, isoDate, parseIsoDate, weeksWaited } from './rtt-clock.js';
+import { COHORT_BANDS, ageInYears, cohortBand, isoDate, latestClockStartFor, parseIsoDate, weeksWaited } from './rtt-clock.js';
 
 const DAY_MS = 86_400_000;
 const d = (iso: string) => new Date(iso);
@@ -241,5 +241,23 @@ describe('ageInYears', () => {
         expect(ageInYears(b, addDays(birthday, days))).toBeGreaterThanOrEqual(years);
       }),
     );
+  });
+});
+
+describe('latestClockStartFor', () => {
+  const day = fc.date({ min: new Date('2015-01-01T00:00:00Z'), max: new Date('2035-12-31T23:59:59Z'), noInvalidDate: true });
+
+  it('is the latest clock start with at least that many weeks waited: one day later is a week short', () => {
+    fc.assert(
+      fc.property(day, fc.integer({ min: 1, max: 520 }), (asOf, weeks) => {
+        const start = latestClockStartFor(weeks, asOf);
+        const dayLater = new Date(start.getTime() + 86_400_000);
+        return weeksWaited(start, asOf) === weeks && weeksWaited(dayLater, asOf) === weeks - 1;
+      }),
+    );
+  });
+
+  it('is a UTC midnight whatever the time of day', () => {
+    expect(latestClockStartFor(52, new Date('2026-11-25T23:59:00Z')).toISOString()).toBe('2025-11-26T00:00:00.000Z');
   });
 });

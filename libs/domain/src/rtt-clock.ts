@@ -19,6 +19,14 @@ export function weeksWaited(clockStart: Date, asOf: Date, clockStop?: Date | nul
   return days <= 0 ? 0 : Math.floor(days / 7);
 }
 
+/**
+ * The latest RTT clock start (a UTC day) at which a pathway has waited at least `weeks` whole
+ * weeks on `asOf`: the inverse of weeksWaited, for "waited N weeks or more" filters.
+ */
+export function latestClockStartFor(weeks: number, asOf: Date): Date {
+  return new Date(utcDay(asOf) - weeks * 7 * DAY_MS);
+}
+
 /** The highest band a wait has reached (e.g. 53 weeks -> 52), or null below 18 weeks. */
 export function cohortBand(weeks: number): (typeof COHORT_BANDS)[number] | null {
   let band: (typeof COHORT_BANDS)[number] | null = null;

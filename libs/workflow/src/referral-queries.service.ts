@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
-import { isUuid, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
+import { isoDate, isUuid, latestClockStartFor, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
 import { visibleTo, visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
@@ -18,8 +18,6 @@ export interface WorklistQuery {
   readonly cursor?: string;
   readonly limit?: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The named worklists: a fixed filter on the referral (alias r) and the side of the caller's trust
@@ -158,10 +156,7 @@ export class ReferralQueries {
     else if (q.status?.length) out.push(`r.status = ANY(${p.add([...q.status])}::"ReferralStatus"[])`);
     if (q.specialty) out.push(`r.specialty_code = ${p.add(q.specialty)}`);
     if (q.needsAttention !== undefined && q.worklist !== 'needs-attention') out.push(`r.needs_attention = ${p.add(q.needsAttention)}`);
-    if (q.minWeeksWaited !== undefined) {
-      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-      out.push(`r.rtt_clock_start <= ${p.add(new Date(today - q.minWeeksWaited * 7 * DAY_MS).toISOString().slice(0, 10))}::date`);
-    }
+    if (q.minWeeksWaited !== undefined) out.push(`r.rtt_clock_start <= ${p.add(isoDate(latestClockStartFor(q.minWeeksWaited, now)))}::date`);
     return out;
   }
 
@@ -172,7 +167,7 @@ export class ReferralQueries {
   async summary(caller: Caller) {
     const p = new SqlParams();
     const ods = p.add(caller.ods ?? '');
-    const names = Object.keys(WORKLISTS) as WorklistName[];
+    const names = WORKLIST_NAMES;
     const count = (name: WorklistName) => {
       const w = WORKLISTS[name];
       const conds = w.where.map((c) => ` AND ${c}`).join('');
@@ -223,7 +218,7 @@ export class ReferralQueries {
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */
 function afterCursorSql(sort: 'weeksWaited' | 'priority', cursor: string, p: SqlParams): string {
   const parts = decodeCursor(cursor);
-  const day = (s: string) => new Date(s).toISOString().slice(0, 10);
+  const day = (s: string) => isoDate(new Date(s));
   if (sort === 'priority') {
     if (parts.length !== 3) throw new BusinessRuleError('The cursor does not belong to this sort order', { field: 'cursor' });
     const [pr, s, id] = parts as [string, string, string];
@@ -237,7 +232,6 @@ function afterCursorSql(sort: 'weeksWaited' | 'priority', cursor: string, p: Sql
 function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
-
 
 /** A cursor is [..., ISO date-time, referral id]; anything else is refused, not passed to SQL. */
 function decodeCursor(cursor: string): string[] {

@@ -1,7 +1,7 @@
 // Long-waiters: a trust's open waiting-list entries not yet referred, longest wait first, and
 // opening a referral from one. Plain SQL on the hot path (see libs/persistence/src/sql.ts).
 import { Injectable } from '@nestjs/common';
-import { cohortBand, isoDate, isUuid, weeksWaited } from '#domain';
+import { cohortBand, isoDate, isUuid, latestClockStartFor, weeksWaited } from '#domain';
 import { PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError } from '../workflow-errors.js';
@@ -28,8 +28,6 @@ interface EntryRow {
   next_appointment_date: Date | null;
 }
 
-const DAY_MS = 86_400_000;
-
 @Injectable()
 export class LongWaiters {
   constructor(private readonly prisma: PrismaService) {}
@@ -40,10 +38,7 @@ export class LongWaiters {
     const p = new SqlParams();
     const where = [`origin_ods = ${p.add(caller.ods ?? '')}`, `status = 'open'`, 'referral_id IS NULL'];
     if (q.specialty) where.push(`specialty_code = ${p.add(q.specialty)}`);
-    if (q.minWeeks !== undefined) {
-      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-      where.push(`rtt_clock_start <= ${p.add(isoDate(new Date(today - q.minWeeks * 7 * DAY_MS)))}::date`);
-    }
+    if (q.minWeeks !== undefined) where.push(`rtt_clock_start <= ${p.add(isoDate(latestClockStartFor(q.minWeeks, now)))}::date`);
     if (q.cursor) {
       const [start, id] = decodeCursor(q.cursor);
       where.push(`(rtt_clock_start, id) > (${p.add(start)}::date, ${p.add(id)}::uuid)`);
