@@ -7,6 +7,7 @@ export * from './referral-commands.service.js';
 export * from './referral-queries.service.js';
 export * from './automated-steps.service.js';
 export * from './capacity.service.js';
+export * from './tasks.js';
 export * from './waiting-list/waiting-list-imports.service.js';
 export * from './waiting-list/waiting-list-importer.service.js';
 export * from './waiting-list/long-waiters.service.js';
