@@ -239,6 +239,29 @@ describe('POST /v1/waiting-list/imports', () => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it("refuses a file from another trust whole (its provider column names another trust), and keeps nothing of it", async () => {
+    const count = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0]!.n;
+    const before = await count();
+    const mine = row();
+    const theirs = row();
+    const withProvider = (rows: Array<[Row, string]>) => [`${HEADER},provider_ods`, ...rows.map(([r, p]) => `${line(r)},${p}`)].join('\n') + '\n';
+
+    const wrong = await upload(c.clerkRLQ, withProvider([[mine, 'RLQ'], [theirs, 'RJC']]));
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.message).toBe("Row 3 is for provider RJC, not RLQ: this looks like another trust's waiting list, so nothing of the file was imported");
+    expect(wrong.body.details).toEqual([{ field: 'provider_ods', messages: [wrong.body.message] }]);
+    expect(await count()).toBe(before);
+    expect(await entry('RLQ', mine.pathway_id)).toBeUndefined();
+
+    // The same column naming the caller's own trust (or one of its sites) is accepted and not reported as ignored.
+    const right = await upload(c.clerkRLQ, withProvider([[mine, 'RLQ'], [theirs, 'rlq01']]));
+    expect(right.status).toBe(202);
+    expect(right.body.ignoredColumns).toEqual([]);
+    const done = await finished(c.clerkRLQ, right.body.id);
+    expect(done).toMatchObject({ status: 'completed', accepted: 2, rejected: 0 });
+    expect(await entry('RLQ', theirs.pathway_id)).toMatchObject({ status: 'open' });
+  });
+
   it('puts ids only in the job payload', async () => {
     const r = row();
     const done = await importRows(c.clerkRLQ, [r]);

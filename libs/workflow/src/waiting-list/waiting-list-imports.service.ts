@@ -83,7 +83,7 @@ export class WaitingListImports {
     try {
       // The staged rows, the import and its job: one transaction, so a refused file leaves nothing.
       await inTransaction(this.prisma.pool, async (client) => {
-        const staged = new StagingStream(importId);
+        const staged = new StagingStream(importId, ods);
         const copy = client.query(
           copyFrom(
             `COPY waiting_list_import_row (import_id, row_number, field_count, ${WAITING_LIST_COLUMNS.join(', ')}) FROM STDIN`,
@@ -209,8 +209,22 @@ interface Header {
   readonly fields: number;
   /** For each contract column, its index in the file's records. */
   readonly index: Record<WaitingListColumn, number>;
+  /** Where the optional provider column is, when the extract has one. */
+  readonly provider: number | undefined;
   readonly ignored: string[];
 }
+
+/**
+ * The optional column naming the provider (trust) each pathway belongs to, as the Waiting List
+ * Minimum Data Set's "Organisation Identifier (Code of Provider)" does. The contract's CSV has no
+ * trust column, so the trust of an import is the caller's; when an extract carries this column,
+ * a row naming another trust refuses the whole file: a PTL uploaded under the wrong trust would
+ * otherwise put another trust's patients on this trust's long-waiter list.
+ */
+export const PROVIDER_COLUMNS = ['provider_ods', 'provider_code', 'org_code_provider'] as const;
+
+/** A file (or a row of it) that belongs to another trust: nothing of it is kept. */
+export class WrongTrustFileError extends BusinessRuleError {}
 
 /**
  * csv-parse records (with info) in, COPY lines out. The first record is the header: every
@@ -221,7 +235,10 @@ class StagingStream extends Transform {
   header: Header | null = null;
   rows = 0;
 
-  constructor(private readonly importId: string) {
+  constructor(
+    private readonly importId: string,
+    private readonly trustOds: string,
+  ) {
     super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
   }
 
@@ -238,6 +255,18 @@ class StagingStream extends Transform {
     this.rows++;
     const rowNumber = info.records + info.empty_lines;
     const h = this.header;
+    if (h.provider !== undefined) {
+      const provider = (record[h.provider] ?? '').trim().toUpperCase();
+      // The site code (e.g. RLQ01) of a trust still names that trust: its first three characters.
+      if (provider !== '' && provider.slice(0, 3) !== this.trustOds) {
+        return cb(
+          new WrongTrustFileError(
+            `Row ${rowNumber} is for provider ${provider.slice(0, 12)}, not ${this.trustOds}: this looks like another trust's waiting list, so nothing of the file was imported`,
+            { field: 'provider_ods' },
+          ),
+        );
+      }
+    }
     let line = `${this.importId}\t${rowNumber}\t${record.length}`;
     for (const c of WAITING_LIST_COLUMNS) line += `\t${copyText(record[h.index[c]])}`;
     cb(null, line + '\n');
@@ -262,5 +291,11 @@ function readHeader(record: string[]): Header {
       : problems.map((p) => p.messages[0]).join('; ');
     throw new UploadRefusedError(400, message, problems);
   }
-  return { fields: record.length, index, ignored: names.filter((n) => !known.has(n)).slice(0, 50) };
+  const providerAt = names.findIndex((n) => (PROVIDER_COLUMNS as readonly string[]).includes(n));
+  return {
+    fields: record.length,
+    index,
+    provider: providerAt >= 0 ? providerAt : undefined,
+    ignored: names.filter((n, i) => !known.has(n) && i !== providerAt).slice(0, 50),
+  };
 }
