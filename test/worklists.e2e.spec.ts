@@ -295,6 +295,25 @@ describe('every worklist query uses an index', () => {
     expect(plan).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
   });
 
+  it.each(['/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED&limit=20', '/v1/referrals?status=AWAITING_BOOKING,BOOKED&sort=priority&limit=20'])(
+    'several statuses read one ordered range per status (and side), cut at the page: %s',
+    async (path) => {
+      const [st] = await statementsOf(path, c.clerkRJC);
+      const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${st!.text}`, st!.values);
+      // Every row the plan read from referral, over all its nodes: with one ordered range per
+      // status and side, at most the page (+1) from each; a scan of every match would read ~1,000.
+      let referralRows = 0;
+      const walk = (n: { 'Relation Name'?: string; 'Actual Rows'?: number; 'Actual Loops'?: number; Plans?: unknown[] }) => {
+        if (n['Relation Name'] === 'referral') referralRows += (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1);
+        for (const c of (n.Plans ?? []) as (typeof n)[]) walk(c);
+      };
+      walk(((rows[0]!['QUERY PLAN'] as unknown[])[0] as { Plan: Parameters<typeof walk>[0] }).Plan);
+      const branches = path.includes('side=') ? 2 : 4;
+      expect(referralRows).toBeGreaterThan(0);
+      expect(referralRows).toBeLessThanOrEqual(branches * 21);
+    },
+  );
+
   it('a page after a cursor reads from the cursor on (no sort of the whole side)', async () => {
     const first = await s.http.get('/v1/referrals?worklist=to-book&sort=priority&limit=5').set(bearer(c.clerkRJC));
     expect(first.body.nextCursor).toBeTruthy();

@@ -25,7 +25,8 @@ export interface WorklistQuery {
  *
  * - clinical-review: origin; AWAITING_CLINICAL_REVIEW.
  * - to-book: receiving; AWAITING_BOOKING and no booking of any kind currently BOOKED.
- * - booking-changed: receiving; AWAITING_BOOKING or BOOKED, and some booking of the referral is
+ * - booking-changed: receiving; AWAITING_BOOKING or BOOKED (`statuses`: read as one ordered
+ *   range each, merged), and some booking of the referral is
  *   CANCELLED with no booking of the same kind created at or after its cancelled_at (not rebooked
  *   since). A rebooking takes the referral off the list; cancelling that one puts it back. Bookings
  *   cancelled because the referral closed are not listed (the referral's status is then final).
@@ -46,6 +47,7 @@ export const WORKLISTS = {
   'booking-changed': {
     side: 'receiving',
     status: null,
+    statuses: ['AWAITING_BOOKING', 'BOOKED'],
     where: [
       `r.status IN ('AWAITING_BOOKING', 'BOOKED')`,
       `EXISTS (SELECT 1 FROM booking c WHERE c.referral_id = r.id AND c.status = 'CANCELLED' AND NOT EXISTS (
@@ -54,7 +56,7 @@ export const WORKLISTS = {
   },
   'receiver-acceptance': { side: 'receiving', status: 'AWAITING_RECEIVER_ACCEPTANCE', where: [`r.status = 'AWAITING_RECEIVER_ACCEPTANCE'`] },
   'needs-attention': { side: undefined, status: null, where: [`r.needs_attention`] },
-} as const satisfies Record<string, { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; where: readonly string[] }>;
+} as const satisfies Record<string, { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; statuses?: readonly ReferralStatus[]; where: readonly string[] }>;
 export type WorklistName = keyof typeof WORKLISTS;
 export const WORKLIST_NAMES = Object.keys(WORKLISTS) as WorklistName[];
 
@@ -106,27 +108,33 @@ export class ReferralQueries {
 
   /**
    * A worklist page, as plain SQL (see WORKLISTS for the named ones). Without a side the caller's
-   * two sides are read as two branches (origin; receiving and not also origin), each an ordered
-   * index range cut at the page size, merged: no sort of the whole trust's list.
+   * two sides are read as two branches (origin; receiving and not also origin); with several
+   * statuses, one branch per status too. Each branch is an ordered index range of
+   * (ods, status, ...) cut at the page size, and the branches are merged: no sort of the whole
+   * trust's list, however many referrals match.
    */
   async list(caller: Caller, q: WorklistQuery, now = new Date()) {
     const limit = q.limit ?? 50;
     const sort = q.sort ?? 'weeksWaited';
     const p = new SqlParams();
-    const filters = this.filters(q, p, now);
+    // Several statuses (asked for, or a named list's): one branch each, each an ordered range.
+    const split = q.status && q.status.length > 1 ? q.status : !q.status?.length && q.worklist ? (WORKLISTS[q.worklist] as { statuses?: readonly ReferralStatus[] }).statuses : undefined;
+    const filters = this.filters(split ? { ...q, status: undefined } : q, p, now);
     if (q.cursor) filters.push(afterCursorSql(sort, q.cursor, p));
+    const statusBranches = split ? [...new Set(split)].map((st) => `r.status = ${p.add(st)}::"ReferralStatus"`) : [null];
     const orderR = sort === 'priority' ? 'r.priority, r.rtt_clock_start, r.id' : 'r.rtt_clock_start, r.id';
     const orderW = sort === 'priority' ? 'w.priority, w."rttClockStart", w.id' : 'w."rttClockStart", w.id';
     const take = p.add(limit + 1);
     const ods = p.add(caller.ods ?? '');
-    const branch = (side: 'origin' | 'receiving', notOrigin: boolean) =>
+    const branch = (side: 'origin' | 'receiving', notOrigin: boolean, status: string | null) =>
       `SELECT ${LIST_COLUMNS} FROM referral r WHERE r.${side}_ods = ${ods}${notOrigin ? ` AND r.origin_ods <> ${ods}` : ''}` +
-      filters.map((f) => ` AND ${f}`).join('') +
+      [...(status ? [status] : []), ...filters].map((f) => ` AND ${f}`).join('') +
       ` ORDER BY ${orderR} LIMIT ${take}`;
     const side = q.side ?? (q.worklist ? WORKLISTS[q.worklist].side : undefined);
-    const inner = side
-      ? branch(side, false)
-      : `SELECT w.* FROM ((${branch('origin', false)}) UNION ALL (${branch('receiving', true)})) w ORDER BY ${orderW} LIMIT ${take}`;
+    const branches = (side ? [[side, false] as const] : ([['origin', false], ['receiving', true]] as const)).flatMap(([sd, notOrigin]) =>
+      statusBranches.map((st) => branch(sd, notOrigin, st)),
+    );
+    const inner = branches.length === 1 ? branches[0]! : `SELECT w.* FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) w ORDER BY ${orderW} LIMIT ${take}`;
     // The patient of each row of the page, one primary-key probe each (OFFSET 0 keeps the LATERAL
     // from being flattened into a join the planner may hash over the whole patient table).
     const { rows } = await this.prisma.sql.query<ListRow>(
