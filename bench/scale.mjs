@@ -12,6 +12,9 @@
 //   4. a generated 100k-row CSV imported through POST /v1/waiting-list/imports (streamed; timed
 //      until GET .../imports/:id says completed) against a raw COPY of the same file into
 //      scratch tables (text columns; and one shaped like waiting_list_entry with its indexes).
+//   5. a matching run (POST /v1/matching/runs, T&O, 18+ weeks) after declaring group capacity for
+//      it: wall time of each of 5 runs and the server's own duration, with the cohort, free slots
+//      and patients proposed (it reads the top N longest waiters only, N = free slots).
 // Prints a table; writes bench/results/<timestamp>-scale.json and -scale-explain.txt.
 import http from 'node:http';
 import { createReadStream, createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -63,6 +66,11 @@ const SCENARIOS = [
   { name: 'worklist receiving, booking', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED', service: 'referrals', q: { side: 'receiving', status: ['AWAITING_BOOKING', 'BOOKED'] } },
   { name: 'worklist origin, consent, by priority', kind: 'worklist', role: 'clinician', ods: 'RLQ', path: '/v1/referrals?side=origin&status=AWAITING_PATIENT_CONSENT&sort=priority', service: 'referrals', q: { side: 'origin', status: ['AWAITING_PATIENT_CONSENT'], sort: 'priority' } },
   { name: 'worklist origin, 18+ weeks, T&O', kind: 'worklist', role: 'clinician', ods: 'RJC', path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW&specialty=110&minWeeksWaited=18', service: 'referrals', q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'], specialty: '110', minWeeksWaited: 18 } },
+  { name: 'worklist to-book', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?worklist=to-book', service: 'referrals', q: { worklist: 'to-book' } },
+  { name: 'worklist booking-changed', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?worklist=booking-changed', service: 'referrals', q: { worklist: 'booking-changed' } },
+  { name: 'worklist receiver-acceptance', kind: 'worklist', role: 'clinician', ods: 'RJC', path: '/v1/referrals?worklist=receiver-acceptance&sort=priority', service: 'referrals', q: { worklist: 'receiver-acceptance', sort: 'priority' } },
+  { name: 'worklist needs-attention', kind: 'worklist', role: 'booking_clerk', ods: 'RLQ', path: '/v1/referrals?worklist=needs-attention', service: 'referrals', q: { worklist: 'needs-attention' } },
+  { name: 'worklist counts (summary)', kind: 'worklist', role: 'booking_clerk', ods: 'RLQ', path: '/v1/referrals/summary', service: 'summary', q: {} },
   { name: 'long-waiters 52+ weeks', kind: 'long-waiters', role: 'clinician', ods: 'RLQ', path: '/v1/long-waiters?minWeeks=52', service: 'longWaiters', q: { minWeeks: 52 } },
   { name: 'long-waiters 52+ weeks, T&O', kind: 'long-waiters', role: 'clinician', ods: 'RLQ', path: '/v1/long-waiters?minWeeks=52&specialty=110', service: 'longWaiters', q: { minWeeks: 52, specialty: '110' } },
 ];
@@ -104,7 +112,10 @@ async function captureStatements(databaseUrl) {
   };
   // Every statement, by Prisma's adapter or plain SQL through the pool, runs on a pooled client.
   prisma.pool.on('connect', (client) => wrap(client));
-  const services = { referrals: new ReferralQueries(prisma), longWaiters: new LongWaiters(prisma) };
+  const referrals = new ReferralQueries(prisma);
+  // The summary answers counts, not a page: wrapped to look like a list of one item.
+  const summary = { list: async (caller) => ({ items: [await referrals.summary(caller)] }) };
+  const services = { referrals, longWaiters: new LongWaiters(prisma), summary };
   const out = [];
   try {
     for (const s of SCENARIOS) {
@@ -263,6 +274,37 @@ async function rawCopy(client, file) {
 
 // ---------- report ----------
 
+/** Declares T&O capacity at two sites (26 weeks from next Monday), then times 5 matching runs. */
+async function matchingRuns(base, keyFile, runs = 5) {
+  const d = new Date();
+  d.setUTCHours(0, 0, 0, 0);
+  d.setUTCDate(d.getUTCDate() + 7 - ((d.getUTCDay() + 6) % 7));
+  const from = d.toISOString().slice(0, 10);
+  const to = new Date(d.getTime() + (26 * 7 - 1) * 86_400_000).toISOString().slice(0, 10);
+  const call = async (method, url, token, body) => {
+    const res = await fetch(base + url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+    return json;
+  };
+  for (const [ods, siteOds] of [['RJC', 'RJC08'], ['RLT', 'RLT01']]) {
+    await call('PUT', '/v1/capacity/' + ods + '/110', await signDevToken(keyFile, { roles: ['trust_admin'], ods }), { weeklySlots: 200, fromDate: from, toDate: to, siteOds });
+  }
+  const admin = await signDevToken(keyFile, { roles: ['trust_admin'], ods: 'RLQ' });
+  const body = { specialtyCode: '110', minWeeks: 18, horizonWeeks: 26 };
+  const wall = [];
+  const server = [];
+  let last = null;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    last = await call('POST', '/v1/matching/runs', admin, body);
+    wall.push(performance.now() - t0);
+    server.push(last.durationMs);
+  }
+  const r = last.result;
+  return { body, runs, wall: summary(wall), serverMs: summary(server), freeSlots: r.freeSlots, cohortSize: r.cohortSize, proposed: r.proposed, scanned: r.scanned, bands: r.bands };
+}
+
 const n = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : round(x, d).toLocaleString('en-GB'));
 function report(r) {
   const L = [];
@@ -285,6 +327,12 @@ function report(r) {
   L.push(`  through the API (POST, staged in ${n(i.api.stagedSeconds, 2)} s; completed in ${n(i.api.seconds, 2)} s): ${n(i.rows / i.api.seconds, 0)} rows/s, status ${i.api.status}, accepted ${i.api.accepted}, rejected ${i.api.rejected}`);
   L.push(`  raw COPY into a text table: ${n(i.copy.textSeconds, 2)} s = ${n(i.rows / i.copy.textSeconds, 0)} rows/s; into a waiting_list_entry-shaped table with its indexes: ${n(i.copy.typedIndexedSeconds, 2)} s = ${n(i.rows / i.copy.typedIndexedSeconds, 0)} rows/s`);
   L.push(`  API / raw COPY (indexed): ${n(i.api.seconds / i.copy.typedIndexedSeconds, 1)}x the time`);
+  }
+  const m = r.matching;
+  if (m) {
+    L.push('', `Matching run: POST /v1/matching/runs ${JSON.stringify(m.body)}, ${m.runs} runs`);
+    L.push(`  wall p50/max ${n(m.wall.p50)}/${n(m.wall.max)} ms (server ${n(m.serverMs.p50)}/${n(m.serverMs.max)} ms); cohort ${m.cohortSize.toLocaleString('en-GB')}, free slots ${m.freeSlots.toLocaleString('en-GB')}, proposed ${m.proposed.toLocaleString('en-GB')}, read ${m.scanned.toLocaleString('en-GB')}`);
+    L.push(`  bands (waiting/cleared): ${m.bands.map((b) => `${b.band}+ ${b.waiting.toLocaleString('en-GB')}/${b.cleared.toLocaleString('en-GB')}`).join(', ')}`);
   }
   L.push('', 'Targets (issue #5; stated for 1M entries)');
   for (const t of r.targets) L.push(`  ${t.name.padEnd(52)} ${t.value.padEnd(16)} ${t.met ? 'met' : 'NOT met'}`);
@@ -349,15 +397,20 @@ async function main() {
     const check = await fetch(apps.base + s.path, { headers: { authorization: `Bearer ${token}` } });
     const body = await check.json();
     if (!check.ok) throw new Error(`${s.path}: HTTP ${check.status} ${JSON.stringify(body).slice(0, 300)}`);
-    log(`${s.name}: ${body.items.length} items per page (service call: ${items}); ${statements.length} statement(s)`);
+    const perPage = body.items?.length ?? 1;
+    log(`${s.name}: ${perPage} items per page (service call: ${items}); ${statements.length} statement(s)`);
     const api = await apiLoad(apps.base + s.path, token, settings);
     log(`  API: p50 ${n(api.p50)} p95 ${n(api.p95)} p99 ${n(api.p99)} ms, ${n(api.perSecond, 0)} req/s`);
     const direct = await directLoop(databaseUrl, statements, settings);
     log(`  SQL: p50 ${n(direct.p50)} p95 ${n(direct.p95)} p99 ${n(direct.p99)} ms, ${n(direct.perSecond, 0)} per s`);
     const plans = await explain(db, statements);
     explainText.push(`=== ${s.name}: GET ${s.path} (as ${s.role} ${s.ods})`, ...plans.flatMap((p) => ['', p.sql, `-- values: ${JSON.stringify(p.values)}`, '', p.plan, `-- indexes used: ${p.indexes.join(', ') || 'none'}; sequential scans: ${p.seqScans.join(', ') || 'none'}; sort node: ${p.sorted ? 'yes' : 'no'}`]), '', '');
-    reads.push({ name: s.name, kind: s.kind, path: s.path, role: s.role, ods: s.ods, itemsPerPage: body.items.length, api, direct, ratioP95: api.p95 / direct.p95, explain: plans.map(({ plan, ...rest }) => ({ ...rest, planLines: plan.split('\n').length })) });
+    reads.push({ name: s.name, kind: s.kind, path: s.path, role: s.role, ods: s.ods, itemsPerPage: perPage, api, direct, ratioP95: api.p95 / direct.p95, explain: plans.map(({ plan, ...rest }) => ({ ...rest, planLines: plan.split('\n').length })) });
   }
+
+  log('Matching run: declaring T&O capacity, then 5 runs');
+  const matching = await matchingRuns(apps.base, keyFile);
+  log(`  p50 ${n(matching.wall.p50)} ms (server ${n(matching.serverMs.p50)} ms): ${matching.proposed} of ${matching.cohortSize} proposed, ${matching.scanned} read`);
 
   mkdirSync(RESULTS, { recursive: true });
   let importResult = null;
@@ -384,6 +437,7 @@ async function main() {
     dataSet,
     reads,
     import: importResult,
+    matching,
     targets: [
       ...(importResult ? [{ name: `${settings.importRows}-row import through the API < 15 s`, value: `${n(importResult.api.seconds, 1)} s`, met: importResult.api.status === 'completed' && importResult.api.seconds < 15 }] : []),
       { name: 'worklist p95 (API, worst scenario) < 25 ms', value: `${n(worstWorklistP95)} ms`, met: worstWorklistP95 < 25 },

@@ -1,8 +1,13 @@
 // Demo data for the Foundation Group: trusts, sites, postcode districts, RJC's trauma and
 // orthopaedics capacity, and a few long-waiters at RLQ. Safe to run again (it only fills gaps).
 //
-// Site coordinates and postcode-district centroids are approximate (to about a mile), entered
-// by hand for the demo from the towns' public locations; site codes are illustrative.
+// Provenance of the coordinates: NOT taken from an official data set. The site coordinates and
+// the postcode-district centroids below were typed in by hand for this demo, as approximate
+// positions (to about a mile) of the towns and hospitals from general public knowledge of where
+// they are; no file was downloaded and none is redistributed. Site codes are illustrative.
+// Travel distances computed from them are good enough to rank sites for a demo, not for real use.
+// For production load the real centroids from the ONS Postcode Directory (ONSPD) or Code-Point
+// Open (Ordnance Survey, Open Government Licence), averaging unit-postcode coordinates per district.
 import pg from 'pg';
 
 const TRUSTS = [
@@ -53,6 +58,15 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
     for (const t of TRUSTS) {
       await client.query('INSERT INTO trust (ods, name, main_site_ods) VALUES ($1,$2,$3) ON CONFLICT (ods) DO NOTHING', [t.ods, t.name, t.main]);
     }
+    // Demo addresses each team's worklist emails go to (a trust admin changes them: PUT /v1/team-contacts/:team).
+    for (const t of TRUSTS) {
+      for (const team of ['booking', 'clinical']) {
+        await client.query(
+          `INSERT INTO team_contact (trust_ods, team, email, updated_by) VALUES ($1, $2, $3, 'seed') ON CONFLICT (trust_ods, team) DO NOTHING`,
+          [t.ods, team, `${team}-team.${t.ods.toLowerCase()}@example.nhs.uk`],
+        );
+      }
+    }
     for (const s of SITES) {
       await client.query('INSERT INTO site (ods, trust_ods, name, postcode, latitude, longitude) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ods) DO NOTHING', [s.ods, s.trust, s.name, s.postcode, s.lat, s.lon]);
     }
@@ -61,7 +75,14 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
     }
     await client.query(
       `INSERT INTO capacity (id, trust_ods, specialty_code, site_ods, weekly_slots, from_date, to_date, updated_at)
-       VALUES (gen_random_uuid(), 'RJC', '110', 'RJC02', 20, $1, $2, now()) ON CONFLICT (trust_ods, specialty_code) DO NOTHING`,
+       VALUES (gen_random_uuid(), 'RJC', '110', 'RJC02', 20, $1, $2, now()) ON CONFLICT (trust_ods, site_ods, specialty_code) DO NOTHING`,
+      [day(-30), day(365)],
+    );
+    // Its weeks (Monday-start), 20 slots each; a re-run leaves weeks already there (and their use) alone.
+    await client.query(
+      `INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, week_start, slots)
+       SELECT 'RJC', 'RJC02', '110', w::date, 20 FROM generate_series(date_trunc('week', $1::timestamp), $2::timestamp, interval '7 days') AS w
+       ON CONFLICT DO NOTHING`,
       [day(-30), day(365)],
     );
     const { rowCount } = await client.query(`SELECT 1 FROM referral WHERE pathway_id LIKE 'RLQ-DEMO-%' LIMIT 1`);

@@ -19,6 +19,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
+import { raiseTask } from '#workflow';
 import { bearer, cast, drained, driveTo, getReferral, isoDay, nhsNumber, referralBody, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -65,6 +66,8 @@ interface Target {
   /** origin-owned routes: the ORIGIN waiting-list import, and an entry of ORIGIN's list (fresh for an allowed call that uses it up). */
   readonly importId?: string;
   readonly entryId?: string;
+  /** POST /v1/tasks/:id/complete: a task of ORIGIN (fresh for an allowed call, which completes it). */
+  readonly taskId?: string;
 }
 
 interface Call {
@@ -78,7 +81,7 @@ interface RouteSpec {
   readonly permission: Permission;
   /**
    * referral: acts on one referral (rules 2 and 3 apply); trust-param: rule 3 is "the trust in the path";
-   * origin-owned: a waiting-list import or entry of ORIGIN (rule 2: another trust's staff get 404); none: role only.
+   * origin-owned: a waiting-list import or entry, or a task, of ORIGIN (rule 2: another trust's staff get 404); none: role only.
    */
   readonly scope: 'referral' | 'trust-param' | 'origin-owned' | 'none';
   /** A text/csv body instead of JSON (the waiting-list upload). */
@@ -103,6 +106,8 @@ interface RouteSpec {
   readonly verify?: (res: { status: number; body: any }, call: Call) => void;
 }
 
+/** A stored matching run for GET /v1/matching/runs/:id (made in beforeAll). */
+const matchingRun = { id: '' };
 const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 const ref = (t: Target) => `/v1/referrals/${t.id}`;
 const becomes = (status: string) => (res: { body: any }, call: Call) => {
@@ -403,6 +408,62 @@ const ROUTES: readonly RouteSpec[] = [
     body: () => ({ weeklySlots: 4, fromDate: isoDay(0), toDate: isoDay(90) }),
     verify: (res) => expect(res.body).toMatchObject({ ods: ORIGIN, specialtyCode: '502', weeklySlots: 4 }),
   },
+  // Matching runs: a proposal only, it changes no referral and no capacity.
+  {
+    method: 'POST',
+    template: '/v1/matching/runs',
+    permission: 'matching.run',
+    scope: 'none',
+    mutates: false,
+    success: 201,
+    path: () => '/v1/matching/runs',
+    body: () => ({ specialtyCode: '110', minWeeks: 52 }),
+    verify: (res) => expect(res.body).toMatchObject({ id: expect.any(String), params: { specialtyCode: '110', minWeeks: 52 } }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/matching/runs/:id',
+    permission: 'matching.run',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => `/v1/matching/runs/${matchingRun.id}`,
+    verify: (res) => expect(res.body.id).toBe(matchingRun.id),
+  },
+  // The tasks worklist of the caller's trust, and completing a task (ORIGIN's: other trusts' staff get 404).
+  { method: 'GET', template: '/v1/tasks', permission: 'task.read', scope: 'none', mutates: false, success: 200, path: () => '/v1/tasks?limit=5', verify: lists },
+  {
+    method: 'POST',
+    template: '/v1/tasks/:id/complete',
+    permission: 'task.complete',
+    scope: 'origin-owned',
+    mutates: true,
+    success: 200,
+    path: (t) => `/v1/tasks/${t.taskId}/complete`,
+    verify: (res, call) => expect(res.body).toMatchObject({ id: call.target.taskId, trustOds: ORIGIN, status: 'DONE' }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/team-contacts',
+    permission: 'team-contact.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/team-contacts',
+    verify: (res, call) => expect(res.body.items.every((i: { trustOds: string }) => i.trustOds === call.caller.ods)).toBe(true),
+  },
+  {
+    method: 'PUT',
+    template: '/v1/team-contacts/:team',
+    permission: 'team-contact.write',
+    scope: 'none',
+    mutates: true,
+    success: 200,
+    // The caller's own trust (from the token); the clinical team, whose address no other suite checks.
+    path: () => '/v1/team-contacts/clinical',
+    body: () => ({ email: 'clinical-team@example.nhs.uk' }),
+    verify: (res, call) => expect(res.body).toMatchObject({ trustOds: call.caller.ods, team: 'clinical', email: 'clinical-team@example.nhs.uk' }),
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -471,6 +532,8 @@ const shared = new Map<Stage, Driven>();
 const fresh = new Map<string, Driven>();
 const versionsBefore = new Map<Stage, { version: number; status: string; timeline: number }>();
 const tokens = new Map<string, string>();
+/** ORIGIN's tasks: one no allowed call completes, and one per allowed "complete" cell. */
+const tasksOfOrigin = { shared: '', fresh: new Map<string, string>() };
 /** ORIGIN's waiting list: one import, an entry no allowed call uses up, and one entry per allowed "from entry" cell. */
 const waitingList = { importId: '', sharedEntry: '', freshEntries: new Map<string, string>() };
 
@@ -518,7 +581,8 @@ function targetOf(cell: Cell): Driven {
   if (cell.route.scope === 'referral') return cell.fresh ? fresh.get(cell.name)! : shared.get(sitsAt(cell.route))!;
   if (cell.route.scope === 'origin-owned') {
     const base = shared.get('AWAITING_BOOKING')!;
-    return { ...base, importId: waitingList.importId, entryId: cell.fresh ? waitingList.freshEntries.get(cell.name)! : waitingList.sharedEntry };
+    const taskId = (cell.fresh ? tasksOfOrigin.fresh.get(cell.name) : undefined) ?? tasksOfOrigin.shared;
+    return { ...base, importId: waitingList.importId, entryId: cell.fresh ? waitingList.freshEntries.get(cell.name)! : waitingList.sharedEntry, taskId };
   }
   // Routes not about one referral: "own" is the patient of the shared AWAITING_BOOKING referral,
   // whose own list (and whose trusts' audit trail) must show it.
@@ -549,6 +613,14 @@ beforeAll(async () => {
   ];
   await pool(tasks, 8);
   await importWaitingList();
+  matchingRun.id = (await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: '110', minWeeks: 52 })).body.id;
+  for (const cell of [null, ...CELLS.filter((x) => x.route.template === '/v1/tasks/:id/complete' && x.fresh)]) {
+    const key = `rbac.${process.pid}.${cell?.name ?? 'shared'}`;
+    await raiseTask(s.prisma.sql, { trustOds: ORIGIN, team: 'booking', kind: 'rbac_check', referralId: null, key });
+    const { rows } = await s.prisma.sql.query<{ id: string }>('SELECT id::text AS id FROM task WHERE key = $1', [key]);
+    if (cell) tasksOfOrigin.fresh.set(cell.name, rows[0]!.id);
+    else tasksOfOrigin.shared = rows[0]!.id;
+  }
   // Let the automated steps the driving started finish, so nothing but the matrix can touch the shared referrals.
   await drained(s);
   for (const [stage, d] of shared) {
@@ -664,7 +736,7 @@ describe('the table covers the router', () => {
     expect(documented.sort()).toEqual(tableRoutes());
   });
 
-  it("every handler in Nest's router names the permission the table says, and only health is public", () => {
+  it("every handler in Nest's router names the permission the table says, and only health (and two routes with their own check) is public", () => {
     const routed = new Map<string, Permission | 'public'>();
     for (const mod of s.api.get(ModulesContainer).values()) {
       for (const wrapper of mod.controllers.values()) {
@@ -684,8 +756,21 @@ describe('the table covers the router', () => {
         }
       }
     }
+    // Without a JWT: health, and two routes with a check of their own instead, each tested in its
+    // own file: the patient's offer page (a signed single-use link, then the date of birth:
+    // test/offer-page.e2e.spec.ts) and GOV.UK Notify's delivery callback (its bearer token:
+    // test/notify.e2e.spec.ts).
+    const ownCheck = (k: string) => k === 'POST /v1/notify/delivery-status' || /^(GET|POST) \/offer\//.test(k);
     const open = [...routed].filter(([, p]) => p === 'public').map(([k]) => k);
-    expect(open.every((k) => isPublic(k.split(' ')[1]!))).toBe(true);
+    expect(open.filter((k) => !isPublic(k.split(' ')[1]!) && !ownCheck(k))).toEqual([]);
+    expect(open.filter(ownCheck).sort()).toEqual([
+      'GET /offer/:token',
+      'GET /offer/:token/answered',
+      'GET /offer/:token/choose',
+      'POST /offer/:token',
+      'POST /offer/:token/choose',
+      'POST /v1/notify/delivery-status',
+    ].concat(open.filter((k) => k.startsWith('GET /offer/assets'))).sort());
     const guarded = Object.fromEntries([...routed].filter(([, p]) => p !== 'public').sort(([a], [b]) => a.localeCompare(b)));
     const table = Object.fromEntries(ROUTES.map((r) => [routeKey(r), r.permission] as const).sort(([a], [b]) => a.localeCompare(b)));
     expect(guarded).toEqual(table);

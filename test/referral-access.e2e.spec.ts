@@ -131,7 +131,8 @@ describe('trust scoping and roles', () => {
     const admin = await token({ role: 'trust_admin', ods: 'RLT' });
     const ok = await s.http.put('/v1/capacity/RLT/120').set(bearer(admin)).send(body);
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ ods: 'RLT', specialtyCode: '120', weeklySlots: 5, siteOds: null });
+    // No site named: the trust's main site (#5, capacity per site).
+    expect(ok.body).toMatchObject({ ods: 'RLT', specialtyCode: '120', weeklySlots: 5, siteOds: 'RLT01' });
     const list = await s.http.get('/v1/capacity?specialty=120').set(bearer(c.clinRLQ));
     expect(list.body.items).toEqual([expect.objectContaining({ ods: 'RLT', weeklySlots: 5 })]);
   });

@@ -5,11 +5,14 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, loggingModule } from '#config';
 import { PersistenceModule } from '#persistence';
 import { AuthModule } from '#auth';
-import { WorkflowModule } from '#workflow';
+import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
 import { ReferralsController } from './referrals.controller.js';
 import { PatientController } from './patient.controller.js';
 import { CapacityController } from './capacity.controller.js';
+import { MatchingController } from './matching.controller.js';
 import { HealthController } from './health.controller.js';
+import { NotifyCallbackController } from './notify-callback.controller.js';
+import { TasksController, TeamContactsController } from './tasks.controller.js';
 import { HttpErrorsFilter } from './http/http-errors.filter.js';
 import { redisProviders } from './redis.provider.js';
 import { AuditController } from './audit.controller.js';
@@ -18,10 +21,12 @@ import { AuditInterceptor } from './http/audit.interceptor.js';
 import { RateLimitInterceptor } from './http/rate-limit.interceptor.js';
 import { ApiMetrics } from './operator/api-metrics.js';
 import { MonitoredQueues } from './operator/monitored-queues.js';
+import { OfferPageController } from './offer-page/offer-page.controller.js';
+import { OfferLinkService } from './offer-page/offer-link.service.js';
 
 @Module({
   imports: [ConfigModule, loggingModule('api'), PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
-  controllers: [ReferralsController, PatientController, CapacityController, AuditController, WaitingListController, LongWaitersController, HealthController],
+  controllers: [ReferralsController, PatientController, CapacityController, MatchingController, AuditController, WaitingListController, LongWaitersController, HealthController, NotifyCallbackController, TasksController, TeamContactsController, OfferPageController],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },
     // Order matters: the rate limit first (a refused request does no work), then the audit trail.
@@ -29,7 +34,10 @@ import { MonitoredQueues } from './operator/monitored-queues.js';
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     ...redisProviders,
     MonitoredQueues,
+    TaskQueries,
+    TeamContacts,
     ApiMetrics,
+    OfferLinkService,
   ],
 })
 export class ApiModule {}

@@ -1,10 +1,10 @@
-// Capacity each trust declares to the group, per specialty.
+// Capacity each trust declares to the group, per site, specialty and week.
 import { Body, Controller, ForbiddenException, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { parseIsoDate } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { CapacityService, BusinessRuleError } from '#workflow';
-import { CapacityDto } from './dto/query.dto.js';
+import { CapacityDeclarationDto } from './dto/capacity.dto.js';
 
 @ApiTags('capacity')
 @Controller('v1/capacity')
@@ -13,21 +13,21 @@ export class CapacityController {
 
   @Put(':ods/:specialty')
   @RequirePermission('capacity.write')
-  @ApiOperation({ summary: 'Declare weekly slots offered to the group for a specialty (trust_admin of :ods)' })
-  declare(@CurrentCaller() caller: Caller, @Param('ods') ods: string, @Param('specialty') specialty: string, @Body() dto: CapacityDto) {
+  @ApiOperation({ summary: 'Declare weekly slots offered to the group for a specialty at a site (default the main site), with optional per-week overrides (trust_admin of :ods)' })
+  declare(@CurrentCaller() caller: Caller, @Param('ods') ods: string, @Param('specialty') specialty: string, @Body() dto: CapacityDeclarationDto) {
     if (caller.ods !== ods) throw new ForbiddenException(`Only an admin of ${ods} may declare its capacity`);
     if (!/^\d{3}$/.test(specialty)) throw new BusinessRuleError('specialty must be a 3-digit treatment function code', { field: 'specialty' });
     const from = parseIsoDate(dto.fromDate);
     const to = parseIsoDate(dto.toDate);
     if (!from) throw new BusinessRuleError('fromDate is not a real date', { field: 'fromDate' });
     if (!to) throw new BusinessRuleError('toDate is not a real date', { field: 'toDate' });
-    return this.capacity.declare(ods, specialty, { weeklySlots: dto.weeklySlots, fromDate: from, toDate: to, siteOds: dto.siteOds });
+    return this.capacity.declare(ods, specialty, { weeklySlots: dto.weeklySlots, fromDate: from, toDate: to, siteOds: dto.siteOds, weeks: dto.weeks });
   }
 
   @Get()
   @RequirePermission('capacity.read')
   @ApiQuery({ name: 'specialty', required: false })
-  @ApiOperation({ summary: 'Capacity declared across the group' })
+  @ApiOperation({ summary: 'Capacity declared across the group: slots, used and free per site and week from this week on' })
   list(@Query('specialty') specialty?: string) {
     return this.capacity.list(specialty);
   }

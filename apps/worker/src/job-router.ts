@@ -1,7 +1,7 @@
 // Routes each job to the one handler of its name; a missing or doubled handler stops the worker at boot.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { UnrecoverableError, type Job } from 'bullmq';
-import { JOB_NAMES, JOBS, isJobName, type JobName } from '#queue';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DeferJobError, JOB_NAMES, JOBS, isJobName, type JobName } from '#queue';
 import { AutomatedSteps, type StepOutcome } from '#workflow';
 import { JOB_HANDLERS, type JobHandler } from './handlers/job-handler.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
@@ -26,7 +26,7 @@ export class JobRouter {
     if (problems.length) throw new Error(`Job catalogue and handlers disagree: ${problems.join('; ')}`);
   }
 
-  async run(job: Job): Promise<StepOutcome> {
+  async run(job: Job, token?: string): Promise<StepOutcome> {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
     const started = Date.now();
     let out: StepOutcome;
@@ -35,6 +35,12 @@ export class JobRouter {
       // The step has run (or had nothing to do): the reconciler need not look for it again.
       if (job.id) await this.steps.markStepCompleted(job.id);
     } catch (e) {
+      // A job held for later (an SMS in quiet hours) goes back to the delayed set; it costs no attempt.
+      if (e instanceof DeferJobError && token) {
+        await job.moveToDelayed(e.until, token);
+        this.logger.log({ job: job.name, jobId: job.id, until: new Date(e.until).toISOString(), reason: e.why }, 'job held');
+        throw new DelayedError();
+      }
       this.metrics?.observe(job, 'failed', Date.now() - started);
       throw e;
     }

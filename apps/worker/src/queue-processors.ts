@@ -1,16 +1,16 @@
 // One BullMQ processor per queue of the catalogue, each routing jobs through the JobRouter.
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
+import type { Job, WorkerOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { workerTuning } from '#queue';
+import { notifyLimiter, workerTuning } from '#queue';
 import { JobRouter } from './job-router.js';
 
 abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(this.constructor.name);
   constructor(
     private readonly router: JobRouter,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) protected readonly config: AppConfig,
   ) {
     super();
   }
@@ -24,8 +24,8 @@ abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBoo
     await this.worker.close();
   }
 
-  process(job: Job) {
-    return this.router.run(job);
+  process(job: Job, token?: string) {
+    return this.router.run(job, token);
   }
 
   /** Redis going away, or a job lost with it: worth a line, not a stack trace per job. */
@@ -47,4 +47,10 @@ export class WorkflowProcessor extends CatalogueProcessor {}
 export class DispatchProcessor extends CatalogueProcessor {}
 
 @Processor('notifications', workerTuning())
-export class NotificationsProcessor extends CatalogueProcessor {}
+export class NotificationsProcessor extends CatalogueProcessor {
+  /** GOV.UK Notify's rate limit, shared by every worker through Redis (BullMQ reads the limiter on each fetch). */
+  override onApplicationBootstrap(): void {
+    super.onApplicationBootstrap();
+    (this.worker.opts as WorkerOptions).limiter = notifyLimiter(this.config);
+  }
+}

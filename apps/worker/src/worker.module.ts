@@ -2,14 +2,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { APP_CONFIG, ConfigModule, loggingModule, type AppConfig } from '#config';
-import { PersistenceModule } from '#persistence';
-import { WorkflowModule } from '#workflow';
+import { PersistenceModule, PrismaService } from '#persistence';
+import { ReminderSweep, WorkflowModule } from '#workflow';
 import { QUEUE_NAMES, workerConnection } from '#queue';
-import { LocalNotificationChannel, NOTIFICATION_CHANNEL, type NotificationChannel } from '#notifications';
+import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
+import { NotifyStatusPoller } from './notify-status-poller.js';
 import { JOB_HANDLERS } from './handlers/job-handler.js';
 import { DischargeDispatchHandler, MakeOffersHandler, ScreenReferralHandler, TransferDispatchHandler } from './handlers/workflow-steps.handlers.js';
 import { SendNotificationHandler } from './handlers/send-notification.handler.js';
 import { WaitingListImportHandler } from './handlers/waiting-list-import.handler.js';
+import { StaffNotificationHandler } from './handlers/reminders-staff-email.handler.js';
+import { ReminderSweepTimer } from './handlers/reminders-sweep.js';
 import { JobRouter } from './job-router.js';
 import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './queue-processors.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -18,7 +21,7 @@ import { ProducerQueues } from './producer-queues.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { WorkerMetricsServer } from './metrics/metrics-server.js';
 
-const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler, WaitingListImportHandler];
+const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler, WaitingListImportHandler, StaffNotificationHandler];
 
 @Module({
   imports: [
@@ -42,6 +45,9 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
     ProducerQueues,
     OutboxRelay,
     Reconciler,
+    ReminderSweep,
+    ReminderSweepTimer,
+    NotifyStatusPoller,
     WorkerMetrics,
     WorkerMetricsServer,
   ],
@@ -51,7 +57,12 @@ export class WorkerModule {
   static register(opts: { notificationChannel?: NotificationChannel } = {}): DynamicModule {
     return {
       module: WorkerModule,
-      providers: [opts.notificationChannel ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel } : { provide: NOTIFICATION_CHANNEL, useClass: LocalNotificationChannel }],
+      providers: [
+        opts.notificationChannel
+          ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel }
+          : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account.
+            { provide: NOTIFICATION_CHANNEL, inject: [APP_CONFIG, PrismaService], useFactory: (config: AppConfig, prisma: PrismaService) => (config.notifyApiKey ? new NotifyNotificationChannel(config) : new LocalNotificationChannel(prisma)) },
+      ],
     };
   }
 }

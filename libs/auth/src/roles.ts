@@ -27,7 +27,15 @@ export const PERMISSIONS = {
   'waiting-list.read': STAFF,
   'capacity.read': STAFF,
   'capacity.write': ['trust_admin'],
+  /** Matching runs: proposals of how the group's free capacity could serve its longest waiters (read-only). */
+  'matching.run': ['trust_admin'],
   'audit.read': ['trust_admin'],
+  /** The tasks worklist of the caller's trust (unanswered offers, undeliverable notifications), and completing one. */
+  'task.read': ['booking_clerk', 'clinician'],
+  'task.complete': ['booking_clerk', 'clinician'],
+  /** Where the trust's teams are emailed when work lands on their worklists. */
+  'team-contact.read': ['trust_admin'],
+  'team-contact.write': ['trust_admin'],
   /** The read-only queue dashboard (bull-board) at /admin/queues: every trust's jobs, ids only. */
   'queues.admin': ['trust_admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -1,4 +1,5 @@
 // Environment configuration: one schema, validated at boot, with a message naming each bad variable.
+import { readFileSync } from 'node:fs';
 
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
@@ -34,7 +35,37 @@ export interface AppConfig {
   readonly waitingListMaxBytes: number;
   /** Rows a waiting-list import applies per transaction (WAITING_LIST_BATCH_ROWS). */
   readonly waitingListBatchRows: number;
+  /** How often the worker's reminder sweep runs (REMINDER_SWEEP_MS): offer and appointment reminders, staff emails. */
+  readonly reminderSweepMs: number;
+  /** At most one staff worklist email per team per this long (STAFF_EMAIL_BATCH_MS); items wait for the next. */
+  readonly staffEmailBatchMs: number;
+  /** GOV.UK Notify API key (NOTIFY_API_KEY); null: the local channel records messages instead. */
+  readonly notifyApiKey: string | null;
+  /** GOV.UK Notify's API (NOTIFY_BASE_URL). */
+  readonly notifyBaseUrl: string;
+  /** Notify template ids by event and channel (NOTIFY_TEMPLATES JSON, or the JSON file NOTIFY_TEMPLATES_FILE). */
+  readonly notifyTemplates: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Bearer token Notify sends with its delivery-status callbacks (NOTIFY_CALLBACK_TOKEN); null: callbacks refused. */
+  readonly notifyCallbackToken: string | null;
+  /** How long one request to Notify may take (NOTIFY_TIMEOUT_MS). */
+  readonly notifyTimeoutMs: number;
+  /** Sends per NOTIFY_RATE_LIMIT_DURATION_MS across all workers (NOTIFY_RATE_LIMIT_MAX; Notify allows 3,000 a minute). */
+  readonly notifyRateLimitMax: number;
+  readonly notifyRateLimitDurationMs: number;
+  /** How often the worker asks Notify about notifications still sending (NOTIFY_POLL_INTERVAL_MS). */
+  readonly notifyPollIntervalMs: number;
+  /** How long a notification may stay sending without a callback before the poll asks Notify (NOTIFY_POLL_AFTER_MS). */
+  readonly notifyPollAfterMs: number;
+  /** No SMS in this window of UK time, minutes after midnight (SMS_QUIET_HOURS `21:00-08:00`, `off`: none). */
+  readonly smsQuietHours: { readonly start: number; readonly end: number } | null;
+  /** Signs the patient's offer links (OFFER_LINK_SECRET); a dev default outside production. */
+  readonly offerLinkSecret: string;
+  /** Where patients reach the API's public pages (PUBLIC_BASE_URL), no trailing slash. */
+  readonly publicBaseUrl: string;
 }
+
+/** Offer links signed with this are only good for local development (see offerLinkSecret). */
+export const DEV_OFFER_LINK_SECRET = 'crosstrust-local-dev-offer-link-secret-not-for-production';
 
 export const DEV_ISSUER = 'crosstrust-local-dev';
 export const DEV_AUDIENCE = 'crosstrust';
@@ -66,6 +97,61 @@ function clusterNodes(raw: string | undefined, problems: string[]): { host: stri
 
 function hostPort(n: { host: string; port: number }): string {
   return n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`;
+}
+
+const NOTIFY_KEY = /^[A-Za-z0-9_.-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** The GOV.UK Notify settings (see the README's configuration table). */
+function notifyConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number) {
+  const notifyApiKey = env.NOTIFY_API_KEY || null;
+  if (notifyApiKey !== null && !NOTIFY_KEY.test(notifyApiKey)) problems.push('NOTIFY_API_KEY must be a GOV.UK Notify API key: {key name}-{service id}-{secret id}');
+  const notifyBaseUrl = env.NOTIFY_BASE_URL || 'https://api.notifications.service.gov.uk';
+  try {
+    if (!['https:', 'http:'].includes(new URL(notifyBaseUrl).protocol)) problems.push('NOTIFY_BASE_URL must be an http(s) URL');
+  } catch {
+    problems.push('NOTIFY_BASE_URL is not a valid URL');
+  }
+  let notifyTemplates: Record<string, Record<string, string>> = {};
+  const source = env.NOTIFY_TEMPLATES ? 'NOTIFY_TEMPLATES' : env.NOTIFY_TEMPLATES_FILE ? 'NOTIFY_TEMPLATES_FILE' : null;
+  if (source) {
+    try {
+      const raw = source === 'NOTIFY_TEMPLATES' ? env.NOTIFY_TEMPLATES! : readFileSync(env.NOTIFY_TEMPLATES_FILE!, 'utf8');
+      const parsed: unknown = JSON.parse(raw);
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      const ok =
+        typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
+        Object.values(parsed).every((byChannel) => typeof byChannel === 'object' && byChannel !== null && !Array.isArray(byChannel) && Object.values(byChannel).every((id) => typeof id === 'string' && uuid.test(id)));
+      if (ok) notifyTemplates = parsed as Record<string, Record<string, string>>;
+      else problems.push(`${source} must be JSON {"<event>": {"email": "<template id>", "sms": "<template id>", "letter": "<template id>"}, ...}`);
+    } catch (e) {
+      problems.push(`${source} could not be read as JSON (${(e as Error).message.slice(0, 120)})`);
+    }
+  } else if (notifyApiKey) {
+    problems.push('NOTIFY_TEMPLATES or NOTIFY_TEMPLATES_FILE is required with NOTIFY_API_KEY');
+  }
+  const notifyCallbackToken = env.NOTIFY_CALLBACK_TOKEN || null;
+  if (notifyCallbackToken !== null && (notifyCallbackToken.length < 16 || /\s/.test(notifyCallbackToken))) problems.push('NOTIFY_CALLBACK_TOKEN must be at least 16 characters with no spaces');
+  const quietRaw = env.SMS_QUIET_HOURS || '21:00-08:00';
+  let smsQuietHours: { start: number; end: number } | null = null;
+  if (quietRaw !== 'off') {
+    const [a, b] = quietRaw.split('-');
+    const ma = HHMM.exec(a ?? ''), mb = HHMM.exec(b ?? '');
+    if (!ma || !mb || a === b) problems.push(`SMS_QUIET_HOURS must be HH:MM-HH:MM in UK time, or off (got "${quietRaw}")`);
+    else smsQuietHours = { start: Number(ma[1]) * 60 + Number(ma[2]), end: Number(mb[1]) * 60 + Number(mb[2]) };
+  }
+  return {
+    notifyApiKey,
+    notifyBaseUrl: notifyBaseUrl.replace(/\/+$/, ''),
+    notifyTemplates,
+    notifyCallbackToken,
+    notifyTimeoutMs: int('NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000),
+    notifyRateLimitMax: int('NOTIFY_RATE_LIMIT_MAX', 3_000, 1, 100_000),
+    notifyRateLimitDurationMs: int('NOTIFY_RATE_LIMIT_DURATION_MS', 60_000, 100, 3_600_000),
+    notifyPollIntervalMs: int('NOTIFY_POLL_INTERVAL_MS', 300_000, 100, 86_400_000),
+    notifyPollAfterMs: int('NOTIFY_POLL_AFTER_MS', 900_000, 0, 7 * 86_400_000),
+    smsQuietHours,
+  };
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -134,9 +220,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const metricsPort = env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? null : int('METRICS_PORT', 0, 0, 65535);
   if (nodeEnv === 'production' && metricsPort !== null && metricsToken === null) problems.push('METRICS_TOKEN is required with METRICS_PORT when NODE_ENV=production');
 
+  const offerLinkSecret = env.OFFER_LINK_SECRET || (nodeEnv === 'production' ? '' : DEV_OFFER_LINK_SECRET);
+  if (!offerLinkSecret) problems.push('OFFER_LINK_SECRET is required when NODE_ENV=production');
+  else if (offerLinkSecret.length < 32) problems.push('OFFER_LINK_SECRET must be at least 32 characters');
+  const port = int('PORT', 3000, 0, 65535);
+  const publicBaseUrl = (env.PUBLIC_BASE_URL ? url('PUBLIC_BASE_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, '');
+
   const config: AppConfig = {
     nodeEnv,
-    port: int('PORT', 3000, 0, 65535),
+    port,
     databaseUrl: url('DATABASE_URL', ['postgresql:', 'postgres:']),
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),
     // With REDIS_CLUSTER_NODES, REDIS_URL is optional: only its credentials and TLS (rediss:) apply, to every node.
@@ -161,6 +253,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsHost: str('METRICS_HOST', '0.0.0.0'),
     waitingListMaxBytes: int('WAITING_LIST_MAX_BYTES', 500 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     waitingListBatchRows: int('WAITING_LIST_BATCH_ROWS', 5_000, 1, 50_000),
+    reminderSweepMs: int('REMINDER_SWEEP_MS', 60_000, 50, 24 * 3_600_000),
+    staffEmailBatchMs: int('STAFF_EMAIL_BATCH_MS', 5 * 60_000, 0, 24 * 3_600_000),
+    ...notifyConfig(env, problems, int),
+    offerLinkSecret,
+    publicBaseUrl,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -35,9 +35,9 @@ export function loggingModule(service: 'api' | 'worker') {
         base: { service },
         redact: { paths, censor: '[redacted]' },
         genReqId: requestIdOf,
-        // Method, route and status only: never bodies, query strings or headers.
+        // Method, route and status only: never bodies, query strings, headers or a patient's offer link token.
         serializers: {
-          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0]!.replace(/^\/offer\/[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}/, '/offer/:token') }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
         autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },

@@ -1,3 +1,7 @@
 // Notifications: events, templates, channel preference, and delivery channels.
 export * from './notification-events.js';
 export * from './notification-channel.js';
+export * from './offer-link.js';
+export * from './staff-worklist-template.js';
+export * from './notify-channel.js';
+export * from './quiet-hours.js';

@@ -9,17 +9,40 @@ export interface OutgoingMessage {
   readonly channel: Channel;
   readonly recipient: { email: string | null; phone: string | null; address: string | null };
   readonly message: RenderedMessage;
+  /** Named template fields beside the rendered subject and body (ids and plain words, e.g. given_name). */
+  readonly personalisation?: Readonly<Record<string, string>>;
+  /** A letter's address: the patient's name first, the postcode last (3 to 7 lines). */
+  readonly addressLines?: readonly string[];
+  /** The accessible format the patient needs letters in, if any. */
+  readonly accessibleFormat?: string | null;
 }
 
+/** Where a notification is: GOV.UK Notify's statuses, as this service records them. */
+export const DELIVERY_STATUSES = ['created', 'sending', 'delivered', 'permanent-failure', 'temporary-failure', 'technical-failure'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export interface DeliveryResult {
-  readonly status: 'sending' | 'delivered' | 'permanent-failure';
+  readonly status: 'sending' | 'delivered' | 'permanent-failure' | 'temporary-failure' | 'technical-failure';
   readonly providerReference?: string;
+  /** Why the provider refused it (an error type such as ValidationError, never the message content). */
+  readonly failureReason?: string;
+  /** True when an earlier attempt had already reached the provider and was adopted, not sent again. */
+  readonly adopted?: boolean;
+}
+
+/** A provider's current status of one notification (for the poll of those without a callback). */
+export interface ProviderStatus {
+  readonly status: DeliveryStatus;
+  /** When the provider says it reached that status (completed_at, or sent_at). */
+  readonly providerAt: Date | null;
 }
 
 export const NOTIFICATION_CHANNEL = Symbol('NOTIFICATION_CHANNEL');
 
 export interface NotificationChannel {
   send(msg: OutgoingMessage): Promise<DeliveryResult>;
+  /** The provider's status of a notification it accepted; absent: the channel knows its result at once. */
+  status?(providerReference: string): Promise<ProviderStatus | null>;
 }
 
 /**

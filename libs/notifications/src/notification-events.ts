@@ -12,6 +12,9 @@ export const NOTIFICATION_EVENTS = [
   'discharged',
   'withdrawn',
   'cancelled',
+  // Reminders (libs/workflow/src/reminders): an unanswered offer after 7 and 14 days; 7 days and 1 day before an appointment.
+  'offer_reminder',
+  'appointment_reminder',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -26,12 +29,20 @@ export interface TemplateContext {
   readonly offers: ReadonlyArray<{ trustName: string; siteName: string; distanceMiles: number; earliestWeek: string }>;
   readonly booking: { kind: string; siteName: string; startsAt: string } | null;
   readonly reason: string | null;
+  /** The patient's single-use offer link (offer and offer_reminder only), or null. */
+  readonly offerUrl?: string | null;
 }
 
 export interface RenderedMessage {
   readonly subject: string;
   readonly body: string;
 }
+
+/** How to answer an offer: the link when there is one (a letter gets it typed out too), else the booking team. */
+const howToAnswer = (c: TemplateContext) =>
+  c.offerUrl
+    ? `Tell us your answer online at ${c.offerUrl} (you will be asked for your date of birth; the link works once and lasts 14 days), or phone the booking team.`
+    : 'Tell us your answer by phoning the booking team.';
 
 const keepPlace = (c: TemplateContext) =>
   `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
@@ -47,6 +58,7 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
       `${c.originTrustName} works with other hospitals in its group to treat people who have waited a long time. You could have your treatment sooner at:`,
       ...c.offers.map((o) => `- ${o.siteName} (${o.trustName}), about ${Math.round(o.distanceMiles)} miles from your home, from the week of ${o.earliestWeek}`),
       'Your consultant has checked that this is suitable for you. Please tell us whether you would like to move. ' + keepPlace(c),
+      howToAnswer(c),
       'If you say no, nothing changes for you.',
     ].join('\n'),
   }),
@@ -90,14 +102,40 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
     subject: 'Your transfer to another hospital has been cancelled',
     body: `Dear ${c.givenName},\nYour transfer has been cancelled by the hospital${c.reason ? ` (${c.reason})` : ''}. ${keepPlace(c)}`,
   }),
+  offer_reminder: (c) => ({
+    subject: 'Reminder: you could be treated sooner at another hospital',
+    body: [
+      `Dear ${c.givenName},`,
+      `We wrote to you recently because you could have your treatment sooner at another hospital. We have not heard back from you yet.`,
+      ...c.offers.map((o) => `- ${o.siteName} (${o.trustName}), about ${Math.round(o.distanceMiles)} miles from your home, from the week of ${o.earliestWeek}`),
+      'Please tell us whether you would like to move. ' + keepPlace(c),
+      howToAnswer(c),
+      'If you say no, nothing changes for you.',
+    ].join('\n'),
+  }),
+  appointment_reminder: (c) => ({
+    subject: 'Reminder: your appointment is coming up',
+    body: `Dear ${c.givenName},\nThis is a reminder that your ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is at ${c.booking?.siteName} on ${c.booking ? when(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible so the time can be offered to someone else.`,
+  }),
 };
 
 export function renderNotification(event: NotificationEvent, ctx: TemplateContext): RenderedMessage {
   return TEMPLATES[event](ctx);
 }
 
-/** Email if we have an address, else SMS to a mobile, else a letter. */
-export function preferredChannel(contact: { email: string | null; phone: string | null }): Channel {
+export const CONTACT_PREFERENCES = ['email', 'sms'] as const;
+export type ContactPreference = (typeof CONTACT_PREFERENCES)[number];
+
+/** Accessible formats a patient may need their letters in (they are flagged to the booking team). */
+export const ACCESSIBLE_FORMATS = ['large_print', 'braille', 'easy_read', 'audio', 'bsl'] as const;
+export type AccessibleFormat = (typeof ACCESSIBLE_FORMATS)[number];
+
+/**
+ * The patient's preferred channel when they have its contact detail (email first when they
+ * state none), else the other of email and SMS, else a letter.
+ */
+export function preferredChannel(contact: { email: string | null; phone: string | null; contactPreference?: string | null }): Channel {
+  if (contact.contactPreference === 'sms' && contact.phone) return 'sms';
   if (contact.email) return 'email';
   if (contact.phone) return 'sms';
   return 'letter';

@@ -1,3 +1,4 @@
 // Queues: the job catalogue, retry policies and Redis connection options.
 export * from './job-catalogue.js';
 export * from './redis-connection.js';
+export * from './defer.js';

@@ -18,6 +18,8 @@ export interface JobPayloads {
   'notification.send': { referralId: string; notificationId: string };
   /** Validates and applies one uploaded waiting-list CSV, in batches (the rows wait in Postgres). */
   'waiting-list.import': { importId: string };
+  /** Sends one staff team's worklist email (table staff_notification; no patient data). */
+  'staff-notification.send': { staffNotificationId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -50,6 +52,7 @@ export const JOBS: Readonly<Record<JobName, JobDefinition>> = {
   'discharge.dispatch': { queue: 'dispatch', retry: RETRY_EXTERNAL_DISPATCH },
   'notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
   'waiting-list.import': { queue: 'workflow', retry: RETRY_IMPORT },
+  'staff-notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
 };
 
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];

@@ -51,7 +51,7 @@ export class AutomatedSteps {
         });
         return done('not eligible');
       }
-      const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles }, today);
+      const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, today);
       await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,
@@ -70,7 +70,7 @@ export class AutomatedSteps {
       if (ref.status !== 'AWAITING_PATIENT_CONSENT') return skipped(`status moved on (${ref.status})`);
       const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
       if (already.rowCount) return skipped('offer already sent');
-      const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles }, today);
+      const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, today);
       if (matched.length > 0) await this.offers.storeOffers(tx, referralId, matched);
       const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [referralId]);
       const open = rows[0]!.open;

@@ -1,15 +1,18 @@
-// Matches a referral to group members declaring capacity for its specialty, nearest site first.
+// Matches a referral to the sites of group members with free capacity for its specialty, nearest first.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { isoDate, postcodeDistrict, rankOffers, type CandidateSite, type RankedOffer } from '#domain';
 import { SqlParams } from '#persistence';
 import type { Tx } from './referral-transition.js';
+import { firstOfferWeek, siteStanding, type Rank } from './capacity-ledger.js';
 
 export interface MatchInput {
   readonly originOds: string;
   readonly specialtyCode: string;
   readonly postcode: string;
   readonly travelRadiusMiles: number | null;
+  /** The referral the offers are for: with it, short capacity goes to those ahead of it first (capacity-ledger.ts). */
+  readonly referralId?: string;
 }
 
 export interface MatchedOffer extends RankedOffer {
@@ -18,42 +21,50 @@ export interface MatchedOffer extends RankedOffer {
 
 @Injectable()
 export class OfferMatcher {
-  /** Trusts other than the origin with slots for the specialty on `today`. */
+  /** Trusts other than the origin with a free slot for the specialty from next week on. */
   async trustsWithCapacity(tx: Tx, originOds: string, specialtyCode: string, today: Date): Promise<string[]> {
-    const { rows } = await tx.query<{ trust_ods: string }>(`SELECT DISTINCT c.trust_ods FROM capacity c WHERE ${ACTIVE_CAPACITY} ORDER BY c.trust_ods`, [
+    const { rows } = await tx.query<{ trust_ods: string }>(`SELECT DISTINCT cw.trust_ods FROM capacity_week cw WHERE ${FREE_CAPACITY} ORDER BY cw.trust_ods`, [
       specialtyCode,
       originOds,
-      isoDate(today),
+      isoDate(firstOfferWeek(today)),
     ]);
     return rows.map((r) => r.trust_ods);
   }
 
+  /**
+   * Every site of another group member with a free slot for the specialty from next week on, nearest
+   * first, within the patient's travel radius once they have given one. With a referral, a site
+   * whose free slots are all spoken for by open offers to referrals ahead of it is left out.
+   */
   async match(tx: Tx, input: MatchInput, today: Date): Promise<MatchedOffer[]> {
-    // Capacity in force with the site it is offered at (the trust's main site unless it names one),
-    // and the patient's postcode district centroid: one statement.
-    const district = postcodeDistrict(input.postcode);
-    const { rows } = await tx.query<{ trust_ods: string; from_date: Date; site_ods: string | null; latitude: number | null; longitude: number | null; home_lat: number | null; home_lon: number | null }>(
-      `SELECT c.trust_ods, c.from_date, s.ods AS site_ods, s.latitude, s.longitude, h.latitude AS home_lat, h.longitude AS home_lon
-       FROM capacity c JOIN trust t ON t.ods = c.trust_ods
-       LEFT JOIN site s ON s.ods = COALESCE(c.site_ods, t.main_site_ods)
-       LEFT JOIN postcode_district h ON h.district = $4
-       WHERE ${ACTIVE_CAPACITY}
-       ORDER BY c.trust_ods`,
-      [input.specialtyCode, input.originOds, isoDate(today), district],
+    const from = firstOfferWeek(today);
+    const { rows } = await tx.query<{ trust_ods: string; site_ods: string; earliest: Date; latitude: number; longitude: number }>(
+      `SELECT cw.trust_ods, cw.site_ods, min(cw.week_start) AS earliest, s.latitude, s.longitude
+       FROM capacity_week cw JOIN site s ON s.ods = cw.site_ods
+       WHERE ${FREE_CAPACITY}
+       GROUP BY cw.trust_ods, cw.site_ods, s.latitude, s.longitude
+       ORDER BY cw.site_ods`,
+      [input.specialtyCode, input.originOds, isoDate(from)],
     );
     if (rows.length === 0) return [];
-    const candidates: CandidateSite[] = [];
-    for (const r of rows) {
-      if (r.site_ods && r.latitude !== null && r.longitude !== null) candidates.push({ trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude });
+    let open = rows;
+    if (input.referralId) {
+      const { rows: me } = await tx.query<{ rtt_clock_start: Date; priority: string }>('SELECT rtt_clock_start, priority FROM referral WHERE id = $1::uuid', [input.referralId]);
+      if (me[0]) {
+        const rank: Rank = { referralId: input.referralId, rttClockStart: me[0].rtt_clock_start, priority: me[0].priority };
+        const standing = await siteStanding(tx, input.specialtyCode, rows.map((r) => r.site_ods), from, rank);
+        open = rows.filter((r) => {
+          const st = standing.get(r.site_ods);
+          return !st || st.free > st.ahead;
+        });
+      }
     }
-    const h = rows[0]!;
-    const home = h.home_lat !== null && h.home_lon !== null ? { latitude: h.home_lat, longitude: h.home_lon } : null;
-    const nextMonday = mondayAfter(today);
-    const fromByTrust = new Map(rows.map((c) => [c.trust_ods, c.from_date]));
-    return rankOffers(candidates, home, input.travelRadiusMiles).map((o) => {
-      const from = fromByTrust.get(o.receivingOds)!;
-      return { ...o, earliestWeek: from > nextMonday ? mondayAfter(from, true) : nextMonday };
-    });
+    const district = postcodeDistrict(input.postcode);
+    const { rows: homes } = await tx.query<{ latitude: number; longitude: number }>('SELECT latitude, longitude FROM postcode_district WHERE district = $1', [district]);
+    const home = homes[0] ? { latitude: homes[0].latitude, longitude: homes[0].longitude } : null;
+    const candidates: CandidateSite[] = open.map((r) => ({ trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude }));
+    const earliest = new Map(open.map((r) => [r.site_ods, r.earliest]));
+    return rankOffers(candidates, home, input.travelRadiusMiles).map((o) => ({ ...o, earliestWeek: earliest.get(o.siteOds)! }));
   }
 
   /** Stores matched offers as OPEN; open offers no longer matched are withdrawn. */
@@ -80,17 +91,7 @@ export class OfferMatcher {
 }
 
 /**
- * Capacity other group members declare for the specialty, with slots, in force on the day:
- * $1 specialty, $2 origin trust, $3 the day (YYYY-MM-DD), on capacity alias `c`.
+ * Weeks of other group members' capacity for the specialty with a free slot, from a week on:
+ * $1 specialty, $2 origin trust, $3 the first week (YYYY-MM-DD), on capacity_week alias `cw`.
  */
-const ACTIVE_CAPACITY = `c.specialty_code = $1 AND c.trust_ods <> $2 AND c.weekly_slots > 0 AND c.from_date <= $3::date AND c.to_date >= $3::date`;
-
-/** The Monday after `d` (or `d` itself when it is a Monday and `inclusive`). */
-function mondayAfter(d: Date, inclusive = false): Date {
-  const day = new Date(isoDate(d) + 'T00:00:00Z');
-  const dow = day.getUTCDay();
-  let add = (8 - dow) % 7;
-  if (add === 0 && !inclusive) add = 7;
-  day.setUTCDate(day.getUTCDate() + add);
-  return day;
-}
+const FREE_CAPACITY = `cw.specialty_code = $1 AND cw.trust_ods <> $2 AND cw.week_start >= $3::date AND cw.used < cw.slots`;

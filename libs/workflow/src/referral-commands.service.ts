@@ -10,6 +10,7 @@ import { requireSide } from './referral-scope.js';
 import { loadReferral, type LoadedReferral } from './referral-load.js';
 import { BusinessRuleError, ConcurrentChangeError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
+import { claimSlot, releaseSlot } from './capacity-ledger.js';
 import { linkWaitingListEntry } from './waiting-list/long-waiters.service.js';
 
 export interface NewReferral {
@@ -23,6 +24,10 @@ export interface NewReferral {
     readonly phone?: string | null;
     readonly email?: string | null;
     readonly gpPracticeOds: string;
+    /** email | sms first; unset: kept as it was (email first for a new patient). */
+    readonly contactPreference?: string | null;
+    /** large_print, braille...; unset: kept as it was. */
+    readonly accessibleFormat?: string | null;
   };
   readonly specialtyCode: string;
   readonly procedureCode: string;
@@ -140,7 +145,7 @@ export class ReferralCommands {
         return out;
       }
       this.assertStatus(ref, 'AWAITING_CLINICAL_REVIEW', 'record a clinical review');
-      const offers = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles }, new Date());
+      const offers = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, new Date());
       if (offers.length === 0) {
         throw new BusinessRuleError('No group member declares capacity for this specialty any more, so there is nothing to offer the patient. Ask a trust admin to check capacity.');
       }
@@ -176,6 +181,7 @@ export class ReferralCommands {
           notify: ['offer_declined'],
         });
         await tx.query(`UPDATE offer SET status = 'DECLINED' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [id]);
+        await releaseSlot(tx, id, 'consent_declined');
         return out;
       }
       this.assertStatus(ref, 'AWAITING_PATIENT_CONSENT', "record the patient's answer to the offer");
@@ -206,6 +212,9 @@ export class ReferralCommands {
         `UPDATE offer SET status = CASE WHEN id = $2::uuid THEN 'ACCEPTED' ELSE 'WITHDRAWN' END WHERE referral_id = $1::uuid AND (id = $2::uuid OR status = 'OPEN')`,
         [id, offer.id],
       );
+      // One slot of the site's earliest week with room; refused (422, rolled back) when none is left.
+      const { rows: held } = await tx.query<{ earliestWeek: Date }>('SELECT earliest_week AS "earliestWeek" FROM offer WHERE id = $1::uuid', [offer.id]);
+      await claimSlot(tx, { offerId: offer.id, siteOds: offer.siteOds, specialtyCode: ref.specialtyCode, earliestWeek: held[0]!.earliestWeek, rank: { referralId: id, rttClockStart: ref.rttClockStart, priority: ref.priority } });
       return out;
     });
   }
@@ -219,12 +228,14 @@ export class ReferralCommands {
       const actor = actorOf(caller);
       if (input.decision === 'reject') {
         if (!input.reasonCode) throw new BusinessRuleError('A reason code is needed to reject a transfer', { field: 'reasonCode' });
-        return applyTransition(tx, ref, {
+        const out = await applyTransition(tx, ref, {
           action: 'receiver_rejected',
           actor,
           detail: { reasonCode: input.reasonCode, placeOnOriginList: originListOutcome(ref.status, 'REJECTED_BY_RECEIVER') },
           notify: ['transfer_rejected'],
         });
+        await releaseSlot(tx, id, 'receiver_rejected');
+        return out;
       }
       return applyTransition(tx, ref, {
         action: 'receiver_accepted',
@@ -366,6 +377,7 @@ export class ReferralCommands {
       notify,
     });
     await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
+    await releaseSlot(tx, ref.id, action);
     await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [ref.id, `referral ${action}`]);
     return out;
   }
@@ -419,14 +431,16 @@ export class ReferralCommands {
 /** Insert or refresh the patient's demographics from the referring trust, safe under concurrency. */
 async function upsertPatient(tx: Tx, p: NewReferral['patient']): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, updated_at)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4::date, $5, $6, $7, $8, $9, now())
+    `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, contact_preference, accessible_format, updated_at)
+     VALUES (gen_random_uuid(), $1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, $11, now())
      ON CONFLICT (nhs_number) DO UPDATE SET
        family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name, date_of_birth = EXCLUDED.date_of_birth,
        address = EXCLUDED.address, postcode = EXCLUDED.postcode, phone = EXCLUDED.phone, email = EXCLUDED.email,
-       gp_practice_ods = EXCLUDED.gp_practice_ods, updated_at = now()
+       gp_practice_ods = EXCLUDED.gp_practice_ods, updated_at = now(),
+       contact_preference = COALESCE(EXCLUDED.contact_preference, patient.contact_preference),
+       accessible_format = COALESCE(EXCLUDED.accessible_format, patient.accessible_format)
      RETURNING id::text AS id`,
-    [p.nhsNumber, p.familyName, p.givenName, isoDate(p.dateOfBirth), p.address ?? null, p.postcode, p.phone ?? null, p.email ?? null, p.gpPracticeOds],
+    [p.nhsNumber, p.familyName, p.givenName, isoDate(p.dateOfBirth), p.address ?? null, p.postcode, p.phone ?? null, p.email ?? null, p.gpPracticeOds, p.contactPreference ?? null, p.accessibleFormat ?? null],
   );
   return rows[0]!.id;
 }

@@ -28,6 +28,7 @@ export interface LoadedReferral extends ReferralRef {
     readonly gpPracticeOds: string;
     readonly email: string | null;
     readonly phone: string | null;
+    readonly contactPreference: string | null;
   };
 }
 
@@ -37,7 +38,7 @@ export async function loadReferral(tx: Tx, id: string, caller?: Caller): Promise
   const { rows } = await tx.query<Record<string, never>>(
     `SELECT r.id, r.status, r.version, r.needs_attention, r.origin_ods, r.receiving_ods, r.specialty_code, r.procedure_code,
             r.pathway_id, r.priority, r.rtt_clock_start, r.rtt_clock_stop, r.next_appointment_date, r.tertiary, r.travel_radius_miles,
-            p.nhs_number, p.family_name, p.given_name, p.date_of_birth, p.postcode, p.gp_practice_ods, p.email, p.phone
+            p.nhs_number, p.family_name, p.given_name, p.date_of_birth, p.postcode, p.gp_practice_ods, p.email, p.phone, p.contact_preference
      FROM referral r JOIN patient p ON p.id = r.patient_id
      WHERE r.id = ${p.add(id)}::uuid${caller ? ` AND ${visibleToSql(caller, p)}` : ''}`,
     p.values,
@@ -69,6 +70,7 @@ export async function loadReferral(tx: Tx, id: string, caller?: Caller): Promise
       gpPracticeOds: r.gp_practice_ods,
       email: r.email,
       phone: r.phone,
+      contactPreference: r.contact_preference,
     },
   };
 }

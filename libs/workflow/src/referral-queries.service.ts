@@ -209,7 +209,7 @@ export class ReferralQueries {
   async notifications(caller: Caller, id: string) {
     const r = await this.prisma.referral.findFirst({ where: { AND: [{ id }, visibleTo(caller)] }, select: { id: true } });
     if (!r) throw new ReferralNotFoundError();
-    const rows = await this.prisma.notification.findMany({ where: { referralId: id }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.prisma.notification.findMany({ where: { referralId: id }, orderBy: { createdAt: 'asc' }, include: { statuses: { orderBy: { id: 'asc' } } } });
     return { items: rows.map(notificationView), nextCursor: null };
   }
 

@@ -18,7 +18,7 @@ export interface ReferralRef {
   readonly id: string;
   readonly status: ReferralStatus;
   readonly version: number;
-  readonly patient: { readonly email: string | null; readonly phone: string | null };
+  readonly patient: { readonly email: string | null; readonly phone: string | null; readonly contactPreference?: string | null };
 }
 
 /** Referral fields a stage change may write with the status. */

@@ -92,8 +92,33 @@ export function timelineView(
   };
 }
 
-export function notificationView(n: { id: string; event: string; channel: string; status: string; createdAt: Date; updatedAt: Date; sentAt: Date | null }) {
-  return { id: n.id, event: n.event, channel: n.channel, status: n.status, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(), sentAt: n.sentAt?.toISOString() ?? null };
+export function notificationView(n: {
+  id: string;
+  event: string;
+  channel: string;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+  fallbackOf?: string | null;
+  statuses?: ReadonlyArray<{ status: string; at: Date; providerAt: Date | null }>;
+}) {
+  return {
+    id: n.id,
+    event: n.event,
+    channel: n.channel,
+    status: n.status,
+    createdAt: n.createdAt.toISOString(),
+    updatedAt: n.updatedAt.toISOString(),
+    sentAt: n.sentAt?.toISOString() ?? null,
+    /** The notification this letter was sent in place of (after a permanent failure). */
+    fallbackOf: n.fallbackOf ?? null,
+    /** Each status reached, with when we learned it and when the provider says it happened. */
+    statusHistory: [
+      { status: 'created', at: n.createdAt.toISOString(), providerAt: null },
+      ...(n.statuses ?? []).map((s) => ({ status: s.status, at: s.at.toISOString(), providerAt: s.providerAt?.toISOString() ?? null })),
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

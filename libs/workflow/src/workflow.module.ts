@@ -5,12 +5,13 @@ import { OfferMatcher } from './offer-matcher.js';
 import { ReferralCommands } from './referral-commands.service.js';
 import { ReferralQueries } from './referral-queries.service.js';
 import { CapacityService } from './capacity.service.js';
+import { MatchingRuns } from './matching-runs.service.js';
 import { WaitingListImports } from './waiting-list/waiting-list-imports.service.js';
 import { WaitingListImporter } from './waiting-list/waiting-list-importer.service.js';
 import { LongWaiters } from './waiting-list/long-waiters.service.js';
 
 @Module({
-  providers: [OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, WaitingListImports, WaitingListImporter, LongWaiters],
-  exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, WaitingListImports, WaitingListImporter, LongWaiters],
+  providers: [OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
 })
 export class WorkflowModule {}

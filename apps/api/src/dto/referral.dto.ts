@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN } from '#domain';
+import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
 
 // The same patterns as a waiting-list CSV row (libs/domain/src/waiting-list-row.ts).
@@ -45,6 +46,14 @@ export class PatientDto {
   @ApiProperty({ example: 'M81001', description: "ODS code of the patient's registered GP practice" })
   @IsGpPractice()
   gpPracticeOds!: string;
+
+  @ApiPropertyOptional({ enum: CONTACT_PREFERENCES, description: 'Which to try first when the patient has both an email address and a mobile (default: email). A letter goes when there is neither.' })
+  @IsOptional() @IsIn(CONTACT_PREFERENCES, { message: '$property must be email or sms' })
+  contactPreference?: ContactPreference;
+
+  @ApiPropertyOptional({ enum: ACCESSIBLE_FORMATS, description: 'The accessible format the patient needs letters in (the booking team is asked to send it)' })
+  @IsOptional() @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
+  accessibleFormat?: AccessibleFormat;
 }
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;

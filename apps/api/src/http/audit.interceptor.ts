@@ -8,9 +8,9 @@ import { isUuid } from '#domain';
 import { WorkflowError } from '#workflow';
 
 /** Permissions whose routes read or change no patient's data. */
-const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read']);
+const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read', 'team-contact.read', 'team-contact.write']);
 /** Permissions whose routes touch patient data but no one referral: their ids (an import's) are not referral ids. */
-const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read']);
+const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read', 'matching.run', 'task.read', 'task.complete']);
 
 interface AuditedRequest {
   caller?: Caller;

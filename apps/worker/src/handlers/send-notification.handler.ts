@@ -1,10 +1,11 @@
 // Sends one patient notification: renders it from Postgres data and hands it to the channel, once.
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import type { JobPayloads } from '#queue';
-import { NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
-import type { StepOutcome } from '#workflow';
+import { DeferJobError, type JobPayloads } from '#queue';
+import { letterAddress, offerLinkToken, offerLinkUrl, NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, quietUntil, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
+import { raiseTask, recordNotificationStatus, type StepOutcome } from '#workflow';
 import type { JobHandler } from './job-handler.js';
 
 @Injectable()
@@ -14,13 +15,24 @@ export class SendNotificationHandler implements JobHandler<'notification.send'> 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * The offer link a message carries: named by the offer notification of this round of offers (the
+   * offer itself, the one a fallback letter stands in for, or the one a reminder reminds of), so
+   * every message of the round opens the same single-use link. Computed, never stored or queued.
+   */
+  private offerUrl(n: { id: string; event: string; fallback_of: string | null }, detail: Record<string, string>): string | null {
+    const offerNotificationId = n.event === 'offer' ? (n.fallback_of ?? n.id) : n.event === 'offer_reminder' ? detail.offerNotificationId : undefined;
+    return offerNotificationId ? offerLinkUrl(this.config.publicBaseUrl, offerLinkToken(this.config.offerLinkSecret, offerNotificationId)) : null;
+  }
 
   async handle(p: JobPayloads['notification.send']): Promise<StepOutcome> {
     // Everything the message needs in one statement (this job runs at every patient-facing step).
     const { rows } = await this.prisma.sql.query<NotificationRow>(
-      `SELECT n.id, n.event, n.channel, n.status, n.detail, r.id AS referral_id, r.origin_ods, r.receiving_ods,
-              pt.given_name, pt.email, pt.phone, pt.address,
+      `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, r.receiving_ods,
+              pt.given_name, pt.email, pt.phone, pt.address, pt.family_name, pt.postcode, pt.accessible_format,
               (SELECT json_agg(json_build_object('receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
                                                  'earliestWeek', o.earliest_week) ORDER BY o.distance_miles, o.id)
                  FROM offer o WHERE o.referral_id = r.id AND o.status = 'OPEN') AS offers,
@@ -53,22 +65,47 @@ export class SendNotificationHandler implements JobHandler<'notification.send'> 
       })),
       booking: n.booking ? { kind: n.booking.kind, siteName: sites[n.booking.siteOds] ?? n.booking.siteOds, startsAt: new Date(n.booking.startsAt).toISOString() } : null,
       reason: detail.reason ?? null,
+      offerUrl: this.offerUrl(n, detail),
     };
     const message = renderNotification(n.event as NotificationEvent, ctx);
+    // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.
+    const channel = deliverable(n.channel as Channel, n);
+    if (channel !== n.channel) await this.prisma.sql.query(`UPDATE notification SET channel = $2, updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, channel]);
+    if (channel === 'sms') {
+      const until = quietUntil(new Date(), this.config.smsQuietHours);
+      if (until) throw new DeferJobError(until.getTime(), 'no SMS in quiet hours (UK time)');
+    }
+    const name = `${n.given_name ?? ''} ${n.family_name ?? ''}`.trim();
     const result = await this.channel.send({
       notificationId: n.id,
       event: n.event,
-      channel: n.channel as Channel,
+      channel,
       recipient: { email: n.email, phone: n.phone, address: n.address },
       message,
+      personalisation: { given_name: ctx.givenName, origin_trust_name: ctx.originTrustName, receiving_trust_name: ctx.receivingTrustName ?? '', notification_id: n.id, offer_url: ctx.offerUrl ?? '' },
+      addressLines: channel === 'letter' ? letterAddress(name, n.address, n.postcode) : undefined,
+      accessibleFormat: n.accessible_format,
     });
-    // Only a notification still 'created' moves on, so a replay cannot overwrite a later status.
-    await this.prisma.sql.query(`UPDATE notification SET status = $2, sent_at = now(), updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, result.status]);
-    return { outcome: 'done', reason: result.status };
+    // Only a notification still created or sending moves on, so a replay cannot overwrite a later status;
+    // a permanent failure brings a letter in its place and a booking-team task (notification-delivery.ts).
+    const update = { notificationId: n.id, providerId: result.providerReference ?? null, status: result.status, source: 'send', reason: result.failureReason } as const;
+    const accessibleLetter = channel === 'letter' && n.accessible_format && result.status !== 'permanent-failure';
+    if (result.status !== 'permanent-failure' && !accessibleLetter) {
+      // The usual case is one statement: no transaction round trips.
+      await recordNotificationStatus(this.prisma.sql, update);
+    } else {
+      await this.prisma.sqlTransaction(async (tx) => {
+        await recordNotificationStatus(tx, update);
+        // Notify prints standard letters: the booking team sends this one in the patient's format too.
+        if (accessibleLetter) await raiseTask(tx, { trustOds: n.origin_ods!, team: 'booking', kind: 'accessible_letter', referralId: n.referral_id, key: `accessible_letter.${n.id}`, detail: { notificationId: n.id, event: n.event, format: n.accessible_format } });
+      });
+    }
+    return { outcome: 'done', reason: result.adopted ? `${result.status} (sent by an earlier attempt)` : result.status };
   }
 }
 
 interface NotificationRow {
+  fallback_of: string | null;
   id: string;
   event: string;
   channel: string;
@@ -81,8 +118,18 @@ interface NotificationRow {
   email: string | null;
   phone: string | null;
   address: string | null;
+  family_name: string | null;
+  postcode: string | null;
+  accessible_format: string | null;
   offers: Array<{ receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: string }> | null;
   booking: { kind: string; siteOds: string; startsAt: string } | null;
   trusts: Record<string, string> | null;
   sites: Record<string, string> | null;
+}
+
+/** The channel a notification can go by now: its own if the contact detail is there, else the other of email and SMS, else a letter. */
+function deliverable(channel: Channel, c: { email: string | null; phone: string | null }): Channel {
+  if (channel === 'email' && !c.email) return c.phone ? 'sms' : 'letter';
+  if (channel === 'sms' && !c.phone) return c.email ? 'email' : 'letter';
+  return channel;
 }

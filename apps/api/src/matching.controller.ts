@@ -1,0 +1,32 @@
+// Matching runs: how the group's free capacity for a specialty could serve its longest waiters.
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, RequirePermission, type Caller } from '#auth';
+import { MatchingRuns } from '#workflow';
+import { MatchingRunDto } from './dto/capacity.dto.js';
+import { uuidParam } from './http/uuid-param.js';
+
+@ApiTags('capacity')
+@Controller('v1/matching/runs')
+export class MatchingController {
+  constructor(private readonly runs: MatchingRuns) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequirePermission('matching.run')
+  @ApiOperation({
+    summary:
+      "Propose how the group's free capacity for a specialty could be used for open, unreferred waiting-list entries waiting at least minWeeks: longest wait first (priority breaks ties), nearest site of another trust with room within radiusMiles; counts per cohort band, receiving trust, site and week. Changes nothing; the run is stored.",
+  })
+  run(@CurrentCaller() caller: Caller, @Body() dto: MatchingRunDto) {
+    return this.runs.run(caller, { specialtyCode: dto.specialtyCode, minWeeks: dto.minWeeks, radiusMiles: dto.radiusMiles, horizonWeeks: dto.horizonWeeks });
+  }
+
+  @Get(':id')
+  @RequirePermission('matching.run')
+  @ApiOperation({ summary: 'A stored matching run: its parameters and proposal' })
+  @ApiNotFoundResponse({ description: 'No such run' })
+  get(@Param('id', uuidParam('id')) id: string) {
+    return this.runs.get(id);
+  }
+}

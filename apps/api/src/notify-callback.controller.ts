@@ -1,0 +1,63 @@
+// GOV.UK Notify's delivery-status callbacks: a bearer token we gave Notify (NOTIFY_CALLBACK_TOKEN),
+// no JWT. The body holds the recipient (`to`): it is read for the status and never logged.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, Inject, Post, UnauthorizedException, BadRequestException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { Public } from '#auth';
+import { PrismaService } from '#persistence';
+import { mapNotifyStatus } from '#notifications';
+import { recordNotificationStatus } from '#workflow';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Notify's callback body (fields we use; it sends others, such as `to` and `template_id`). */
+interface NotifyCallback {
+  id: string;
+  reference: string | null;
+  status: string;
+  created_at?: string | null;
+  completed_at?: string | null;
+  sent_at?: string | null;
+  notification_type?: string;
+}
+
+function parse(body: unknown): NotifyCallback {
+  const b = body as Record<string, unknown> | null;
+  const str = (k: string) => (typeof b?.[k] === 'string' ? (b[k] as string) : null);
+  const id = str('id');
+  const status = str('status');
+  const reference = str('reference');
+  if (!id || !UUID.test(id) || !status || !/^[a-z-]{1,40}$/.test(status)) throw new BadRequestException('Expected a GOV.UK Notify delivery receipt: id and status');
+  return { id, status, reference: reference && UUID.test(reference) ? reference : null, completed_at: str('completed_at'), sent_at: str('sent_at') };
+}
+
+@ApiExcludeController()
+@Controller('v1/notify')
+@Public()
+export class NotifyCallbackController {
+  private readonly expected: Buffer | null;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.expected = config.notifyCallbackToken ? digest(config.notifyCallbackToken) : null;
+  }
+
+  @Post('delivery-status')
+  @HttpCode(204)
+  async deliveryStatus(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<void> {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    // Digests are the same length whatever was sent, so the comparison takes the same time.
+    if (!this.expected || !m || !timingSafeEqual(digest(m[1]!), this.expected)) throw new UnauthorizedException('A valid callback bearer token is required');
+    const cb = parse(body);
+    const at = cb.completed_at ?? cb.sent_at ?? null;
+    const providerAt = at && !Number.isNaN(Date.parse(at)) ? new Date(at) : null;
+    // Our id is the reference; Notify's id finds a row whose reference was lost (a letter sent by hand has none).
+    await this.prisma.sqlTransaction((tx) =>
+      recordNotificationStatus(tx, { notificationId: cb.reference, providerId: cb.id, status: mapNotifyStatus(cb.status), providerAt, source: 'callback' }),
+    );
+  }
+}

@@ -1,0 +1,304 @@
+// The patient's offer page, server-rendered, no bearer token: the single-use link from the offer
+// message, a date-of-birth check, the offer(s) in plain English, and the answer, recorded through
+// ReferralCommands.recordConsent as a patient (same transition, timeline, audit and
+// notifications as POST /v1/referrals/:id/consent). Works without JavaScript.
+import { Controller, Get, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import express, { type Request, type Response } from 'express';
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { AuditService, Public, type Caller } from '#auth';
+import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
+import { BusinessRuleError, ReferralCommands, WorkflowError } from '#workflow';
+import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
+import { PAGES, acceptedPage, declinedPage, dobPage, formatDistance, offersPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
+
+const COOKIE = 'offer_session';
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const STATE_STATUS: Record<Exclude<LinkState, 'open'>, number> = { invalid: 404, used: 410, locked: 403, expired: 410, superseded: 410, notOpen: 410 };
+
+const assetsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')), 'dist', 'nhsuk');
+let css: string | null = null;
+/** nhsuk-frontend's stylesheet, its image URLs moved under /offer/assets. */
+function stylesheet(): string {
+  css ??= readFileSync(path.join(assetsDir, 'nhsuk-frontend.min.css'), 'utf8').replaceAll('url(/assets/', 'url(/offer/assets/');
+  return css;
+}
+
+const formBody = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+
+function readForm(req: Request, res: Response): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) =>
+    formBody(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}))),
+  );
+}
+
+const field = (body: Record<string, unknown>, name: string, max = 20): string => {
+  const v = body[name];
+  return typeof v === 'string' ? v.trim().slice(0, max) : '';
+};
+
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+@ApiExcludeController()
+@Controller('offer')
+@Public()
+export class OfferPageController {
+  private readonly logger = new Logger('OfferPage');
+
+  constructor(
+    private readonly links: OfferLinkService,
+    private readonly commands: ReferralCommands,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    if (config.offerLinkSecret === DEV_OFFER_LINK_SECRET) {
+      this.logger.warn('OFFER_LINK_SECRET is not set: offer links are signed with the local development secret. Set it in any shared environment.');
+    }
+  }
+
+  // ---------- assets (no patient data; cacheable) ----------
+
+  @Get('assets/nhsuk-frontend.min.css')
+  stylesheet(@Res() res: Response) {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('text/css').send(stylesheet());
+  }
+
+  @Get('assets/images/:name')
+  image(@Param('name') name: string, @Res() res: Response) {
+    const file = path.join(assetsDir, 'assets', 'images', name);
+    if (!/^[a-z0-9-]{1,60}\.(svg|png|ico)$/.test(name) || !existsSync(file)) {
+      res.status(404).type('text/plain').send('Not found');
+      return;
+    }
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.type(path.extname(name)).send(readFileSync(file));
+  }
+
+  // ---------- 1. the link and the date of birth ----------
+
+  @Get(':token')
+  async start(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.linkFor(token);
+      const state = this.links.stateOf(link);
+      if (state !== 'open') return this.statePage(res, state);
+      if (this.links.sessionValid(link!.notificationId, cookieOf(req, COOKIE))) return this.redirect(res, `/offer/${token}/choose`);
+      this.send(res, 200, dobPage({ action: `/offer/${token}`, values: { day: '', month: '', year: '' }, errors: [], message: null, fields: new Set() }));
+    });
+  }
+
+  @Post(':token')
+  async checkDateOfBirth(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.linkFor(token);
+      const state = this.links.stateOf(link);
+      if (state !== 'open') return this.statePage(res, state);
+      const body = await readForm(req, res);
+      const values: DobForm = { day: field(body, 'dob-day'), month: field(body, 'dob-month'), year: field(body, 'dob-year') };
+      const action = `/offer/${token}`;
+      const problem = dobProblem(values);
+      if (problem) {
+        return this.send(res, 400, dobPage({ action, values, errors: [{ href: `dob-${problem.first}`, text: problem.message }], message: problem.message, fields: problem.fields }));
+      }
+      const given = `${values.year}-${values.month.padStart(2, '0')}-${values.day.padStart(2, '0')}`;
+      if (given !== link!.dateOfBirth) {
+        const left = await this.links.recordFailed(link!);
+        if (left === 0) return this.statePage(res, 'locked');
+        const message = `The date of birth you entered does not match our records. Check it and try again. You have ${left} more ${left === 1 ? 'try' : 'tries'} before this link is locked.`;
+        return this.send(res, 400, dobPage({ action, values, errors: [{ href: 'dob-day', text: message }], message, fields: new Set(['day', 'month', 'year']) }));
+      }
+      if (!(await this.links.recordVerified(link!))) return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)));
+      this.setSession(req, res, token, this.links.newSession(link!.notificationId));
+      this.redirect(res, `/offer/${token}/choose`);
+    });
+  }
+
+  // ---------- 2. the offer(s) and the answer ----------
+
+  @Get(':token/choose')
+  async choose(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.linkFor(token);
+      const state = this.links.stateOf(link);
+      if (state !== 'open') return this.statePage(res, state);
+      const session = cookieOf(req, COOKIE);
+      if (!this.links.sessionValid(link!.notificationId, session)) return this.redirect(res, `/offer/${token}`);
+      const offers = await this.links.openOffers(link!.referralId);
+      await this.audit.record({ caller: this.callerFor(link!), action: 'referral.read', referralId: link!.referralId, requestId: requestId(req), outcome: 200 });
+      this.send(res, 200, this.offersPage(token, link!, session!, offers, { answer: '', radius: '' }, {}));
+    });
+  }
+
+  @Post(':token/choose')
+  async answer(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.linkFor(token);
+      const state = this.links.stateOf(link);
+      if (state !== 'open') return this.statePage(res, state);
+      const session = cookieOf(req, COOKIE);
+      const body = await readForm(req, res);
+      // SameSite=Strict keeps the cookie off cross-site posts; the hidden field, bound to the session, is a second check.
+      if (!this.links.sessionValid(link!.notificationId, session) || !this.links.csrfValid(link!.notificationId, session!, body.csrf)) {
+        return this.redirect(res, `/offer/${token}`);
+      }
+      const offers = await this.links.openOffers(link!.referralId);
+      const values: ChooseForm = { answer: field(body, 'answer', 50), radius: field(body, 'radius') };
+      const errors: { answer?: string; radius?: string } = {};
+      const chosen = values.answer.startsWith('accept:') ? offers.find((o) => `accept:${o.id}` === values.answer) : undefined;
+      if (values.answer !== 'decline' && !chosen) errors.answer = values.answer ? 'That offer is not open any more. Choose one of the options below' : 'Select whether you would like to be treated at another hospital';
+      let radius: number | undefined;
+      if (values.radius !== '') {
+        radius = /^\d{1,3}$/.test(values.radius) ? Number(values.radius) : NaN;
+        if (!(radius >= 1 && radius <= 500)) errors.radius = 'How far you are willing to travel must be a whole number of miles, from 1 to 500';
+      }
+      if (errors.answer || errors.radius) return this.send(res, 400, this.offersPage(token, link!, session!, offers, values, errors));
+
+      const caller = this.callerFor(link!);
+      const decision = chosen ? 'accept' : 'decline';
+      try {
+        await this.commands.recordConsent(caller, link!.referralId, { decision, offerId: chosen?.id, travelRadiusMiles: radius });
+      } catch (e) {
+        if (!(e instanceof WorkflowError)) throw e;
+        await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: e.httpStatus }).catch(() => undefined);
+        const f = e instanceof BusinessRuleError ? (e.details as { field?: string } | undefined)?.field : undefined;
+        if (f === 'travelRadiusMiles' && chosen) {
+          errors.radius = `${chosen.siteName} is ${formatDistance(chosen.distanceMiles)} from your home, further than the distance you entered. Enter a larger distance or leave it blank`;
+        } else if (f === 'offerId') {
+          errors.answer = 'That offer is not open any more. Choose one of the options below';
+        } else {
+          // The referral moved on meanwhile (answered by phone, withdrawn, or a second submit of this form).
+          return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)));
+        }
+        return this.send(res, 400, this.offersPage(token, link!, session!, await this.links.openOffers(link!.referralId), values, errors));
+      }
+      await this.links.recordUsed(link!, decision);
+      await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: 200 });
+      this.redirect(res, `/offer/${token}/answered`);
+    });
+  }
+
+  // ---------- 3. confirmation ----------
+
+  @Get(':token/answered')
+  async answered(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.linkFor(token);
+      if (!link?.usedAt) return link ? this.redirect(res, `/offer/${token}`) : this.statePage(res, 'invalid');
+      // The details only with the session that answered; anyone else sees "already answered".
+      if (!this.links.sessionValid(link.notificationId, cookieOf(req, COOKIE))) return this.statePage(res, 'used');
+      if (link.decision === 'accept') {
+        const offer = await this.links.acceptedOffer(link.referralId);
+        if (offer) return this.send(res, 200, acceptedPage({ siteName: offer.siteName, trustName: offer.trustName, originName: link.originName }));
+        return this.statePage(res, 'used');
+      }
+      this.send(res, 200, declinedPage({ originName: link.originName }));
+    });
+  }
+
+  // ---------- helpers ----------
+
+  private async linkFor(token: string): Promise<LinkRecord | null> {
+    const id = this.links.notificationIdOf(token);
+    return id ? this.links.load(id) : null;
+  }
+
+  private callerFor(link: LinkRecord): Caller {
+    // Names the link, not the patient: this is what the timeline and audit trail show as the actor.
+    return { sub: `offer-link:${link.notificationId}`, roles: ['patient'], role: 'patient', ods: null, nhsNumber: link.nhsNumber };
+  }
+
+  private offersPage(token: string, link: LinkRecord, session: string, offers: OfferView[], values: ChooseForm, errors: { answer?: string; radius?: string }): string {
+    const list: FieldError[] = [];
+    if (errors.answer) list.push({ href: 'answer', text: errors.answer });
+    if (errors.radius) list.push({ href: 'radius', text: errors.radius });
+    return offersPage({
+      action: `/offer/${token}/choose`,
+      csrf: this.links.csrfFor(link.notificationId, session),
+      originName: link.originName,
+      offers,
+      values,
+      errors: list,
+      answerError: errors.answer ?? null,
+      radiusError: errors.radius ?? null,
+    });
+  }
+
+  private setSession(req: Request, res: Response, token: string, value: string) {
+    const secure = this.config.publicBaseUrl.startsWith('https:') || req.secure;
+    res.setHeader('Set-Cookie', `${COOKIE}=${value}; Path=/offer/${token}; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+  }
+
+  private headers(res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', CSP);
+    res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+  }
+
+  private send(res: Response, status: number, body: string) {
+    this.headers(res);
+    res.status(status).type('html').send(body);
+  }
+
+  private redirect(res: Response, to: string) {
+    this.headers(res);
+    res.redirect(303, to);
+  }
+
+  private statePage(res: Response, state: LinkState) {
+    if (state === 'open') return this.send(res, 500, PAGES.error());
+    this.send(res, STATE_STATUS[state], PAGES[state]());
+  }
+
+  /** Runs a page; a failure shows the NHS.UK "problem with the service" page (logged without patient data). */
+  private async page(res: Response, fn: () => Promise<void>) {
+    try {
+      await fn();
+    } catch (e) {
+      const err = e as { type?: string; status?: number; name?: string; message?: string };
+      if (err.type === 'entity.too.large' || (err.status && err.status >= 400 && err.status < 500)) {
+        return this.send(res, 400, PAGES.error());
+      }
+      this.logger.error({ err: { type: err.name, message: String(err.message ?? '').slice(0, 200) } }, 'offer page failed');
+      if (!res.headersSent) this.send(res, 500, PAGES.error());
+    }
+  }
+}
+
+function requestId(req: Request): string | null {
+  return (req as { id?: string }).id ?? null;
+}
+
+/** The NHS.UK date input's checks, in its wording: the message and the parts in error. */
+export function dobProblem(v: DobForm): { message: string; first: 'day' | 'month' | 'year'; fields: Set<'day' | 'month' | 'year'> } | null {
+  const parts = ['day', 'month', 'year'] as const;
+  const missing = parts.filter((p) => v[p] === '');
+  if (missing.length === 3) return { message: 'Enter your date of birth', first: 'day', fields: new Set(parts) };
+  if (missing.length > 0) return { message: `Date of birth must include a ${missing.join(' and ')}`, first: missing[0]!, fields: new Set(missing) };
+  const bad = parts.filter((p) => !/^\d+$/.test(v[p]));
+  if (bad.length) return { message: 'Date of birth must be a real date', first: bad[0]!, fields: new Set(bad) };
+  if (v.year.length !== 4) return { message: 'Year must include 4 numbers', first: 'year', fields: new Set(['year']) };
+  const d = Number(v.day);
+  const m = Number(v.month);
+  const y = Number(v.year);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (m < 1 || m > 12 || d < 1 || date.getUTCDate() !== d || date.getUTCMonth() !== m - 1) {
+    const which = m < 1 || m > 12 ? 'month' : 'day';
+    return { message: 'Date of birth must be a real date', first: which, fields: new Set([which]) };
+  }
+  if (date.getTime() > Date.now()) return { message: 'Date of birth must be in the past', first: 'day', fields: new Set(parts) };
+  if (y < 1890) return { message: 'Date of birth must be a real date', first: 'year', fields: new Set(['year']) };
+  return null;
+}
+

@@ -1,0 +1,81 @@
+// The tasks worklist of a trust's booking and clinical teams, and the addresses those teams are
+// emailed at when work lands on their worklists (managed by the trust's admin).
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CurrentCaller, RequirePermission, type Caller } from '#auth';
+import { TASK_STATUSES, TASK_TEAMS, TaskQueries, TeamContacts, BusinessRuleError, type TaskStatus, type TaskTeam } from '#workflow';
+import { uuidParam } from './http/uuid-param.js';
+
+export class TaskQueryDto {
+  @ApiPropertyOptional({ enum: TASK_TEAMS })
+  @IsOptional() @IsIn(TASK_TEAMS, { message: `$property must be one of ${TASK_TEAMS.join(', ')}` })
+  team?: TaskTeam;
+
+  @ApiPropertyOptional({ example: 'offer_unanswered' })
+  @IsOptional() @Matches(/^[a-z][a-z0-9_]{0,63}$/, { message: '$property must be a task kind such as offer_unanswered' })
+  kind?: string;
+
+  @ApiPropertyOptional({ enum: TASK_STATUSES, default: 'OPEN' })
+  @IsOptional() @IsIn(TASK_STATUSES, { message: `$property must be one of ${TASK_STATUSES.join(', ')}` })
+  status?: TaskStatus;
+
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional() @IsString() @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(200)
+  limit?: number;
+}
+
+export class TeamContactDto {
+  @ApiProperty({ example: 'booking-team.rlq@example.nhs.uk', description: "The team's shared mailbox (no personal addresses needed)" })
+  @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
+  email!: string;
+}
+
+@ApiTags('tasks')
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(private readonly tasks: TaskQueries) {}
+
+  @Get()
+  @RequirePermission('task.read')
+  @ApiOperation({ summary: "Tasks of the caller's trust (unanswered offers, undeliverable notifications...), oldest first, keyset-paginated" })
+  list(@CurrentCaller() caller: Caller, @Query() q: TaskQueryDto) {
+    return this.tasks.list(caller.ods!, q);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @RequirePermission('task.complete')
+  @ApiOperation({ summary: "Mark a task of the caller's trust done" })
+  @ApiNotFoundResponse({ description: "Not there, or another trust's task" })
+  @ApiConflictResponse({ description: 'Already done' })
+  complete(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string) {
+    return this.tasks.complete(caller.ods!, caller.sub, id);
+  }
+}
+
+@ApiTags('tasks')
+@Controller('v1/team-contacts')
+export class TeamContactsController {
+  constructor(private readonly contacts: TeamContacts) {}
+
+  @Get()
+  @RequirePermission('team-contact.read')
+  @ApiOperation({ summary: "Where each team of the caller's trust is emailed when work lands on its worklist" })
+  list(@CurrentCaller() caller: Caller) {
+    return this.contacts.list(caller.ods!);
+  }
+
+  @Put(':team')
+  @RequirePermission('team-contact.write')
+  @ApiOperation({ summary: "Set the address a team of the caller's trust is emailed at (trust_admin)" })
+  put(@CurrentCaller() caller: Caller, @Param('team') team: string, @Body() dto: TeamContactDto) {
+    if (!(TASK_TEAMS as readonly string[]).includes(team)) throw new BusinessRuleError(`team must be one of ${TASK_TEAMS.join(', ')}`, { field: 'team' });
+    return this.contacts.put(caller.ods!, team as TaskTeam, dto.email, caller.sub);
+  }
+}

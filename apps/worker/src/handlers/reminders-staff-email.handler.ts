@@ -1,0 +1,52 @@
+// Sends one staff team's worklist email (table staff_notification): counts and referral ids, no
+// patient data, through the same channel as patient messages, once.
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { PrismaService } from '#persistence';
+import type { JobPayloads } from '#queue';
+import { NOTIFICATION_CHANNEL, STAFF_WORKLIST_EVENT, renderStaffWorklist, type NotificationChannel } from '#notifications';
+import type { StepOutcome } from '#workflow';
+import type { JobHandler } from './job-handler.js';
+
+@Injectable()
+export class StaffNotificationHandler implements JobHandler<'staff-notification.send'> {
+  readonly jobName = 'staff-notification.send' as const;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async handle(p: JobPayloads['staff-notification.send']): Promise<StepOutcome> {
+    const { rows } = await this.prisma.sql.query<{ id: string; trust_ods: string; team: string; recipient: string; status: string; detail: StaffDetail | null; trust_name: string | null }>(
+      `SELECT s.id::text AS id, s.trust_ods, s.team, s.recipient, s.status, s.detail, t.name AS trust_name
+       FROM staff_notification s LEFT JOIN trust t ON t.ods = s.trust_ods WHERE s.id = $1::uuid`,
+      [p.staffNotificationId],
+    );
+    const n = rows[0];
+    if (!n) return { outcome: 'skipped', reason: 'staff notification gone' };
+    if (n.status !== 'created') return { outcome: 'skipped', reason: `already ${n.status}` };
+    const message = renderStaffWorklist({
+      trustName: n.trust_name ?? n.trust_ods,
+      team: n.team,
+      counts: n.detail?.counts ?? {},
+      referralIds: n.detail?.referralIds ?? [],
+      consoleUrl: this.config.publicBaseUrl,
+    });
+    const result = await this.channel.send({
+      notificationId: n.id,
+      event: STAFF_WORKLIST_EVENT,
+      channel: 'email',
+      recipient: { email: n.recipient, phone: null, address: null },
+      message,
+    });
+    await this.prisma.sql.query(`UPDATE staff_notification SET status = $2, sent_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, result.status]);
+    return { outcome: 'done', reason: result.status };
+  }
+}
+
+interface StaffDetail {
+  counts?: Record<string, number>;
+  referralIds?: string[];
+}

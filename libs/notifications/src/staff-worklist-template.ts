@@ -1,0 +1,43 @@
+// The email a staff team gets when work lands on its worklist: counts and links, never patient data.
+
+/** The event name of staff emails (table staff_notification), apart from the patient's events. */
+export const STAFF_WORKLIST_EVENT = 'staff_worklist' as const;
+
+export interface StaffWorklistContext {
+  readonly trustName: string;
+  /** booking | clinical */
+  readonly team: string;
+  /** New items per worklist since the last email, e.g. { 'to-book': 2, 'tasks': 1 }. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Referral ids (no names, no NHS numbers) for the staff console, at most a few. */
+  readonly referralIds: readonly string[];
+  /** Where staff open their worklists, no trailing slash. */
+  readonly consoleUrl: string;
+}
+
+const TEAM_NAMES: Record<string, string> = { booking: 'booking team', clinical: 'clinical team' };
+const WORKLIST_TITLES: Record<string, string> = {
+  'clinical-review': 'awaiting clinical review',
+  'receiver-acceptance': 'awaiting acceptance of transfer',
+  'to-book': 'to book',
+  'needs-attention': 'needing attention',
+  tasks: 'follow-up tasks',
+};
+
+export function renderStaffWorklist(c: StaffWorklistContext): { subject: string; body: string } {
+  const total = Object.values(c.counts).reduce((a, b) => a + b, 0);
+  const team = TEAM_NAMES[c.team] ?? c.team;
+  const lines = Object.entries(c.counts)
+    .filter(([, n]) => n > 0)
+    .map(([w, n]) => `- ${n} ${WORKLIST_TITLES[w] ?? w}: ${c.consoleUrl}/v1/${w === 'tasks' ? `tasks?team=${c.team}` : `referrals?worklist=${w}`}`);
+  return {
+    subject: `crosstrust: ${total} new item${total === 1 ? '' : 's'} for the ${c.trustName} ${team}`,
+    body: [
+      `New on the ${team}'s worklists at ${c.trustName} since our last email:`,
+      ...lines,
+      ...(c.referralIds.length ? ['', 'Referrals (open them in the staff console):', ...c.referralIds.map((id) => `- ${id}`)] : []),
+      '',
+      'This email holds no patient details. Sign in to the staff console to see them.',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,120 @@
+// The slots of capacity_week: taken when a patient accepts an offer, given back when the referral
+// leaves the path before treatment. Every function runs inside the caller's transaction, so a slot
+// moves together with the stage change that moves it.
+//
+// Short capacity (who goes first): referrals rank by RTT clock start (earliest = waited longest),
+// then clinical priority (P1 before P4). A referral is "ahead" of another when it ranks strictly
+// before it; equal clock start and priority is an equal claim. A site is offered to a referral, and
+// an accepted offer of that site takes a slot, only while the site's free slots (from the offer's
+// earliest week on) exceed the open offers there held by referrals ahead of it. Among equals, the
+// first to accept gets the slot: the UPDATE ... WHERE used < slots decides, and the other is refused.
+import { isoDate } from '#domain';
+import { BusinessRuleError } from './workflow-errors.js';
+import type { Tx } from './referral-transition.js';
+
+const DAY_MS = 86_400_000;
+
+/** The Monday of the week `d` falls in (UTC). */
+export function mondayOf(d: Date): Date {
+  const day = new Date(isoDate(d) + 'T00:00:00Z');
+  const back = (day.getUTCDay() + 6) % 7;
+  return new Date(day.getTime() - back * DAY_MS);
+}
+
+/** The first week offers are made for: the Monday after `today` (this week is too short notice). */
+export function firstOfferWeek(today: Date): Date {
+  return new Date(mondayOf(today).getTime() + 7 * DAY_MS);
+}
+
+/** Statuses whose open offers still count as a claim on a site. */
+const OFFER_HOLDING_STATUSES = ['AWAITING_CLINICAL_REVIEW', 'AWAITING_PATIENT_CONSENT'];
+
+export interface Rank {
+  readonly referralId: string;
+  readonly rttClockStart: Date;
+  readonly priority: string;
+}
+
+/**
+ * Per site: free slots from `fromWeek` on, and open offers there held by referrals ranking ahead of
+ * `rank`. One statement for all the sites asked about.
+ */
+export async function siteStanding(tx: Tx, specialtyCode: string, siteOds: readonly string[], fromWeek: Date, rank: Rank | null): Promise<Map<string, { free: number; ahead: number }>> {
+  if (siteOds.length === 0) return new Map();
+  const { rows } = await tx.query<{ site_ods: string; free: number; ahead: number }>(
+    `SELECT s.site_ods,
+            COALESCE((SELECT sum(GREATEST(cw.slots - cw.used, 0)) FROM capacity_week cw
+                      WHERE cw.site_ods = s.site_ods AND cw.specialty_code = $1 AND cw.week_start >= $3::date), 0)::int AS free,
+            CASE WHEN $4::uuid IS NULL THEN 0 ELSE
+              (SELECT count(*) FROM offer o JOIN referral r ON r.id = o.referral_id
+               WHERE o.site_ods = s.site_ods AND o.status = 'OPEN' AND r.specialty_code = $1 AND r.id <> $4::uuid
+                 AND r.status::text = ANY($7::text[])
+                 AND (r.rtt_clock_start < $5::date OR (r.rtt_clock_start = $5::date AND r.priority < $6)))
+            END::int AS ahead
+     FROM unnest($2::text[]) AS s(site_ods)`,
+    [specialtyCode, [...siteOds], isoDate(fromWeek), rank?.referralId ?? null, rank ? isoDate(rank.rttClockStart) : null, rank?.priority ?? null, OFFER_HOLDING_STATUSES],
+  );
+  return new Map(rows.map((r) => [r.site_ods, { free: r.free, ahead: r.ahead }]));
+}
+
+export interface ClaimInput {
+  readonly offerId: string;
+  readonly siteOds: string;
+  readonly specialtyCode: string;
+  readonly earliestWeek: Date;
+  readonly rank: Rank;
+}
+
+/**
+ * Takes one slot of the site's earliest week with room at or after the offer's earliest week, or
+ * refuses (422) saying why. Safe under concurrency: the conditional UPDATE takes a slot only while
+ * one is left; a loser looks again at the next week with room, and is refused when there is none.
+ */
+export async function claimSlot(tx: Tx, input: ClaimInput): Promise<Date> {
+  const from = mondayOf(input.earliestWeek);
+  const standing = (await siteStanding(tx, input.specialtyCode, [input.siteOds], from, input.rank)).get(input.siteOds)!;
+  if (standing.free > 0 && standing.free <= standing.ahead) {
+    throw new BusinessRuleError(
+      `The ${standing.free} free slot(s) at ${input.siteOds} from the week of ${isoDate(from)} are held for ${standing.ahead} patient(s) who have waited longer or are of higher clinical priority; offer the patient another site or wait until those offers are answered`,
+      { field: 'offerId', reason: 'CAPACITY_HELD_FOR_LONGER_WAITERS' },
+    );
+  }
+  for (;;) {
+    const { rows: next } = await tx.query<{ week_start: Date }>(
+      `SELECT week_start FROM capacity_week WHERE site_ods = $1 AND specialty_code = $2 AND week_start >= $3::date AND used < slots ORDER BY week_start LIMIT 1`,
+      [input.siteOds, input.specialtyCode, isoDate(from)],
+    );
+    const week = next[0]?.week_start;
+    if (!week) {
+      throw new BusinessRuleError(`No slot is left at ${input.siteOds} for specialty ${input.specialtyCode} from the week of ${isoDate(from)}: the last one has been taken. Offer the patient another site.`, {
+        field: 'offerId',
+        reason: 'NO_CAPACITY_LEFT',
+      });
+    }
+    const taken = await tx.query(
+      `UPDATE capacity_week SET used = used + 1, updated_at = now() WHERE site_ods = $1 AND specialty_code = $2 AND week_start = $3::date AND used < slots`,
+      [input.siteOds, input.specialtyCode, isoDate(week)],
+    );
+    if (taken.rowCount === 1) {
+      await tx.query(`INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, week_start) VALUES ($1::uuid, $2::uuid, $3, $4, $5::date)`, [
+        input.rank.referralId, input.offerId, input.siteOds, input.specialtyCode, isoDate(week),
+      ]);
+      return week;
+    }
+    // Someone took the last slot of that week between our look and our update: look again.
+  }
+}
+
+/** Gives back the slot the referral holds, if any. Returns the week it was in. */
+export async function releaseSlot(tx: Tx, referralId: string, reason: string): Promise<Date | null> {
+  const { rows } = await tx.query<{ week_start: Date }>(
+    `WITH c AS (
+       UPDATE capacity_claim SET released_at = now(), released_reason = $2 WHERE referral_id = $1::uuid AND released_at IS NULL
+       RETURNING site_ods, specialty_code, week_start)
+     UPDATE capacity_week cw SET used = cw.used - 1, updated_at = now() FROM c
+     WHERE cw.site_ods = c.site_ods AND cw.specialty_code = c.specialty_code AND cw.week_start = c.week_start
+     RETURNING cw.week_start`,
+    [referralId, reason],
+  );
+  return rows[0]?.week_start ?? null;
+}

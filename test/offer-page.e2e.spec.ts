@@ -1,0 +1,320 @@
+// The patient's offer page in a real browser: Playwright (playwright-core) driving Debian's
+// Chromium headless against the real API listening on a loopback port, with the worker making
+// the offer. Screenshots at 320 px and 1280 px go to test-output/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '#config';
+import { offerLinkToken, offerLinkUrl, verifyOfferLinkToken } from '#notifications';
+import { bearer, cast, driveTo, getReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
+const DOB = { day: '5', month: '5', year: '1960' }; // referralBody's default date of birth, 1960-05-05
+
+let s: Stack;
+let c: Cast;
+let browser: Browser;
+let base: string;
+let secret: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  s = await startStack();
+  c = await cast();
+  await s.api.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${(s.api.getHttpServer().address() as AddressInfo).port}`;
+  secret = s.api.get<AppConfig>(APP_CONFIG).offerLinkSecret;
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined);
+  await browser?.close();
+  await s?.close();
+});
+
+async function newPage(opts: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+  const ctx = await browser.newContext({ javaScriptEnabled: opts.javaScriptEnabled ?? true, viewport: { width: 320, height: 800 } });
+  contexts.push(ctx);
+  return ctx.newPage();
+}
+
+/** A referral awaiting the patient's answer, and the link of its offer notification. */
+async function offered(over: Parameters<typeof driveTo>[3] = {}) {
+  const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', over);
+  const n = (await waitUntil(() => s.prisma.notification.findFirst({ where: { referralId: ref.id, event: 'offer' } }), 'the offer notification'))!;
+  const token = offerLinkToken(secret, n.id);
+  return { ...ref, notificationId: n.id, token, url: offerLinkUrl(base, token) };
+}
+
+/** Screenshots at 320 px and 1280 px wide, and a check that nothing needs scrolling sideways at 320 px. */
+async function shots(page: Page, name: string) {
+  await page.setViewportSize({ width: 320, height: 800 });
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
+  await page.screenshot({ path: path.join(SHOTS, `offer-${name}-320.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: path.join(SHOTS, `offer-${name}-1280.png`), fullPage: true });
+  await page.setViewportSize({ width: 320, height: 800 });
+}
+
+async function enterDob(page: Page, dob: { day: string; month: string; year: string }) {
+  await page.getByLabel('Day').fill(dob.day);
+  await page.getByLabel('Month').fill(dob.month);
+  await page.getByLabel('Year').fill(dob.year);
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+const h1 = (page: Page) => page.locator('h1').first().innerText();
+const statusOf = async (id: string) => (await getReferral(s, c.clinRLQ, id)).status as string;
+const linkRow = (notificationId: string) => s.prisma.offerLink.findUnique({ where: { notificationId } });
+
+describe('offer link token', () => {
+  it('names the offer notification, and refuses altered, foreign or malformed tokens', () => {
+    const id = '0b7c6a52-3f0e-4d8a-9a41-5b2f3c1d9e10';
+    const t = offerLinkToken(secret, id);
+    expect(t).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    expect(t).not.toContain(id);
+    expect(verifyOfferLinkToken(secret, t)).toBe(id);
+    expect(verifyOfferLinkToken('another-secret-of-at-least-32-characters', t)).toBeNull();
+    const [a, b] = t.split('.') as [string, string];
+    const flip = (x: string) => (x[0] === 'A' ? 'B' : 'A') + x.slice(1);
+    expect(verifyOfferLinkToken(secret, `${flip(a)}.${b}`)).toBeNull();
+    expect(verifyOfferLinkToken(secret, `${a}.${flip(b)}`)).toBeNull();
+    for (const bad of ['', 'x', `${a}.`, `${a}.${b}.x`, `${a}=.${b}`, `${a}.${b}`.repeat(3)]) expect(verifyOfferLinkToken(secret, bad)).toBeNull();
+    expect(offerLinkUrl('https://crosstrust.example.nhs.uk/', t)).toBe(`https://crosstrust.example.nhs.uk/offer/${t}`);
+  });
+
+  it('needs OFFER_LINK_SECRET in production; PUBLIC_BASE_URL defaults to this host and port', () => {
+    const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
+    const prod = { ...env, NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'crosstrust' };
+    expect(() => loadConfig(prod)).toThrow(ConfigError);
+    expect(() => loadConfig(prod)).toThrow(/OFFER_LINK_SECRET is required when NODE_ENV=production/);
+    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'short' })).toThrow(/OFFER_LINK_SECRET must be at least 32 characters/);
+    expect(loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk/' }).publicBaseUrl).toBe('https://crosstrust.example.nhs.uk');
+    expect(loadConfig({ ...env, PORT: '3100' }).publicBaseUrl).toBe('http://localhost:3100');
+    expect(() => loadConfig({ ...env, PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL must be a http: or https: URL/);
+  });
+});
+
+describe('offer page in Chromium', () => {
+  it('accepts an offer end to end: date of birth, the offer in plain English, confirmation; the link is then used up', async () => {
+    const ref = await offered();
+    const page = await newPage();
+    const res = await page.goto(ref.url);
+    expect(res!.status()).toBe(200);
+    const headers = res!.headers();
+    expect(headers['cache-control']).toBe('no-store');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['content-security-policy']).toContain("default-src 'none'");
+    expect(await page.getAttribute('html', 'lang')).toBe('en-GB');
+    expect(await page.title()).toBe('What is your date of birth? – Treatment at another hospital – NHS');
+    // The stylesheet is nhsuk-frontend's, served by the API (a styled page, not raw HTML).
+    expect(await page.locator('.nhsuk-header').evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor)).toBe('rgb(0, 94, 184)');
+    await shots(page, 'date-of-birth');
+
+    await enterDob(page, DOB);
+    await page.waitForURL(`${ref.url}/choose`);
+    expect(await h1(page)).toBe('You could be treated sooner at another hospital');
+    const text = await page.locator('main').innerText();
+    expect(text).toMatch(/Wye Valley/); // the referring trust, by name
+    expect(text).toMatch(/about \d+ miles? from your home/);
+    expect(text).toMatch(/From the week of (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d{1,2} \w+ \d{4}/);
+    expect(text).toContain('What happens next');
+    expect(text).toContain('you keep your place');
+    expect(text).toContain('the time you have already waited still counts');
+    // No patient identifiers on the page or in its address.
+    expect(text).not.toContain(ref.nhs);
+    expect(page.url()).not.toContain(ref.id);
+    await shots(page, 'offers');
+
+    await page.locator('input[name=answer][value^="accept:"]').first().check();
+    await page.getByLabel(/How far are you willing to travel/).fill('80');
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForURL(`${ref.url}/answered`);
+    expect(await h1(page)).toBe('You have accepted the offer');
+    expect(await page.locator('main').innerText()).toMatch(/We have asked .+ to take over your care at .+\./);
+    await shots(page, 'accepted');
+
+    // The same transition, timeline and notifications as the API's consent route.
+    expect(await statusOf(ref.id)).toBe('AWAITING_RECEIVER_ACCEPTANCE');
+    const r = await s.prisma.referral.findUniqueOrThrow({ where: { id: ref.id } });
+    expect(r.receivingOds).toBe('RJC');
+    expect(r.travelRadiusMiles).toBe(80);
+    const ev = await s.prisma.timelineEvent.findFirstOrThrow({ where: { referralId: ref.id, type: 'consent_accepted' } });
+    expect(ev).toMatchObject({ actorRole: 'patient', actorSub: `offer-link:${ref.notificationId}`, toStatus: 'AWAITING_RECEIVER_ACCEPTANCE' });
+    expect((ev.detail as { method: string }).method).toBe('online');
+    expect(await s.prisma.notification.count({ where: { referralId: ref.id, event: 'consent_recorded' } })).toBe(1);
+    const audits = await s.prisma.auditEvent.findMany({ where: { referralId: ref.id, actorSub: `offer-link:${ref.notificationId}` } });
+    expect(audits.map((a) => `${a.action} ${a.outcome}`)).toEqual(expect.arrayContaining(['referral.read 200', 'referral.consent 200']));
+    expect(await linkRow(ref.notificationId)).toMatchObject({ verifiedCount: 1, failedAttempts: 0, decision: 'accept' });
+
+    // Reused: the link now says it has been answered, in this browser and in any other.
+    await page.goto(ref.url);
+    expect(await h1(page)).toBe('You have already answered');
+    const other = await newPage();
+    const again = await other.goto(ref.url);
+    expect(again!.status()).toBe(410);
+    expect(await h1(other)).toBe('You have already answered');
+    await shots(other, 'already-answered');
+  });
+
+  it('works without JavaScript: declining keeps the patient on their list, with the travel radius they gave', async () => {
+    const ref = await offered();
+    const page = await newPage({ javaScriptEnabled: false });
+    await page.goto(ref.url);
+    await enterDob(page, { day: '05', month: '05', year: '1960' });
+    await page.waitForURL(`${ref.url}/choose`);
+    await page.getByLabel('No, I want to stay on my current waiting list').check();
+    await page.getByLabel(/How far are you willing to travel/).fill('25');
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForURL(`${ref.url}/answered`);
+    expect(await h1(page)).toBe('You have chosen to stay on your current waiting list');
+    expect(await page.locator('main').innerText()).toContain('the time you have already waited still counts');
+    await shots(page, 'declined');
+    expect(await statusOf(ref.id)).toBe('DECLINED');
+    expect((await s.prisma.referral.findUniqueOrThrow({ where: { id: ref.id } })).travelRadiusMiles).toBe(25);
+    expect(await s.prisma.timelineEvent.count({ where: { referralId: ref.id, type: 'consent_declined', actorRole: 'patient' } })).toBe(1);
+    expect(await linkRow(ref.notificationId)).toMatchObject({ decision: 'decline' });
+
+    // Coming back to the form later: nothing to answer any more.
+    await page.goto(`${ref.url}/choose`);
+    expect(await h1(page)).toBe('You have already answered');
+  });
+
+  it('shows errors in the NHS.UK error summary, naming the field, and focuses it', async () => {
+    const ref = await offered();
+    const page = await newPage();
+    await page.goto(ref.url);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForLoadState();
+    expect(await page.title()).toMatch(/^Error: What is your date of birth\?/);
+    const summary = page.locator('.nhsuk-error-summary');
+    expect(await summary.innerText()).toContain('Enter your date of birth');
+    expect(await summary.locator('a').getAttribute('href')).toBe('#dob-day');
+    expect(await page.evaluate<boolean>("document.activeElement.classList.contains('nhsuk-error-summary')")).toBe(true);
+    expect(await page.locator('#dob-day').getAttribute('class')).toContain('nhsuk-input--error');
+    await shots(page, 'date-of-birth-error');
+
+    await enterDob(page, { day: '31', month: '2', year: '1960' });
+    expect(await summary.innerText()).toContain('Date of birth must be a real date');
+    await enterDob(page, { day: '5', month: '', year: '1960' });
+    expect(await summary.innerText()).toContain('Date of birth must include a month');
+    expect(await summary.locator('a').getAttribute('href')).toBe('#dob-month');
+    // Form errors are not wrong dates of birth: they do not count towards the lockout.
+    expect((await linkRow(ref.notificationId))?.failedAttempts ?? 0).toBe(0);
+
+    await enterDob(page, DOB);
+    await page.waitForURL(`${ref.url}/choose`);
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForLoadState();
+    expect(await summary.innerText()).toContain('Select whether you would like to be treated at another hospital');
+    expect(await summary.locator('a').getAttribute('href')).toBe('#answer');
+    await page.locator('input[name=answer][value^="accept:"]').first().check();
+    await page.getByLabel(/How far are you willing to travel/).fill('lots');
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForLoadState();
+    expect(await summary.innerText()).toContain('How far you are willing to travel must be a whole number of miles, from 1 to 500');
+    expect(await page.locator('#radius').inputValue()).toBe('lots');
+    await shots(page, 'offers-error');
+    // A radius shorter than the hospital is far: the rule from recordConsent, in the patient's words.
+    await page.locator('input[name=answer][value^="accept:"]').first().check();
+    await page.getByLabel(/How far are you willing to travel/).fill('1');
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForLoadState();
+    expect(await summary.innerText()).toMatch(/from your home, further than the distance you entered/);
+    expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
+  });
+
+  it('locks the link after 5 wrong dates of birth and tells the patient to phone the booking team', async () => {
+    const ref = await offered();
+    const page = await newPage();
+    await page.goto(ref.url);
+    for (let i = 1; i <= 4; i++) {
+      await enterDob(page, { day: '6', month: '5', year: '1960' });
+      expect(await page.locator('.nhsuk-error-summary').innerText()).toContain(`You have ${5 - i} more ${5 - i === 1 ? 'try' : 'tries'}`);
+    }
+    expect(await page.locator('#dob-day').inputValue()).toBe('6');
+    await enterDob(page, { day: '6', month: '5', year: '1960' });
+    expect(await h1(page)).toBe('You cannot use this link any more');
+    expect(await page.locator('main').innerText()).toContain('phone the hospital booking team');
+    await shots(page, 'locked');
+    // Locked stays locked, even with the right date of birth.
+    const res = await page.goto(ref.url);
+    expect(res!.status()).toBe(403);
+    expect(await h1(page)).toBe('You cannot use this link any more');
+    expect(await linkRow(ref.notificationId)).toMatchObject({ failedAttempts: 5, verifiedCount: 0 });
+    expect((await linkRow(ref.notificationId))!.lockedAt).not.toBeNull();
+    expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
+  });
+
+  it('refuses an expired link (14 days after the offer), a link for a referral no longer awaiting consent, and a made-up link', async () => {
+    const expired = await offered();
+    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '15 days' WHERE id = ${expired.notificationId}::uuid`;
+    const page = await newPage();
+    let res = await page.goto(expired.url);
+    expect(res!.status()).toBe(410);
+    expect(await h1(page)).toBe('This link has expired');
+    await shots(page, 'expired');
+    // Posting a date of birth to an expired link does not get past it either.
+    const post = await fetch(expired.url, { method: 'POST', body: new URLSearchParams({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' }), redirect: 'manual' });
+    expect(post.status).toBe(410);
+
+    // A reminder carries the same link and keeps it open for 14 days from when it was sent.
+    await s.prisma.$executeRaw`INSERT INTO notification (id, referral_id, event, key, channel, status, detail, created_at, updated_at)
+      VALUES (gen_random_uuid(), ${expired.id}::uuid, 'offer_reminder', ${`${expired.id}.offer_reminder.test`}, 'email', 'delivered',
+              ${JSON.stringify({ offerNotificationId: expired.notificationId, which: '14d' })}::jsonb, now() - interval '1 day', now())`;
+    res = await page.goto(expired.url);
+    expect(res!.status()).toBe(200);
+    expect(await h1(page)).not.toBe('This link has expired');
+    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '15 days' WHERE key = ${`${expired.id}.offer_reminder.test`}`;
+    res = await page.goto(expired.url);
+    expect(res!.status()).toBe(410);
+
+    // Answered another way (here through the API, as a booking clerk would by phone): the link is closed.
+    const moved = await offered();
+    const offer = (await getReferral(s, c.clinRLQ, moved.id)).offers[0];
+    const api = await s.http.post(`/v1/referrals/${moved.id}/consent`).set(bearer(moved.patient)).send({ decision: 'accept', offerId: offer.id });
+    expect(api.status).toBe(200);
+    res = await page.goto(moved.url);
+    expect(res!.status()).toBe(410);
+    expect(await h1(page)).toBe('This offer is no longer open');
+    await shots(page, 'no-longer-open');
+
+    const madeUp = offerLinkToken('a-secret-that-is-not-the-server-secret!!', moved.notificationId);
+    res = await page.goto(offerLinkUrl(base, madeUp));
+    expect(res!.status()).toBe(404);
+    expect(await h1(page)).toBe('This link does not work');
+    res = await page.goto(`${base}/offer/${moved.id}`);
+    expect(res!.status()).toBe(404);
+  });
+
+  it('accepts an answer only with the session cookie and the form field bound to the link (no cross-site posts)', async () => {
+    const ref = await offered();
+    const offerId = (await getReferral(s, c.clinRLQ, ref.id)).offers[0].id;
+    const form = new URLSearchParams({ answer: `accept:${offerId}` });
+    // No session: sent back to the date of birth.
+    let res = await fetch(`${ref.url}/choose`, { method: 'POST', body: form, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/offer/${ref.token}`);
+    // A session cookie of this link but no form field (what a cross-site form could at best send).
+    const dob = await fetch(ref.url, { method: 'POST', body: new URLSearchParams({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' }), redirect: 'manual' });
+    expect(dob.status).toBe(303);
+    const cookie = dob.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^offer_session=[^;]+; Path=\/offer\/[^;]+; Max-Age=1800; HttpOnly; SameSite=Strict/);
+    res = await fetch(`${ref.url}/choose`, { method: 'POST', body: form, headers: { cookie: cookie.split(';')[0]! }, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    // A session of another link does not open this one.
+    const other = await offered();
+    res = await fetch(`${other.url}/choose`, { headers: { cookie: cookie.split(';')[0]! }, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
+    expect(await statusOf(other.id)).toBe('AWAITING_PATIENT_CONSENT');
+  });
+});
