@@ -1,5 +1,6 @@
 // Nothing waits silently: a step that fails for good flags the referral for a person, who can
 // retry it; a step lost with Redis is found by the reconciler and run again.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import type { NotificationChannel, OutgoingMessage } from '#notifications';
@@ -92,5 +93,34 @@ describe('a step lost with Redis', () => {
     await worker.get(Reconciler).reconcileOnce();
     const rows = await s.prisma.outboxMessage.findMany({ where: { referralId: id } });
     expect(rows.every((row) => row.completedAt && row.dispatchedAt)).toBe(true);
+  });
+
+  it('pages past steps that are fine but long unfinished (an SMS held until morning), so a lost step behind them is found', async () => {
+    await s.worker?.close();
+    const notifications = s.queues.find((q) => q.name === 'notifications')!;
+    // Three steps waiting on purpose: their jobs are in Redis, delayed for an hour.
+    for (let i = 0; i < 3; i++) {
+      const jobId = `held-${randomUUID()}`;
+      await notifications.add('notification.send', { referralId: randomUUID(), notificationId: randomUUID() }, { jobId, delay: 3_600_000 });
+      await s.prisma.$executeRaw`INSERT INTO outbox_message (queue, job_name, job_id, payload, dispatched_at)
+        VALUES ('notifications', 'notification.send', ${jobId}, '{}'::jsonb, now() - interval '5 minutes')`;
+    }
+    // Behind them, a step Redis lost.
+    const { id } = await openReferral(s, c);
+    await s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ${id}::uuid AND completed_at IS NULL`;
+    const worker = await s.startWorker();
+    const reconciler = worker.get(Reconciler);
+    reconciler.batch = 2;
+    try {
+      const passes: Array<{ redriven: number }> = [];
+      for (let i = 0; i < 3 && !passes.some((p) => p.redriven > 0); i++) passes.push(await reconciler.reconcileOnce());
+      expect(passes[0]!.redriven).toBe(0);
+      expect(passes.reduce((n, p) => n + p.redriven, 0)).toBe(1);
+      await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
+    } finally {
+      reconciler.batch = 500;
+      await s.prisma.$executeRaw`DELETE FROM outbox_message WHERE job_id LIKE 'held-%'`;
+      for (const job of await notifications.getJobs(['delayed'])) if (job.id?.startsWith('held-')) await job.remove();
+    }
   });
 });

@@ -32,6 +32,10 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly logger = new Logger('Reconciler');
   private lockClient: pg.Client | null = null;
   private leader = false;
+  /** Steps looked at per pass (tests lower it). */
+  batch = BATCH;
+  /** The outbox id the last pass stopped at (0: from the start). */
+  private cursor = 0n;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = false;
@@ -102,11 +106,16 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
    * good but not flagged -> flag the referral.
    */
   async reconcileOnce(): Promise<ReconcileReport> {
+    // Page on from where the last pass stopped: steps that are fine but not finished for a long
+    // while (an SMS held for quiet hours, a job in a long retry back-off) must not fill every
+    // pass's batch and hide lost steps behind them. Back to the start once a pass reads the end.
+    const after = this.cursor;
     const rows = await this.prisma.$queryRaw<Row[]>`
       SELECT id, referral_id::text AS referral_id, queue, job_name, job_id FROM outbox_message
-      WHERE completed_at IS NULL AND dispatched_at IS NOT NULL
+      WHERE completed_at IS NULL AND dispatched_at IS NOT NULL AND id > ${after}
         AND dispatched_at + make_interval(secs => (delay_ms + ${this.config.reconcileGraceMs}) / 1000.0) < now()
-      ORDER BY id LIMIT ${BATCH}`;
+      ORDER BY id LIMIT ${this.batch}`;
+    this.cursor = rows.length === this.batch ? rows[rows.length - 1]!.id : 0n;
     let redriven = 0;
     let completed = 0;
     let flagged = 0;
