@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { CHANNELS, NOTIFICATION_EVENTS, offerLinkToken, offerLinkUrl } from '#notifications';
+import { CHANNELS, missingNotifyTemplates, NOTIFICATION_EVENTS, offerLinkToken, offerLinkUrl } from '#notifications';
 import { createNotification } from '#workflow';
-import { bearer, cast, driveTo, referralBody, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, cast, drained, driveTo, referralBody, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 import { startFakeNotify, type FakeNotify } from './support/fake-notify.js';
 
 const TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<string, Record<string, string>>;
@@ -148,7 +148,8 @@ describe('sending through GOV.UK Notify', () => {
   });
 
   it('a send whose answer was lost (Notify took it, then 500) is adopted on retry, not sent twice', async () => {
-    fake.fail('accept-then-server');
+    await drained(s);
+    fake.fail('accept-then-server', { templateId: TEMPLATES.offer!.email });
     const { id, row } = await offered();
     expect(row.status).toBe('sending');
     const sent = fake.byReference(row.id);
@@ -167,7 +168,8 @@ describe('sending through GOV.UK Notify', () => {
   });
 
   it('a send that times out after Notify took it is not sent twice either', async () => {
-    fake.fail('accept-then-hang');
+    await drained(s);
+    fake.fail('accept-then-hang', { templateId: TEMPLATES.offer!.email });
     const { row } = await offered();
     expect(fake.byReference(row.id)).toHaveLength(1);
     expect(row.providerId).toBe(fake.byReference(row.id)[0]!.id);
@@ -182,6 +184,17 @@ describe('delivery status', () => {
     expect((await callback(receipt(row, 'delivered'), 'Bearer short')).status).toBe(401);
     expect((await s.prisma.notification.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('sending');
     expect((await callback({ reference: row.id, status: 'delivered' })).status).toBe(400);
+  });
+
+  it('a malformed receipt is a 400 naming the fields, like the rest of the API', async () => {
+    const { row } = await offered();
+    const noId = await callback({ reference: row.id, status: 'delivered' });
+    expect(noId.status).toBe(400);
+    expect(noId.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
+    expect(noId.body.details.map((d: { field: string }) => d.field)).toEqual(['id']);
+    const both = await callback({ id: 'not-a-uuid', status: 'Delivered!' });
+    expect(both.body.details.map((d: { field: string }) => d.field)).toEqual(['id', 'status']);
+    for (const d of both.body.details) expect(d.messages).toEqual([expect.any(String)]);
   });
 
   it('a callback records delivered with its time; a late or repeated one changes nothing', async () => {
@@ -213,6 +226,44 @@ describe('delivery status', () => {
       ['technical-failure', 'poll'],
     ]);
     expect(fake.requests.some((r) => r.method === 'GET' && r.path === `/v2/notifications/${row.providerId}`)).toBe(true);
+    // Final and the patient untold: the booking team is asked to act, but no letter goes in its place.
+    const task = await waitUntil(() => s.prisma.task.findUnique({ where: { key: `notification_failed.${row.id}` } }), 'the notification_failed task');
+    expect(task).toMatchObject({ team: 'booking', kind: 'notification_failed', trustOds: 'RLQ' });
+    expect(task!.detail).toMatchObject({ notificationId: row.id, status: 'technical-failure', fallbackLetterId: null });
+    expect((await rowsOf(n!.referralId)).filter((r) => r.channel === 'letter')).toHaveLength(0);
+  });
+
+  it('a temporary failure (phone off for 72 hours) raises the booking-team task too, with no letter', async () => {
+    const { id, row } = await offered();
+    expect((await callback(receipt(row, 'temporary-failure'))).status).toBe(204);
+    expect((await s.prisma.notification.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('temporary-failure');
+    const tasks = await s.prisma.task.findMany({ where: { referralId: id, kind: 'notification_failed' } });
+    expect(tasks.map((t) => [t.key, t.trustOds])).toEqual([[`notification_failed.${row.id}`, 'RLQ']]);
+    await drained(s);
+    expect((await rowsOf(id)).map((r) => r.channel)).toEqual(['email']);
+  });
+
+  it('the poll does not get stuck on notifications Notify keeps calling sending: newer ones are asked about too', async () => {
+    const { id, row } = await offered();
+    // More than a poll batch (100) of older notifications that Notify never finishes (letters stay so for days).
+    await s.prisma.sql.query(
+      `INSERT INTO notification (id, referral_id, event, key, channel, status, provider_id, created_at, updated_at)
+       SELECT gen_random_uuid(), $1::uuid, 'offer', 'stuck-' || $1 || '-' || g, 'letter', 'sending', gen_random_uuid()::text, now() - interval '3 days', now() - interval '3 days'
+       FROM generate_series(1, 150) g`,
+      [id],
+    );
+    try {
+      fake.setStatus(row.providerId!, 'delivered');
+      const n = await waitUntil(async () => {
+        const x = await s.prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
+        return x.status === 'delivered' ? x : null;
+      }, 'the poll to reach the newer notification', 30);
+      expect(n!.status).toBe('delivered');
+      // The stuck ones are still asked about, each pass the ones asked longest ago.
+      expect(await s.prisma.notification.count({ where: { referralId: id, key: { startsWith: 'stuck-' }, polledAt: { not: null } } })).toBeGreaterThan(100);
+    } finally {
+      await s.prisma.sql.query(`DELETE FROM notification WHERE referral_id = $1::uuid AND key LIKE 'stuck-%'`, [id]);
+    }
   });
 });
 
@@ -272,6 +323,15 @@ describe('fallbacks', () => {
   });
 });
 
+describe('templates', () => {
+  it('the boot check names the staff worklist email template when it is missing', () => {
+    expect(missingNotifyTemplates(TEMPLATES)).toEqual(['staff_worklist/email']);
+    expect(missingNotifyTemplates({ ...TEMPLATES, staff_worklist: { email: randomUUID() } })).toEqual([]);
+    const { offer: _offer, ...noOffer } = TEMPLATES;
+    expect(missingNotifyTemplates(noOffer)).toEqual(expect.arrayContaining(['offer/email', 'offer/sms', 'offer/letter', 'staff_worklist/email']));
+  });
+});
+
 describe('timing', () => {
   it('quiet hours hold an SMS as a delayed job until 08:00 UK time, then it goes', async () => {
     const london = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -307,6 +367,40 @@ describe('timing', () => {
     const sms = fake.byReference(row.id);
     expect(sms).toHaveLength(1);
     expect(sms[0]).toMatchObject({ type: 'sms', templateId: TEMPLATES.offer!.sms, to: '07700900123' });
+  });
+
+  it('an SMS held by quiet hours is not sent once it stops being true (the patient answered in the night)', async () => {
+    const london = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const [h, m] = london.format(new Date()).split(':').map(Number) as [number, number];
+    let start = (h * 60 + m + 1439) % 1440;
+    if (start === 480) start = h * 60 + m;
+    const hhmm = (x: number) => `${String(Math.floor(x / 60)).padStart(2, '0')}:${String(x % 60).padStart(2, '0')}`;
+    await restartWorker({ SMS_QUIET_HOURS: `${hhmm(start)}-08:00` });
+
+    const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { patient: { contactPreference: 'sms' } });
+    const queue = s.queues.find((q) => q.name === 'notifications')!;
+    const row = await waitUntil(async () => (await rowsOf(ref.id)).find((r) => r.event === 'offer') ?? null, 'the offer notification');
+    const job = (await waitUntil(async () => {
+      const j = await queue.getJob(`notification.send.${ref.id}.${row!.id}`);
+      return j && (await j.getState()) === 'delayed' ? j : null;
+    }, 'the SMS job to be held'))!;
+    // The patient answers online before morning.
+    const referral = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRLQ))).body;
+    const offer = referral.offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
+    await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(ref.patient)).send({ decision: 'accept', offerId: offer.id }).expect(200);
+
+    await restartWorker({ SMS_QUIET_HOURS: 'off' });
+    await job.promote();
+    const done = await waitUntil(async () => {
+      const j = await queue.getJob(job.id!);
+      return j && (await j.isCompleted()) ? j : null;
+    }, 'the held job to run');
+    expect(done!.returnvalue).toMatchObject({ outcome: 'skipped' });
+    expect(fake.byReference(row!.id)).toHaveLength(0);
+    const res = await s.http.get(`/v1/referrals/${ref.id}/notifications`).set(bearer(ref.patient)).expect(200);
+    const item = res.body.items.find((i: { id: string }) => i.id === row!.id);
+    expect(item.status).toBe('cancelled');
+    expect(item.statusHistory.map((h: { status: string }) => h.status)).toEqual(['created', 'cancelled']);
   });
 
   it("keeps to Notify's rate limit with a BullMQ limiter (here 2 sends a second)", async () => {

@@ -32,7 +32,8 @@ export interface FakeNotify {
   /** Method, path and the status answered, for every request (no bodies). */
   readonly requests: Array<{ method: string; path: string; status: number; at: number }>;
   /** The next `times` POSTs (of `type`, if given) fail this way. */
-  fail(fault: Fault, opts?: { times?: number; type?: NotifyType }): void;
+  /** The next send(s) of that type (and template, if given) fail this way: another message in flight cannot take the fault. */
+  fail(fault: Fault, opts?: { times?: number; type?: NotifyType; templateId?: string }): void;
   setStatus(id: string, status: string): void;
   byReference(reference: string): FakeNotification[];
   close(): Promise<void>;
@@ -78,7 +79,7 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
   for (const byType of Object.values(opts.templates)) for (const [t, id] of Object.entries(byType)) if (id) known.set(id, t as NotifyType);
   const sent: FakeNotification[] = [];
   const requests: FakeNotify['requests'] = [];
-  const faults: Array<{ fault: Fault; type?: NotifyType }> = [];
+  const faults: Array<{ fault: Fault; type?: NotifyType; templateId?: string }> = [];
   const hanging = new Set<ServerResponse>();
   let base = '';
 
@@ -135,7 +136,8 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
       const type = send[1] as NotifyType;
       const b = await body(req);
       if (!b) return error(res, 400, 'BadRequestError', 'Invalid JSON supplied in POST data');
-      const i = faults.findIndex((f) => !f.type || f.type === type);
+      const templateId = typeof (b as { template_id?: unknown }).template_id === 'string' ? (b as { template_id: string }).template_id : undefined;
+      const i = faults.findIndex((f) => (!f.type || f.type === type) && (!f.templateId || f.templateId === templateId));
       const fault = i >= 0 ? faults.splice(i, 1)[0]!.fault : null;
       if (fault === 'validation') return error(res, 400, 'ValidationError', 'phone_number Not a UK mobile number');
       if (fault === 'auth') return error(res, 403, 'AuthError', 'Invalid token: API key not found');
@@ -202,7 +204,7 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
     sent,
     requests,
     fail(fault, o = {}) {
-      for (let i = 0; i < (o.times ?? 1); i++) faults.push({ fault, type: o.type });
+      for (let i = 0; i < (o.times ?? 1); i++) faults.push({ fault, type: o.type, templateId: o.templateId });
     },
     setStatus(id, status) {
       const n = sent.find((x) => x.id === id);
