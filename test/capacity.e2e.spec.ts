@@ -3,7 +3,8 @@
 // last slot goes to one of two concurrent accepts; offers nearest first within the travel radius;
 // when capacity is short, the longest waiter first. Each test uses its own specialty code.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, cast, driveTo, getReferral, isoDay, openReferral, startStack, token, waitForStatus, type Cast, type Stack } from './support/stack.js';
+import { firstOfferWeek, mondayOf, siteStanding } from '#workflow';
+import { bearer, cast, driveTo, getReferral, isoDay, openReferral, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 let s: Stack;
 let c: Cast;
@@ -187,5 +188,41 @@ describe('offers', () => {
     const urgent = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { specialtyCode: '307', rttClockStart: start, priority: 'P2' });
     expect((await accept(routine.id, routine.patient, (await openOffer(routine.id))!.id)).body).toMatchObject({ reason: 'CAPACITY_HELD_FOR_LONGER_WAITERS' });
     expect((await accept(urgent.id, urgent.patient, (await openOffer(urgent.id))!.id)).status).toBe(200);
+  });
+});
+
+describe('weeks that are over', () => {
+  it('an old offer (its earliest week now in the past) takes a slot from the first week offers are made for now, not a past week', async () => {
+    const past = plusDays(nextMonday(), -21);
+    // One slot a week from three weeks before next Monday: the past weeks still show a free slot.
+    await declare('RJC', '308', { weeklySlots: 1, fromDate: past, toDate: plusDays(nextMonday(), 6) });
+    const r = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { specialtyCode: '308' });
+    // The worker refreshes the offers once before telling the patient: let it, so the change below stays.
+    await waitUntil(() => s.prisma.notification.findFirst({ where: { referralId: r.id, event: 'offer' } }), 'the offer notification');
+    const offer = (await openOffer(r.id))!;
+    // The offer was made weeks ago: its earliest week is now over.
+    await s.prisma.sql.query('UPDATE offer SET earliest_week = $2::date WHERE id = $1::uuid', [offer.id, past]);
+    expect((await accept(r.id, r.patient, offer.id)).status).toBe(200);
+    const { rows } = await s.prisma.sql.query<{ week_start: string }>('SELECT week_start::text FROM capacity_claim WHERE referral_id = $1::uuid', [r.id]);
+    expect(rows).toEqual([{ week_start: nextMonday() }]);
+    const { rows: pastWeek } = await s.prisma.sql.query<{ used: number }>(`SELECT used FROM capacity_week WHERE specialty_code = '308' AND site_ods = 'RJC02' AND week_start = $1::date`, [past]);
+    expect(pastWeek).toEqual([{ used: 0 }]);
+  });
+
+  it("a site's free slots count no week before the first week offers are made for", async () => {
+    const past = plusDays(nextMonday(), -21);
+    await declare('RJC', '309', { weeklySlots: 2, fromDate: past, toDate: plusDays(nextMonday(), 6) });
+    const standing = await s.prisma.sqlTransaction((tx) => siteStanding(tx, '309', ['RJC02'], new Date(past + 'T00:00:00Z'), null));
+    // Four weeks of 2 slots declared; only next Monday's week is still ahead.
+    expect(standing.get('RJC02')).toEqual({ free: 2, ahead: 0 });
+  });
+
+  it('works out weeks on the UK calendar: Monday 00:30 BST is Monday, though it is still Sunday in UTC', () => {
+    const mondayHalfPastMidnightBst = new Date('2026-06-28T23:30:00Z');
+    expect(mondayOf(mondayHalfPastMidnightBst).toISOString().slice(0, 10)).toBe('2026-06-29');
+    expect(firstOfferWeek(mondayHalfPastMidnightBst).toISOString().slice(0, 10)).toBe('2026-07-06');
+    // A Sunday evening in winter is still that Sunday's week; a date-only value keeps its own week.
+    expect(mondayOf(new Date('2026-12-06T23:30:00Z')).toISOString().slice(0, 10)).toBe('2026-11-30');
+    expect(mondayOf(new Date('2026-07-05T00:00:00Z')).toISOString().slice(0, 10)).toBe('2026-06-29');
   });
 });

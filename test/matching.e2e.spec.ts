@@ -115,20 +115,34 @@ describe('POST /v1/matching/runs', () => {
     ]);
     expect(r.byReceivingTrust).toEqual([{ receivingOds: 'RJC', patients: 2 }, { receivingOds: 'RLT', patients: 1 }]);
     expect(r.byOriginTrust).toEqual([{ originOds: 'RJC', patients: 1 }, { originOds: 'RLQ', patients: 2 }]);
+    // Who would go where: only RLQ's own waiting list (the RJC patient placed at RLT01 is counted above, not listed).
     expect(r.placements.map((p: { entryId: string; siteOds: string }) => [p.entryId, p.siteOds])).toEqual([
       [ids.get('longest'), 'RJC08'],
-      [ids.get('RJC patient'), 'RLT01'],
       [ids.get('next'), 'RJC08'],
     ]);
     expect(await snapshot()).toEqual(before);
 
-    const read = await s.http.get(`/v1/matching/runs/${res.body.id}`).set(bearer(c.adminRJC));
+    const read = await s.http.get(`/v1/matching/runs/${res.body.id}`).set(bearer(c.adminRLQ));
     expect(read.status).toBe(200);
     expect(read.body).toEqual(res.body);
   });
 
+  it("shows a trust its own waiting list's placements only, stores no other trust's, and hides a run from other trusts", async () => {
+    const res = await s.http.post('/v1/matching/runs').set(bearer(c.adminRJC)).send({ specialtyCode: SPECIALTY, minWeeks: 52, horizonWeeks: 1 });
+    expect(res.status).toBe(201);
+    // The group-wide totals are the same for every trust...
+    expect(res.body.result).toMatchObject({ proposed: 3, byOriginTrust: [{ originOds: 'RJC', patients: 1 }, { originOds: 'RLQ', patients: 2 }] });
+    // ...but RJC sees (and the run stores) only its own patient's placement, no RLQ entry id, wait or priority.
+    expect(res.body.result.placements).toEqual([expect.objectContaining({ entryId: ids.get('RJC patient'), originOds: 'RJC', siteOds: 'RLT01' })]);
+    const { rows } = await s.prisma.sql.query<{ result: { placements: Array<{ originOds: string }> } }>('SELECT result FROM matching_run WHERE id = $1::uuid', [res.body.id]);
+    expect(rows[0]!.result.placements.map((p) => p.originOds)).toEqual(['RJC']);
+    // Another trust's admin cannot read the run at all.
+    expect((await s.http.get(`/v1/matching/runs/${res.body.id}`).set(bearer(c.adminRLQ))).status).toBe(404);
+    expect((await s.http.get(`/v1/matching/runs/${res.body.id}`).set(bearer(c.adminRJC))).status).toBe(200);
+  });
+
   it('uses later weeks within the horizon, and priority breaks a tie in wait', async () => {
-    const res = await s.http.post('/v1/matching/runs').set(bearer(c.adminRJC)).send({ specialtyCode: SPECIALTY, minWeeks: 52, horizonWeeks: 2 });
+    const res = await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: SPECIALTY, minWeeks: 52, horizonWeeks: 2 });
     expect(res.status).toBe(201);
     const r = res.body.result;
     expect(r).toMatchObject({ freeSlots: 4, proposed: 4, slotsLeft: 0 });

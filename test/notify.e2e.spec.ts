@@ -111,13 +111,21 @@ describe('sending through GOV.UK Notify', () => {
     const cancelled = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
     await s.http.post(`/v1/referrals/${cancelled.id}/cancel`).set(bearer(c.clerkRLQ)).send({ reason: 'Duplicate of another pathway' }).expect(200);
 
-    const ids = [discharged.id, declined.id, rejected.id, withdrawn.id, cancelled.id];
-    const rows = await allSent(ids, 15);
+    // An offer still open when its turn comes is sent; one the referral has moved past meanwhile
+    // (driveTo answers at once) is not: it is marked cancelled, never sent.
+    const open = await offered();
+    const ids = [discharged.id, declined.id, rejected.id, withdrawn.id, cancelled.id, open.id];
+    const rows = await allSent(ids, 16);
+    expect(rows.find((r) => r.id === open.row.id)).toMatchObject({ event: 'offer', status: 'sending' });
     const patientEvents = ['offer', 'offer_declined', 'consent_recorded', 'transfer_confirmed', 'transfer_rejected', 'appointment_booked', 'appointment_cancelled', 'treatment_recorded', 'discharged', 'withdrawn', 'cancelled'];
     for (const e of patientEvents) expect(rows.map((r) => r.event)).toContain(e);
 
     for (const r of rows) {
       const sent = fake.byReference(r.id);
+      if (r.status === 'cancelled') {
+        expect([r.event, sent.length]).toEqual(['offer', 0]);
+        continue;
+      }
       expect(sent).toHaveLength(1);
       const n = sent[0]!;
       expect({ event: r.event, type: n.type, templateId: n.templateId, to: n.to }).toEqual({ event: r.event, type: 'email', templateId: TEMPLATES[r.event]!.email, to: 'alex@example.com' });
@@ -142,8 +150,9 @@ describe('sending through GOV.UK Notify', () => {
     const res = await s.http.get(`/v1/referrals/${discharged.id}/notifications`).set(bearer(discharged.patient)).expect(200);
     expect(res.body.items.map((i: { event: string }) => i.event)).toEqual(['offer', 'consent_recorded', 'transfer_confirmed', 'appointment_booked', 'treatment_recorded', 'discharged']);
     for (const item of res.body.items) {
-      expect(item).toMatchObject({ id: expect.any(String), event: expect.any(String), channel: 'email', status: 'sending', createdAt: expect.any(String), updatedAt: expect.any(String) });
-      expect(item.statusHistory.map((h: { status: string }) => h.status)).toEqual(['created', 'sending']);
+      const status = item.event === 'offer' && item.status === 'cancelled' ? 'cancelled' : 'sending';
+      expect(item).toMatchObject({ id: expect.any(String), event: expect.any(String), channel: 'email', status, createdAt: expect.any(String), updatedAt: expect.any(String) });
+      expect(item.statusHistory.map((h: { status: string }) => h.status)).toEqual(['created', status]);
     }
   });
 
@@ -309,6 +318,17 @@ describe('fallbacks', () => {
     expect(await s.prisma.task.count({ where: { key: `notification_failed.${rows[0]!.id}` } })).toBe(1);
   });
 
+  it("an accessible letter's task goes to the trust that holds the referral now (the receiver once it has accepted)", async () => {
+    const ref = await driveTo(s, c, 'AWAITING_BOOKING', { patient: { email: undefined, phone: undefined, accessibleFormat: 'braille' } });
+    const confirmed = await waitUntil(async () => {
+      const r = (await rowsOf(ref.id)).find((x) => x.event === 'transfer_confirmed');
+      return r && r.status !== 'created' ? r : null;
+    }, 'the transfer confirmation letter');
+    expect(confirmed).toMatchObject({ channel: 'letter', status: 'sending' });
+    const task = await s.prisma.task.findUniqueOrThrow({ where: { key: `accessible_letter.${confirmed!.id}` } });
+    expect([task.team, task.kind, task.trustOds]).toEqual(['booking', 'accessible_letter', 'RJC']);
+  });
+
   it('a patient with no email or mobile is written to', async () => {
     const { row } = await offered({ email: undefined, phone: undefined });
     expect(row.channel).toBe('letter');
@@ -390,7 +410,8 @@ describe('timing', () => {
     await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(ref.patient)).send({ decision: 'accept', offerId: offer.id }).expect(200);
 
     await restartWorker({ SMS_QUIET_HOURS: 'off' });
-    await job.promote();
+    // The consent confirmation (an SMS too) was held as well: morning comes for every held job.
+    for (const j of await queue.getJobs(['delayed'])) await j.promote();
     const done = await waitUntil(async () => {
       const j = await queue.getJob(job.id!);
       return j && (await j.isCompleted()) ? j : null;
@@ -401,6 +422,9 @@ describe('timing', () => {
     const item = res.body.items.find((i: { id: string }) => i.id === row!.id);
     expect(item.status).toBe('cancelled');
     expect(item.statusHistory.map((h: { status: string }) => h.status)).toEqual(['created', 'cancelled']);
+    // The consent confirmation, true now, went.
+    await drained(s);
+    expect(res.body.items.map((i: { event: string }) => i.event)).toContain('consent_recorded');
   });
 
   it("keeps to Notify's rate limit with a BullMQ limiter (here 2 sends a second)", async () => {

@@ -54,8 +54,42 @@ async function offered(over: Parameters<typeof driveTo>[3] = {}) {
   return { ...ref, notificationId: n.id, token, url: offerLinkUrl(base, token) };
 }
 
-/** Screenshots at 320 px and 1280 px wide, and a check that nothing needs scrolling sideways at 320 px. */
+/** axe-core's findings (WCAG 2.0-2.2, levels A and AA) for each page screenshotted, checked by the last test. */
+const axeFindings = new Map<string, string[]>();
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+let axeContext: BrowserContext | undefined;
+
+/**
+ * Runs axe-core on the page as the patient sees it: its HTML is served again at the same origin
+ * (so its stylesheet loads and colour contrast is real) in a context with JavaScript on and the
+ * page's CSP bypassed, since the page itself loads no script and its CSP forbids one.
+ */
+async function axeCheck(page: Page, name: string) {
+  const html = await page.content();
+  if (!axeContext) {
+    axeContext = await browser.newContext({ bypassCSP: true, javaScriptEnabled: true, viewport: { width: 320, height: 800 } });
+    contexts.push(axeContext);
+  }
+  const p = await axeContext.newPage();
+  try {
+    const at = `${base}/offer/__axe__/${name}`;
+    await p.route(at, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    await p.goto(at);
+    await p.addScriptTag({ path: path.join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js') });
+    // Runs in the page (the tests are compiled without the DOM's types, hence the string).
+    const violations: string[] = await p.evaluate(
+      `(async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations
+         .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.length + ')'))(${JSON.stringify(AXE_TAGS)})`,
+    );
+    axeFindings.set(name, violations);
+  } finally {
+    await p.close();
+  }
+}
+
+/** Screenshots at 320 px and 1280 px wide, a check that nothing needs scrolling sideways at 320 px, and axe-core's check. */
 async function shots(page: Page, name: string) {
+  await axeCheck(page, name);
   await page.setViewportSize({ width: 320, height: 800 });
   expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
   await page.screenshot({ path: path.join(SHOTS, `offer-${name}-320.png`), fullPage: true });
@@ -70,6 +104,21 @@ async function enterDob(page: Page, dob: { day: string; month: string; year: str
   await page.getByLabel('Year').fill(dob.year);
   await page.getByRole('button', { name: 'Continue' }).click();
 }
+
+/** Capacity at RJC (RJC02, the main site, and any other sites given) for `specialty`: `slots` next week only. */
+async function capacityNextWeek(specialty: string, slots: number, sites: readonly string[] = ['RJC02']) {
+  const d = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+  const monday = new Date(d.getTime() + (7 - ((d.getUTCDay() + 6) % 7)) * 86_400_000).toISOString().slice(0, 10);
+  const sunday = new Date(Date.parse(monday + 'T00:00:00Z') + 6 * 86_400_000).toISOString().slice(0, 10);
+  for (const siteOds of sites) {
+    const res = await s.http.put(`/v1/capacity/RJC/${specialty}`).set(bearer(c.adminRJC)).send({ weeklySlots: slots, fromDate: monday, toDate: sunday, siteOds });
+    expect(res.status).toBe(200);
+  }
+}
+
+/** Someone else takes every slot at the site for the specialty. */
+const takeAllSlots = (specialty: string, siteOds: string) =>
+  s.prisma.sql.query('UPDATE capacity_week SET used = slots WHERE specialty_code = $1 AND site_ods = $2', [specialty, siteOds]);
 
 const h1 = (page: Page) => page.locator('h1').first().innerText();
 const statusOf = async (id: string) => (await getReferral(s, c.clinRLQ, id)).status as string;
@@ -91,12 +140,14 @@ describe('offer link token', () => {
     expect(offerLinkUrl('https://crosstrust.example.nhs.uk/', t)).toBe(`https://crosstrust.example.nhs.uk/offer/${t}`);
   });
 
-  it('needs OFFER_LINK_SECRET in production; PUBLIC_BASE_URL defaults to this host and port', () => {
+  it('needs OFFER_LINK_SECRET and an https PUBLIC_BASE_URL in production; elsewhere PUBLIC_BASE_URL defaults to this host and port', () => {
     const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
     const prod = { ...env, NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'crosstrust' };
     expect(() => loadConfig(prod)).toThrow(ConfigError);
     expect(() => loadConfig(prod)).toThrow(/OFFER_LINK_SECRET is required when NODE_ENV=production/);
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'short' })).toThrow(/OFFER_LINK_SECRET must be at least 32 characters/);
+    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32) })).toThrow(/PUBLIC_BASE_URL is required when NODE_ENV=production/);
+    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'http://crosstrust.example.nhs.uk' })).toThrow(/PUBLIC_BASE_URL must be an https: URL/);
     expect(loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk/' }).publicBaseUrl).toBe('https://crosstrust.example.nhs.uk');
     expect(loadConfig({ ...env, PORT: '3100' }).publicBaseUrl).toBe('http://localhost:3100');
     expect(() => loadConfig({ ...env, PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL must be a http: or https: URL/);
@@ -295,6 +346,56 @@ describe('offer page in Chromium', () => {
     expect(res!.status()).toBe(404);
   });
 
+  it('the place is taken just before the patient answers: tells them the booking team will contact them, and raises a task for that team', async () => {
+    await capacityNextWeek('330', 1);
+    const ref = await offered({ specialtyCode: '330' });
+    const page = await newPage();
+    await page.goto(ref.url);
+    await enterDob(page, DOB);
+    await page.waitForURL(`${ref.url}/choose`);
+    await page.locator('input[name=answer][value^="accept:"]').first().check();
+    await takeAllSlots('330', 'RJC02');
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForLoadState();
+    expect(await h1(page)).toBe('That place has just been taken');
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('The hospital booking team will contact you');
+    expect(text).not.toContain('That offer is not open any more');
+    await shots(page, 'place-taken');
+    expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
+    const offerId = (await getReferral(s, c.clinRLQ, ref.id)).offers[0].id as string;
+    const { rows } = await s.prisma.sql.query<{ trust_ods: string; team: string; key: string; detail: unknown }>(
+      `SELECT trust_ods, team, key, detail FROM task WHERE referral_id = $1::uuid AND kind = 'offer_capacity_gone'`,
+      [ref.id],
+    );
+    expect(rows).toEqual([{ trust_ods: 'RLQ', team: 'booking', key: `offer_capacity_gone:${ref.id}:${offerId}`, detail: { offerId, reason: 'NO_CAPACITY_LEFT' } }]);
+  });
+
+  it('the place is taken just before the patient answers but another offer has room: they choose that one instead', async () => {
+    await capacityNextWeek('331', 1, ['RJC02', 'RJC08']);
+    const ref = await offered({ specialtyCode: '331' });
+    const offers = (await getReferral(s, c.clinRLQ, ref.id)).offers as Array<{ id: string; siteOds: string; status: string }>;
+    const [gone, other] = [offers.find((o) => o.siteOds === 'RJC02')!, offers.find((o) => o.siteOds === 'RJC08')!];
+    expect(gone.status === 'OPEN' && other.status === 'OPEN').toBe(true);
+    const page = await newPage({ javaScriptEnabled: false });
+    await page.goto(ref.url);
+    await enterDob(page, DOB);
+    await page.waitForURL(`${ref.url}/choose`);
+    await page.locator(`input[name=answer][value="accept:${gone.id}"]`).check();
+    await takeAllSlots('331', 'RJC02');
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForLoadState();
+    expect(await page.locator('.nhsuk-error-summary').innerText()).toMatch(/has just been taken by another patient\. Choose another hospital below/);
+    // Only the offer that still has room is listed.
+    expect(await page.locator('input[name=answer][value^="accept:"]').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual([`accept:${other.id}`]);
+    await shots(page, 'place-taken-choose-another');
+    await page.locator(`input[name=answer][value="accept:${other.id}"]`).check();
+    await page.getByRole('button', { name: 'Send my answer' }).click();
+    await page.waitForURL(`${ref.url}/answered`);
+    expect(await h1(page)).toBe('You have accepted the offer');
+    expect((await getReferral(s, c.clinRLQ, ref.id)).offers.find((o: { id: string }) => o.id === other.id).status).toBe('ACCEPTED');
+  });
+
   it('accepts an answer only with the session cookie and the form field bound to the link (no cross-site posts)', async () => {
     const ref = await offered();
     const offerId = (await getReferral(s, c.clinRLQ, ref.id)).offers[0].id;
@@ -316,5 +417,21 @@ describe('offer page in Chromium', () => {
     expect(res.status).toBe(303);
     expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
     expect(await statusOf(other.id)).toBe('AWAITING_PATIENT_CONSENT');
+  });
+});
+
+describe('accessibility', () => {
+  it('every page shown above meets WCAG 2.2 levels A and AA as far as axe-core can tell', async () => {
+    // The check itself can fail: a page with an unlabelled field and no language has findings.
+    const control = await newPage();
+    await control.setContent('<html><head><title>x</title></head><body><main><input type="text"></main></body></html>');
+    await axeCheck(control, 'control');
+    expect(axeFindings.get('control')!.join('\n')).toMatch(/label/);
+    axeFindings.delete('control');
+
+    // Date of birth (and its errors), offers (and its errors), accepted, declined, already
+    // answered, expired, locked, no longer open, place taken: each checked where it was screenshotted.
+    expect(axeFindings.size).toBeGreaterThanOrEqual(10);
+    expect(Object.fromEntries(axeFindings)).toEqual(Object.fromEntries([...axeFindings.keys()].map((k) => [k, []])));
   });
 });

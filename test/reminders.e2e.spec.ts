@@ -4,6 +4,7 @@
 // Due times are reached by moving timestamps back in the database, then running the sweep now.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { renderStaffWorklist } from '#notifications';
+import { createNotification } from '#workflow';
 import { ReminderSweepTimer } from '../apps/worker/src/handlers/reminders-sweep.js';
 import { bearer, cast, drained, driveTo, getReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
@@ -106,6 +107,34 @@ describe('offer reminders', () => {
     expect(JSON.stringify(mine.body)).not.toContain('staff_worklist');
   }, 120_000);
 
+  it("goes by the patient's chosen channel (SMS here), as the offer did", async () => {
+    const r = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { patient: { contactPreference: 'sms' } });
+    await drained(s);
+    const offerId = await offerNotificationOf(r.id);
+    expect((await sql<{ channel: string }>('SELECT channel FROM notification WHERE id = $1::uuid', [offerId]))[0]!.channel).toBe('sms');
+    await ageOffer(offerId, '7 days 1 minute');
+    await sweep();
+    const reminders = await sql<{ id: string; channel: string }>(`SELECT id::text AS id, channel FROM notification WHERE referral_id = $1::uuid AND event = 'offer_reminder'`, [r.id]);
+    expect(reminders.map((n) => n.channel)).toEqual(['sms']);
+    await waitUntil(() => recorded(reminders[0]!.id), 'the SMS reminder to be sent');
+  }, 120_000);
+
+  it('a reminder whose turn comes after the patient answered is not sent, and says so', async () => {
+    const r = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
+    await drained(s);
+    const offerId = await offerNotificationOf(r.id);
+    // Written while the offer was open (as by a sweep just before the answer), sent after.
+    const ref = { id: r.id, status: 'AWAITING_RECEIVER_ACCEPTANCE' as const, version: 1, patient: { email: 'alex@example.com', phone: null } };
+    await s.prisma.sqlTransaction((tx) => createNotification(tx, ref, 'offer_reminder', `${offerId}.7d`, { offerNotificationId: offerId, reminder: '7d' }));
+    const [n] = await notifications(r.id, 'offer_reminder');
+    await waitUntil(async () => ((await notifications(r.id, 'offer_reminder'))[0]!.status === 'created' ? null : true), 'the reminder job to run');
+    await drained(s);
+    expect((await notifications(r.id, 'offer_reminder'))[0]!.status).toBe('cancelled');
+    expect(await recorded(n!.id)).toBe(false);
+    // Its status history says why it never went (the API lists `created` from the row itself).
+    expect(await sql('SELECT status, source FROM notification_status WHERE notification_id = $1::uuid ORDER BY id', [n!.id])).toEqual([{ status: 'cancelled', source: 'stale' }]);
+  }, 120_000);
+
   it('sends no reminder for an offer the patient has answered', async () => {
     const r = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
     await drained(s);
@@ -169,6 +198,35 @@ describe('appointment reminders', () => {
     const sent = await notifications(r.id, 'appointment_reminder');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.detail).toEqual({ bookingId: newId, reminder: '7d' });
+  }, 120_000);
+
+  it('a reminder written before its booking was cancelled or began is not sent', async () => {
+    const r = await driveTo(s, c, 'BOOKED');
+    await drained(s);
+    const bookingId = (await getReferral(s, c.clerkRJC, r.id)).bookings[0].id as string;
+    const ref = { id: r.id, status: 'BOOKED' as const, version: 1, patient: { email: 'alex@example.com', phone: null } };
+    const remind = (key: string) => s.prisma.sqlTransaction((tx) => createNotification(tx, ref, 'appointment_reminder', key, { bookingId, reminder: '1d' }));
+    const settled = async () => {
+      await waitUntil(async () => ((await notifications(r.id, 'appointment_reminder')).every((n) => n.status !== 'created') ? true : null), 'the reminder jobs to run');
+      await drained(s);
+      return notifications(r.id, 'appointment_reminder');
+    };
+
+    // Already begun (held in a queue past its time): not sent.
+    await sql(`UPDATE booking SET starts_at = now() - interval '1 hour' WHERE id = $1::uuid`, [bookingId]);
+    await remind('past');
+    const [past] = await settled();
+    expect(past!.status).toBe('cancelled');
+    expect(await recorded(past!.id)).toBe(false);
+
+    // Cancelled between the sweep and the send: not sent either.
+    await sql(`UPDATE booking SET starts_at = now() + interval '20 hours' WHERE id = $1::uuid`, [bookingId]);
+    const cancel = await s.http.post(`/v1/referrals/${r.id}/bookings/${bookingId}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'Surgeon unavailable' });
+    expect(cancel.status).toBe(200);
+    await remind('cancelled');
+    const rows = await settled();
+    expect(rows.map((n) => n.status)).toEqual(['cancelled', 'cancelled']);
+    expect(await recorded(rows[1]!.id)).toBe(false);
   }, 120_000);
 
   it('sends none for a booking too close or already past, nor a 7-day one for a booking made within the week', async () => {

@@ -16,7 +16,7 @@ export class MatchingController {
   @RequirePermission('matching.run')
   @ApiOperation({
     summary:
-      "Propose how the group's free capacity for a specialty could be used for open, unreferred waiting-list entries waiting at least minWeeks: longest wait first (priority breaks ties), nearest site of another trust with room within radiusMiles; counts per cohort band, receiving trust, site and week. Changes nothing; the run is stored.",
+      "Propose how the group's free capacity for a specialty could be used for open, unreferred waiting-list entries waiting at least minWeeks: longest wait first (priority breaks ties), nearest site of another trust with room within radiusMiles; counts per cohort band, receiving trust, site and week; placements (who would go where) only for the caller's own trust's waiting list. Changes nothing; the run is stored.",
   })
   run(@CurrentCaller() caller: Caller, @Body() dto: MatchingRunDto) {
     return this.runs.run(caller, { specialtyCode: dto.specialtyCode, minWeeks: dto.minWeeks, radiusMiles: dto.radiusMiles, horizonWeeks: dto.horizonWeeks });
@@ -24,9 +24,9 @@ export class MatchingController {
 
   @Get(':id')
   @RequirePermission('matching.run')
-  @ApiOperation({ summary: 'A stored matching run: its parameters and proposal' })
-  @ApiNotFoundResponse({ description: 'No such run' })
-  get(@Param('id', uuidParam('id')) id: string) {
-    return this.runs.get(id);
+  @ApiOperation({ summary: "A stored matching run of the caller's trust: its parameters and proposal (placements of the trust's own waiting list only)" })
+  @ApiNotFoundResponse({ description: "No such run, or another trust's run" })
+  get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string) {
+    return this.runs.get(caller, id);
   }
 }

@@ -4,13 +4,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Post, UnauthorizedException, BadRequestException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { APP_CONFIG, type AppConfig } from '#config';
+import { isUuid } from '#domain';
 import { Public } from '#auth';
 import { PrismaService } from '#persistence';
 import { mapNotifyStatus } from '#notifications';
 import { recordNotificationStatus } from '#workflow';
+import { errorBody } from './http/http-errors.filter.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Notify's callback body (fields we use; it sends others, such as `to` and `template_id`). */
 interface NotifyCallback {
@@ -29,8 +30,12 @@ function parse(body: unknown): NotifyCallback {
   const id = str('id');
   const status = str('status');
   const reference = str('reference');
-  if (!id || !UUID.test(id) || !status || !/^[a-z-]{1,40}$/.test(status)) throw new BadRequestException('Expected a GOV.UK Notify delivery receipt: id and status');
-  return { id, status, reference: reference && UUID.test(reference) ? reference : null, completed_at: str('completed_at'), sent_at: str('sent_at') };
+  // Bad input answers like the rest of the API: details name each field that is wrong.
+  const details: Array<{ field: string; messages: string[] }> = [];
+  if (!isUuid(id)) details.push({ field: 'id', messages: ["id must be GOV.UK Notify's notification id (a UUID)"] });
+  if (!status || !/^[a-z-]{1,40}$/.test(status)) details.push({ field: 'status', messages: ['status must be a GOV.UK Notify status, such as delivered'] });
+  if (details.length || !id || !status) throw new BadRequestException(errorBody(400, 'Expected a GOV.UK Notify delivery receipt: id and status', details));
+  return { id, status, reference: isUuid(reference) ? reference : null, completed_at: str('completed_at'), sent_at: str('sent_at') };
 }
 
 @ApiExcludeController()

@@ -1,5 +1,6 @@
 // Environment configuration: one schema, validated at boot, with a message naming each bad variable.
 import { readFileSync } from 'node:fs';
+import { isUuid } from '#domain';
 
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
@@ -118,10 +119,9 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
     try {
       const raw = source === 'NOTIFY_TEMPLATES' ? env.NOTIFY_TEMPLATES! : readFileSync(env.NOTIFY_TEMPLATES_FILE!, 'utf8');
       const parsed: unknown = JSON.parse(raw);
-      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
       const ok =
         typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
-        Object.values(parsed).every((byChannel) => typeof byChannel === 'object' && byChannel !== null && !Array.isArray(byChannel) && Object.values(byChannel).every((id) => typeof id === 'string' && uuid.test(id)));
+        Object.values(parsed).every((byChannel) => typeof byChannel === 'object' && byChannel !== null && !Array.isArray(byChannel) && Object.values(byChannel).every((id) => isUuid(id)));
       if (ok) notifyTemplates = parsed as Record<string, Record<string, string>>;
       else problems.push(`${source} must be JSON {"<event>": {"email": "<template id>", "sms": "<template id>", "letter": "<template id>"}, ...}`);
     } catch (e) {
@@ -225,6 +225,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   else if (offerLinkSecret.length < 32) problems.push('OFFER_LINK_SECRET must be at least 32 characters');
   const port = int('PORT', 3000, 0, 65535);
   const publicBaseUrl = (env.PUBLIC_BASE_URL ? url('PUBLIC_BASE_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, '');
+  // Every offer link in a message starts with it: in production a default of localhost would send
+  // patients links that go nowhere (and the session cookie's Secure flag follows its scheme).
+  if (nodeEnv === 'production' && !env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required when NODE_ENV=production (the address patients open offer links at)');
+  else if (nodeEnv === 'production' && !publicBaseUrl.startsWith('https:')) problems.push('PUBLIC_BASE_URL must be an https: URL when NODE_ENV=production');
 
   const config: AppConfig = {
     nodeEnv,

@@ -8,3 +8,4 @@ export * from './eligibility-rules.js';
 export * from './travel-distance.js';
 export * from './waiting-list-row.js';
 export * from './uuid.js';
+export * from './uk-date.js';

@@ -17,8 +17,12 @@ export interface OutgoingMessage {
   readonly accessibleFormat?: string | null;
 }
 
-/** Where a notification is: GOV.UK Notify's statuses, as this service records them. */
-export const DELIVERY_STATUSES = ['created', 'sending', 'delivered', 'permanent-failure', 'temporary-failure', 'technical-failure'] as const;
+/**
+ * Where a notification is: GOV.UK Notify's statuses, as this service records them, and our own
+ * `cancelled`: not sent, because when its turn came it was no longer true (the offer answered, the
+ * appointment cancelled or past).
+ */
+export const DELIVERY_STATUSES = ['created', 'sending', 'delivered', 'permanent-failure', 'temporary-failure', 'technical-failure', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryResult {

@@ -4,6 +4,7 @@ import notifyClient from 'notifications-node-client';
 import type { AppConfig } from '#config';
 import { CHANNELS, NOTIFICATION_EVENTS } from './notification-events.js';
 import type { DeliveryResult, DeliveryStatus, NotificationChannel, OutgoingMessage, ProviderStatus } from './notification-channel.js';
+import { STAFF_WORKLIST_EVENT } from './staff-worklist-template.js';
 
 type Client = InstanceType<typeof notifyClient.NotifyClient>;
 
@@ -62,7 +63,7 @@ function fetchTransport(timeoutMs: number) {
 }
 
 /** Notify's statuses as this service records them (letters have their own names). */
-export function mapNotifyStatus(status: string): Exclude<DeliveryStatus, 'created'> {
+export function mapNotifyStatus(status: string): Exclude<DeliveryStatus, 'created' | 'cancelled'> {
   switch (status) {
     case 'delivered':
     case 'received': // a letter handed to the postal service
@@ -82,6 +83,15 @@ export function mapNotifyStatus(status: string): Exclude<DeliveryStatus, 'create
 }
 
 /**
+ * The `event/channel` pairs with no template in NOTIFY_TEMPLATES that will be sent: every patient
+ * event by every channel, and the staff worklist email (staff emails go by email only).
+ */
+export function missingNotifyTemplates(templates: AppConfig['notifyTemplates']): string[] {
+  const patient = NOTIFICATION_EVENTS.flatMap((e) => CHANNELS.filter((c) => !templates[e]?.[c]).map((c) => `${e}/${c}`));
+  return templates[STAFF_WORKLIST_EVENT]?.email ? patient : [...patient, `${STAFF_WORKLIST_EVENT}/email`];
+}
+
+/**
  * Template ids come from configuration, per event and channel (NOTIFY_TEMPLATES). Each message
  * passes `subject` and `body` (rendered here) and named fields as personalisation, and our
  * notification id as Notify's `reference`. Notify has no idempotency key, so before sending we
@@ -97,7 +107,7 @@ export class NotifyNotificationChannel implements NotificationChannel {
     this.client = new notifyClient.NotifyClient(config.notifyBaseUrl, config.notifyApiKey);
     this.client.setClient(fetchTransport(config.notifyTimeoutMs) as never);
     this.templates = config.notifyTemplates;
-    const missing = NOTIFICATION_EVENTS.flatMap((e) => CHANNELS.filter((c) => !this.templates[e]?.[c]).map((c) => `${e}/${c}`));
+    const missing = missingNotifyTemplates(this.templates);
     if (missing.length) this.logger.warn({ missing }, 'GOV.UK Notify templates missing from NOTIFY_TEMPLATES: these messages will fail and go to a person');
   }
 

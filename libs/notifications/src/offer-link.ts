@@ -2,9 +2,9 @@
 // so rendering the message needs no database write and a guessed or altered link is refused.
 // Token: base64url(16 uuid bytes) "." base64url(first 16 bytes of HMAC-SHA256(secret, "offer-link:" + id)).
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isUuid } from '#domain';
 
 const MAC_BYTES = 16;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function mac(secret: string, id: string): Buffer {
   return createHmac('sha256', secret).update(`offer-link:${id}`).digest().subarray(0, MAC_BYTES);
@@ -13,7 +13,7 @@ function mac(secret: string, id: string): Buffer {
 /** The link token for an offer notification (its id, a UUID). */
 export function offerLinkToken(secret: string, offerNotificationId: string): string {
   const id = offerNotificationId.toLowerCase();
-  if (!UUID.test(id)) throw new Error('offerLinkToken needs the offer notification id (a UUID)');
+  if (!isUuid(id)) throw new Error('offerLinkToken needs the offer notification id (a UUID)');
   return `${Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url')}.${mac(secret, id).toString('base64url')}`;
 }
 

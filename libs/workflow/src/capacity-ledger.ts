@@ -8,15 +8,15 @@
 // an accepted offer of that site takes a slot, only while the site's free slots (from the offer's
 // earliest week on) exceed the open offers there held by referrals ahead of it. Among equals, the
 // first to accept gets the slot: the UPDATE ... WHERE used < slots decides, and the other is refused.
-import { isoDate } from '#domain';
+import { isoDate, ukDate } from '#domain';
 import { BusinessRuleError } from './workflow-errors.js';
 import type { Tx } from './referral-transition.js';
 
 const DAY_MS = 86_400_000;
 
-/** The Monday of the week `d` falls in (UTC). */
+/** The Monday of the week `d` falls in, on the UK calendar (Europe/London), as a date (midnight UTC). */
 export function mondayOf(d: Date): Date {
-  const day = new Date(isoDate(d) + 'T00:00:00Z');
+  const day = ukDate(d);
   const back = (day.getUTCDay() + 6) % 7;
   return new Date(day.getTime() - back * DAY_MS);
 }
@@ -24,6 +24,19 @@ export function mondayOf(d: Date): Date {
 /** The first week offers are made for: the Monday after `today` (this week is too short notice). */
 export function firstOfferWeek(today: Date): Date {
   return new Date(mondayOf(today).getTime() + 7 * DAY_MS);
+}
+
+/** The later of two weeks. */
+function laterWeek(a: Date, b: Date): Date {
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+/**
+ * The first week a slot can still be taken in at `now`: the offer's own week, or the first week
+ * offers are made for now when that is later (an offer made weeks ago names a week that is over).
+ */
+export function firstClaimableWeek(week: Date, now: Date): Date {
+  return laterWeek(mondayOf(week), firstOfferWeek(now));
 }
 
 /** Statuses whose open offers still count as a claim on a site. */
@@ -36,11 +49,20 @@ export interface Rank {
 }
 
 /**
- * Per site: free slots from `fromWeek` on, and open offers there held by referrals ranking ahead of
+ * Per site: free slots from `fromWeek` on (never from a week earlier than offers are made for at
+ * `now`: past weeks' slots are not free), and open offers there held by referrals ranking ahead of
  * `rank`. One statement for all the sites asked about.
  */
-export async function siteStanding(tx: Tx, specialtyCode: string, siteOds: readonly string[], fromWeek: Date, rank: Rank | null): Promise<Map<string, { free: number; ahead: number }>> {
+export async function siteStanding(
+  tx: Tx,
+  specialtyCode: string,
+  siteOds: readonly string[],
+  fromWeek: Date,
+  rank: Rank | null,
+  now: Date = new Date(),
+): Promise<Map<string, { free: number; ahead: number }>> {
   if (siteOds.length === 0) return new Map();
+  fromWeek = firstClaimableWeek(fromWeek, now);
   const { rows } = await tx.query<{ site_ods: string; free: number; ahead: number }>(
     `SELECT s.site_ods,
             COALESCE((SELECT sum(GREATEST(cw.slots - cw.used, 0)) FROM capacity_week cw
@@ -63,16 +85,20 @@ export interface ClaimInput {
   readonly specialtyCode: string;
   readonly earliestWeek: Date;
   readonly rank: Rank;
+  /** When the claim is made (default: now); weeks before the first week offers are made for then are over. */
+  readonly now?: Date;
 }
 
 /**
- * Takes one slot of the site's earliest week with room at or after the offer's earliest week, or
+ * Takes one slot of the site's earliest week with room at or after the offer's earliest week (or the
+ * first week offers are made for now, when the offer is old enough for that to be later), or
  * refuses (422) saying why. Safe under concurrency: the conditional UPDATE takes a slot only while
  * one is left; a loser looks again at the next week with room, and is refused when there is none.
  */
 export async function claimSlot(tx: Tx, input: ClaimInput): Promise<Date> {
-  const from = mondayOf(input.earliestWeek);
-  const standing = (await siteStanding(tx, input.specialtyCode, [input.siteOds], from, input.rank)).get(input.siteOds)!;
+  const now = input.now ?? new Date();
+  const from = firstClaimableWeek(input.earliestWeek, now);
+  const standing = (await siteStanding(tx, input.specialtyCode, [input.siteOds], from, input.rank, now)).get(input.siteOds)!;
   if (standing.free > 0 && standing.free <= standing.ahead) {
     throw new BusinessRuleError(
       `The ${standing.free} free slot(s) at ${input.siteOds} from the week of ${isoDate(from)} are held for ${standing.ahead} patient(s) who have waited longer or are of higher clinical priority; offer the patient another site or wait until those offers are answered`,

@@ -10,6 +10,10 @@
 // postcode district centroid, in that site's earliest week with room. A patient whose district is
 // not in postcode_district is not placed (counted as unknownLocation).
 //
+// Privacy: the group-wide totals (bands, byReceivingTrust, byOriginTrust, byDestination) are for
+// every trust; who would go where (placements: entry id, weeks waited, priority) only for the
+// caller's own trust's waiting list. A run is read back only by the trust that asked for it.
+//
 // Scale: free slots F bound the work. Band totals are one aggregate over the partial index
 // waiting_list_entry_matching_idx; patients are read in index order, in batches, and reading stops
 // once every slot is placed, the cohort ends, or 2F + 1000 patients have been read.
@@ -94,7 +98,10 @@ export class MatchingRuns {
       // Longest waiters first, as many as the slots can take (and a margin for those out of reach).
       const scanLimit = freeSlots === 0 ? 0 : 2 * freeSlots + 1000;
       const placedWeeks: number[] = [];
-      /** Who would go where: waiting-list entry ids (no names), for the booking teams to open referrals from. */
+      /**
+       * Who would go where, for the caller's own trust's entries only (other trusts' waiting lists are
+       * theirs): waiting-list entry ids (no names), for its booking team to open referrals from.
+       */
       const placements: Array<{ entryId: string; originOds: string; weeksWaited: number; priority: string; receivingOds: string; siteOds: string; weekStart: string; distanceMiles: number }> = [];
       const byDestination = new Map<string, { receivingOds: string; siteOds: string; weekStart: string; patients: number }>();
       const byOrigin = new Map<string, number>();
@@ -141,7 +148,7 @@ export class MatchingRuns {
           remaining--;
           const weeks = weeksWaited(e.rtt_clock_start, today);
           placedWeeks.push(weeks);
-          placements.push({ entryId: e.id, originOds: e.origin_ods, weeksWaited: weeks, priority: e.priority, receivingOds: best.trustOds, siteOds: best.siteOds, weekStart: week.weekStart, distanceMiles: bestMiles });
+          if (e.origin_ods === caller.ods) placements.push({ entryId: e.id, originOds: e.origin_ods, weeksWaited: weeks, priority: e.priority, receivingOds: best.trustOds, siteOds: best.siteOds, weekStart: week.weekStart, distanceMiles: bestMiles });
           const k = `${best.siteOds}/${week.weekStart}`;
           const dest = byDestination.get(k) ?? { receivingOds: best.trustOds, siteOds: best.siteOds, weekStart: week.weekStart, patients: 0 };
           dest.patients++;
@@ -190,13 +197,21 @@ export class MatchingRuns {
     return { id, createdAt: rows[0]!.created_at.toISOString(), createdBy: caller.sub, durationMs, params, result };
   }
 
-  async get(id: string) {
+  /** A run, for the trust that asked for it only: another trust's run is not found (404). */
+  async get(caller: Caller, id: string) {
     const { rows } = await this.prisma.sql.query<{ id: string; params: unknown; result: unknown; created_by: string; duration_ms: number; created_at: Date }>(
-      'SELECT id, params, result, created_by, duration_ms, created_at FROM matching_run WHERE id = $1::uuid',
-      [id],
+      'SELECT id, params, result, created_by, duration_ms, created_at FROM matching_run WHERE id = $1::uuid AND created_by_ods IS NOT DISTINCT FROM $2',
+      [id, caller.ods ?? null],
     );
     const r = rows[0];
     if (!r) throw new ReferralNotFoundError('Matching run');
-    return { id: r.id, createdAt: r.created_at.toISOString(), createdBy: r.created_by, durationMs: r.duration_ms, params: r.params, result: r.result };
+    return { id: r.id, createdAt: r.created_at.toISOString(), createdBy: r.created_by, durationMs: r.duration_ms, params: r.params, result: ownPlacements(r.result, caller.ods) };
   }
+}
+
+/** A stored result with placements of the trust's own entries only (runs stored before this rule kept every trust's). */
+function ownPlacements(result: unknown, ods: string | null): unknown {
+  const r = result as { placements?: Array<{ originOds: string }> } | null;
+  if (!r || !Array.isArray(r.placements)) return result;
+  return { ...r, placements: r.placements.filter((p) => p.originOds === ods) };
 }

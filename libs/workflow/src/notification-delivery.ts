@@ -1,9 +1,10 @@
 // Delivery status of patient notifications (from the send, Notify's callbacks and the poll): each
-// status once with its time; a permanent failure sends a letter instead (once) and raises a task.
+// status once with its time; a permanent failure sends a letter instead (once) and raises a task,
+// and so does (the task only) a temporary or technical failure.
 import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '#notifications';
 import { outboxJob } from '#queue';
-import { raiseTask } from './tasks.js';
+import { raiseTask, taskTrustFor } from './tasks.js';
 import { writeOutbox, type Tx } from './referral-transition.js';
 
 export interface StatusUpdate {
@@ -13,7 +14,8 @@ export interface StatusUpdate {
   readonly status: DeliveryStatus;
   /** When the provider says it happened (completed_at or sent_at), if it says. */
   readonly providerAt?: Date | null;
-  readonly source: 'send' | 'callback' | 'poll';
+  /** `stale`: the worker found the message no longer true when its turn came, and did not send it. */
+  readonly source: 'send' | 'callback' | 'poll' | 'stale';
   /** Why it failed, as a code (e.g. Notify's error type), never message content. */
   readonly reason?: string | null;
 }
@@ -29,8 +31,13 @@ export interface StatusOutcome {
 
 /** Statuses a notification moves on from; every other one is final. */
 const OPEN_STATUSES = ['created', 'sending'];
-/** Once with the receiving trust, its booking team looks after the patient. */
-const WITH_RECEIVER = ['AWAITING_BOOKING', 'BOOKED', 'TREATED', 'DISCHARGED'];
+/**
+ * Final statuses that leave the patient untold: each raises a booking-team task. Only a permanent
+ * failure also sends a letter in its place: Notify has already retried a temporary failure (phone
+ * off, inbox full) for 72 hours and a technical failure is its own fault, so the contact details
+ * may well be right; the booking team decides whether to phone, write or send again.
+ */
+const FAILED_STATUSES: readonly DeliveryStatus[] = ['permanent-failure', 'temporary-failure', 'technical-failure'];
 
 interface Row {
   id: string;
@@ -68,10 +75,10 @@ export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise
   );
   const n = rows[0];
   if (!n) return { notificationId: null, applied: false, fallbackLetterId: null, taskRaised: false };
-  if (!n.applied || u.status !== 'permanent-failure') return { notificationId: n.id, applied: n.applied, fallbackLetterId: null, taskRaised: false };
+  if (!n.applied || !FAILED_STATUSES.includes(u.status)) return { notificationId: n.id, applied: n.applied, fallbackLetterId: null, taskRaised: false };
 
   let fallbackLetterId: string | null = null;
-  if (n.channel !== 'letter') {
+  if (u.status === 'permanent-failure' && n.channel !== 'letter') {
     const id = randomUUID();
     const ins = await tx.query<{ id: string }>(
       `INSERT INTO notification (id, referral_id, event, key, channel, status, detail, fallback_of, updated_at)
@@ -85,22 +92,29 @@ export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise
     }
   }
   const taskRaised = await raiseTask(tx, {
-    trustOds: WITH_RECEIVER.includes(n.referral_status) && n.receiving_ods ? n.receiving_ods : n.origin_ods,
+    trustOds: taskTrustFor(n.referral_status, n.origin_ods, n.receiving_ods),
     team: 'booking',
     kind: 'notification_failed',
     referralId: n.referral_id,
     key: `notification_failed.${n.id}`,
-    detail: { notificationId: n.id, event: n.event, channel: n.channel, reason: u.reason ?? null, fallbackLetterId },
+    detail: { notificationId: n.id, event: n.event, channel: n.channel, status: u.status, reason: u.reason ?? null, fallbackLetterId },
   });
   return { notificationId: n.id, applied: true, fallbackLetterId, taskRaised };
 }
 
-/** Notifications still sending after `olderThanMs` without a final status, oldest first, for the poll. */
+/**
+ * Notifications still sending after `olderThanMs` without a final status, for the poll: the ones
+ * asked about longest ago (or never) first, and each claimed by stamping `polled_at`, so a row
+ * Notify keeps calling `sending` (a letter, for days) goes to the back of the line instead of
+ * filling every batch, and two workers polling at once take different rows.
+ */
 export async function notificationsAwaitingStatus(tx: Tx, olderThanMs: number, limit: number): Promise<Array<{ id: string; providerId: string }>> {
   const { rows } = await tx.query<{ id: string; provider_id: string }>(
-    `SELECT id::text, provider_id FROM notification
-     WHERE status = 'sending' AND provider_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
-     ORDER BY updated_at LIMIT $2`,
+    `UPDATE notification SET polled_at = now()
+     WHERE id IN (SELECT id FROM notification
+                  WHERE status = 'sending' AND provider_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+                  ORDER BY polled_at NULLS FIRST, updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id::text, provider_id`,
     [olderThanMs, limit],
   );
   return rows.map((r) => ({ id: r.id, providerId: r.provider_id }));

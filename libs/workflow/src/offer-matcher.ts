@@ -52,7 +52,7 @@ export class OfferMatcher {
       const { rows: me } = await tx.query<{ rtt_clock_start: Date; priority: string }>('SELECT rtt_clock_start, priority FROM referral WHERE id = $1::uuid', [input.referralId]);
       if (me[0]) {
         const rank: Rank = { referralId: input.referralId, rttClockStart: me[0].rtt_clock_start, priority: me[0].priority };
-        const standing = await siteStanding(tx, input.specialtyCode, rows.map((r) => r.site_ods), from, rank);
+        const standing = await siteStanding(tx, input.specialtyCode, rows.map((r) => r.site_ods), from, rank, today);
         open = rows.filter((r) => {
           const st = standing.get(r.site_ods);
           return !st || st.free > st.ahead;

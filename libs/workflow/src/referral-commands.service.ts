@@ -10,7 +10,8 @@ import { requireSide } from './referral-scope.js';
 import { loadReferral, type LoadedReferral } from './referral-load.js';
 import { BusinessRuleError, ConcurrentChangeError, DuplicateError, ReferralNotFoundError, TransitionConflictError } from './workflow-errors.js';
 import { OfferMatcher } from './offer-matcher.js';
-import { claimSlot, releaseSlot } from './capacity-ledger.js';
+import { claimSlot, firstOfferWeek, releaseSlot, siteStanding } from './capacity-ledger.js';
+import { raiseTask, taskTrustFor } from './tasks.js';
 import { linkWaitingListEntry } from './waiting-list/long-waiters.service.js';
 
 export interface NewReferral {
@@ -212,10 +213,50 @@ export class ReferralCommands {
         `UPDATE offer SET status = CASE WHEN id = $2::uuid THEN 'ACCEPTED' ELSE 'WITHDRAWN' END WHERE referral_id = $1::uuid AND (id = $2::uuid OR status = 'OPEN')`,
         [id, offer.id],
       );
-      // One slot of the site's earliest week with room; refused (422, rolled back) when none is left.
+      // One slot of the site's earliest week with room, from the offer's week or (for an old offer)
+      // the first week offers are made for now; refused (422, rolled back) when none is left.
       const { rows: held } = await tx.query<{ earliestWeek: Date }>('SELECT earliest_week AS "earliestWeek" FROM offer WHERE id = $1::uuid', [offer.id]);
       await claimSlot(tx, { offerId: offer.id, siteOds: offer.siteOds, specialtyCode: ref.specialtyCode, earliestWeek: held[0]!.earliestWeek, rank: { referralId: id, rttClockStart: ref.rttClockStart, priority: ref.priority } });
       return out;
+    });
+  }
+
+  /** Reasons recordConsent refuses an accept for: the site has no slot left for this patient. */
+  static readonly CAPACITY_GONE_REASONS: readonly string[] = ['NO_CAPACITY_LEFT', 'CAPACITY_HELD_FOR_LONGER_WAITERS'];
+
+  /**
+   * After the patient's accept of `offerId` was refused for capacity (and rolled back, so the offer
+   * is still OPEN): raises a booking-team task, once per referral and offer, so a person follows the
+   * patient up, and returns the referral's other open offers that still have room for it.
+   */
+  async offerCapacityGone(referralId: string, offerId: string, reason: string, now = new Date()): Promise<{ openWithRoom: string[]; taskRaised: boolean }> {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const { rows: refs } = await tx.query<{ status: string; origin_ods: string; receiving_ods: string | null; specialty_code: string; rtt_clock_start: Date; priority: string }>(
+        'SELECT status::text AS status, origin_ods, receiving_ods, specialty_code, rtt_clock_start, priority FROM referral WHERE id = $1::uuid',
+        [referralId],
+      );
+      const ref = refs[0];
+      if (!ref) throw new ReferralNotFoundError();
+      const taskRaised = await raiseTask(tx, {
+        trustOds: taskTrustFor(ref.status, ref.origin_ods, ref.receiving_ods),
+        team: 'booking',
+        kind: 'offer_capacity_gone',
+        referralId,
+        key: `offer_capacity_gone:${referralId}:${offerId}`,
+        detail: { offerId, reason },
+      });
+      const { rows: others } = await tx.query<{ id: string; site_ods: string }>(
+        `SELECT id, site_ods FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN' AND id <> $2::uuid`,
+        [referralId, offerId],
+      );
+      if (others.length === 0) return { openWithRoom: [], taskRaised };
+      const rank = { referralId, rttClockStart: ref.rtt_clock_start, priority: ref.priority };
+      const standing = await siteStanding(tx, ref.specialty_code, [...new Set(others.map((o) => o.site_ods))], firstOfferWeek(now), rank, now);
+      const openWithRoom = others.filter((o) => {
+        const st = standing.get(o.site_ods);
+        return !!st && st.free > st.ahead;
+      });
+      return { openWithRoom: openWithRoom.map((o) => o.id), taskRaised };
     });
   }
 

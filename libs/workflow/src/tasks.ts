@@ -1,5 +1,6 @@
 // Tasks for a team's worklist (booking team or clinicians of a trust): raised once per cause.
 import { randomUUID } from 'node:crypto';
+import { RECEIVER_OWNS, type ReferralStatus } from '#domain';
 import type { SqlRunner } from '#persistence';
 
 export const TASK_TEAMS = ['booking', 'clinical'] as const;
@@ -15,6 +16,21 @@ export interface RaiseTask {
   readonly key: string;
   /** Ids and codes only, never patient data: the task is read with the referral it points at. */
   readonly detail?: Record<string, unknown>;
+}
+
+/**
+ * The trust that holds the referral now, whose team a task about it goes to: the receiving trust
+ * once it owns the transfer of care (RECEIVER_OWNS), else the origin. The one rule for every task
+ * and worklist item that asks "who looks after this patient now".
+ */
+export function taskTrustFor(status: ReferralStatus | string, originOds: string, receivingOds: string | null): string {
+  return RECEIVER_OWNS.has(status as ReferralStatus) && receivingOds ? receivingOds : originOds;
+}
+
+/** taskTrustFor as a SQL expression over a referral row aliased `r` (same rule, for set-based queries). */
+export function taskTrustSql(r: string): string {
+  const owns = [...RECEIVER_OWNS].map((s) => `'${s}'`).join(', ');
+  return `CASE WHEN ${r}.status::text IN (${owns}) AND ${r}.receiving_ods IS NOT NULL THEN ${r}.receiving_ods ELSE ${r}.origin_ods END`;
 }
 
 /** Raises a task in the caller's transaction (or on the pool); true when this call created it. */

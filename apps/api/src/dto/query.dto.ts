@@ -64,21 +64,3 @@ export function worklistConflicts(q: WorklistQueryDto): Array<{ field: string; m
   if (q.worklist === 'needs-attention' && q.needsAttention === false) out.push({ field: 'needsAttention', messages: ['needsAttention=false contradicts worklist=needs-attention'] });
   return out;
 }
-
-export class CapacityDto {
-  @ApiPropertyOptional({ example: 20, description: 'Slots a week offered to the group' })
-  @IsInt({ message: '$property must be a whole number' }) @Min(0) @Max(10000)
-  weeklySlots!: number;
-
-  @ApiPropertyOptional({ example: '2026-11-01' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: '$property must be YYYY-MM-DD' })
-  fromDate!: string;
-
-  @ApiPropertyOptional({ example: '2027-03-31' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: '$property must be YYYY-MM-DD' })
-  toDate!: string;
-
-  @ApiPropertyOptional({ example: 'RJC01', description: "Defaults to the trust's main site" })
-  @IsOptional() @Matches(/^[A-Z0-9]{3,6}$/, { message: '$property must be an ODS site code' })
-  siteOds?: string;
-}

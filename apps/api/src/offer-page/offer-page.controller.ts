@@ -12,7 +12,7 @@ import { AuditService, Public, type Caller } from '#auth';
 import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
 import { BusinessRuleError, ReferralCommands, WorkflowError } from '#workflow';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
-import { PAGES, acceptedPage, declinedPage, dobPage, formatDistance, offersPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
+import { PAGES, acceptedPage, declinedPage, dobPage, formatDistance, offersPage, placeTakenChooseAnother, placeTakenPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
 
 const COOKIE = 'offer_session';
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -170,7 +170,17 @@ export class OfferPageController {
       } catch (e) {
         if (!(e instanceof WorkflowError)) throw e;
         await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: e.httpStatus }).catch(() => undefined);
-        const f = e instanceof BusinessRuleError ? (e.details as { field?: string } | undefined)?.field : undefined;
+        const { field: f, reason } = e instanceof BusinessRuleError ? ((e.details ?? {}) as { field?: string; reason?: string }) : {};
+        if (chosen && reason && ReferralCommands.CAPACITY_GONE_REASONS.includes(reason)) {
+          // The place went to someone else just before this answer (the accept was rolled back and the
+          // offer is still open): a booking-team task so a person follows up, and the other offers
+          // that still have room, if any, to choose from.
+          const gone = await this.commands.offerCapacityGone(link!.referralId, chosen.id, reason);
+          const left = offers.filter((o) => gone.openWithRoom.includes(o.id));
+          if (left.length === 0) return this.send(res, 200, placeTakenPage({ siteName: chosen.siteName, originName: link!.originName }));
+          errors.answer = placeTakenChooseAnother(chosen.siteName);
+          return this.send(res, 409, this.offersPage(token, link!, session!, left, { answer: '', radius: values.radius }, errors));
+        }
         if (f === 'travelRadiusMiles' && chosen) {
           errors.radius = `${chosen.siteName} is ${formatDistance(chosen.distanceMiles)} from your home, further than the distance you entered. Enter a larger distance or leave it blank`;
         } else if (f === 'offerId') {

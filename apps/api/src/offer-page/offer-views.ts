@@ -266,6 +266,21 @@ export function acceptedPage(opts: { siteName: string; trustName: string; origin
   );
 }
 
+/** The place the patient chose was taken just before they answered, and no other offer has room: a person follows up. */
+export function placeTakenPage(opts: { siteName: string; originName: string }): string {
+  return messagePage('That place has just been taken', [
+    `The last place at ${opts.siteName} was taken by another patient just before you answered, so we could not give it to you.`,
+    `Your place on ${opts.originName}'s waiting list is not affected, and the time you have already waited still counts.`,
+    'The hospital booking team will contact you about what happens next. You do not need to do anything now.',
+    `If you have a question, ${PHONE_TEAM}`,
+  ]);
+}
+
+/** The error on the offers page when the chosen place was just taken and other offers still have room. */
+export function placeTakenChooseAnother(siteName: string): string {
+  return `The last place at ${siteName} has just been taken by another patient. Choose another hospital below, or stay on your current waiting list`;
+}
+
 export function declinedPage(opts: { originName: string }): string {
   return layout(
     'You have chosen to stay on your current waiting list',

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { DeferJobError, type JobPayloads } from '#queue';
 import { letterAddress, offerLinkToken, offerLinkUrl, NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, quietUntil, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
-import { raiseTask, recordNotificationStatus, type StepOutcome } from '#workflow';
+import { raiseTask, recordNotificationStatus, taskTrustFor, type StepOutcome } from '#workflow';
 import type { JobHandler } from './job-handler.js';
 
 @Injectable()
@@ -31,12 +31,12 @@ export class SendNotificationHandler implements JobHandler<'notification.send'> 
   async handle(p: JobPayloads['notification.send']): Promise<StepOutcome> {
     // Everything the message needs in one statement (this job runs at every patient-facing step).
     const { rows } = await this.prisma.sql.query<NotificationRow>(
-      `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, r.receiving_ods,
+      `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, r.receiving_ods, r.status::text AS referral_status,
               pt.given_name, pt.email, pt.phone, pt.address, pt.family_name, pt.postcode, pt.accessible_format,
               (SELECT json_agg(json_build_object('receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
                                                  'earliestWeek', o.earliest_week) ORDER BY o.distance_miles, o.id)
                  FROM offer o WHERE o.referral_id = r.id AND o.status = 'OPEN') AS offers,
-              (SELECT json_build_object('kind', b.kind, 'siteOds', b.site_ods, 'startsAt', b.starts_at)
+              (SELECT json_build_object('kind', b.kind, 'siteOds', b.site_ods, 'startsAt', b.starts_at, 'live', b.status = 'BOOKED' AND b.starts_at > now())
                  FROM booking b WHERE b.referral_id = r.id AND b.id::text = n.detail->>'bookingId') AS booking,
               (SELECT json_object_agg(t.ods, t.name) FROM trust t) AS trusts,
               (SELECT json_object_agg(s.ods, s.name) FROM site s) AS sites
@@ -49,6 +49,13 @@ export class SendNotificationHandler implements JobHandler<'notification.send'> 
     if (n.status !== 'created') return { outcome: 'skipped', reason: `already ${n.status}` };
     if (!(NOTIFICATION_EVENTS as readonly string[]).includes(n.event)) throw new UnrecoverableError(`unknown notification event ${n.event}`);
     if (!n.referral_id) return { outcome: 'skipped', reason: 'referral gone' };
+    // A message can wait (quiet hours, retries with backoff, a fallback letter after a failure):
+    // each attempt checks it is still true now, and one that is not is never sent.
+    const stale = staleBecause(n);
+    if (stale) {
+      await recordNotificationStatus(this.prisma.sql, { notificationId: n.id, status: 'cancelled', source: 'stale', reason: stale });
+      return { outcome: 'skipped', reason: `not sent: ${stale}` };
+    }
     const trusts = n.trusts ?? {};
     const sites = n.sites ?? {};
     const detail = (n.detail ?? {}) as Record<string, string>;
@@ -87,17 +94,18 @@ export class SendNotificationHandler implements JobHandler<'notification.send'> 
       accessibleFormat: n.accessible_format,
     });
     // Only a notification still created or sending moves on, so a replay cannot overwrite a later status;
-    // a permanent failure brings a letter in its place and a booking-team task (notification-delivery.ts).
+    // a failure raises a booking-team task, and a permanent one brings a letter in its place (notification-delivery.ts).
     const update = { notificationId: n.id, providerId: result.providerReference ?? null, status: result.status, source: 'send', reason: result.failureReason } as const;
-    const accessibleLetter = channel === 'letter' && n.accessible_format && result.status !== 'permanent-failure';
-    if (result.status !== 'permanent-failure' && !accessibleLetter) {
+    const failed = result.status !== 'sending' && result.status !== 'delivered';
+    const accessibleLetter = channel === 'letter' && n.accessible_format && !failed;
+    if (!failed && !accessibleLetter) {
       // The usual case is one statement: no transaction round trips.
       await recordNotificationStatus(this.prisma.sql, update);
     } else {
       await this.prisma.sqlTransaction(async (tx) => {
         await recordNotificationStatus(tx, update);
         // Notify prints standard letters: the booking team sends this one in the patient's format too.
-        if (accessibleLetter) await raiseTask(tx, { trustOds: n.origin_ods!, team: 'booking', kind: 'accessible_letter', referralId: n.referral_id, key: `accessible_letter.${n.id}`, detail: { notificationId: n.id, event: n.event, format: n.accessible_format } });
+        if (accessibleLetter) await raiseTask(tx, { trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods), team: 'booking', kind: 'accessible_letter', referralId: n.referral_id, key: `accessible_letter.${n.id}`, detail: { notificationId: n.id, event: n.event, format: n.accessible_format } });
       });
     }
     return { outcome: 'done', reason: result.adopted ? `${result.status} (sent by an earlier attempt)` : result.status };
@@ -114,6 +122,7 @@ interface NotificationRow {
   referral_id: string | null;
   origin_ods: string | null;
   receiving_ods: string | null;
+  referral_status: string | null;
   given_name: string | null;
   email: string | null;
   phone: string | null;
@@ -122,9 +131,21 @@ interface NotificationRow {
   postcode: string | null;
   accessible_format: string | null;
   offers: Array<{ receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: string }> | null;
-  booking: { kind: string; siteOds: string; startsAt: string } | null;
+  /** live: still BOOKED and still to come. */
+  booking: { kind: string; siteOds: string; startsAt: string; live: boolean } | null;
   trusts: Record<string, string> | null;
   sites: Record<string, string> | null;
+}
+
+/**
+ * Why a message would no longer be true if sent now, or null: an offer or its reminder once the
+ * referral no longer awaits the patient's answer; an appointment reminder once its booking is
+ * cancelled, moved (a new booking has its own reminders) or past.
+ */
+function staleBecause(n: Pick<NotificationRow, 'event' | 'referral_status' | 'booking'>): string | null {
+  if ((n.event === 'offer' || n.event === 'offer_reminder') && n.referral_status !== 'AWAITING_PATIENT_CONSENT') return `referral is ${n.referral_status}, no longer awaiting the patient's answer`;
+  if (n.event === 'appointment_reminder' && !n.booking?.live) return n.booking ? 'booking cancelled or already started' : 'booking gone';
+  return null;
 }
 
 /** The channel a notification can go by now: its own if the contact detail is there, else the other of email and SMS, else a letter. */

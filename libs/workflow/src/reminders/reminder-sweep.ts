@@ -23,7 +23,7 @@ import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
 import type { ReferralStatus } from '#domain';
 import type { OutboxJob } from '#queue';
 import { createNotification, writeOutbox, type ReferralRef } from '../referral-transition.js';
-import { raiseTask } from '../tasks.js';
+import { raiseTask, taskTrustSql } from '../tasks.js';
 
 /** Arbitrary, fixed: the advisory lock key of the reminder sweep ("crosstrust reminders"). */
 const LOCK_KEY = 7_351_902_205;
@@ -114,7 +114,7 @@ export class ReminderSweep {
 
   private async offerReminders(tx: SqlRunner, r: (typeof OFFER_REMINDERS)[number]): Promise<number> {
     const { rows } = await tx.query<DueRow & { offer_notification_id: string }>(
-      `SELECT n.id::text AS offer_notification_id, r.id::text AS referral_id, r.status, r.version, p.email, p.phone
+      `SELECT n.id::text AS offer_notification_id, r.id::text AS referral_id, r.status, r.version, p.email, p.phone, p.contact_preference
        FROM notification n JOIN referral r ON r.id = n.referral_id JOIN patient p ON p.id = r.patient_id
        WHERE n.event = 'offer' AND n.fallback_of IS NULL
          AND n.created_at <= now() - make_interval(days => $1) AND n.created_at > now() - make_interval(days => $2)
@@ -162,7 +162,7 @@ export class ReminderSweep {
     // The key names the booking and its start: a booking moved in place would get its own
     // reminders; a cancelled one (status no longer BOOKED) gets none.
     const { rows } = await tx.query<DueRow & { booking_id: string; step_key: string }>(
-      `SELECT b.id::text AS booking_id, r.id::text AS referral_id, r.status, r.version, p.email, p.phone,
+      `SELECT b.id::text AS booking_id, r.id::text AS referral_id, r.status, r.version, p.email, p.phone, p.contact_preference,
               b.id::text || '.' || floor(extract(epoch FROM b.starts_at))::bigint::text || '.' || $3 AS step_key
        FROM booking b JOIN referral r ON r.id = b.referral_id JOIN patient p ON p.id = r.patient_id
        WHERE b.status = 'BOOKED'
@@ -197,8 +197,8 @@ export class ReminderSweep {
        i AS (
          SELECT 'event.' || e.id::text AS key, e.at, e.referral_id, ${LANDS_ON} AS worklist,
                 CASE WHEN e.type = 'needs_attention' OR e.to_status = 'AWAITING_BOOKING' THEN 'booking' ELSE 'clinical' END AS team,
-                CASE WHEN e.to_status = 'AWAITING_CLINICAL_REVIEW' THEN r.origin_ods
-                     WHEN e.type = 'needs_attention' AND r.status IN ('IDENTIFIED', 'AWAITING_CLINICAL_REVIEW', 'AWAITING_PATIENT_CONSENT') THEN r.origin_ods
+                CASE WHEN e.type = 'needs_attention' THEN ${taskTrustSql('r')}
+                     WHEN e.to_status = 'AWAITING_CLINICAL_REVIEW' THEN r.origin_ods
                      ELSE coalesce(r.receiving_ods, r.origin_ods) END AS trust_ods
          FROM e JOIN referral r ON r.id = e.referral_id),
        ins AS (
@@ -296,8 +296,9 @@ interface DueRow {
   version: number;
   email: string | null;
   phone: string | null;
+  contact_preference: string | null;
 }
 
 function refOf(row: DueRow): ReferralRef {
-  return { id: row.referral_id, status: row.status, version: row.version, patient: { email: row.email, phone: row.phone } };
+  return { id: row.referral_id, status: row.status, version: row.version, patient: { email: row.email, phone: row.phone, contactPreference: row.contact_preference } };
 }
