@@ -316,9 +316,16 @@ export class ReferralCommands {
         }
       }
       const booking = { id: randomUUID() };
-      await tx.query('INSERT INTO booking (id, referral_id, kind, site_ods, starts_at, created_by) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6)', [
-        booking.id, id, input.kind, siteOds, input.startsAt, caller.sub,
-      ]);
+      // The booking, and the booking-changed flag worked out again in the same statement: a
+      // cancelled booking of another kind not rebooked since keeps it (this one rebooks its kind).
+      await tx.query(
+        `WITH b AS (INSERT INTO booking (id, referral_id, kind, site_ods, starts_at, created_by) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6))
+         UPDATE referral SET booking_changed = EXISTS (
+           SELECT 1 FROM booking c WHERE c.referral_id = $2::uuid AND c.status = 'CANCELLED' AND c.kind <> $3 AND NOT EXISTS (
+             SELECT 1 FROM booking n WHERE n.referral_id = c.referral_id AND n.kind = c.kind AND n.id <> c.id AND n.created_at >= c.cancelled_at))
+         WHERE id = $2::uuid`,
+        [booking.id, id, input.kind, siteOds, input.startsAt, caller.sub],
+      );
       const out = await applyTransition(tx, ref, {
         action: input.kind === 'procedure' ? 'procedure_booked' : 'pre_op_assessment_booked',
         actor: actorOf(caller),
@@ -347,7 +354,11 @@ export class ReferralCommands {
         detail: { bookingId, kind: booking.kind, reason: input.reason },
         notify: [{ event: 'appointment_cancelled', detail: { bookingId } }],
       });
-      await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE id = $1::uuid`, [bookingId, input.reason]);
+      await tx.query(
+        `WITH b AS (UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE id = $1::uuid RETURNING referral_id)
+         UPDATE referral SET booking_changed = true WHERE id = (SELECT referral_id FROM b)`,
+        [bookingId, input.reason],
+      );
       return out;
     });
   }

@@ -26,7 +26,8 @@ export interface WorklistQuery {
  * - clinical-review: origin; AWAITING_CLINICAL_REVIEW.
  * - to-book: receiving; AWAITING_BOOKING and no booking of any kind currently BOOKED.
  * - booking-changed: receiving; AWAITING_BOOKING or BOOKED (`statuses`: read as one ordered
- *   range each, merged), and some booking of the referral is
+ *   range each of the partial booking_changed indexes, merged), and `booking_changed`, which the
+ *   booking commands keep: some booking of the referral is
  *   CANCELLED with no booking of the same kind created at or after its cancelled_at (not rebooked
  *   since). A rebooking takes the referral off the list; cancelling that one puts it back. Bookings
  *   cancelled because the referral closed are not listed (the referral's status is then final).
@@ -48,11 +49,7 @@ export const WORKLISTS = {
     side: 'receiving',
     status: null,
     statuses: ['AWAITING_BOOKING', 'BOOKED'],
-    where: [
-      `r.status IN ('AWAITING_BOOKING', 'BOOKED')`,
-      `EXISTS (SELECT 1 FROM booking c WHERE c.referral_id = r.id AND c.status = 'CANCELLED' AND NOT EXISTS (
-         SELECT 1 FROM booking n WHERE n.referral_id = r.id AND n.kind = c.kind AND n.id <> c.id AND n.created_at >= c.cancelled_at) OFFSET 0)`,
-    ],
+    where: [`r.status IN ('AWAITING_BOOKING', 'BOOKED')`, `r.booking_changed`],
   },
   'receiver-acceptance': { side: 'receiving', status: 'AWAITING_RECEIVER_ACCEPTANCE', where: [`r.status = 'AWAITING_RECEIVER_ACCEPTANCE'`] },
   'needs-attention': { side: undefined, status: null, where: [`r.needs_attention`] },
