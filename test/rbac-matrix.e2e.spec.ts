@@ -424,7 +424,8 @@ const ROUTES: readonly RouteSpec[] = [
     method: 'GET',
     template: '/v1/matching/runs/:id',
     permission: 'matching.run',
-    scope: 'none',
+    // ORIGIN's admin made it; it lists that trust's patients, so another trust's admin gets 404.
+    scope: 'origin-owned',
     mutates: false,
     success: 200,
     path: () => `/v1/matching/runs/${matchingRun.id}`,
