@@ -147,7 +147,11 @@ describe('scale-out: 2 APIs and 3 workers on one Postgres and Redis', () => {
         const counts = await Promise.all(queues.map((q) => q.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')));
         const total = (k: string) => counts.reduce((n, c) => n + (c[k] ?? 0), 0);
         expect({ failed: total('failed'), waiting: total('waiting'), active: total('active'), delayed: total('delayed') }).toEqual({ failed: 0, waiting: 0, active: 0, delayed: 0 });
-        expect(total('completed')).toBe(REFERRALS * JOBS_PER_REFERRAL);
+        // Besides the referrals' steps: the staff worklist emails the reminder sweep sent meanwhile
+        // (one per team per STAFF_EMAIL_BATCH_MS, no referral), each also run exactly once.
+        const { rows: staff } = await db.query<{ job_id: string }>(`SELECT job_id FROM outbox_message WHERE job_name = 'staff-notification.send'`);
+        expect(staff.filter((s) => cluster.jobRuns.get(s.job_id)?.done !== 1).map((s) => s.job_id)).toEqual([]);
+        expect(total('completed')).toBe(REFERRALS * JOBS_PER_REFERRAL + staff.length);
         // The work was shared: every worker ran jobs.
         expect([...cluster.jobsByProc.keys()].sort()).toEqual(Array.from({ length: WORKERS }, (_, i) => `worker-${i + 1}`));
 
