@@ -168,10 +168,8 @@ describe('sending through GOV.UK Notify', () => {
     expect(fake.requests.filter((r) => r.method === 'POST' && r.status === 500).length).toBeGreaterThanOrEqual(1);
     // The row says 'sending' a moment before BullMQ records the attempt as finished: wait for that.
     const queue = s.queues.find((q) => q.name === 'notifications')!;
-    const job = await waitUntil(async () => {
-      const j = await queue.getJob(`notification.send.${id}.${row.id}`);
-      return j && (await j.isCompleted()) ? j : null;
-    }, 'the send job to complete');
+    const jobId = `notification.send.${id}.${row.id}`;
+    const job = await waitUntil(async () => ((await queue.getJobState(jobId)) === 'completed' ? queue.getJob(jobId) : null), 'the send job to complete');
     expect(job?.attemptsMade).toBe(2);
     expect(job?.returnvalue).toMatchObject({ outcome: 'done', reason: expect.stringMatching(/earlier attempt/) });
   });
@@ -412,10 +410,8 @@ describe('timing', () => {
     await restartWorker({ SMS_QUIET_HOURS: 'off' });
     // The consent confirmation (an SMS too) was held as well: morning comes for every held job.
     for (const j of await queue.getJobs(['delayed'])) await j.promote();
-    const done = await waitUntil(async () => {
-      const j = await queue.getJob(job.id!);
-      return j && (await j.isCompleted()) ? j : null;
-    }, 'the held job to run');
+    // The state first, then the job: a job read before it completed carries no return value.
+    const done = await waitUntil(async () => ((await queue.getJobState(job.id!)) === 'completed' ? queue.getJob(job.id!) : null), 'the held job to run');
     expect(done!.returnvalue).toMatchObject({ outcome: 'skipped' });
     expect(fake.byReference(row!.id)).toHaveLength(0);
     const res = await s.http.get(`/v1/referrals/${ref.id}/notifications`).set(bearer(ref.patient)).expect(200);
