@@ -149,9 +149,20 @@ describe('offer reminders', () => {
 });
 
 describe('appointment reminders', () => {
-  /** Puts a booking `hoursAhead` from now, made well before (so every reminder's time has come after it was made). */
-  const moveBooking = (id: string, hoursAhead: number) =>
-    sql(`UPDATE booking SET starts_at = now() + make_interval(hours => $2), created_at = now() - interval '30 days' WHERE id = $1::uuid`, [id, hoursAhead]);
+  /**
+   * Puts a booking `hoursAhead` from now, made well before (so every reminder's time has come after
+   * it was made). The referral's whole booking history moves back with it, so its order stays true:
+   * a rebooking still comes after the cancellation it replaces (the booking-changed worklist, and
+   * its oracle in worklists.e2e, read that order from these times).
+   */
+  const moveBooking = async (id: string, hoursAhead: number) => {
+    await sql(
+      `UPDATE booking SET created_at = created_at - interval '30 days', cancelled_at = cancelled_at - interval '30 days'
+       WHERE referral_id = (SELECT referral_id FROM booking WHERE id = $1::uuid)`,
+      [id],
+    );
+    await sql(`UPDATE booking SET starts_at = now() + make_interval(hours => $2) WHERE id = $1::uuid`, [id, hoursAhead]);
+  };
 
   it('reminds 7 days and 1 day before, once each', async () => {
     const r = await driveTo(s, c, 'BOOKED');
