@@ -25,4 +25,7 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // Per checkout, not shared in /tmp: the order of test files comes from this cache (slowest and
+  // failed first), so a fresh clone runs them in the order CI does, as CI has no cache either.
+  cacheDirectory: '<rootDir>/.data/jest-cache',
 };
