@@ -4,7 +4,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '#prisma-client';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { inTransaction, type SqlRunner } from './sql.js';
+import { inTransaction, PreparingClient, type SqlRunner } from './sql.js';
 
 const DATE_OID = 1082;
 const parseDay = (s: string) => new Date(`${s}T00:00:00Z`);
@@ -17,6 +17,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
+      Client: PreparingClient,
       max: config.dbPoolSize,
       // Fail fast while Postgres is down rather than queueing requests for ever.
       connectionTimeoutMillis: 5_000,

@@ -2,7 +2,8 @@
 // the audit insert). Prisma 6's client engine compiles every model query in WebAssembly on the
 // event loop (about 1 ms of CPU each, measured in docs/benchmarks.md); a parameterised statement
 // sent straight to pg costs about a quarter of that. Prisma stays for everything else.
-import type pg from 'pg';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
 
 /** Something that runs a parameterised statement: the pool, or one connection inside a transaction. */
 export interface SqlRunner {
@@ -47,4 +48,35 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) =>
 /** A unique index refused the row (SQLSTATE 23505), e.g. a second open referral for a pathway. */
 export function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === '23505';
+}
+
+/** Statement texts seen, with their prepared-statement names (bounded: past the cap, statements are sent unnamed). */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 1_000;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `ct_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * pg's Client, with every parameterised statement sent as `query(text, values)` prepared once per
+ * connection and then only bound and executed: Postgres parses and plans it once per connection
+ * instead of at every call. The name is a hash of the text, so one text is one statement however
+ * it was built. Config objects (Prisma's adapter sends those) and statements without values pass
+ * through as they are.
+ */
+export class PreparingClient extends pg.Client {
+  override query(config: unknown, values?: unknown, callback?: unknown): never {
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+      const name = statementName(config);
+      // pool.query passes a callback; a query on a checked-out client returns a promise.
+      if (name) return (super.query as (...a: unknown[]) => never)({ name, text: config, values }, callback);
+    }
+    return (super.query as (...a: unknown[]) => never)(config, values, callback);
+  }
 }
