@@ -1,6 +1,6 @@
 // The audit trail: records who read or changed which referral, and reads it back for admins.
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '#persistence';
+import { GroupWriter, PrismaService } from '#persistence';
 import type { Caller } from './caller.js';
 
 export interface AuditEntry {
@@ -21,14 +21,33 @@ export interface AuditQuery {
 
 @Injectable()
 export class AuditService {
+  /**
+   * Audit rows of requests answered at the same time go in one INSERT (group commit); each
+   * request still waits for its own row before it answers.
+   */
+  private readonly writer = new GroupWriter<AuditEntry>((entries) =>
+    this.prisma.sql
+      .query(
+        `INSERT INTO audit_event (actor_sub, actor_role, actor_ods, action, referral_id, request_id, outcome)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[])`,
+        [
+          entries.map((e) => e.caller.sub),
+          entries.map((e) => e.caller.role),
+          entries.map((e) => e.caller.ods),
+          entries.map((e) => e.action),
+          entries.map((e) => e.referralId),
+          entries.map((e) => e.requestId),
+          entries.map((e) => e.outcome),
+        ],
+      )
+      .then(() => undefined),
+  );
+
   constructor(private readonly prisma: PrismaService) {}
 
-  /** One insert per audited request, so plain SQL (see libs/persistence/src/sql.ts). */
+  /** One row per audited request, written before the request answers. */
   async record(e: AuditEntry): Promise<void> {
-    await this.prisma.sql.query(
-      'INSERT INTO audit_event (actor_sub, actor_role, actor_ods, action, referral_id, request_id, outcome) VALUES ($1, $2, $3, $4, $5::uuid, $6, $7)',
-      [e.caller.sub, e.caller.role, e.caller.ods, e.action, e.referralId, e.requestId, e.outcome],
-    );
+    await this.writer.add(e);
   }
 
   /** Events on referrals the admin's trust is origin or receiver of, newest first. */

@@ -4,3 +4,4 @@ export * from './persistence.module.js';
 export * from './sql.js';
 export { Prisma } from '#prisma-client';
 export type { Referral, Patient, TimelineEvent, Offer, Booking, Notification, ReferralStatus as DbReferralStatus } from '#prisma-client';
+export * from './group-writer.js';

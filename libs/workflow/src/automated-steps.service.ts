@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { screen, isoDate, type ReferralStatus } from '#domain';
-import { PrismaService } from '#persistence';
+import { GroupWriter, PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
 import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
 import { loadReferral } from './referral-load.js';
@@ -140,8 +140,13 @@ export class AutomatedSteps {
     });
   }
 
+  /** Jobs finishing at the same time are marked in one UPDATE (group commit). */
+  private readonly completions = new GroupWriter<string>((jobIds) =>
+    this.prisma.sql.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = ANY($1::text[]) AND completed_at IS NULL', [jobIds]).then(() => undefined),
+  );
+
   async markStepCompleted(jobId: string): Promise<void> {
-    await this.prisma.sql.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = $1 AND completed_at IS NULL', [jobId]);
+    await this.completions.add(jobId);
   }
 
   /** A job exhausted its retries: a person must see it on a worklist. Once per job id. */

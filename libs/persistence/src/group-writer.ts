@@ -1,0 +1,50 @@
+// Group commit for small writes that many requests make at once (an audit row per request, a
+// job's completion mark): one statement for all of them instead of one round trip each.
+//
+// An item added while no write is in flight is written at once, so a quiet process adds no
+// latency. Items added while a write is in flight wait for it and then go together. Each `add`
+// resolves when its own item is written, or rejects with its own error: a caller that awaits it
+// still knows its row is in before it answers.
+
+type Pending<T> = { item: T; resolve: () => void; reject: (e: unknown) => void };
+
+export class GroupWriter<T> {
+  private pending: Array<Pending<T>> = [];
+  private writing = false;
+
+  /**
+   * @param write writes a group of items in one statement.
+   * @param maxGroup the most items one statement carries.
+   */
+  constructor(
+    private readonly write: (items: T[]) => Promise<void>,
+    private readonly maxGroup = 500,
+  ) {}
+
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending.splice(0, this.maxGroup);
+        try {
+          await this.write(group.map((p) => p.item));
+          for (const p of group) p.resolve();
+        } catch (e) {
+          if (group.length === 1) group[0]!.reject(e);
+          // One bad item must not fail the others: each is written on its own, and only the
+          // ones that fail again reject.
+          else await Promise.all(group.map((p) => this.write([p.item]).then(p.resolve, p.reject)));
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
