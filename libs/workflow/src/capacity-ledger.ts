@@ -105,29 +105,33 @@ export async function claimSlot(tx: Tx, input: ClaimInput): Promise<Date> {
       { field: 'offerId', reason: 'CAPACITY_HELD_FOR_LONGER_WAITERS' },
     );
   }
+  // The earliest week with room, its slot taken and the claim written in one statement: the week's
+  // row stays locked from this statement to the commit, and every consent for the site and
+  // specialty queues on it, so nothing else runs in between.
   for (;;) {
-    const { rows: next } = await tx.query<{ week_start: Date }>(
-      `SELECT week_start FROM capacity_week WHERE site_ods = $1 AND specialty_code = $2 AND week_start >= $3::date AND used < slots ORDER BY week_start LIMIT 1`,
-      [input.siteOds, input.specialtyCode, isoDate(from)],
+    const { rows } = await tx.query<{ week_start: Date; claimed: Date | null }>(
+      `WITH next AS (
+         SELECT week_start FROM capacity_week WHERE site_ods = $1 AND specialty_code = $2 AND week_start >= $3::date AND used < slots ORDER BY week_start LIMIT 1),
+       taken AS (
+         UPDATE capacity_week cw SET used = cw.used + 1, updated_at = now() FROM next
+         WHERE cw.site_ods = $1 AND cw.specialty_code = $2 AND cw.week_start = next.week_start AND cw.used < cw.slots
+         RETURNING cw.week_start),
+       claim AS (
+         INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, week_start)
+         SELECT $4::uuid, $5::uuid, $1, $2, week_start FROM taken RETURNING week_start)
+       SELECT next.week_start, (SELECT week_start FROM claim) AS claimed FROM next`,
+      [input.siteOds, input.specialtyCode, isoDate(from), input.rank.referralId, input.offerId],
     );
-    const week = next[0]?.week_start;
-    if (!week) {
+    const row = rows[0];
+    if (!row) {
       throw new BusinessRuleError(`No slot is left at ${input.siteOds} for specialty ${input.specialtyCode} from the week of ${isoDate(from)}: the last one has been taken. Offer the patient another site.`, {
         field: 'offerId',
         reason: 'NO_CAPACITY_LEFT',
       });
     }
-    const taken = await tx.query(
-      `UPDATE capacity_week SET used = used + 1, updated_at = now() WHERE site_ods = $1 AND specialty_code = $2 AND week_start = $3::date AND used < slots`,
-      [input.siteOds, input.specialtyCode, isoDate(week)],
-    );
-    if (taken.rowCount === 1) {
-      await tx.query(`INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, week_start) VALUES ($1::uuid, $2::uuid, $3, $4, $5::date)`, [
-        input.rank.referralId, input.offerId, input.siteOds, input.specialtyCode, isoDate(week),
-      ]);
-      return week;
-    }
-    // Someone took the last slot of that week between our look and our update: look again.
+    if (row.claimed) return row.claimed;
+    // Someone took the last slot of that week between our look and our update (the update saw
+    // their committed row and found it full): look again.
   }
 }
 
