@@ -3,6 +3,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
+import { PeriodicTask } from '#queue';
 import { NOTIFICATION_CHANNEL, type NotificationChannel } from '#notifications';
 import { notificationsAwaitingStatus, recordNotificationStatus } from '#workflow';
 
@@ -11,32 +12,26 @@ const BATCH = 100;
 @Injectable()
 export class NotifyStatusPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('NotifyStatusPoller');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly periodic: PeriodicTask<void>;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.periodic = new PeriodicTask({
+      run: async () => {
+        const r = await this.pollOnce();
+        if (r.updated) this.logger.log({ ...r }, 'delivery statuses polled from GOV.UK Notify');
+      },
+      intervalMs: config.notifyPollIntervalMs,
+      onError: (e) => this.logger.warn({ error: e.message.slice(0, 200) }, 'delivery status poll failed; will try again'),
+    });
+  }
 
   onApplicationBootstrap(): void {
     // The local channel knows its result at once: nothing to poll.
-    if (this.channel.status) this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.pollOnce()
-        .then((r) => r.updated && this.logger.log({ ...r }, 'delivery statuses polled from GOV.UK Notify'))
-        .catch((e: Error) => this.logger.warn({ error: e.message.slice(0, 200) }, 'delivery status poll failed; will try again'))
-        .finally(() => {
-          this.running = null;
-          this.schedule();
-        });
-    }, this.config.notifyPollIntervalMs);
+    if (this.channel.status) this.periodic.start();
   }
 
   /**
@@ -48,7 +43,7 @@ export class NotifyStatusPoller implements OnApplicationBootstrap, BeforeApplica
     const rows = await notificationsAwaitingStatus(this.prisma.sql, this.config.notifyPollAfterMs, BATCH);
     let updated = 0;
     for (const r of rows) {
-      if (this.stopped) break;
+      if (this.periodic.stopping) break;
       const s = await this.channel.status(r.providerId);
       if (!s || s.status === 'sending' || s.status === 'created') continue;
       const out = await this.prisma.sqlTransaction((tx) => recordNotificationStatus(tx, { notificationId: r.id, providerId: r.providerId, status: s.status, providerAt: s.providerAt, source: 'poll' }));
@@ -58,8 +53,6 @@ export class NotifyStatusPoller implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 }

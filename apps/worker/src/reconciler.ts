@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
+import { PeriodicTask } from '#queue';
 import { ProducerQueues } from './producer-queues.js';
 import { AutomatedSteps } from '#workflow';
 
@@ -36,29 +37,23 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   batch = BATCH;
   /** The outbox id the last pass stopped at (0: from the start). */
   private cursor = 0n;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly periodic: PeriodicTask<void>;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly steps: AutomatedSteps,
     private readonly queues: ProducerQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(this.config.reconcileIntervalMs);
+  ) {
+    this.periodic = new PeriodicTask({
+      run: () => this.tick(),
+      intervalMs: config.reconcileIntervalMs,
+      onError: (e) => this.logger.warn({ error: e.message.slice(0, 200) }, 'reconciler pass failed; will try again'),
+    });
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule(this.config.reconcileIntervalMs);
-      });
-    }, ms);
+  onApplicationBootstrap(): void {
+    this.periodic.start();
   }
 
   private async tick(): Promise<void> {
@@ -148,9 +143,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.periodic.stop();
     await this.dropLock();
   }
 }

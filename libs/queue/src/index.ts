@@ -2,3 +2,4 @@
 export * from './job-catalogue.js';
 export * from './redis-connection.js';
 export * from './defer.js';
+export * from './periodic-task.js';
