@@ -344,6 +344,19 @@ describe('offer page in Chromium', () => {
     expect(await h1(page)).toBe('This link does not work');
     res = await page.goto(`${base}/offer/${moved.id}`);
     expect(res!.status()).toBe(404);
+
+    // A newer offer to the same patient replaces the link of the older one; its fallback letter
+    // (same offer, another channel) does not.
+    const older = await offered();
+    await s.prisma.$executeRaw`INSERT INTO notification (id, referral_id, event, key, channel, status, fallback_of, created_at, updated_at)
+      VALUES (gen_random_uuid(), ${older.id}::uuid, 'offer', ${`${older.id}.offer.letter-test`}, 'letter', 'delivered', ${older.notificationId}::uuid, now(), now())`;
+    res = await page.goto(older.url);
+    expect(res!.status()).toBe(200);
+    await s.prisma.$executeRaw`INSERT INTO notification (id, referral_id, event, key, channel, status, created_at, updated_at)
+      VALUES (gen_random_uuid(), ${older.id}::uuid, 'offer', ${`${older.id}.offer.newer-test`}, 'email', 'delivered', now(), now())`;
+    res = await page.goto(older.url);
+    expect(res!.status()).toBe(410);
+    expect(await h1(page)).toBe('This link has been replaced');
   });
 
   it('the place is taken just before the patient answers: tells them the booking team will contact them, and raises a task for that team', async () => {

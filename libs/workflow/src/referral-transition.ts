@@ -88,6 +88,17 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   return { from: ref.status, to: t.to, eventId, version: ref.version + 1 };
 }
 
+/**
+ * SQL, true when the notification row `alias` is its referral's latest offer: an `offer` event, not a
+ * fallback letter of one, and none newer (by creation time, then id). The offer page's link and the
+ * offer reminders follow only that one; an older offer's link shows that it was replaced.
+ */
+export function isLatestOfferNotification(alias: string): string {
+  return `(${alias}.event = 'offer' AND ${alias}.fallback_of IS NULL AND NOT EXISTS (
+    SELECT 1 FROM notification later WHERE later.referral_id = ${alias}.referral_id AND later.event = 'offer' AND later.fallback_of IS NULL
+      AND (later.created_at, later.id) > (${alias}.created_at, ${alias}.id)))`;
+}
+
 /** Records a notification to send (once: its key is unique) with the outbox row of the job that sends it. */
 export async function createNotification(tx: Tx, ref: ReferralRef, event: NotificationEvent, stepKey: string, detail?: Record<string, string>): Promise<void> {
   await writeNotificationsAndOutbox(tx, ref, stepKey, [{ event, detail }], []);

@@ -5,6 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { verifyOfferLinkToken } from '#notifications';
+import { isLatestOfferNotification } from '#workflow';
 import type { OfferView } from './offer-views.js';
 
 /** A link lasts this long after the last message carrying it (the offer, or a reminder of it) was created. */
@@ -23,7 +24,8 @@ export interface LinkRecord {
   /** When a message carrying this link was last created: the offer, or its latest reminder. */
   readonly lastSentAt: Date;
   readonly status: string;
-  readonly latestOfferNotificationId: string | null;
+  /** Whether this is the referral's latest offer (a newer offer replaces its link). */
+  readonly isLatestOffer: boolean;
   readonly originName: string;
   readonly dateOfBirth: string;
   readonly nhsNumber: string;
@@ -48,8 +50,7 @@ export class OfferLinkService {
   async load(notificationId: string): Promise<LinkRecord | null> {
     const { rows } = await this.prisma.sql.query<LinkRecord & { event: string }>(
       `SELECT n.id AS "notificationId", n.referral_id AS "referralId", n.event, n.created_at AS "createdAt", r.status::text AS status,
-              (SELECT n2.id FROM notification n2 WHERE n2.referral_id = n.referral_id AND n2.event = 'offer' AND n2.fallback_of IS NULL
-                ORDER BY n2.created_at DESC, n2.id DESC LIMIT 1) AS "latestOfferNotificationId",
+              ${isLatestOfferNotification('n')} AS "isLatestOffer",
               -- The link lasts 14 days from the last message that carried it (the offer, or a reminder of it).
               GREATEST(n.created_at, (SELECT max(n3.created_at) FROM notification n3 WHERE n3.referral_id = n.referral_id
                 AND n3.event = 'offer_reminder' AND n3.detail->>'offerNotificationId' = n.id::text)) AS "lastSentAt",
@@ -73,7 +74,7 @@ export class OfferLinkService {
     if (link.usedAt) return 'used';
     if (link.lockedAt) return 'locked';
     if (now.getTime() >= link.lastSentAt.getTime() + OFFER_LINK_DAYS * 86_400_000) return 'expired';
-    if (link.latestOfferNotificationId !== link.notificationId) return 'superseded';
+    if (!link.isLatestOffer) return 'superseded';
     if (link.status !== 'AWAITING_PATIENT_CONSENT') return 'notOpen';
     return 'open';
   }

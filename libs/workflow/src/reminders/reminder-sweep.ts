@@ -22,7 +22,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
 import type { ReferralStatus } from '#domain';
 import type { OutboxJob } from '#queue';
-import { createNotification, writeOutbox, type ReferralRef } from '../referral-transition.js';
+import { createNotification, isLatestOfferNotification, writeOutbox, type ReferralRef } from '../referral-transition.js';
 import { raiseTask, taskTrustSql } from '../tasks.js';
 
 /** Arbitrary, fixed: the advisory lock key of the reminder sweep ("crosstrust reminders"). */
@@ -116,10 +116,9 @@ export class ReminderSweep {
     const { rows } = await tx.query<DueRow & { offer_notification_id: string }>(
       `SELECT n.id::text AS offer_notification_id, r.id::text AS referral_id, r.status, r.version, p.email, p.phone, p.contact_preference
        FROM notification n JOIN referral r ON r.id = n.referral_id JOIN patient p ON p.id = r.patient_id
-       WHERE n.event = 'offer' AND n.fallback_of IS NULL
+       WHERE ${isLatestOfferNotification('n')}
          AND n.created_at <= now() - make_interval(days => $1) AND n.created_at > now() - make_interval(days => $2)
          AND r.status = 'AWAITING_PATIENT_CONSENT'
-         AND NOT EXISTS (SELECT 1 FROM notification l WHERE l.referral_id = n.referral_id AND l.event = 'offer' AND l.fallback_of IS NULL AND l.created_at > n.created_at)
          AND NOT EXISTS (SELECT 1 FROM notification x WHERE x.key = r.id::text || '.offer_reminder.' || n.id::text || '.' || $3)
        ORDER BY n.created_at LIMIT ${SWEEP_BATCH}`,
       [r.afterDays, r.untilDays, r.which],
@@ -137,10 +136,9 @@ export class ReminderSweep {
     const { rows } = await tx.query<{ offer_notification_id: string; referral_id: string; origin_ods: string; offered_at: Date }>(
       `SELECT n.id::text AS offer_notification_id, r.id::text AS referral_id, r.origin_ods, n.created_at AS offered_at
        FROM notification n JOIN referral r ON r.id = n.referral_id
-       WHERE n.event = 'offer' AND n.fallback_of IS NULL
+       WHERE ${isLatestOfferNotification('n')}
          AND n.created_at <= now() - make_interval(days => $1) AND n.created_at > now() - make_interval(days => $2)
          AND r.status = 'AWAITING_PATIENT_CONSENT'
-         AND NOT EXISTS (SELECT 1 FROM notification l WHERE l.referral_id = n.referral_id AND l.event = 'offer' AND l.fallback_of IS NULL AND l.created_at > n.created_at)
          AND NOT EXISTS (SELECT 1 FROM task t WHERE t.key = 'offer_unanswered.' || n.id::text)
        ORDER BY n.created_at LIMIT ${SWEEP_BATCH}`,
       [OFFER_UNANSWERED_TASK_DAYS, OFFER_UNANSWERED_TASK_UNTIL_DAYS],
