@@ -16,13 +16,12 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureDatabase, freePort, log, prisma, root } from '../scripts/lib/local-services.mjs';
+import { ensureDatabase, log, prisma, root } from '../scripts/lib/local-services.mjs';
 import { ensureBuilt } from '../scripts/lib/build.mjs';
-import { ensureDevIssuerKey } from '../scripts/lib/dev-issuer.mjs';
 import { seed } from '../prisma/seed.mjs';
 import { BENCH_DIR, observerUrl, startBenchServices } from './lib/services.mjs';
 import { dropPgbench, runBullmqBaseline, runPgbench } from './lib/limits.mjs';
-import { startApps } from './lib/apps.mjs';
+import { benchAppEnv, reportedAppSettings, startApps } from './lib/apps.mjs';
 import { Sampler } from './lib/sampler.mjs';
 import { measurePhase, queueLag, resetStatements, statements, waitDrained } from './lib/measure.mjs';
 import { formatReport } from './lib/report.mjs';
@@ -244,7 +243,7 @@ async function soakRun(ctx, { startedAt, machine, env }) {
     quick,
     machine,
     settings,
-    appEnv: Object.fromEntries(['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'LOG_LEVEL'].map((k) => [k, env[k] ?? '(default)'])),
+    appEnv: reportedAppSettings(env),
     peak,
     soak: soakResult,
   };
@@ -279,22 +278,7 @@ async function main() {
 
   // 2. crosstrust: a fresh database, migrated and seeded, and the apps as deployed.
   const databaseUrl = await ensureDatabase(services.pgInfo, DATABASE, { recreate: true });
-  const keyFile = path.join(BENCH_DIR, 'dev-issuer.json');
-  await ensureDevIssuerKey(keyFile);
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    AUTH_MODE: 'dev',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: services.redisUrl,
-    QUEUE_PREFIX,
-    AUTH_DEV_KEY_FILE: keyFile,
-    PORT: String(await freePort()),
-    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
-    // The load generator is a handful of callers sending far more than a person would.
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    NODE_OPTIONS: '',
-  };
+  const env = await benchAppEnv({ databaseUrl, redisUrl: services.redisUrl, queuePrefix: QUEUE_PREFIX, keyFile: path.join(BENCH_DIR, 'dev-issuer.json') });
   log('Migrating and seeding the crosstrust database');
   prisma(['migrate', 'deploy'], env);
   await seed(databaseUrl, { demoReferrals: false });
@@ -339,7 +323,7 @@ async function main() {
     quick,
     machine,
     settings,
-    appEnv: Object.fromEntries(['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'LOG_LEVEL'].map((k) => [k, env[k] ?? '(default)'])),
+    appEnv: reportedAppSettings(env),
     limits: { pgbench, bullmq },
     crosstrust: { peak, halfPeak },
     ratios: {

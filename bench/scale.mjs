@@ -26,11 +26,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { ensureDatabase, freePort, log, root, startPostgres, startRedis } from '../scripts/lib/local-services.mjs';
+import { ensureDatabase, log, root, startPostgres, startRedis } from '../scripts/lib/local-services.mjs';
 import { ensureBuilt } from '../scripts/lib/build.mjs';
-import { ensureDevIssuerKey, signDevToken } from '../scripts/lib/dev-issuer.mjs';
+import { signDevToken } from '../scripts/lib/dev-issuer.mjs';
 import { prepareDatabase, seedScale, SPECIALTIES } from '../scripts/seed-scale.mjs';
-import { startApps } from './lib/apps.mjs';
+import { benchAppEnv, reportedAppSettings, startApps } from './lib/apps.mjs';
 import { stopAll } from './lib/children.mjs';
 import { round, sleep, summary } from './lib/stats.mjs';
 
@@ -369,21 +369,7 @@ async function main() {
     log(`seed:scale: ${dataSet.rows} rows in ${dataSet.seconds.toFixed(1)} s (${Math.round(dataSet.rowsPerSecond)} rows/s)`);
   }
 
-  const keyFile = path.join(DIR, 'dev-issuer.json');
-  await ensureDevIssuerKey(keyFile);
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    AUTH_MODE: 'dev',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: `redis://127.0.0.1:${redis.port}`,
-    QUEUE_PREFIX: '{bench-scale}',
-    AUTH_DEV_KEY_FILE: keyFile,
-    PORT: String(await freePort()),
-    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    NODE_OPTIONS: '',
-  };
+  const env = await benchAppEnv({ databaseUrl, redisUrl: `redis://127.0.0.1:${redis.port}`, queuePrefix: '{bench-scale}', keyFile: path.join(DIR, 'dev-issuer.json') });
   log('Capturing the statements the services run (dist/)');
   const captured = await captureStatements(databaseUrl);
   apps = await startApps(env);
@@ -433,7 +419,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
     settings,
-    appEnv: Object.fromEntries(['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL'].map((k) => [k, env[k] ?? '(default)'])),
+    appEnv: reportedAppSettings(env),
     dataSet,
     reads,
     import: importResult,

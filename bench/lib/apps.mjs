@@ -2,7 +2,8 @@
 // environment a deployment gives them. Their output is scanned for warnings and errors.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { root } from '../../scripts/lib/local-services.mjs';
+import { freePort, root } from '../../scripts/lib/local-services.mjs';
+import { ensureDevIssuerKey } from '../../scripts/lib/dev-issuer.mjs';
 import { sleep } from './stats.mjs';
 import { stopChild, track } from './children.mjs';
 
@@ -63,6 +64,34 @@ export class App {
     await stopChild(this.child, 35_000);
   }
 }
+
+/** The settings of the apps a run reports beside its figures (unset: the app's default). */
+export const REPORTED_APP_SETTINGS = ['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'LOG_LEVEL'];
+
+/**
+ * The environment a deployment gives the api and worker, for a benchmark: dev tokens signed with a
+ * key of the run's own (made in `keyFile` if missing), on a free port, logging warnings and errors.
+ */
+export async function benchAppEnv({ databaseUrl, redisUrl, queuePrefix, keyFile }) {
+  await ensureDevIssuerKey(keyFile);
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    AUTH_MODE: 'dev',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    AUTH_DEV_KEY_FILE: keyFile,
+    PORT: String(await freePort()),
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    // The load generator is a handful of callers sending far more than a person would.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    NODE_OPTIONS: '',
+  };
+}
+
+/** The reported settings as the run had them. */
+export const reportedAppSettings = (env) => Object.fromEntries(REPORTED_APP_SETTINGS.map((k) => [k, env[k] ?? '(default)']));
 
 /** Starts one api and one worker; resolves once the api answers /health/ready. */
 export async function startApps(env) {
