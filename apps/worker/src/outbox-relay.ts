@@ -123,13 +123,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * make that a no-op in BullMQ, and the handlers are idempotent besides.
    */
   async relayOnce(): Promise<number> {
-    const rows = await this.prisma.$queryRaw<Row[]>`
-      UPDATE outbox_message SET claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS})
-      WHERE id IN (
-        SELECT id FROM outbox_message
-        WHERE dispatched_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-        ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-      RETURNING id, queue, job_name, job_id, payload, delay_ms`;
+    // Plain SQL (see libs/persistence/src/sql.ts): the relay runs for every job.
+    const { rows: claimed } = await this.prisma.sql.query<Omit<Row, 'id'> & { id: string }>(
+      `UPDATE outbox_message SET claimed_until = now() + make_interval(secs => $1)
+       WHERE id IN (
+         SELECT id FROM outbox_message
+         WHERE dispatched_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id::text AS id, queue, job_name, job_id, payload, delay_ms`,
+      [CLAIM_SECONDS, BATCH],
+    );
+    const rows: Row[] = claimed.map((r) => ({ ...r, id: BigInt(r.id) }));
     if (rows.length === 0) return 0;
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
     // One addBulk per queue (one Redis round trip, in id order), not one add per job.
@@ -153,9 +157,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const results = rows.map((r) => outcome.get(r.id)!);
     const sent = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
     const failed = rows.filter((_, i) => results[i]!.status === 'rejected').map((r) => r.id);
-    if (sent.length) await this.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now(), claimed_until = NULL WHERE id = ANY(${sent}::bigint[])`;
+    if (sent.length) await this.prisma.sql.query('UPDATE outbox_message SET dispatched_at = now(), claimed_until = NULL WHERE id = ANY($1::bigint[])', [sent.map(String)]);
     if (failed.length) {
-      await this.prisma.$executeRaw`UPDATE outbox_message SET claimed_until = NULL WHERE id = ANY(${failed}::bigint[])`;
+      await this.prisma.sql.query('UPDATE outbox_message SET claimed_until = NULL WHERE id = ANY($1::bigint[])', [failed.map(String)]);
       const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       throw new Error(`${failed.length} of ${rows.length} jobs not enqueued: ${String(first.reason?.message ?? first.reason)}`);
     }
