@@ -278,7 +278,8 @@ async function main() {
 
   // 2. crosstrust: a fresh database, migrated and seeded, and the apps as deployed.
   const databaseUrl = await ensureDatabase(services.pgInfo, DATABASE, { recreate: true });
-  const env = await benchAppEnv({ databaseUrl, redisUrl: services.redisUrl, queuePrefix: QUEUE_PREFIX, keyFile: path.join(BENCH_DIR, 'dev-issuer.json') });
+  const keyFile = path.join(BENCH_DIR, 'dev-issuer.json');
+  const env = await benchAppEnv({ databaseUrl, redisUrl: services.redisUrl, queuePrefix: QUEUE_PREFIX, keyFile });
   log('Migrating and seeding the crosstrust database');
   prisma(['migrate', 'deploy'], env);
   await seed(databaseUrl, { demoReferrals: false });

@@ -369,7 +369,8 @@ async function main() {
     log(`seed:scale: ${dataSet.rows} rows in ${dataSet.seconds.toFixed(1)} s (${Math.round(dataSet.rowsPerSecond)} rows/s)`);
   }
 
-  const env = await benchAppEnv({ databaseUrl, redisUrl: `redis://127.0.0.1:${redis.port}`, queuePrefix: '{bench-scale}', keyFile: path.join(DIR, 'dev-issuer.json') });
+  const keyFile = path.join(DIR, 'dev-issuer.json');
+  const env = await benchAppEnv({ databaseUrl, redisUrl: `redis://127.0.0.1:${redis.port}`, queuePrefix: '{bench-scale}', keyFile });
   log('Capturing the statements the services run (dist/)');
   const captured = await captureStatements(databaseUrl);
   apps = await startApps(env);

@@ -1,6 +1,7 @@
 // The api and worker processes, as deployed: node dist/apps/<app>/src/main.js with the
 // environment a deployment gives them. Their output is scanned for warnings and errors.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { freePort, root } from '../../scripts/lib/local-services.mjs';
 import { ensureDevIssuerKey } from '../../scripts/lib/dev-issuer.mjs';
@@ -86,6 +87,8 @@ export async function benchAppEnv({ databaseUrl, redisUrl, queuePrefix, keyFile 
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     // The load generator is a handful of callers sending far more than a person would.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // A secret of the run's own, as a shared environment has (without one the api warns).
+    OFFER_LINK_SECRET: randomBytes(32).toString('hex'),
     NODE_OPTIONS: '',
   };
 }
