@@ -3,6 +3,7 @@
 // trust, site and week; GET /v1/matching/runs/:id reads it back. It changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { MatchingRuns } from '#workflow';
 import { bearer, cast, isoDay, nhsNumber, startStack, token, type Cast, type Stack } from './support/stack.js';
 
 const SPECIALTY = '320';
@@ -162,6 +163,14 @@ describe('POST /v1/matching/runs', () => {
     const none = await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: '321', minWeeks: 18 });
     expect(none.status).toBe(201);
     expect(none.body.result).toMatchObject({ freeSlots: 0, cohortSize: 0, proposed: 0, scanned: 0 });
+  });
+
+  it('counts days on the UK calendar: at 23:30 UTC on 1 July it is already 2 July in the UK', async () => {
+    const admin = { sub: 'uk-calendar-test', roles: ['trust_admin'] as const, role: 'trust_admin' as const, ods: 'RLQ', nhsNumber: null };
+    const late = await s.api.get(MatchingRuns).run({ ...admin, roles: [...admin.roles] }, { specialtyCode: SPECIALTY, minWeeks: 52 }, new Date('2026-07-01T23:30:00Z'));
+    expect(late.result.asOf).toBe('2026-07-02');
+    const winter = await s.api.get(MatchingRuns).run({ ...admin, roles: [...admin.roles] }, { specialtyCode: SPECIALTY, minWeeks: 52 }, new Date('2026-12-01T23:30:00Z'));
+    expect(winter.result.asOf).toBe('2026-12-01');
   });
 
   it('is for trust admins only, and names the field of a bad body', async () => {

@@ -19,7 +19,7 @@
 // once every slot is placed, the cohort ends, or 2F + 1000 patients have been read.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { COHORT_BANDS, distanceMiles, isoDate, latestClockStartFor, weeksWaited } from '#domain';
+import { COHORT_BANDS, distanceMiles, isoDate, latestClockStartFor, ukDate, weeksWaited } from '#domain';
 import { PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import { firstOfferWeek } from './capacity-ledger.js';
@@ -60,11 +60,13 @@ interface SiteWeeks {
 export class MatchingRuns {
   constructor(private readonly prisma: PrismaService) {}
 
-  async run(caller: Caller, input: MatchingRunInput, today = new Date()) {
+  async run(caller: Caller, input: MatchingRunInput, now = new Date()) {
+    // Weeks waited and the cohort's cut-off dates count UK days, as the capacity weeks do.
+    const today = ukDate(now);
     const started = process.hrtime.bigint();
     const radiusMiles = input.radiusMiles ?? MATCHING_DEFAULTS.radiusMiles;
     const horizonWeeks = input.horizonWeeks ?? MATCHING_DEFAULTS.horizonWeeks;
-    const from = firstOfferWeek(today);
+    const from = firstOfferWeek(now);
     const until = new Date(from.getTime() + horizonWeeks * WEEK_MS);
     const cut = latestClockStartFor(input.minWeeks, today);
     const result = await this.prisma.sqlTransaction(async (tx) => {
