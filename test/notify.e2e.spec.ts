@@ -6,11 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { CHANNELS, missingNotifyTemplates, NOTIFICATION_EVENTS, offerLinkToken, offerLinkUrl } from '#notifications';
-import { createNotification } from '#workflow';
+import { createNotification, writeOutbox } from '#workflow';
 import { bearer, cast, drained, driveTo, referralBody, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 import { startFakeNotify, type FakeNotify } from './support/fake-notify.js';
 
-const TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<string, Record<string, string>>;
+const PATIENT_TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<string, Record<string, string>>;
+/** Every patient event on every channel, and the staff worklist email. */
+const TEMPLATES: Record<string, Record<string, string>> = { ...PATIENT_TEMPLATES, staff_worklist: { email: randomUUID() } };
 const CALLBACK_TOKEN = 'notify-callback-token-for-tests-0123';
 const ENV_KEYS = ['NOTIFY_API_KEY', 'NOTIFY_BASE_URL', 'NOTIFY_TEMPLATES', 'NOTIFY_CALLBACK_TOKEN', 'NOTIFY_TIMEOUT_MS', 'SMS_QUIET_HOURS', 'NOTIFY_POLL_INTERVAL_MS', 'NOTIFY_POLL_AFTER_MS', 'NOTIFY_RATE_LIMIT_MAX', 'NOTIFY_RATE_LIMIT_DURATION_MS'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
@@ -346,11 +348,52 @@ describe('fallbacks', () => {
   });
 });
 
+describe('staff worklist emails through GOV.UK Notify', () => {
+  /** A staff email as the reminder sweep writes it, with the outbox row of its send job. */
+  async function staffEmail(): Promise<string> {
+    const id = randomUUID();
+    await s.prisma.sqlTransaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO staff_notification (id, trust_ods, team, event, key, channel, recipient, detail)
+         VALUES ($1::uuid, 'RJC', 'booking', 'staff_worklist', $2, 'email', 'booking.team@example.nhs.uk', $3::jsonb)`,
+        [id, `staff-status-test.${id}`, JSON.stringify({ counts: { 'to-book': 1 }, referralIds: [] })],
+      );
+      await writeOutbox(tx, null, [{ name: 'staff-notification.send', payload: { staffNotificationId: id }, jobId: `staff-notification.send.${id}` }]);
+    });
+    return id;
+  }
+  const staffRow = async (id: string) =>
+    (await s.prisma.sql.query<{ status: string; provider_id: string | null }>('SELECT status, provider_id FROM staff_notification WHERE id = $1::uuid', [id])).rows[0]!;
+  const sent = async (id: string) => (await waitUntil(async () => ((await staffRow(id)).status === 'sending' ? staffRow(id) : null), 'the staff email to reach Notify', 30))!;
+
+  it('records Notify id, then the status from a callback: a bounced team address shows permanent-failure', async () => {
+    const id = await staffEmail();
+    const row = await sent(id);
+    expect(row.provider_id).toEqual(expect.any(String));
+    expect(fake.sent.filter((m) => m.reference === id).map((m) => m.templateId)).toEqual([TEMPLATES.staff_worklist!.email]);
+    const res = await callback({ id: row.provider_id, reference: id, to: 'booking.team@example.nhs.uk', status: 'permanent-failure', notification_type: 'email' });
+    expect(res.status).toBe(204);
+    expect((await staffRow(id)).status).toBe('permanent-failure');
+    // A late `delivered` does not undo a final status.
+    await callback({ id: row.provider_id, reference: id, status: 'delivered', notification_type: 'email' }).expect(204);
+    expect((await staffRow(id)).status).toBe('permanent-failure');
+    // No patient notification, fallback letter or task comes of a staff email.
+    expect(await s.prisma.task.count({ where: { key: { contains: id } } })).toBe(0);
+  });
+
+  it('the poll finds the status of a staff email without a callback', async () => {
+    const id = await staffEmail();
+    const row = await sent(id);
+    fake.setStatus(row.provider_id!, 'delivered');
+    await waitUntil(async () => ((await staffRow(id)).status === 'delivered' ? true : null), 'the poll to record the staff email as delivered', 30);
+  });
+});
+
 describe('templates', () => {
   it('the boot check names the staff worklist email template when it is missing', () => {
-    expect(missingNotifyTemplates(TEMPLATES)).toEqual(['staff_worklist/email']);
-    expect(missingNotifyTemplates({ ...TEMPLATES, staff_worklist: { email: randomUUID() } })).toEqual([]);
-    const { offer: _offer, ...noOffer } = TEMPLATES;
+    expect(missingNotifyTemplates(PATIENT_TEMPLATES)).toEqual(['staff_worklist/email']);
+    expect(missingNotifyTemplates(TEMPLATES)).toEqual([]);
+    const { offer: _offer, ...noOffer } = PATIENT_TEMPLATES;
     expect(missingNotifyTemplates(noOffer)).toEqual(expect.arrayContaining(['offer/email', 'offer/sms', 'offer/letter', 'staff_worklist/email']));
   });
 });

@@ -74,7 +74,7 @@ export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise
     [u.notificationId ?? null, u.providerId ?? null, u.status, u.providerAt ?? null, u.source, OPEN_STATUSES],
   );
   const n = rows[0];
-  if (!n) return { notificationId: null, applied: false, fallbackLetterId: null, taskRaised: false };
+  if (!n) return recordStaffNotificationStatus(tx, u);
   if (!n.applied || !FAILED_STATUSES.includes(u.status)) return { notificationId: n.id, applied: n.applied, fallbackLetterId: null, taskRaised: false };
 
   let fallbackLetterId: string | null = null;
@@ -103,6 +103,23 @@ export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise
 }
 
 /**
+ * A staff worklist email's status (table staff_notification: no referral, no fallback letter and
+ * no task; the status shows the trust admin that a team's address does not work).
+ */
+async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<StatusOutcome> {
+  const byId = u.notificationId ? 'id = $1::uuid' : 'provider_id = $2';
+  const { rows } = await tx.query<{ id: string; applied: boolean }>(
+    `WITH s AS (SELECT id, status FROM staff_notification WHERE ${byId} FOR UPDATE),
+     u AS (UPDATE staff_notification SET status = $3, provider_id = COALESCE(staff_notification.provider_id, $2), updated_at = now()
+           FROM s WHERE staff_notification.id = s.id AND s.status = ANY($4::text[]) AND s.status <> $3 RETURNING staff_notification.id)
+     SELECT s.id::text AS id, EXISTS (SELECT 1 FROM u) AS applied FROM s`,
+    [u.notificationId ?? null, u.providerId ?? null, u.status, OPEN_STATUSES],
+  );
+  const row = rows[0];
+  return { notificationId: row?.id ?? null, applied: row?.applied ?? false, fallbackLetterId: null, taskRaised: false };
+}
+
+/**
  * Notifications still sending after `olderThanMs` without a final status, for the poll: the ones
  * asked about longest ago (or never) first, and each claimed by stamping `polled_at`, so a row
  * Notify keeps calling `sending` (a letter, for days) goes to the back of the line instead of
@@ -117,5 +134,14 @@ export async function notificationsAwaitingStatus(tx: Tx, olderThanMs: number, l
      RETURNING id::text, provider_id`,
     [olderThanMs, limit],
   );
-  return rows.map((r) => ({ id: r.id, providerId: r.provider_id }));
+  // Staff worklist emails too, in the same way (their own table; recordNotificationStatus finds them by id).
+  const { rows: staff } = await tx.query<{ id: string; provider_id: string }>(
+    `UPDATE staff_notification SET polled_at = now()
+     WHERE id IN (SELECT id FROM staff_notification
+                  WHERE status = 'sending' AND provider_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+                  ORDER BY polled_at NULLS FIRST, updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id::text, provider_id`,
+    [olderThanMs, limit],
+  );
+  return [...rows, ...staff].map((r) => ({ id: r.id, providerId: r.provider_id }));
 }

@@ -41,7 +41,10 @@ export class StaffNotificationHandler implements JobHandler<'staff-notification.
       recipient: { email: n.recipient, phone: null, address: null },
       message,
     });
-    await this.prisma.sql.query(`UPDATE staff_notification SET status = $2, sent_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, result.status]);
+    await this.prisma.sql.query(
+      `UPDATE staff_notification SET status = $2, provider_id = $3, sent_at = now(), updated_at = now() WHERE id = $1::uuid AND status = 'created'`,
+      [n.id, result.status, result.providerReference ?? null],
+    );
     return { outcome: 'done', reason: result.status };
   }
 }
