@@ -26,6 +26,9 @@ function phaseLines(name, ph) {
     ['client retries / errors', `${ph.load.retries} / ${ph.load.errorCount}`],
     ['machine load average at the end', (ph.loadAverageAtEnd ?? []).join(' ')],
     ['RSS max / end (MB)', Object.entries(ph.sampled.rssMb).map(([k, v]) => `${k} ${num(v.max)}/${num(v.end)}`).join(', ')],
+    ...(ph.sampled.cpuMs
+      ? [['CPU ms per transition', Object.entries(ph.sampled.cpuMs).map(([k, v]) => `${k} ${num(v / m.transitions.total, 2)}`).join(', ')]]
+      : []),
   ]);
   if (ph.statements) {
     const s = ph.statements;

@@ -31,6 +31,22 @@ export function postgresKb(postmaster) {
   return rssKb(postmaster) + childrenOf(postmaster).reduce((sum, pid) => sum + field(status(pid), 'RssAnon'), 0);
 }
 
+/** CPU time (user + system) of a process so far, in ms; null if it is gone. Clock ticks are 10 ms on Linux. */
+export function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU time of the whole machine so far, in ms (every state but idle and iowait, all cores). */
+export function machineBusyMs() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f.reduce((a, b) => a + b, 0) - f[3] - (f[4] ?? 0)) * 10;
+}
+
 export class Sampler {
   /** name -> { maxKb, endKb } */
   rss = {};
@@ -49,7 +65,26 @@ export class Sampler {
     this.everyMs = everyMs;
   }
 
+  /** name -> { first, last } CPU ms; a process first seen after start() started in the phase: from 0. */
+  cpu = {};
+
+  cpuSample(atStart = false) {
+    const read = { machine: machineBusyMs() };
+    for (const [name, pid] of Object.entries(this.procs)) {
+      const p = typeof pid === 'function' ? pid() : pid;
+      if (p) read[name] = cpuMs(p);
+    }
+    const pm = this.postmasterPid();
+    read['postgres (all)'] = [pm, ...childrenOf(pm)].reduce((sum, p) => sum + (cpuMs(p) ?? 0), 0);
+    for (const [name, ms] of Object.entries(read)) {
+      if (ms == null) continue;
+      const c = (this.cpu[name] ??= { first: atStart ? ms : 0, last: ms });
+      c.last = ms;
+    }
+  }
+
   start() {
+    this.cpuSample(true);
     this.timer = setInterval(() => {
       this.running ??= this.sample().finally(() => (this.running = null));
     }, this.everyMs);
@@ -64,6 +99,7 @@ export class Sampler {
   }
 
   async sample() {
+    this.cpuSample();
     for (const [name, pid] of Object.entries(this.procs)) this.record(name, rssKb(typeof pid === 'function' ? pid() : pid));
     const pm = this.postmasterPid();
     this.record('postgres (all)', postgresKb(pm));
@@ -84,6 +120,8 @@ export class Sampler {
       samples: this.samples,
       rssMb: Object.fromEntries(Object.entries(this.rss).map(([k, v]) => [k, { max: mb(v.maxKb), end: mb(v.endKb) }])),
       maxWaiting: this.maxWaiting,
+      /** CPU ms each process used during the phase (the load generator: up to its last sample). */
+      cpuMs: Object.fromEntries(Object.entries(this.cpu).map(([k, v]) => [k, v.last - v.first])),
     };
   }
 }
