@@ -67,6 +67,8 @@ export class Sampler {
 
   /** name -> { first, last } CPU ms; a process first seen after start() started in the phase: from 0. */
   cpu = {};
+  /** Postgres pid -> { first, last } CPU ms. */
+  pgCpu = {};
 
   cpuSample(atStart = false) {
     const read = { machine: machineBusyMs() };
@@ -74,9 +76,21 @@ export class Sampler {
       const p = typeof pid === 'function' ? pid() : pid;
       if (p) read[name] = cpuMs(p);
     }
+    // Postgres: every process seen, by pid, so a backend that exits (the pool closing an idle
+    // connection) keeps the CPU it used in the phase up to its last sample.
     const pm = this.postmasterPid();
-    read['postgres (all)'] = [pm, ...childrenOf(pm)].reduce((sum, p) => sum + (cpuMs(p) ?? 0), 0);
+    for (const p of [pm, ...childrenOf(pm)]) {
+      const ms = cpuMs(p);
+      if (ms == null) continue;
+      const c = (this.pgCpu[p] ??= { first: atStart ? ms : 0, last: ms });
+      c.last = ms;
+    }
+    read['postgres (all)'] = Object.values(this.pgCpu).reduce((sum, c) => sum + c.last - c.first, 0);
     for (const [name, ms] of Object.entries(read)) {
+      if (name === 'postgres (all)') {
+        this.cpu[name] = { first: 0, last: ms };
+        continue;
+      }
       if (ms == null) continue;
       const c = (this.cpu[name] ??= { first: atStart ? ms : 0, last: ms });
       c.last = ms;

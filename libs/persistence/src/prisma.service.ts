@@ -21,6 +21,9 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
       max: config.dbPoolSize,
       // Fail fast while Postgres is down rather than queueing requests for ever.
       connectionTimeoutMillis: 5_000,
+      // Keep idle connections a minute (pg's default is 10 s): with load that comes and goes, a
+      // new connection costs a backend start, authentication and preparing every statement again.
+      idleTimeoutMillis: 60_000,
       // For plain SQL (Prisma's adapter passes its own parsers with every query): a `date` is a
       // day, read as UTC midnight as Prisma reads it, whatever the process's time zone.
       types: { getTypeParser: ((oid: number, format?: string) => (oid === DATE_OID ? parseDay : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
