@@ -64,4 +64,15 @@ describe('PreparingClient', () => {
       client.release();
     }
   });
+
+  it('leaves a statement with a row count as a value (LIMIT $n) unprepared: planned for its values at every call', async () => {
+    const client = await pool.connect();
+    try {
+      const before = (await prepared(client)).length;
+      for (const n of [1, 2, 3, 4, 5, 6, 7]) expect((await client.query('SELECT g FROM generate_series(1, 10) g LIMIT $1', [n])).rowCount).toBe(n);
+      expect(await prepared(client)).toHaveLength(before);
+    } finally {
+      client.release();
+    }
+  });
 });

@@ -54,7 +54,15 @@ export function isUniqueViolation(e: unknown): boolean {
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 1_000;
 
+/** A row count given as a value: `LIMIT $n`. */
+const VALUE_LIMIT = /\bLIMIT\s+\$\d/i;
+
 function statementName(text: string): string | undefined {
+  // Left unnamed, so planned for its values at every call: after five calls Postgres may keep one
+  // generic plan for a prepared statement, and for `LIMIT $n` that plan guesses the row count
+  // (a tenth of the table). An import's batch read of its staging rows took the waiting-list e2e
+  // from 9 s to 90 s that way. Worklists, matching and the import's batches are such reads.
+  if (VALUE_LIMIT.test(text)) return undefined;
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
     name = `ct_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
