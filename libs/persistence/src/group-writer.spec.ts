@@ -2,11 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { GroupWriter } from './group-writer.js';
 
 /** A write whose calls are recorded and finished by hand. */
-function controlledWrite(fails: (items: string[]) => boolean = () => false) {
+function controlledWrite(fails: (items: string[]) => boolean = () => false, code = '23505') {
   const calls: Array<{ items: string[]; finish: () => void }> = [];
   const write = (items: string[]) =>
     new Promise<void>((resolve, reject) => {
-      calls.push({ items, finish: () => (fails(items) ? reject(new Error(`bad: ${items.join(',')}`)) : resolve()) });
+      calls.push({ items, finish: () => (fails(items) ? reject(Object.assign(new Error(`bad: ${items.join(',')}`), { code })) : resolve()) });
     });
   return { calls, write };
 }
@@ -63,5 +63,18 @@ describe('GroupWriter', () => {
     expect(await Promise.all(rest.map(settled))).toEqual(['resolved', 'rejected', 'resolved']);
     await expect(rest[1]).rejects.toThrow('bad: bad');
     expect(await settled(first)).toBe('resolved');
+  });
+
+  it('a group that fails for any other reason (the database away) fails as a whole, with no item retried', async () => {
+    const w = controlledWrite(() => true, '57P01');
+    const g = new GroupWriter(w.write);
+    const first = g.add('first');
+    const rest = ['a', 'b'].map((x) => g.add(x));
+    w.calls[0]!.finish();
+    await settled(first);
+    w.calls[1]!.finish();
+    expect(await Promise.all(rest.map(settled))).toEqual(['rejected', 'rejected']);
+    expect(w.calls.map((c) => c.items)).toEqual([['first'], ['a', 'b']]);
+    await expect(rest[0]).rejects.toThrow('bad: a,b');
   });
 });

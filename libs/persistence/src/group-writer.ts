@@ -37,9 +37,11 @@ export class GroupWriter<T> {
           await this.write(group.map((p) => p.item));
           for (const p of group) p.resolve();
         } catch (e) {
-          if (group.length === 1) group[0]!.reject(e);
-          // One bad item must not fail the others: each is written on its own, and only the
-          // ones that fail again reject.
+          // One bad item (a value or constraint Postgres refused) must not fail the others: each is
+          // written on its own, and only the ones that fail again reject. Any other error (the
+          // database away, a timeout) fails the group as it is: retrying its items one by one
+          // would only pile up on a pool that is already in trouble.
+          if (group.length === 1 || !isDataError(e)) for (const p of group) p.reject(e);
           else await Promise.all(group.map((p) => this.write([p.item]).then(p.resolve, p.reject)));
         }
       }
@@ -47,4 +49,10 @@ export class GroupWriter<T> {
       this.writing = false;
     }
   }
+}
+
+/** Postgres refused a value (SQLSTATE class 22) or a constraint (class 23). */
+function isDataError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
 }
