@@ -28,17 +28,22 @@ describe('PeriodicTask', () => {
     const task = new PeriodicTask({ run: p.run, intervalMs: 1_000, onError: () => {} });
     task.start();
     jest.advanceTimersByTime(999);
+    await flush();
     expect(p.runs).toHaveLength(0);
     jest.advanceTimersByTime(1);
+    await flush();
     expect(p.runs).toHaveLength(1);
     // A long pass: no second one starts meanwhile.
     jest.advanceTimersByTime(10_000);
+    await flush();
     expect(p.runs).toHaveLength(1);
     p.runs[0]!.end();
     await flush();
     jest.advanceTimersByTime(999);
+    await flush();
     expect(p.runs).toHaveLength(1);
     jest.advanceTimersByTime(1);
+    await flush();
     expect(p.runs).toHaveLength(2);
     p.runs[1]!.end();
     await flush();
@@ -50,11 +55,13 @@ describe('PeriodicTask', () => {
     const task = new PeriodicTask({ run: p.run, intervalMs: 1_000, onError: () => {} });
     const a = task.runNow();
     const b = task.runNow();
+    await flush();
     expect(p.runs).toHaveLength(1);
     p.runs[0]!.end(42);
     expect(await a).toBe(42);
     expect(await b).toBe(42);
     expect(task.runNow()).not.toBe(a);
+    await flush();
     expect(p.runs).toHaveLength(2);
   });
 
@@ -73,17 +80,21 @@ describe('PeriodicTask', () => {
     });
     task.start(0);
     jest.advanceTimersByTime(0);
+    await flush();
     p.runs[0]!.fail(new Error('database away'));
     await flush();
     expect(errors).toEqual(['database away']);
     expect(seen).toEqual([null]);
     jest.advanceTimersByTime(4_999);
+    await flush();
     expect(p.runs).toHaveLength(1);
     jest.advanceTimersByTime(1);
+    await flush();
     expect(p.runs).toHaveLength(2);
     p.runs[1]!.end(7); // more to do: the next pass at once
     await flush();
     jest.advanceTimersByTime(0);
+    await flush();
     expect(p.runs).toHaveLength(3);
     p.runs[2]!.end(1);
     await flush();
@@ -95,6 +106,7 @@ describe('PeriodicTask', () => {
     const task = new PeriodicTask({ run: p.run, intervalMs: 1_000, onError: () => {} });
     task.start();
     jest.advanceTimersByTime(1_000);
+    await flush();
     let stopped = false;
     const stopping = task.stop().then(() => (stopped = true));
     expect(task.stopping).toBe(true);
@@ -104,7 +116,26 @@ describe('PeriodicTask', () => {
     await stopping;
     expect(stopped).toBe(true);
     jest.advanceTimersByTime(60_000);
+    await flush();
     expect(p.runs).toHaveLength(1);
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('a pass that throws at once is reported like any failure, and a stopped task runs no pass', async () => {
+    const errors: string[] = [];
+    let runs = 0;
+    const task = new PeriodicTask<number>({
+      run: () => {
+        runs++;
+        throw new Error('thrown before any await');
+      },
+      intervalMs: 1_000,
+      onError: (e) => errors.push(e.message),
+    });
+    expect(await task.runNow()).toBeNull();
+    expect(errors).toEqual(['thrown before any await']);
+    await task.stop();
+    expect(await task.runNow()).toBeNull();
+    expect(runs).toBe(1);
   });
 });

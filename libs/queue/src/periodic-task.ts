@@ -33,13 +33,19 @@ export class PeriodicTask<R> {
     return this.stopped;
   }
 
-  /** One pass now, or the pass already running; null when it failed. */
+  /** One pass now, or the pass already running; null when it failed, or once stopped (no pass then). */
   runNow(): Promise<R | null> {
     if (this.running) return this.running;
-    this.running = this.opts
-      .run()
+    if (this.stopped) return Promise.resolve(null);
+    // Through a promise, so a pass that throws before its first await is caught like the others.
+    this.running = Promise.resolve()
+      .then(() => this.opts.run())
       .catch((e: unknown) => {
-        this.opts.onError(e instanceof Error ? e : new Error(String(e)));
+        try {
+          this.opts.onError(e instanceof Error ? e : new Error(String(e)));
+        } catch {
+          // A failing logger must not stop the loop.
+        }
         return null;
       })
       .finally(() => {
@@ -60,7 +66,15 @@ export class PeriodicTask<R> {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.runNow().then((r) => this.schedule(this.opts.nextInMs?.(r) ?? this.opts.intervalMs));
+      void this.runNow().then((r) => {
+        let next = this.opts.intervalMs;
+        try {
+          next = this.opts.nextInMs?.(r) ?? next;
+        } catch {
+          // Keep the loop going at the usual interval.
+        }
+        this.schedule(next);
+      });
     }, ms);
   }
 }
