@@ -62,7 +62,12 @@ export class LongWaiters {
    */
   async referralFromEntry(caller: Caller, entryId: string): Promise<NewReferral> {
     const { rows } = await this.prisma.sql.query<EntryRow & { postcode: string; gp_practice_ods: string; status: string; referral_id: string | null; address: string | null; phone: string | null; email: string | null }>(
-      `SELECT e.*, p.address, p.phone, p.email FROM waiting_list_entry e LEFT JOIN patient p ON p.nhs_number = e.nhs_number
+      // Columns named, not e.*: a prepared statement whose result columns change (a migration adding
+      // one) fails until its connection closes.
+      `SELECT e.id, e.pathway_id, e.nhs_number, e.family_name, e.given_name, e.date_of_birth, e.specialty_code, e.procedure_code,
+              e.rtt_clock_start, e.priority, e.next_appointment_date, e.postcode, e.gp_practice_ods, e.status, e.referral_id,
+              p.address, p.phone, p.email
+       FROM waiting_list_entry e LEFT JOIN patient p ON p.nhs_number = e.nhs_number
        WHERE e.id = $1::uuid AND e.origin_ods = $2`,
       [entryId, caller.ods ?? ''],
     );
