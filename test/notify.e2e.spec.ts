@@ -377,8 +377,10 @@ describe('staff worklist emails through GOV.UK Notify', () => {
     // A late `delivered` does not undo a final status.
     await callback({ id: row.provider_id, reference: id, status: 'delivered', notification_type: 'email' }).expect(204);
     expect((await staffRow(id)).status).toBe('permanent-failure');
-    // No patient notification, fallback letter or task comes of a staff email.
-    expect(await s.prisma.task.count({ where: { key: { contains: id } } })).toBe(0);
+    // The team gets a task (its address does not work); no fallback letter comes of a staff email.
+    const tasks = await s.prisma.task.findMany({ where: { key: { contains: id } } });
+    expect(tasks.map((t) => [t.kind, t.trustOds, t.team, t.referralId])).toEqual([['staff_email_failed', 'RJC', 'booking', null]]);
+    expect(await s.prisma.notification.count({ where: { fallbackOf: id } })).toBe(0);
   });
 
   it('the poll finds the status of a staff email without a callback', async () => {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '#notifications';
 import { outboxJob } from '#queue';
-import { raiseTask, taskTrustFor } from './tasks.js';
+import { raiseTask, taskTrustFor, TASK_TEAMS, type TaskTeam } from './tasks.js';
 import { writeOutbox, type Tx } from './referral-transition.js';
 
 export interface StatusUpdate {
@@ -103,20 +103,33 @@ export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise
 }
 
 /**
- * A staff worklist email's status (table staff_notification: no referral, no fallback letter and
- * no task; the status shows the trust admin that a team's address does not work).
+ * A staff worklist email's status (table staff_notification: no referral and no fallback letter).
+ * A failure raises a task for the team itself: its worklist email address does not work, and a
+ * trust admin should put a working one (PUT /v1/team-contacts/:team).
  */
 async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<StatusOutcome> {
   const byId = u.notificationId ? 'id = $1::uuid' : 'provider_id = $2';
-  const { rows } = await tx.query<{ id: string; applied: boolean }>(
-    `WITH s AS (SELECT id, status FROM staff_notification WHERE ${byId} FOR UPDATE),
+  const { rows } = await tx.query<{ id: string; trust_ods: string; team: string; applied: boolean }>(
+    `WITH s AS (SELECT id, status, trust_ods, team FROM staff_notification WHERE ${byId} FOR UPDATE),
      u AS (UPDATE staff_notification SET status = $3, provider_id = COALESCE(staff_notification.provider_id, $2), updated_at = now()
            FROM s WHERE staff_notification.id = s.id AND s.status = ANY($4::text[]) AND s.status <> $3 RETURNING staff_notification.id)
-     SELECT s.id::text AS id, EXISTS (SELECT 1 FROM u) AS applied FROM s`,
+     SELECT s.id::text AS id, s.trust_ods, s.team, EXISTS (SELECT 1 FROM u) AS applied FROM s`,
     [u.notificationId ?? null, u.providerId ?? null, u.status, OPEN_STATUSES],
   );
   const row = rows[0];
-  return { notificationId: row?.id ?? null, applied: row?.applied ?? false, fallbackLetterId: null, taskRaised: false };
+  if (!row) return { notificationId: null, applied: false, fallbackLetterId: null, taskRaised: false };
+  let taskRaised = false;
+  if (row.applied && FAILED_STATUSES.includes(u.status) && (TASK_TEAMS as readonly string[]).includes(row.team)) {
+    taskRaised = await raiseTask(tx, {
+      trustOds: row.trust_ods,
+      team: row.team as TaskTeam,
+      kind: 'staff_email_failed',
+      referralId: null,
+      key: `staff_email_failed.${row.id}`,
+      detail: { staffNotificationId: row.id, status: u.status, reason: u.reason ?? null },
+    });
+  }
+  return { notificationId: row.id, applied: row.applied, fallbackLetterId: null, taskRaised };
 }
 
 /**

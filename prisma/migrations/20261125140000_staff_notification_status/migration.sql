@@ -5,4 +5,4 @@ ALTER TABLE "staff_notification" ADD COLUMN "provider_id" TEXT;
 ALTER TABLE "staff_notification" ADD COLUMN "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
 ALTER TABLE "staff_notification" ADD COLUMN "polled_at" TIMESTAMPTZ(3);
 CREATE INDEX "staff_notification_provider_id_idx" ON "staff_notification" ("provider_id");
-CREATE INDEX "staff_notification_sending_idx" ON "staff_notification" ("polled_at", "updated_at") WHERE "status" = 'sending';
+CREATE INDEX "staff_notification_sending_idx" ON "staff_notification" ("polled_at" NULLS FIRST, "updated_at") WHERE "status" = 'sending';
