@@ -1,5 +1,5 @@
 // The audit trail: records who read or changed which referral, and reads it back for admins.
-import { Injectable } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { GroupWriter, PrismaService } from '#persistence';
 import type { Caller } from './caller.js';
 
@@ -20,7 +20,7 @@ export interface AuditQuery {
 }
 
 @Injectable()
-export class AuditService {
+export class AuditService implements BeforeApplicationShutdown {
   /**
    * Audit rows of requests answered at the same time go in one INSERT (group commit); each
    * request still waits for its own row before it answers.
@@ -44,6 +44,11 @@ export class AuditService {
   );
 
   constructor(private readonly prisma: PrismaService) {}
+
+  /** Audit rows still being written go in before the pool closes (PrismaService ends it last). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writer.idle();
+  }
 
   /** One row per audited request, written before the request answers. */
   async record(e: AuditEntry): Promise<void> {

@@ -77,4 +77,21 @@ describe('GroupWriter', () => {
     expect(w.calls.map((c) => c.items)).toEqual([['first'], ['a', 'b']]);
     await expect(rest[0]).rejects.toThrow('bad: a,b');
   });
+
+  it('idle() waits until every pending item has been written', async () => {
+    const w = controlledWrite();
+    const g = new GroupWriter(w.write);
+    await g.idle(); // nothing pending: at once
+    void g.add('a');
+    void g.add('b');
+    let idle = false;
+    const waiting = g.idle().then(() => (idle = true));
+    w.calls[0]!.finish();
+    await settled(waiting);
+    expect(idle).toBe(false);
+    expect(w.calls.at(-1)!.items).toEqual(['b']);
+    w.calls[1]!.finish();
+    await waiting;
+    expect(idle).toBe(true);
+  });
 });

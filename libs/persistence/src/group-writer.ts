@@ -21,6 +21,11 @@ export class GroupWriter<T> {
     private readonly maxGroup = 500,
   ) {}
 
+  /** Resolves once nothing is pending or being written (for a shutdown before the pool ends). */
+  async idle(): Promise<void> {
+    while (this.writing) await this.drained;
+  }
+
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
@@ -28,7 +33,15 @@ export class GroupWriter<T> {
     });
   }
 
-  private async drain(): Promise<void> {
+  /** Settles when the current drain ends. */
+  private drained: Promise<void> = Promise.resolve();
+
+  private drain(): Promise<void> {
+    this.drained = this.drainNow();
+    return this.drained;
+  }
+
+  private async drainNow(): Promise<void> {
     this.writing = true;
     try {
       while (this.pending.length > 0) {
