@@ -139,22 +139,19 @@ async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<S
  * filling every batch, and two workers polling at once take different rows.
  */
 export async function notificationsAwaitingStatus(tx: Tx, olderThanMs: number, limit: number): Promise<Array<{ id: string; providerId: string }>> {
-  const { rows } = await tx.query<{ id: string; provider_id: string }>(
-    `UPDATE notification SET polled_at = now()
-     WHERE id IN (SELECT id FROM notification
-                  WHERE status = 'sending' AND provider_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
-                  ORDER BY polled_at NULLS FIRST, updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-     RETURNING id::text, provider_id`,
-    [olderThanMs, limit],
-  );
-  // Staff worklist emails too, in the same way (their own table; recordNotificationStatus finds them by id).
-  const { rows: staff } = await tx.query<{ id: string; provider_id: string }>(
-    `UPDATE staff_notification SET polled_at = now()
-     WHERE id IN (SELECT id FROM staff_notification
-                  WHERE status = 'sending' AND provider_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
-                  ORDER BY polled_at NULLS FIRST, updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-     RETURNING id::text, provider_id`,
-    [olderThanMs, limit],
-  );
-  return [...rows, ...staff].map((r) => ({ id: r.id, providerId: r.provider_id }));
+  const out: Array<{ id: string; providerId: string }> = [];
+  // Patient notifications, then staff worklist emails in the same way (their own table;
+  // recordNotificationStatus finds either by id).
+  for (const table of ['notification', 'staff_notification'] as const) {
+    const { rows } = await tx.query<{ id: string; provider_id: string }>(
+      `UPDATE ${table} SET polled_at = now()
+       WHERE id IN (SELECT id FROM ${table}
+                    WHERE status = 'sending' AND provider_id IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+                    ORDER BY polled_at NULLS FIRST, updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id::text, provider_id`,
+      [olderThanMs, limit],
+    );
+    for (const r of rows) out.push({ id: r.id, providerId: r.provider_id });
+  }
+  return out;
 }
