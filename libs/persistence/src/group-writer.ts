@@ -5,12 +5,15 @@
 // latency. Items added while a write is in flight wait for it and then go together. Each `add`
 // resolves when its own item is written, or rejects with its own error: a caller that awaits it
 // still knows its row is in before it answers.
+import { isDataError } from './sql.js';
 
 type Pending<T> = { item: T; resolve: () => void; reject: (e: unknown) => void };
 
 export class GroupWriter<T> {
   private pending: Array<Pending<T>> = [];
   private writing = false;
+  /** Settles when the current drain ends. */
+  private drained: Promise<void> = Promise.resolve();
 
   /**
    * @param write writes a group of items in one statement.
@@ -29,19 +32,11 @@ export class GroupWriter<T> {
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (!this.writing) this.drained = this.drain();
     });
   }
 
-  /** Settles when the current drain ends. */
-  private drained: Promise<void> = Promise.resolve();
-
-  private drain(): Promise<void> {
-    this.drained = this.drainNow();
-    return this.drained;
-  }
-
-  private async drainNow(): Promise<void> {
+  private async drain(): Promise<void> {
     this.writing = true;
     try {
       while (this.pending.length > 0) {
@@ -62,10 +57,4 @@ export class GroupWriter<T> {
       this.writing = false;
     }
   }
-}
-
-/** Postgres refused a value (SQLSTATE class 22) or a constraint (class 23). */
-function isDataError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
 }

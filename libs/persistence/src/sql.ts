@@ -45,9 +45,20 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) =>
   }
 }
 
+/** The SQLSTATE of a Postgres error, if it is one. */
+function sqlState(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** A unique index refused the row (SQLSTATE 23505), e.g. a second open referral for a pathway. */
 export function isUniqueViolation(e: unknown): boolean {
-  return (e as { code?: unknown } | null)?.code === '23505';
+  return sqlState(e) === '23505';
+}
+
+/** Postgres refused a value (SQLSTATE class 22) or a constraint (class 23). */
+export function isDataError(e: unknown): boolean {
+  return /^2[23]/.test(sqlState(e) ?? '');
 }
 
 /** Statement texts seen, with their prepared-statement names (bounded: past the cap, statements are sent unnamed). */
