@@ -85,16 +85,12 @@ export class Sampler {
       const c = (this.pgCpu[p] ??= { first: atStart ? ms : 0, last: ms });
       c.last = ms;
     }
-    read['postgres (all)'] = Object.values(this.pgCpu).reduce((sum, c) => sum + c.last - c.first, 0);
     for (const [name, ms] of Object.entries(read)) {
-      if (name === 'postgres (all)') {
-        this.cpu[name] = { first: 0, last: ms };
-        continue;
-      }
       if (ms == null) continue;
       const c = (this.cpu[name] ??= { first: atStart ? ms : 0, last: ms });
       c.last = ms;
     }
+    this.cpu['postgres (all)'] = { first: 0, last: Object.values(this.pgCpu).reduce((sum, c) => sum + c.last - c.first, 0) };
   }
 
   start() {
