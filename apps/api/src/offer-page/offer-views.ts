@@ -82,9 +82,11 @@ function errorSummary(errors: readonly FieldError[]): Html | null {
 </div>`;
 }
 
+const WEEK = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
 /** "Monday 30 November 2026", the NHS.UK style (no comma). */
 export function formatWeek(d: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).formatToParts(d);
+  const parts = WEEK.formatToParts(d);
   const part = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}`;
 }

@@ -1,0 +1,39 @@
+// Appointment times as patients read them in messages.
+import { describe, expect, it } from '@jest/globals';
+import { renderNotification, when, type TemplateContext } from './notification-events.js';
+
+const ctx = (startsAt: string): TemplateContext => ({
+  givenName: 'Alex',
+  originTrustName: 'Wye Valley NHS Trust',
+  receivingTrustName: 'South Warwickshire University NHS Foundation Trust',
+  offers: [],
+  booking: { kind: 'procedure', siteName: 'Warwick Hospital', startsAt },
+  reason: null,
+});
+
+describe('appointment times in patient messages', () => {
+  it('are UK local time: British Summer Time in summer', () => {
+    const { body } = renderNotification('appointment_booked', ctx('2026-07-14T08:30:00.000Z'));
+    expect(body).toContain('Your procedure is booked at Warwick Hospital on Tuesday 14 July 2026 at 9:30am.');
+  });
+
+  it('are UK local time: Greenwich Mean Time in winter, and the day follows the UK clock', () => {
+    // 23:30 UTC on 31 October 2026 is after summer time has ended: still Saturday in the UK.
+    expect(renderNotification('appointment_reminder', ctx('2026-10-31T23:30:00.000Z')).body).toContain('at Warwick Hospital on Saturday 31 October 2026 at 11:30pm.');
+    // 23:30 UTC on 30 June is already 1 July in the UK.
+    expect(when('2026-06-30T23:30:00.000Z')).toBe('Wednesday 1 July 2026 at 12:30am');
+  });
+
+  it('are in the NHS.UK style: am and pm, no ":00", midday and midnight', () => {
+    expect(when('2026-12-01T09:00:00.000Z')).toBe('Tuesday 1 December 2026 at 9am');
+    expect(when('2026-12-01T14:05:00.000Z')).toBe('Tuesday 1 December 2026 at 2:05pm');
+    expect(when('2026-12-01T12:00:00.000Z')).toBe('Tuesday 1 December 2026 at midday');
+    expect(when('2026-12-01T00:00:00.000Z')).toBe('Tuesday 1 December 2026 at midnight');
+    expect(when('2026-12-01T12:45:00.000Z')).toBe('Tuesday 1 December 2026 at 12:45pm');
+  });
+
+  it('are written the same in every message that gives one (booked, cancelled, reminder)', () => {
+    const bodies = (['appointment_booked', 'appointment_cancelled', 'appointment_reminder'] as const).map((e) => renderNotification(e, ctx('2026-12-01T14:05:00.000Z')).body);
+    for (const b of bodies) expect(b).toContain('on Tuesday 1 December 2026 at 2:05pm');
+  });
+});
