@@ -10,6 +10,13 @@ function rows(title, pairs) {
   return [``, title, ...pairs.map(([k, v]) => `  ${pad(k, w)}  ${v}`)];
 }
 
+/** Each process's CPU per transition, and the machine's; "other processes" is what the machine spent besides ours (another tenant, the system). */
+function cpuPerTransition(cpuMs, transitions) {
+  const ours = Object.entries(cpuMs).filter(([k]) => k !== 'machine');
+  const others = (cpuMs.machine ?? 0) - ours.reduce((sum, [, v]) => sum + v, 0);
+  return [...Object.entries(cpuMs), ['other processes', others]].map(([k, v]) => `${k} ${num(v / transitions, 2)}`).join(', ');
+}
+
 function phaseLines(name, ph) {
   const m = ph.measured;
   const out = rows(`${name}: ${ph.load.completed}/${ph.load.referrals} referrals discharged in ${num(m.seconds)} s (${ph.load.mode === 'rate' ? `${num(ph.rate, 2)} referrals/s offered` : `concurrency ${ph.concurrency}`})`, [
@@ -27,7 +34,7 @@ function phaseLines(name, ph) {
     ['machine load average at the end', (ph.loadAverageAtEnd ?? []).join(' ')],
     ['RSS max / end (MB)', Object.entries(ph.sampled.rssMb).map(([k, v]) => `${k} ${num(v.max)}/${num(v.end)}`).join(', ')],
     ...(ph.sampled.cpuMs
-      ? [['CPU ms per transition', Object.entries(ph.sampled.cpuMs).map(([k, v]) => `${k} ${num(v / m.transitions.total, 2)}`).join(', ')]]
+      ? [['CPU ms per transition', cpuPerTransition(ph.sampled.cpuMs, m.transitions.total)]]
       : []),
   ]);
   if (ph.statements) {
@@ -54,12 +61,18 @@ export function formatReport(r) {
     `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}`,
     ...rows('Limits of this machine', [
       ['pgbench TPS', `${num(r.limits.pgbench.tps)} (TPC-B-like, scale ${r.limits.pgbench.scale}, ${r.limits.pgbench.clients} clients, ${r.limits.pgbench.seconds} s, latency ${num(r.limits.pgbench.latencyMs, 2)} ms)`],
+      ...(r.limits.pgbenchAfter
+        ? [['pgbench TPS after crosstrust', `${num(r.limits.pgbenchAfter.tps)} (latency ${num(r.limits.pgbenchAfter.latencyMs, 2)} ms); the ratio below uses the mean, ${num(r.limits.pgbenchMeanTps)}`]]
+        : []),
       ['plain BullMQ jobs/s', `${num(r.limits.bullmq.jobsPerSecond)} (${r.limits.bullmq.jobs} jobs, concurrency ${r.limits.bullmq.concurrency})`],
     ]),
     ...phaseLines('Peak', r.crosstrust.peak),
     ...phaseLines('Half of peak', r.crosstrust.halfPeak),
     ...rows('Ratios and targets', [
       ['transitions/s / pgbench TPS', `${num(r.ratios.transitionsPerPgbenchTps, 3)}  (target >= 0.25: ${r.targets.transitionsRatio ? 'met' : 'NOT met'})`],
+      ...(r.ratios.transitionsPerPgbenchTpsAfter !== undefined
+        ? [['  against pgbench before / after', `${num(r.ratios.transitionsPerPgbenchTpsBefore, 3)} / ${num(r.ratios.transitionsPerPgbenchTpsAfter, 3)}`]]
+        : []),
       ['jobs/s / plain BullMQ jobs/s', num(r.ratios.jobsPerBullmqJobs, 3)],
       ['p95 command -> follow-up at half peak', `${num(r.crosstrust.halfPeak.measured.commandToJobCommitMs.all.p95)} ms  (target < 100 ms: ${r.targets.halfPeakP95 ? 'met' : 'NOT met'})`],
       ['api / worker warnings, errors', `${r.logs.warnings} warnings, ${r.logs.errors} errors`],
