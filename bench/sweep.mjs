@@ -1,0 +1,116 @@
+// `npm run bench:sweep`: the benchmark (`bench/run.mjs --quick`) once per setting of the apps'
+// pool sizes, to see what they change on this machine. A setting is DB_POOL_SIZE x
+// WORKER_CONCURRENCY (per process); BENCH_SWEEP lists them ("5x4,10x10,20x20" by default).
+// BENCH_SWEEP_REPEATS (default 2) runs the whole list that many times, interleaved (A B C A B C),
+// so a machine that drifts during the sweep touches every setting alike. Each run measures its
+// own pgbench (before and after), so every ratio is against the machine as it was at that time.
+// Prints a table and writes bench/results/<timestamp>-sweep.json. Other BENCH_* settings of
+// run.mjs apply to every run (BENCH_REFERRALS defaults to 600 here).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { log, root } from '../scripts/lib/local-services.mjs';
+import { ensureBuilt } from '../scripts/lib/build.mjs';
+import { round } from './lib/stats.mjs';
+
+const { values: args } = parseArgs({ options: { 'no-build': { type: 'boolean' } }, strict: true });
+
+/** "5x4,10x10" -> [{ pool: 5, concurrency: 4 }, ...]; anything else is refused with the reason. */
+function parseSweep(text) {
+  return text.split(',').map((s) => {
+    const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/.exec(s);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`BENCH_SWEEP: "${s}" is not DB_POOL_SIZE x WORKER_CONCURRENCY (for example 10x10)`);
+    return { pool: Number(m[1]), concurrency: Number(m[2]) };
+  });
+}
+
+const settings = parseSweep(process.env.BENCH_SWEEP || '5x4,10x10,20x20');
+const repeats = Number(process.env.BENCH_SWEEP_REPEATS || 2);
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`BENCH_SWEEP_REPEATS must be a whole number from 1 (got "${process.env.BENCH_SWEEP_REPEATS}")`);
+
+/** One quick benchmark with the apps' pool sizes set; resolves with its result file's content. */
+function runOnce({ pool, concurrency }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bench', 'run.mjs'), '--quick', '--no-build'], {
+      cwd: root,
+      env: { ...process.env, BENCH_REFERRALS: process.env.BENCH_REFERRALS || '600', DB_POOL_SIZE: String(pool), WORKER_CONCURRENCY: String(concurrency) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Its table (stdout) is in its result file; its progress (stderr) is passed on, indented.
+    let out = '';
+    child.stdout.resume();
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(String(d).replace(/^(?=.)/gm, '  '));
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const file = /Results written to (\S+\.json)/.exec(out)?.[1];
+      if (code !== 0 || !file) return reject(new Error(`the benchmark with ${pool}x${concurrency} exited ${code}${file ? '' : ' without a result'}`));
+      resolve(JSON.parse(readFileSync(path.join(root, file), 'utf8')));
+    });
+  });
+}
+
+/** The figures compared across settings, from one run's result. */
+function figures(r) {
+  const peak = r.crosstrust.peak;
+  const per = (k) => (peak.sampled.cpuMs[k] ?? 0) / peak.measured.transitions.total;
+  return {
+    pgbenchTps: r.limits.pgbenchMeanTps,
+    transitionsPerSecond: peak.measured.perSecond.transitions,
+    ratio: r.ratios.transitionsPerPgbenchTps,
+    cpuMsPerTransition: { machine: per('machine'), api: per('api'), worker: per('worker'), postgres: per('postgres (all)'), redis: per('redis'), 'load generator': per('load generator') },
+    peakP95Ms: peak.measured.commandToJobCommitMs.all.p95,
+    halfPeakP95Ms: r.crosstrust.halfPeak.measured.commandToJobCommitMs.all.p95,
+    errors: peak.load.errorCount + r.crosstrust.halfPeak.load.errorCount,
+  };
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+if (!args['no-build']) ensureBuilt();
+const startedAt = new Date();
+const runs = [];
+for (let k = 0; k < repeats; k++) {
+  for (const s of settings) {
+    log(`sweep: DB_POOL_SIZE=${s.pool} WORKER_CONCURRENCY=${s.concurrency} (round ${k + 1} of ${repeats})`);
+    runs.push({ ...s, round: k + 1, ...figures(await runOnce(s)) });
+  }
+}
+const rows = settings.map((s) => {
+  const mine = runs.filter((r) => r.pool === s.pool && r.concurrency === s.concurrency);
+  const cpu = (k) => mean(mine.map((r) => r.cpuMsPerTransition[k]));
+  return {
+    setting: `${s.pool}x${s.concurrency}`,
+    ratio: mean(mine.map((r) => r.ratio)),
+    ratios: mine.map((r) => round(r.ratio, 3)),
+    transitionsPerSecond: mean(mine.map((r) => r.transitionsPerSecond)),
+    machineCpuMs: cpu('machine'),
+    postgresCpuMs: cpu('postgres'),
+    apiCpuMs: cpu('api'),
+    workerCpuMs: cpu('worker'),
+    peakP95Ms: mean(mine.map((r) => r.peakP95Ms)),
+    halfPeakP95Ms: mean(mine.map((r) => r.halfPeakP95Ms)),
+    errors: mine.reduce((n, r) => n + r.errors, 0),
+  };
+});
+const pad = (v, n) => String(v).padStart(n);
+const lines = [
+  '',
+  `Pool-size sweep ${startedAt.toISOString()}: ${repeats} round(s), ${process.env.BENCH_REFERRALS || 600} referrals a run at concurrency ${process.env.BENCH_CONCURRENCY || 32}`,
+  `  ${'pool x conc'.padEnd(11)} ${pad('ratio', 6)} ${pad('(each run)', 16)} ${pad('trans/s', 8)} ${pad('CPU ms/transition: machine', 27)} ${pad('postgres', 9)} ${pad('api', 6)} ${pad('worker', 7)} ${pad('p95 peak', 9)} ${pad('p95 half', 9)} ${pad('errors', 7)}`,
+  ...rows.map(
+    (r) =>
+      `  ${r.setting.padEnd(11)} ${pad(round(r.ratio, 3), 6)} ${pad(r.ratios.join(' '), 16)} ${pad(round(r.transitionsPerSecond, 1), 8)} ${pad(round(r.machineCpuMs, 2), 27)} ${pad(round(r.postgresCpuMs, 2), 9)} ${pad(round(r.apiCpuMs, 2), 6)} ${pad(round(r.workerCpuMs, 2), 7)} ${pad(round(r.peakP95Ms, 0), 9)} ${pad(round(r.halfPeakP95Ms, 0), 9)} ${pad(r.errors, 7)}`,
+  ),
+  '',
+];
+process.stdout.write(lines.join('\n'));
+const dir = path.join(root, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-sweep.json`);
+writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), repeats, settings, runs, rows }, null, 2) + '\n');
+log(`Results written to ${path.relative(root, file)}`);
+if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
