@@ -1,5 +1,6 @@
 // Notifications: events, templates, channel preference, and delivery channels.
 export * from './notification-events.js';
+export * from './plain-english.js';
 export * from './notification-channel.js';
 export * from './offer-link.js';
 export * from './staff-worklist-template.js';

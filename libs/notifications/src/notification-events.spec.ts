@@ -1,6 +1,7 @@
 // Appointment times as patients read them in messages.
 import { describe, expect, it } from '@jest/globals';
-import { renderNotification, when, type TemplateContext } from './notification-events.js';
+import { renderNotification, type TemplateContext } from './notification-events.js';
+import { momentInWords } from './plain-english.js';
 
 const ctx = (startsAt: string): TemplateContext => ({
   givenName: 'Alex',
@@ -21,19 +22,40 @@ describe('appointment times in patient messages', () => {
     // 23:30 UTC on 31 October 2026 is after summer time has ended: still Saturday in the UK.
     expect(renderNotification('appointment_reminder', ctx('2026-10-31T23:30:00.000Z')).body).toContain('at Warwick Hospital on Saturday 31 October 2026 at 11:30pm.');
     // 23:30 UTC on 30 June is already 1 July in the UK.
-    expect(when('2026-06-30T23:30:00.000Z')).toBe('Wednesday 1 July 2026 at 12:30am');
+    expect(momentInWords('2026-06-30T23:30:00.000Z')).toBe('Wednesday 1 July 2026 at 12:30am');
   });
 
   it('are in the NHS.UK style: am and pm, no ":00", midday and midnight', () => {
-    expect(when('2026-12-01T09:00:00.000Z')).toBe('Tuesday 1 December 2026 at 9am');
-    expect(when('2026-12-01T14:05:00.000Z')).toBe('Tuesday 1 December 2026 at 2:05pm');
-    expect(when('2026-12-01T12:00:00.000Z')).toBe('Tuesday 1 December 2026 at midday');
-    expect(when('2026-12-01T00:00:00.000Z')).toBe('Tuesday 1 December 2026 at midnight');
-    expect(when('2026-12-01T12:45:00.000Z')).toBe('Tuesday 1 December 2026 at 12:45pm');
+    expect(momentInWords('2026-12-01T09:00:00.000Z')).toBe('Tuesday 1 December 2026 at 9am');
+    expect(momentInWords('2026-12-01T14:05:00.000Z')).toBe('Tuesday 1 December 2026 at 2:05pm');
+    expect(momentInWords('2026-12-01T12:00:00.000Z')).toBe('Tuesday 1 December 2026 at midday');
+    expect(momentInWords('2026-12-01T00:00:00.000Z')).toBe('Tuesday 1 December 2026 at midnight');
+    expect(momentInWords('2026-12-01T12:45:00.000Z')).toBe('Tuesday 1 December 2026 at 12:45pm');
   });
 
   it('are written the same in every message that gives one (booked, cancelled, reminder)', () => {
     const bodies = (['appointment_booked', 'appointment_cancelled', 'appointment_reminder'] as const).map((e) => renderNotification(e, ctx('2026-12-01T14:05:00.000Z')).body);
     for (const b of bodies) expect(b).toContain('on Tuesday 1 December 2026 at 2:05pm');
+  });
+});
+
+describe('offers in patient messages', () => {
+  const offers = {
+    ...ctx('2026-12-01T14:05:00.000Z'),
+    booking: null,
+    offers: [
+      { trustName: 'South Warwickshire University NHS Foundation Trust', siteName: 'Warwick Hospital', distanceMiles: 41.6, earliestWeek: '2026-12-07' },
+      { trustName: 'George Eliot Hospital NHS Trust', siteName: 'George Eliot Hospital', distanceMiles: 0.8, earliestWeek: '2027-01-04' },
+    ],
+    offerUrl: null,
+  };
+
+  it('name each site with its distance in words and the week as a day, in the offer and its reminder', () => {
+    for (const event of ['offer', 'offer_reminder'] as const) {
+      const { body } = renderNotification(event, offers);
+      expect(body).toContain('- Warwick Hospital (South Warwickshire University NHS Foundation Trust), about 42 miles from your home, from the week of Monday 7 December 2026');
+      expect(body).toContain('- George Eliot Hospital (George Eliot Hospital NHS Trust), about 1 mile from your home, from the week of Monday 4 January 2027');
+      expect(body).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    }
   });
 });

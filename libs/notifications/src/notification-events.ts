@@ -1,4 +1,5 @@
 // What the patient is told at each patient-facing step, in plain English.
+import { dayInWords, distanceInWords, momentInWords } from './plain-english.js';
 
 export const NOTIFICATION_EVENTS = [
   'offer',
@@ -47,23 +48,9 @@ const howToAnswer = (c: TemplateContext) =>
 const keepPlace = (c: TemplateContext) =>
   `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
 
-// Made once: a formatter per message (what `toLocaleString` with options builds) cost a quarter
-// of a millisecond each.
-const UK_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', hourCycle: 'h23' });
-
-/**
- * An appointment's day and time in UK local time, in the NHS.UK style: "Tuesday 1 December 2026
- * at 2:05pm" (no comma after the day; 9am, 2:30pm, midday, midnight).
- */
-export function when(iso: string): string {
-  const parts = UK_TIME.formatToParts(new Date(iso));
-  const part = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
-  const hour = Number(part('hour'));
-  const minute = part('minute');
-  const time =
-    minute === '00' && hour === 12 ? 'midday' : minute === '00' && hour === 0 ? 'midnight' : `${hour % 12 || 12}${minute === '00' ? '' : `:${minute}`}${hour < 12 ? 'am' : 'pm'}`;
-  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')} at ${time}`;
-}
+/** One offered site: "- Warwick Hospital (South Warwickshire ...), about 12 miles from your home, from the week of Monday 7 December 2026". */
+const offerLine = (o: TemplateContext['offers'][number]) =>
+  `- ${o.siteName} (${o.trustName}), ${distanceInWords(o.distanceMiles)} from your home, from the week of ${dayInWords(o.earliestWeek)}`;
 
 const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessage> = {
   offer: (c) => ({
@@ -71,7 +58,7 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
     body: [
       `Dear ${c.givenName},`,
       `${c.originTrustName} works with other hospitals in its group to treat people who have waited a long time. You could have your treatment sooner at:`,
-      ...c.offers.map((o) => `- ${o.siteName} (${o.trustName}), about ${Math.round(o.distanceMiles)} miles from your home, from the week of ${o.earliestWeek}`),
+      ...c.offers.map(offerLine),
       'Your consultant has checked that this is suitable for you. Please tell us whether you would like to move. ' + keepPlace(c),
       howToAnswer(c),
       'If you say no, nothing changes for you.',
@@ -95,11 +82,11 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
   }),
   appointment_booked: (c) => ({
     subject: 'Your appointment has been booked',
-    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? when(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.`,
+    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.`,
   }),
   appointment_cancelled: (c) => ({
     subject: 'Your appointment has been cancelled',
-    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} at ${c.booking?.siteName} on ${c.booking ? when(c.booking.startsAt) : ''} has been cancelled. The booking team will offer you a new date. The time you have already waited still counts.`,
+    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''} has been cancelled. The booking team will offer you a new date. The time you have already waited still counts.`,
   }),
   treatment_recorded: (c) => ({
     subject: 'After your treatment',
@@ -122,7 +109,7 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
     body: [
       `Dear ${c.givenName},`,
       `We wrote to you recently because you could have your treatment sooner at another hospital. We have not heard back from you yet.`,
-      ...c.offers.map((o) => `- ${o.siteName} (${o.trustName}), about ${Math.round(o.distanceMiles)} miles from your home, from the week of ${o.earliestWeek}`),
+      ...c.offers.map(offerLine),
       'Please tell us whether you would like to move. ' + keepPlace(c),
       howToAnswer(c),
       'If you say no, nothing changes for you.',
@@ -130,7 +117,7 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
   }),
   appointment_reminder: (c) => ({
     subject: 'Reminder: your appointment is coming up',
-    body: `Dear ${c.givenName},\nThis is a reminder that your ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is at ${c.booking?.siteName} on ${c.booking ? when(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible so the time can be offered to someone else.`,
+    body: `Dear ${c.givenName},\nThis is a reminder that your ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible so the time can be offered to someone else.`,
   }),
 };
 

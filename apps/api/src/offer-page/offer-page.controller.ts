@@ -10,9 +10,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AuditService, Public, type Caller } from '#auth';
 import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
+import { distanceInWords } from '#notifications';
 import { BusinessRuleError, ReferralCommands, WorkflowError } from '#workflow';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
-import { PAGES, acceptedPage, declinedPage, dobPage, formatDistance, offersPage, placeTakenChooseAnother, placeTakenPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
+import { PAGES, acceptedPage, declinedPage, dobPage, offersPage, placeTakenChooseAnother, placeTakenPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
 
 const COOKIE = 'offer_session';
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -182,7 +183,7 @@ export class OfferPageController {
           return this.send(res, 409, this.offersPage(token, link!, session!, left, { answer: '', radius: values.radius }, errors));
         }
         if (f === 'travelRadiusMiles' && chosen) {
-          errors.radius = `${chosen.siteName} is ${formatDistance(chosen.distanceMiles)} from your home, further than the distance you entered. Enter a larger distance or leave it blank`;
+          errors.radius = `${chosen.siteName} is ${distanceInWords(chosen.distanceMiles)} from your home, further than the distance you entered. Enter a larger distance or leave it blank`;
         } else if (f === 'offerId') {
           errors.answer = 'That offer is not open any more. Choose one of the options below';
         } else {

@@ -1,5 +1,6 @@
 // The offer page's HTML, in the NHS.UK design system's markup (nhsuk-frontend's CSS, no JavaScript
 // needed). Every value goes through the escaping `html` tag.
+import { dayInWords, distanceInWords } from '#notifications';
 import { Html, html } from './html.js';
 
 export const SERVICE_NAME = 'Treatment at another hospital';
@@ -80,21 +81,6 @@ function errorSummary(errors: readonly FieldError[]): Html | null {
     </div>
   </div>
 </div>`;
-}
-
-const WEEK = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-
-/** "Monday 30 November 2026", the NHS.UK style (no comma). */
-export function formatWeek(d: Date): string {
-  const parts = WEEK.formatToParts(d);
-  const part = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}`;
-}
-
-export function formatDistance(miles: number): string {
-  const n = Math.round(miles);
-  if (n < 1) return 'less than 1 mile';
-  return `about ${n} ${n === 1 ? 'mile' : 'miles'}`;
 }
 
 export function messagePage(title: string, paragraphs: readonly string[]): string {
@@ -212,8 +198,8 @@ ${offers.map(
     <h3 class="nhsuk-card__heading">${o.siteName}</h3>
     <dl class="nhsuk-summary-list nhsuk-u-margin-bottom-0">
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Hospital trust</dt><dd class="nhsuk-summary-list__value">${o.trustName}</dd></div>
-      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">How far</dt><dd class="nhsuk-summary-list__value">${formatDistance(o.distanceMiles)} from your home</dd></div>
-      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Roughly when</dt><dd class="nhsuk-summary-list__value">From the week of ${formatWeek(o.earliestWeek)}</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">How far</dt><dd class="nhsuk-summary-list__value">${distanceInWords(o.distanceMiles)} from your home</dd></div>
+      <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Roughly when</dt><dd class="nhsuk-summary-list__value">From the week of ${dayInWords(o.earliestWeek)}</dd></div>
     </dl>
   </div>
 </div>`,
@@ -233,7 +219,7 @@ ${offers.map(
       </legend>
       ${answerError ? html`<span class="nhsuk-error-message" id="answer-error"><span class="nhsuk-u-visually-hidden">Error: </span>${answerError}</span>` : null}
       <div class="nhsuk-radios">
-        ${offers.map((o, i) => radio(i === 0 ? 'answer' : `answer-${i + 1}`, `accept:${o.id}`, `Yes, I would like to be treated at ${o.siteName}`, `${o.trustName}, ${formatDistance(o.distanceMiles)} from your home`))}
+        ${offers.map((o, i) => radio(i === 0 ? 'answer' : `answer-${i + 1}`, `accept:${o.id}`, `Yes, I would like to be treated at ${o.siteName}`, `${o.trustName}, ${distanceInWords(o.distanceMiles)} from your home`))}
         <div class="nhsuk-radios__divider">or</div>
         ${radio(offers.length === 0 ? 'answer' : 'answer-decline', 'decline', 'No, I want to stay on my current waiting list', 'You keep your place and the time you have waited')}
       </div>
