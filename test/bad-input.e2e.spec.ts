@@ -668,6 +668,44 @@ describe('open routes', () => {
     expect(res.body.paths['/v1/referrals/{id}/clinical-review'].post).toBeDefined();
   });
 
+  it('GET /docs-json describes the error body on every failure of every operation, and real failures fit it', async () => {
+    const doc = (await s.http.get('/docs-json')).body;
+    const schema = doc.components.schemas.Error;
+    expect(schema.required).toEqual(['statusCode', 'error', 'message']);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const errorRef = { $ref: '#/components/schemas/Error' };
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; security?: unknown }>>)) {
+      for (const method of ['get', 'put', 'post', 'patch', 'delete']) {
+        const op = item[method];
+        if (!op) continue;
+        operations++;
+        for (const [status, r] of Object.entries(op.responses)) {
+          if (Number(status) >= 400) expect([method, path, status, r.content?.['application/json']?.schema]).toEqual([method, path, status, errorRef]);
+        }
+        if (path.startsWith('/v1/')) {
+          expect([method, path, op.security, Object.keys(op.responses)]).toEqual([method, path, [{ bearer: [] }], expect.arrayContaining(['401', '403', '429'])]);
+        }
+      }
+    }
+    expect(operations).toBeGreaterThan(20);
+    expect(Object.keys(doc.paths['/v1/referrals/{id}/clinical-review'].post.responses)).toEqual(expect.arrayContaining(['400', '404', '409', '422']));
+
+    // A transition refused from the wrong status, and bad input: every field of the body is in the schema.
+    const documented = Object.keys(schema.properties);
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    expect((await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' })).status).toBe(200);
+    const refused = await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.currentStatus).toBe('AWAITING_PATIENT_CONSENT');
+    expect(documented).toEqual(expect.arrayContaining(Object.keys(refused.body)));
+    expect(['currentStatus', 'allowedFrom']).toEqual(expect.arrayContaining(Object.keys(refused.body.details)));
+    const invalid = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send({ specialtyCode: 42 });
+    expect(invalid.status).toBe(400);
+    expect(documented).toEqual(expect.arrayContaining(Object.keys(invalid.body)));
+    for (const d of invalid.body.details) expect(Object.keys(d).sort()).toEqual(['field', 'messages']);
+  });
+
   it('an unknown route is 404 with the same error body', async () => {
     const res = await s.http.get('/v1/nowhere').set(bearer(c.clinRLQ));
     expectErrorBody(res, 404);

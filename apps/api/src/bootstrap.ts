@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { TokenVerifier } from '#auth';
 import { ApiModule } from './app.module.js';
 import { bodyErrors, jsonBody, screenBody } from './http/body-parsing.js';
+import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
 import { mountOperatorRoutes } from './operator/operator-routes.js';
 
@@ -33,6 +34,6 @@ export async function createApiApp(opts: { logger?: boolean } = {}): Promise<Nes
     .setVersion('1')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => documentErrors(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });
   return app;
 }
