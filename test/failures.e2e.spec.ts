@@ -95,6 +95,47 @@ describe('a step lost with Redis', () => {
     expect(rows.every((row) => row.completedAt && row.dispatchedAt)).toBe(true);
   });
 
+  it('re-drives a backlog of lost steps in one run of passes, a batch at a time, where one pass would take a batch', async () => {
+    await s.worker?.close();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await openReferral(s, c)).id);
+    // Enqueued, then lost with Redis: five screening steps, more than one batch of two.
+    await s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ANY(${ids}::uuid[]) AND completed_at IS NULL`;
+    const worker = await s.startWorker();
+    const reconciler = worker.get(Reconciler);
+    reconciler.batch = 2;
+    try {
+      const report = await reconciler.reconcile(60_000);
+      // Passes of 2, 2 and 1: every lost step in one run, where a single pass re-drives two.
+      expect(report).toMatchObject({ checked: 5, redriven: 5 });
+      for (const id of ids) await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
+    } finally {
+      reconciler.batch = 500;
+    }
+  });
+
+  it('stops a run of passes at a full batch of steps that are only slow, so the steady state reads one batch per interval', async () => {
+    await s.worker?.close();
+    const notifications = s.queues.find((q) => q.name === 'notifications')!;
+    // Five steps waiting on purpose (their jobs are in Redis, delayed for an hour): nothing to fix.
+    for (let i = 0; i < 5; i++) {
+      const jobId = `slow-${randomUUID()}`;
+      await notifications.add('notification.send', { referralId: randomUUID(), notificationId: randomUUID() }, { jobId, delay: 3_600_000 });
+      await s.prisma.$executeRaw`INSERT INTO outbox_message (queue, job_name, job_id, payload, dispatched_at)
+        VALUES ('notifications', 'notification.send', ${jobId}, '{}'::jsonb, now() - interval '5 minutes')`;
+    }
+    const worker = await s.startWorker();
+    const reconciler = worker.get(Reconciler);
+    reconciler.batch = 2;
+    try {
+      expect(await reconciler.reconcile(60_000)).toEqual({ checked: 2, redriven: 0, completed: 0, flagged: 0 });
+    } finally {
+      reconciler.batch = 500;
+      await s.prisma.$executeRaw`DELETE FROM outbox_message WHERE job_id LIKE 'slow-%'`;
+      for (const job of await notifications.getJobs(['delayed'])) if (job.id?.startsWith('slow-')) await job.remove();
+    }
+  });
+
   it('pages past steps that are fine but long unfinished (an SMS held until morning), so a lost step behind them is found', async () => {
     await s.worker?.close();
     const notifications = s.queues.find((q) => q.name === 'notifications')!;

@@ -35,6 +35,8 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   private leader = false;
   /** Steps looked at per pass (tests lower it). */
   batch = BATCH;
+  /** Set at shutdown: a run of passes ends after the one in hand. */
+  private stopping = false;
   /** The outbox id the last pass stopped at (0: from the start). */
   private cursor = 0n;
   private readonly periodic: PeriodicTask<void>;
@@ -59,7 +61,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   private async tick(): Promise<void> {
     try {
       if (!(await this.lead())) return;
-      const r = await this.reconcileOnce();
+      const r = await this.reconcile(this.config.reconcileIntervalMs / 2);
       if (r.redriven || r.completed || r.flagged) this.logger.warn({ ...r }, 'reconciler re-drove lost steps');
       await this.housekeeping();
     } catch (e) {
@@ -93,6 +95,26 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     const c = this.lockClient;
     this.lockClient = null;
     if (c) await c.end().catch(() => {});
+  }
+
+  /**
+   * Passes, one after another, while each reads a full batch and finds lost steps in it (a
+   * backlog after Redis lost its data is re-driven at the speed of the passes, not one batch per
+   * interval), for at most `budgetMs`. A full batch of steps that are only slow (nothing to fix)
+   * ends it: the next tick goes on from there, so the steady state costs one batch per interval.
+   */
+  async reconcile(budgetMs: number): Promise<ReconcileReport> {
+    const until = Date.now() + budgetMs;
+    const total = { checked: 0, redriven: 0, completed: 0, flagged: 0 };
+    for (;;) {
+      const r = await this.reconcileOnce();
+      total.checked += r.checked;
+      total.redriven += r.redriven;
+      total.completed += r.completed;
+      total.flagged += r.flagged;
+      const fixed = r.redriven + r.completed + r.flagged;
+      if (r.checked < this.batch || fixed === 0 || this.stopping || Date.now() >= until) return total;
+    }
   }
 
   /**
@@ -143,6 +165,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.periodic.stop();
     await this.dropLock();
   }
