@@ -6,8 +6,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { REFERRAL_STATUSES } from '#domain';
 
-type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
-
 export const ERROR_SCHEMA_NAME = 'Error';
 
 /** The error body of every failure (apps/api/src/http/http-errors.filter.ts). */
@@ -28,11 +26,14 @@ export const ERROR_SCHEMA = {
         },
         {
           type: 'object',
-          properties: { currentStatus: { type: 'string', enum: [...REFERRAL_STATUSES] }, allowedFrom: { type: 'array', items: { type: 'string', enum: [...REFERRAL_STATUSES] } } },
+          properties: {
+            currentStatus: { type: 'string', nullable: true, description: 'The status now (null: the referral is gone)' },
+            allowedFrom: { type: 'array', items: { type: 'string', enum: [...REFERRAL_STATUSES] } },
+          },
         },
       ],
     },
-    currentStatus: { type: 'string', enum: [...REFERRAL_STATUSES], description: '409 on a referral: the status it is in now' },
+    currentStatus: { type: 'string', description: "409 refused from the current status: the referral's status now (one of the referral statuses), or a task's (`DONE`)" },
     reason: {
       type: 'string',
       enum: ['NO_CAPACITY_LEFT', 'CAPACITY_HELD_FOR_LONGER_WAITERS'],
@@ -47,25 +48,64 @@ const WHAT: Record<number, string> = {
   401: 'No bearer token, or one that is not valid (expired, wrong issuer or audience, bad signature)',
   403: "The caller's role may not do this",
   404: "Not found, or not visible to the caller's trust (a referral of another trust does not exist for it)",
-  409: 'Not allowed from the referral\'s current status (`currentStatus` and `details.allowedFrom` say which), or a concurrent change: reload and try again',
+  409: "Not allowed from the current status (`currentStatus` and `details.allowedFrom` say which), a duplicate, or a concurrent change: reload and try again",
   413: 'The body is too large',
+  415: 'The body is not JSON in UTF-8 (or, for an import, not CSV in UTF-8)',
   422: 'Well formed, but refused by a business rule (`message` says which; `reason` when a client must act on it)',
   429: 'Too many requests from this caller this minute (`Retry-After` says when to try again)',
   503: 'Postgres or Redis is unavailable (`Retry-After` says when to try again)',
 };
 
+/** Statuses every route of the versioned API can answer with: no or a bad token, a role not allowed, the rate limit, Postgres or Redis away. */
+const EVERY_V1_ROUTE = [401, 403, 429, 503];
+/** The JSON body parser runs before every route: any POST or PUT can be too large (413) or not UTF-8 JSON (415). */
+const WITH_BODY = [413, 415];
+
+/**
+ * What else each operation can answer with, from its handler and the workflow code it calls (a
+ * `BusinessRuleError` is 422, a `TransitionConflictError` or `DuplicateError` 409, a not-found
+ * error 404; a DTO or a uuid path parameter that fails validation 400). Every operation of the
+ * document must be listed here: the e2e test fails on one that is not, so a new route is
+ * classified when it is added.
+ */
+export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
+  'get /health/live': [],
+  'get /health/ready': [503],
+  'get /v1/audit': [400],
+  'get /v1/capacity': [],
+  'put /v1/capacity/{ods}/{specialty}': [400, 422],
+  'post /v1/matching/runs': [400],
+  'get /v1/matching/runs/{id}': [400, 404],
+  'get /v1/patient/referrals': [],
+  'post /v1/referrals': [400, 404, 409, 422],
+  'get /v1/referrals': [400, 422],
+  'get /v1/referrals/summary': [],
+  'get /v1/referrals/{id}': [400, 404],
+  'get /v1/referrals/{id}/notifications': [400, 404],
+  'post /v1/referrals/{id}/clinical-review': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/consent': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/receiver-decision': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/bookings': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/bookings/{bookingId}/cancel': [400, 404, 409],
+  'post /v1/referrals/{id}/treatment': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/discharge': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/withdraw': [400, 404, 409],
+  'post /v1/referrals/{id}/retry': [400, 404, 409],
+  'post /v1/referrals/{id}/cancel': [400, 404, 409],
+  'get /v1/tasks': [400, 422],
+  'post /v1/tasks/{id}/complete': [404, 409],
+  'get /v1/team-contacts': [],
+  'put /v1/team-contacts/{team}': [400, 422],
+  'post /v1/waiting-list/imports': [400, 422],
+  'get /v1/waiting-list/imports/{id}': [400, 404, 422],
+  'get /v1/long-waiters': [400, 422],
+};
+
 /** The error statuses `method` on `path` can answer with, besides those its handler documents. */
-function sharedErrors(path: string, method: string, op: Operation): number[] {
-  if (!path.startsWith('/v1/')) return path === '/health/ready' ? [503] : [];
-  const out = [401, 403, 429, 503];
-  const hasQuery = (op.parameters ?? []).some((p) => 'in' in p && p.in === 'query');
-  if (op.requestBody || hasQuery || path.includes('{')) out.push(400);
-  if (op.requestBody) out.push(413);
-  if (path.includes('{')) out.push(404);
-  // Every command on a referral is a transition (409 from the wrong status) with business rules (422).
-  if (method === 'post' && /^\/v1\/referrals\/\{id\}\//.test(path)) out.push(409, 422);
-  if (method === 'put' || (method === 'post' && !/^\/v1\/referrals\/\{id\}\//.test(path))) out.push(422);
-  return out;
+function sharedErrors(path: string, method: string): number[] {
+  const own = OPERATION_ERRORS[`${method} ${path}`] ?? [];
+  if (!path.startsWith('/v1/')) return [...own];
+  return [...EVERY_V1_ROUTE, ...own, ...(method === 'post' || method === 'put' ? WITH_BODY : [])];
 }
 
 /** Adds the Error schema, the shared error responses and the bearer requirement to `doc` (in place; returned). */
@@ -79,7 +119,7 @@ export function documentErrors(doc: OpenAPIObject): OpenAPIObject {
       const op = item[method];
       if (!op) continue;
       if (path.startsWith('/v1/')) op.security ??= [{ bearer: [] }];
-      for (const status of sharedErrors(path, method, op)) {
+      for (const status of sharedErrors(path, method)) {
         op.responses[String(status)] ??= { description: WHAT[status]! };
       }
       // Every failure a handler documents (or that was added above) has the one error body.
