@@ -106,7 +106,10 @@ let commands = 0;
 
 // node:http on keep-alive connections rather than fetch: the generator shares the machine with
 // what it measures, and fetch's streams and Headers cost about twice the CPU per call.
-const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(cfg.concurrency, 8) * 2 });
+// A socket per command in flight (no cap: waiting for a socket would be counted as latency). The
+// timeout lets the agent honour the server's Keep-Alive hint, so an idle socket is dropped before
+// the server closes it rather than reused as it does.
+const agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
 
 /** One HTTP exchange: resolves with the status and the body as text. */
 function send(method, path, headers, body) {

@@ -37,6 +37,14 @@ function nhsNumber(n) {
 if (!args['no-build']) ensureBuilt();
 const services = await ensureServices('request-cost', { database: 'crosstrust', recreateDatabase: true });
 let api = null;
+let stopping = null;
+/** Stops the api, then Postgres and Redis, once (at the end, on a failure, and on Ctrl-C). */
+const cleanup = () =>
+  (stopping ??= (async () => {
+    await api?.stop();
+    await services.stop();
+  })());
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => cleanup().finally(() => process.exit(130)));
 try {
   const env = await benchAppEnv({ databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, queuePrefix: '{request-cost}', keyFile: path.join(root, '.data', 'request-cost', 'dev-issuer.json') });
   prisma(['migrate', 'deploy'], env);
@@ -111,6 +119,5 @@ try {
   log(`Results written to ${path.relative(root, file)}`);
   if (results.some((r) => r.non2xx > 0)) process.exitCode = 1;
 } finally {
-  await api?.stop();
-  await services.stop();
+  await cleanup();
 }

@@ -29,7 +29,24 @@ const settings = parseSweep(process.env.BENCH_SWEEP || '5x4,10x10,20x20');
 const repeats = Number(process.env.BENCH_SWEEP_REPEATS || 2);
 if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`BENCH_SWEEP_REPEATS must be a whole number from 1 (got "${process.env.BENCH_SWEEP_REPEATS}")`);
 
-/** One quick benchmark with the apps' pool sizes set; resolves with its result file's content. */
+/** The benchmark running now, so a signal to the sweep reaches it (it stops everything it started). */
+let current = null;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`${sig}: stopping the benchmark in hand`);
+    if (!current) process.exit(130);
+    // SIGTERM whatever came: a Ctrl-C has already sent the child its SIGINT, and it handles each
+    // signal once (a second SIGINT would kill it before it stopped what it started).
+    current.kill('SIGTERM');
+    current.once('close', () => process.exit(130));
+  });
+}
+
+/**
+ * One quick benchmark with the apps' pool sizes set; resolves with its result file's content, or
+ * null (with the reason logged) when it wrote none. A run whose journeys partly failed still
+ * writes its file and exits non-zero: its figures are kept and its errors counted.
+ */
 function runOnce({ pool, concurrency }) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bench', 'run.mjs'), '--quick', '--no-build'], {
@@ -37,6 +54,7 @@ function runOnce({ pool, concurrency }) {
       env: { ...process.env, BENCH_REFERRALS: process.env.BENCH_REFERRALS || '600', DB_POOL_SIZE: String(pool), WORKER_CONCURRENCY: String(concurrency) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    current = child;
     // Its table (stdout) is in its result file; its progress (stderr) is passed on, indented.
     let out = '';
     child.stdout.resume();
@@ -45,9 +63,14 @@ function runOnce({ pool, concurrency }) {
       process.stderr.write(String(d).replace(/^(?=.)/gm, '  '));
     });
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': by then its output has been read to the end.
+    child.on('close', (code) => {
+      current = null;
       const file = /Results written to (\S+\.json)/.exec(out)?.[1];
-      if (code !== 0 || !file) return reject(new Error(`the benchmark with ${pool}x${concurrency} exited ${code}${file ? '' : ' without a result'}`));
+      if (!file) {
+        log(`sweep: the benchmark with ${pool}x${concurrency} exited ${code} without a result; that run is left out`);
+        return resolve(null);
+      }
       resolve(JSON.parse(readFileSync(path.join(root, file), 'utf8')));
     });
   });
@@ -72,15 +95,24 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 if (!args['no-build']) ensureBuilt();
 const startedAt = new Date();
+const dir = path.join(root, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-sweep.json`);
 const runs = [];
+let missing = 0;
 for (let k = 0; k < repeats; k++) {
   for (const s of settings) {
     log(`sweep: DB_POOL_SIZE=${s.pool} WORKER_CONCURRENCY=${s.concurrency} (round ${k + 1} of ${repeats})`);
-    runs.push({ ...s, round: k + 1, ...figures(await runOnce(s)) });
+    const result = await runOnce(s);
+    if (result) runs.push({ ...s, round: k + 1, ...figures(result) });
+    else missing++;
+    // Written after every run: a sweep stopped halfway keeps what it measured.
+    writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), repeats, settings, runs, missing }, null, 2) + '\n');
   }
 }
 const rows = settings.map((s) => {
   const mine = runs.filter((r) => r.pool === s.pool && r.concurrency === s.concurrency);
+  if (mine.length === 0) return { setting: `${s.pool}x${s.concurrency}`, ratio: NaN, ratios: [], transitionsPerSecond: NaN, machineCpuMs: NaN, postgresCpuMs: NaN, apiCpuMs: NaN, workerCpuMs: NaN, peakP95Ms: NaN, halfPeakP95Ms: NaN, errors: 0 };
   const cpu = (k) => mean(mine.map((r) => r.cpuMsPerTransition[k]));
   return {
     setting: `${s.pool}x${s.concurrency}`,
@@ -108,9 +140,6 @@ const lines = [
   '',
 ];
 process.stdout.write(lines.join('\n'));
-const dir = path.join(root, 'bench', 'results');
-mkdirSync(dir, { recursive: true });
-const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-sweep.json`);
-writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), repeats, settings, runs, rows }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), repeats, settings, runs, missing, rows }, null, 2) + '\n');
 log(`Results written to ${path.relative(root, file)}`);
-if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
+if (missing > 0 || rows.some((r) => r.errors > 0)) process.exitCode = 1;
