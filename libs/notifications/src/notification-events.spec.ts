@@ -29,7 +29,7 @@ describe('appointment times in patient messages', () => {
     expect(momentInWords('2026-12-01T09:00:00.000Z')).toBe('Tuesday 1 December 2026 at 9am');
     expect(momentInWords('2026-12-01T14:05:00.000Z')).toBe('Tuesday 1 December 2026 at 2:05pm');
     expect(momentInWords('2026-12-01T12:00:00.000Z')).toBe('Tuesday 1 December 2026 at midday');
-    expect(momentInWords('2026-12-01T00:00:00.000Z')).toBe('Tuesday 1 December 2026 at midnight');
+    expect(momentInWords('2026-12-01T00:00:00.000Z')).toBe('Tuesday 1 December 2026 at midnight (the start of the day)');
     expect(momentInWords('2026-12-01T12:45:00.000Z')).toBe('Tuesday 1 December 2026 at 12:45pm');
   });
 

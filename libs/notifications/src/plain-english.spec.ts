@@ -8,8 +8,10 @@ describe('dayInWords', () => {
     expect(dayInWords(new Date('2026-12-07T00:00:00Z'))).toBe('Monday 7 December 2026');
   });
 
-  it('keeps the calendar day whatever the time zone (a date column, not an instant)', () => {
+  it('keeps the calendar day of a date column, on the days the UK clocks change too', () => {
     // 29 March 2026 is the day the clocks go forward in the UK; the day is still the 29th.
+    // (The formatter is on UTC, not the process's zone: jest cannot move a running process's zone,
+    // so that part is not tested here.)
     expect(dayInWords('2026-03-29')).toBe('Sunday 29 March 2026');
     expect(dayInWords('2026-10-25T00:00:00.000Z')).toBe('Sunday 25 October 2026');
   });

@@ -19,14 +19,16 @@ export function dayInWords(day: Date | string): string {
 
 /**
  * An instant (an appointment) in UK local time: "Tuesday 1 December 2026 at 2:05pm"; 9am, 2:30pm,
- * midday, midnight.
+ * midday. Midnight says which end of the day it is. An instant that is not a date throws (a
+ * RangeError) rather than tell a patient "Invalid Date": the send fails and is retried, and a
+ * person is told if it keeps failing.
  */
 export function momentInWords(iso: string | Date): string {
   const part = parts(UK_MOMENT, new Date(iso));
   const hour = Number(part('hour'));
   const minute = part('minute');
   const time =
-    minute === '00' && hour === 12 ? 'midday' : minute === '00' && hour === 0 ? 'midnight' : `${hour % 12 || 12}${minute === '00' ? '' : `:${minute}`}${hour < 12 ? 'am' : 'pm'}`;
+    minute === '00' && hour === 12 ? 'midday' : minute === '00' && hour === 0 ? 'midnight (the start of the day)' : `${hour % 12 || 12}${minute === '00' ? '' : `:${minute}`}${hour < 12 ? 'am' : 'pm'}`;
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')} at ${time}`;
 }
 
