@@ -41,10 +41,15 @@ export function cpuMs(pid) {
   }
 }
 
-/** Busy CPU time of the whole machine so far, in ms (every state but idle and iowait, all cores). */
+/**
+ * CPU time the whole machine has spent running something so far, in ms, all cores: user, nice,
+ * system, irq and softirq. Not idle or iowait; not steal (time the hypervisor gave to another
+ * guest: this machine did no work in it); not guest and guest_nice, which user and nice already
+ * include.
+ */
 export function machineBusyMs() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return (f.reduce((a, b) => a + b, 0) - f[3] - (f[4] ?? 0)) * 10;
+  const [user, nice, system, , , irq = 0, softirq = 0] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq) * 10;
 }
 
 export class Sampler {
