@@ -93,7 +93,7 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'post /v1/referrals/{id}/retry': [400, 404, 409],
   'post /v1/referrals/{id}/cancel': [400, 404, 409],
   'get /v1/tasks': [400, 422],
-  'post /v1/tasks/{id}/complete': [404, 409],
+  'post /v1/tasks/{id}/complete': [400, 404, 409],
   'get /v1/team-contacts': [],
   'put /v1/team-contacts/{team}': [400, 422],
   'post /v1/waiting-list/imports': [400, 422],
