@@ -76,10 +76,29 @@ describe('a step lost with Redis', () => {
     await s?.close();
   });
 
+  /** The referrals' unfinished steps were enqueued five minutes ago, then Redis lost them. */
+  const loseSteps = (ids: string[]) =>
+    s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ANY(${ids}::uuid[]) AND completed_at IS NULL`;
+  const notificationsQueue = () => s.queues.find((q) => q.name === 'notifications')!;
+  /** `n` steps waiting on purpose (an SMS held until morning): their jobs are in Redis, delayed for an hour. Job ids start with `prefix`. */
+  async function holdSteps(prefix: string, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const jobId = `${prefix}-${randomUUID()}`;
+      await notificationsQueue().add('notification.send', { referralId: randomUUID(), notificationId: randomUUID() }, { jobId, delay: 3_600_000 });
+      await s.prisma.$executeRaw`INSERT INTO outbox_message (queue, job_name, job_id, payload, dispatched_at)
+        VALUES ('notifications', 'notification.send', ${jobId}, '{}'::jsonb, now() - interval '5 minutes')`;
+    }
+  }
+  /** Removes what holdSteps(prefix) made, from the outbox and from Redis. */
+  async function releaseHeldSteps(prefix: string): Promise<void> {
+    await s.prisma.$executeRaw`DELETE FROM outbox_message WHERE job_id LIKE ${`${prefix}-%`}`;
+    for (const job of await notificationsQueue().getJobs(['delayed'])) if (job.id?.startsWith(`${prefix}-`)) await job.remove();
+  }
+
   it('is found by the reconciler and run again, once', async () => {
     // The API commits the referral and its outbox row; the row was enqueued, then Redis lost it.
     const { id } = await openReferral(s, c);
-    await s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ${id}::uuid`;
+    await loseSteps([id]);
     const worker = await s.startWorker();
     expect((await getReferral(s, c.clinRLQ, id)).status).toBe('IDENTIFIED');
 
@@ -100,7 +119,7 @@ describe('a step lost with Redis', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await openReferral(s, c)).id);
     // Enqueued, then lost with Redis: five screening steps, more than one batch of two.
-    await s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ANY(${ids}::uuid[]) AND completed_at IS NULL`;
+    await loseSteps(ids);
     const worker = await s.startWorker();
     const reconciler = worker.get(Reconciler);
     reconciler.batch = 2;
@@ -116,14 +135,8 @@ describe('a step lost with Redis', () => {
 
   it('stops a run of passes at a full batch of steps that are only slow, so the steady state reads one batch per interval', async () => {
     await s.worker?.close();
-    const notifications = s.queues.find((q) => q.name === 'notifications')!;
-    // Five steps waiting on purpose (their jobs are in Redis, delayed for an hour): nothing to fix.
-    for (let i = 0; i < 5; i++) {
-      const jobId = `slow-${randomUUID()}`;
-      await notifications.add('notification.send', { referralId: randomUUID(), notificationId: randomUUID() }, { jobId, delay: 3_600_000 });
-      await s.prisma.$executeRaw`INSERT INTO outbox_message (queue, job_name, job_id, payload, dispatched_at)
-        VALUES ('notifications', 'notification.send', ${jobId}, '{}'::jsonb, now() - interval '5 minutes')`;
-    }
+    // Five steps waiting on purpose: nothing to fix.
+    await holdSteps('slow', 5);
     const worker = await s.startWorker();
     const reconciler = worker.get(Reconciler);
     reconciler.batch = 2;
@@ -131,24 +144,17 @@ describe('a step lost with Redis', () => {
       expect(await reconciler.reconcile(60_000)).toEqual({ checked: 2, redriven: 0, completed: 0, flagged: 0 });
     } finally {
       reconciler.batch = 500;
-      await s.prisma.$executeRaw`DELETE FROM outbox_message WHERE job_id LIKE 'slow-%'`;
-      for (const job of await notifications.getJobs(['delayed'])) if (job.id?.startsWith('slow-')) await job.remove();
+      await releaseHeldSteps('slow');
     }
   });
 
   it('pages past steps that are fine but long unfinished (an SMS held until morning), so a lost step behind them is found', async () => {
     await s.worker?.close();
-    const notifications = s.queues.find((q) => q.name === 'notifications')!;
-    // Three steps waiting on purpose: their jobs are in Redis, delayed for an hour.
-    for (let i = 0; i < 3; i++) {
-      const jobId = `held-${randomUUID()}`;
-      await notifications.add('notification.send', { referralId: randomUUID(), notificationId: randomUUID() }, { jobId, delay: 3_600_000 });
-      await s.prisma.$executeRaw`INSERT INTO outbox_message (queue, job_name, job_id, payload, dispatched_at)
-        VALUES ('notifications', 'notification.send', ${jobId}, '{}'::jsonb, now() - interval '5 minutes')`;
-    }
+    // Three steps waiting on purpose.
+    await holdSteps('held', 3);
     // Behind them, a step Redis lost.
     const { id } = await openReferral(s, c);
-    await s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ${id}::uuid AND completed_at IS NULL`;
+    await loseSteps([id]);
     const worker = await s.startWorker();
     const reconciler = worker.get(Reconciler);
     reconciler.batch = 2;
@@ -160,8 +166,7 @@ describe('a step lost with Redis', () => {
       await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
     } finally {
       reconciler.batch = 500;
-      await s.prisma.$executeRaw`DELETE FROM outbox_message WHERE job_id LIKE 'held-%'`;
-      for (const job of await notifications.getJobs(['delayed'])) if (job.id?.startsWith('held-')) await job.remove();
+      await releaseHeldSteps('held');
     }
   });
 });
