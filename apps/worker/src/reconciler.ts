@@ -35,8 +35,6 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   private leader = false;
   /** Steps looked at per pass (tests lower it). */
   batch = BATCH;
-  /** Set at shutdown: a run of passes ends after the one in hand. */
-  private stopping = false;
   /** The outbox id the last pass stopped at (0: from the start). */
   private cursor = 0n;
   private readonly periodic: PeriodicTask<void>;
@@ -113,7 +111,8 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
       total.completed += r.completed;
       total.flagged += r.flagged;
       const fixed = r.redriven + r.completed + r.flagged;
-      if (r.checked < this.batch || fixed === 0 || this.stopping || Date.now() >= until) return total;
+      // At shutdown the run ends after the pass in hand.
+      if (r.checked < this.batch || fixed === 0 || this.periodic.stopping || Date.now() >= until) return total;
     }
   }
 
@@ -165,7 +164,6 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
     await this.periodic.stop();
     await this.dropLock();
   }
