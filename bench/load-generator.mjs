@@ -11,6 +11,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { signDevToken } from '../scripts/lib/dev-issuer.mjs';
+import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 import { summary } from './lib/stats.mjs';
 
 const cfg = JSON.parse(process.env.BENCH_LOAD);
@@ -21,12 +22,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A valid (mod 11) NHS number from the 999 test range, distinct for each n. */
 function nhsNumber(n) {
   for (let k = n; ; k++) {
-    const body = String(990_000_000 + k);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    let c = 11 - (sum % 11);
-    if (c === 11) c = 0;
-    if (c !== 10) return body + c;
+    const number = withCheckDigit(String(990_000_000 + k));
+    if (number) return number;
   }
 }
 

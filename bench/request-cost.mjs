@@ -14,6 +14,7 @@ import pg from 'pg';
 import { ensureServices, log, prisma, root } from '../scripts/lib/local-services.mjs';
 import { ensureBuilt } from '../scripts/lib/build.mjs';
 import { signDevToken } from '../scripts/lib/dev-issuer.mjs';
+import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 import { seed } from '../prisma/seed.mjs';
 import { App, benchAppEnv } from './lib/apps.mjs';
 import { cpuMs, machineBusyMs } from './lib/sampler.mjs';
@@ -26,11 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_REQUEST_CONNECTIONS || 4);
 /** A valid (mod 11) NHS number from the 999 test range, distinct for each n. */
 function nhsNumber(n) {
   for (let k = n; ; k++) {
-    const body = String(999_300_000 + k);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    const c = (11 - (sum % 11)) % 11;
-    if (c !== 10) return { number: body + c, next: k + 1 };
+    const number = withCheckDigit(String(999_300_000 + k));
+    if (number) return { number, next: k + 1 };
   }
 }
 

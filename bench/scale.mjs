@@ -29,6 +29,7 @@ import copyStreams from 'pg-copy-streams';
 import { ensureDatabase, log, root, startPostgres, startRedis } from '../scripts/lib/local-services.mjs';
 import { ensureBuilt } from '../scripts/lib/build.mjs';
 import { signDevToken } from '../scripts/lib/dev-issuer.mjs';
+import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 import { prepareDatabase, seedScale, SPECIALTIES } from '../scripts/seed-scale.mjs';
 import { benchAppEnv, reportedAppSettings, startApps } from './lib/apps.mjs';
 import { stopAll } from './lib/children.mjs';
@@ -203,12 +204,8 @@ async function writeCsv(file, rows, tag) {
   let n = 0;
   const nhs = () => {
     for (;;) {
-      const body = String(960000000 + n++);
-      let sum = 0;
-      for (let i = 0; i < 9; i++) sum += (body.charCodeAt(i) - 48) * (10 - i);
-      let c = 11 - (sum % 11);
-      if (c === 11) c = 0;
-      if (c !== 10) return body + c;
+      const number = withCheckDigit(String(960000000 + n++));
+      if (number) return number;
     }
   };
   let buf = 'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date\n';

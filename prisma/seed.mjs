@@ -9,6 +9,7 @@
 // For production load the real centroids from the ONS Postcode Directory (ONSPD) or Code-Point
 // Open (Ordnance Survey, Open Government Licence), averaging unit-postcode coordinates per district.
 import pg from 'pg';
+import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 
 const TRUSTS = [
   { ods: 'RLQ', name: 'Wye Valley NHS Trust', main: 'RLQ01' },
@@ -31,13 +32,8 @@ const DISTRICTS = [
 
 function nhsNumber(seed) {
   for (let n = seed; ; n++) {
-    const body = String(999000000 + n).padStart(9, '0');
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    let c = 11 - (sum % 11);
-    if (c === 11) c = 0;
-    if (c === 10) continue;
-    return body + c;
+    const number = withCheckDigit(String(999000000 + n));
+    if (number) return number;
   }
 }
 

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { ensureDatabase, log, prisma, root, startPostgres } from './lib/local-services.mjs';
+import { withCheckDigit } from './lib/nhs-number.mjs';
 import { seed } from '../prisma/seed.mjs';
 import path from 'node:path';
 
@@ -110,12 +111,8 @@ const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
 /** The next valid NHS number from a counter (9xx xxx xxxx; check digit 10 numbers are skipped). */
 function nhsFrom(counter) {
   for (;;) {
-    const body = String(900000000 + counter.n++);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += (body.charCodeAt(i) - 48) * (10 - i);
-    let c = 11 - (sum % 11);
-    if (c === 11) c = 0;
-    if (c !== 10) return body + c;
+    const number = withCheckDigit(String(900000000 + counter.n++));
+    if (number) return number;
   }
 }
 

@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap.js';
 import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
+import { withCheckDigit } from '../../scripts/lib/nhs-number.mjs';
 import { seed } from '../../prisma/seed.mjs';
 import { Queue } from 'bullmq';
 import { PrismaService } from '#persistence';
@@ -88,12 +89,8 @@ let counter = Math.floor(Math.random() * 400_000);
 /** A fresh NHS number in the 999 test range with a valid Modulus 11 check digit. */
 export function nhsNumber(): string {
   for (;;) {
-    const body = String(999_500_000 + (counter++ % 499_999));
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    let c = 11 - (sum % 11);
-    if (c === 11) c = 0;
-    if (c !== 10) return body + c;
+    const number = withCheckDigit(String(999_500_000 + (counter++ % 499_999)));
+    if (number) return number;
   }
 }
 
