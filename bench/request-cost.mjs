@@ -16,9 +16,9 @@ import { ensureBuilt } from '../scripts/lib/build.mjs';
 import { signDevToken } from '../scripts/lib/dev-issuer.mjs';
 import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 import { seed } from '../prisma/seed.mjs';
-import { App, benchAppEnv } from './lib/apps.mjs';
+import { App, benchAppEnv, waitReady } from './lib/apps.mjs';
 import { cpuMs, machineBusyMs } from './lib/sampler.mjs';
-import { round, sleep } from './lib/stats.mjs';
+import { round } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({ options: { 'no-build': { type: 'boolean' } }, strict: true });
 const SECONDS = Number(process.env.BENCH_REQUEST_SECONDS || 8);
@@ -48,14 +48,7 @@ try {
   prisma(['migrate', 'deploy'], env);
   await seed(services.databaseUrl, { demoReferrals: true });
   api = new App('api', 'api', env);
-  const base = `http://127.0.0.1:${env.PORT}`;
-  for (let end = Date.now() + 60_000; ; ) {
-    if (api.exitedEarly) throw new Error(`${api.exitedEarly}: ${api.lastProblems.join('\n')}`);
-    const ok = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > end) throw new Error('the api was not ready within 60 s');
-    await sleep(100);
-  }
+  const base = await waitReady(env, [api]);
   const db = new pg.Client({ connectionString: services.databaseUrl });
   await db.connect();
   const referralId = (await db.query(`SELECT id FROM referral WHERE origin_ods = 'RLQ' ORDER BY created_at LIMIT 1`)).rows[0]?.id;

@@ -96,20 +96,29 @@ export async function benchAppEnv({ databaseUrl, redisUrl, queuePrefix, keyFile 
 /** The reported settings as the run had them. */
 export const reportedAppSettings = (env) => Object.fromEntries(REPORTED_APP_SETTINGS.map((k) => [k, env[k] ?? '(default)']));
 
+/**
+ * Resolves with the api's address once it answers /health/ready; throws if one of `apps` exits
+ * first, or after 60 s, with the apps' last warnings and errors.
+ */
+export async function waitReady(env, apps) {
+  const base = `http://127.0.0.1:${env.PORT}`;
+  const problems = () => apps.flatMap((a) => a.lastProblems).join('\n');
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const dead = apps.find((a) => a.exitedEarly)?.exitedEarly;
+    if (dead) throw new Error(`${dead}: ${problems()}`);
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) return base;
+    } catch {}
+    if (Date.now() > end) throw new Error(`the api was not ready within 60 s: ${problems()}`);
+    await sleep(100);
+  }
+}
+
 /** Starts one api and one worker; resolves once the api answers /health/ready. */
 export async function startApps(env) {
   const api = new App('api', 'api', env);
   const worker = new App('worker', 'worker', env);
-  const base = `http://127.0.0.1:${env.PORT}`;
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const dead = api.exitedEarly ?? worker.exitedEarly;
-    if (dead) throw new Error(`${dead}: ${[...api.lastProblems, ...worker.lastProblems].join('\n')}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) break;
-    } catch {}
-    if (Date.now() > end) throw new Error(`the api was not ready within 60 s: ${[...api.lastProblems, ...worker.lastProblems].join('\n')}`);
-    await sleep(100);
-  }
+  const base = await waitReady(env, [api, worker]);
   return { api, worker, base };
 }
