@@ -91,6 +91,7 @@ function figures(r) {
   };
 }
 
+/** NaN for no values: a setting whose every run was lost shows as such. */
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 if (!args['no-build']) ensureBuilt();
@@ -112,7 +113,6 @@ for (let k = 0; k < repeats; k++) {
 }
 const rows = settings.map((s) => {
   const mine = runs.filter((r) => r.pool === s.pool && r.concurrency === s.concurrency);
-  if (mine.length === 0) return { setting: `${s.pool}x${s.concurrency}`, ratio: NaN, ratios: [], transitionsPerSecond: NaN, machineCpuMs: NaN, postgresCpuMs: NaN, apiCpuMs: NaN, workerCpuMs: NaN, peakP95Ms: NaN, halfPeakP95Ms: NaN, errors: 0 };
   const cpu = (k) => mean(mine.map((r) => r.cpuMsPerTransition[k]));
   return {
     setting: `${s.pool}x${s.concurrency}`,
