@@ -87,8 +87,7 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         const nhs = nhsNumber(p.seed);
         const { rows } = await client.query(
           `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, updated_at)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, 'M81001', now())
-           ON CONFLICT (nhs_number) DO UPDATE SET updated_at = now() RETURNING id`,
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, 'M81001', now()) RETURNING id`,
           [nhs, p.family, p.given, p.dob, `${p.seed} High Street, Hereford`, p.postcode, '07700900' + String(p.seed).padStart(3, '0'), `${p.given.toLowerCase()}.${p.family.toLowerCase()}@example.com`],
         );
         const ref = await client.query(

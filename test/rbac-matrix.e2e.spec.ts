@@ -76,7 +76,7 @@ interface Call {
 }
 
 interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   readonly template: string;
   readonly permission: Permission;
   /**
@@ -251,6 +251,8 @@ const ROUTES: readonly RouteSpec[] = [
     permission: 'referral.withdraw',
     scope: 'referral',
     stage: 'AWAITING_BOOKING',
+    // Only the patient, or the referring trust on their behalf (PERMISSION_SIDES).
+    side: (role) => (role === 'patient' ? null : 'origin'),
     mutates: true,
     success: 200,
     path: (t) => `${ref(t)}/withdraw`,
@@ -263,11 +265,44 @@ const ROUTES: readonly RouteSpec[] = [
     permission: 'referral.cancel',
     scope: 'referral',
     stage: 'AWAITING_BOOKING',
+    // The trust that holds the referral: the receiving trust, once it has accepted the transfer of care.
+    side: () => 'receiving',
     mutates: true,
     success: 200,
     path: (t) => `${ref(t)}/cancel`,
     body: () => ({ reason: 'Duplicate referral' }),
     verify: becomes('CANCELLED'),
+  },
+  {
+    // Before the transfer of care, the referring trust holds it (and the receiver may only reject).
+    method: 'POST',
+    template: '/v1/referrals/:id/cancel',
+    permission: 'referral.cancel',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    variant: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'origin',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/cancel`,
+    body: () => ({ reason: 'Duplicate referral' }),
+    verify: becomes('CANCELLED'),
+  },
+  {
+    method: 'PATCH',
+    template: '/v1/referrals/:id/patient-contact',
+    permission: 'referral.patient-contact',
+    scope: 'referral',
+    stage: 'AWAITING_BOOKING',
+    side: () => 'origin',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/patient-contact`,
+    body: () => ({ phone: '07700900456' }),
+    verify: (res, call) => {
+      expect(res.body.id).toBe(call.target.id);
+      expect(res.body.patient.phone).toBe('07700900456');
+    },
   },
   {
     // Nothing failed, so an allowed retry is refused as a conflict and changes nothing.
@@ -653,7 +688,7 @@ describe('RBAC matrix', () => {
     const target = targetOf(cell);
     const call: Call = { caller: cell.caller, target };
     const url = cell.route.path(target);
-    const method = cell.route.method.toLowerCase() as 'get' | 'post' | 'put';
+    const method = cell.route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch';
     let req = s.http[method](url).set(bearer(tokenOf(cell, target)));
     if (cell.route.body) req = req.send(cell.route.body(cell.caller.role, target));
     if (cell.route.csv) req = req.set('Content-Type', 'text/csv').send(cell.route.csv());

@@ -91,7 +91,8 @@ describe('exits taken by people', () => {
     const res = await s.http.post(`/v1/referrals/${id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('REJECTED_BY_RECEIVER');
-    expect(lastEvent(res.body).detail).toMatchObject({ reasonCode: 'NO_ANAESTHETIC_CAPACITY', placeOnOriginList: expect.stringMatching(/kept/) });
+    // The rejecting trust is no longer a party (it is told the outcome only); the referring trust reads why.
+    expect(lastEvent(await getReferral(s, c.clinRLQ, id)).detail).toMatchObject({ reasonCode: 'NO_ANAESTHETIC_CAPACITY', placeOnOriginList: expect.stringMatching(/kept/) });
     const worklist = await s.http.get('/v1/referrals?side=origin&status=REJECTED_BY_RECEIVER').set(bearer(c.clerkRLQ));
     expect(worklist.body.items.map((r: { id: string }) => r.id)).toContain(id);
   });

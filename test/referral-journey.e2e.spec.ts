@@ -36,7 +36,8 @@ describe('the whole referral, open to DISCHARGED', () => {
     const own = await s.http.get('/v1/patient/referrals').set(bearer(patient));
     expect(own.status).toBe(200);
     expect(own.body.items).toHaveLength(1);
-    expect(own.body.items[0].patient).toEqual({ givenName: 'Alex', familyName: 'Testpatient' });
+    // What the referring trust recorded for them: no NHS number echoed, no date of birth.
+    expect(own.body.items[0].patient).toEqual({ givenName: 'Alex', familyName: 'Testpatient', address: '1 High Street, Hereford', postcode: 'HR1 2ER', phone: '07700900123', email: 'alex@example.com' });
     const offerId = own.body.items[0].offers[0].id;
     const consent = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId, travelRadiusMiles: 80 });
     expect(consent.status).toBe(200);

@@ -1,10 +1,10 @@
 // The referral routes of the contract: open, read, worklists, and every human step.
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, BadRequestException } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, BadRequestException } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { parseIsoDate } from '#domain';
+import { parseIsoDate, STATUS_DESCRIPTIONS } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
-import { LongWaiters, ReferralCommands, ReferralQueries, type NewReferral } from '#workflow';
+import { CONTACT_FIELDS, LongWaiters, ReferralCommands, ReferralQueries, type NewReferral } from '#workflow';
 import {
   BookingDto,
   ClinicalReviewDto,
@@ -12,6 +12,7 @@ import {
   CreateReferralDto,
   DischargeDto,
   OptionalReasonDto,
+  PatientContactDto,
   ReasonDto,
   ReceiverDecisionDto,
   TreatmentDto,
@@ -124,7 +125,9 @@ export class ReferralsController {
   @RequirePermission('referral.receiver-decision')
   @ApiOperation({ summary: 'Receiving trust accepts (formal transfer of care) or rejects with a reason (stage 4)' })
   async receiverDecision(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReceiverDecisionDto) {
-    await this.commands.recordReceiverDecision(caller, refId, dto);
+    const out = await this.commands.recordReceiverDecision(caller, refId, dto);
+    // A trust that rejects is no longer a party and reads the referral no more: it is told the outcome only.
+    if (dto.decision === 'reject') return { id: refId, status: out.to, statusDescription: STATUS_DESCRIPTIONS[out.to], version: out.version, receivingOds: null };
     return this.queries.get(caller, refId);
   }
 
@@ -171,6 +174,22 @@ export class ReferralsController {
   @ApiOperation({ summary: 'The patient withdraws; they keep their place on the origin waiting list' })
   async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: OptionalReasonDto) {
     await this.commands.withdraw(caller, refId, dto);
+    return this.queries.get(caller, refId);
+  }
+
+  @Patch(':id/patient-contact')
+  @RequirePermission('referral.patient-contact')
+  @ApiOperation({
+    summary: "Referring trust's booking team: correct the patient's contact details on this referral (address, postcode, phone, email, contact preference, accessible format)",
+    description: 'Only the fields sent change; null clears an optional one. Messages not yet sent use the new details. The timeline records which fields changed, not their values.',
+  })
+  async patientContact(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: PatientContactDto) {
+    const sent = CONTACT_FIELDS.filter((f) => dto[f] !== undefined);
+    if (sent.length === 0) {
+      const message = `Send at least one of ${CONTACT_FIELDS.join(', ')}`;
+      throw new BadRequestException(errorBody(400, message, [{ field: 'body', messages: [message] }]));
+    }
+    await this.commands.correctPatientContact(caller, refId, { ...dto, ...(dto.postcode ? { postcode: dto.postcode.toUpperCase() } : {}) });
     return this.queries.get(caller, refId);
   }
 

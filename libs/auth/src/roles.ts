@@ -16,7 +16,10 @@ export const PERMISSIONS = {
   'referral.book': ['booking_clerk'],
   'referral.treatment': ['clinician'],
   'referral.discharge': ['clinician'],
+  /** The patient withdraws: by the patient, or recorded by the referring trust's booking team (see PERMISSION_SIDES). */
   'referral.withdraw': ['patient', 'booking_clerk'],
+  /** Correct the patient's contact details on a referral (the referring trust's booking team). */
+  'referral.patient-contact': ['booking_clerk'],
   'referral.cancel': ['clinician', 'booking_clerk'],
   'referral.retry': ['trust_admin'],
   'notification.read': [...STAFF, 'patient'],
@@ -40,6 +43,31 @@ export const PERMISSIONS = {
   'queues.admin': ['trust_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * Which side of a referral a member of staff must be on to act on it with each permission
+ * (patients act only on their own referrals, on no trust's side):
+ * - `origin`: the referring trust, whoever holds the referral now;
+ * - `receiving`: the trust the patient accepted an offer from, while it is a party;
+ * - `owner`: the trust that holds the referral now: the referring trust until the receiving trust
+ *   accepts the transfer of care, the receiving trust from then on.
+ *
+ * The exits, as a group of trusts would run them: only the patient, or the referring trust on their
+ * behalf, withdraws. The trust that holds the referral cancels it, with a reason. Before accepting
+ * the transfer of care the receiving trust does not cancel or withdraw: it rejects, with a reason code.
+ */
+export const PERMISSION_SIDES = {
+  'referral.clinical-review': 'origin',
+  'referral.consent': 'origin',
+  'referral.patient-contact': 'origin',
+  'referral.withdraw': 'origin',
+  'referral.receiver-decision': 'receiving',
+  'referral.book': 'receiving',
+  'referral.treatment': 'receiving',
+  'referral.discharge': 'receiving',
+  'referral.cancel': 'owner',
+} as const satisfies Partial<Record<Permission, 'origin' | 'receiving' | 'owner'>>;
+export type SidedPermission = keyof typeof PERMISSION_SIDES;
 
 /** Roles whose holders see clinical free text (review notes, discharge summaries). */
 export const CLINICAL_TEXT_ROLES: ReadonlySet<Role> = new Set<Role>(['clinician']);

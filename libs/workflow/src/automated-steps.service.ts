@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { screen, isoDate, type ReferralStatus } from '#domain';
+import { screen, isFinal, isoDate, type ReferralStatus } from '#domain';
 import { GroupWriter, PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
 import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
@@ -83,8 +83,11 @@ export class AutomatedSteps {
   /** Stage 4: sends the inter-provider transfer data set to the receiving trust. */
   async dispatchTransfer(referralId: string): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadReferral(tx, referralId);
+      // Locked: a withdrawal or cancellation commits before this read (and is seen) or after the
+      // dispatch, never in between; a referral that has ended sends nothing to anyone.
+      const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
+      if (isFinal(ref.status)) return skipped(`referral ended (${ref.status}): nothing sent`);
       if (!ref.receivingOds) return skipped('no receiving trust');
       if (await dispatched(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
       const { rows: events } = await tx.query<{ type: string; toStatus: string | null; at: Date }>(

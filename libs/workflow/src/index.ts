@@ -4,6 +4,7 @@ export * from './referral-scope.js';
 export * from './referral-transition.js';
 export * from './offer-matcher.js';
 export * from './referral-commands.service.js';
+export * from './patient-record.js';
 export * from './referral-queries.service.js';
 export * from './automated-steps.service.js';
 export * from './capacity.service.js';

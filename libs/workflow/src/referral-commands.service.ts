@@ -1,7 +1,7 @@
 // The human steps of the referral workflow, each one transaction through applyTransition.
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { FINAL_STATUSES, isoDate, originListOutcome, type ReferralStatus } from '#domain';
+import { FINAL_STATUSES, isoDate, originListOutcome, RECEIVER_OWNS, type ReferralStatus } from '#domain';
 import { isUniqueViolation, PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob, type JobName } from '#queue';
@@ -13,23 +13,10 @@ import { OfferMatcher } from './offer-matcher.js';
 import { claimSlot, firstOfferWeek, releaseSlot, siteStanding } from './capacity-ledger.js';
 import { raiseTask, taskTrustFor } from './tasks.js';
 import { linkWaitingListEntry } from './waiting-list/long-waiters.service.js';
+import { correctContact, DemographicsCheck, insertPatient, type ContactCorrection, type ContactField, type PatientDetails } from './patient-record.js';
 
 export interface NewReferral {
-  readonly patient: {
-    readonly nhsNumber: string;
-    readonly familyName: string;
-    readonly givenName: string;
-    readonly dateOfBirth: Date;
-    readonly address?: string | null;
-    readonly postcode: string;
-    readonly phone?: string | null;
-    readonly email?: string | null;
-    readonly gpPracticeOds: string;
-    /** email | sms first; unset: kept as it was (email first for a new patient). */
-    readonly contactPreference?: string | null;
-    /** large_print, braille...; unset: kept as it was. */
-    readonly accessibleFormat?: string | null;
-  };
+  readonly patient: PatientDetails;
   readonly specialtyCode: string;
   readonly procedureCode: string;
   readonly rttClockStart: Date;
@@ -52,6 +39,7 @@ export class ReferralCommands {
   constructor(
     private readonly prisma: PrismaService,
     private readonly offers: OfferMatcher,
+    private readonly demographics: DemographicsCheck,
   ) {}
 
   // ---------- 1. identification ----------
@@ -71,7 +59,11 @@ export class ReferralCommands {
     }
     try {
       return await this.prisma.sqlTransaction(async (tx) => {
-        const patientId = await upsertPatient(tx, input.patient);
+        // The patient is recorded with this referral only. An NHS number the trust already holds
+        // under another family name or date of birth is not overwritten: the referral is opened and
+        // its booking team asked to check (a PDS trace would settle it; see DemographicsCheck).
+        const identity = await this.demographics.check(tx, ods, input.patient);
+        const patientId = await insertPatient(tx, input.patient, identity.mismatched.length ? null : identity.known);
         const referralId = randomUUID();
         const { rows } = await tx.query<{ event_id: string }>(
           `WITH r AS (
@@ -82,9 +74,13 @@ export class ReferralCommands {
           [
             referralId, patientId, ods, input.specialtyCode, input.procedureCode, isoDate(input.rttClockStart), input.pathwayId, input.priority,
             input.nextAppointmentDate ? isoDate(input.nextAppointmentDate) : null, input.tertiary ?? false,
-            caller.sub, caller.role, caller.ods, JSON.stringify({ pathwayId: input.pathwayId, rttClockStart: isoDate(input.rttClockStart) }),
+            caller.sub, caller.role, caller.ods,
+            JSON.stringify({ pathwayId: input.pathwayId, rttClockStart: isoDate(input.rttClockStart), ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}) }),
           ],
         );
+        if (identity.mismatched.length) {
+          await raiseTask(tx, { trustOds: ods, team: 'booking', kind: 'demographics_mismatch', referralId, key: `demographics_mismatch:${referralId}`, detail: { fields: identity.mismatched } });
+        }
         await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0]!.event_id)]);
         await linkWaitingListEntry(tx, { ods, pathwayId: input.pathwayId, referralId, entryId: opts.waitingListEntryId });
         if (idempotencyKey) {
@@ -133,7 +129,7 @@ export class ReferralCommands {
   async recordClinicalReview(caller: Caller, id: string, input: { decision: 'suitable' | 'not_suitable'; reasonCode?: string; note?: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
-      requireSide(caller, ref, 'origin', 'record the clinical review');
+      requireSide(caller, ref, 'referral.clinical-review', 'record the clinical review');
       const actor = actorOf(caller);
       if (input.decision === 'not_suitable') {
         if (!input.reasonCode) throw new BusinessRuleError('A reason code is needed when transfer is not suitable', { field: 'reasonCode' });
@@ -168,7 +164,7 @@ export class ReferralCommands {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
       if (caller.role === 'booking_clerk') {
-        requireSide(caller, ref, 'origin', "record the patient's answer");
+        requireSide(caller, ref, 'referral.consent', "record the patient's answer");
         if (!input.method) throw new BusinessRuleError('Say how the patient answered (method: phone or letter)', { field: 'method' });
       }
       const actor = actorOf(caller);
@@ -265,7 +261,7 @@ export class ReferralCommands {
   async recordReceiverDecision(caller: Caller, id: string, input: { decision: 'accept' | 'reject'; reasonCode?: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
-      requireSide(caller, ref, 'receiving', 'accept or reject the transfer of care');
+      requireSide(caller, ref, 'referral.receiver-decision', 'accept or reject the transfer of care');
       const actor = actorOf(caller);
       if (input.decision === 'reject') {
         if (!input.reasonCode) throw new BusinessRuleError('A reason code is needed to reject a transfer', { field: 'reasonCode' });
@@ -273,6 +269,8 @@ export class ReferralCommands {
           action: 'receiver_rejected',
           actor,
           detail: { reasonCode: input.reasonCode, placeOnOriginList: originListOutcome(ref.status, 'REJECTED_BY_RECEIVER') },
+          // No longer a party: the trust that rejected reads nothing more (kept as history).
+          data: { receivingOds: null, formerReceivingOds: ref.receivingOds },
           notify: ['transfer_rejected'],
         });
         await releaseSlot(tx, id, 'receiver_rejected');
@@ -298,7 +296,7 @@ export class ReferralCommands {
   async book(caller: Caller, id: string, input: { kind: 'pre_op_assessment' | 'procedure'; siteOds?: string; startsAt: Date }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
-      requireSide(caller, ref, 'receiving', 'book appointments');
+      requireSide(caller, ref, 'referral.book', 'book appointments');
       const { rows: trusts } = await tx.query<{ mainSiteOds: string; sites: string[] }>(
         'SELECT t.main_site_ods AS "mainSiteOds", array_agg(s.ods) AS sites FROM trust t JOIN site s ON s.trust_ods = t.ods WHERE t.ods = $1 GROUP BY t.ods',
         [ref.receivingOds],
@@ -340,7 +338,7 @@ export class ReferralCommands {
   async cancelBooking(caller: Caller, id: string, bookingId: string, input: { reason: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
-      requireSide(caller, ref, 'receiving', 'cancel appointments');
+      requireSide(caller, ref, 'referral.book', 'cancel appointments');
       const { rows: found } = await tx.query<{ kind: string; status: string }>('SELECT kind, status FROM booking WHERE id = $1::uuid AND referral_id = $2::uuid', [bookingId, id]);
       const booking = found[0];
       if (!booking) throw new ReferralNotFoundError('Booking');
@@ -368,7 +366,7 @@ export class ReferralCommands {
   async recordTreatment(caller: Caller, id: string, input: { performedAt: Date; procedureCode: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
-      requireSide(caller, ref, 'receiving', 'record treatment');
+      requireSide(caller, ref, 'referral.treatment', 'record treatment');
       if (input.performedAt.getTime() > Date.now() + 5 * 60_000) throw new BusinessRuleError('Treatment cannot be recorded in the future', { field: 'performedAt' });
       if (input.performedAt < ref.rttClockStart) throw new BusinessRuleError('Treatment cannot be before the RTT clock start', { field: 'performedAt' });
       const out = await applyTransition(tx, ref, {
@@ -388,7 +386,7 @@ export class ReferralCommands {
   async recordDischarge(caller: Caller, id: string, input: { dischargedAt: Date; summary: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
-      requireSide(caller, ref, 'receiving', 'discharge the patient');
+      requireSide(caller, ref, 'referral.discharge', 'discharge the patient');
       if (input.dischargedAt.getTime() > Date.now() + 5 * 60_000) throw new BusinessRuleError('Discharge cannot be recorded in the future', { field: 'dischargedAt' });
       if (ref.rttClockStop && input.dischargedAt < ref.rttClockStop) throw new BusinessRuleError('Discharge cannot be before treatment', { field: 'dischargedAt' });
       const out = await applyTransition(tx, ref, {
@@ -408,6 +406,7 @@ export class ReferralCommands {
   async withdraw(caller: Caller, id: string, input: { reason?: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
+      requireSide(caller, ref, 'referral.withdraw', "record that the patient withdraws (the receiving trust cancels, with a reason, once it holds the transfer of care)");
       return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input.reason, ['withdrawn']);
     });
   }
@@ -415,6 +414,7 @@ export class ReferralCommands {
   async cancel(caller: Caller, id: string, input: { reason: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await this.load(tx, caller, id);
+      requireSide(caller, ref, 'referral.cancel', 'cancel the referral');
       // The patient has not heard of the transfer before an offer: nothing to tell them then.
       const told = !['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW'].includes(ref.status);
       return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input.reason, told ? [{ event: 'cancelled', detail: { reason: input.reason } }] : []);
@@ -422,16 +422,40 @@ export class ReferralCommands {
   }
 
   private async exit(tx: Tx, ref: LoadedReferral, caller: Caller, action: 'withdrawn' | 'cancelled', exitStatus: ReferralStatus, reason: string | undefined, notify: TransitionSpec['notify']) {
+    // A receiving trust that had not yet accepted the transfer of care is no longer a party: it reads
+    // nothing more. One that had accepted it held the patient's care, and keeps its record.
+    const releaseReceiver = ref.receivingOds !== null && !RECEIVER_OWNS.has(ref.status);
     const out = await applyTransition(tx, ref, {
       action,
       actor: actorOf(caller),
       detail: { reason: reason ?? null, placeOnOriginList: originListOutcome(ref.status, exitStatus) },
+      data: releaseReceiver ? { receivingOds: null, formerReceivingOds: ref.receivingOds } : undefined,
       notify,
     });
     await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
     await releaseSlot(tx, ref.id, action);
     await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [ref.id, `referral ${action}`]);
     return out;
+  }
+
+  // ---------- the patient's contact details ----------
+
+  /**
+   * The referring trust's booking team corrects the patient's contact details on this referral
+   * (its own record: no other referral or trust is touched). Messages not yet sent read them when
+   * they go. The timeline names the fields changed, never their values.
+   */
+  async correctPatientContact(caller: Caller, id: string, input: ContactCorrection): Promise<{ changed: ContactField[] }> {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await this.load(tx, caller, id);
+      requireSide(caller, ref, 'referral.patient-contact', "correct the patient's contact details");
+      const changed = await correctContact(tx, id, input);
+      if (changed.length === 0) return { changed };
+      const updated = await tx.query('UPDATE referral SET version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $2', [id, ref.version]);
+      if (updated.rowCount === 0) throw new ConcurrentChangeError(ref.status);
+      await appendEvent(tx, id, ref.status, 'patient_contact_corrected', actorOf(caller), { fields: changed });
+      return { changed };
+    });
   }
 
   // ---------- a person re-drives failed automated steps ----------
@@ -478,21 +502,4 @@ export class ReferralCommands {
   private async saveNote(tx: Tx, referralId: string, kind: string, text: string | undefined, authorSub: string) {
     if (text) await tx.query('INSERT INTO clinical_note (id, referral_id, kind, text, author_sub) VALUES ($1::uuid, $2::uuid, $3, $4, $5)', [randomUUID(), referralId, kind, text, authorSub]);
   }
-}
-
-/** Insert or refresh the patient's demographics from the referring trust, safe under concurrency. */
-async function upsertPatient(tx: Tx, p: NewReferral['patient']): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, contact_preference, accessible_format, updated_at)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, $11, now())
-     ON CONFLICT (nhs_number) DO UPDATE SET
-       family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name, date_of_birth = EXCLUDED.date_of_birth,
-       address = EXCLUDED.address, postcode = EXCLUDED.postcode, phone = EXCLUDED.phone, email = EXCLUDED.email,
-       gp_practice_ods = EXCLUDED.gp_practice_ods, updated_at = now(),
-       contact_preference = COALESCE(EXCLUDED.contact_preference, patient.contact_preference),
-       accessible_format = COALESCE(EXCLUDED.accessible_format, patient.accessible_format)
-     RETURNING id::text AS id`,
-    [p.nhsNumber, p.familyName, p.givenName, isoDate(p.dateOfBirth), p.address ?? null, p.postcode, p.phone ?? null, p.email ?? null, p.gpPracticeOds, p.contactPreference ?? null, p.accessibleFormat ?? null],
-  );
-  return rows[0]!.id;
 }

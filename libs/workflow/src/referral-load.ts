@@ -33,14 +33,15 @@ export interface LoadedReferral extends ReferralRef {
 }
 
 /** The referral and its patient; null when there is none (or, with `caller`, none they may see). */
-export async function loadReferral(tx: Tx, id: string, caller?: Caller): Promise<LoadedReferral | null> {
+/** `lock`: the row is locked until the transaction ends, so no stage change can commit in between. */
+export async function loadReferral(tx: Tx, id: string, caller?: Caller, opts: { lock?: boolean } = {}): Promise<LoadedReferral | null> {
   const p = new SqlParams();
   const { rows } = await tx.query<Record<string, never>>(
     `SELECT r.id, r.status, r.version, r.needs_attention, r.origin_ods, r.receiving_ods, r.specialty_code, r.procedure_code,
             r.pathway_id, r.priority, r.rtt_clock_start, r.rtt_clock_stop, r.next_appointment_date, r.tertiary, r.travel_radius_miles,
             p.nhs_number, p.family_name, p.given_name, p.date_of_birth, p.postcode, p.gp_practice_ods, p.email, p.phone, p.contact_preference
      FROM referral r JOIN patient p ON p.id = r.patient_id
-     WHERE r.id = ${p.add(id)}::uuid${caller ? ` AND ${visibleToSql(caller, p)}` : ''}`,
+     WHERE r.id = ${p.add(id)}::uuid${caller ? ` AND ${visibleToSql(caller, p)}` : ''}${opts.lock ? ' FOR UPDATE OF r' : ''}`,
     p.values,
   );
   const r = rows[0];

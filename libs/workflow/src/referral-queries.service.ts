@@ -214,7 +214,7 @@ export class ReferralQueries {
     const rows = await this.prisma.referral.findMany({
       where: visibleTo(caller),
       orderBy: { createdAt: 'desc' },
-      include: { patient: { select: { nhsNumber: true, familyName: true, givenName: true, dateOfBirth: true } }, offers: { where: { status: { not: 'WITHDRAWN' } }, orderBy: { distanceMiles: 'asc' } } },
+      include: { patient: { select: { nhsNumber: true, familyName: true, givenName: true, dateOfBirth: true, address: true, postcode: true, phone: true, email: true } }, offers: { where: { status: { not: 'WITHDRAWN' } }, orderBy: { distanceMiles: 'asc' } } },
     });
     return { items: rows.map((r) => ({ ...referralSummary(r, now, caller), offers: r.offers.map(offerView) })), nextCursor: null };
   }

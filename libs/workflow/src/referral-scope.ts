@@ -1,26 +1,38 @@
 // Trust scoping: every referral query is written through visibleTo(caller), below the controllers.
 import type { Prisma } from '#prisma-client';
-import type { Caller } from '#auth';
+import { PERMISSION_SIDES, type Caller, type SidedPermission } from '#auth';
+import { RECEIVER_OWNS, type ReferralStatus } from '#domain';
 import type { SqlParams } from '#persistence';
 import { WrongSideError } from './workflow-errors.js';
 
-/** Staff see referrals their trust is origin or receiver of; patients see their own. */
+/**
+ * Staff see referrals their trust is origin or receiver of (a receiver that is no longer a party has
+ * been cleared from `receiving_ods`: formerReceivingOds); patients see their own.
+ */
 export function visibleTo(caller: Caller): Prisma.ReferralWhereInput {
   if (caller.role === 'patient') return { patient: { nhsNumber: caller.nhsNumber ?? '\u0000' } };
   const ods = caller.ods ?? '\u0000';
   return { OR: [{ originOds: ods }, { receivingOds: ods }] };
 }
 
-export type Side = 'origin' | 'receiving';
-
-/** Refuses an action by staff of the trust on the other side of the referral. */
-export function requireSide(caller: Caller, ref: { originOds: string; receivingOds: string | null }, side: Side, what: string): void {
+/**
+ * Refuses an action by staff of a trust on the wrong side of the referral for `permission`
+ * (PERMISSION_SIDES in libs/auth/src/roles.ts: the one table of who acts from which side).
+ */
+export function requireSide(caller: Caller, ref: { status: ReferralStatus; originOds: string; receivingOds: string | null }, permission: SidedPermission, what: string): void {
   if (caller.role === 'patient') return;
-  const ods = side === 'origin' ? ref.originOds : ref.receivingOds;
-  if (caller.ods !== ods) {
-    const whose = side === 'origin' ? `the referring trust (${ref.originOds})` : `the receiving trust (${ref.receivingOds ?? 'none yet'})`;
-    throw new WrongSideError(`Only staff of ${whose} may ${what}`);
-  }
+  const side = PERMISSION_SIDES[permission];
+  const receiverHolds = side === 'receiving' || (side === 'owner' && RECEIVER_OWNS.has(ref.status) && ref.receivingOds !== null);
+  const ods = receiverHolds ? ref.receivingOds : ref.originOds;
+  if (caller.ods === ods) return;
+  const whose = receiverHolds ? `the receiving trust (${ref.receivingOds ?? 'none yet'})` : `the referring trust (${ref.originOds})`;
+  const instead =
+    side === 'owner' && !receiverHolds && caller.ods === ref.receivingOds
+      ? ' until your trust accepts the transfer of care; before that, reject the transfer with a reason code'
+      : side === 'owner' && receiverHolds
+        ? ' now that it has accepted the transfer of care'
+        : '';
+  throw new WrongSideError(`Only staff of ${whose} may ${what}${instead}`);
 }
 
 /**
@@ -28,7 +40,9 @@ export function requireSide(caller: Caller, ref: { originOds: string; receivingO
  * through placeholders. (No referral has an empty ODS code or NHS number.)
  */
 export function visibleToSql(caller: Caller, p: SqlParams, r = 'r'): string {
-  if (caller.role === 'patient') return `${r}.patient_id = (SELECT id FROM patient WHERE nhs_number = ${p.add(caller.nhsNumber ?? '')})`;
+  // Each referral has its own patient row (patient-record.ts): a patient sees every referral
+  // recorded under their NHS number, each with what that trust recorded.
+  if (caller.role === 'patient') return `${r}.patient_id IN (SELECT id FROM patient WHERE nhs_number = ${p.add(caller.nhsNumber ?? '')})`;
   const ods = p.add(caller.ods ?? '');
   return `(${r}.origin_ods = ${ods} OR ${r}.receiving_ods = ${ods})`;
 }

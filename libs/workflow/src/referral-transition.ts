@@ -24,12 +24,15 @@ export interface ReferralRef {
 /** Referral fields a stage change may write with the status. */
 export interface ReferralFields {
   readonly receivingOds?: string | null;
+  /** A receiving trust that stops being a party (history only). */
+  readonly formerReceivingOds?: string | null;
   readonly travelRadiusMiles?: number | null;
   readonly rttClockStop?: Date | null;
 }
 
 const FIELD_COLUMNS: { readonly [K in keyof ReferralFields]-?: (p: SqlParams, v: ReferralFields[K]) => string } = {
   receivingOds: (p, v) => `receiving_ods = ${p.add(v)}`,
+  formerReceivingOds: (p, v) => `former_receiving_ods = ${p.add(v)}`,
   travelRadiusMiles: (p, v) => `travel_radius_miles = ${p.add(v)}::int`,
   // A day, written as the UTC date Prisma would write, whatever the process's time zone.
   rttClockStop: (p, v) => `rtt_clock_stop = ${p.add(v ? isoDate(v) : null)}::date`,

@@ -19,6 +19,8 @@ type Row = {
   createdAt: Date;
   updatedAt: Date;
   patient?: { nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Date; postcode?: string; gpPracticeOds?: string; address?: string | null; phone?: string | null; email?: string | null };
+  /** An open demographics_mismatch task: the trust already held this NHS number under another name or date of birth. */
+  demographicsMismatch?: boolean;
 };
 
 export function referralSummary(r: Row, now: Date, caller: Caller) {
@@ -44,19 +46,18 @@ export function referralSummary(r: Row, now: Date, caller: Caller) {
     updatedAt: r.updatedAt.toISOString(),
   };
   if (!r.patient) return base;
-  const patient =
-    caller.role === 'patient'
-      ? { givenName: r.patient.givenName, familyName: r.patient.familyName }
-      : {
+  // Each referral holds the patient as its trust recorded them: a patient sees, referral by
+  // referral, what each trust holds (contact details only where the read has them).
+  const contact = r.patient.postcode !== undefined ? { address: r.patient.address ?? null, postcode: r.patient.postcode, phone: r.patient.phone ?? null, email: r.patient.email ?? null } : {};
+  if (caller.role === 'patient') return { ...base, patient: { givenName: r.patient.givenName, familyName: r.patient.familyName, ...contact } };
+  const patient = {
           nhsNumber: r.patient.nhsNumber,
           familyName: r.patient.familyName,
           givenName: r.patient.givenName,
           dateOfBirth: isoDate(r.patient.dateOfBirth),
-          ...(r.patient.postcode !== undefined
-            ? { address: r.patient.address ?? null, postcode: r.patient.postcode, phone: r.patient.phone ?? null, email: r.patient.email ?? null, gpPracticeOds: r.patient.gpPracticeOds }
-            : {}),
+          ...(r.patient.postcode !== undefined ? { ...contact, gpPracticeOds: r.patient.gpPracticeOds } : {}),
         };
-  return { ...base, patient };
+  return { ...base, ...(r.demographicsMismatch !== undefined ? { demographicsMismatch: r.demographicsMismatch } : {}), patient };
 }
 
 export function offerView(o: { id: string; receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: Date; status: string }) {
@@ -133,6 +134,7 @@ SELECT json_build_object(
   'priority', r.priority, 'rttClockStart', r.rtt_clock_start, 'rttClockStop', r.rtt_clock_stop,
   'needsAttention', r.needs_attention, 'travelRadiusMiles', r.travel_radius_miles, 'version', r.version,
   'createdAt', r.created_at, 'updatedAt', r.updated_at,
+  'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
   'patient', json_build_object('nhsNumber', p.nhs_number, 'familyName', p.family_name, 'givenName', p.given_name,
     'dateOfBirth', p.date_of_birth, 'address', p.address, 'postcode', p.postcode, 'phone', p.phone, 'email', p.email,
     'gpPracticeOds', p.gp_practice_ods),
@@ -156,7 +158,7 @@ type Stamp = string;
 export interface ReferralJson {
   id: string; status: string; originOds: string; receivingOds: string | null; specialtyCode: string; procedureCode: string;
   pathwayId: string; priority: string; rttClockStart: Stamp; rttClockStop: Stamp | null; needsAttention: boolean;
-  travelRadiusMiles: number | null; version: number; createdAt: Stamp; updatedAt: Stamp;
+  travelRadiusMiles: number | null; version: number; createdAt: Stamp; updatedAt: Stamp; demographicsMismatch: boolean;
   patient: { nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Stamp; address: string | null; postcode: string; phone: string | null; email: string | null; gpPracticeOds: string };
   offers: Array<{ id: string; receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: Stamp; status: string }>;
   bookings: Array<{ id: string; kind: string; siteOds: string; startsAt: Stamp; status: string; cancelReason: string | null; createdAt: Stamp }>;

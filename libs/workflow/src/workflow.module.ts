@@ -9,9 +9,10 @@ import { MatchingRuns } from './matching-runs.service.js';
 import { WaitingListImports } from './waiting-list/waiting-list-imports.service.js';
 import { WaitingListImporter } from './waiting-list/waiting-list-importer.service.js';
 import { LongWaiters } from './waiting-list/long-waiters.service.js';
+import { DemographicsCheck } from './patient-record.js';
 
 @Module({
-  providers: [OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  providers: [DemographicsCheck, OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
   exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
 })
 export class WorkflowModule {}

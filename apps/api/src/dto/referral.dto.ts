@@ -195,3 +195,32 @@ export class DischargeDto {
   @IsString() @IsNotEmpty({ message: '$property must not be empty' }) @MaxLength(20000)
   summary!: string;
 }
+
+/** Present and not null: validate it (null clears an optional detail; absent keeps it). */
+const given = ValidateIf((o: object, v: unknown) => v !== undefined && v !== null);
+
+export class PatientContactDto {
+  @ApiPropertyOptional({ example: '2 Church Lane, Hereford', nullable: true, description: 'null clears it' })
+  @given @IsString() @MaxLength(300)
+  address?: string | null;
+
+  @ApiPropertyOptional({ example: 'HR1 2ER', description: 'Cannot be cleared' })
+  @ValidateIf((o: { postcode?: unknown }) => o.postcode !== undefined) @IsUkPostcode()
+  postcode?: string;
+
+  @ApiPropertyOptional({ example: '07700900456', nullable: true, description: 'null clears it' })
+  @given @IsString() @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
+  phone?: string | null;
+
+  @ApiPropertyOptional({ example: 'mary.jones@example.com', nullable: true, description: 'null clears it' })
+  @given @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
+  email?: string | null;
+
+  @ApiPropertyOptional({ enum: CONTACT_PREFERENCES, nullable: true, description: 'Which to try first when the patient has both; null: email first' })
+  @given @IsIn(CONTACT_PREFERENCES, { message: '$property must be email or sms' })
+  contactPreference?: ContactPreference | null;
+
+  @ApiPropertyOptional({ enum: ACCESSIBLE_FORMATS, nullable: true, description: 'null: standard print' })
+  @given @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
+  accessibleFormat?: AccessibleFormat | null;
+}

@@ -58,7 +58,7 @@ const WHAT: Record<number, string> = {
 
 /** Statuses every route of the versioned API can answer with: no or a bad token, a role not allowed, the rate limit, Postgres or Redis away. */
 const EVERY_V1_ROUTE = [401, 403, 429, 503];
-/** The JSON body parser runs before every route: any POST or PUT can be too large (413) or not UTF-8 JSON (415). */
+/** The JSON body parser runs before every route: any POST, PUT or PATCH can be too large (413) or not UTF-8 JSON (415). */
 const WITH_BODY = [413, 415];
 
 /**
@@ -92,6 +92,7 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'post /v1/referrals/{id}/withdraw': [400, 404, 409],
   'post /v1/referrals/{id}/retry': [400, 404, 409],
   'post /v1/referrals/{id}/cancel': [400, 404, 409],
+  'patch /v1/referrals/{id}/patient-contact': [400, 404, 409],
   'get /v1/tasks': [400, 422],
   'post /v1/tasks/{id}/complete': [400, 404, 409],
   'get /v1/team-contacts': [],
@@ -105,7 +106,7 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
 function sharedErrors(path: string, method: string): number[] {
   const own = OPERATION_ERRORS[`${method} ${path}`] ?? [];
   if (!path.startsWith('/v1/')) return [...own];
-  return [...EVERY_V1_ROUTE, ...own, ...(method === 'post' || method === 'put' ? WITH_BODY : [])];
+  return [...EVERY_V1_ROUTE, ...own, ...(method === 'post' || method === 'put' || method === 'patch' ? WITH_BODY : [])];
 }
 
 /** Adds the Error schema, the shared error responses and the bearer requirement to `doc` (in place; returned). */

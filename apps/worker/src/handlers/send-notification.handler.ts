@@ -31,7 +31,7 @@ export class SendNotificationHandler implements JobHandler<'notification.send'> 
   async handle(p: JobPayloads['notification.send']): Promise<StepOutcome> {
     // Everything the message needs in one statement (this job runs at every patient-facing step).
     const { rows } = await this.prisma.sql.query<NotificationRow>(
-      `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, r.receiving_ods, r.status::text AS referral_status,
+      `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, COALESCE(r.receiving_ods, r.former_receiving_ods) AS receiving_ods, r.status::text AS referral_status,
               pt.given_name, pt.email, pt.phone, pt.address, pt.family_name, pt.postcode, pt.accessible_format,
               (SELECT json_agg(json_build_object('receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
                                                  'earliestWeek', o.earliest_week) ORDER BY o.distance_miles, o.id)

@@ -58,7 +58,9 @@ export class LongWaiters {
 
   /**
    * The referral an entry of the caller's trust describes, for POST /v1/referrals { waitingListEntryId }.
-   * The extract carries no contact details: those the patient record already has are kept.
+   * The extract carries no contact details: those the same trust recorded for this patient on its
+   * latest referral are used, when that record has the same family name and date of birth. Another
+   * trust's records are never read (each referral holds its own patient: patient-record.ts).
    */
   async referralFromEntry(caller: Caller, entryId: string): Promise<NewReferral> {
     const { rows } = await this.prisma.sql.query<EntryRow & { postcode: string; gp_practice_ods: string; status: string; referral_id: string | null; address: string | null; phone: string | null; email: string | null }>(
@@ -67,7 +69,11 @@ export class LongWaiters {
       `SELECT e.id, e.pathway_id, e.nhs_number, e.family_name, e.given_name, e.date_of_birth, e.specialty_code, e.procedure_code,
               e.rtt_clock_start, e.priority, e.next_appointment_date, e.postcode, e.gp_practice_ods, e.status, e.referral_id,
               p.address, p.phone, p.email
-       FROM waiting_list_entry e LEFT JOIN patient p ON p.nhs_number = e.nhs_number
+       FROM waiting_list_entry e
+       LEFT JOIN LATERAL (
+         SELECT p.address, p.phone, p.email, p.family_name FROM patient p JOIN referral r ON r.patient_id = p.id
+         WHERE p.nhs_number = e.nhs_number AND r.origin_ods = e.origin_ods AND p.date_of_birth = e.date_of_birth
+         ORDER BY p.created_at DESC LIMIT 1) p ON upper(p.family_name) = upper(e.family_name)
        WHERE e.id = $1::uuid AND e.origin_ods = $2`,
       [entryId, caller.ods ?? ''],
     );
