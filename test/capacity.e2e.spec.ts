@@ -110,7 +110,7 @@ describe('slots taken and given back', () => {
     const rej = await s.http.post(`/v1/referrals/${rejected.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject', reasonCode: 'NO_THEATRE' });
     expect(rej.status).toBe(200);
     expect(await week('303', 'RJC02')).toEqual(expect.objectContaining({ used: 1, free: 2 }));
-    const can = await s.http.post(`/v1/referrals/${booked.id}/cancel`).set(bearer(c.clerkRLQ)).send({ reason: 'patient moved away' });
+    const can = await s.http.post(`/v1/referrals/${booked.id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'patient moved away' });
     expect(can.status).toBe(200);
     expect(await week('303', 'RJC02')).toEqual(expect.objectContaining({ used: 0, free: 3 }));
     const declined = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { specialtyCode: '303' });
