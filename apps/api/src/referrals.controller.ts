@@ -2,9 +2,22 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, BadRequestException } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { parseIsoDate, STATUS_DESCRIPTIONS } from '#domain';
+import { parseIsoDate, STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
-import { CONTACT_FIELDS, LongWaiters, ReferralCommands, ReferralQueries, type NewReferral } from '#workflow';
+import {
+  Bookings,
+  ClinicalReview,
+  Consent,
+  CONTACT_FIELDS,
+  LongWaiters,
+  OpenReferral,
+  PatientContact,
+  ReferralExits,
+  ReferralQueries,
+  RetrySteps,
+  TransferOfCare,
+  TreatmentAndDischarge,
+} from '#workflow';
 import {
   BookingDto,
   ClinicalReviewDto,
@@ -28,7 +41,15 @@ const id = uuidParam('id');
 @Controller('v1/referrals')
 export class ReferralsController {
   constructor(
-    private readonly commands: ReferralCommands,
+    private readonly opening: OpenReferral,
+    private readonly clinicalReviews: ClinicalReview,
+    private readonly consents: Consent,
+    private readonly transfers: TransferOfCare,
+    private readonly bookings: Bookings,
+    private readonly treatments: TreatmentAndDischarge,
+    private readonly exits: ReferralExits,
+    private readonly contact: PatientContact,
+    private readonly retries: RetrySteps,
     private readonly queries: ReferralQueries,
     private readonly longWaiters: LongWaiters,
   ) {}
@@ -64,7 +85,7 @@ export class ReferralsController {
             nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
             tertiary: dto.tertiary,
           };
-    const result = await this.commands.create(caller, input, key ?? null, { waitingListEntryId: entryId });
+    const result = await this.opening.open(caller, input, key ?? null, { waitingListEntryId: entryId });
     res.status(201);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return this.queries.get(caller, result.referralId);
@@ -107,7 +128,7 @@ export class ReferralsController {
   @ApiOperation({ summary: 'Clinician of the referring trust: suitable for transfer, or not suitable with a reason code (stage 2)' })
   @ApiConflictResponse({ description: 'Not awaiting clinical review, or changed concurrently' })
   async clinicalReview(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ClinicalReviewDto) {
-    await this.commands.recordClinicalReview(caller, refId, dto);
+    await this.clinicalReviews.record(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
 
@@ -116,7 +137,7 @@ export class ReferralsController {
   @RequirePermission('referral.consent')
   @ApiOperation({ summary: "The patient's answer to the offer: accept one, or decline and keep their place (stage 3)" })
   async consent(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ConsentDto) {
-    await this.commands.recordConsent(caller, refId, dto);
+    await this.consents.record(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
 
@@ -125,7 +146,7 @@ export class ReferralsController {
   @RequirePermission('referral.receiver-decision')
   @ApiOperation({ summary: 'Receiving trust accepts (formal transfer of care) or rejects with a reason (stage 4)' })
   async receiverDecision(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReceiverDecisionDto) {
-    const out = await this.commands.recordReceiverDecision(caller, refId, dto);
+    const out = await this.transfers.decide(caller, refId, dto);
     // A trust that rejects is no longer a party and reads the referral no more: it is told the outcome only.
     if (dto.decision === 'reject') return { id: refId, status: out.to, statusDescription: STATUS_DESCRIPTIONS[out.to], version: out.version, receivingOds: null };
     return this.queries.get(caller, refId);
@@ -136,7 +157,7 @@ export class ReferralsController {
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Book a pre-operative assessment or the procedure at a site of the receiving trust (stage 5)' })
   async book(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: BookingDto) {
-    const out = await this.commands.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
+    const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
     const view = await this.queries.get(caller, refId);
     return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId) };
   }
@@ -146,7 +167,7 @@ export class ReferralsController {
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Cancel a booking; the patient is told' })
   async cancelBooking(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Param('bookingId', uuidParam('bookingId')) bookingId: string, @Body() dto: ReasonDto) {
-    await this.commands.cancelBooking(caller, refId, bookingId, dto);
+    await this.bookings.cancel(caller, refId, bookingId, dto);
     return this.queries.get(caller, refId);
   }
 
@@ -155,7 +176,7 @@ export class ReferralsController {
   @RequirePermission('referral.treatment')
   @ApiOperation({ summary: 'Record the procedure: the RTT clock stops (stage 6)' })
   async treatment(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: TreatmentDto) {
-    await this.commands.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
+    await this.treatments.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
     return this.queries.get(caller, refId);
   }
 
@@ -164,7 +185,7 @@ export class ReferralsController {
   @RequirePermission('referral.discharge')
   @ApiOperation({ summary: "Discharge to the GP: the summary goes to the patient's GP practice by a job (stage 7)" })
   async discharge(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: DischargeDto) {
-    await this.commands.recordDischarge(caller, refId, { dischargedAt: new Date(dto.dischargedAt), summary: dto.summary });
+    await this.treatments.recordDischarge(caller, refId, { dischargedAt: new Date(dto.dischargedAt), summary: dto.summary });
     return this.queries.get(caller, refId);
   }
 
@@ -173,7 +194,7 @@ export class ReferralsController {
   @RequirePermission('referral.withdraw')
   @ApiOperation({ summary: 'The patient withdraws; they keep their place on the origin waiting list' })
   async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: OptionalReasonDto) {
-    await this.commands.withdraw(caller, refId, dto);
+    await this.exits.withdraw(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
 
@@ -189,7 +210,7 @@ export class ReferralsController {
       const message = `Send at least one of ${CONTACT_FIELDS.join(', ')}`;
       throw new BadRequestException(errorBody(400, message, [{ field: 'body', messages: [message] }]));
     }
-    await this.commands.correctPatientContact(caller, refId, { ...dto, ...(dto.postcode ? { postcode: dto.postcode.toUpperCase() } : {}) });
+    await this.contact.correct(caller, refId, { ...dto, ...(dto.postcode ? { postcode: dto.postcode.toUpperCase() } : {}) });
     return this.queries.get(caller, refId);
   }
 
@@ -198,7 +219,7 @@ export class ReferralsController {
   @RequirePermission('referral.retry')
   @ApiOperation({ summary: 'Trust admin: run again the automated steps that failed for good (clears needsAttention)' })
   async retry(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
-    const out = await this.commands.retry(caller, refId);
+    const out = await this.retries.retry(caller, refId);
     return { ...(await this.queries.get(caller, refId)), retried: out.retried };
   }
 
@@ -207,7 +228,7 @@ export class ReferralsController {
   @RequirePermission('referral.cancel')
   @ApiOperation({ summary: 'Cancel the referral with a reason; the patient keeps their place on the origin waiting list' })
   async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReasonDto) {
-    await this.commands.cancel(caller, refId, dto);
+    await this.exits.cancel(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
 }

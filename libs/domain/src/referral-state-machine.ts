@@ -1,5 +1,5 @@
 // The referral state machine: the one transition table every stage change goes through.
-import { STATUS_DESCRIPTIONS, type ReferralStatus } from './referral-status.js';
+import { BEFORE_TREATMENT, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type ReferralStatus } from './referral-status.js';
 
 export const REFERRAL_ACTIONS = [
   'screening_passed',
@@ -20,16 +20,6 @@ export const REFERRAL_ACTIONS = [
   'cancelled',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
-
-/** Statuses before treatment, from which the patient may withdraw or staff may cancel. */
-const BEFORE_TREATMENT: readonly ReferralStatus[] = [
-  'IDENTIFIED',
-  'AWAITING_CLINICAL_REVIEW',
-  'AWAITING_PATIENT_CONSENT',
-  'AWAITING_RECEIVER_ACCEPTANCE',
-  'AWAITING_BOOKING',
-  'BOOKED',
-];
 
 interface TransitionRule {
   readonly from: readonly ReferralStatus[];
@@ -93,7 +83,7 @@ export function allowedPairs(): Array<{ action: ReferralAction; from: ReferralSt
  */
 export function originListOutcome(fromStatus: ReferralStatus, exitStatus: ReferralStatus): string {
   if (exitStatus === 'DISCHARGED') return 'pathway complete: treated at the receiving trust and discharged to the GP';
-  const transferred = ['AWAITING_BOOKING', 'BOOKED', 'TREATED'].includes(fromStatus);
+  const transferred = RECEIVER_OWNS.has(fromStatus);
   return transferred
     ? 'returned to the origin trust waiting list at the same RTT clock start; weeks waited keep counting'
     : 'kept on the origin trust waiting list unchanged; weeks waited keep counting';

@@ -37,6 +37,24 @@ export function isReferralStatus(value: unknown): value is ReferralStatus {
 /** Ownership has moved to the receiving trust once it has accepted the transfer of care. */
 export const RECEIVER_OWNS: ReadonlySet<ReferralStatus> = new Set<ReferralStatus>(['AWAITING_BOOKING', 'BOOKED', 'TREATED', 'DISCHARGED']);
 
+/** Before the clinician's review: the patient has not yet been told of a possible transfer. */
+export const BEFORE_OFFER: ReadonlySet<ReferralStatus> = new Set<ReferralStatus>(['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW']);
+
+/** Statuses before treatment, from which the patient may withdraw or staff may cancel. */
+export const BEFORE_TREATMENT: readonly ReferralStatus[] = [
+  'IDENTIFIED',
+  'AWAITING_CLINICAL_REVIEW',
+  'AWAITING_PATIENT_CONSENT',
+  'AWAITING_RECEIVER_ACCEPTANCE',
+  'AWAITING_BOOKING',
+  'BOOKED',
+];
+
+/** Has the patient been told of the transfer (an offer at least)? Until then an exit has nothing to tell them. */
+export function patientToldOfTransfer(status: ReferralStatus): boolean {
+  return !BEFORE_OFFER.has(status);
+}
+
 /** Plain-English description of each status, for patients and for error messages. */
 export const STATUS_DESCRIPTIONS: Record<ReferralStatus, string> = {
   IDENTIFIED: 'identified as a long-waiter; eligibility screening is running',

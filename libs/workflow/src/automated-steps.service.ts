@@ -51,13 +51,12 @@ export class AutomatedSteps {
         });
         return done('not eligible');
       }
-      const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, today);
+      const matched = await this.offers.refresh(tx, ref, today);
       await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,
         detail: { weeksWaited: result.weeksWaited, thresholdWeeks: this.config.screeningThresholdWeeks, trustsWithCapacity: trusts, offers: matched.length },
       });
-      await this.offers.storeOffers(tx, referralId, matched);
       return done('eligible');
     });
   }
@@ -70,8 +69,7 @@ export class AutomatedSteps {
       if (ref.status !== 'AWAITING_PATIENT_CONSENT') return skipped(`status moved on (${ref.status})`);
       const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
       if (already.rowCount) return skipped('offer already sent');
-      const matched = await this.offers.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, today);
-      if (matched.length > 0) await this.offers.storeOffers(tx, referralId, matched);
+      await this.offers.refresh(tx, ref, today);
       const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [referralId]);
       const open = rows[0]!.open;
       const eventId = await appendEvent(tx, referralId, ref.status, 'offers_made', SYSTEM_ACTOR, { offers: open });

@@ -3,7 +3,7 @@ export * from './workflow-errors.js';
 export * from './referral-scope.js';
 export * from './referral-transition.js';
 export * from './offer-matcher.js';
-export * from './referral-commands.service.js';
+export * from './referral/index.js';
 export * from './patient-record.js';
 export * from './referral-queries.service.js';
 export * from './automated-steps.service.js';

@@ -15,6 +15,15 @@ export interface MatchInput {
   readonly referralId?: string;
 }
 
+/** What offers are matched on: the referral's trust, specialty, travel radius and the patient's postcode. */
+export interface OfferSubject {
+  readonly id: string;
+  readonly originOds: string;
+  readonly specialtyCode: string;
+  readonly travelRadiusMiles: number | null;
+  readonly patient: { readonly postcode: string };
+}
+
 export interface MatchedOffer extends RankedOffer {
   readonly earliestWeek: Date;
 }
@@ -65,6 +74,18 @@ export class OfferMatcher {
     const candidates: CandidateSite[] = open.map((r) => ({ trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude }));
     const earliest = new Map(open.map((r) => [r.site_ods, r.earliest]));
     return rankOffers(candidates, home, input.travelRadiusMiles).map((o) => ({ ...o, earliestWeek: earliest.get(o.siteOds)! }));
+  }
+
+  /**
+   * The offers of a referral as of `today`, decided in this one place for every step that makes
+   * them (screening, the clinician's review, the offer message): matched against the group's free
+   * capacity and the patient's travel radius, and stored. When nothing matches nothing is stored,
+   * so offers already made stand (the caller decides what no offer means).
+   */
+  async refresh(tx: Tx, ref: OfferSubject, today: Date): Promise<MatchedOffer[]> {
+    const matched = await this.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, today);
+    if (matched.length > 0) await this.storeOffers(tx, ref.id, matched);
+    return matched;
   }
 
   /** Stores matched offers as OPEN; open offers no longer matched are withdrawn. */

@@ -4,24 +4,8 @@
 // One row of `patient` per referral (migration patient_per_referral): no trust reads another
 // trust's copy, and no write by one trust changes what another recorded.
 import { Injectable } from '@nestjs/common';
-import { isoDate } from '#domain';
+import { isoDate, type PatientDetails } from '#domain';
 import type { SqlRunner } from '#persistence';
-
-export interface PatientDetails {
-  readonly nhsNumber: string;
-  readonly familyName: string;
-  readonly givenName: string;
-  readonly dateOfBirth: Date;
-  readonly address?: string | null;
-  readonly postcode: string;
-  readonly phone?: string | null;
-  readonly email?: string | null;
-  readonly gpPracticeOds: string;
-  /** email | sms first; unset: as the trust last recorded it for this patient (email first if never). */
-  readonly contactPreference?: string | null;
-  /** large_print, braille...; unset: as the trust last recorded it for this patient. */
-  readonly accessibleFormat?: string | null;
-}
 
 /** What a trust already holds for an NHS number: its latest record (a referral's patient or a waiting-list entry). */
 export interface KnownPatient {
@@ -62,7 +46,7 @@ export class DemographicsCheck {
 
 /** Family names compared as a clerk would: case, spacing and apostrophe style aside. */
 export function normaliseName(name: string): string {
-  return name.normalize('NFKC').toUpperCase().replace(/[’‘`]/g, "'").replace(/\s+/g, ' ').trim();
+  return name.normalize('NFKC').toUpperCase().replace(/[\u2018\u2019\u0060]/g, "'").replace(/\s+/g, ' ').trim();
 }
 
 /**

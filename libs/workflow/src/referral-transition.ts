@@ -59,9 +59,19 @@ export interface TransitionOutcome {
   readonly version: number;
 }
 
+/**
+ * The transition table's answer for `action` from `status`, or a 409 in its words. Commands that
+ * must refuse before any other check (an offer match, a capacity claim) ask it first; applyTransition
+ * asks it again, so a command never restates the table.
+ */
+export function requireTransition(status: ReferralStatus, action: ReferralAction): { from: ReferralStatus; to: ReferralStatus } {
+  const t = transition(status, action);
+  if (!t.allowed) throw new TransitionConflictError(t.reason, status, t.allowedFrom);
+  return t;
+}
+
 export async function applyTransition(tx: Tx, ref: ReferralRef, spec: TransitionSpec): Promise<TransitionOutcome> {
-  const t = transition(ref.status, spec.action);
-  if (!t.allowed) throw new TransitionConflictError(t.reason, ref.status, t.allowedFrom);
+  const t = requireTransition(ref.status, spec.action);
 
   // The version-checked update and its timeline event in one statement: no row updated, no event.
   const p = new SqlParams();

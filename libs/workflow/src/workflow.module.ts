@@ -2,7 +2,7 @@
 import { Module } from '@nestjs/common';
 import { AutomatedSteps } from './automated-steps.service.js';
 import { OfferMatcher } from './offer-matcher.js';
-import { ReferralCommands } from './referral-commands.service.js';
+import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, ReferralExits, RetrySteps, TransferOfCare, TreatmentAndDischarge } from './referral/index.js';
 import { ReferralQueries } from './referral-queries.service.js';
 import { CapacityService } from './capacity.service.js';
 import { MatchingRuns } from './matching-runs.service.js';
@@ -11,8 +11,11 @@ import { WaitingListImporter } from './waiting-list/waiting-list-importer.servic
 import { LongWaiters } from './waiting-list/long-waiters.service.js';
 import { DemographicsCheck } from './patient-record.js';
 
+/** The steps people take, one provider per stage. */
+const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact, RetrySteps];
+
 @Module({
-  providers: [DemographicsCheck, OfferMatcher, ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
-  exports: [ReferralCommands, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  providers: [DemographicsCheck, OfferMatcher, ...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  exports: [...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
 })
 export class WorkflowModule {}

@@ -1,6 +1,6 @@
 // The patient's offer page, server-rendered, no bearer token: the single-use link from the offer
 // message, a date-of-birth check, the offer(s) in plain English, and the answer, recorded through
-// ReferralCommands.recordConsent as a patient (same transition, timeline, audit and
+// Consent.record as a patient (same transition, timeline, audit and
 // notifications as POST /v1/referrals/:id/consent). Works without JavaScript.
 import { Controller, Get, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { AuditService, Public, type Caller } from '#auth';
 import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
 import { distanceInWords } from '#notifications';
-import { BusinessRuleError, ReferralCommands, WorkflowError } from '#workflow';
+import { BusinessRuleError, CAPACITY_GONE_REASONS, Consent, WorkflowError } from '#workflow';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
 import { PAGES, acceptedPage, declinedPage, dobPage, offersPage, placeTakenChooseAnother, placeTakenPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
 
@@ -56,7 +56,7 @@ export class OfferPageController {
 
   constructor(
     private readonly links: OfferLinkService,
-    private readonly commands: ReferralCommands,
+    private readonly consents: Consent,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -167,16 +167,16 @@ export class OfferPageController {
       const caller = this.callerFor(link!);
       const decision = chosen ? 'accept' : 'decline';
       try {
-        await this.commands.recordConsent(caller, link!.referralId, { decision, offerId: chosen?.id, travelRadiusMiles: radius });
+        await this.consents.record(caller, link!.referralId, { decision, offerId: chosen?.id, travelRadiusMiles: radius });
       } catch (e) {
         if (!(e instanceof WorkflowError)) throw e;
         await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: e.httpStatus }).catch(() => undefined);
         const { field: f, reason } = e instanceof BusinessRuleError ? ((e.details ?? {}) as { field?: string; reason?: string }) : {};
-        if (chosen && reason && ReferralCommands.CAPACITY_GONE_REASONS.includes(reason)) {
+        if (chosen && reason && CAPACITY_GONE_REASONS.includes(reason)) {
           // The place went to someone else just before this answer (the accept was rolled back and the
           // offer is still open): a booking-team task so a person follows up, and the other offers
           // that still have room, if any, to choose from.
-          const gone = await this.commands.offerCapacityGone(link!.referralId, chosen.id, reason);
+          const gone = await this.consents.capacityGone(link!.referralId, chosen.id, reason);
           const left = offers.filter((o) => gone.openWithRoom.includes(o.id));
           if (left.length === 0) return this.send(res, 200, placeTakenPage({ siteName: chosen.siteName, originName: link!.originName }));
           errors.answer = placeTakenChooseAnother(chosen.siteName);

@@ -1,11 +1,10 @@
 // Long-waiters: a trust's open waiting-list entries not yet referred, longest wait first, and
 // opening a referral from one. Plain SQL on the hot path (see libs/persistence/src/sql.ts).
 import { Injectable } from '@nestjs/common';
-import { cohortBand, isoDate, isUuid, latestClockStartFor, weeksWaited } from '#domain';
+import { cohortBand, isoDate, isUuid, latestClockStartFor, weeksWaited, type NewReferral } from '#domain';
 import { PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError } from '../workflow-errors.js';
-import type { NewReferral } from '../referral-commands.service.js';
 
 export interface LongWaitersQuery {
   readonly minWeeks?: number;

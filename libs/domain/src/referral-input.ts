@@ -1,0 +1,30 @@
+// What opening a referral needs: the patient as the referring trust records them, and the pathway.
+// One type for the API, a waiting-list entry and the workflow (no I/O here).
+
+/** The patient's demographics and contact details, as one trust recorded them on one referral. */
+export interface PatientDetails {
+  readonly nhsNumber: string;
+  readonly familyName: string;
+  readonly givenName: string;
+  readonly dateOfBirth: Date;
+  readonly address?: string | null;
+  readonly postcode: string;
+  readonly phone?: string | null;
+  readonly email?: string | null;
+  readonly gpPracticeOds: string;
+  /** email | sms first; unset: as the trust last recorded it for this patient (email first if never). */
+  readonly contactPreference?: string | null;
+  /** large_print, braille...; unset: as the trust last recorded it for this patient. */
+  readonly accessibleFormat?: string | null;
+}
+
+export interface NewReferral {
+  readonly patient: PatientDetails;
+  readonly specialtyCode: string;
+  readonly procedureCode: string;
+  readonly rttClockStart: Date;
+  readonly pathwayId: string;
+  readonly priority: string;
+  readonly nextAppointmentDate?: Date | null;
+  readonly tertiary?: boolean;
+}

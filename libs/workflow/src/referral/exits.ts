@@ -1,0 +1,52 @@
+// The exits people take before treatment: the patient withdraws (themselves, or through the
+// referring trust), or the trust that holds the referral cancels it. Offers, slot and bookings are
+// released; the patient keeps their place on the origin list.
+import { Injectable } from '@nestjs/common';
+import { originListOutcome, patientToldOfTransfer, RECEIVER_OWNS, type ReferralStatus } from '#domain';
+import { PrismaService } from '#persistence';
+import { actorOf, type Caller } from '#auth';
+import { applyTransition, type TransitionSpec, type Tx } from '../referral-transition.js';
+import { requireSide } from '../referral-scope.js';
+import type { LoadedReferral } from '../referral-load.js';
+import { releaseSlot } from '../capacity-ledger.js';
+import { loadVisible } from './referral-step.js';
+
+@Injectable()
+export class ReferralExits {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async withdraw(caller: Caller, id: string, input: { reason?: string }) {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadVisible(tx, caller, id);
+      requireSide(caller, ref, 'referral.withdraw', "record that the patient withdraws (the receiving trust cancels, with a reason, once it holds the transfer of care)");
+      return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input.reason, ['withdrawn']);
+    });
+  }
+
+  async cancel(caller: Caller, id: string, input: { reason: string }) {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadVisible(tx, caller, id);
+      requireSide(caller, ref, 'referral.cancel', 'cancel the referral');
+      // Before an offer the patient has not heard of the transfer: nothing to tell them then.
+      const notify = patientToldOfTransfer(ref.status) ? [{ event: 'cancelled' as const, detail: { reason: input.reason } }] : [];
+      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input.reason, notify);
+    });
+  }
+
+  private async exit(tx: Tx, ref: LoadedReferral, caller: Caller, action: 'withdrawn' | 'cancelled', exitStatus: ReferralStatus, reason: string | undefined, notify: TransitionSpec['notify']) {
+    // A receiving trust that had not yet accepted the transfer of care is no longer a party: it reads
+    // nothing more. One that had accepted it held the patient's care, and keeps its record.
+    const releaseReceiver = ref.receivingOds !== null && !RECEIVER_OWNS.has(ref.status);
+    const out = await applyTransition(tx, ref, {
+      action,
+      actor: actorOf(caller),
+      detail: { reason: reason ?? null, placeOnOriginList: originListOutcome(ref.status, exitStatus) },
+      data: releaseReceiver ? { receivingOds: null, formerReceivingOds: ref.receivingOds } : undefined,
+      notify,
+    });
+    await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
+    await releaseSlot(tx, ref.id, action);
+    await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [ref.id, `referral ${action}`]);
+    return out;
+  }
+}

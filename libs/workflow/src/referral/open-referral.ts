@@ -1,0 +1,109 @@
+// Stage 1, identification: the referring trust opens a referral (from its fields or a waiting-list
+// entry), once per Idempotency-Key; screening starts as a job.
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { FINAL_STATUSES, isoDate, type NewReferral } from '#domain';
+import { isUniqueViolation, PrismaService } from '#persistence';
+import type { Caller } from '#auth';
+import { outboxJob } from '#queue';
+import { writeOutbox } from '../referral-transition.js';
+import { BusinessRuleError, DuplicateError } from '../workflow-errors.js';
+import { raiseTask } from '../tasks.js';
+import { linkWaitingListEntry } from '../waiting-list/long-waiters.service.js';
+import { DemographicsCheck, insertPatient } from '../patient-record.js';
+
+export interface CreateResult {
+  readonly referralId: string;
+  /** True when an Idempotency-Key repeat returned the first result. */
+  readonly replayed: boolean;
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+@Injectable()
+export class OpenReferral {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly demographics: DemographicsCheck,
+  ) {}
+
+  /** `waitingListEntryId`: opened from that entry of the caller's trust (which then records the referral). */
+  async open(caller: Caller, input: NewReferral, idempotencyKey: string | null, opts: { waitingListEntryId?: string } = {}): Promise<CreateResult> {
+    const ods = caller.ods!;
+    if (input.rttClockStart < input.patient.dateOfBirth) {
+      throw new BusinessRuleError('The RTT clock cannot start before the patient was born', { field: 'rttClockStart' });
+    }
+    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    if (idempotencyKey) {
+      // Keys are kept for 24 hours; after that the same key starts afresh.
+      await this.prisma.sql.query('DELETE FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at < $3', [ods, idempotencyKey, new Date(Date.now() - IDEMPOTENCY_TTL_MS)]);
+      const prior = await this.idempotencyRecord(ods, idempotencyKey);
+      if (prior) return this.replay(prior, requestHash);
+    }
+    try {
+      return await this.prisma.sqlTransaction(async (tx) => {
+        // The patient is recorded with this referral only. An NHS number the trust already holds
+        // under another family name or date of birth is not overwritten: the referral is opened and
+        // its booking team asked to check (a PDS trace would settle it; see DemographicsCheck).
+        const identity = await this.demographics.check(tx, ods, input.patient);
+        const patientId = await insertPatient(tx, input.patient, identity.mismatched.length ? null : identity.known);
+        const referralId = randomUUID();
+        const { rows } = await tx.query<{ event_id: string }>(
+          `WITH r AS (
+             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, updated_at)
+             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, now()) RETURNING id)
+           INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
+           SELECT id, 'referral_opened', NULL, 'IDENTIFIED', $11, $12, $13, $14::jsonb FROM r RETURNING id::text AS event_id`,
+          [
+            referralId, patientId, ods, input.specialtyCode, input.procedureCode, isoDate(input.rttClockStart), input.pathwayId, input.priority,
+            input.nextAppointmentDate ? isoDate(input.nextAppointmentDate) : null, input.tertiary ?? false,
+            caller.sub, caller.role, caller.ods,
+            JSON.stringify({ pathwayId: input.pathwayId, rttClockStart: isoDate(input.rttClockStart), ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}) }),
+          ],
+        );
+        if (identity.mismatched.length) {
+          await raiseTask(tx, { trustOds: ods, team: 'booking', kind: 'demographics_mismatch', referralId, key: `demographics_mismatch:${referralId}`, detail: { fields: identity.mismatched } });
+        }
+        await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0]!.event_id)]);
+        await linkWaitingListEntry(tx, { ods, pathwayId: input.pathwayId, referralId, entryId: opts.waitingListEntryId });
+        if (idempotencyKey) {
+          await tx.query('INSERT INTO idempotency_record (ods, key, request_hash, referral_id) VALUES ($1, $2, $3, $4::uuid)', [ods, idempotencyKey, requestHash, referralId]);
+        }
+        return { referralId, replayed: false };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        // A concurrent repeat with the same key may collide on the pathway or on the key:
+        // either way, once the first has committed its record answers for both.
+        if (idempotencyKey) {
+          const prior = await this.idempotencyRecord(ods, idempotencyKey);
+          if (prior) return this.replay(prior, requestHash);
+        }
+        const { rows } = await this.prisma.sql.query<{ id: string; status: string }>(
+          `SELECT id, status FROM referral WHERE origin_ods = $1 AND pathway_id = $2 AND status <> ALL($3::"ReferralStatus"[]) LIMIT 1`,
+          [ods, input.pathwayId, [...FINAL_STATUSES]],
+        );
+        const open = rows[0];
+        if (open) {
+          throw new DuplicateError(`Pathway ${input.pathwayId} already has an open referral (${open.id}, ${open.status})`, { field: 'pathwayId', referralId: open.id });
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async idempotencyRecord(ods: string, key: string): Promise<{ requestHash: string; referralId: string } | undefined> {
+    const { rows } = await this.prisma.sql.query<{ requestHash: string; referralId: string }>(
+      'SELECT request_hash AS "requestHash", referral_id AS "referralId" FROM idempotency_record WHERE ods = $1 AND key = $2',
+      [ods, key],
+    );
+    return rows[0];
+  }
+
+  private replay(prior: { requestHash: string; referralId: string }, requestHash: string): CreateResult {
+    if (prior.requestHash !== requestHash) {
+      throw new BusinessRuleError('This Idempotency-Key was already used with a different request body', { field: 'Idempotency-Key' });
+    }
+    return { referralId: prior.referralId, replayed: true };
+  }
+}
