@@ -2,6 +2,7 @@
 export * from './referral-status.js';
 export * from './referral-state-machine.js';
 export * from './referral-input.js';
+export * from './state-diagram.js';
 export * from './rtt-clock.js';
 export * from './nhs-number.js';
 export * from './ods-code.js';
