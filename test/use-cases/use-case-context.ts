@@ -1,0 +1,42 @@
+// The middle tier of tests: libs/workflow's use cases called as functions against the real
+// Postgres `npm test` started, with no HTTP, no Redis and no worker. Automated steps are called
+// directly where the worker would run them, so each file runs in a second or two.
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigModule } from '#config';
+import { PersistenceModule, PrismaService } from '#persistence';
+import type { Caller, Role } from '#auth';
+import type { NewReferral } from '#domain';
+import { WorkflowModule } from '#workflow';
+import { seed } from '../../prisma/seed.mjs';
+import { requireServices, referralBody } from '../support/stack.js';
+
+@Module({ imports: [ConfigModule, PersistenceModule, WorkflowModule] })
+class UseCaseModule {}
+
+let seeded = false;
+
+export async function useCaseContext(): Promise<{ app: INestApplicationContext; prisma: PrismaService }> {
+  requireServices();
+  if (!seeded) {
+    await seed(process.env.DATABASE_URL!, { demoReferrals: false });
+    seeded = true;
+  }
+  const app = await NestFactory.createApplicationContext(UseCaseModule, { logger: false });
+  return { app, prisma: app.get(PrismaService) };
+}
+
+export function staff(role: Role, ods: string, sub = `${role}-${ods.toLowerCase()}`): Caller {
+  return { sub, roles: [role], role, ods, nhsNumber: null };
+}
+
+export function patientCaller(nhsNumber: string): Caller {
+  return { sub: `patient-${nhsNumber}`, roles: ['patient'], role: 'patient', ods: null, nhsNumber };
+}
+
+/** A referral as the workflow takes it (dates as Dates), from the same defaults as referralBody. */
+export function newReferral(over: Parameters<typeof referralBody>[0] = {}): NewReferral {
+  const b = referralBody(over);
+  const day = (s: string) => new Date(`${s}T00:00:00Z`);
+  return { ...b, patient: { ...b.patient, dateOfBirth: day(b.patient.dateOfBirth) }, rttClockStart: day(b.rttClockStart), nextAppointmentDate: null };
+}
