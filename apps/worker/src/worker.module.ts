@@ -3,7 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { APP_CONFIG, ConfigModule, loggingModule, type AppConfig } from '#config';
 import { PersistenceModule, PrismaService } from '#persistence';
-import { ReminderSweep, WorkflowModule } from '#workflow';
+import { ReminderSweep, SendNotification, WorkflowModule } from '#workflow';
 import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { NotifyStatusPoller } from './notify-status-poller.js';
@@ -36,6 +36,8 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
     ...QUEUE_NAMES.map((name) => BullModule.registerQueue({ name })),
   ],
   providers: [
+    // Needs the notification channel, which only the worker provides (register below).
+    SendNotification,
     ...HANDLERS,
     { provide: JOB_HANDLERS, inject: HANDLERS, useFactory: (...handlers: unknown[]) => handlers },
     JobRouter,

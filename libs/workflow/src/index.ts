@@ -18,3 +18,5 @@ export * from './waiting-list/waiting-list-importer.service.js';
 export * from './waiting-list/long-waiters.service.js';
 export * from './workflow.module.js';
 export * from './notification-delivery.js';
+export * from './notifications/send-notification.js';
+export * from './notifications/delivery-rules.js';

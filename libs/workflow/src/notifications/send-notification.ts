@@ -1,0 +1,141 @@
+// Sends one patient notification: renders it from what Postgres holds now (the referral's own
+// patient record, offers, booking) and hands it to the channel, once. The rules that decide
+// (stale, deliverable) are pure, in delivery-rules.ts.
+import { Inject, Injectable } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { PrismaService } from '#persistence';
+import { DeferJobError } from '#queue';
+import { letterAddress, offerLinkToken, offerLinkUrl, NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, quietUntil, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
+import { recordNotificationStatus } from '../notification-delivery.js';
+import { raiseTask, taskTrustFor } from '../tasks.js';
+import type { StepOutcome } from '../automated-steps.service.js';
+import { deliverable, staleBecause } from './delivery-rules.js';
+
+@Injectable()
+export class SendNotification {
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * The offer link a message carries: named by the offer notification of this round of offers (the
+   * offer itself, the one a fallback letter stands in for, or the one a reminder reminds of), so
+   * every message of the round opens the same single-use link. Computed, never stored or queued.
+   */
+  private offerUrl(n: { id: string; event: string; fallback_of: string | null }, detail: Record<string, string>): string | null {
+    const offerNotificationId = n.event === 'offer' ? (n.fallback_of ?? n.id) : n.event === 'offer_reminder' ? detail.offerNotificationId : undefined;
+    return offerNotificationId ? offerLinkUrl(this.config.publicBaseUrl, offerLinkToken(this.config.offerLinkSecret, offerNotificationId)) : null;
+  }
+
+  /** Sends notification `notificationId` once: guard clauses first (gone, already sent, no longer true). */
+  async send(notificationId: string): Promise<StepOutcome> {
+    // Everything the message needs in one statement (this job runs at every patient-facing step).
+    const { rows } = await this.prisma.sql.query<NotificationRow>(
+      `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, COALESCE(r.receiving_ods, r.former_receiving_ods) AS receiving_ods, r.status::text AS referral_status,
+              pt.given_name, pt.email, pt.phone, pt.address, pt.family_name, pt.postcode, pt.accessible_format,
+              (SELECT json_agg(json_build_object('receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
+                                                 'earliestWeek', o.earliest_week) ORDER BY o.distance_miles, o.id)
+                 FROM offer o WHERE o.referral_id = r.id AND o.status = 'OPEN') AS offers,
+              (SELECT json_build_object('kind', b.kind, 'siteOds', b.site_ods, 'startsAt', b.starts_at, 'live', b.status = 'BOOKED' AND b.starts_at > now())
+                 FROM booking b WHERE b.referral_id = r.id AND b.id::text = n.detail->>'bookingId') AS booking,
+              (SELECT json_object_agg(t.ods, t.name) FROM trust t) AS trusts,
+              (SELECT json_object_agg(s.ods, s.name) FROM site s) AS sites
+       FROM notification n LEFT JOIN referral r ON r.id = n.referral_id LEFT JOIN patient pt ON pt.id = r.patient_id
+       WHERE n.id = $1::uuid`,
+      [notificationId],
+    );
+    const n = rows[0];
+    if (!n) return { outcome: 'skipped', reason: 'notification gone' };
+    if (n.status !== 'created') return { outcome: 'skipped', reason: `already ${n.status}` };
+    if (!(NOTIFICATION_EVENTS as readonly string[]).includes(n.event)) throw new UnrecoverableError(`unknown notification event ${n.event}`);
+    if (!n.referral_id) return { outcome: 'skipped', reason: 'referral gone' };
+    // A message can wait (quiet hours, retries with backoff, a fallback letter after a failure):
+    // each attempt checks it is still true now, and one that is not is never sent.
+    const stale = staleBecause(n);
+    if (stale) {
+      await recordNotificationStatus(this.prisma.sql, { notificationId: n.id, status: 'cancelled', source: 'stale', reason: stale });
+      return { outcome: 'skipped', reason: `not sent: ${stale}` };
+    }
+    const trusts = n.trusts ?? {};
+    const sites = n.sites ?? {};
+    const detail = (n.detail ?? {}) as Record<string, string>;
+
+    const ctx: TemplateContext = {
+      givenName: n.given_name!,
+      originTrustName: trusts[n.origin_ods!] ?? n.origin_ods!,
+      receivingTrustName: n.receiving_ods ? (trusts[n.receiving_ods] ?? n.receiving_ods) : null,
+      offers: (n.offers ?? []).map((o) => ({
+        trustName: trusts[o.receivingOds] ?? o.receivingOds,
+        siteName: sites[o.siteOds] ?? o.siteOds,
+        distanceMiles: o.distanceMiles,
+        earliestWeek: o.earliestWeek,
+      })),
+      booking: n.booking ? { kind: n.booking.kind, siteName: sites[n.booking.siteOds] ?? n.booking.siteOds, startsAt: new Date(n.booking.startsAt).toISOString() } : null,
+      reason: detail.reason ?? null,
+      offerUrl: this.offerUrl(n, detail),
+    };
+    const message = renderNotification(n.event as NotificationEvent, ctx);
+    // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.
+    const channel = deliverable(n.channel as Channel, n);
+    if (channel !== n.channel) await this.prisma.sql.query(`UPDATE notification SET channel = $2, updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, channel]);
+    if (channel === 'sms') {
+      const until = quietUntil(new Date(), this.config.smsQuietHours);
+      if (until) throw new DeferJobError(until.getTime(), 'no SMS in quiet hours (UK time)');
+    }
+    const name = `${n.given_name ?? ''} ${n.family_name ?? ''}`.trim();
+    const result = await this.channel.send({
+      notificationId: n.id,
+      event: n.event,
+      channel,
+      recipient: { email: n.email, phone: n.phone, address: n.address },
+      message,
+      personalisation: { given_name: ctx.givenName, origin_trust_name: ctx.originTrustName, receiving_trust_name: ctx.receivingTrustName ?? '', notification_id: n.id, offer_url: ctx.offerUrl ?? '' },
+      addressLines: channel === 'letter' ? letterAddress(name, n.address, n.postcode) : undefined,
+      accessibleFormat: n.accessible_format,
+    });
+    // Only a notification still created or sending moves on, so a replay cannot overwrite a later status;
+    // a failure raises a booking-team task, and a permanent one brings a letter in its place (notification-delivery.ts).
+    const update = { notificationId: n.id, providerId: result.providerReference ?? null, status: result.status, source: 'send', reason: result.failureReason } as const;
+    const failed = result.status !== 'sending' && result.status !== 'delivered';
+    const accessibleLetter = channel === 'letter' && n.accessible_format && !failed;
+    if (!failed && !accessibleLetter) {
+      // The usual case is one statement: no transaction round trips.
+      await recordNotificationStatus(this.prisma.sql, update);
+    } else {
+      await this.prisma.sqlTransaction(async (tx) => {
+        await recordNotificationStatus(tx, update);
+        // Notify prints standard letters: the booking team sends this one in the patient's format too.
+        if (accessibleLetter) await raiseTask(tx, { trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods), team: 'booking', kind: 'accessible_letter', referralId: n.referral_id, key: `accessible_letter.${n.id}`, detail: { notificationId: n.id, event: n.event, format: n.accessible_format } });
+      });
+    }
+    return { outcome: 'done', reason: result.adopted ? `${result.status} (sent by an earlier attempt)` : result.status };
+  }
+}
+
+export interface NotificationRow {
+  fallback_of: string | null;
+  id: string;
+  event: string;
+  channel: string;
+  status: string;
+  detail: unknown;
+  referral_id: string | null;
+  origin_ods: string | null;
+  receiving_ods: string | null;
+  referral_status: string | null;
+  given_name: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  family_name: string | null;
+  postcode: string | null;
+  accessible_format: string | null;
+  offers: Array<{ receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: string }> | null;
+  /** live: still BOOKED and still to come. */
+  booking: { kind: string; siteOds: string; startsAt: string; live: boolean } | null;
+  trusts: Record<string, string> | null;
+  sites: Record<string, string> | null;
+}
