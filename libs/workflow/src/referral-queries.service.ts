@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
 import { isoDate, isUuid, latestClockStartFor, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
-import { visibleTo, visibleToSql } from './referral-scope.js';
+import { visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
 
@@ -204,21 +204,49 @@ export class ReferralQueries {
   }
 
   async notifications(caller: Caller, id: string) {
-    const r = await this.prisma.referral.findFirst({ where: { AND: [{ id }, visibleTo(caller)] }, select: { id: true } });
-    if (!r) throw new ReferralNotFoundError();
-    const rows = await this.prisma.notification.findMany({ where: { referralId: id }, orderBy: { createdAt: 'asc' }, include: { statuses: { orderBy: { id: 'asc' } } } });
-    return { items: rows.map(notificationView), nextCursor: null };
+    const p = new SqlParams();
+    const { rows: visible } = await this.prisma.sql.query(`SELECT 1 FROM referral r WHERE r.id = ${p.add(id)}::uuid AND ${visibleToSql(caller, p)}`, p.values);
+    if (visible.length === 0) throw new ReferralNotFoundError();
+    const { rows } = await this.prisma.sql.query<NotificationRow>(
+      `SELECT n.id, n.event, n.channel, n.status, n.created_at AS "createdAt", n.updated_at AS "updatedAt", n.sent_at AS "sentAt", n.fallback_of AS "fallbackOf",
+              COALESCE((SELECT json_agg(json_build_object('status', s.status, 'at', s.at, 'providerAt', s.provider_at) ORDER BY s.id)
+                        FROM notification_status s WHERE s.notification_id = n.id), '[]') AS statuses
+       FROM notification n WHERE n.referral_id = $1::uuid ORDER BY n.created_at, n.id`,
+      [id],
+    );
+    const stamp = (v: string | null) => (v ? new Date(v) : null);
+    return { items: rows.map((n) => notificationView({ ...n, statuses: n.statuses.map((x) => ({ status: x.status, at: new Date(x.at), providerAt: stamp(x.providerAt) })) })), nextCursor: null };
   }
 
+  /** The caller's own referrals, newest first, each with the patient as its trust recorded them and its offers still open to them. */
   async patientReferrals(caller: Caller, now = new Date()) {
-    const rows = await this.prisma.referral.findMany({
-      where: visibleTo(caller),
-      orderBy: { createdAt: 'desc' },
-      include: { patient: { select: { nhsNumber: true, familyName: true, givenName: true, dateOfBirth: true, address: true, postcode: true, phone: true, email: true } }, offers: { where: { status: { not: 'WITHDRAWN' } }, orderBy: { distanceMiles: 'asc' } } },
-    });
-    return { items: rows.map((r) => ({ ...referralSummary(r, now, caller), offers: r.offers.map(offerView) })), nextCursor: null };
+    const p = new SqlParams();
+    const { rows } = await this.prisma.sql.query<ListRow & { address: string | null; postcode: string; phone: string | null; email: string | null; offers: OfferJson[] }>(
+      `SELECT ${LIST_COLUMNS}, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth",
+              p.address, p.postcode, p.phone, p.email,
+              COALESCE((SELECT json_agg(json_build_object('id', o.id, 'receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
+                          'earliestWeek', o.earliest_week, 'status', o.status) ORDER BY o.distance_miles, o.id)
+                        FROM offer o WHERE o.referral_id = r.id AND o.status <> 'WITHDRAWN'), '[]') AS offers
+       FROM referral r JOIN patient p ON p.id = r.patient_id
+       WHERE ${visibleToSql(caller, p)} ORDER BY r.created_at DESC, r.id`,
+      p.values,
+    );
+    return {
+      items: rows.map(({ nhsNumber, familyName, givenName, dateOfBirth, address, postcode, phone, email, offers, id_patient: _, ...r }) => ({
+        ...referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth, address, postcode, phone, email } }, now, caller),
+        offers: offers.map((o) => offerView({ ...o, earliestWeek: new Date(o.earliestWeek) })),
+      })),
+      nextCursor: null,
+    };
   }
 }
+
+interface NotificationRow {
+  id: string; event: string; channel: string; status: string; createdAt: Date; updatedAt: Date; sentAt: Date | null; fallbackOf: string | null;
+  statuses: Array<{ status: string; at: string; providerAt: string | null }>;
+}
+
+interface OfferJson { id: string; receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: string; status: string }
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */
 function afterCursorSql(sort: 'weeksWaited' | 'priority', cursor: string, p: SqlParams): string {

@@ -1,19 +1,8 @@
-// Trust scoping: every referral query is written through visibleTo(caller), below the controllers.
-import type { Prisma } from '#prisma-client';
+// Trust scoping: every referral query is written through visibleToSql(caller), below the controllers.
 import { PERMISSION_SIDES, type Caller, type SidedPermission } from '#auth';
 import { RECEIVER_OWNS, type ReferralStatus } from '#domain';
 import type { SqlParams } from '#persistence';
 import { WrongSideError } from './workflow-errors.js';
-
-/**
- * Staff see referrals their trust is origin or receiver of (a receiver that is no longer a party has
- * been cleared from `receiving_ods`: formerReceivingOds); patients see their own.
- */
-export function visibleTo(caller: Caller): Prisma.ReferralWhereInput {
-  if (caller.role === 'patient') return { patient: { nhsNumber: caller.nhsNumber ?? '\u0000' } };
-  const ods = caller.ods ?? '\u0000';
-  return { OR: [{ originOds: ods }, { receivingOds: ods }] };
-}
 
 /**
  * Refuses an action by staff of a trust on the wrong side of the referral for `permission`
@@ -36,12 +25,13 @@ export function requireSide(caller: Caller, ref: { status: ReferralStatus; origi
 }
 
 /**
- * visibleTo as SQL on the referral alias `r`, for the plain-SQL reads: the same rule, values
- * through placeholders. (No referral has an empty ODS code or NHS number.)
+ * Who sees a referral, as SQL on the referral alias `r` (values through placeholders): staff see
+ * referrals their trust is origin or receiver of (a receiver that is no longer a party has been
+ * cleared from `receiving_ods`: former_receiving_ods); a patient sees every referral recorded under
+ * their NHS number, each with what that trust recorded (patient-record.ts). No referral has an empty
+ * ODS code or NHS number.
  */
 export function visibleToSql(caller: Caller, p: SqlParams, r = 'r'): string {
-  // Each referral has its own patient row (patient-record.ts): a patient sees every referral
-  // recorded under their NHS number, each with what that trust recorded.
   if (caller.role === 'patient') return `${r}.patient_id IN (SELECT id FROM patient WHERE nhs_number = ${p.add(caller.nhsNumber ?? '')})`;
   const ods = p.add(caller.ods ?? '');
   return `(${r}.origin_ods = ${ods} OR ${r}.receiving_ods = ${ods})`;
