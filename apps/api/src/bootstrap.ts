@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { TokenVerifier } from '#auth';
@@ -13,8 +14,9 @@ import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
 import { mountOperatorRoutes } from './operator/operator-routes.js';
 
-export async function createApiApp(opts: { logger?: boolean } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
+/** `logDestination` (tests): where the JSON log lines go instead of stdout. */
+export async function createApiApp(opts: { logger?: boolean; logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register({ logDestination: opts.logDestination }), { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   const config = app.get<AppConfig>(APP_CONFIG);
   app.get(TokenVerifier).warmUp();
