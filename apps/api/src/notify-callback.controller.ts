@@ -60,7 +60,8 @@ export class NotifyCallbackController {
     const cb = parse(body);
     const at = cb.completed_at ?? cb.sent_at ?? null;
     const providerAt = at && !Number.isNaN(Date.parse(at)) ? new Date(at) : null;
-    // Our id is the reference; Notify's id finds a row whose reference was lost (a letter sent by hand has none).
+    // Our id is the reference; Notify's id finds a row whose reference was lost. A letter sent by hand
+    // from Notify's website has no reference and no row of ours: 204, and nothing changes.
     await this.prisma.sqlTransaction((tx) =>
       recordNotificationStatus(tx, { notificationId: cb.reference, providerId: cb.id, status: mapNotifyStatus(cb.status), providerAt, source: 'callback' }),
     );
