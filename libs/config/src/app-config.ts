@@ -18,6 +18,10 @@ export interface AppConfig {
   readonly authJwksUrl: string | null;
   readonly authIssuer: string;
   readonly authAudience: string;
+  /** Longest a staff or integration token may be valid, `exp - iat` in seconds (AUTH_STAFF_TOKEN_MAX_SECONDS): a CIS2 session's 12 hours. */
+  readonly authStaffTokenMaxSeconds: number;
+  /** Longest a patient token may be valid, in seconds (AUTH_PATIENT_TOKEN_MAX_SECONDS): NHS login's tokens last an hour. */
+  readonly authPatientTokenMaxSeconds: number;
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
   readonly logLevel: string;
@@ -246,6 +250,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authJwksUrl: jwks,
     authIssuer: str('AUTH_ISSUER', DEV_ISSUER),
     authAudience: str('AUTH_AUDIENCE', DEV_AUDIENCE),
+    authStaffTokenMaxSeconds: int('AUTH_STAFF_TOKEN_MAX_SECONDS', 12 * 3600, 60, 24 * 3600),
+    authPatientTokenMaxSeconds: int('AUTH_PATIENT_TOKEN_MAX_SECONDS', 3600, 60, 24 * 3600),
     outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     workerConcurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
