@@ -1,7 +1,9 @@
-// Patient data kept safe: the audit trail, the per-caller rate limit, and nothing of a
-// patient's in Redis.
+// Patient data kept safe: the audit trail, the per-caller rate limit, nothing of a patient's in
+// Redis, and production settings that would let anyone in refused at boot.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { ConfigError, DEV_OFFER_LINK_SECRET, loadConfig } from '#config';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
 import { bearer, cast, drained, driveTo, getReferral, startStack, token, type Cast, type Stack } from './support/stack.js';
 
 describe('the audit trail', () => {
@@ -126,5 +128,55 @@ describe('Redis holds ids, never patient data', () => {
       redis.disconnect();
     }
     expect((await getReferral(s, c.clinRJC, walked[0]!.id)).status).toBe('DISCHARGED');
+  });
+});
+
+describe('production settings', () => {
+  const prod = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://unused',
+    REDIS_URL: 'redis://unused',
+    AUTH_JWKS_URL: 'https://am.nhsidentity.example/jwks',
+    AUTH_ISSUER: 'https://am.nhsidentity.example',
+    AUTH_AUDIENCE: 'crosstrust',
+    OFFER_LINK_SECRET: 'a-secret-from-the-platform-store-0123456789',
+    PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk',
+  };
+
+  it('good production settings load (the control)', () => {
+    expect(loadConfig(prod)).toMatchObject({ nodeEnv: 'production', authMode: 'oidc', authJwksUrl: prod.AUTH_JWKS_URL });
+  });
+
+  it('refuses a JWKS fetched over plain http: anyone on the path could swap the keys', () => {
+    expect(() => loadConfig({ ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks' })).toThrow(/AUTH_JWKS_URL must be an https: URL when NODE_ENV=production/);
+    // Outside production a local issuer over http is fine (the OIDC suite runs one); nonsense never is.
+    expect(loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).authJwksUrl).toBe('http://127.0.0.1:9999/jwks');
+    expect(() => loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'not a url' })).toThrow(/AUTH_JWKS_URL is not a valid URL/);
+  });
+
+  it('refuses the development offer-link secret, which is published in the code', () => {
+    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: DEV_OFFER_LINK_SECRET })).toThrow(/OFFER_LINK_SECRET must not be the development secret/);
+  });
+
+  it('names both at once, and the API does not start with them', async () => {
+    const bad = { ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks', OFFER_LINK_SECRET: DEV_OFFER_LINK_SECRET };
+    let problems: string[] = [];
+    try {
+      loadConfig(bad);
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^AUTH_JWKS_URL must be an https: URL/), expect.stringMatching(/^OFFER_LINK_SECRET must not be the development secret/)]);
+
+    const saved = { ...process.env };
+    Object.assign(process.env, bad);
+    try {
+      await expect(createApiApp({ logger: false })).rejects.toThrow(/AUTH_JWKS_URL must be an https: URL[\s\S]*OFFER_LINK_SECRET must not be the development secret/);
+    } finally {
+      for (const k of Object.keys(bad)) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
   });
 });

@@ -204,6 +204,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const authMode = oneOf('AUTH_MODE', ['dev', 'oidc'] as const, nodeEnv === 'production' ? 'oidc' : 'dev');
   if (nodeEnv === 'production' && authMode === 'dev') problems.push('AUTH_MODE=dev is refused when NODE_ENV=production');
   const jwks = env.AUTH_JWKS_URL || null;
+  if (jwks) {
+    let protocol = '';
+    try {
+      protocol = new URL(jwks).protocol;
+    } catch {
+      problems.push('AUTH_JWKS_URL is not a valid URL');
+    }
+    // Over plain HTTP anyone on the path can swap the keys and sign their own tokens.
+    if (protocol && nodeEnv === 'production' && protocol !== 'https:') problems.push('AUTH_JWKS_URL must be an https: URL when NODE_ENV=production');
+    else if (protocol && !['https:', 'http:'].includes(protocol)) problems.push('AUTH_JWKS_URL must be an http(s) URL');
+  }
   if (authMode === 'oidc') {
     if (!jwks) problems.push('AUTH_JWKS_URL is required when AUTH_MODE=oidc');
     if (!env.AUTH_ISSUER) problems.push('AUTH_ISSUER is required when AUTH_MODE=oidc');
@@ -227,6 +238,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const offerLinkSecret = env.OFFER_LINK_SECRET || (nodeEnv === 'production' ? '' : DEV_OFFER_LINK_SECRET);
   if (!offerLinkSecret) problems.push('OFFER_LINK_SECRET is required when NODE_ENV=production');
   else if (offerLinkSecret.length < 32) problems.push('OFFER_LINK_SECRET must be at least 32 characters');
+  // The development secret is in this repository: anyone could sign offer links with it.
+  else if (nodeEnv === 'production' && offerLinkSecret === DEV_OFFER_LINK_SECRET) problems.push('OFFER_LINK_SECRET must not be the development secret (it is published in the code) when NODE_ENV=production');
   const port = int('PORT', 3000, 0, 65535);
   const publicBaseUrl = (env.PUBLIC_BASE_URL ? url('PUBLIC_BASE_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, '');
   // Every offer link in a message starts with it: in production a default of localhost would send
