@@ -12,7 +12,9 @@ import { ApiModule } from './app.module.js';
 import { bodyErrors, jsonBody, screenBody } from './http/body-parsing.js';
 import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
-import { mountOperatorRoutes } from './operator/operator-routes.js';
+import { mountHttpMetrics, mountOperatorRoutes } from './operator/operator-routes.js';
+import { addressRateLimit } from './http/address-rate-limit.js';
+import { REDIS, type RedisClient } from './redis.provider.js';
 
 /** `logDestination` (tests): where the JSON log lines go instead of stdout. */
 export async function createApiApp(opts: { logger?: boolean; logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
@@ -23,7 +25,10 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet({ contentSecurityPolicy: false }));
-  mountOperatorRoutes(app); // GET /metrics, /admin/queues, and the HTTP histogram
+  mountHttpMetrics(app);
+  // Before everything that does work: a request refused for its address costs a Redis call.
+  app.use(addressRateLimit({ config, redis: app.get<RedisClient>(REDIS), verifier: app.get(TokenVerifier) }));
+  mountOperatorRoutes(app); // GET /metrics, /admin/queues
   app.use(jsonBody(config.bodyLimit));
   app.use(bodyErrors);
   app.use(screenBody);

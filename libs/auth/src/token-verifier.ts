@@ -34,6 +34,7 @@ export class TokenVerifier {
    * (about a millisecond of CPU for ES256). Only tokens that passed are kept, with their expiry.
    */
   private readonly verified = new Map<string, { claims: VerifiedClaims; until: number }>();
+  private readonly perRequest = new WeakMap<object, { token: string; result: Promise<VerifiedClaims> }>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -56,6 +57,18 @@ export class TokenVerifier {
   /** Loads the keys now so a misconfiguration stops the app at boot, not at the first request. */
   warmUp(): void {
     this.keySet();
+  }
+
+  /**
+   * The verification of a request's bearer token, once per request: the per-address rate limit (which
+   * counts only requests without a valid token) and the guard both ask, and a bad token is checked once.
+   */
+  verifyFor(req: object, token: string): Promise<VerifiedClaims> {
+    const seen = this.perRequest.get(req);
+    if (seen?.token === token) return seen.result;
+    const result = this.verify(token);
+    this.perRequest.set(req, { token, result });
+    return result;
   }
 
   async verify(token: string): Promise<VerifiedClaims> {

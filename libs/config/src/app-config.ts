@@ -1,5 +1,6 @@
 // Environment configuration: one schema, validated at boot, with a message naming each bad variable.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isUuid } from '#domain';
 
 export interface AppConfig {
@@ -13,6 +14,10 @@ export interface AppConfig {
   readonly queuePrefix: string;
   readonly screeningThresholdWeeks: number;
   readonly rateLimitPerMinute: number;
+  /** Requests a minute per client address without a valid token, and on the public pages and Notify callback (PUBLIC_RATE_LIMIT_PER_MINUTE). */
+  readonly publicRateLimitPerMinute: number;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES): addresses and CIDR ranges; empty: the socket's address only. */
+  readonly trustedProxies: readonly string[];
   readonly authMode: 'dev' | 'oidc';
   readonly authDevKeyFile: string;
   readonly authJwksUrl: string | null;
@@ -98,6 +103,22 @@ function clusterNodes(raw: string | undefined, problems: string[]): { host: stri
     nodes.push({ host: (m[1] ?? m[2])!, port });
   }
   return nodes.length ? nodes : null;
+}
+
+/** TRUSTED_PROXIES: `10.0.0.0/8, 192.168.1.10, fd00::/8`; empty or unset: none (X-Forwarded-For is never believed). */
+function trustedProxies(raw: string | undefined, problems: string[]): string[] {
+  const out: string[] = [];
+  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [address, prefix, extra] = item.split('/');
+    const family = isIP(address ?? '');
+    const bits = prefix === undefined ? null : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+    if (!family || extra !== undefined || (bits !== null && !(bits >= 0 && bits <= (family === 4 ? 32 : 128)))) {
+      problems.push(`TRUSTED_PROXIES must be a comma-separated list of IP addresses and CIDR ranges, e.g. 10.0.0.0/8 (got "${item}")`);
+      continue;
+    }
+    out.push(item);
+  }
+  return out;
 }
 
 function hostPort(n: { host: string; port: number }): string {
@@ -258,6 +279,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queuePrefix,
     screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    publicRateLimitPerMinute: int('PUBLIC_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    trustedProxies: trustedProxies(env.TRUSTED_PROXIES, problems),
     authMode,
     authDevKeyFile: str('AUTH_DEV_KEY_FILE', '.data/dev-issuer.json'),
     authJwksUrl: jwks,
