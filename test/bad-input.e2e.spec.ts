@@ -646,7 +646,7 @@ describe('bearer tokens', () => {
 
     it('a patient token valid for 2 hours is 401; for an hour it is let in', async () => {
       const twoHours = await expect401(`Bearer ${await lasting(2 * 3600, patientClaims)}`, '/v1/patient/referrals');
-      expect(twoHours.body.message).toMatch(/patient tokens may be valid for at most 60 min/);
+      expect(twoHours.body.message).toMatch(/patient tokens may be valid for at most 1 h/);
       expect((await s.http.get('/v1/patient/referrals').set(bearer(await lasting(3600, patientClaims)))).status).toBe(200);
     });
 

@@ -71,7 +71,7 @@ describe('AUTH_MODE=oidc', () => {
     ['a token without iat (its lifetime cannot be known)', {}, () => ({ iat: null }), /"iat"/],
     ['a staff token valid for ten years', {}, () => ({ iat: now(), exp: now() + 10 * 365 * 86_400 }), /staff tokens may be valid for at most 12 h/],
     ['a staff token valid for 13 hours (a CIS2 session lasts 12)', {}, () => ({ iat: now(), exp: now() + 13 * 3600 }), /at most 12 h/],
-    ['an NHS login token valid for 2 hours', { roles: ['patient'], nhs_number: '9434765919' }, () => ({ iat: now(), exp: now() + 2 * 3600 }), /patient tokens may be valid for at most 60 min/],
+    ['an NHS login token valid for 2 hours', { roles: ['patient'], nhs_number: '9434765919' }, () => ({ iat: now(), exp: now() + 2 * 3600 }), /patient tokens may be valid for at most 1 h/],
     ['a token issued in the future', {}, () => ({ iat: now() + 3600, exp: now() + 7200 }), /issued in the future/],
   ])('refuses %s with 401 saying why', async (_l, claims, opts, why) => {
     const res = await s.http.get('/v1/referrals?limit=1').set(bearer(await sign(claims, opts())));

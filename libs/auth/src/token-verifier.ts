@@ -19,10 +19,10 @@ const CACHE_ENTRIES = 10_000;
 const CACHE_MS = 5 * 60_000;
 const CLOCK_TOLERANCE_S = 30;
 
-/** A lifetime in words: `12 h`, `90 min`, `45 s`. */
+/** A lifetime in words, exact: `12 h`, `721 min`, `45 s`. */
 function duration(seconds: number): string {
-  if (seconds >= 7200) return `${Math.round((seconds / 3600) * 10) / 10} h`;
-  if (seconds >= 120) return `${Math.round(seconds / 60)} min`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;
 }
 
