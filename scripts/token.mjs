@@ -1,5 +1,5 @@
-// `npm run token -- --role ROLE --ods ODS` (or --nhs-number N for a patient; --sub ID)
-// prints a bearer token the local server accepts.
+// `npm run token -- --role ROLE --ods ODS` (or --nhs-number N for a patient; --sub ID; --expires-in
+// 30m, at most the server's maximum) prints a bearer token the local server accepts.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signDevToken } from './lib/dev-issuer.mjs';
@@ -12,7 +12,8 @@ const { values } = parseArgs({
     ods: { type: 'string' },
     'nhs-number': { type: 'string' },
     sub: { type: 'string' },
-    'expires-in': { type: 'string', default: '12h' },
+    // Default: 12h for staff, 1h for a patient, the server's default maxima.
+    'expires-in': { type: 'string' },
   },
 });
 const fail = (msg) => {
@@ -32,4 +33,11 @@ const token = await signDevToken(file, {
   sub: values.sub,
   expiresIn: values['expires-in'],
 });
+// The server refuses a token valid for longer than its maximum: say so here rather than hand one out.
+const { iat, exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+const limits = [];
+if (roles.some((r) => r !== 'patient')) limits.push(['AUTH_STAFF_TOKEN_MAX_SECONDS', Number(process.env.AUTH_STAFF_TOKEN_MAX_SECONDS || 12 * 3600)]);
+if (roles.includes('patient')) limits.push(['AUTH_PATIENT_TOKEN_MAX_SECONDS', Number(process.env.AUTH_PATIENT_TOKEN_MAX_SECONDS || 3600)]);
+const [maxName, max] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
+if (exp - iat > max) fail(`--expires-in ${values['expires-in']} is longer than the server accepts (${maxName}: ${max} s).`);
 process.stdout.write(`${token}\n`);

@@ -623,6 +623,44 @@ describe('bearer tokens', () => {
     expect(res.body.message).toMatch(/exp/i);
   });
 
+  it('a token without exp, or without iat, is 401 naming the claim', async () => {
+    const noExp = await expect401(`Bearer ${await signWithDevKey((j) => j.setSubject('x').setIssuer('crosstrust-local-dev').setAudience('crosstrust').setIssuedAt())}`);
+    expect(noExp.body.message).toMatch(/"exp"/);
+    const noIat = await expect401(`Bearer ${await signWithDevKey((j) => j.setSubject('x').setIssuer('crosstrust-local-dev').setAudience('crosstrust').setExpirationTime('1h'))}`);
+    expect(noIat.body.message).toMatch(/"iat"/);
+  });
+
+  describe('how long a token may last', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    /** A token issued at `from` (seconds from now) and valid for `seconds`. */
+    const lasting = (seconds: number, payload: Record<string, unknown> = claims, from = 0) =>
+      signWithDevKey((j) => j.setSubject('x').setIssuer('crosstrust-local-dev').setAudience('crosstrust').setIssuedAt(now() + from).setExpirationTime(now() + from + seconds), payload);
+    const patientClaims = { roles: ['patient'], nhs_number: '9434765919' };
+
+    it('a staff token valid for ten years, or for 12 hours and a minute, is 401; for 12 hours it is let in', async () => {
+      const tenYears = await expect401(`Bearer ${await lasting(10 * 365 * 86_400)}`);
+      expect(tenYears.body.message).toMatch(/staff tokens may be valid for at most 12 h/);
+      await expect401(`Bearer ${await lasting(12 * 3600 + 60)}`);
+      expect((await s.http.get('/v1/referrals?limit=1').set(bearer(await lasting(12 * 3600)))).status).toBe(200);
+    });
+
+    it('a patient token valid for 2 hours is 401; for an hour it is let in', async () => {
+      const twoHours = await expect401(`Bearer ${await lasting(2 * 3600, patientClaims)}`, '/v1/patient/referrals');
+      expect(twoHours.body.message).toMatch(/patient tokens may be valid for at most 1 h/);
+      expect((await s.http.get('/v1/patient/referrals').set(bearer(await lasting(3600, patientClaims)))).status).toBe(200);
+    });
+
+    it('a token issued an hour from now is 401, though it would last only an hour', async () => {
+      const res = await expect401(`Bearer ${await lasting(3600, claims, 3600)}`);
+      expect(res.body.message).toMatch(/issued in the future/);
+    });
+
+    it('the test tokens of every suite are within the limits (the control)', async () => {
+      expect((await s.http.get('/v1/referrals?limit=1').set(bearer(await token({ role: 'clinician', ods: 'RLQ' })))).status).toBe(200);
+      expect((await s.http.get('/v1/patient/referrals').set(bearer(await token({ role: 'patient', nhsNumber: '9434765919' })))).status).toBe(200);
+    });
+  });
+
   it("a token whose roles are ['wizard'] is 401", async () => {
     const wizard = await token({ role: 'wizard', ods: 'RLQ' });
     const res = await expect401(`Bearer ${wizard}`);

@@ -1,8 +1,12 @@
-// Patient data kept safe: the audit trail, the per-caller rate limit, and nothing of a
-// patient's in Redis.
+// Patient data kept safe: the audit trail, the per-caller rate limit, the per-address limit on
+// traffic no token vouches for, nothing of a patient's in Redis, and production settings that would
+// let anyone in refused at boot.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { bearer, cast, drained, driveTo, getReferral, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { ConfigError, DEV_OFFER_LINK_SECRET, loadConfig } from '#config';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
+import { randomUUID } from 'node:crypto';
+import { bearer, cast, drained, driveTo, getReferral, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 describe('the audit trail', () => {
   let s: Stack;
@@ -91,6 +95,174 @@ describe('the rate limit', () => {
   });
 });
 
+describe('the per-address limit on traffic no token vouches for', () => {
+  const LIMIT = 5;
+  const CALLBACK_TOKEN = 'notify-callback-token-for-address-tests';
+  const METRICS_TOKEN = 'metrics-token-for-address-tests-0123';
+  const ENV = { PUBLIC_RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUSTED_PROXIES: '127.0.0.1, ::1', NOTIFY_CALLBACK_TOKEN: CALLBACK_TOKEN, METRICS_TOKEN };
+  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
+  let s: Stack;
+  let clerk: string;
+  let n = 0;
+  /** An address of its own for each test (TEST-NET-3), so counts never mix. */
+  const address = () => `203.0.113.${++n}`;
+
+  beforeAll(async () => {
+    Object.assign(process.env, ENV);
+    s = await startStack({ worker: false });
+    clerk = await token({ role: 'booking_clerk', ods: 'RLQ', sub: `address-limit-${Date.now()}` });
+    // Until the API's Redis client is connected the limit lets requests through (as when Redis is away).
+    await waitUntil(async () => (await s.http.get('/health/ready')).status === 200, 'the API to be ready');
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await s?.close();
+  });
+
+  /** The test's requests all land in one minute's count: start with at least 5 s of the minute left. */
+  const freshMinute = () => waitUntil(async () => 60_000 - (Date.now() % 60_000) > 5_000, 'a minute with 5 s left', 10);
+  /** A request through our proxy (the socket, 127.0.0.1, is trusted) from `client`. */
+  const via = (client: string, spoofed?: string) => ({ 'X-Forwarded-For': spoofed ? `${spoofed}, ${client}` : client });
+  const statuses = async (count: number, send: (i: number) => PromiseLike<{ status: number }>) => {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) out.push((await send(i)).status);
+    return out;
+  };
+
+  it('bad tokens from one address: 401 up to the limit, then 429 with Retry-After and the common body', async () => {
+    const from = address();
+    await freshMinute();
+    const auths = ['', 'Bearer nonsense', `Bearer ${clerk}x`, 'Basic dXNlcjpwYXNz'];
+    const codes = await statuses(LIMIT + 2, (i) => s.http.get('/v1/referrals?limit=1').set(via(from)).set('Authorization', auths[i % auths.length]!));
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    const last = await s.http.post('/v1/referrals').set(via(from)).send({ nonsense: true });
+    expect(last.status).toBe(429);
+    expect(last.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(new RegExp(`without a valid token: at most ${LIMIT} a minute`)) });
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(last.headers['retry-after'])).toBeLessThanOrEqual(60);
+  });
+
+  it('valid tokens from the same address are neither refused nor counted', async () => {
+    const from = address();
+    await freshMinute();
+    // Over the limit with bad tokens: the address is refused, but its staff with valid tokens are not.
+    expect(await statuses(LIMIT + 1, () => s.http.get('/v1/referrals?limit=1').set(via(from)))).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(await statuses(3, () => s.http.get('/v1/referrals?limit=1').set(via(from)).set(bearer(clerk)))).toEqual([200, 200, 200]);
+    // And they do not use up the allowance: many valid requests, then the bad ones still get their 401s.
+    const other = address();
+    await statuses(LIMIT * 2, () => s.http.get('/v1/referrals?limit=1').set(via(other)).set(bearer(clerk)));
+    expect(await statuses(LIMIT, () => s.http.get('/v1/referrals?limit=1').set(via(other)))).toEqual([401, 401, 401, 401, 401]);
+  });
+
+  it('guessed offer links: 404 up to the limit, then 429, whatever token comes with them; the static assets are not counted', async () => {
+    const from = address();
+    await freshMinute();
+    const guess = () => `${randomUUID().replace(/-/g, '').slice(0, 22)}.${randomUUID().replace(/-/g, '').slice(0, 22)}`;
+    expect(await statuses(LIMIT, () => s.http.get(`/offer/${guess()}`).set(via(from)))).toEqual([404, 404, 404, 404, 404]);
+    expect((await s.http.get(`/offer/${guess()}`).set(via(from))).status).toBe(429);
+    expect((await s.http.post(`/OFFER/${guess()}`).set(via(from)).set(bearer(clerk)).type('form').send({ day: '1' })).status).toBe(429);
+    const css = await s.http.get('/offer/assets/nhsuk-frontend.min.css').set(via(from));
+    expect(css.status).toBe(200);
+  });
+
+  it("Notify callbacks: a wrong callback token is counted, Notify's own is not", async () => {
+    const from = address();
+    await freshMinute();
+    const receipt = () => ({ id: randomUUID(), reference: null, status: 'delivered', notification_type: 'letter' });
+    const wrong = await statuses(LIMIT + 1, () => s.http.post('/v1/notify/delivery-status').set(via(from)).set('Authorization', `Bearer ${CALLBACK_TOKEN}-guess`).send(receipt()));
+    expect(wrong).toEqual([401, 401, 401, 401, 401, 429]);
+    // A user's token opens nothing there: still counted, still refused.
+    expect((await s.http.post('/v1/notify/delivery-status').set(via(from)).set(bearer(clerk)).send(receipt())).status).toBe(429);
+    expect(await statuses(3, () => s.http.post('/v1/notify/delivery-status').set(via(from)).set('Authorization', `Bearer ${CALLBACK_TOKEN}`).send(receipt()))).toEqual([204, 204, 204]);
+  });
+
+  it('health checks are never counted or refused; Prometheus with its token is not counted', async () => {
+    const from = address();
+    await freshMinute();
+    expect(await statuses(LIMIT + 1, () => s.http.get('/metrics').set(via(from)).set('Authorization', 'Bearer wrong-metrics-token'))).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(await statuses(LIMIT + 1, () => s.http.get('/health/live').set(via(from)))).toEqual(new Array(LIMIT + 1).fill(200));
+    expect((await s.http.get('/health/ready').set(via(from))).status).toBe(200);
+    expect(await statuses(3, () => s.http.get('/metrics').set(via(from)).set('Authorization', `Bearer ${METRICS_TOKEN}`))).toEqual([200, 200, 200]);
+  });
+
+  it('behind a trusted proxy the client is the right-most hop it did not write: made-up hops to its left buy no fresh count', async () => {
+    const from = address();
+    const neighbour = address();
+    await freshMinute();
+    const codes = await statuses(LIMIT + 2, (i) => s.http.get('/v1/referrals').set(via(from, `198.51.100.${i + 1}`)));
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // Another client behind the same proxy has its own count.
+    expect((await s.http.get('/v1/referrals').set(via(neighbour))).status).toBe(401);
+  });
+
+  it('IPv6 clients are counted by their /64', async () => {
+    await freshMinute();
+    expect(await statuses(LIMIT, (i) => s.http.get('/v1/referrals').set(via(`2001:db8:12:34::${i + 1}`)))).toEqual([401, 401, 401, 401, 401]);
+    expect((await s.http.get('/v1/referrals').set(via('2001:db8:12:34:ffff:ffff:ffff:ffff'))).status).toBe(429);
+    expect((await s.http.get('/v1/referrals').set(via('2001:db8:12:35::1'))).status).toBe(401);
+  });
+
+  it('PUBLIC_RATE_LIMIT_PER_MINUTE and TRUSTED_PROXIES are checked at boot, each bad one named', () => {
+    const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
+    expect(loadConfig(env)).toMatchObject({ publicRateLimitPerMinute: 120, trustedProxies: [] });
+    expect(loadConfig({ ...env, TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.10 ,fd00::/8' }).trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
+    let problems: string[] = [];
+    try {
+      loadConfig({ ...env, PUBLIC_RATE_LIMIT_PER_MINUTE: '0', TRUSTED_PROXIES: '10.0.0.0/33, proxy.internal, ::1/129, 10.0.0.1/8/1' });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      expect.stringMatching(/^PUBLIC_RATE_LIMIT_PER_MINUTE must be a whole number from 1/),
+      expect.stringMatching(/^TRUSTED_PROXIES .*"10\.0\.0\.0\/33"/),
+      expect.stringMatching(/^TRUSTED_PROXIES .*"proxy\.internal"/),
+      expect.stringMatching(/^TRUSTED_PROXIES .*"::1\/129"/),
+      expect.stringMatching(/^TRUSTED_PROXIES .*"10\.0\.0\.1\/8\/1"/),
+    ]);
+  });
+
+  it('the OpenAPI document lists the 429 on every /v1 operation, naming both limits, and none on health', async () => {
+    const doc = (await s.http.get('/docs-json').set(via(address()))).body;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { description: string }> }>>)) {
+      for (const op of Object.values(item)) {
+        if (path.startsWith('/v1/')) expect([path, op.responses['429']?.description]).toEqual([path, expect.stringMatching(/PUBLIC_RATE_LIMIT_PER_MINUTE/)]);
+        else expect([path, op.responses['429']]).toEqual([path, undefined]);
+      }
+    }
+  });
+});
+
+describe('the per-address limit without trusted proxies', () => {
+  const saved = { PUBLIC_RATE_LIMIT_PER_MINUTE: process.env.PUBLIC_RATE_LIMIT_PER_MINUTE, TRUSTED_PROXIES: process.env.TRUSTED_PROXIES };
+  let s: Stack;
+  beforeAll(async () => {
+    process.env.PUBLIC_RATE_LIMIT_PER_MINUTE = '5';
+    delete process.env.TRUSTED_PROXIES;
+    s = await startStack({ worker: false });
+    await waitUntil(async () => (await s.http.get('/health/ready')).status === 200, 'the API to be ready');
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await s?.close();
+  });
+
+  it('believes no X-Forwarded-For: a fresh made-up address on each request still shares the socket address\'s count', async () => {
+    await waitUntil(async () => 60_000 - (Date.now() % 60_000) > 5_000, 'a minute with 5 s left', 10);
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) codes.push((await s.http.get('/v1/referrals').set('X-Forwarded-For', `198.51.100.${100 + i}`)).status);
+    // Other suites of this run may already have counted 127.0.0.1 this minute: once refused, always refused.
+    expect(codes.every((c) => c === 401 || c === 429)).toBe(true);
+    expect(codes.slice(codes.indexOf(429))).toEqual(new Array(codes.length - codes.indexOf(429)).fill(429));
+    expect(codes.slice(-2)).toEqual([429, 429]);
+  });
+});
+
 describe('Redis holds ids, never patient data', () => {
   let s: Stack;
   let c: Cast;
@@ -126,5 +298,55 @@ describe('Redis holds ids, never patient data', () => {
       redis.disconnect();
     }
     expect((await getReferral(s, c.clinRJC, walked[0]!.id)).status).toBe('DISCHARGED');
+  });
+});
+
+describe('production settings', () => {
+  const prod = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://unused',
+    REDIS_URL: 'redis://unused',
+    AUTH_JWKS_URL: 'https://am.nhsidentity.example/jwks',
+    AUTH_ISSUER: 'https://am.nhsidentity.example',
+    AUTH_AUDIENCE: 'crosstrust',
+    OFFER_LINK_SECRET: 'a-secret-from-the-platform-store-0123456789',
+    PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk',
+  };
+
+  it('good production settings load (the control)', () => {
+    expect(loadConfig(prod)).toMatchObject({ nodeEnv: 'production', authMode: 'oidc', authJwksUrl: prod.AUTH_JWKS_URL });
+  });
+
+  it('refuses a JWKS fetched over plain http: anyone on the path could swap the keys', () => {
+    expect(() => loadConfig({ ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks' })).toThrow(/AUTH_JWKS_URL must be an https: URL when NODE_ENV=production/);
+    // Outside production a local issuer over http is fine (the OIDC suite runs one); nonsense never is.
+    expect(loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).authJwksUrl).toBe('http://127.0.0.1:9999/jwks');
+    expect(() => loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'not a url' })).toThrow(/AUTH_JWKS_URL is not a valid URL/);
+  });
+
+  it('refuses the development offer-link secret, which is published in the code', () => {
+    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: DEV_OFFER_LINK_SECRET })).toThrow(/OFFER_LINK_SECRET must not be the development secret/);
+  });
+
+  it('names both at once, and the API does not start with them', async () => {
+    const bad = { ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks', OFFER_LINK_SECRET: DEV_OFFER_LINK_SECRET };
+    let problems: string[] = [];
+    try {
+      loadConfig(bad);
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^AUTH_JWKS_URL must be an https: URL/), expect.stringMatching(/^OFFER_LINK_SECRET must not be the development secret/)]);
+
+    const saved = { ...process.env };
+    Object.assign(process.env, bad);
+    try {
+      await expect(createApiApp({ logger: false })).rejects.toThrow(/AUTH_JWKS_URL must be an https: URL[\s\S]*OFFER_LINK_SECRET must not be the development secret/);
+    } finally {
+      for (const k of Object.keys(bad)) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
   });
 });

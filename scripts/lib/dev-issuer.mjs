@@ -25,8 +25,11 @@ export async function ensureDevIssuerKey(file) {
   return data;
 }
 
-/** Signs a token: { role | roles, ods, nhsNumber, sub, expiresIn }. */
-export async function signDevToken(file, { roles, ods, nhsNumber, sub, expiresIn = '12h', extra = {} }) {
+/**
+ * Signs a token: { role | roles, ods, nhsNumber, sub, expiresIn }. By default it lasts as long as the
+ * server allows by default: 12 hours for staff, 1 hour for a patient (AUTH_*_TOKEN_MAX_SECONDS).
+ */
+export async function signDevToken(file, { roles, ods, nhsNumber, sub, expiresIn = roles.includes('patient') ? '1h' : '12h', extra = {} }) {
   const { privateJwk } = await ensureDevIssuerKey(file);
   const key = await importJWK(privateJwk, 'ES256');
   const claims = { roles, ...extra };

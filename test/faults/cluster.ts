@@ -73,6 +73,7 @@ export class Cluster {
       LOG_LEVEL: 'info',
       // This suite measures capacity and recovery, not the per-caller limit.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '1000000',
       NODE_OPTIONS: '',
     };
   }

@@ -31,14 +31,39 @@ export interface Stack {
 
 let seeded = false;
 
-export async function startStack(opts: { worker?: boolean; notificationChannel?: NotificationChannel } = {}): Promise<Stack> {
+/** The API's JSON log lines, kept (at info and above) for a test to read instead of going to stdout. */
+export class LogCapture {
+  readonly lines: Array<{ level: number; msg?: string; [k: string]: unknown }> = [];
+  write(line: string): void {
+    this.lines.push(JSON.parse(line));
+  }
+  /** Lines at error (50) or fatal (60), from line `from` on. */
+  errors(from = 0) {
+    return this.lines.slice(from).filter((l) => l.level >= 50);
+  }
+}
+
+export async function startStack(opts: { worker?: boolean; notificationChannel?: NotificationChannel; logs?: LogCapture } = {}): Promise<Stack> {
   requireServices();
   if (!seeded) {
     await seed(process.env.DATABASE_URL!, { demoReferrals: false });
     seeded = true;
   }
   const logs = process.env.TEST_LOGS === '1';
-  const api = await createApiApp({ logger: logs });
+  let api: NestExpressApplication;
+  if (opts.logs) {
+    // The suites run with LOG_LEVEL=silent; a capturing API logs at info while it is built.
+    const saved = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'info';
+    try {
+      api = await createApiApp({ logger: true, logDestination: opts.logs });
+    } finally {
+      if (saved === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = saved;
+    }
+  } else {
+    api = await createApiApp({ logger: logs });
+  }
   await api.init();
   let worker = opts.worker === false ? null : await createWorkerApp({ logger: logs, notificationChannel: opts.notificationChannel });
   const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: producerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX }));

@@ -1,5 +1,6 @@
 // The HTTP API: controllers, guards and validation. It writes state and outbox rows; it enqueues nothing.
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, loggingModule } from '#config';
@@ -25,7 +26,7 @@ import { OfferPageController } from './offer-page/offer-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
 
 @Module({
-  imports: [ConfigModule, loggingModule('api'), PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
+  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
   controllers: [ReferralsController, PatientController, CapacityController, MatchingController, AuditController, WaitingListController, LongWaitersController, HealthController, NotifyCallbackController, TasksController, TeamContactsController, OfferPageController],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },
@@ -40,4 +41,9 @@ import { OfferLinkService } from './offer-page/offer-link.service.js';
     OfferLinkService,
   ],
 })
-export class ApiModule {}
+export class ApiModule {
+  /** The logger is added here so a test can read the log lines (`logDestination`); by default they go to stdout. */
+  static register(opts: { logDestination?: DestinationStream } = {}): DynamicModule {
+    return { module: ApiModule, imports: [loggingModule('api', opts.logDestination)] };
+  }
+}

@@ -2,10 +2,22 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { AuditService, CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { UUID_PATTERN } from '#domain';
 import { IsDateTime } from './dto/validators.js';
+
+/** The largest audit event id Postgres's bigint holds: a larger cursor would fail in SQL, as a 500. */
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+const IsAuditCursor = () =>
+  ValidateBy({
+    name: 'isAuditCursor',
+    validator: {
+      validate: (v) => typeof v === 'string' && /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_BIGINT,
+      defaultMessage: () => '$property must be the nextCursor of the previous page',
+    },
+  });
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
@@ -21,7 +33,7 @@ export class AuditQueryDto {
   to?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @Matches(/^\d{1,19}$/, { message: '$property must be the nextCursor of the previous page' })
+  @IsOptional() @IsAuditCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 500 })

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { TokenVerifier } from '#auth';
@@ -11,17 +12,23 @@ import { ApiModule } from './app.module.js';
 import { bodyErrors, jsonBody, screenBody } from './http/body-parsing.js';
 import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
-import { mountOperatorRoutes } from './operator/operator-routes.js';
+import { mountHttpMetrics, mountOperatorRoutes } from './operator/operator-routes.js';
+import { addressRateLimit } from './http/address-rate-limit.js';
+import { REDIS, type RedisClient } from './redis.provider.js';
 
-export async function createApiApp(opts: { logger?: boolean } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
+/** `logDestination` (tests): where the JSON log lines go instead of stdout. */
+export async function createApiApp(opts: { logger?: boolean; logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register({ logDestination: opts.logDestination }), { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   const config = app.get<AppConfig>(APP_CONFIG);
   app.get(TokenVerifier).warmUp();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet({ contentSecurityPolicy: false }));
-  mountOperatorRoutes(app); // GET /metrics, /admin/queues, and the HTTP histogram
+  mountHttpMetrics(app);
+  // Before everything that does work: a request refused for its address costs a Redis call.
+  app.use(addressRateLimit({ config, redis: app.get<RedisClient>(REDIS), verifier: app.get(TokenVerifier) }));
+  mountOperatorRoutes(app); // GET /metrics, /admin/queues
   app.use(jsonBody(config.bodyLimit));
   app.use(bodyErrors);
   app.use(screenBody);

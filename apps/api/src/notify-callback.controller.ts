@@ -13,6 +13,16 @@ import { errorBody } from './http/http-errors.filter.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Whether an Authorization header carries the callback token we gave Notify (NOTIFY_CALLBACK_TOKEN); never, without one. */
+export function notifyCallbackAuth(token: string | null): (authorization: string | undefined) => boolean {
+  const expected = token ? digest(token) : null;
+  return (authorization) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    // Digests are the same length whatever was sent, so the comparison takes the same time.
+    return expected !== null && m !== null && timingSafeEqual(digest(m[1]!), expected);
+  };
+}
+
 /** Notify's callback body (fields we use; it sends others, such as `to` and `template_id`). */
 interface NotifyCallback {
   id: string;
@@ -42,25 +52,24 @@ function parse(body: unknown): NotifyCallback {
 @Controller('v1/notify')
 @Public()
 export class NotifyCallbackController {
-  private readonly expected: Buffer | null;
+  private readonly authorised: (authorization: string | undefined) => boolean;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.expected = config.notifyCallbackToken ? digest(config.notifyCallbackToken) : null;
+    this.authorised = notifyCallbackAuth(config.notifyCallbackToken);
   }
 
   @Post('delivery-status')
   @HttpCode(204)
   async deliveryStatus(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<void> {
-    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    // Digests are the same length whatever was sent, so the comparison takes the same time.
-    if (!this.expected || !m || !timingSafeEqual(digest(m[1]!), this.expected)) throw new UnauthorizedException('A valid callback bearer token is required');
+    if (!this.authorised(authorization)) throw new UnauthorizedException('A valid callback bearer token is required');
     const cb = parse(body);
     const at = cb.completed_at ?? cb.sent_at ?? null;
     const providerAt = at && !Number.isNaN(Date.parse(at)) ? new Date(at) : null;
-    // Our id is the reference; Notify's id finds a row whose reference was lost (a letter sent by hand has none).
+    // Our id is the reference; Notify's id finds a row whose reference was lost. A letter sent by hand
+    // from Notify's website has no reference and no row of ours: 204, and nothing changes.
     await this.prisma.sqlTransaction((tx) =>
       recordNotificationStatus(tx, { notificationId: cb.reference, providerId: cb.id, status: mapNotifyStatus(cb.status), providerAt, source: 'callback' }),
     );

@@ -29,7 +29,7 @@ export class AuthGuard implements CanActivate {
     if (!m) throw new UnauthorizedException('A bearer token is required (Authorization: Bearer <token>)');
     let claims;
     try {
-      claims = await this.verifier.verify(m[1]!);
+      claims = await this.verifier.verifyFor(req, m[1]!);
     } catch (e) {
       if (e instanceof TokenError) throw new UnauthorizedException(e.message);
       throw e;

@@ -19,6 +19,13 @@ const CACHE_ENTRIES = 10_000;
 const CACHE_MS = 5 * 60_000;
 const CLOCK_TOLERANCE_S = 30;
 
+/** A lifetime in words, exact: `12 h`, `721 min`, `45 s`. */
+function duration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
 @Injectable()
 export class TokenVerifier {
   private keys: JWTVerifyGetKey | null = null;
@@ -27,6 +34,7 @@ export class TokenVerifier {
    * (about a millisecond of CPU for ES256). Only tokens that passed are kept, with their expiry.
    */
   private readonly verified = new Map<string, { claims: VerifiedClaims; until: number }>();
+  private readonly perRequest = new WeakMap<object, { token: string; result: Promise<VerifiedClaims> }>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -51,6 +59,18 @@ export class TokenVerifier {
     this.keySet();
   }
 
+  /**
+   * The verification of a request's bearer token, once per request: the per-address rate limit (which
+   * counts only requests without a valid token) and the guard both ask, and a bad token is checked once.
+   */
+  verifyFor(req: object, token: string): Promise<VerifiedClaims> {
+    const seen = this.perRequest.get(req);
+    if (seen?.token === token) return seen.result;
+    const result = this.verify(token);
+    this.perRequest.set(req, { token, result });
+    return result;
+  }
+
   async verify(token: string): Promise<VerifiedClaims> {
     const now = Date.now();
     const hit = this.verified.get(token);
@@ -73,6 +93,8 @@ export class TokenVerifier {
         audience: this.config.authAudience,
         algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
         clockTolerance: CLOCK_TOLERANCE_S,
+        // Without exp a token never expires; without iat its lifetime cannot be known.
+        requiredClaims: ['exp', 'iat'],
       }));
     } catch (e) {
       throw new TokenError(`Invalid bearer token: ${(e as Error).message}`);
@@ -84,6 +106,21 @@ export class TokenVerifier {
     const nhsNumber = typeof payload.nhs_number === 'string' ? payload.nhs_number : null;
     if (roles.some((r) => r !== 'patient') && !ods) throw new TokenError('Invalid bearer token: staff tokens need an ods claim');
     if (roles.includes('patient') && !nhsNumber) throw new TokenError('Invalid bearer token: patient tokens need an nhs_number claim');
+    this.checkLifetime(payload.iat!, payload.exp!, roles);
     return { claims: { sub: payload.sub, roles, ods, nhsNumber }, exp: payload.exp };
+  }
+
+  /**
+   * A stolen token is good until it expires: refuse one issued to last longer than its issuer's
+   * sessions do (staff: AUTH_STAFF_TOKEN_MAX_SECONDS, patients: AUTH_PATIENT_TOKEN_MAX_SECONDS; a token
+   * with both kinds of role gets the shorter), or issued in the future, which would stretch it as far.
+   */
+  private checkLifetime(iat: number, exp: number, roles: readonly Role[]): void {
+    if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new TokenError('Invalid bearer token: issued in the future ("iat" claim)');
+    const limits: Array<[string, number]> = [];
+    if (roles.some((r) => r !== 'patient')) limits.push(['staff', this.config.authStaffTokenMaxSeconds]);
+    if (roles.includes('patient')) limits.push(['patient', this.config.authPatientTokenMaxSeconds]);
+    const [kind, max] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
+    if (exp - iat > max) throw new TokenError(`Invalid bearer token: it is valid for ${duration(exp - iat)} ("exp" - "iat"); ${kind} tokens may be valid for at most ${duration(max)}`);
   }
 }

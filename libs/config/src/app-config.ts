@@ -1,5 +1,6 @@
 // Environment configuration: one schema, validated at boot, with a message naming each bad variable.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isUuid } from '#domain';
 
 export interface AppConfig {
@@ -13,11 +14,19 @@ export interface AppConfig {
   readonly queuePrefix: string;
   readonly screeningThresholdWeeks: number;
   readonly rateLimitPerMinute: number;
+  /** Requests a minute per client address without a valid token, and on the public pages and Notify callback (PUBLIC_RATE_LIMIT_PER_MINUTE). */
+  readonly publicRateLimitPerMinute: number;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES): addresses and CIDR ranges; empty: the socket's address only. */
+  readonly trustedProxies: readonly string[];
   readonly authMode: 'dev' | 'oidc';
   readonly authDevKeyFile: string;
   readonly authJwksUrl: string | null;
   readonly authIssuer: string;
   readonly authAudience: string;
+  /** Longest a staff or integration token may be valid, `exp - iat` in seconds (AUTH_STAFF_TOKEN_MAX_SECONDS): a CIS2 session's 12 hours. */
+  readonly authStaffTokenMaxSeconds: number;
+  /** Longest a patient token may be valid, in seconds (AUTH_PATIENT_TOKEN_MAX_SECONDS): NHS login's tokens last an hour. */
+  readonly authPatientTokenMaxSeconds: number;
   readonly outboxPollMs: number;
   readonly workerConcurrency: number;
   readonly logLevel: string;
@@ -94,6 +103,22 @@ function clusterNodes(raw: string | undefined, problems: string[]): { host: stri
     nodes.push({ host: (m[1] ?? m[2])!, port });
   }
   return nodes.length ? nodes : null;
+}
+
+/** TRUSTED_PROXIES: `10.0.0.0/8, 192.168.1.10, fd00::/8`; empty or unset: none (X-Forwarded-For is never believed). */
+function trustedProxies(raw: string | undefined, problems: string[]): string[] {
+  const out: string[] = [];
+  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [address, prefix, extra] = item.split('/');
+    const family = isIP(address ?? '');
+    const bits = prefix === undefined ? null : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+    if (!family || extra !== undefined || (bits !== null && !(bits >= 0 && bits <= (family === 4 ? 32 : 128)))) {
+      problems.push(`TRUSTED_PROXIES must be a comma-separated list of IP addresses and CIDR ranges, e.g. 10.0.0.0/8 (got "${item}")`);
+      continue;
+    }
+    out.push(item);
+  }
+  return out;
 }
 
 function hostPort(n: { host: string; port: number }): string {
@@ -200,6 +225,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const authMode = oneOf('AUTH_MODE', ['dev', 'oidc'] as const, nodeEnv === 'production' ? 'oidc' : 'dev');
   if (nodeEnv === 'production' && authMode === 'dev') problems.push('AUTH_MODE=dev is refused when NODE_ENV=production');
   const jwks = env.AUTH_JWKS_URL || null;
+  if (jwks) {
+    let protocol = '';
+    try {
+      protocol = new URL(jwks).protocol;
+    } catch {
+      problems.push('AUTH_JWKS_URL is not a valid URL');
+    }
+    // Over plain HTTP anyone on the path can swap the keys and sign their own tokens.
+    if (protocol && nodeEnv === 'production' && protocol !== 'https:') problems.push('AUTH_JWKS_URL must be an https: URL when NODE_ENV=production');
+    else if (protocol && !['https:', 'http:'].includes(protocol)) problems.push('AUTH_JWKS_URL must be an http(s) URL');
+  }
   if (authMode === 'oidc') {
     if (!jwks) problems.push('AUTH_JWKS_URL is required when AUTH_MODE=oidc');
     if (!env.AUTH_ISSUER) problems.push('AUTH_ISSUER is required when AUTH_MODE=oidc');
@@ -223,6 +259,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const offerLinkSecret = env.OFFER_LINK_SECRET || (nodeEnv === 'production' ? '' : DEV_OFFER_LINK_SECRET);
   if (!offerLinkSecret) problems.push('OFFER_LINK_SECRET is required when NODE_ENV=production');
   else if (offerLinkSecret.length < 32) problems.push('OFFER_LINK_SECRET must be at least 32 characters');
+  // The development secret is in this repository: anyone could sign offer links with it.
+  else if (nodeEnv === 'production' && offerLinkSecret === DEV_OFFER_LINK_SECRET) problems.push('OFFER_LINK_SECRET must not be the development secret (it is published in the code) when NODE_ENV=production');
   const port = int('PORT', 3000, 0, 65535);
   const publicBaseUrl = (env.PUBLIC_BASE_URL ? url('PUBLIC_BASE_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, '');
   // Every offer link in a message starts with it: in production a default of localhost would send
@@ -241,11 +279,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queuePrefix,
     screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    publicRateLimitPerMinute: int('PUBLIC_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    trustedProxies: trustedProxies(env.TRUSTED_PROXIES, problems),
     authMode,
     authDevKeyFile: str('AUTH_DEV_KEY_FILE', '.data/dev-issuer.json'),
     authJwksUrl: jwks,
     authIssuer: str('AUTH_ISSUER', DEV_ISSUER),
     authAudience: str('AUTH_AUDIENCE', DEV_AUDIENCE),
+    authStaffTokenMaxSeconds: int('AUTH_STAFF_TOKEN_MAX_SECONDS', 12 * 3600, 60, 24 * 3600),
+    authPatientTokenMaxSeconds: int('AUTH_PATIENT_TOKEN_MAX_SECONDS', 3600, 60, 24 * 3600),
     outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     workerConcurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

@@ -1,5 +1,6 @@
 // Structured JSON logs (pino) with patient identifiers and tokens redacted wherever they appear.
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, ConfigModule } from './config.module.js';
@@ -25,12 +26,13 @@ function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-export function loggingModule(service: 'api' | 'worker') {
+/** `destination`: where the JSON lines go instead of stdout (the e2e suites read them to prove nothing is logged at error level). */
+export function loggingModule(service: 'api' | 'worker', destination?: DestinationStream) {
   return LoggerModule.forRootAsync({
     imports: [ConfigModule],
     inject: [APP_CONFIG],
-    useFactory: (config: AppConfig) => ({
-      pinoHttp: {
+    useFactory: (config: AppConfig) => {
+      const pinoHttp = {
         level: config.logLevel,
         base: { service },
         redact: { paths, censor: '[redacted]' },
@@ -42,7 +44,8 @@ export function loggingModule(service: 'api' | 'worker') {
         },
         autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
         customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      },
-    }),
+      };
+      return { pinoHttp: destination ? ([pinoHttp, destination] as [typeof pinoHttp, DestinationStream]) : pinoHttp };
+    },
   });
 }

@@ -44,6 +44,19 @@ export function parseIsoDate(value: string): Date | null {
   return date;
 }
 
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True for a date-time that exists: 2027-02-30 or 24:00 are refused, not rolled over (and Postgres reads whatever passes). */
+export function isRealDateTime(v: string): boolean {
+  const m = DATE_TIME.exec(v);
+  if (!m) return false;
+  if (!parseIsoDate(`${m[1]}-${m[2]}-${m[3]}`)) return false;
+  const [h, min, sec] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (h > 23 || min > 59 || sec > 59) return false;
+  if (m[8] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59)) return false;
+  return !Number.isNaN(Date.parse(v));
+}
+
 export function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }

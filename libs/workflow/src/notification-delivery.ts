@@ -60,7 +60,9 @@ interface Row {
  */
 export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise<StatusOutcome> {
   if (!u.notificationId && !u.providerId) return { notificationId: null, applied: false, fallbackLetterId: null, taskRaised: false };
-  const byId = u.notificationId ? 'n.id = $1::uuid' : 'n.provider_id = $2';
+  // $1 appears in both forms: a parameter the text never names has no type, and Postgres refuses the
+  // statement ("could not determine data type of parameter $1") when a receipt has no reference of ours.
+  const byId = u.notificationId ? 'n.id = $1::uuid' : 'n.provider_id = $2 AND $1::uuid IS NULL';
   const { rows } = await tx.query<Row>(
     `WITH n AS (SELECT n.* FROM notification n WHERE ${byId} FOR UPDATE),
      u AS (UPDATE notification SET status = $3, provider_id = COALESCE(notification.provider_id, $2),
@@ -108,7 +110,7 @@ export async function recordNotificationStatus(tx: Tx, u: StatusUpdate): Promise
  * trust admin should put a working one (PUT /v1/team-contacts/:team).
  */
 async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<StatusOutcome> {
-  const byId = u.notificationId ? 'id = $1::uuid' : 'provider_id = $2';
+  const byId = u.notificationId ? 'id = $1::uuid' : 'provider_id = $2 AND $1::uuid IS NULL';
   const { rows } = await tx.query<{ id: string; trust_ods: string; team: string; applied: boolean }>(
     `WITH s AS (SELECT id, status, trust_ods, team FROM staff_notification WHERE ${byId} FOR UPDATE),
      u AS (UPDATE staff_notification SET status = $3, provider_id = COALESCE(staff_notification.provider_id, $2), updated_at = now()

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
-import { isoDate, isUuid, latestClockStartFor, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
+import { isoDate, isRealDateTime, isUuid, latestClockStartFor, PRIORITIES, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
 import { visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
@@ -266,14 +266,18 @@ function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-/** A cursor is [..., ISO date-time, referral id]; anything else is refused, not passed to SQL. */
+/**
+ * A cursor is [priority?, ISO date-time, referral id], as encodeCursor wrote it; anything else is
+ * refused, not passed to SQL (where 2026-02-31 or year 0 would fail as a 500).
+ */
 function decodeCursor(cursor: string): string[] {
   try {
     const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.length >= 2 && parts.every((p) => typeof p === 'string')) {
+    if (Array.isArray(parts) && (parts.length === 2 || parts.length === 3) && parts.every((p) => typeof p === 'string')) {
       const id = parts[parts.length - 1];
       const at = parts[parts.length - 2];
-      if (isUuid(id) && !Number.isNaN(Date.parse(at)) && /^\d{4}-\d{2}-\d{2}T/.test(at)) return parts;
+      const priorityOk = parts.length === 2 || (PRIORITIES as readonly string[]).includes(parts[0]);
+      if (priorityOk && isUuid(id) && isRealDateTime(at)) return parts;
     }
   } catch {}
   throw new BusinessRuleError('The cursor is not valid: use nextCursor from the previous page', { field: 'cursor' });

@@ -1,7 +1,7 @@
 // The tasks worklist of a trust's teams (GET /v1/tasks, POST /v1/tasks/:id/complete) and where each
 // team is emailed about new work (team_contact, managed by the trust's admin).
 import { Injectable } from '@nestjs/common';
-import { isUuid } from '#domain';
+import { isRealDateTime, isUuid } from '#domain';
 import { PrismaService, SqlParams } from '#persistence';
 import type { TaskTeam } from './tasks.js';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError } from './workflow-errors.js';
@@ -138,8 +138,10 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 }
 
+/** Only what encodeCursor writes: an ISO date-time Postgres reads as JavaScript did (not `Tue Feb 03 2026 ...`, not 2026-02-31) and an id. */
 function decodeCursor(c: string): { at: string; id: string } | null {
-  const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
-  if (!at || !id || !isUuid(id) || Number.isNaN(Date.parse(at))) return null;
+  const parts = Buffer.from(c, 'base64url').toString().split('|');
+  const [at, id] = parts;
+  if (parts.length !== 2 || !at || !id || !isUuid(id) || !isRealDateTime(at)) return null;
   return { at, id };
 }

@@ -1,4 +1,4 @@
-// JSON body parsing with a size limit, and plain JSON errors for malformed or oversized bodies.
+// JSON body parsing with a size limit, and plain JSON errors for malformed, oversized or too deeply nested bodies.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { errorBody } from './http-errors.filter.js';
 
@@ -7,13 +7,19 @@ export function jsonBody(limit: string) {
     limit,
     strict: true,
     type: ['application/json', 'application/*+json'],
-    // JSON.parse quietly keeps the last of two equal keys; a payload that says two things is refused whole.
+    // Runs on the raw text before JSON.parse. JSON.parse quietly keeps the last of two equal keys: a
+    // payload that says two things is refused whole. Nesting is bounded here, before anything walks the
+    // parsed value recursively (JSON.stringify, the screen below, validation): 40 KB of `[` overflows the stack.
     verify: (_req, _res, buf) => {
-      const dup = duplicateKey(buf.toString('utf8'));
-      if (dup) throw Object.assign(new Error(`${dup} appears more than once`), { status: 400, type: 'entity.duplicate.key', field: dup });
+      const bad = scanJson(buf.toString('utf8'));
+      if (bad?.problem === 'duplicate') throw Object.assign(new Error(`${bad.field} appears more than once`), { status: 400, type: 'entity.duplicate.key', field: bad.field });
+      if (bad?.problem === 'deep') throw Object.assign(new Error(`${bad.field} is nested too deeply`), { status: 400, type: 'entity.too.deep', field: bad.field });
     },
   });
 }
+
+/** Deeper than any field of ours: objects and arrays inside the body, the body itself at depth 0. */
+const MAX_DEPTH = 16;
 
 interface Frame {
   keys: Set<string> | null;
@@ -22,8 +28,11 @@ interface Frame {
   lastKey: string;
 }
 
-/** The path of the first key that appears twice in one object of a JSON text, if any. */
-export function duplicateKey(text: string): string | null {
+/**
+ * One pass over a JSON text, without recursion: the first key that appears twice in one object, or
+ * the first object or array nested deeper than any field of ours (MAX_DEPTH), with its path.
+ */
+export function scanJson(text: string): { problem: 'duplicate' | 'deep'; field: string } | null {
   const stack: Frame[] = [];
   const childPath = () => {
     const top = stack[stack.length - 1];
@@ -44,16 +53,19 @@ export function duplicateKey(text: string): string | null {
         } catch {
           return null; // malformed: the parser reports it
         }
-        if (top.keys.has(key)) return top.path ? `${top.path}.${key}` : key;
+        if (top.keys.has(key)) return { problem: 'duplicate', field: top.path ? `${top.path}.${key}` : key };
         top.keys.add(key);
         top.expectKey = false;
         top.lastKey = key;
       }
       i = j;
-    } else if (ch === '{') {
-      stack.push({ keys: new Set(), path: childPath(), expectKey: true, lastKey: '' });
-    } else if (ch === '[') {
-      stack.push({ keys: null, path: childPath(), expectKey: false, lastKey: '' });
+    } else if (ch === '{' || ch === '[') {
+      // The body itself is depth 0, as in screen() below.
+      if (stack.length > MAX_DEPTH) {
+        const path = childPath();
+        return { problem: 'deep', field: !path || path.startsWith('[') ? `body${path}` : path };
+      }
+      stack.push(ch === '{' ? { keys: new Set(), path: childPath(), expectKey: true, lastKey: '' } : { keys: null, path: childPath(), expectKey: false, lastKey: '' });
     } else if (ch === '}' || ch === ']') {
       stack.pop();
     } else if (ch === ',') {
@@ -67,8 +79,8 @@ export function duplicateKey(text: string): string | null {
 /** Express error middleware for body-parser failures (they happen before Nest's filters run). */
 export function bodyErrors(err: { type?: string; status?: number; message?: string; field?: string }, _req: Request, res: Response, next: NextFunction): void {
   if (!err) return next();
-  if (err.type === 'entity.duplicate.key' || (err.type === 'entity.verify.failed' && err.field)) {
-    const message = err.message ?? 'a key appears more than once';
+  if (err.type === 'entity.duplicate.key' || err.type === 'entity.too.deep' || (err.type === 'entity.verify.failed' && err.field)) {
+    const message = err.message ?? 'the body could not be read';
     res.status(400).json(errorBody(400, message, [{ field: err.field ?? 'body', messages: [message] }]));
     return;
   }
@@ -87,7 +99,6 @@ export function bodyErrors(err: { type?: string; status?: number; message?: stri
   res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).json(errorBody(err.status ?? 400, 'The request body could not be read'));
 }
 
-const MAX_DEPTH = 16;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Finds what no field of ours may hold: NUL and other C0 controls but tab and newlines, keys that reach prototypes, deep nesting. */

@@ -52,7 +52,7 @@ const WHAT: Record<number, string> = {
   413: 'The body is too large',
   415: 'The body is not JSON in UTF-8 (or, for an import, not CSV in UTF-8)',
   422: 'Well formed, but refused by a business rule (`message` says which; `reason` when a client must act on it)',
-  429: 'Too many requests from this caller this minute (`Retry-After` says when to try again)',
+  429: 'Too many requests this minute (`Retry-After` says when to try again): from this caller (`RATE_LIMIT_PER_MINUTE`), or, without a valid token, from this address (`PUBLIC_RATE_LIMIT_PER_MINUTE`)',
   503: 'Postgres or Redis is unavailable (`Retry-After` says when to try again)',
 };
 

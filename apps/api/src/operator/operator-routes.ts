@@ -1,7 +1,8 @@
 // What operators reach on the API besides the versioned routes: GET /metrics (Prometheus, with
 // METRICS_TOKEN) and the queue dashboard at /admin/queues (trust admins). Both are plain Express
-// handlers mounted before Nest's router, so scrapes and dashboard polls are neither rate limited
-// nor audited as referral reads; see docs/security.md "Metrics and the queue dashboard".
+// handlers mounted before Nest's router, so scrapes and dashboard polls are neither held to the
+// per-caller rate limit nor audited as referral reads (without a valid token they count against the
+// per-address limit, apps/api/src/http/address-rate-limit.ts); see docs/security.md "Metrics and the queue dashboard".
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#config';
@@ -13,11 +14,15 @@ import { QUEUE_DASHBOARD_PATH, dashboardGuard, queueDashboard } from './queue-da
 
 export const METRICS_PATH = '/metrics';
 
-/** Call before the body parsers and Nest's router: the HTTP histogram times every request after helmet. */
+/** Call first after helmet: the HTTP histogram times every request, those refused before Nest's router too. */
+export function mountHttpMetrics(app: NestExpressApplication): void {
+  app.use(httpMetrics(app.get(ApiMetrics).metrics, { mounts: [QUEUE_DASHBOARD_PATH] }));
+}
+
+/** Call before the body parsers and Nest's router. */
 export function mountOperatorRoutes(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
   const { metrics } = app.get(ApiMetrics);
-  app.use(httpMetrics(metrics, { mounts: [QUEUE_DASHBOARD_PATH] }));
 
   // Without METRICS_TOKEN there is no /metrics here (it falls through to Nest's 404).
   if (config.metricsToken !== null) {

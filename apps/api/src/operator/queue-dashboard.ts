@@ -33,7 +33,7 @@ export function dashboardGuard(verifier: TokenVerifier, audit: AuditService) {
       if (!m) return refuse(res, 401, 'A bearer token is required (Authorization: Bearer <token>)');
       let claims;
       try {
-        claims = await verifier.verify(m[1]!);
+        claims = await verifier.verifyFor(req, m[1]!);
       } catch (e) {
         if (e instanceof TokenError) return refuse(res, 401, e.message);
         throw e;

@@ -1,7 +1,7 @@
 // Long-waiters: a trust's open waiting-list entries not yet referred, longest wait first, and
 // opening a referral from one. Plain SQL on the hot path (see libs/persistence/src/sql.ts).
 import { Injectable } from '@nestjs/common';
-import { cohortBand, isoDate, isUuid, latestClockStartFor, weeksWaited, type NewReferral } from '#domain';
+import { cohortBand, isoDate, isUuid, latestClockStartFor, parseIsoDate, weeksWaited, type NewReferral } from '#domain';
 import { PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError } from '../workflow-errors.js';
@@ -148,7 +148,8 @@ function entryView(r: EntryRow, now: Date, caller: Caller) {
 function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v[0]) && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]];
+    // A date that exists (2026-02-31 would reach Postgres and fail there), and an id.
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && parseIsoDate(v[0]) && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]];
   } catch {}
   throw new BusinessRuleError('The cursor is not valid: use nextCursor from the previous page', { field: 'cursor' });
 }

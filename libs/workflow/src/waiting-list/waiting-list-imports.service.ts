@@ -175,7 +175,9 @@ export class WaitingListImports {
 function decodeErrorCursor(cursor: string): [number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string') return [v[0], v[1]];
+    // A row number Postgres's int holds and a field name with no control characters (a NUL fails in SQL).
+    // eslint-disable-next-line no-control-regex
+    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && v[0] >= 0 && v[0] <= 2_147_483_647 && typeof v[1] === 'string' && /^[^\u0000-\u001F\u007F]{0,200}$/.test(v[1])) return [v[0], v[1]];
   } catch {}
   throw new BusinessRuleError('errorsCursor is not valid: use errors.nextCursor from the previous page', { field: 'errorsCursor' });
 }

@@ -1,0 +1,87 @@
+// Per-address rate limit (PUBLIC_RATE_LIMIT_PER_MINUTE) for traffic no token vouches for: requests
+// without a valid bearer token, the patients' offer pages, Notify callbacks without the callback
+// token, scrapes without the metrics token. Health checks and the offer pages' static assets are not
+// counted. Requests with a valid token are neither counted nor refused here (the per-caller limit,
+// RateLimitInterceptor, is theirs), so one trust's staff behind one NAT address are not held up by a
+// guesser beside them.
+//
+// Express middleware before the body parsers and Nest's router: the global auth guard answers 401
+// before any interceptor runs, and a refused request should cost nothing more. Counted in Redis
+// like the per-caller limit, so every API process shares it; if Redis is away, requests go through.
+import { Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '#config';
+import type { TokenVerifier } from '#auth';
+import { metricsAuth } from '#metrics';
+import type { RedisClient } from '../redis.provider.js';
+import { notifyCallbackAuth } from '../notify-callback.controller.js';
+import { METRICS_PATH } from '../operator/operator-routes.js';
+import { addressBucket, clientAddress, trustedProxyList } from './client-address.js';
+import { errorBody } from './http-errors.filter.js';
+
+/** Never counted: load balancers' health checks, and files with no lookup behind them. */
+const NOT_COUNTED = ['/health', '/offer/assets'];
+/** Public pages: every request counts, whatever token it carries (a token opens nothing there). */
+const PUBLIC_PAGES = '/offer';
+/** Notify's delivery receipts: vouched for by the callback token alone (a user's JWT opens nothing there). */
+const NOTIFY_CALLBACK_AREA = '/v1/notify';
+
+/** Routing ignores case (Express's default), so /OFFER/... reaches the offer pages: compare as it does. */
+const under = (path: string, prefix: string) => {
+  const p = path.toLowerCase();
+  return p === prefix || p.startsWith(`${prefix}/`);
+};
+
+export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; verifier: TokenVerifier }) {
+  const { config, redis, verifier } = deps;
+  const logger = new Logger('AddressRateLimit');
+  const trusted = trustedProxyList(config.trustedProxies);
+  const isNotify = notifyCallbackAuth(config.notifyCallbackToken);
+  const prometheus = config.metricsToken === null ? null : metricsAuth(config.metricsToken);
+  const limit = config.publicRateLimitPerMinute;
+
+  /** Whether the request carries a credential that makes it someone's, not an address's. */
+  async function vouchedFor(req: Request): Promise<boolean> {
+    if (under(req.path, PUBLIC_PAGES)) return false;
+    if (under(req.path, NOTIFY_CALLBACK_AREA)) return isNotify(req.headers.authorization);
+    // Prometheus scrapes every API process from one address, and the count is shared: its token vouches for it.
+    if (under(req.path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    return verifier.verifyFor(req, m[1]!).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Counts the request against its address; the number so far this minute, or null when Redis did not answer. */
+  async function count(bucket: string, window: number): Promise<number | null> {
+    const key = `${config.queuePrefix}:ratelimit-address:${bucket}:${window}`;
+    try {
+      const [[, n]] = (await redis.multi().incr(key).expire(key, 61).exec()) as [[unknown, number]];
+      return n;
+    } catch (e) {
+      logger.warn({ error: (e as Error).message.slice(0, 120) }, 'per-address rate limit not checked: Redis unavailable');
+      return null;
+    }
+  }
+
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (NOT_COUNTED.some((p) => under(req.path, p))) return next();
+    (async () => {
+      if (await vouchedFor(req)) return next();
+      const now = Date.now();
+      const window = Math.floor(now / 60_000);
+      const n = await count(addressBucket(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)), window);
+      if (n === null) return next();
+      res.setHeader('RateLimit-Limit', String(limit));
+      res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - n)));
+      if (n <= limit) return next();
+      // Once per address and minute; never the address itself (a patient's) or the path (an offer link).
+      if (n === limit + 1) logger.warn({ limit }, 'per-address rate limit reached');
+      const retryAfter = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
+      res.setHeader('Retry-After', String(retryAfter));
+      res.status(429).json(errorBody(429, `Too many requests from your address without a valid token: at most ${limit} a minute; try again in ${retryAfter} s`));
+    })().catch(next);
+  };
+}
