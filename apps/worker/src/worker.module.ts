@@ -11,7 +11,7 @@ import { JOB_HANDLERS } from './handlers/job-handler.js';
 import { DischargeDispatchHandler, MakeOffersHandler, ScreenReferralHandler, TransferDispatchHandler } from './handlers/workflow-steps.handlers.js';
 import { SendNotificationHandler } from './handlers/send-notification.handler.js';
 import { WaitingListImportHandler } from './handlers/waiting-list-import.handler.js';
-import { StaffNotificationHandler } from './handlers/reminders-staff-email.handler.js';
+import { StaffNotificationHandler } from './handlers/staff-notification.handler.js';
 import { ReminderSweepTimer } from './handlers/reminders-sweep.js';
 import { JobRouter } from './job-router.js';
 import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './queue-processors.js';

@@ -1,11 +1,11 @@
 // The workflow use cases, for the API (human steps and reads) and the worker (automated steps).
 import { Module } from '@nestjs/common';
-import { AutomatedSteps } from './automated-steps.service.js';
+import { AutomatedSteps } from './automated-steps.js';
 import { OfferMatcher } from './offer-matcher.js';
 import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, ReferralExits, RetrySteps, TransferOfCare, TreatmentAndDischarge } from './referral/index.js';
-import { ReferralQueries } from './referral-queries.service.js';
-import { CapacityService } from './capacity.service.js';
-import { MatchingRuns } from './matching-runs.service.js';
+import { ReferralQueries } from './referral-queries.js';
+import { CapacityService } from './capacity.js';
+import { MatchingRuns } from './matching-runs.js';
 import { WaitingListImports } from './waiting-list/waiting-list-imports.service.js';
 import { WaitingListImporter } from './waiting-list/waiting-list-importer.service.js';
 import { LongWaiters } from './waiting-list/long-waiters.service.js';

@@ -9,7 +9,7 @@ import { DeferJobError } from '#queue';
 import { letterAddress, offerLinkToken, offerLinkUrl, NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, quietUntil, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
 import { recordNotificationStatus } from '../notification-delivery.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
-import type { StepOutcome } from '../automated-steps.service.js';
+import type { StepOutcome } from '../automated-steps.js';
 import { deliverable, staleBecause } from './delivery-rules.js';
 
 @Injectable()

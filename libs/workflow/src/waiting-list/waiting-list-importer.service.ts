@@ -7,7 +7,7 @@ import { isoDate, PATHWAY_ID, validateWaitingListRow, WAITING_LIST_COLUMNS, type
 import { PrismaService, type SqlRunner } from '#persistence';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { RETRY_IMPORT } from '#queue';
-import type { StepOutcome } from '../automated-steps.service.js';
+import type { StepOutcome } from '../automated-steps.js';
 import { MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
 
 type StagedRow = { row_number: number; field_count: number } & Record<(typeof WAITING_LIST_COLUMNS)[number], string | null>;
