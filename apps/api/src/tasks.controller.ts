@@ -2,13 +2,13 @@
 // emailed at when work lands on their worklists (managed by the trust's admin).
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { TASK_STATUSES, TASK_TEAMS, TaskQueries, TeamContacts, BusinessRuleError, type TaskStatus, type TaskTeam } from '#workflow';
 import { uuidParam } from './http/uuid-param.js';
+import { PageQueryDto } from './dto/page-query.dto.js';
 
-export class TaskQueryDto {
+export class TaskQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TASK_TEAMS })
   @IsOptional() @IsIn(TASK_TEAMS, { message: `$property must be one of ${TASK_TEAMS.join(', ')}` })
   team?: TaskTeam;
@@ -20,14 +20,6 @@ export class TaskQueryDto {
   @ApiPropertyOptional({ enum: TASK_STATUSES, default: 'OPEN' })
   @IsOptional() @IsIn(TASK_STATUSES, { message: `$property must be one of ${TASK_STATUSES.join(', ')}` })
   status?: TaskStatus;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional() @IsString() @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(200)
-  limit?: number;
 }
 
 export class TeamContactDto {

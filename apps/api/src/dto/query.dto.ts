@@ -1,11 +1,12 @@
 // Query strings of the worklist and capacity routes.
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { REFERRAL_STATUSES, type ReferralStatus } from '#domain';
 import { WORKLISTS, WORKLIST_NAMES, type WorklistName } from '#workflow';
+import { PageQueryDto } from './page-query.dto.js';
 
-export class WorklistQueryDto {
+export class WorklistQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: WORKLIST_NAMES, description: "A named worklist: a fixed filter read from the caller's side of the referral (README, Worklists)" })
   @IsOptional() @IsIn(WORKLIST_NAMES, { message: `$property must be one of ${WORKLIST_NAMES.join(', ')}` })
   worklist?: WorklistName;
@@ -37,14 +38,6 @@ export class WorklistQueryDto {
   @ApiPropertyOptional({ enum: ['weeksWaited', 'priority'], default: 'weeksWaited' })
   @IsOptional() @IsIn(['weeksWaited', 'priority'], { message: '$property must be weeksWaited or priority' })
   sort?: 'weeksWaited' | 'priority';
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional() @IsString()
-  cursor?: string;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(200)
-  limit?: number;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PageQueryDto } from './page-query.dto.js';
 
 export class ImportUploadQueryDto {
   @ApiPropertyOptional({
@@ -23,7 +24,7 @@ export class ImportErrorsQueryDto {
   errorsLimit?: number;
 }
 
-export class LongWaitersQueryDto {
+export class LongWaitersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 52, description: 'Only entries that have waited at least this many weeks' })
   @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number of weeks' }) @Min(0) @Max(520)
   minWeeks?: number;
@@ -31,12 +32,4 @@ export class LongWaitersQueryDto {
   @ApiPropertyOptional({ example: '110', description: 'Treatment function code' })
   @IsOptional() @Matches(/^\d{3}$/, { message: '$property must be a 3-digit treatment function code' })
   specialty?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional() @IsString()
-  cursor?: string;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(200)
-  limit?: number;
 }
