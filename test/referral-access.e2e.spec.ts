@@ -207,7 +207,7 @@ describe('worklists', () => {
   it('needsAttention lists referrals whose automated step failed for good', async () => {
     const { id } = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
     await drained(s);
-    await s.api.get(AutomatedStepsToken).flagNeedsAttention(id, 'transfer.dispatch', 'test-job', 'receiver system unreachable');
+    await s.api.get(NeedsAttentionToken).flag(id, 'transfer.dispatch', 'test-job', 'receiver system unreachable');
     const res = await s.http.get('/v1/referrals?needsAttention=true&limit=200').set(bearer(c.clerkRLQ));
     expect(res.body.items.map((r: { id: string }) => r.id)).toContain(id);
     const r = await getReferral(s, c.clerkRLQ, id);
@@ -217,4 +217,4 @@ describe('worklists', () => {
   });
 });
 
-import { AutomatedSteps as AutomatedStepsToken } from '#workflow';
+import { NeedsAttention as NeedsAttentionToken } from '#workflow';

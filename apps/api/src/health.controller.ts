@@ -32,7 +32,7 @@ export class HealthController {
       async () => {
         const i = this.indicators.check('postgres');
         try {
-          await withTimeout(this.prisma.$queryRaw`SELECT 1`, 2000);
+          await withTimeout(this.prisma.sql.query('SELECT 1'), 2000);
           return i.up();
         } catch (e) {
           return i.down({ message: (e as Error).message.slice(0, 120) });

@@ -10,11 +10,11 @@ import {
   Consent,
   CONTACT_FIELDS,
   LongWaiters,
+  NeedsAttention,
   OpenReferral,
   PatientContact,
   ReferralExits,
   ReferralQueries,
-  RetrySteps,
   TransferOfCare,
   TreatmentAndDischarge,
 } from '#workflow';
@@ -49,7 +49,7 @@ export class ReferralsController {
     private readonly treatments: TreatmentAndDischarge,
     private readonly exits: ReferralExits,
     private readonly contact: PatientContact,
-    private readonly retries: RetrySteps,
+    private readonly needsAttention: NeedsAttention,
     private readonly queries: ReferralQueries,
     private readonly longWaiters: LongWaiters,
   ) {}
@@ -219,7 +219,7 @@ export class ReferralsController {
   @RequirePermission('referral.retry')
   @ApiOperation({ summary: 'Trust admin: run again the automated steps that failed for good (clears needsAttention)' })
   async retry(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
-    const out = await this.retries.retry(caller, refId);
+    const out = await this.needsAttention.retry(caller, refId);
     return { ...(await this.queries.get(caller, refId)), retried: out.retried };
   }
 

@@ -2,7 +2,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DeferJobError, JOB_NAMES, JOBS, isJobName, type JobName } from '#queue';
-import { AutomatedSteps, type StepOutcome } from '#workflow';
+import { NeedsAttention, OutboxCompletions, type StepOutcome } from '#workflow';
 import { JOB_HANDLERS, type JobHandler } from './handlers/job-handler.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 
@@ -13,7 +13,8 @@ export class JobRouter {
 
   constructor(
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
-    private readonly steps: AutomatedSteps,
+    private readonly completions: OutboxCompletions,
+    private readonly needsAttention: NeedsAttention,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     const problems: string[] = [];
@@ -33,7 +34,7 @@ export class JobRouter {
     try {
       out = await this.byName.get(job.name)!.handle(job.data as never);
       // The step has run (or had nothing to do): the reconciler need not look for it again.
-      if (job.id) await this.steps.markStepCompleted(job.id);
+      if (job.id) await this.completions.markCompleted(job.id);
     } catch (e) {
       // A job held for later (an SMS in quiet hours) goes back to the delayed set; it costs no attempt.
       if (e instanceof DeferJobError && token) {
@@ -60,7 +61,7 @@ export class JobRouter {
     this.metrics?.failedForGood(job);
     const referralId = (job.data as { referralId?: string }).referralId;
     if (!referralId) return;
-    await this.steps.flagNeedsAttention(referralId, job.name, job.id ?? '', `${err.name}: ${err.message}`);
+    await this.needsAttention.flag(referralId, job.name, job.id ?? '', `${err.name}: ${err.message}`);
   }
 
   queueOf(name: JobName) {

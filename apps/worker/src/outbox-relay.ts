@@ -6,6 +6,7 @@ import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { isJobName, jobOptions, type JobName } from '#queue';
+import { claimOutbox, markDispatched, releaseClaims, type OutboxRow } from '#workflow';
 import { ProducerQueues } from './producer-queues.js';
 
 const BATCH = 200;
@@ -19,15 +20,6 @@ const CLAIM_SECONDS = 5;
 const CHANNEL = 'outbox_message';
 /** How long to wait before listening again after the connection is lost. */
 const RELISTEN_MS = 1_000;
-
-interface Row {
-  id: bigint;
-  queue: string;
-  job_name: string;
-  job_id: string;
-  payload: unknown;
-  delay_ms: number;
-}
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -123,21 +115,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * make that a no-op in BullMQ, and the handlers are idempotent besides.
    */
   async relayOnce(): Promise<number> {
-    // Plain SQL (see libs/persistence/src/sql.ts): the relay runs for every job.
-    const { rows: claimed } = await this.prisma.sql.query<Omit<Row, 'id'> & { id: string }>(
-      `UPDATE outbox_message SET claimed_until = now() + make_interval(secs => $1)
-       WHERE id IN (
-         SELECT id FROM outbox_message
-         WHERE dispatched_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING id::text AS id, queue, job_name, job_id, payload, delay_ms`,
-      [CLAIM_SECONDS, BATCH],
-    );
-    const rows: Row[] = claimed.map((r) => ({ ...r, id: BigInt(r.id) }));
+    const rows = await claimOutbox(this.prisma.sql, CLAIM_SECONDS, BATCH);
     if (rows.length === 0) return 0;
-    rows.sort((a, b) => (a.id < b.id ? -1 : 1));
     // One addBulk per queue (one Redis round trip, in id order), not one add per job.
-    const byQueue = new Map<string, Row[]>();
+    const byQueue = new Map<string, OutboxRow[]>();
     for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
     const outcome = new Map<bigint, PromiseSettledResult<unknown>>();
     await Promise.all(
@@ -157,9 +138,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const results = rows.map((r) => outcome.get(r.id)!);
     const sent = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
     const failed = rows.filter((_, i) => results[i]!.status === 'rejected').map((r) => r.id);
-    if (sent.length) await this.prisma.sql.query('UPDATE outbox_message SET dispatched_at = now(), claimed_until = NULL WHERE id = ANY($1::bigint[])', [sent.map(String)]);
+    await markDispatched(this.prisma.sql, sent);
     if (failed.length) {
-      await this.prisma.sql.query('UPDATE outbox_message SET claimed_until = NULL WHERE id = ANY($1::bigint[])', [failed.map(String)]);
+      await releaseClaims(this.prisma.sql, failed);
       const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       throw new Error(`${failed.length} of ${rows.length} jobs not enqueued: ${String(first.reason?.message ?? first.reason)}`);
     }

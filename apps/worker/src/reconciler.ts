@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { PeriodicTask } from '#queue';
 import { ProducerQueues } from './producer-queues.js';
-import { AutomatedSteps } from '#workflow';
+import { NeedsAttention, OutboxCompletions, pruneFinished, redrive, unfinishedSteps } from '#workflow';
 
 /** Arbitrary, fixed: the advisory lock key of the reconciler ("crosstrust reconciler"). */
 const LOCK_KEY = 7_351_902_204;
@@ -18,14 +18,6 @@ export interface ReconcileReport {
   readonly redriven: number;
   readonly completed: number;
   readonly flagged: number;
-}
-
-interface Row {
-  id: bigint;
-  referral_id: string | null;
-  queue: string;
-  job_name: string;
-  job_id: string;
 }
 
 @Injectable()
@@ -41,7 +33,8 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly steps: AutomatedSteps,
+    private readonly completions: OutboxCompletions,
+    private readonly needsAttention: NeedsAttention,
     private readonly queues: ProducerQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -126,11 +119,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     // while (an SMS held for quiet hours, a job in a long retry back-off) must not fill every
     // pass's batch and hide lost steps behind them. Back to the start once a pass reads the end.
     const after = this.cursor;
-    const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT id, referral_id::text AS referral_id, queue, job_name, job_id FROM outbox_message
-      WHERE completed_at IS NULL AND dispatched_at IS NOT NULL AND id > ${after}
-        AND dispatched_at + make_interval(secs => (delay_ms + ${this.config.reconcileGraceMs}) / 1000.0) < now()
-      ORDER BY id LIMIT ${this.batch}`;
+    const rows = await unfinishedSteps(this.prisma.sql, after, this.config.reconcileGraceMs, this.batch);
     this.cursor = rows.length === this.batch ? rows[rows.length - 1]!.id : 0n;
     let redriven = 0;
     let completed = 0;
@@ -141,16 +130,16 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
       const job = await queue.getJob(r.job_id);
       if (!job) {
         // Lost with Redis, or removed: back to the outbox for the relay to enqueue again.
-        await this.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = NULL, claimed_until = NULL WHERE id = ${r.id} AND completed_at IS NULL`;
+        await redrive(this.prisma.sql, r.id);
         redriven++;
         continue;
       }
       const state = await job.getState();
       if (state === 'completed') {
-        await this.steps.markStepCompleted(r.job_id);
+        await this.completions.markCompleted(r.job_id);
         completed++;
       } else if (state === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1) && r.referral_id) {
-        await this.steps.flagNeedsAttention(r.referral_id, r.job_name, r.job_id, job.failedReason ?? 'failed');
+        await this.needsAttention.flag(r.referral_id, r.job_name, r.job_id, job.failedReason ?? 'failed');
         flagged++;
       }
     }
@@ -159,8 +148,8 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Expired idempotency keys (24 h) and long-finished outbox rows (7 days) go. */
   private async housekeeping(): Promise<void> {
-    await this.prisma.$executeRaw`DELETE FROM idempotency_record WHERE created_at < now() - interval '24 hours'`;
-    await this.prisma.$executeRaw`DELETE FROM outbox_message WHERE completed_at < now() - interval '7 days'`;
+    await this.prisma.sql.query(`DELETE FROM idempotency_record WHERE created_at < now() - interval '24 hours'`);
+    await pruneFinished(this.prisma.sql);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,6 +1,6 @@
 // The audit trail: records who read or changed which referral, and reads it back for admins.
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { GroupWriter, PrismaService } from '#persistence';
+import { GroupWriter, PrismaService, SqlParams } from '#persistence';
 import type { Caller } from './caller.js';
 
 export interface AuditEntry {
@@ -59,19 +59,25 @@ export class AuditService implements BeforeApplicationShutdown {
   async list(ods: string, q: AuditQuery) {
     const limit = q.limit ?? 100;
     const before = q.cursor && /^\d+$/.test(q.cursor) ? BigInt(q.cursor) : null;
-    const rows = await this.prisma.$queryRaw<Array<{ id: bigint; at: Date; actor_sub: string; actor_role: string; actor_ods: string | null; action: string; referral_id: string | null; request_id: string | null; outcome: number }>>`
-      SELECT a.id, a.at, a.actor_sub, a.actor_role, a.actor_ods, a.action, a.referral_id::text AS referral_id, a.request_id, a.outcome
-      FROM audit_event a JOIN referral r ON r.id = a.referral_id
-      WHERE (r.origin_ods = ${ods} OR r.receiving_ods = ${ods})
-        AND (${q.referralId ?? null}::uuid IS NULL OR a.referral_id = ${q.referralId ?? null}::uuid)
-        AND (${q.from ?? null}::timestamptz IS NULL OR a.at >= ${q.from ?? null}::timestamptz)
-        AND (${q.to ?? null}::timestamptz IS NULL OR a.at < ${q.to ?? null}::timestamptz)
-        AND (${before}::bigint IS NULL OR a.id < ${before}::bigint)
-      ORDER BY a.id DESC LIMIT ${limit + 1}`;
+    // Plain SQL, conditions added only when asked for (so each shape is planned for what it filters).
+    const p = new SqlParams();
+    const odsParam = p.add(ods);
+    const where = [`(r.origin_ods = ${odsParam} OR r.receiving_ods = ${odsParam})`];
+    if (q.referralId) where.push(`a.referral_id = ${p.add(q.referralId)}::uuid`);
+    if (q.from) where.push(`a.at >= ${p.add(q.from)}::timestamptz`);
+    if (q.to) where.push(`a.at < ${p.add(q.to)}::timestamptz`);
+    if (before !== null) where.push(`a.id < ${p.add(String(before))}::bigint`);
+    const { rows } = await this.prisma.sql.query<{ id: string; at: Date; actor_sub: string; actor_role: string; actor_ods: string | null; action: string; referral_id: string | null; request_id: string | null; outcome: number }>(
+      `SELECT a.id::text AS id, a.at, a.actor_sub, a.actor_role, a.actor_ods, a.action, a.referral_id::text AS referral_id, a.request_id, a.outcome
+       FROM audit_event a JOIN referral r ON r.id = a.referral_id
+       WHERE ${where.join(' AND ')}
+       ORDER BY a.id DESC LIMIT ${p.add(limit + 1)}`,
+      p.values,
+    );
     const page = rows.slice(0, limit);
     return {
       items: page.map((r) => ({
-        id: r.id.toString(),
+        id: r.id,
         at: r.at.toISOString(),
         actor: { sub: r.actor_sub, role: r.actor_role, ods: r.actor_ods },
         action: r.action,
@@ -79,7 +85,7 @@ export class AuditService implements BeforeApplicationShutdown {
         requestId: r.request_id,
         outcome: r.outcome,
       })),
-      nextCursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
+      nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
     };
   }
 }

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { screen, isFinal, isoDate, type ReferralStatus } from '#domain';
-import { GroupWriter, PrismaService } from '#persistence';
+import { screen, isFinal, isoDate } from '#domain';
+import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
 import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
 import { loadReferral } from './referral-load.js';
@@ -137,31 +137,6 @@ export class AutomatedSteps {
       });
       await appendEvent(tx, referralId, 'DISCHARGED', 'discharge_summary_sent', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
       await appendEvent(tx, referralId, 'DISCHARGED', 'discharge_summary_acknowledged', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
-      return done();
-    });
-  }
-
-  /** Jobs finishing at the same time are marked in one UPDATE (group commit). */
-  private readonly completions = new GroupWriter<string>((jobIds) =>
-    this.prisma.sql.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = ANY($1::text[]) AND completed_at IS NULL', [jobIds]).then(() => undefined),
-  );
-
-  async markStepCompleted(jobId: string): Promise<void> {
-    await this.completions.add(jobId);
-  }
-
-  /** A job exhausted its retries: a person must see it on a worklist. Once per job id. */
-  async flagNeedsAttention(referralId: string, jobName: string, jobId: string, reason: string): Promise<StepOutcome> {
-    return this.prisma.sqlTransaction(async (tx) => {
-      const { rows } = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid FOR UPDATE', [referralId]);
-      const ref = rows[0];
-      if (!ref) return skipped('referral gone');
-      const seen = await tx.query(`SELECT 1 FROM timeline_event WHERE referral_id = $1::uuid AND type = 'needs_attention' AND detail->>'jobId' = $2 LIMIT 1`, [referralId, jobId]);
-      if (seen.rowCount) return skipped('already flagged');
-      await tx.query('UPDATE referral SET needs_attention = true, version = version + 1, updated_at = now() WHERE id = $1::uuid', [referralId]);
-      // Finished, though not well: a person retries it, the reconciler leaves it alone.
-      await tx.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = $1 AND completed_at IS NULL', [jobId]);
-      await appendEvent(tx, referralId, ref.status, 'needs_attention', SYSTEM_ACTOR, { jobName, jobId, reason: reason.slice(0, 500) });
       return done();
     });
   }

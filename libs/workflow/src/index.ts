@@ -20,3 +20,5 @@ export * from './workflow.module.js';
 export * from './notification-delivery.js';
 export * from './notifications/send-notification.js';
 export * from './notifications/delivery-rules.js';
+export * from './outbox/outbox.js';
+export * from './outbox/needs-attention.js';

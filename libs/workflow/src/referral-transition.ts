@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { isoDate, transition, type ReferralAction, type ReferralStatus } from '#domain';
 import { SqlParams, type SqlRunner } from '#persistence';
 import type { Actor } from '#auth';
-import { JOBS, outboxJob, type OutboxJob } from '#queue';
+import { outboxJob, type OutboxJob } from '#queue';
+import { outboxInsertSql } from './outbox/outbox.js';
 import { preferredChannel, type NotificationEvent } from '#notifications';
 import { ConcurrentChangeError, TransitionConflictError } from './workflow-errors.js';
 
@@ -140,23 +141,13 @@ async function writeNotificationsAndOutbox(
     });
     parts.push(`n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at) VALUES ${values.join(', ')})`);
   }
-  const outbox = outboxValues(p, ref.id, jobs);
+  const outbox = outboxInsertSql(p, ref.id, jobs);
   await tx.query(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);
 }
 
-/** Outbox rows for `jobs`. A replay of the same step writes the same job id: the first is kept. */
-export async function writeOutbox(tx: Tx, referralId: string | null, jobs: readonly OutboxJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  const p = new SqlParams();
-  await tx.query(outboxValues(p, referralId, jobs), p.values);
-}
-
-function outboxValues(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[]): string {
-  const rows = jobs.map(
-    (j) => `(${p.add(referralId)}::uuid, ${p.add(JOBS[j.name].queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int)`,
-  );
-  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
-}
+// Outbox rows live in outbox/outbox.ts (every statement on that table); re-exported for the
+// callers that write them beside a stage change.
+export { writeOutbox } from './outbox/outbox.js';
 
 /** Appends an event that does not change the status (a booking, a dispatch, a flag). */
 export async function appendEvent(

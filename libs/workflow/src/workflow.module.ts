@@ -2,7 +2,7 @@
 import { Module } from '@nestjs/common';
 import { AutomatedSteps } from './automated-steps.js';
 import { OfferMatcher } from './offer-matcher.js';
-import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, ReferralExits, RetrySteps, TransferOfCare, TreatmentAndDischarge } from './referral/index.js';
+import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, ReferralExits, TransferOfCare, TreatmentAndDischarge } from './referral/index.js';
 import { ReferralQueries } from './referral-queries.js';
 import { CapacityService } from './capacity.js';
 import { MatchingRuns } from './matching-runs.js';
@@ -10,12 +10,14 @@ import { WaitingListImports } from './waiting-list/waiting-list-imports.service.
 import { WaitingListImporter } from './waiting-list/waiting-list-importer.service.js';
 import { LongWaiters } from './waiting-list/long-waiters.service.js';
 import { DemographicsCheck } from './patient-record.js';
+import { OutboxCompletions } from './outbox/outbox.js';
+import { NeedsAttention } from './outbox/needs-attention.js';
 
 /** The steps people take, one provider per stage. */
-const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact, RetrySteps];
+const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
 
 @Module({
-  providers: [DemographicsCheck, OfferMatcher, ...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
-  exports: [...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  providers: [DemographicsCheck, OfferMatcher, OutboxCompletions, NeedsAttention, ...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  exports: [OutboxCompletions, NeedsAttention, ...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
 })
 export class WorkflowModule {}

@@ -7,6 +7,7 @@ import { Gauge } from 'prom-client';
 import { REFERRAL_STATUSES } from '#domain';
 import { METRIC_PREFIX, MetricsRegistry, cached, withTimeout } from '#metrics';
 import { PrismaService } from '#persistence';
+import { outboxLag } from '#workflow';
 import { MonitoredQueues } from './monitored-queues.js';
 
 /** One scrape's answers are shared by the gauges that need them, and by scrapes within a second. */
@@ -40,7 +41,11 @@ export class ApiMetrics {
     };
 
     const referralCounts = cached(TTL_MS, () =>
-      withTimeout(prisma.$queryRaw<Array<{ status: string; n: number }>>`SELECT status::text AS status, count(*)::int AS n FROM referral GROUP BY status`, TIMEOUT_MS, 'referral counts'),
+      withTimeout(
+        prisma.sql.query<{ status: string; n: number }>('SELECT status::text AS status, count(*)::int AS n FROM referral GROUP BY status').then((r) => r.rows),
+        TIMEOUT_MS,
+        'referral counts',
+      ),
     );
     scraped('referrals', 'Referrals by status, every trust (counted in Postgres at scrape)', ['status'], async (g) => {
       const rows = await referralCounts();
@@ -48,16 +53,7 @@ export class ApiMetrics {
       for (const r of rows) g.set({ status: r.status }, Number(r.n));
     });
 
-    const outbox = cached(TTL_MS, async () => {
-      const [row] = await withTimeout(
-        prisma.$queryRaw<Array<{ n: number; age: number | null }>>`
-          SELECT (SELECT count(*) FROM outbox_message WHERE dispatched_at IS NULL)::int AS n,
-                 (SELECT EXTRACT(EPOCH FROM now() - created_at) FROM outbox_message WHERE dispatched_at IS NULL ORDER BY id LIMIT 1)::float8 AS age`,
-        TIMEOUT_MS,
-        'outbox lag',
-      );
-      return { count: Number(row?.n ?? 0), age: Math.max(0, Number(row?.age ?? 0)) };
-    });
+    const outbox = cached(TTL_MS, () => withTimeout(outboxLag(prisma.sql), TIMEOUT_MS, 'outbox lag'));
     scraped('outbox_undispatched_messages', 'Outbox rows committed but not yet enqueued in BullMQ', [], async (g) => g.set((await outbox()).count));
     scraped('outbox_oldest_undispatched_age_seconds', 'Age of the oldest outbox row not yet enqueued (0 when none): the relay lag', [], async (g) => g.set((await outbox()).age));
 

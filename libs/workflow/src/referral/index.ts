@@ -8,4 +8,3 @@ export * from './bookings.js';
 export * from './treatment-and-discharge.js';
 export * from './exits.js';
 export * from './patient-contact.js';
-export * from './retry-steps.js';
