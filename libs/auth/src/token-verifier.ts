@@ -121,6 +121,8 @@ export class TokenVerifier {
     if (roles.some((r) => r !== 'patient')) limits.push(['staff', this.config.authStaffTokenMaxSeconds]);
     if (roles.includes('patient')) limits.push(['patient', this.config.authPatientTokenMaxSeconds]);
     const [kind, max] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
-    if (exp - iat > max) throw new TokenError(`Invalid bearer token: it is valid for ${duration(exp - iat)} ("exp" - "iat"); ${kind} tokens may be valid for at most ${duration(max)}`);
+    // The same tolerance as the clock checks: an issuer that stamps iat and exp a second apart (jose's
+    // relative times each read the clock) must not make a 1 h token a 3,601 s one refused.
+    if (exp - iat > max + CLOCK_TOLERANCE_S) throw new TokenError(`Invalid bearer token: it is valid for ${duration(exp - iat)} ("exp" - "iat"); ${kind} tokens may be valid for at most ${duration(max)}`);
   }
 }
