@@ -34,8 +34,10 @@ export interface AppConfig {
   readonly metricsHost: string;
   /** Largest waiting-list CSV upload, in bytes (WAITING_LIST_MAX_BYTES); larger: 413. */
   readonly waitingListMaxBytes: number;
-  /** Rows a waiting-list import applies per transaction (WAITING_LIST_BATCH_ROWS). */
+  /** Rows a waiting-list import applies per transaction at most (WAITING_LIST_BATCH_ROWS). */
   readonly waitingListBatchRows: number;
+  /** Staged bytes a waiting-list import applies per transaction at most (WAITING_LIST_BATCH_BYTES); one row always goes. */
+  readonly waitingListBatchBytes: number;
   /** How often the worker's reminder sweep runs (REMINDER_SWEEP_MS): offer and appointment reminders, staff emails. */
   readonly reminderSweepMs: number;
   /** At most one staff worklist email per team per this long (STAFF_EMAIL_BATCH_MS); items wait for the next. */
@@ -257,6 +259,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsHost: str('METRICS_HOST', '0.0.0.0'),
     waitingListMaxBytes: int('WAITING_LIST_MAX_BYTES', 500 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     waitingListBatchRows: int('WAITING_LIST_BATCH_ROWS', 5_000, 1, 50_000),
+    waitingListBatchBytes: int('WAITING_LIST_BATCH_BYTES', 8 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     reminderSweepMs: int('REMINDER_SWEEP_MS', 60_000, 50, 24 * 3_600_000),
     staffEmailBatchMs: int('STAFF_EMAIL_BATCH_MS', 5 * 60_000, 0, 24 * 3_600_000),
     ...notifyConfig(env, problems, int),

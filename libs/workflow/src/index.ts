@@ -14,6 +14,7 @@ export * from './tasks-queries.service.js';
 export * from './reminders/reminder-sweep.js';
 export * from './waiting-list/waiting-list-imports.service.js';
 export * from './waiting-list/waiting-list-importer.service.js';
+export { stagingTable } from './waiting-list/waiting-list-staging.js';
 export * from './waiting-list/long-waiters.service.js';
 export * from './workflow.module.js';
 export * from './notification-delivery.js';

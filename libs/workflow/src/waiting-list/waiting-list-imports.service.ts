@@ -1,5 +1,6 @@
-// Waiting-list import, API side: streams an uploaded CSV into Postgres (COPY into a staging table)
-// and queues the import job, all in one transaction; and shows an import's progress and errors.
+// Waiting-list import, API side: streams an uploaded CSV into Postgres (COPY into the import's own
+// staging table) and queues the import job, all in one transaction; and shows an import's progress
+// and errors.
 //
 // The body is never held whole in memory: bytes -> (gunzip) -> csv-parse -> COPY text lines ->
 // pg-copy-streams, with backpressure end to end. The rows wait in Postgres, not on a disk of this
@@ -17,6 +18,7 @@ import type { Caller } from '#auth';
 import type { OutboxJob } from '#queue';
 import { writeOutbox } from '../referral-transition.js';
 import { BusinessRuleError, ReferralNotFoundError, WorkflowError } from '../workflow-errors.js';
+import { copyIntoStagingSql, createStagingTableSql } from './waiting-list-staging.js';
 
 export type ImportMode = 'full' | 'partial';
 
@@ -71,7 +73,7 @@ export class WaitingListImports {
 
   /**
    * Streams the CSV into staging and queues its import; answers once it is committed. Nothing is
-   * kept of a refused upload (the transaction rolls back, COPY included).
+   * kept of a refused upload (the transaction rolls back: COPY, staging table and all).
    */
   async upload(caller: Caller, input: { body: Readable; mode: ImportMode; gzip: boolean; maxBytes: number; maxConcurrent: number }) {
     const ods = caller.ods!;
@@ -83,12 +85,9 @@ export class WaitingListImports {
     try {
       // The staged rows, the import and its job: one transaction, so a refused file leaves nothing.
       await inTransaction(this.prisma.pool, async (client) => {
-        const staged = new StagingStream(importId, ods);
-        const copy = client.query(
-          copyFrom(
-            `COPY waiting_list_import_row (import_id, row_number, field_count, ${WAITING_LIST_COLUMNS.join(', ')}) FROM STDIN`,
-          ),
-        );
+        await client.query(createStagingTableSql(importId));
+        const staged = new StagingStream(ods);
+        const copy = client.query(copyFrom(copyIntoStagingSql(importId)));
         let bytes = 0;
         const limit = new Transform({
           transform(chunk: Buffer, _enc, cb) {
@@ -235,10 +234,7 @@ class StagingStream extends Transform {
   header: Header | null = null;
   rows = 0;
 
-  constructor(
-    private readonly importId: string,
-    private readonly trustOds: string,
-  ) {
+  constructor(private readonly trustOds: string) {
     super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
   }
 
@@ -267,7 +263,7 @@ class StagingStream extends Transform {
         );
       }
     }
-    let line = `${this.importId}\t${rowNumber}\t${record.length}`;
+    let line = `${rowNumber}\t${record.length}`;
     for (const c of WAITING_LIST_COLUMNS) line += `\t${copyText(record[h.index[c]])}`;
     cb(null, line + '\n');
   }
