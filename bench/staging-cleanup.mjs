@@ -75,7 +75,15 @@ async function stagingRelations() {
 }
 
 const ms = (t) => Math.round(performance.now() - t);
-const upload = (body) => imports.upload(caller, { body, mode: 'partial', gzip: false, maxBytes: config.waitingListMaxBytes, maxConcurrent: 1 });
+const limits = {
+  maxBytes: config.waitingListMaxBytes,
+  maxRows: Math.max(ROWS, config.waitingListMaxRows),
+  maxRowChars: config.waitingListMaxRowChars,
+  maxGzipRatio: config.waitingListMaxGzipRatio,
+  perTrust: 1,
+  perServer: 1,
+};
+const upload = (body) => imports.upload(caller, { body, mode: 'partial', gzip: false, limits });
 
 try {
   // Another trust's upload still streaming: its transaction's snapshot keeps vacuum from removing

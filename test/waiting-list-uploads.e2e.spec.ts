@@ -1,13 +1,18 @@
-// What one waiting-list upload may cost: batches bounded by bytes, staging dropped with the import.
-// Real API, worker, Postgres and Redis; the limits shortened through the configuration, as an
-// operator would set them.
+// What one waiting-list upload may cost: per-trust upload slots, limits on rows, row length and
+// gzip expansion, batches bounded by bytes, staging dropped with the import. Real API, worker,
+// Postgres and Redis; the limits shortened through the configuration, as an operator would set them.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
 import { stagingTable, WaitingListImporter } from '#workflow';
-import { bearer, cast, isoDay, nhsNumber, startStack, type Cast, type Stack } from './support/stack.js';
+import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
+process.env.WAITING_LIST_MAX_ROWS = '2000';
 process.env.WAITING_LIST_BATCH_BYTES = String(64 * 1024);
+// WAITING_LIST_UPLOADS_PER_TRUST (1), WAITING_LIST_MAX_ROW_CHARS (8192) and WAITING_LIST_MAX_GZIP_RATIO (100): their defaults.
 
 const HEADER = WAITING_LIST_COLUMNS.join(',');
 let seq = 0;
@@ -34,11 +39,171 @@ const csv = (lines: string[], header = HEADER) => [header, ...lines].join('\n') 
 let s: Stack;
 let c: Cast;
 
-function upload(token: string, body: string, headers: Record<string, string> = {}) {
+function upload(token: string, body: string | Buffer, headers: Record<string, string> = {}) {
   return s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(token)).set('Content-Type', 'text/csv').set(headers).send(body);
 }
 
+async function finished(token: string, id: string) {
+  return waitUntil(async () => {
+    const r = await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(token));
+    return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
+  }, `import ${id} to finish`);
+}
+
+const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0]!.n;
+/** Uploads streaming into Postgres now (a staging table is made in the upload's transaction, so it is not visible from here). */
+const copiesInProgress = async () =>
+  (await s.prisma.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`)).rows[0]!.n;
 const stagingExists = async (importId: string) => (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0]!.t !== null;
+
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * An upload sent a row at a time, as a slow client does: the header at once, then a row every
+ * `everyMs`, until `endAfterMs` (then the body ends) or an answer arrives.
+ */
+function slowUpload(port: number, token: string, opts: { everyMs: number; endAfterMs?: number }) {
+  let timer: NodeJS.Timeout | undefined;
+  let sending = true;
+  let answered = false;
+  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/waiting-list/imports?mode=partial', agent: false, headers: { ...bearer(token), 'Content-Type': 'text/csv' } });
+  const stop = () => {
+    sending = false;
+    clearTimeout(timer);
+  };
+  const answer = new Promise<Answer>((resolve, reject) => {
+    req.on('response', (res) => {
+      answered = true;
+      stop();
+      if (!req.writableEnded) req.end();
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+    });
+    // The server may close the connection after answering while rows are still on their way.
+    req.on('error', (e) => (answered ? undefined : reject(e)));
+  });
+  answer.catch(() => undefined); // awaited by the test; a failure before then must not be unhandled
+  const started = Date.now();
+  const send = () => {
+    if (!sending) return;
+    const elapsed = Date.now() - started;
+    if (opts.endAfterMs !== undefined && elapsed >= opts.endAfterMs) {
+      stop();
+      req.end();
+      return;
+    }
+    req.write(row() + '\n');
+    timer = setTimeout(send, opts.everyMs);
+  };
+  req.write(HEADER + '\n');
+  send();
+  return {
+    answer,
+    /** Sends the rest of the file: the body ends. */
+    finish() {
+      stop();
+      if (!req.writableEnded) req.end();
+    },
+    abort() {
+      stop();
+      if (!answered) req.destroy();
+    },
+  };
+}
+
+describe('waiting-list uploads', () => {
+  let port: number;
+
+  beforeAll(async () => {
+    s = await startStack();
+    c = await cast();
+    // Listening as in production: the slow uploads below are raw HTTP requests.
+    await s.api.listen(0, '127.0.0.1');
+    port = (s.api.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it("one trust's slow uploads do not hold up another trust's: the trust has its slots (WAITING_LIST_UPLOADS_PER_TRUST), the second of its own is 429", async () => {
+    const first = slowUpload(port, c.clerkRLQ, { everyMs: 100 });
+    let second: ReturnType<typeof slowUpload> | undefined;
+    try {
+      await waitUntil(async () => (await copiesInProgress()) >= 1, "RLQ's first upload to stream into Postgres");
+      second = slowUpload(port, c.integrationRLQ, { everyMs: 100 });
+      let secondAnswer: Answer | null = null;
+      void second.answer.then((a) => (secondAnswer = a));
+      await waitUntil(async () => secondAnswer ?? (await copiesInProgress()) >= 2, "RLQ's second upload to be answered or to stream");
+
+      // Another trust uploads while RLQ's are in flight.
+      const other = await upload(c.clerkRJC, csv([row()]));
+      expect({ status: other.status, body: other.body }).toMatchObject({ status: 202, body: { status: 'queued', originOds: 'RJC' } });
+      expect(await second.answer).toEqual({
+        status: 429,
+        body: {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Your trust already has a waiting-list upload in progress (WAITING_LIST_UPLOADS_PER_TRUST): try again when it has finished',
+        },
+      });
+
+      // The first goes on to the end; then the trust may upload again.
+      first.finish();
+      const accepted = await first.answer;
+      expect(accepted).toMatchObject({ status: 202, body: { status: 'queued', originOds: 'RLQ' } });
+      expect(await finished(c.clerkRLQ, accepted.body.id)).toMatchObject({ status: 'completed', rejected: 0, accepted: accepted.body.rowsTotal });
+      expect((await upload(c.integrationRLQ, csv([row()]))).status).toBe(202);
+    } finally {
+      first.abort();
+      second?.abort();
+    }
+  });
+
+  it('refuses with 413, keeping nothing: more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times', async () => {
+    const before = await importCount();
+    const rows = (n: number) => Array.from({ length: n }, () => row());
+
+    const tooMany = await upload(c.clerkRLQ, csv(rows(2001)));
+    expect({ status: tooMany.status, body: tooMany.body }).toEqual({
+      status: 413,
+      body: {
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: 'The file has more than the 2000 rows allowed (WAITING_LIST_MAX_ROWS)',
+        details: [{ field: 'body', messages: ['body must have at most 2000 rows'] }],
+      },
+    });
+
+    const tooLong = await upload(c.clerkRLQ, csv([row(), row({ family_name: 'x'.repeat(9_000) })]));
+    expect(tooLong.status).toBe(413);
+    expect(tooLong.body.message).toBe(
+      'The CSV has a row longer than the 8192 characters allowed (WAITING_LIST_MAX_ROW_CHARS) at line 3: a waiting-list row is a few hundred; is a quote left open?',
+    );
+
+    // 2.4 MB of rows that differ only in a long column, in a few kilobytes of gzip.
+    const padding = 'x'.repeat(4_000);
+    const bomb = gzipSync(csv(Array.from({ length: 600 }, () => `${row({ pathway_id: 'UP-SAME' })},${padding}`), `${HEADER},notes`));
+    const tooCompressed = await upload(c.clerkRLQ, bomb, { 'Content-Encoding': 'gzip' });
+    expect(tooCompressed.status).toBe(413);
+    expect(tooCompressed.body.message).toBe(
+      'The gzip body expands to more than 100 times its size (WAITING_LIST_MAX_GZIP_RATIO), far more than a waiting list does: send the CSV as is, or check what was compressed',
+    );
+    expect(await importCount()).toBe(before);
+
+    // Within every limit: the most rows allowed, and a gzip file of ordinary rows.
+    const atLimit = await upload(c.clerkRLQ, csv(rows(2000)));
+    expect({ status: atLimit.status, rowsTotal: atLimit.body.rowsTotal }).toEqual({ status: 202, rowsTotal: 2000 });
+    const zipped = await upload(c.clerkRLQ, gzipSync(csv(rows(50))), { 'Content-Encoding': 'gzip' });
+    expect({ status: zipped.status, rowsTotal: zipped.body.rowsTotal }).toEqual({ status: 202, rowsTotal: 50 });
+    await finished(c.clerkRLQ, atLimit.body.id);
+    await finished(c.clerkRLQ, zipped.body.id);
+  });
+});
 
 describe('the import job', () => {
   beforeAll(async () => {

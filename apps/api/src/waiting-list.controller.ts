@@ -1,7 +1,17 @@
 // Waiting-list import (a trust's PTL extract as CSV, streamed) and the long-waiters worklist.
 import { PassThrough } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
@@ -28,13 +38,16 @@ export class WaitingListController {
     description:
       `Content-Type: text/csv (UTF-8), optionally Content-Encoding: gzip. Header row, then one row per pathway: ${WAITING_LIST_COLUMNS.join(', ')} ` +
       '(any order, any case; other columns are ignored and listed in ignoredColumns). The body is streamed, never held in memory; ' +
-      'the largest accepted is WAITING_LIST_MAX_BYTES (default 500 MB). Rows that fail validation are reported with their row number ' +
+      'the largest accepted is WAITING_LIST_MAX_BYTES (default 500 MB), WAITING_LIST_MAX_ROWS rows (default 1,000,000) of at most ' +
+      'WAITING_LIST_MAX_ROW_CHARS characters (default 8,192), gzip expanding at most WAITING_LIST_MAX_GZIP_RATIO times (default 100); ' +
+      'a trust may have WAITING_LIST_UPLOADS_PER_TRUST uploads in progress at once (default 1). Rows that fail validation are reported with their row number ' +
       '(the header is row 1); good rows are kept; a pathway id already on the list is updated.',
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiAcceptedResponse({ description: 'Staged and queued: {id, status: "queued", rowsTotal, ...}' })
-  @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES' })
+  @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES, more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, or gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times' })
+  @ApiTooManyRequestsResponse({ description: "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or the caller's rate limit" })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
   async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
@@ -69,8 +82,15 @@ export class WaitingListController {
         body,
         mode: q.mode ?? 'full',
         gzip: encoding === 'gzip',
-        maxBytes: this.config.waitingListMaxBytes,
-        maxConcurrent: Math.max(1, Math.floor(this.config.dbPoolSize / 4)),
+        limits: {
+          maxBytes: this.config.waitingListMaxBytes,
+          maxRows: this.config.waitingListMaxRows,
+          maxRowChars: this.config.waitingListMaxRowChars,
+          maxGzipRatio: this.config.waitingListMaxGzipRatio,
+          perTrust: this.config.waitingListUploadsPerTrust,
+          // Half the pool at most: requests other than uploads keep the rest.
+          perServer: Math.max(1, Math.floor(this.config.dbPoolSize / 2)),
+        },
       });
       res.setHeader('Location', `/v1/waiting-list/imports/${view.id}`);
       return view;
