@@ -1,6 +1,7 @@
-// What one waiting-list upload may cost: per-trust upload slots, limits on rows, row length and
-// gzip expansion, batches bounded by bytes, staging dropped with the import. Real API, worker,
-// Postgres and Redis; the limits shortened through the configuration, as an operator would set them.
+// What one waiting-list upload may cost: per-trust upload slots, deadlines for slow and silent
+// uploads and for JSON bodies, limits on rows, row length and gzip expansion, batches bounded by
+// bytes, staging dropped with the import. Real API, worker, Postgres and Redis; the limits
+// shortened through the configuration, as an operator would set them.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +11,9 @@ import { WAITING_LIST_COLUMNS } from '#domain';
 import { stagingTable, WaitingListImporter } from '#workflow';
 import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
+process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
+process.env.WAITING_LIST_UPLOAD_TIMEOUT_MS = '4000';
+process.env.HTTP_REQUEST_TIMEOUT_MS = '1500';
 process.env.WAITING_LIST_MAX_ROWS = '2000';
 process.env.WAITING_LIST_BATCH_BYTES = String(64 * 1024);
 // WAITING_LIST_UPLOADS_PER_TRUST (1), WAITING_LIST_MAX_ROW_CHARS (8192) and WAITING_LIST_MAX_GZIP_RATIO (100): their defaults.
@@ -63,9 +67,10 @@ interface Answer {
 
 /**
  * An upload sent a row at a time, as a slow client does: the header at once, then a row every
- * `everyMs`, until `endAfterMs` (then the body ends) or an answer arrives.
+ * `everyMs`, until `endAfterMs` (then the body ends), `silentAfterMs` (then it sends nothing more
+ * and keeps the connection open), or an answer arrives.
  */
-function slowUpload(port: number, token: string, opts: { everyMs: number; endAfterMs?: number }) {
+function slowUpload(port: number, token: string, opts: { everyMs: number; endAfterMs?: number; silentAfterMs?: number }) {
   let timer: NodeJS.Timeout | undefined;
   let sending = true;
   let answered = false;
@@ -97,6 +102,7 @@ function slowUpload(port: number, token: string, opts: { everyMs: number; endAft
       req.end();
       return;
     }
+    if (opts.silentAfterMs !== undefined && elapsed >= opts.silentAfterMs) return stop();
     req.write(row() + '\n');
     timer = setTimeout(send, opts.everyMs);
   };
@@ -122,7 +128,7 @@ describe('waiting-list uploads', () => {
   beforeAll(async () => {
     s = await startStack();
     c = await cast();
-    // Listening as in production: the slow uploads below are raw HTTP requests.
+    // Listening as in production, so the server's own timeouts (bootstrap.ts) are the ones in force.
     await s.api.listen(0, '127.0.0.1');
     port = (s.api.getHttpServer().address() as AddressInfo).port;
   });
@@ -162,6 +168,57 @@ describe('waiting-list uploads', () => {
       first.abort();
       second?.abort();
     }
+  });
+
+  it('an upload that sends nothing for WAITING_LIST_IDLE_TIMEOUT_MS is ended with 408 saying so, and nothing of it is kept', async () => {
+    const before = await importCount();
+    const silent = slowUpload(port, c.clerkRLQ, { everyMs: 50, silentAfterMs: 300 });
+    try {
+      const answer = await silent.answer;
+      const message = 'No data arrived for 1 s (WAITING_LIST_IDLE_TIMEOUT_MS), so the upload was ended and nothing of it was kept: send the file again';
+      expect(answer).toEqual({ status: 408, body: { statusCode: 408, error: 'Request Timeout', message, details: [{ field: 'body', messages: [message] }] } });
+      // Rolled back before the answer: no COPY left open, no import recorded; the trust's slot is free again.
+      expect(await copiesInProgress()).toBe(0);
+      expect(await importCount()).toBe(before);
+      expect((await upload(c.clerkRLQ, csv([row()]))).status).toBe(202);
+    } finally {
+      silent.abort();
+    }
+  });
+
+  it('a slow upload that keeps sending may outlast HTTP_REQUEST_TIMEOUT_MS (202); past WAITING_LIST_UPLOAD_TIMEOUT_MS it is ended with 408', async () => {
+    const steady = slowUpload(port, c.clerkRLQ, { everyMs: 200, endAfterMs: 2_500 });
+    const endless = slowUpload(port, c.clerkRJC, { everyMs: 200 });
+    try {
+      const before = await importCount();
+      const [ok, cut] = await Promise.all([steady.answer, endless.answer]);
+      expect(ok).toMatchObject({ status: 202, body: { status: 'queued', originOds: 'RLQ' } });
+      expect(ok.body.rowsTotal).toBeGreaterThan(5);
+      const message = 'The upload took longer than the 4 s allowed (WAITING_LIST_UPLOAD_TIMEOUT_MS), so it was ended and nothing of it was kept: send the file again over a faster connection';
+      expect(cut).toEqual({ status: 408, body: { statusCode: 408, error: 'Request Timeout', message, details: [{ field: 'body', messages: [message] }] } });
+      expect(await importCount()).toBe(before + 1);
+    } finally {
+      steady.abort();
+      endless.abort();
+    }
+  });
+
+  it('a JSON body that does not arrive within HTTP_REQUEST_TIMEOUT_MS is 408', async () => {
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/v1/referrals', agent: false, headers: { ...bearer(c.clerkRLQ), 'Content-Type': 'application/json', 'Content-Length': '400' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.write('{"patient": {"nhsNumber": "'); // and nothing more
+    });
+    const message = 'The request body did not arrive within 1.5 s (HTTP_REQUEST_TIMEOUT_MS): send the request again';
+    expect(answer).toEqual({ status: 408, body: { statusCode: 408, error: 'Request Timeout', message, details: [{ field: 'body', messages: [message] }] } });
   });
 
   it('refuses with 413, keeping nothing: more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times', async () => {

@@ -46,6 +46,12 @@ export interface AppConfig {
   readonly waitingListMaxGzipRatio: number;
   /** Waiting-list uploads one trust may have in progress at once, across every API process (WAITING_LIST_UPLOADS_PER_TRUST); more: 429. */
   readonly waitingListUploadsPerTrust: number;
+  /** How long an upload may send nothing while the server is ready to read (WAITING_LIST_IDLE_TIMEOUT_MS); then 408. */
+  readonly waitingListIdleTimeoutMs: number;
+  /** How long a whole waiting-list upload may take to arrive (WAITING_LIST_UPLOAD_TIMEOUT_MS); then 408. */
+  readonly waitingListUploadTimeoutMs: number;
+  /** How long the body of any other request may take to arrive (HTTP_REQUEST_TIMEOUT_MS); then 408. */
+  readonly httpRequestTimeoutMs: number;
   /** How often the worker's reminder sweep runs (REMINDER_SWEEP_MS): offer and appointment reminders, staff emails. */
   readonly reminderSweepMs: number;
   /** At most one staff worklist email per team per this long (STAFF_EMAIL_BATCH_MS); items wait for the next. */
@@ -272,6 +278,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     waitingListMaxRowChars: int('WAITING_LIST_MAX_ROW_CHARS', 8_192, 256, 1024 * 1024),
     waitingListMaxGzipRatio: int('WAITING_LIST_MAX_GZIP_RATIO', 100, 2, 10_000),
     waitingListUploadsPerTrust: int('WAITING_LIST_UPLOADS_PER_TRUST', 1, 1, 100),
+    waitingListIdleTimeoutMs: int('WAITING_LIST_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    waitingListUploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
+    httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     reminderSweepMs: int('REMINDER_SWEEP_MS', 60_000, 50, 24 * 3_600_000),
     staffEmailBatchMs: int('STAFF_EMAIL_BATCH_MS', 5 * 60_000, 0, 24 * 3_600_000),
     ...notifyConfig(env, problems, int),
