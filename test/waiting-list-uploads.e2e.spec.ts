@@ -1,14 +1,20 @@
-// What one waiting-list upload may cost: per-trust upload slots, deadlines for slow and silent
-// uploads and for JSON bodies, limits on rows, row length and gzip expansion, batches bounded by
-// bytes, staging dropped with the import. Real API, worker, Postgres and Redis; the limits
-// shortened through the configuration, as an operator would set them.
+// What one waiting-list upload may cost, and what becomes of an import whose job dies: per-trust
+// upload slots, deadlines for slow and silent uploads and for JSON bodies, limits on rows, row
+// length and gzip expansion, batches bounded by bytes, staging dropped with the import, and an
+// import marked failed when its worker keeps dying. Real API, worker, Postgres and Redis; the
+// limits shortened through the configuration, as an operator would set them.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { loadConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
+import { jobOptions, producerConnection, workerConnection } from '#queue';
 import { stagingTable, WaitingListImporter } from '#workflow';
+import { createWorkerApp } from '../apps/worker/src/bootstrap.js';
+import { Reconciler } from '../apps/worker/src/reconciler.js';
 import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
@@ -17,6 +23,7 @@ process.env.HTTP_REQUEST_TIMEOUT_MS = '1500';
 process.env.WAITING_LIST_MAX_ROWS = '2000';
 process.env.WAITING_LIST_BATCH_BYTES = String(64 * 1024);
 // WAITING_LIST_UPLOADS_PER_TRUST (1), WAITING_LIST_MAX_ROW_CHARS (8192) and WAITING_LIST_MAX_GZIP_RATIO (100): their defaults.
+const BASE_PREFIX = process.env.QUEUE_PREFIX!;
 
 const HEADER = WAITING_LIST_COLUMNS.join(',');
 let seq = 0;
@@ -263,13 +270,28 @@ describe('waiting-list uploads', () => {
 });
 
 describe('the import job', () => {
+  let workflow: Queue | undefined;
+
   beforeAll(async () => {
     s = await startStack({ worker: false });
     c = await cast();
   });
   afterAll(async () => {
+    await workflow?.close();
     await s?.close();
+    process.env.QUEUE_PREFIX = BASE_PREFIX;
   });
+
+  /**
+   * Queues of this test's own (the workers it starts read QUEUE_PREFIX when made): it takes jobs
+   * by hand, so no other test's jobs may be there, nor a stalled check another worker ran lately.
+   */
+  async function ownQueue(name: string): Promise<Queue> {
+    await workflow?.close();
+    process.env.QUEUE_PREFIX = `${BASE_PREFIX}-${name}`;
+    workflow = new Queue('workflow', { connection: producerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX });
+    return workflow;
+  }
 
   /** An upload of `lines`, staged, its job not yet enqueued (no worker, so no outbox relay, runs). */
   async function staged(lines: string[]) {
@@ -292,5 +314,89 @@ describe('the import job', () => {
     const done = (await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(c.clerkRLT))).body;
     expect(done).toMatchObject({ status: 'completed', rowsRead: 100, rejected: 100, accepted: 0 });
     expect(await stagingExists(id)).toBe(false);
+  });
+
+  it('an import whose job failed for good while no worker heard (it died first) is marked failed by the reconciler, its staging dropped', async () => {
+    const workflow = await ownQueue('died-unheard');
+    const id = await staged([row(), row(), row()]);
+    const jobId = `waiting-list.import.${id}`;
+    // What the outbox relay does, five minutes ago (past the reconciler's grace).
+    await workflow.add('waiting-list.import', { importId: id }, jobOptions('waiting-list.import', jobId));
+    await s.prisma.sql.query(`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE job_id = $1`, [jobId]);
+    // A worker takes the job, begins the import, and fails it for good; then dies before its failure handler runs.
+    const dying = new Worker('workflow', null, { connection: workerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX, autorun: false });
+    try {
+      const token = randomUUID();
+      const job = await dying.getNextJob(token, { block: false });
+      expect(job?.id).toBe(jobId);
+      await new WaitingListImporter(s.prisma, loadConfig()).start(id);
+      await job!.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token);
+    } finally {
+      await dying.close(true);
+    }
+    const worker = await createWorkerApp({ logger: false });
+    try {
+      expect((await worker.get(Reconciler).reconcileOnce()).flagged).toBeGreaterThanOrEqual(1);
+      const imp = (await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(c.clerkRLT))).body;
+      expect(imp).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/^The import stopped: the worker applying it stopped before finishing/), finishedAt: expect.any(String) });
+      expect(await stagingExists(id)).toBe(false);
+      // Finished, though not well: later passes leave it alone.
+      const outbox = await s.prisma.sql.query<{ completed: boolean }>('SELECT completed_at IS NOT NULL AS completed FROM outbox_message WHERE job_id = $1', [jobId]);
+      expect(outbox.rows).toEqual([{ completed: true }]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('an import whose worker keeps dying (killed, out of memory) is marked failed with the reason, its staged rows dropped, the rows applied kept', async () => {
+    const workflow = await ownQueue('killed');
+    const id = await staged([row(), row(), row(), row()]);
+    const jobId = `waiting-list.import.${id}`;
+    await workflow.add('waiting-list.import', { importId: id }, jobOptions('waiting-list.import', jobId));
+
+    // A worker takes the job, applies a first batch of two rows, and is killed: its lock is never renewed.
+    const killed = new Worker('workflow', null, { connection: workerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX, lockDuration: 1_000, autorun: false });
+    // BullMQ's stalled-job check, in a worker whose limit is no stall at all (maxStalledCount 0), so one death is past it:
+    // once the lock lapses, the job goes back to wait, marked to fail in the next worker that takes it.
+    const checker = new Worker('workflow', null, { connection: workerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX, maxStalledCount: 0, stalledInterval: 200, autorun: false });
+    try {
+      const job = await killed.getNextJob(randomUUID(), { block: false });
+      expect(job?.id).toBe(jobId);
+      const importer = new WaitingListImporter(s.prisma, { ...loadConfig(), waitingListBatchRows: 2 });
+      await importer.start(id);
+      expect(await importer.applyBatch(id)).toBe(2);
+      await checker.startStalledCheckTimer();
+      await waitUntil(async () => (await workflow.getJob(jobId))?.getState().then((st) => st === 'waiting'), 'the stalled check to put the job back');
+    } finally {
+      await checker.close();
+      await killed.close(true);
+    }
+    expect((await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(c.clerkRLT))).body.status).toBe('running');
+
+    // The next worker takes it: BullMQ fails it for good, and the import says so.
+    const worker = await createWorkerApp({ logger: false });
+    try {
+      const imp = await waitUntil(async () => {
+        const r = (await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(c.clerkRLT))).body;
+        return r.status !== 'running' ? r : null;
+      }, 'the import to leave running');
+      expect(imp).toMatchObject({
+        status: 'failed',
+        failureReason:
+          'The import stopped: the worker applying it stopped before finishing, more often than is allowed (killed, or out of memory). Rows applied so far are kept. Upload the file again.',
+        rowsTotal: 4,
+        rowsRead: 2,
+        accepted: 2,
+        finishedAt: expect.any(String),
+      });
+      expect(await stagingExists(id)).toBe(false);
+      const applied = await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_entry WHERE last_import_id = $1::uuid', [id]);
+      expect(applied.rows[0]!.n).toBe(2);
+      // Finished, though not well: the reconciler does not send the job round again.
+      const outbox = await s.prisma.sql.query<{ completed: boolean }>('SELECT completed_at IS NOT NULL AS completed FROM outbox_message WHERE job_id = $1', [jobId]);
+      expect(outbox.rows).toEqual([{ completed: true }]);
+    } finally {
+      await worker.close();
+    }
   });
 });

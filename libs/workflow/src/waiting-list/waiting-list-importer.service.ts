@@ -10,7 +10,7 @@ import { PrismaService, queryUnprepared, type SqlRunner } from '#persistence';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { RETRY_IMPORT } from '#queue';
 import type { StepOutcome } from '../automated-steps.service.js';
-import { MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
+import { importJob, MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
 import { dropStagingTableSql, nextBatchSql } from './waiting-list-staging.js';
 
 type StagedRow = { row_number: number; field_count: number } & Record<(typeof WAITING_LIST_COLUMNS)[number], string | null>;
@@ -31,6 +31,9 @@ interface ImportState {
 const IMPORT_STATE = `SELECT seq::text AS seq, origin_ods, mode, status, header_fields, accepted, errors_stored, applied_through_row, rows_total, rows_read
   FROM waiting_list_import WHERE id = $1::uuid FOR UPDATE`;
 
+/** BullMQ's words for a job whose worker died mid-run more often than allowed (maxStalledCount). */
+const STALLED = /stalled more than allowable limit/;
+
 @Injectable()
 export class WaitingListImporter {
   constructor(
@@ -48,8 +51,8 @@ export class WaitingListImporter {
       return { outcome: 'done' };
     } catch (e) {
       if (attempts < RETRY_IMPORT.attempts) throw e;
-      // The last attempt: there is no referral to flag, so the import itself says it failed.
-      await this.fail(importId, `The import stopped after ${attempts} attempts (${(e as { code?: string }).code ?? (e as Error).name}); rows applied so far are kept. Upload the file again.`);
+      // The last attempt: the import itself says it failed.
+      await this.failedForGood(importId, e as Error, attempts);
       return { outcome: 'done', reason: 'import failed for good' };
     }
   }
@@ -62,6 +65,20 @@ export class WaitingListImporter {
       [importId],
     );
     return rows[0]?.attempts ?? null;
+  }
+
+  /**
+   * The import's job failed for good (its retries used up, or its worker killed more often than
+   * BullMQ allows, as running out of memory does): there is no referral to flag, so the import
+   * says it failed, and why, in words for the trust; its staging table goes. The cause's message
+   * is not kept: a driver's error can quote a value of the file.
+   */
+  async failedForGood(importId: string, cause: Error, attempts?: number): Promise<StepOutcome> {
+    const why = STALLED.test(cause.message)
+      ? 'the worker applying it stopped before finishing, more often than is allowed (killed, or out of memory)'
+      : `it failed ${attempts ? `after ${attempts} attempts ` : ''}(${(cause as { code?: string }).code ?? cause.name})`;
+    const failed = await this.fail(importId, `The import stopped: ${why}. Rows applied so far are kept. Upload the file again.`);
+    return failed ? { outcome: 'done' } : { outcome: 'skipped', reason: 'import gone or already finished' };
   }
 
   /** One batch in one transaction; returns how many staged rows it took (0: none left). */
@@ -169,11 +186,17 @@ export class WaitingListImporter {
     });
   }
 
-  /** Ends the import as failed, with its reason, and drops its staging table. */
-  private async fail(importId: string, reason: string): Promise<void> {
-    await this.prisma.sqlTransaction(async (tx) => {
-      await tx.query(`UPDATE waiting_list_import SET status = 'failed', failure_reason = $2, finished_at = now() WHERE id = $1::uuid AND status IN ('queued', 'running')`, [importId, reason]);
+  /** Ends the import as failed, with its reason, and drops its staging table; false when it had already ended. */
+  private async fail(importId: string, reason: string): Promise<boolean> {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const { rowCount } = await tx.query(
+        `UPDATE waiting_list_import SET status = 'failed', failure_reason = $2, finished_at = now() WHERE id = $1::uuid AND status IN ('queued', 'running')`,
+        [importId, reason],
+      );
+      // Finished, though not well: the reconciler leaves its job alone.
+      await tx.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = $1 AND completed_at IS NULL', [importJob(importId).jobId]);
       await tx.query(dropStagingTableSql(importId));
+      return !!rowCount;
     });
   }
 }
