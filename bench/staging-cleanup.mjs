@@ -1,11 +1,13 @@
 // `node bench/staging-cleanup.mjs [--rows N]`: what a huge waiting-list upload leaves behind for the
 // next import. With the code as built (dist/), on its own Postgres in .data/bench-staging/:
 //   1. stages N rows (default 817,072: what 214 KB of gzip once expanded to), all the same row, as
-//      the upload of a compressed file that repeats one line would, and applies them (the import job);
-//   2. stages the next import, 5,000 good rows, and applies it batch by batch, timing each batch
+//      the upload of a compressed file that repeats one line would, and applies them (the import job),
+//      while another transaction holds an older snapshot, as another trust's upload still streaming does;
+//   2. runs VACUUM ANALYZE on the staging relations, as autovacuum would once it saw the change;
+//   3. stages the next import, 5,000 good rows, and applies it batch by batch, timing each batch
 //      and the import's end (its cleanup of staging);
-//   3. prints the timings and the size of the staging storage before and after.
-// Autovacuum is left as configured: it runs when it runs, as in production; whether it ran is printed.
+//   4. prints the timings and the size of the staging storage (and its dead rows) after each step.
+// Figures before and after the staging table per import: docs/benchmarks.md.
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +33,7 @@ const { WAITING_LIST_COLUMNS } = await import('#domain');
 
 const config = loadConfig();
 const db = new PrismaService(config);
-const imports = new WaitingListImports(db, config);
+const imports = new WaitingListImports(db);
 const importer = new WaitingListImporter(db, config);
 const caller = { sub: 'bench-staging', roles: ['integration'], role: 'integration', ods: 'RLQ', nhsNumber: null };
 const header = WAITING_LIST_COLUMNS.join(',') + '\n';
