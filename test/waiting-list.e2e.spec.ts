@@ -235,7 +235,11 @@ describe('POST /v1/waiting-list/imports', () => {
     expect(r6.body.details).toEqual([{ field: 'mode', messages: ['mode must be full or partial'] }]);
 
     expect(await count()).toBe(before);
-    const { rows } = await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import_row WHERE import_id NOT IN (SELECT id FROM waiting_list_import)');
+    // No staging table of an upload that was never recorded as an import.
+    const { rows } = await s.prisma.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'waiting_list_staging'::regnamespace AND relkind = 'r'
+         AND NOT EXISTS (SELECT 1 FROM waiting_list_import i WHERE relname = 'i_' || replace(i.id::text, '-', ''))`,
+    );
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -422,10 +426,11 @@ describe('a large file, streamed', () => {
         Readable.from(file()).pipe(req);
       });
       upload.catch(() => undefined); // awaited below; a failure before then must not be unhandled
-      // COPY progress of the staging table, seen from another connection while the body is held.
+      // COPY progress into staging, seen from another connection while the body is held.
       const copied = await waitUntil(async () => {
+        // The upload's staging table is made in its own transaction, not yet visible here: its COPY is the one COPY FROM of this database.
         const rows = await s.prisma.$queryRaw<Array<{ n: bigint }>>`
-          SELECT COALESCE(max(tuples_processed), 0) AS n FROM pg_stat_progress_copy WHERE relid = 'waiting_list_import_row'::regclass`;
+          SELECT COALESCE(max(tuples_processed), 0) AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`;
         return Number(rows[0]!.n) >= HOLD_AT / 2 ? Number(rows[0]!.n) : null;
       }, 'rows to reach Postgres while the upload is still open', 60);
       expect(copied).toBeLessThanOrEqual(HOLD_AT);

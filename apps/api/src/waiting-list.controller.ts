@@ -1,13 +1,25 @@
 // Waiting-list import (a trust's PTL extract as CSV, streamed) and the long-waiters worklist.
 import { PassThrough } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiRequestTimeoutResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { LongWaiters, UploadRefusedError, WaitingListImports } from '#workflow';
 import { ImportErrorsQueryDto, ImportUploadQueryDto, LongWaitersQueryDto } from './dto/waiting-list.dto.js';
+import { bodyDeadline } from './http/request-deadlines.js';
 import { uuidParam } from './http/uuid-param.js';
 
 const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
@@ -28,13 +40,18 @@ export class WaitingListController {
     description:
       `Content-Type: text/csv (UTF-8), optionally Content-Encoding: gzip. Header row, then one row per pathway: ${WAITING_LIST_COLUMNS.join(', ')} ` +
       '(any order, any case; other columns are ignored and listed in ignoredColumns). The body is streamed, never held in memory; ' +
-      'the largest accepted is WAITING_LIST_MAX_BYTES (default 500 MB). Rows that fail validation are reported with their row number ' +
+      'the largest accepted is WAITING_LIST_MAX_BYTES (default 500 MB), WAITING_LIST_MAX_ROWS rows (default 1,000,000) of at most ' +
+      'WAITING_LIST_MAX_ROW_CHARS characters (default 8,192), gzip expanding at most WAITING_LIST_MAX_GZIP_RATIO times (default 100). ' +
+      'The upload must arrive within WAITING_LIST_UPLOAD_TIMEOUT_MS (default 1 hour) and never send nothing for WAITING_LIST_IDLE_TIMEOUT_MS ' +
+      "(default 30 s); a trust may have WAITING_LIST_UPLOADS_PER_TRUST uploads in progress at once (default 1). Rows that fail validation are reported with their row number " +
       '(the header is row 1); good rows are kept; a pathway id already on the list is updated.',
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiAcceptedResponse({ description: 'Staged and queued: {id, status: "queued", rowsTotal, ...}' })
-  @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES' })
+  @ApiRequestTimeoutResponse({ description: 'The upload took longer than WAITING_LIST_UPLOAD_TIMEOUT_MS, or sent nothing for WAITING_LIST_IDLE_TIMEOUT_MS: nothing of it was kept; send the file again' })
+  @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES, more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, or gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times' })
+  @ApiTooManyRequestsResponse({ description: "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or the caller's rate limit" })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
   async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
@@ -62,26 +79,38 @@ export class WaitingListController {
     const interrupted = () => {
       if (!req.complete) body.destroy(new Error('the upload was interrupted'));
     };
+    if (req.destroyed) throw new UploadRefusedError(400, 'The upload was interrupted');
     req.once('close', interrupted);
+    // Too slow or silent too long (request-deadlines.ts): the pipeline ends, the transaction rolls back, the client gets 408.
+    const deadline = bodyDeadline(req);
+    deadline?.claim((message) => body.destroy(new UploadRefusedError(408, message, [{ field: 'body', messages: [message] }])));
     req.pipe(body);
     try {
       const view = await this.imports.upload(caller, {
         body,
         mode: q.mode ?? 'full',
         gzip: encoding === 'gzip',
-        maxBytes: this.config.waitingListMaxBytes,
-        maxConcurrent: Math.max(1, Math.floor(this.config.dbPoolSize / 4)),
+        limits: {
+          maxBytes: this.config.waitingListMaxBytes,
+          maxRows: this.config.waitingListMaxRows,
+          maxRowChars: this.config.waitingListMaxRowChars,
+          maxGzipRatio: this.config.waitingListMaxGzipRatio,
+          perTrust: this.config.waitingListUploadsPerTrust,
+          // Half the pool at most: requests other than uploads keep the rest.
+          perServer: Math.max(1, Math.floor(this.config.dbPoolSize / 2)),
+        },
       });
       res.setHeader('Location', `/v1/waiting-list/imports/${view.id}`);
       return view;
     } catch (e) {
-      // Refused part-way: stop reading, and let Node discard the rest (or drop the connection for an oversized one).
+      // Refused part-way: stop reading, and let Node discard the rest (or drop the connection for an oversized or too slow one).
       req.unpipe(body);
-      if (e instanceof UploadRefusedError && e.httpStatus === 413) res.setHeader('Connection', 'close');
+      if (e instanceof UploadRefusedError && (e.httpStatus === 413 || e.httpStatus === 408)) res.setHeader('Connection', 'close');
       else if (!req.complete) req.resume();
       throw e;
     } finally {
       req.off('close', interrupted);
+      deadline?.release();
     }
   }
 

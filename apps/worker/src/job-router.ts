@@ -51,7 +51,11 @@ export class JobRouter {
     return out;
   }
 
-  /** On a job's last failure, a person must see the referral on a worklist. */
+  /**
+   * On a job's last failure, a person must see it: its referral on a worklist, or what its
+   * handler makes of it (an import marked failed). A job its worker died in more often than
+   * BullMQ's stall limit fails as unrecoverable in the next worker to take it, and comes here too.
+   */
   async failed(job: Job | undefined, err: Error): Promise<void> {
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
@@ -59,9 +63,17 @@ export class JobRouter {
     this.logger.warn({ job: job.name, jobId: job.id, attempt: job.attemptsMade, final, error: err.message.slice(0, 200) }, 'job failed');
     if (!final) return;
     this.metrics?.failedForGood(job);
+    await this.failedForGood(job, err);
+  }
+
+  /** What a job failed for good leaves for a person (also the reconciler's, for a failure no worker saw through). True when something was done. */
+  async failedForGood(job: Job, err: Error): Promise<boolean> {
+    if (!isJobName(job.name)) return false;
+    const handler = this.byName.get(job.name)!;
+    if (handler.failedForGood) return (await handler.failedForGood(job.data as never, job.id ?? '', err)).outcome === 'done';
     const referralId = (job.data as { referralId?: string }).referralId;
-    if (!referralId) return;
-    await this.needsAttention.flag(referralId, job.name, job.id ?? '', `${err.name}: ${err.message}`);
+    if (!referralId) return false;
+    return (await this.needsAttention.flag(referralId, job.name, job.id ?? '', `${err.name}: ${err.message}`)).outcome === 'done';
   }
 
   queueOf(name: JobName) {

@@ -8,6 +8,7 @@ import { PrismaService } from '#persistence';
 import { PeriodicTask } from '#queue';
 import { ProducerQueues } from './producer-queues.js';
 import { NeedsAttention, OutboxCompletions, pruneFinished, redrive, unfinishedSteps } from '#workflow';
+import { JobRouter } from './job-router.js';
 
 /** Arbitrary, fixed: the advisory lock key of the reconciler ("crosstrust reconciler"). */
 const LOCK_KEY = 7_351_902_204;
@@ -36,6 +37,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly completions: OutboxCompletions,
     private readonly needsAttention: NeedsAttention,
     private readonly queues: ProducerQueues,
+    private readonly router: JobRouter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.periodic = new PeriodicTask({
@@ -112,7 +114,8 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   /**
    * One pass over steps dispatched longer ago than the grace period and not finished:
    * job gone -> enqueue again; job finished but not recorded -> record it; job failed for
-   * good but not flagged -> flag the referral.
+   * good but not flagged -> flag the referral, or (a job with no referral, an import) what its
+   * handler does when it fails for good.
    */
   async reconcileOnce(): Promise<ReconcileReport> {
     // Page on from where the last pass stopped: steps that are fine but not finished for a long
@@ -141,6 +144,9 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
       } else if (state === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1) && r.referral_id) {
         await this.needsAttention.flag(r.referral_id, r.job_name, r.job_id, job.failedReason ?? 'failed');
         flagged++;
+      } else if (state === 'failed' && !r.referral_id) {
+        // Failed for good (a job in BullMQ's failed set has no retry left) while no worker heard: it died first.
+        if (await this.router.failedForGood(job, new Error(job.failedReason || 'failed'))) flagged++;
       }
     }
     return { checked: rows.length, redriven, completed, flagged };

@@ -43,8 +43,24 @@ export interface AppConfig {
   readonly metricsHost: string;
   /** Largest waiting-list CSV upload, in bytes (WAITING_LIST_MAX_BYTES); larger: 413. */
   readonly waitingListMaxBytes: number;
-  /** Rows a waiting-list import applies per transaction (WAITING_LIST_BATCH_ROWS). */
+  /** Rows a waiting-list import applies per transaction at most (WAITING_LIST_BATCH_ROWS). */
   readonly waitingListBatchRows: number;
+  /** Staged bytes a waiting-list import applies per transaction at most (WAITING_LIST_BATCH_BYTES); one row always goes. */
+  readonly waitingListBatchBytes: number;
+  /** Most data rows one waiting-list upload may have (WAITING_LIST_MAX_ROWS); more: 413. */
+  readonly waitingListMaxRows: number;
+  /** Longest row of a waiting-list upload, in characters (WAITING_LIST_MAX_ROW_CHARS); longer: 413. */
+  readonly waitingListMaxRowChars: number;
+  /** How many times its size a gzip upload may expand to (WAITING_LIST_MAX_GZIP_RATIO); more: 413. */
+  readonly waitingListMaxGzipRatio: number;
+  /** Waiting-list uploads one trust may have in progress at once, across every API process (WAITING_LIST_UPLOADS_PER_TRUST); more: 429. */
+  readonly waitingListUploadsPerTrust: number;
+  /** How long an upload may send nothing while the server is ready to read (WAITING_LIST_IDLE_TIMEOUT_MS); then 408. */
+  readonly waitingListIdleTimeoutMs: number;
+  /** How long a whole waiting-list upload may take to arrive (WAITING_LIST_UPLOAD_TIMEOUT_MS); then 408. */
+  readonly waitingListUploadTimeoutMs: number;
+  /** How long the body of any other request may take to arrive (HTTP_REQUEST_TIMEOUT_MS); then 408. */
+  readonly httpRequestTimeoutMs: number;
   /** How often the worker's reminder sweep runs (REMINDER_SWEEP_MS): offer and appointment reminders, staff emails. */
   readonly reminderSweepMs: number;
   /** At most one staff worklist email per team per this long (STAFF_EMAIL_BATCH_MS); items wait for the next. */
@@ -299,6 +315,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsHost: str('METRICS_HOST', '0.0.0.0'),
     waitingListMaxBytes: int('WAITING_LIST_MAX_BYTES', 500 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     waitingListBatchRows: int('WAITING_LIST_BATCH_ROWS', 5_000, 1, 50_000),
+    waitingListBatchBytes: int('WAITING_LIST_BATCH_BYTES', 8 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+    waitingListMaxRows: int('WAITING_LIST_MAX_ROWS', 1_000_000, 1, 50_000_000),
+    waitingListMaxRowChars: int('WAITING_LIST_MAX_ROW_CHARS', 8_192, 256, 1024 * 1024),
+    waitingListMaxGzipRatio: int('WAITING_LIST_MAX_GZIP_RATIO', 100, 2, 10_000),
+    waitingListUploadsPerTrust: int('WAITING_LIST_UPLOADS_PER_TRUST', 1, 1, 100),
+    waitingListIdleTimeoutMs: int('WAITING_LIST_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    waitingListUploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
+    httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     reminderSweepMs: int('REMINDER_SWEEP_MS', 60_000, 50, 24 * 3_600_000),
     staffEmailBatchMs: int('STAFF_EMAIL_BATCH_MS', 5 * 60_000, 0, 24 * 3_600_000),
     ...notifyConfig(env, problems, int),

@@ -45,6 +45,16 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) =>
   }
 }
 
+/**
+ * Runs a statement unprepared, planned for its values at each call: a config object, which
+ * PreparingClient passes through as it is. For statement texts made per use (a waiting-list
+ * import's staging table has a name of its own), which would otherwise leave a prepared statement
+ * per text on every connection and fill the cache of statement names.
+ */
+export function queryUnprepared<R extends pg.QueryResultRow = pg.QueryResultRow>(runner: SqlRunner, text: string, values: readonly unknown[]): Promise<pg.QueryResult<R>> {
+  return (runner as unknown as pg.ClientBase).query<R>({ text, values: [...values] });
+}
+
 /** The SQLSTATE of a Postgres error, if it is one. */
 function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;

@@ -15,6 +15,7 @@ export * from './task-queries.js';
 export * from './reminders/reminder-sweep.js';
 export * from './waiting-list/waiting-list-imports.service.js';
 export * from './waiting-list/waiting-list-importer.service.js';
+export { stagingTable } from './waiting-list/waiting-list-staging.js';
 export * from './waiting-list/long-waiters.service.js';
 export * from './workflow.module.js';
 export * from './notification-delivery.js';

@@ -79,6 +79,8 @@ export function scanJson(text: string): { problem: 'duplicate' | 'deep'; field: 
 /** Express error middleware for body-parser failures (they happen before Nest's filters run). */
 export function bodyErrors(err: { type?: string; status?: number; message?: string; field?: string }, _req: Request, res: Response, next: NextFunction): void {
   if (!err) return next();
+  // Already answered (a body deadline's 408, request-deadlines.ts): the parser's error is the connection closing after it.
+  if (res.headersSent) return;
   if (err.type === 'entity.duplicate.key' || err.type === 'entity.too.deep' || (err.type === 'entity.verify.failed' && err.field)) {
     const message = err.message ?? 'the body could not be read';
     res.status(400).json(errorBody(400, message, [{ field: err.field ?? 'body', messages: [message] }]));

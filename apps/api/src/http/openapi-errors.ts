@@ -48,6 +48,7 @@ const WHAT: Record<number, string> = {
   401: 'No bearer token, or one that is not valid (expired, wrong issuer or audience, bad signature)',
   403: "The caller's role may not do this",
   404: "Not found, or not visible to the caller's trust (a referral of another trust does not exist for it)",
+  408: 'The body did not arrive in time (HTTP_REQUEST_TIMEOUT_MS); nothing was done: send the request again',
   409: "Not allowed from the current status (`currentStatus` and `details.allowedFrom` say which), a duplicate, or a concurrent change: reload and try again",
   413: 'The body is too large',
   415: 'The body is not JSON in UTF-8 (or, for an import, not CSV in UTF-8)',
@@ -58,8 +59,8 @@ const WHAT: Record<number, string> = {
 
 /** Statuses every route of the versioned API can answer with: no or a bad token, a role not allowed, the rate limit, Postgres or Redis away. */
 const EVERY_V1_ROUTE = [401, 403, 429, 503];
-/** The JSON body parser runs before every route: any POST, PUT or PATCH can be too large (413) or not UTF-8 JSON (415). */
-const WITH_BODY = [413, 415];
+/** The JSON body parser runs before every route: any POST, PUT or PATCH can be too slow to arrive (408), too large (413) or not UTF-8 JSON (415). */
+const WITH_BODY = [408, 413, 415];
 
 /**
  * What else each operation can answer with, from its handler and the workflow code it calls (a

@@ -11,4 +11,8 @@ export class WaitingListImportHandler implements JobHandler<'waiting-list.import
   handle(p: JobPayloads['waiting-list.import']) {
     return this.importer.run(p.importId);
   }
+  /** No referral to flag: the import is marked failed, with the reason, and its staged rows go. */
+  failedForGood(p: JobPayloads['waiting-list.import'], _jobId: string, cause: Error) {
+    return this.importer.failedForGood(p.importId, cause);
+  }
 }

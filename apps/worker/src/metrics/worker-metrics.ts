@@ -27,7 +27,7 @@ export class WorkerMetrics {
   });
   private readonly exhausted = new Counter({
     name: `${METRIC_PREFIX}worker_jobs_exhausted_total`,
-    help: 'Jobs that failed for good (retries used up or unrecoverable): their referral is flagged needsAttention',
+    help: 'Jobs that failed for good (retries used up, unrecoverable, or stalled too often): their referral is flagged needsAttention, or their import marked failed',
     labelNames: ['queue', 'name'] as const,
     registers: [this.metrics.registry],
   });

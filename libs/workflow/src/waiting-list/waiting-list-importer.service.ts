@@ -1,14 +1,17 @@
 // Waiting-list import, worker side: applies a staged upload in batches, each one transaction that
-// takes its rows out of staging, validates them, upserts the good ones by (trust, pathway id),
-// records the bad ones with their row numbers, and moves the counters. A crash loses at most the
-// batch in hand, which is still staged: running the job again resumes without duplicates.
+// reads the next rows of the import's staging table (after the last row applied), validates them,
+// upserts the good ones by (trust, pathway id), records the bad ones with their row numbers, and
+// moves the counters and the last row applied. A crash loses at most the batch in hand: running
+// the job again resumes from the last row committed, without duplicates. The transaction that ends
+// the import (completed or failed) drops its staging table.
 import { Inject, Injectable } from '@nestjs/common';
 import { isoDate, PATHWAY_ID, validateWaitingListRow, WAITING_LIST_COLUMNS, type WaitingListRow } from '#domain';
-import { PrismaService, type SqlRunner } from '#persistence';
+import { PrismaService, queryUnprepared, type SqlRunner } from '#persistence';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { RETRY_IMPORT } from '#queue';
 import type { StepOutcome } from '../automated-steps.js';
-import { MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
+import { importJob, MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
+import { dropStagingTableSql, nextBatchSql } from './waiting-list-staging.js';
 
 type StagedRow = { row_number: number; field_count: number } & Record<(typeof WAITING_LIST_COLUMNS)[number], string | null>;
 
@@ -20,7 +23,16 @@ interface ImportState {
   header_fields: number;
   accepted: number;
   errors_stored: number;
+  applied_through_row: number;
+  rows_total: number;
+  rows_read: number;
 }
+
+const IMPORT_STATE = `SELECT seq::text AS seq, origin_ods, mode, status, header_fields, accepted, errors_stored, applied_through_row, rows_total, rows_read
+  FROM waiting_list_import WHERE id = $1::uuid FOR UPDATE`;
+
+/** BullMQ's words for a job whose worker died mid-run more often than allowed (maxStalledCount). */
+const STALLED = /stalled more than allowable limit/;
 
 @Injectable()
 export class WaitingListImporter {
@@ -31,43 +43,53 @@ export class WaitingListImporter {
 
   /** The job: every staged row, batch by batch, then the close of a full extract. Idempotent. */
   async run(importId: string): Promise<StepOutcome> {
-    const { rows } = await this.prisma.sql.query<{ attempts: number }>(
-      `UPDATE waiting_list_import SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now())
-       WHERE id = $1::uuid AND status IN ('queued', 'running') RETURNING attempts`,
-      [importId],
-    );
-    const started = rows[0];
-    if (!started) return { outcome: 'skipped', reason: 'import gone or already finished' };
+    const attempts = await this.start(importId);
+    if (attempts === null) return { outcome: 'skipped', reason: 'import gone or already finished' };
     try {
       while ((await this.applyBatch(importId)) > 0);
       await this.finish(importId);
       return { outcome: 'done' };
     } catch (e) {
-      if (started.attempts < RETRY_IMPORT.attempts) throw e;
-      // The last attempt: there is no referral to flag, so the import itself says it failed.
-      await this.fail(importId, `The import stopped after ${started.attempts} attempts (${(e as { code?: string }).code ?? (e as Error).name}); rows applied so far are kept. Upload the file again.`);
+      if (attempts < RETRY_IMPORT.attempts) throw e;
+      // The last attempt: the import itself says it failed.
+      await this.failedForGood(importId, e as Error, attempts);
       return { outcome: 'done', reason: 'import failed for good' };
     }
+  }
+
+  /** An attempt begins: the import is running. Null when it is gone or already finished; else the attempts so far, this one included. */
+  async start(importId: string): Promise<number | null> {
+    const { rows } = await this.prisma.sql.query<{ attempts: number }>(
+      `UPDATE waiting_list_import SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now())
+       WHERE id = $1::uuid AND status IN ('queued', 'running') RETURNING attempts`,
+      [importId],
+    );
+    return rows[0]?.attempts ?? null;
+  }
+
+  /**
+   * The import's job failed for good (its retries used up, or its worker killed more often than
+   * BullMQ allows, as running out of memory does): there is no referral to flag, so the import
+   * says it failed, and why, in words for the trust; its staging table goes. The cause's message
+   * is not kept: a driver's error can quote a value of the file.
+   */
+  async failedForGood(importId: string, cause: Error, attempts?: number): Promise<StepOutcome> {
+    const why = STALLED.test(cause.message)
+      ? 'the worker applying it stopped before finishing, more often than is allowed (killed, or out of memory)'
+      : `it failed ${attempts ? `after ${attempts} attempts ` : ''}(${(cause as { code?: string }).code ?? cause.name})`;
+    const failed = await this.fail(importId, `The import stopped: ${why}. Rows applied so far are kept. Upload the file again.`);
+    return failed ? { outcome: 'done' } : { outcome: 'skipped', reason: 'import gone or already finished' };
   }
 
   /** One batch in one transaction; returns how many staged rows it took (0: none left). */
   async applyBatch(importId: string, today = new Date()): Promise<number> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const { rows: found } = await tx.query<ImportState>(
-        `SELECT seq::text AS seq, origin_ods, mode, status, header_fields, accepted, errors_stored FROM waiting_list_import WHERE id = $1::uuid FOR UPDATE`,
-        [importId],
-      );
+      // The import's row lock orders concurrent runs of one import: each batch starts where the last committed one ended.
+      const { rows: found } = await tx.query<ImportState>(IMPORT_STATE, [importId]);
       const imp = found[0];
       if (!imp || imp.status !== 'running') return 0;
-      const { rows } = await tx.query<StagedRow>(
-        `DELETE FROM waiting_list_import_row s
-         WHERE s.import_id = $1::uuid AND s.row_number IN (
-           SELECT row_number FROM waiting_list_import_row WHERE import_id = $1::uuid ORDER BY row_number LIMIT $2)
-         RETURNING s.row_number, s.field_count, ${WAITING_LIST_COLUMNS.map((c) => `s.${c}`).join(', ')}`,
-        [importId, this.config.waitingListBatchRows],
-      );
+      const { rows } = await queryUnprepared<StagedRow>(tx, nextBatchSql(importId), [imp.applied_through_row, this.config.waitingListBatchRows, this.config.waitingListBatchBytes]);
       if (rows.length === 0) return 0;
-      rows.sort((a, b) => a.row_number - b.row_number);
 
       const good = new Map<string, { rowNumber: number; row: WaitingListRow }>();
       const problems: Array<{ row: number; field: string; reason: string }> = [];
@@ -132,9 +154,10 @@ export class WaitingListImporter {
         );
       }
       await tx.query(
-        `UPDATE waiting_list_import SET rows_read = rows_read + $2, accepted = accepted + $3, rejected = rejected + $4, errors_stored = errors_stored + $5
+        `UPDATE waiting_list_import SET rows_read = rows_read + $2, accepted = accepted + $3, rejected = rejected + $4, errors_stored = errors_stored + $5,
+           applied_through_row = $6
          WHERE id = $1::uuid`,
-        [importId, rows.length, accepted, rejectedRows.size, kept.length],
+        [importId, rows.length, accepted, rejectedRows.size, kept.length, rows[rows.length - 1]!.row_number],
       );
       return rows.length;
     });
@@ -143,14 +166,11 @@ export class WaitingListImporter {
   /** Every row applied: a full extract closes the trust's open entries it did not list, and the import completes. */
   private async finish(importId: string): Promise<void> {
     await this.prisma.sqlTransaction(async (tx) => {
-      const { rows } = await tx.query<ImportState>(
-        `SELECT seq::text AS seq, origin_ods, mode, status, header_fields, accepted, errors_stored FROM waiting_list_import WHERE id = $1::uuid FOR UPDATE`,
-        [importId],
-      );
+      const { rows } = await tx.query<ImportState>(IMPORT_STATE, [importId]);
       const imp = rows[0];
       if (!imp || imp.status !== 'running') return;
-      const left = await tx.query('SELECT 1 FROM waiting_list_import_row WHERE import_id = $1::uuid LIMIT 1', [importId]);
-      if (left.rowCount) throw new Error('rows are still staged'); // a concurrent run is mid-batch: retry
+      // Every staged row read, or the close of a full extract would close entries it lists.
+      if (imp.rows_read !== imp.rows_total) throw new Error(`${imp.rows_total - imp.rows_read} staged rows not yet read`);
       let closed = 0;
       // A full extract none of whose rows were good says nothing about the list: it closes nothing.
       if (imp.mode === 'full' && imp.accepted > 0) {
@@ -162,13 +182,21 @@ export class WaitingListImporter {
         closed = out.rowCount ?? 0;
       }
       await tx.query(`UPDATE waiting_list_import SET status = 'completed', closed = $2, finished_at = now() WHERE id = $1::uuid`, [importId, closed]);
+      await tx.query(dropStagingTableSql(importId));
     });
   }
 
-  private async fail(importId: string, reason: string): Promise<void> {
-    await this.prisma.sqlTransaction(async (tx) => {
-      await tx.query(`UPDATE waiting_list_import SET status = 'failed', failure_reason = $2, finished_at = now() WHERE id = $1::uuid AND status IN ('queued', 'running')`, [importId, reason]);
-      await tx.query('DELETE FROM waiting_list_import_row WHERE import_id = $1::uuid', [importId]);
+  /** Ends the import as failed, with its reason, and drops its staging table; false when it had already ended. */
+  private async fail(importId: string, reason: string): Promise<boolean> {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const { rowCount } = await tx.query(
+        `UPDATE waiting_list_import SET status = 'failed', failure_reason = $2, finished_at = now() WHERE id = $1::uuid AND status IN ('queued', 'running')`,
+        [importId, reason],
+      );
+      // Finished, though not well: the reconciler leaves its job alone.
+      await tx.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = $1 AND completed_at IS NULL', [importJob(importId).jobId]);
+      await tx.query(dropStagingTableSql(importId));
+      return !!rowCount;
     });
   }
 }

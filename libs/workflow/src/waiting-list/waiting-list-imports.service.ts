@@ -1,9 +1,12 @@
-// Waiting-list import, API side: streams an uploaded CSV into Postgres (COPY into a staging table)
-// and queues the import job, all in one transaction; and shows an import's progress and errors.
+// Waiting-list import, API side: streams an uploaded CSV into Postgres (COPY into the import's own
+// staging table) and queues the import job, all in one transaction; and shows an import's progress
+// and errors.
 //
 // The body is never held whole in memory: bytes -> (gunzip) -> csv-parse -> COPY text lines ->
 // pg-copy-streams, with backpressure end to end. The rows wait in Postgres, not on a disk of this
 // process, so any worker process can apply them, and a crashed import resumes from what is left.
+// What one upload may cost is bounded: bytes, rows, the length of a row, how far gzip may expand,
+// and how many uploads a trust may have in progress (README, "Configuration").
 import { randomUUID } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,16 +14,18 @@ import { createGunzip } from 'node:zlib';
 import { Injectable } from '@nestjs/common';
 import { parse, CsvError } from 'csv-parse';
 import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
 import { WAITING_LIST_COLUMNS, type WaitingListColumn } from '#domain';
 import { inTransaction, PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import type { OutboxJob } from '#queue';
 import { writeOutbox } from '../referral-transition.js';
 import { BusinessRuleError, ReferralNotFoundError, WorkflowError } from '../workflow-errors.js';
+import { copyIntoStagingSql, createStagingTableSql } from './waiting-list-staging.js';
 
 export type ImportMode = 'full' | 'partial';
 
-/** A refused upload: 400 (unreadable CSV, bad header), 413 (too large), 415 (not CSV), 429 (too many at once). */
+/** A refused upload: 400 (unreadable CSV, bad header), 408 (too slow), 413 (too large), 415 (not CSV), 429 (too many at once). */
 export class UploadRefusedError extends WorkflowError {
   constructor(
     readonly httpStatus: number,
@@ -33,8 +38,26 @@ export class UploadRefusedError extends WorkflowError {
 
 /** Field-level problems stored per import at most; the counts stay exact beyond it. */
 export const MAX_STORED_IMPORT_ERRORS = 10_000;
-/** Longest CSV record accepted, in characters (a runaway quote must not eat the memory). */
-const MAX_RECORD_CHARS = 64 * 1024;
+/** Decompressed bytes before the gzip ratio is judged: a small file's ratio says little, and costs little. */
+const GZIP_RATIO_GRACE_BYTES = 1024 * 1024;
+/** Advisory lock class of the per-trust upload slots (two-int form, so apart from the bigint locks elsewhere). */
+const UPLOAD_SLOT_LOCK_CLASS = 0x574c55; // "WLU"
+
+/** What one upload may cost (README, "Configuration"). */
+export interface UploadLimits {
+  /** Bytes of CSV, after gzip decoding (WAITING_LIST_MAX_BYTES). */
+  readonly maxBytes: number;
+  /** Data rows (WAITING_LIST_MAX_ROWS). */
+  readonly maxRows: number;
+  /** Characters in one row (WAITING_LIST_MAX_ROW_CHARS). */
+  readonly maxRowChars: number;
+  /** Decoded bytes per byte of gzip (WAITING_LIST_MAX_GZIP_RATIO). */
+  readonly maxGzipRatio: number;
+  /** Uploads of one trust in progress at once, on every API process together (WAITING_LIST_UPLOADS_PER_TRUST). */
+  readonly perTrust: number;
+  /** Uploads in progress at once on this process: each holds a pool connection for as long as it streams. */
+  readonly perServer: number;
+}
 
 export function importJob(importId: string): OutboxJob<'waiting-list.import'> {
   return { name: 'waiting-list.import', payload: { importId }, jobId: `waiting-list.import.${importId}` };
@@ -71,11 +94,13 @@ export class WaitingListImports {
 
   /**
    * Streams the CSV into staging and queues its import; answers once it is committed. Nothing is
-   * kept of a refused upload (the transaction rolls back, COPY included).
+   * kept of a refused upload (the transaction rolls back: COPY, staging table and all).
    */
-  async upload(caller: Caller, input: { body: Readable; mode: ImportMode; gzip: boolean; maxBytes: number; maxConcurrent: number }) {
+  async upload(caller: Caller, input: { body: Readable; mode: ImportMode; gzip: boolean; limits: UploadLimits }) {
     const ods = caller.ods!;
-    if (this.uploading >= input.maxConcurrent) {
+    const limits = input.limits;
+    // Each upload holds a connection for as long as it streams: the rest of the API keeps the others.
+    if (this.uploading >= limits.perServer) {
       throw new UploadRefusedError(429, 'Too many waiting-list uploads at once on this server; try again shortly');
     }
     this.uploading++;
@@ -83,17 +108,27 @@ export class WaitingListImports {
     try {
       // The staged rows, the import and its job: one transaction, so a refused file leaves nothing.
       await inTransaction(this.prisma.pool, async (client) => {
-        const staged = new StagingStream(importId, ods);
-        const copy = client.query(
-          copyFrom(
-            `COPY waiting_list_import_row (import_id, row_number, field_count, ${WAITING_LIST_COLUMNS.join(', ')}) FROM STDIN`,
-          ),
-        );
+        await takeTrustSlot(client, ods, limits.perTrust);
+        await client.query(createStagingTableSql(importId));
+        const staged = new StagingStream(ods, limits.maxRows);
+        const copy = client.query(copyFrom(copyIntoStagingSql(importId)));
+        let compressed = 0;
+        const countCompressed = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            compressed += chunk.length;
+            cb(null, chunk);
+          },
+        });
         let bytes = 0;
         const limit = new Transform({
           transform(chunk: Buffer, _enc, cb) {
             bytes += chunk.length;
-            if (bytes > input.maxBytes) return cb(new UploadRefusedError(413, `The file is larger than the ${input.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
+            if (bytes > limits.maxBytes) return cb(new UploadRefusedError(413, `The file is larger than the ${limits.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
+            // A few hundred kilobytes of gzip can hold millions of rows: the work is the rows, not the bytes sent.
+            if (input.gzip && bytes > GZIP_RATIO_GRACE_BYTES && bytes > compressed * limits.maxGzipRatio) {
+              const message = `The gzip body expands to more than ${limits.maxGzipRatio} times its size (WAITING_LIST_MAX_GZIP_RATIO), far more than a waiting list does: send the CSV as is, or check what was compressed`;
+              return cb(new UploadRefusedError(413, message, [{ field: 'body', messages: [message] }]));
+            }
             cb(null, chunk);
           },
         });
@@ -103,14 +138,14 @@ export class WaitingListImports {
           skip_empty_lines: true,
           relax_column_count: true,
           relax_quotes: true,
-          max_record_size: MAX_RECORD_CHARS,
+          max_record_size: limits.maxRowChars,
           info: true,
         });
         try {
-          const stages = input.gzip ? [input.body, createGunzip(), limit, parser, staged, copy] : [input.body, limit, parser, staged, copy];
+          const stages = input.gzip ? [input.body, countCompressed, createGunzip(), limit, parser, staged, copy] : [input.body, limit, parser, staged, copy];
           await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
         } catch (e) {
-          throw uploadError(e);
+          throw uploadError(e, limits);
         }
         if (!staged.header) throw new UploadRefusedError(400, 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
         if (staged.rows === 0) throw new BusinessRuleError('The file has a header row but no data rows', { field: 'body' });
@@ -182,14 +217,35 @@ function decodeErrorCursor(cursor: string): [number, string] {
   throw new BusinessRuleError('errorsCursor is not valid: use errors.nextCursor from the previous page', { field: 'errorsCursor' });
 }
 
+/**
+ * Takes one of the trust's upload slots for this transaction (released at its end, whatever the
+ * outcome, or when the connection dies): an advisory lock, so the limit holds across every API
+ * process and one trust's uploads never stand in the way of another's.
+ */
+async function takeTrustSlot(client: pg.PoolClient, ods: string, perTrust: number): Promise<void> {
+  const { rowCount } = await client.query(
+    `SELECT slot FROM generate_series(1, $2::int) AS slot WHERE pg_try_advisory_xact_lock($3::int, hashtext($1 || ':' || slot)) LIMIT 1`,
+    [ods, perTrust, UPLOAD_SLOT_LOCK_CLASS],
+  );
+  if (!rowCount) {
+    throw new UploadRefusedError(
+      429,
+      `Your trust already has ${perTrust === 1 ? 'a waiting-list upload' : `${perTrust} waiting-list uploads`} in progress (WAITING_LIST_UPLOADS_PER_TRUST): try again when ${perTrust === 1 ? 'it has' : 'one has'} finished`,
+    );
+  }
+}
+
 /** What a stream failure means for the uploader. */
-function uploadError(e: unknown): Error {
+function uploadError(e: unknown, limits: UploadLimits): Error {
   if (e instanceof WorkflowError) return e;
   if (e instanceof CsvError) {
     const line = (e as CsvError & { lines?: number }).lines;
     const where = line ? ` at line ${line}` : '';
-    const what =
-      e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed' : e.code === 'CSV_MAX_RECORD_SIZE' ? `a row is longer than ${MAX_RECORD_CHARS} characters` : e.message.replace(/:.*$/, '');
+    if (e.code === 'CSV_MAX_RECORD_SIZE') {
+      const message = `The CSV has a row longer than the ${limits.maxRowChars} characters allowed (WAITING_LIST_MAX_ROW_CHARS)${where}: a waiting-list row is a few hundred; is a quote left open?`;
+      return new UploadRefusedError(413, message, [{ field: 'body', messages: [message] }]);
+    }
+    const what = e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed' : e.message.replace(/:.*$/, '');
     const message = `The CSV could not be read${where}: ${what}`;
     return new UploadRefusedError(400, message, [{ field: 'body', messages: [message] }]);
   }
@@ -238,8 +294,8 @@ class StagingStream extends Transform {
   rows = 0;
 
   constructor(
-    private readonly importId: string,
     private readonly trustOds: string,
+    private readonly maxRows: number,
   ) {
     super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
   }
@@ -254,7 +310,9 @@ class StagingStream extends Transform {
       }
       return cb();
     }
-    this.rows++;
+    if (++this.rows > this.maxRows) {
+      return cb(new UploadRefusedError(413, `The file has more than the ${this.maxRows} rows allowed (WAITING_LIST_MAX_ROWS)`, [{ field: 'body', messages: [`body must have at most ${this.maxRows} rows`] }]));
+    }
     const rowNumber = info.records + info.empty_lines;
     const h = this.header;
     if (h.provider !== undefined) {
@@ -269,7 +327,7 @@ class StagingStream extends Transform {
         );
       }
     }
-    let line = `${this.importId}\t${rowNumber}\t${record.length}`;
+    let line = `${rowNumber}\t${record.length}`;
     for (const c of WAITING_LIST_COLUMNS) line += `\t${copyText(record[h.index[c]])}`;
     cb(null, line + '\n');
   }
