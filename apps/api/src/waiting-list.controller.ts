@@ -51,7 +51,7 @@ export class WaitingListController {
   @ApiAcceptedResponse({ description: 'Staged and queued: {id, status: "queued", rowsTotal, ...}' })
   @ApiRequestTimeoutResponse({ description: 'The upload took longer than WAITING_LIST_UPLOAD_TIMEOUT_MS, or sent nothing for WAITING_LIST_IDLE_TIMEOUT_MS: nothing of it was kept; send the file again' })
   @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES, more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, or gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times' })
-  @ApiTooManyRequestsResponse({ description: "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or the caller's rate limit" })
+  @ApiTooManyRequestsResponse({ description: "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or too many requests this minute from this caller (RATE_LIMIT_PER_MINUTE) or, without a valid token, from this address (PUBLIC_RATE_LIMIT_PER_MINUTE)" })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
   async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());

@@ -16,7 +16,7 @@ import { parse, CsvError } from 'csv-parse';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 import { WAITING_LIST_COLUMNS, type WaitingListColumn } from '#domain';
-import { inTransaction, PrismaService } from '#persistence';
+import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import type { OutboxJob } from '#queue';
 import { writeOutbox } from '../referral-transition.js';
@@ -107,7 +107,8 @@ export class WaitingListImports {
     const importId = randomUUID();
     try {
       // The staged rows, the import and its job: one transaction, so a refused file leaves nothing.
-      await inTransaction(this.prisma.pool, async (client) => {
+      // The answer is read in it too: the import as accepted (queued), before a worker can start it.
+      return await inTransaction(this.prisma.pool, async (client) => {
         await takeTrustSlot(client, ods, limits.perTrust);
         await client.query(createStagingTableSql(importId));
         const staged = new StagingStream(ods, limits.maxRows);
@@ -155,16 +156,20 @@ export class WaitingListImports {
           [importId, ods, input.mode, caller.sub, bytes, staged.header.fields, staged.rows, staged.header.ignored],
         );
         await writeOutbox(client, null, [importJob(importId)]);
+        return this.read(client, caller, importId);
       });
     } finally {
       this.uploading--;
     }
-    return this.get(caller, importId);
   }
 
   /** An import of the caller's trust: counts while it runs, row-level errors (a page of them). */
   async get(caller: Caller, id: string, q: ImportErrorsQuery = {}) {
-    const { rows } = await this.prisma.sql.query<ImportRow>(
+    return this.read(this.prisma.sql, caller, id, q);
+  }
+
+  private async read(db: SqlRunner, caller: Caller, id: string, q: ImportErrorsQuery = {}) {
+    const { rows } = await db.query<ImportRow>(
       `SELECT id, origin_ods, mode, status, rows_total, rows_read, accepted, rejected, closed, errors_stored, ignored_columns,
               failure_reason, created_at, started_at, finished_at
        FROM waiting_list_import WHERE id = $1::uuid AND origin_ods = $2`,
@@ -174,7 +179,7 @@ export class WaitingListImports {
     if (!imp) throw new ReferralNotFoundError('Waiting-list import');
     const limit = q.errorsLimit ?? 100;
     const after = q.errorsCursor ? decodeErrorCursor(q.errorsCursor) : null;
-    const { rows: errors } = await this.prisma.sql.query<{ row_number: number; field: string; reason: string }>(
+    const { rows: errors } = await db.query<{ row_number: number; field: string; reason: string }>(
       `SELECT row_number, field, reason FROM waiting_list_import_error
        WHERE import_id = $1::uuid AND ($2::int IS NULL OR (row_number, field) > ($2::int, $3::text))
        ORDER BY row_number, field LIMIT $4`,
