@@ -57,33 +57,33 @@ export class WaitingListController {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
     if (type !== 'text/csv') {
       const message = `Send the waiting list as text/csv (Content-Type was ${type || 'missing'})`;
-      throw new UploadRefusedError(415, message, [{ field: 'Content-Type', messages: [message] }]);
+      throw new UploadRefusedError('UPLOAD_NOT_CSV', message, [{ field: 'Content-Type', messages: [message] }]);
     }
     const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
     if (charset && !CHARSETS.has(charset)) {
       const message = `Send the CSV as UTF-8 (charset was ${charset})`;
-      throw new UploadRefusedError(415, message, [{ field: 'Content-Type', messages: [message] }]);
+      throw new UploadRefusedError('UPLOAD_NOT_CSV', message, [{ field: 'Content-Type', messages: [message] }]);
     }
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity' && encoding !== 'gzip') {
       const message = `Content-Encoding ${encoding} is not supported: send the CSV as is or gzip-compressed`;
-      throw new UploadRefusedError(415, message, [{ field: 'Content-Encoding', messages: [message] }]);
+      throw new UploadRefusedError('UPLOAD_NOT_CSV', message, [{ field: 'Content-Encoding', messages: [message] }]);
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (encoding === 'identity' && declared > this.config.waitingListMaxBytes) {
       res.setHeader('Connection', 'close'); // do not read the rest of what we refuse
-      throw new UploadRefusedError(413, `The file is larger than the ${this.config.waitingListMaxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`);
+      throw new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${this.config.waitingListMaxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`);
     }
     // The JSON parser (bootstrap.ts) takes only JSON types: a text/csv body reaches us unread, as the request stream.
     const body = new PassThrough();
     const interrupted = () => {
       if (!req.complete) body.destroy(new Error('the upload was interrupted'));
     };
-    if (req.destroyed) throw new UploadRefusedError(400, 'The upload was interrupted');
+    if (req.destroyed) throw new UploadRefusedError('UPLOAD_UNREADABLE', 'The upload was interrupted');
     req.once('close', interrupted);
     // Too slow or silent too long (request-deadlines.ts): the pipeline ends, the transaction rolls back, the client gets 408.
     const deadline = bodyDeadline(req);
-    deadline?.claim((message) => body.destroy(new UploadRefusedError(408, message, [{ field: 'body', messages: [message] }])));
+    deadline?.claim((message) => body.destroy(new UploadRefusedError('UPLOAD_TOO_SLOW', message, [{ field: 'body', messages: [message] }])));
     req.pipe(body);
     try {
       const view = await this.imports.upload(caller, {
@@ -105,7 +105,7 @@ export class WaitingListController {
     } catch (e) {
       // Refused part-way: stop reading, and let Node discard the rest (or drop the connection for an oversized or too slow one).
       req.unpipe(body);
-      if (e instanceof UploadRefusedError && (e.httpStatus === 413 || e.httpStatus === 408)) res.setHeader('Connection', 'close');
+      if (e instanceof UploadRefusedError && (e.code === 'UPLOAD_TOO_LARGE' || e.code === 'UPLOAD_TOO_SLOW')) res.setHeader('Connection', 'close');
       else if (!req.complete) req.resume();
       throw e;
     } finally {

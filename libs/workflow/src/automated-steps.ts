@@ -26,7 +26,10 @@ export class AutomatedSteps {
   /** Stage 2, rules: eligible referrals go to a clinician with offers ready; others close as NOT_ELIGIBLE. */
   async screen(referralId: string, today = new Date()): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadReferral(tx, referralId);
+      // Locked: a person's step on the referral commits before this read (and is seen) or after this
+      // step, never in between (a phone consent landing while offers were being made was followed on
+      // the timeline by an offers_made it had made stale).
+      const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'IDENTIFIED') return skipped(`already screened (${ref.status})`);
       const trusts = await this.offers.trustsWithCapacity(tx, ref.originOds, ref.specialtyCode, today);
@@ -64,7 +67,7 @@ export class AutomatedSteps {
   /** Stage 3: refreshes offers against today's capacity and tells the patient, once. */
   async makeOffers(referralId: string, today = new Date()): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadReferral(tx, referralId);
+      const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'AWAITING_PATIENT_CONSENT') return skipped(`status moved on (${ref.status})`);
       const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
@@ -120,7 +123,7 @@ export class AutomatedSteps {
   /** Stage 7: sends the discharge summary to the patient's registered GP practice. */
   async dispatchDischarge(referralId: string): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadReferral(tx, referralId);
+      const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'DISCHARGED') return skipped(`not discharged (${ref.status})`);
       if (await dispatched(tx, referralId, 'DISCHARGE_SUMMARY')) return skipped('already dispatched');

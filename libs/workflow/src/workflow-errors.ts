@@ -1,14 +1,31 @@
-// Errors a use case raises; the API maps each to its HTTP status (see apps/api/src/http-errors.filter.ts).
+// Errors a use case raises, each with a code; the HTTP edge maps codes to statuses in one table
+// (apps/api/src/http/error-statuses.ts), so no library knows about HTTP.
 import type { ReferralStatus } from '#domain';
 
+/** What went wrong, as a code the edges (HTTP, the offer page) map to their own answers. */
+export const WORKFLOW_ERROR_CODES = [
+  'NOT_FOUND',
+  'TRANSITION_REFUSED',
+  'CONCURRENT_CHANGE',
+  'DUPLICATE',
+  'BUSINESS_RULE',
+  'WRONG_SIDE',
+  'UPLOAD_UNREADABLE',
+  'UPLOAD_TOO_SLOW',
+  'UPLOAD_TOO_LARGE',
+  'UPLOAD_NOT_CSV',
+  'UPLOADS_BUSY',
+] as const;
+export type WorkflowErrorCode = (typeof WORKFLOW_ERROR_CODES)[number];
+
 export abstract class WorkflowError extends Error {
-  abstract readonly httpStatus: number;
+  abstract readonly code: WorkflowErrorCode;
   readonly details?: unknown;
 }
 
 /** Not there, or not visible to this caller: the same answer either way. */
 export class ReferralNotFoundError extends WorkflowError {
-  readonly httpStatus = 404;
+  readonly code = 'NOT_FOUND' as const;
   constructor(what = 'Referral') {
     super(`${what} not found`);
   }
@@ -16,7 +33,7 @@ export class ReferralNotFoundError extends WorkflowError {
 
 /** The action is not allowed from the referral's current status. */
 export class TransitionConflictError extends WorkflowError {
-  readonly httpStatus = 409;
+  readonly code = 'TRANSITION_REFUSED' as const;
   override readonly details: { currentStatus: ReferralStatus; allowedFrom?: readonly ReferralStatus[] };
   constructor(message: string, readonly currentStatus: ReferralStatus, allowedFrom?: readonly ReferralStatus[]) {
     super(message);
@@ -26,7 +43,7 @@ export class TransitionConflictError extends WorkflowError {
 
 /** Someone else changed the referral between our read and our write. */
 export class ConcurrentChangeError extends WorkflowError {
-  readonly httpStatus = 409;
+  readonly code = 'CONCURRENT_CHANGE' as const;
   override readonly details: { currentStatus: ReferralStatus | null };
   constructor(readonly currentStatus: ReferralStatus | null) {
     super(`The referral was changed by someone else at the same time${currentStatus ? ` (it is now ${currentStatus})` : ''}; reload it and try again`);
@@ -36,7 +53,7 @@ export class ConcurrentChangeError extends WorkflowError {
 
 /** A duplicate of something that must be unique (an open referral for the same pathway). */
 export class DuplicateError extends WorkflowError {
-  readonly httpStatus = 409;
+  readonly code = 'DUPLICATE' as const;
   constructor(message: string, override readonly details?: unknown) {
     super(message);
   }
@@ -44,7 +61,7 @@ export class DuplicateError extends WorkflowError {
 
 /** Well-formed but refused by a business rule. */
 export class BusinessRuleError extends WorkflowError {
-  readonly httpStatus = 422;
+  readonly code = 'BUSINESS_RULE' as const;
   constructor(message: string, override readonly details?: unknown) {
     super(message);
   }
@@ -52,7 +69,7 @@ export class BusinessRuleError extends WorkflowError {
 
 /** The caller can see the referral but their trust is on the wrong side for this action. */
 export class WrongSideError extends WorkflowError {
-  readonly httpStatus = 403;
+  readonly code = 'WRONG_SIDE' as const;
   constructor(message: string) {
     super(message);
   }

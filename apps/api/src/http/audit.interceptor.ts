@@ -6,6 +6,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { AuditService, type Caller, type Permission } from '#auth';
 import { isUuid } from '#domain';
 import { WorkflowError } from '#workflow';
+import { httpStatusOf } from './error-statuses.js';
 
 /** Permissions whose routes read or change no patient's data. */
 const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read', 'team-contact.read', 'team-contact.write']);
@@ -41,7 +42,7 @@ export class AuditInterceptor implements NestInterceptor {
           await write(referralId, res.statusCode);
           return result;
         } catch (e) {
-          const status = e instanceof WorkflowError ? e.httpStatus : e instanceof HttpException ? e.getStatus() : 500;
+          const status = e instanceof WorkflowError ? httpStatusOf(e) : e instanceof HttpException ? e.getStatus() : 500;
           // A request the audit cannot record still fails as it would have; the trail write is best effort on errors.
           await write(param && isUuid(param) ? param : null, status).catch(() => undefined);
           throw e;

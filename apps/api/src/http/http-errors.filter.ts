@@ -3,6 +3,7 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type Exception
 import type { Response } from 'express';
 import { Prisma } from '#prisma-client';
 import { WorkflowError } from '#workflow';
+import { httpStatusOf } from './error-statuses.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large',
@@ -56,15 +57,16 @@ export class HttpErrorsFilter implements ExceptionFilter {
 
   private toBody(e: unknown): { status: number; body: ErrorBody } {
     if (e instanceof WorkflowError) {
+      const status = httpStatusOf(e);
       // A refusal about one field reads like a validation error: details [{field, messages}].
       const d = e.details as { field?: string } | undefined;
       const { field, ...rest } = d ?? {};
       const body: ErrorBody = field
-        ? { ...errorBody(e.httpStatus, e.message, [{ field, messages: [e.message] }]), ...rest }
-        : errorBody(e.httpStatus, e.message, e.details);
+        ? { ...errorBody(status, e.message, [{ field, messages: [e.message] }]), ...rest }
+        : errorBody(status, e.message, e.details);
       const current = (e.details as { currentStatus?: string } | undefined)?.currentStatus;
       if (current) body.currentStatus = current;
-      return { status: e.httpStatus, body };
+      return { status, body };
     }
     if (e instanceof HttpException) {
       const status = e.getStatus();

@@ -12,6 +12,7 @@ import { AuditService, Public, type Caller } from '#auth';
 import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
 import { distanceInWords } from '#notifications';
 import { BusinessRuleError, CAPACITY_GONE_REASONS, Consent, WorkflowError } from '#workflow';
+import { httpStatusOf } from '../http/error-statuses.js';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
 import { PAGES, acceptedPage, declinedPage, dobPage, offersPage, placeTakenChooseAnother, placeTakenPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
 
@@ -170,7 +171,7 @@ export class OfferPageController {
         await this.consents.record(caller, link!.referralId, { decision, offerId: chosen?.id, travelRadiusMiles: radius });
       } catch (e) {
         if (!(e instanceof WorkflowError)) throw e;
-        await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: e.httpStatus }).catch(() => undefined);
+        await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: httpStatusOf(e) }).catch(() => undefined);
         const { field: f, reason } = e instanceof BusinessRuleError ? ((e.details ?? {}) as { field?: string; reason?: string }) : {};
         if (chosen && reason && CAPACITY_GONE_REASONS.includes(reason)) {
           // The place went to someone else just before this answer (the accept was rolled back and the

@@ -25,10 +25,10 @@ import { copyIntoStagingSql, createStagingTableSql } from './waiting-list-stagin
 
 export type ImportMode = 'full' | 'partial';
 
-/** A refused upload: 400 (unreadable CSV, bad header), 408 (too slow), 413 (too large), 415 (not CSV), 429 (too many at once). */
+/** A refused upload: unreadable CSV or a bad header, too slow, too large, not CSV, too many at once. */
 export class UploadRefusedError extends WorkflowError {
   constructor(
-    readonly httpStatus: number,
+    readonly code: 'UPLOAD_UNREADABLE' | 'UPLOAD_TOO_SLOW' | 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_CSV' | 'UPLOADS_BUSY',
     message: string,
     override readonly details?: unknown,
   ) {
@@ -101,7 +101,7 @@ export class WaitingListImports {
     const limits = input.limits;
     // Each upload holds a connection for as long as it streams: the rest of the API keeps the others.
     if (this.uploading >= limits.perServer) {
-      throw new UploadRefusedError(429, 'Too many waiting-list uploads at once on this server; try again shortly');
+      throw new UploadRefusedError('UPLOADS_BUSY', 'Too many waiting-list uploads at once on this server; try again shortly');
     }
     this.uploading++;
     const importId = randomUUID();
@@ -124,11 +124,11 @@ export class WaitingListImports {
         const limit = new Transform({
           transform(chunk: Buffer, _enc, cb) {
             bytes += chunk.length;
-            if (bytes > limits.maxBytes) return cb(new UploadRefusedError(413, `The file is larger than the ${limits.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
+            if (bytes > limits.maxBytes) return cb(new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${limits.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
             // A few hundred kilobytes of gzip can hold millions of rows: the work is the rows, not the bytes sent.
             if (input.gzip && bytes > GZIP_RATIO_GRACE_BYTES && bytes > compressed * limits.maxGzipRatio) {
               const message = `The gzip body expands to more than ${limits.maxGzipRatio} times its size (WAITING_LIST_MAX_GZIP_RATIO), far more than a waiting list does: send the CSV as is, or check what was compressed`;
-              return cb(new UploadRefusedError(413, message, [{ field: 'body', messages: [message] }]));
+              return cb(new UploadRefusedError('UPLOAD_TOO_LARGE', message, [{ field: 'body', messages: [message] }]));
             }
             cb(null, chunk);
           },
@@ -148,7 +148,7 @@ export class WaitingListImports {
         } catch (e) {
           throw uploadError(e, limits);
         }
-        if (!staged.header) throw new UploadRefusedError(400, 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
+        if (!staged.header) throw new UploadRefusedError('UPLOAD_UNREADABLE', 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
         if (staged.rows === 0) throw new BusinessRuleError('The file has a header row but no data rows', { field: 'body' });
         await client.query(
           `INSERT INTO waiting_list_import (id, origin_ods, mode, created_by, bytes, header_fields, rows_total, ignored_columns)
@@ -234,7 +234,7 @@ async function takeTrustSlot(client: pg.PoolClient, ods: string, perTrust: numbe
   );
   if (!rowCount) {
     throw new UploadRefusedError(
-      429,
+      'UPLOADS_BUSY',
       `Your trust already has ${perTrust === 1 ? 'a waiting-list upload' : `${perTrust} waiting-list uploads`} in progress (WAITING_LIST_UPLOADS_PER_TRUST): try again when ${perTrust === 1 ? 'it has' : 'one has'} finished`,
     );
   }
@@ -248,15 +248,15 @@ function uploadError(e: unknown, limits: UploadLimits): Error {
     const where = line ? ` at line ${line}` : '';
     if (e.code === 'CSV_MAX_RECORD_SIZE') {
       const message = `The CSV has a row longer than the ${limits.maxRowChars} characters allowed (WAITING_LIST_MAX_ROW_CHARS)${where}: a waiting-list row is a few hundred; is a quote left open?`;
-      return new UploadRefusedError(413, message, [{ field: 'body', messages: [message] }]);
+      return new UploadRefusedError('UPLOAD_TOO_LARGE', message, [{ field: 'body', messages: [message] }]);
     }
     const what = e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed' : e.message.replace(/:.*$/, '');
     const message = `The CSV could not be read${where}: ${what}`;
-    return new UploadRefusedError(400, message, [{ field: 'body', messages: [message] }]);
+    return new UploadRefusedError('UPLOAD_UNREADABLE', message, [{ field: 'body', messages: [message] }]);
   }
   const code = (e as { code?: string } | null)?.code;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
-    return new UploadRefusedError(400, 'The body is not valid gzip (Content-Encoding: gzip)', [{ field: 'body', messages: ['body must be gzip data'] }]);
+    return new UploadRefusedError('UPLOAD_UNREADABLE', 'The body is not valid gzip (Content-Encoding: gzip)', [{ field: 'body', messages: ['body must be gzip data'] }]);
   }
   return e as Error;
 }
@@ -316,7 +316,7 @@ class StagingStream extends Transform {
       return cb();
     }
     if (++this.rows > this.maxRows) {
-      return cb(new UploadRefusedError(413, `The file has more than the ${this.maxRows} rows allowed (WAITING_LIST_MAX_ROWS)`, [{ field: 'body', messages: [`body must have at most ${this.maxRows} rows`] }]));
+      return cb(new UploadRefusedError('UPLOAD_TOO_LARGE', `The file has more than the ${this.maxRows} rows allowed (WAITING_LIST_MAX_ROWS)`, [{ field: 'body', messages: [`body must have at most ${this.maxRows} rows`] }]));
     }
     const rowNumber = info.records + info.empty_lines;
     const h = this.header;
@@ -354,7 +354,7 @@ function readHeader(record: string[]): Header {
     const message = missing.length
       ? `The header row lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected: ${WAITING_LIST_COLUMNS.join(', ')})`
       : problems.map((p) => p.messages[0]).join('; ');
-    throw new UploadRefusedError(400, message, problems);
+    throw new UploadRefusedError('UPLOAD_UNREADABLE', message, problems);
   }
   const providerAt = names.findIndex((n) => (PROVIDER_COLUMNS as readonly string[]).includes(n));
   return {
