@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import type { NotificationChannel, OutgoingMessage } from '#notifications';
-import { Reconciler } from '../apps/worker/src/reconciler.js';
+import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
 import { bearer, cast, drained, driveTo, getReferral, openReferral, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 /** A channel standing in for the provider: it can be told to refuse messages for good. */

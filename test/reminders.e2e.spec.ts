@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { renderStaffWorklist } from '#notifications';
 import { createNotification } from '#workflow';
-import { ReminderSweepTimer } from '../apps/worker/src/handlers/reminders-sweep.js';
+import { ReminderSweepTimer } from '../apps/worker/src/loops/reminder-sweep-timer.js';
 import { bearer, cast, drained, driveTo, getReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 let s: Stack;

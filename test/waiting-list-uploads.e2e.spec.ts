@@ -14,7 +14,7 @@ import { WAITING_LIST_COLUMNS } from '#domain';
 import { jobOptions, producerConnection, workerConnection } from '#queue';
 import { stagingTable, WaitingListImporter } from '#workflow';
 import { createWorkerApp } from '../apps/worker/src/bootstrap.js';
-import { Reconciler } from '../apps/worker/src/reconciler.js';
+import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
 import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
@@ -310,7 +310,7 @@ describe('the import job', () => {
     for (let n; (n = await importer.applyBatch(id)) > 0; ) batches.push(n);
     // 64 KB of values at most, one row more than fits: 32 rows of 2,000-odd bytes, not the 100 that 5,000 rows a batch would take.
     expect(batches).toEqual([32, 32, 32, 4]);
-    await importer.run(id);
+    await importer.run({ importId: id });
     const done = (await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(c.clerkRLT))).body;
     expect(done).toMatchObject({ status: 'completed', rowsRead: 100, rejected: 100, accepted: 0 });
     expect(await stagingExists(id)).toBe(false);

@@ -14,7 +14,7 @@ const REFERRALS = Number(process.env.SCALE_REFERRALS ?? 500);
 const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 100);
 const APIS = 2;
 const WORKERS = 3;
-/** The reconciler's advisory lock (apps/worker/src/reconciler.ts, LOCK_KEY 7,351,902,204) as pg_locks shows a bigint key. */
+/** The reconciler's advisory lock (apps/worker/src/loops/reconciler.ts, LOCK_KEY 7,351,902,204) as pg_locks shows a bigint key. */
 const LEADER_LOCK = `locktype = 'advisory' AND classid = 1 AND objid = 3056934908 AND objsubid = 1 AND granted`;
 /** The automated steps of one journey: screen, make-offers, transfer and discharge dispatch, six notifications. */
 const JOBS_PER_REFERRAL = 10;

@@ -50,7 +50,7 @@ async function at(stage: 'AWAITING_CLINICAL_REVIEW' | 'AWAITING_PATIENT_CONSENT'
   const { referralId: id } = await app.get(OpenReferral).open(clerkRLQ, input, null);
   const patient = patientCaller(input.patient.nhsNumber);
   const steps: Array<[string, () => Promise<unknown>]> = [
-    ['AWAITING_CLINICAL_REVIEW', () => app.get(AutomatedSteps).screen(id)],
+    ['AWAITING_CLINICAL_REVIEW', () => app.get(AutomatedSteps).screen({ referralId: id })],
     ['AWAITING_PATIENT_CONSENT', () => app.get(ClinicalReview).record(clinRLQ, id, { decision: 'suitable' })],
     ['AWAITING_RECEIVER_ACCEPTANCE', async () => {
       const offer = (await db.sql.query<{ id: string }>(`SELECT id FROM offer WHERE referral_id = $1::uuid AND receiving_ods = 'RJC' AND status = 'OPEN' LIMIT 1`, [id])).rows[0]!;
@@ -93,7 +93,7 @@ describe('OpenReferral', () => {
 describe('AutomatedSteps.screen and ClinicalReview', () => {
   it('screens once, then the referring clinician finds it suitable: offers stand and the make-offers job is written', async () => {
     const { id } = await at('AWAITING_CLINICAL_REVIEW');
-    expect(await app.get(AutomatedSteps).screen(id)).toMatchObject({ outcome: 'skipped' });
+    expect(await app.get(AutomatedSteps).screen({ referralId: id })).toMatchObject({ outcome: 'skipped' });
     await expect(app.get(ClinicalReview).record(clinRJC, id, { decision: 'suitable' })).rejects.toThrow(ReferralNotFoundError);
     await expect(app.get(ClinicalReview).record(clinRLQ, id, { decision: 'not_suitable' })).rejects.toThrow(/reason code is needed/);
     await app.get(ClinicalReview).record(clinRLQ, id, { decision: 'suitable', note: 'Fit to travel.' });

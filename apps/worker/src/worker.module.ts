@@ -1,30 +1,26 @@
 // The worker process: every BullMQ processor, the outbox relay, and the notification channel.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
+import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, ConfigModule, loggingModule, type AppConfig } from '#config';
 import { PersistenceModule, PrismaService } from '#persistence';
-import { ReminderSweep, SendNotification, WorkflowModule } from '#workflow';
+import { ReminderSweep, SendNotification, SendStaffNotification, WorkflowModule } from '#workflow';
 import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
-import { NotifyStatusPoller } from './notify-status-poller.js';
-import { JOB_HANDLERS } from './handlers/job-handler.js';
-import { DischargeDispatchHandler, MakeOffersHandler, ScreenReferralHandler, TransferDispatchHandler } from './handlers/workflow-steps.handlers.js';
-import { SendNotificationHandler } from './handlers/send-notification.handler.js';
-import { WaitingListImportHandler } from './handlers/waiting-list-import.handler.js';
-import { StaffNotificationHandler } from './handlers/staff-notification.handler.js';
-import { ReminderSweepTimer } from './handlers/reminders-sweep.js';
-import { JobRouter } from './job-router.js';
-import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './queue-processors.js';
-import { OutboxRelay } from './outbox-relay.js';
-import { Reconciler } from './reconciler.js';
-import { ProducerQueues } from './producer-queues.js';
+import { JobRouter } from './jobs/job-router.js';
+import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
+import { ProducerQueues } from './jobs/producer-queues.js';
+import { NotifyStatusPoller } from './loops/notify-status-poller.js';
+import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
+import { OutboxRelay } from './loops/outbox-relay.js';
+import { Reconciler } from './loops/reconciler.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { WorkerMetricsServer } from './metrics/metrics-server.js';
 
-const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHandler, DischargeDispatchHandler, SendNotificationHandler, WaitingListImportHandler, StaffNotificationHandler];
-
 @Module({
   imports: [
+    // The job router finds every @OnJob method among the providers (jobs/job-router.ts).
+    DiscoveryModule,
     ConfigModule,
     loggingModule('worker'),
     PersistenceModule,
@@ -36,10 +32,9 @@ const HANDLERS = [ScreenReferralHandler, MakeOffersHandler, TransferDispatchHand
     ...QUEUE_NAMES.map((name) => BullModule.registerQueue({ name })),
   ],
   providers: [
-    // Needs the notification channel, which only the worker provides (register below).
+    // Use cases that need the notification channel, which only the worker provides (register below).
     SendNotification,
-    ...HANDLERS,
-    { provide: JOB_HANDLERS, inject: HANDLERS, useFactory: (...handlers: unknown[]) => handlers },
+    SendStaffNotification,
     JobRouter,
     WorkflowProcessor,
     DispatchProcessor,

@@ -3,3 +3,4 @@ export * from './job-catalogue.js';
 export * from './redis-connection.js';
 export * from './defer.js';
 export * from './periodic-task.js';
+export * from './on-job.js';

@@ -6,11 +6,13 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { screen, isFinal, isoDate } from '#domain';
 import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
+import { OnJob, type JobOutcome, type JobPayloads } from '#queue';
 import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
 import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
 
-export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string };
+/** What running a step came to (the job catalogue's JobOutcome). */
+export type StepOutcome = JobOutcome;
 
 const done = (reason?: string): StepOutcome => ({ outcome: 'done', reason });
 const skipped = (reason: string): StepOutcome => ({ outcome: 'skipped', reason });
@@ -24,7 +26,8 @@ export class AutomatedSteps {
   ) {}
 
   /** Stage 2, rules: eligible referrals go to a clinician with offers ready; others close as NOT_ELIGIBLE. */
-  async screen(referralId: string, today = new Date()): Promise<StepOutcome> {
+  @OnJob('referral.screen')
+  async screen({ referralId }: JobPayloads['referral.screen'], today = new Date()): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
       // Locked: a person's step on the referral commits before this read (and is seen) or after this
       // step, never in between (a phone consent landing while offers were being made was followed on
@@ -65,7 +68,8 @@ export class AutomatedSteps {
   }
 
   /** Stage 3: refreshes offers against today's capacity and tells the patient, once. */
-  async makeOffers(referralId: string, today = new Date()): Promise<StepOutcome> {
+  @OnJob('referral.make-offers')
+  async makeOffers({ referralId }: JobPayloads['referral.make-offers'], today = new Date()): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
@@ -82,7 +86,8 @@ export class AutomatedSteps {
   }
 
   /** Stage 4: sends the inter-provider transfer data set to the receiving trust. */
-  async dispatchTransfer(referralId: string): Promise<StepOutcome> {
+  @OnJob('transfer.dispatch')
+  async dispatchTransfer({ referralId }: JobPayloads['transfer.dispatch']): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
       // Locked: a withdrawal or cancellation commits before this read (and is seen) or after the
       // dispatch, never in between; a referral that has ended sends nothing to anyone.
@@ -121,7 +126,8 @@ export class AutomatedSteps {
   }
 
   /** Stage 7: sends the discharge summary to the patient's registered GP practice. */
-  async dispatchDischarge(referralId: string): Promise<StepOutcome> {
+  @OnJob('discharge.dispatch')
+  async dispatchDischarge({ referralId }: JobPayloads['discharge.dispatch']): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');

@@ -23,3 +23,4 @@ export * from './notifications/send-notification.js';
 export * from './notifications/delivery-rules.js';
 export * from './outbox/outbox.js';
 export * from './outbox/needs-attention.js';
+export * from './notifications/send-staff-notification.js';

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import { DeferJobError } from '#queue';
+import { DeferJobError, OnJob, type JobPayloads } from '#queue';
 import { letterAddress, offerLinkToken, offerLinkUrl, NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, quietUntil, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
 import { recordNotificationStatus } from '../notification-delivery.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
@@ -31,7 +31,8 @@ export class SendNotification {
   }
 
   /** Sends notification `notificationId` once: guard clauses first (gone, already sent, no longer true). */
-  async send(notificationId: string): Promise<StepOutcome> {
+  @OnJob('notification.send')
+  async send({ notificationId }: JobPayloads['notification.send']): Promise<StepOutcome> {
     // Everything the message needs in one statement (this job runs at every patient-facing step).
     const { rows } = await this.prisma.sql.query<NotificationRow>(
       `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, COALESCE(r.receiving_ods, r.former_receiving_ods) AS receiving_ods, r.status::text AS referral_status,

@@ -8,7 +8,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isoDate, PATHWAY_ID, validateWaitingListRow, WAITING_LIST_COLUMNS, type WaitingListRow } from '#domain';
 import { PrismaService, queryUnprepared, type SqlRunner } from '#persistence';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { RETRY_IMPORT } from '#queue';
+import { OnJob, OnJobFailedForGood, RETRY_IMPORT, type JobPayloads } from '#queue';
 import type { StepOutcome } from '../automated-steps.js';
 import { importJob, MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
 import { dropStagingTableSql, nextBatchSql } from './waiting-list-staging.js';
@@ -42,7 +42,8 @@ export class WaitingListImporter {
   ) {}
 
   /** The job: every staged row, batch by batch, then the close of a full extract. Idempotent. */
-  async run(importId: string): Promise<StepOutcome> {
+  @OnJob('waiting-list.import')
+  async run({ importId }: JobPayloads['waiting-list.import']): Promise<StepOutcome> {
     const attempts = await this.start(importId);
     if (attempts === null) return { outcome: 'skipped', reason: 'import gone or already finished' };
     try {
@@ -65,6 +66,12 @@ export class WaitingListImporter {
       [importId],
     );
     return rows[0]?.attempts ?? null;
+  }
+
+  /** The job failed for good: no referral to flag, the import itself says so (see failedForGood). */
+  @OnJobFailedForGood('waiting-list.import')
+  async importFailedForGood({ importId }: JobPayloads['waiting-list.import'], _jobId: string, cause: Error): Promise<StepOutcome> {
+    return this.failedForGood(importId, cause);
   }
 
   /**

@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { isJobName, jobOptions, type JobName } from '#queue';
 import { claimOutbox, markDispatched, releaseClaims, type OutboxRow } from '#workflow';
-import { ProducerQueues } from './producer-queues.js';
+import { ProducerQueues } from '../jobs/producer-queues.js';
 
 const BATCH = 200;
 /**

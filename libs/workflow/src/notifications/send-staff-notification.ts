@@ -1,24 +1,23 @@
 // Sends one staff team's worklist email (table staff_notification): counts and referral ids, no
-// patient data, through the same channel as patient messages, once.
+// patient data, through the same channel as patient messages, once. Provided by the worker, which
+// has the channel.
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import type { JobPayloads } from '#queue';
+import { OnJob, type JobPayloads } from '#queue';
 import { NOTIFICATION_CHANNEL, STAFF_WORKLIST_EVENT, renderStaffWorklist, type NotificationChannel } from '#notifications';
-import type { StepOutcome } from '#workflow';
-import type { JobHandler } from './job-handler.js';
+import type { StepOutcome } from '../automated-steps.js';
 
 @Injectable()
-export class StaffNotificationHandler implements JobHandler<'staff-notification.send'> {
-  readonly jobName = 'staff-notification.send' as const;
-
+export class SendStaffNotification {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async handle(p: JobPayloads['staff-notification.send']): Promise<StepOutcome> {
+  @OnJob('staff-notification.send')
+  async send(p: JobPayloads['staff-notification.send']): Promise<StepOutcome> {
     const { rows } = await this.prisma.sql.query<{ id: string; trust_ods: string; team: string; recipient: string; status: string; detail: StaffDetail | null; trust_name: string | null }>(
       `SELECT s.id::text AS id, s.trust_ods, s.team, s.recipient, s.status, s.detail, t.name AS trust_name
        FROM staff_notification s LEFT JOIN trust t ON t.ods = s.trust_ods WHERE s.id = $1::uuid`,

@@ -6,9 +6,9 @@ import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { PeriodicTask } from '#queue';
-import { ProducerQueues } from './producer-queues.js';
+import { ProducerQueues } from '../jobs/producer-queues.js';
 import { NeedsAttention, OutboxCompletions, pruneFinished, redrive, unfinishedSteps } from '#workflow';
-import { JobRouter } from './job-router.js';
+import { JobRouter } from '../jobs/job-router.js';
 
 /** Arbitrary, fixed: the advisory lock key of the reconciler ("crosstrust reconciler"). */
 const LOCK_KEY = 7_351_902_204;
