@@ -78,10 +78,10 @@ async function stagingRelations() {
 
 const ms = (t) => Math.round(performance.now() - t);
 const limits = {
-  maxBytes: config.waitingListMaxBytes,
-  maxRows: Math.max(ROWS, config.waitingListMaxRows),
-  maxRowChars: config.waitingListMaxRowChars,
-  maxGzipRatio: config.waitingListMaxGzipRatio,
+  maxBytes: config.waitingList.maxBytes,
+  maxRows: Math.max(ROWS, config.waitingList.maxRows),
+  maxRowChars: config.waitingList.maxRowChars,
+  maxGzipRatio: config.waitingList.maxGzipRatio,
   perTrust: 1,
   perServer: 1,
 };

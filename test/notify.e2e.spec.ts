@@ -139,7 +139,7 @@ describe('sending through GOV.UK Notify', () => {
       // The offer carries the patient's single-use link, named by the offer notification (not the referral id).
       if (r.event === 'offer') {
         const config = s.api.get<AppConfig>(APP_CONFIG);
-        const url = offerLinkUrl(config.publicBaseUrl, offerLinkToken(config.offerLinkSecret, r.id));
+        const url = offerLinkUrl(config.http.publicBaseUrl, offerLinkToken(config.workflow.offerLinkSecret, r.id));
         expect(n.personalisation.offer_url).toBe(url);
         expect(n.personalisation.body).toContain(`online at ${url}`);
         for (const id of ids) expect(n.personalisation.body).not.toContain(id);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   c = await cast();
   await s.api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(s.api.getHttpServer().address() as AddressInfo).port}`;
-  secret = s.api.get<AppConfig>(APP_CONFIG).offerLinkSecret;
+  secret = s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret;
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -148,8 +148,8 @@ describe('offer link token', () => {
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'short' })).toThrow(/OFFER_LINK_SECRET must be at least 32 characters/);
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32) })).toThrow(/PUBLIC_BASE_URL is required when NODE_ENV=production/);
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'http://crosstrust.example.nhs.uk' })).toThrow(/PUBLIC_BASE_URL must be an https: URL/);
-    expect(loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk/' }).publicBaseUrl).toBe('https://crosstrust.example.nhs.uk');
-    expect(loadConfig({ ...env, PORT: '3100' }).publicBaseUrl).toBe('http://localhost:3100');
+    expect(loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk/' }).http.publicBaseUrl).toBe('https://crosstrust.example.nhs.uk');
+    expect(loadConfig({ ...env, PORT: '3100' }).http.publicBaseUrl).toBe('http://localhost:3100');
     expect(() => loadConfig({ ...env, PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL must be a http: or https: URL/);
   });
 });

@@ -91,7 +91,7 @@ describe("1. one trust never reads or rewrites the patient another trust recorde
     expect(offer!.recipient).toEqual({ email: 'mary@example.com', phone: '07700900123', address: '1 High Street, Hereford' });
 
     // The offer page checks the date of birth on this referral: the made-up one is refused, the real one opens it.
-    const link = `/offer/${offerLinkToken(s.api.get<AppConfig>(APP_CONFIG).offerLinkSecret, offer!.notificationId)}`;
+    const link = `/offer/${offerLinkToken(s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret, offer!.notificationId)}`;
     const form = (d: string, m: string, y: string) => s.http.post(link).type('form').send({ 'dob-day': d, 'dob-month': m, 'dob-year': y });
     expect((await form('1', '1', '1990')).status).toBe(400);
     const real = await form('2', '3', '1956');

@@ -577,7 +577,8 @@ let wlRow = 0;
 /** A waiting-list CSV of `n` valid rows with fresh pathway ids. */
 function waitingListCsv(n: number): string {
   const header = 'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date';
-  const rows = Array.from({ length: n }, () => `${nhsNumber()},Testpatient,Alex,1960-05-05,HR1 2ER,M81001,110,W371,${isoDay(-60 * 7)},RBAC-WL-${process.pid}-${wlRow++},P4,`);
+  // Waited longer than any other suite's entries (110 weeks at most), so they head ORIGIN's long-waiters whatever ran before.
+  const rows = Array.from({ length: n }, () => `${nhsNumber()},Testpatient,Alex,1960-05-05,HR1 2ER,M81001,110,W371,${isoDay(-150 * 7)},RBAC-WL-${process.pid}-${wlRow++},P4,`);
   return [header, ...rows].join('\n') + '\n';
 }
 

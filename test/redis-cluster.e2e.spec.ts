@@ -92,21 +92,21 @@ afterAll(async () => {
 
 describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
   it('reads the nodes, defaults REDIS_URL, and refuses a prefix without a hash tag', () => {
-    expect(config.redisClusterNodes).toHaveLength(3);
-    expect(config.redisClusterNodes![0]).toEqual({ host: '127.0.0.1', port: Number(nodes.split(',')[0]!.split(':')[1]) });
-    expect(config.redisUrl).toBe(`redis://${nodes.split(',')[0]}`);
-    expect(loadConfig(envFor({ REDIS_CLUSTER_NODES: '[::1]:7000, redis-a:7001', REDIS_URL: 'rediss://u:p@redis-a:7001' })).redisClusterNodes).toEqual([
+    expect(config.redis.clusterNodes).toHaveLength(3);
+    expect(config.redis.clusterNodes![0]).toEqual({ host: '127.0.0.1', port: Number(nodes.split(',')[0]!.split(':')[1]) });
+    expect(config.redis.url).toBe(`redis://${nodes.split(',')[0]}`);
+    expect(loadConfig(envFor({ REDIS_CLUSTER_NODES: '[::1]:7000, redis-a:7001', REDIS_URL: 'rediss://u:p@redis-a:7001' })).redis.clusterNodes).toEqual([
       { host: '::1', port: 7000 },
       { host: 'redis-a', port: 7001 },
     ]);
     expect(() => loadConfig(envFor({ REDIS_CLUSTER_NODES: nodes, QUEUE_PREFIX: 'crosstrust' }))).toThrow(/QUEUE_PREFIX must start with a \{hash tag\} when REDIS_CLUSTER_NODES is set/);
     expect(() => loadConfig(envFor({ REDIS_CLUSTER_NODES: 'redis-a,redis-b:99999', REDIS_URL: 'redis://x' }))).toThrow(ConfigError);
-    expect(() => producerConnection({ ...config, queuePrefix: 'no-tag' })).toThrow(/hash tag/);
+    expect(() => producerConnection({ ...config.redis, queuePrefix: 'no-tag' })).toThrow(/hash tag/);
   });
 
   it('builds ioredis Cluster clients with the role policies, and a plain Redis without the nodes', async () => {
-    const producer = createRedisClient(producerConnection(config));
-    const worker = createRedisClient(workerConnection(config));
+    const producer = createRedisClient(producerConnection(config.redis));
+    const worker = createRedisClient(workerConnection(config.redis));
     try {
       expect(producer).toBeInstanceOf(Cluster);
       expect(worker).toBeInstanceOf(Cluster);
@@ -126,14 +126,14 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
   });
 
   it('runs BullMQ jobs through the cluster with the project prefix and job options', async () => {
-    const prefix = config.queuePrefix;
-    const queue = new Queue('workflow', { connection: producerConnection(config), prefix });
-    const events = new QueueEvents('workflow', { connection: workerConnection(config), prefix });
+    const prefix = config.redis.queuePrefix;
+    const queue = new Queue('workflow', { connection: producerConnection(config.redis), prefix });
+    const events = new QueueEvents('workflow', { connection: workerConnection(config.redis), prefix });
     const seen: string[] = [];
     const worker = new Worker('workflow', async (job: Job) => {
       seen.push(job.id!);
       return { outcome: 'done' };
-    }, { connection: workerConnection(config), prefix, concurrency: 5 });
+    }, { connection: workerConnection(config.redis), prefix, concurrency: 5 });
     try {
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()]);
       const client = await queue.getBackend().client;
@@ -147,7 +147,7 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
       expect(seen.sort()).toEqual(jobs.map((j) => j.jobId).sort());
       expect(await queue.getJobCounts('completed', 'failed', 'waiting')).toEqual({ completed: 20, failed: 0, waiting: 0 });
       // Every key of the queue sits on the one slot of the hash tag, on one node.
-      const c = createRedisClient(workerConnection(config)) as Cluster;
+      const c = createRedisClient(workerConnection(config.redis)) as Cluster;
       try {
         const slot = Number(await c.cluster('KEYSLOT', prefix));
         const perNode = await Promise.all(c.nodes('master').map((n) => n.keys(`${prefix}:workflow:*`)));
@@ -166,7 +166,7 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
   });
 
   it("the worker's producer queues enqueue through the cluster and close their connections", async () => {
-    const producers = new ProducerQueues({ ...config, queuePrefix: '{crosstrust-producers}' });
+    const producers = new ProducerQueues({ ...config, redis: { ...config.redis, queuePrefix: '{crosstrust-producers}' } });
     try {
       const q = producers.get('notifications')!;
       await q.waitUntilReady();
@@ -181,7 +181,7 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
   });
 
   it('counts the API rate limit in the cluster', async () => {
-    const redis = createRedisClient(producerConnection(config));
+    const redis = createRedisClient(producerConnection(config.redis));
     redis.on('error', () => {});
     try {
       // The API's client fails fast (no offline queue): a request before it has connected is let through unchecked.

@@ -207,8 +207,8 @@ describe('the per-address limit on traffic no token vouches for', () => {
 
   it('PUBLIC_RATE_LIMIT_PER_MINUTE and TRUSTED_PROXIES are checked at boot, each bad one named', () => {
     const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
-    expect(loadConfig(env)).toMatchObject({ publicRateLimitPerMinute: 120, trustedProxies: [] });
-    expect(loadConfig({ ...env, TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.10 ,fd00::/8' }).trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
+    expect(loadConfig(env)).toMatchObject({ http: { publicRateLimitPerMinute: 120, trustedProxies: [] } });
+    expect(loadConfig({ ...env, TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.10 ,fd00::/8' }).http.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
     let problems: string[] = [];
     try {
       loadConfig({ ...env, PUBLIC_RATE_LIMIT_PER_MINUTE: '0', TRUSTED_PROXIES: '10.0.0.0/33, proxy.internal, ::1/129, 10.0.0.1/8/1' });
@@ -314,13 +314,13 @@ describe('production settings', () => {
   };
 
   it('good production settings load (the control)', () => {
-    expect(loadConfig(prod)).toMatchObject({ nodeEnv: 'production', authMode: 'oidc', authJwksUrl: prod.AUTH_JWKS_URL });
+    expect(loadConfig(prod)).toMatchObject({ nodeEnv: 'production', auth: { mode: 'oidc', jwksUrl: prod.AUTH_JWKS_URL } });
   });
 
   it('refuses a JWKS fetched over plain http: anyone on the path could swap the keys', () => {
     expect(() => loadConfig({ ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks' })).toThrow(/AUTH_JWKS_URL must be an https: URL when NODE_ENV=production/);
     // Outside production a local issuer over http is fine (the OIDC suite runs one); nonsense never is.
-    expect(loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).authJwksUrl).toBe('http://127.0.0.1:9999/jwks');
+    expect(loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).auth.jwksUrl).toBe('http://127.0.0.1:9999/jwks');
     expect(() => loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'not a url' })).toThrow(/AUTH_JWKS_URL is not a valid URL/);
   });
 

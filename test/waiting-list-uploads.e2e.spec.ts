@@ -362,7 +362,7 @@ describe('the import job', () => {
     try {
       const job = await killed.getNextJob(randomUUID(), { block: false });
       expect(job?.id).toBe(jobId);
-      const importer = new WaitingListImporter(s.prisma, { ...loadConfig(), waitingListBatchRows: 2 });
+      const importer = new WaitingListImporter(s.prisma, { ...loadConfig(), waitingList: { ...loadConfig().waitingList, batchRows: 2 } });
       await importer.start(id);
       expect(await importer.applyBatch(id)).toBe(2);
       await checker.startStalledCheckTimer();

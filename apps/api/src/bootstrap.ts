@@ -33,7 +33,7 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
   mountOperatorRoutes(app); // GET /metrics, /admin/queues
   setServerTimeouts(app.getHttpServer() as Server);
   app.use(requestDeadlines(config));
-  app.use(jsonBody(config.bodyLimit));
+  app.use(jsonBody(config.http.bodyLimit));
   app.use(bodyErrors);
   app.use(screenBody);
   app.useGlobalPipes(validationPipe());

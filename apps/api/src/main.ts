@@ -10,4 +10,4 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 const app = await createApiApp();
 const config = app.get<AppConfig>(APP_CONFIG);
-await app.listen(config.port, '0.0.0.0');
+await app.listen(config.http.port, '0.0.0.0');

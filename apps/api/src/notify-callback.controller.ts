@@ -58,7 +58,7 @@ export class NotifyCallbackController {
     private readonly prisma: PrismaService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.authorised = notifyCallbackAuth(config.notifyCallbackToken);
+    this.authorised = notifyCallbackAuth(config.notify.callbackToken);
   }
 
   @Post('delivery-status')

@@ -22,7 +22,7 @@ export const redisProviders = [
     provide: REDIS,
     inject: [APP_CONFIG],
     useFactory: (config: AppConfig) => {
-      const r = createRedisClient(producerConnection(config));
+      const r = createRedisClient(producerConnection(config.redis));
       r.on('error', () => {}); // readiness reports it; do not crash or spam logs
       return r;
     },

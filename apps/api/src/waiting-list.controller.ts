@@ -70,9 +70,9 @@ export class WaitingListController {
       throw new UploadRefusedError('UPLOAD_NOT_CSV', message, [{ field: 'Content-Encoding', messages: [message] }]);
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (encoding === 'identity' && declared > this.config.waitingListMaxBytes) {
+    if (encoding === 'identity' && declared > this.config.waitingList.maxBytes) {
       res.setHeader('Connection', 'close'); // do not read the rest of what we refuse
-      throw new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${this.config.waitingListMaxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`);
+      throw new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${this.config.waitingList.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`);
     }
     // The JSON parser (bootstrap.ts) takes only JSON types: a text/csv body reaches us unread, as the request stream.
     const body = new PassThrough();
@@ -91,13 +91,13 @@ export class WaitingListController {
         mode: q.mode ?? 'full',
         gzip: encoding === 'gzip',
         limits: {
-          maxBytes: this.config.waitingListMaxBytes,
-          maxRows: this.config.waitingListMaxRows,
-          maxRowChars: this.config.waitingListMaxRowChars,
-          maxGzipRatio: this.config.waitingListMaxGzipRatio,
-          perTrust: this.config.waitingListUploadsPerTrust,
+          maxBytes: this.config.waitingList.maxBytes,
+          maxRows: this.config.waitingList.maxRows,
+          maxRowChars: this.config.waitingList.maxRowChars,
+          maxGzipRatio: this.config.waitingList.maxGzipRatio,
+          perTrust: this.config.waitingList.uploadsPerTrust,
           // Half the pool at most: requests other than uploads keep the rest.
-          perServer: Math.max(1, Math.floor(this.config.dbPoolSize / 2)),
+          perServer: Math.max(1, Math.floor(this.config.database.poolSize / 2)),
         },
       });
       res.setHeader('Location', `/v1/waiting-list/imports/${view.id}`);

@@ -27,7 +27,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     WorkflowModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ connection: workerConnection(config), prefix: config.queuePrefix }),
+      useFactory: (config: AppConfig) => ({ connection: workerConnection(config.redis), prefix: config.redis.queuePrefix }),
     }),
     ...QUEUE_NAMES.map((name) => BullModule.registerQueue({ name })),
   ],
@@ -58,7 +58,7 @@ export class WorkerModule {
         opts.notificationChannel
           ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel }
           : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account.
-            { provide: NOTIFICATION_CHANNEL, inject: [APP_CONFIG, PrismaService], useFactory: (config: AppConfig, prisma: PrismaService) => (config.notifyApiKey ? new NotifyNotificationChannel(config) : new LocalNotificationChannel(prisma)) },
+            { provide: NOTIFICATION_CHANNEL, inject: [APP_CONFIG, PrismaService], useFactory: (config: AppConfig, prisma: PrismaService) => (config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma)) },
       ],
     };
   }

@@ -40,14 +40,14 @@ export class TokenVerifier {
 
   private keySet(): JWTVerifyGetKey {
     if (this.keys) return this.keys;
-    if (this.config.authMode === 'oidc') {
-      this.keys = createRemoteJWKSet(new URL(this.config.authJwksUrl!));
+    if (this.config.auth.mode === 'oidc') {
+      this.keys = createRemoteJWKSet(new URL(this.config.auth.jwksUrl!));
     } else {
       let file: { publicJwk: Record<string, unknown> };
       try {
-        file = JSON.parse(readFileSync(this.config.authDevKeyFile, 'utf8'));
+        file = JSON.parse(readFileSync(this.config.auth.devKeyFile, 'utf8'));
       } catch {
-        throw new Error(`The local development issuer key ${this.config.authDevKeyFile} is missing: run \`npm run token\` once, or \`npm start\`.`);
+        throw new Error(`The local development issuer key ${this.config.auth.devKeyFile} is missing: run \`npm run token\` once, or \`npm start\`.`);
       }
       this.keys = createLocalJWKSet({ keys: [file.publicJwk as never] });
     }
@@ -89,8 +89,8 @@ export class TokenVerifier {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keySet(), {
-        issuer: this.config.authIssuer,
-        audience: this.config.authAudience,
+        issuer: this.config.auth.issuer,
+        audience: this.config.auth.audience,
         algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
         clockTolerance: CLOCK_TOLERANCE_S,
         // Without exp a token never expires; without iat its lifetime cannot be known.
@@ -118,8 +118,8 @@ export class TokenVerifier {
   private checkLifetime(iat: number, exp: number, roles: readonly Role[]): void {
     if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new TokenError('Invalid bearer token: issued in the future ("iat" claim)');
     const limits: Array<[string, number]> = [];
-    if (roles.some((r) => r !== 'patient')) limits.push(['staff', this.config.authStaffTokenMaxSeconds]);
-    if (roles.includes('patient')) limits.push(['patient', this.config.authPatientTokenMaxSeconds]);
+    if (roles.some((r) => r !== 'patient')) limits.push(['staff', this.config.auth.staffTokenMaxSeconds]);
+    if (roles.includes('patient')) limits.push(['patient', this.config.auth.patientTokenMaxSeconds]);
     const [kind, max] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
     // The same tolerance as the clock checks: an issuer that stamps iat and exp a second apart (jose's
     // relative times each read the clock) must not make a 1 h token a 3,601 s one refused.

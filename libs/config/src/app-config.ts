@@ -3,91 +3,111 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isUuid } from '#domain';
 
+/**
+ * The environment, validated once at boot, in groups: a module takes only its part (the Notify
+ * channel `config.notify`, Redis connections `config.redis`...). README's configuration table names
+ * each variable.
+ */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
-  readonly port: number;
-  readonly databaseUrl: string;
-  readonly dbPoolSize: number;
-  readonly redisUrl: string;
-  /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES); null: one Redis at REDIS_URL. */
-  readonly redisClusterNodes: readonly { readonly host: string; readonly port: number }[] | null;
-  readonly queuePrefix: string;
-  readonly screeningThresholdWeeks: number;
-  readonly rateLimitPerMinute: number;
-  /** Requests a minute per client address without a valid token, and on the public pages and Notify callback (PUBLIC_RATE_LIMIT_PER_MINUTE). */
-  readonly publicRateLimitPerMinute: number;
-  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES): addresses and CIDR ranges; empty: the socket's address only. */
-  readonly trustedProxies: readonly string[];
-  readonly authMode: 'dev' | 'oidc';
-  readonly authDevKeyFile: string;
-  readonly authJwksUrl: string | null;
-  readonly authIssuer: string;
-  readonly authAudience: string;
-  /** Longest a staff or integration token may be valid, `exp - iat` in seconds (AUTH_STAFF_TOKEN_MAX_SECONDS): a CIS2 session's 12 hours. */
-  readonly authStaffTokenMaxSeconds: number;
-  /** Longest a patient token may be valid, in seconds (AUTH_PATIENT_TOKEN_MAX_SECONDS): NHS login's tokens last an hour. */
-  readonly authPatientTokenMaxSeconds: number;
-  readonly outboxPollMs: number;
-  readonly workerConcurrency: number;
   readonly logLevel: string;
-  readonly bodyLimit: string;
-  /** How often the reconciler looks for steps enqueued but never run. */
-  readonly reconcileIntervalMs: number;
-  /** How long a dispatched step may go unfinished before the reconciler checks on its job. */
-  readonly reconcileGraceMs: number;
-  /** Bearer token Prometheus sends to /metrics (api and worker); null: the api serves no /metrics. */
-  readonly metricsToken: string | null;
-  /** The worker's metrics and health port; null: no server. 0: any free port (tests). */
-  readonly metricsPort: number | null;
-  /** The address the worker's metrics server listens on. */
-  readonly metricsHost: string;
-  /** Largest waiting-list CSV upload, in bytes (WAITING_LIST_MAX_BYTES); larger: 413. */
-  readonly waitingListMaxBytes: number;
-  /** Rows a waiting-list import applies per transaction at most (WAITING_LIST_BATCH_ROWS). */
-  readonly waitingListBatchRows: number;
-  /** Staged bytes a waiting-list import applies per transaction at most (WAITING_LIST_BATCH_BYTES); one row always goes. */
-  readonly waitingListBatchBytes: number;
-  /** Most data rows one waiting-list upload may have (WAITING_LIST_MAX_ROWS); more: 413. */
-  readonly waitingListMaxRows: number;
-  /** Longest row of a waiting-list upload, in characters (WAITING_LIST_MAX_ROW_CHARS); longer: 413. */
-  readonly waitingListMaxRowChars: number;
-  /** How many times its size a gzip upload may expand to (WAITING_LIST_MAX_GZIP_RATIO); more: 413. */
-  readonly waitingListMaxGzipRatio: number;
-  /** Waiting-list uploads one trust may have in progress at once, across every API process (WAITING_LIST_UPLOADS_PER_TRUST); more: 429. */
-  readonly waitingListUploadsPerTrust: number;
-  /** How long an upload may send nothing while the server is ready to read (WAITING_LIST_IDLE_TIMEOUT_MS); then 408. */
-  readonly waitingListIdleTimeoutMs: number;
-  /** How long a whole waiting-list upload may take to arrive (WAITING_LIST_UPLOAD_TIMEOUT_MS); then 408. */
-  readonly waitingListUploadTimeoutMs: number;
-  /** How long the body of any other request may take to arrive (HTTP_REQUEST_TIMEOUT_MS); then 408. */
-  readonly httpRequestTimeoutMs: number;
-  /** How often the worker's reminder sweep runs (REMINDER_SWEEP_MS): offer and appointment reminders, staff emails. */
-  readonly reminderSweepMs: number;
-  /** At most one staff worklist email per team per this long (STAFF_EMAIL_BATCH_MS); items wait for the next. */
-  readonly staffEmailBatchMs: number;
-  /** GOV.UK Notify API key (NOTIFY_API_KEY); null: the local channel records messages instead. */
-  readonly notifyApiKey: string | null;
-  /** GOV.UK Notify's API (NOTIFY_BASE_URL). */
-  readonly notifyBaseUrl: string;
-  /** Notify template ids by event and channel (NOTIFY_TEMPLATES JSON, or the JSON file NOTIFY_TEMPLATES_FILE). */
-  readonly notifyTemplates: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** Bearer token Notify sends with its delivery-status callbacks (NOTIFY_CALLBACK_TOKEN); null: callbacks refused. */
-  readonly notifyCallbackToken: string | null;
-  /** How long one request to Notify may take (NOTIFY_TIMEOUT_MS). */
-  readonly notifyTimeoutMs: number;
-  /** Sends per NOTIFY_RATE_LIMIT_DURATION_MS across all workers (NOTIFY_RATE_LIMIT_MAX; Notify allows 3,000 a minute). */
-  readonly notifyRateLimitMax: number;
-  readonly notifyRateLimitDurationMs: number;
-  /** How often the worker asks Notify about notifications still sending (NOTIFY_POLL_INTERVAL_MS). */
-  readonly notifyPollIntervalMs: number;
-  /** How long a notification may stay sending without a callback before the poll asks Notify (NOTIFY_POLL_AFTER_MS). */
-  readonly notifyPollAfterMs: number;
-  /** No SMS in this window of UK time, minutes after midnight (SMS_QUIET_HOURS `21:00-08:00`, `off`: none). */
-  readonly smsQuietHours: { readonly start: number; readonly end: number } | null;
-  /** Signs the patient's offer links (OFFER_LINK_SECRET); a dev default outside production. */
-  readonly offerLinkSecret: string;
-  /** Where patients reach the API's public pages (PUBLIC_BASE_URL), no trailing slash. */
-  readonly publicBaseUrl: string;
+  readonly http: {
+    readonly port: number;
+    readonly bodyLimit: string;
+    /** How long the body of any request but an upload may take to arrive (HTTP_REQUEST_TIMEOUT_MS); then 408. */
+    readonly requestTimeoutMs: number;
+    readonly rateLimitPerMinute: number;
+    /** Requests a minute per client address without a valid token, and on the public pages and Notify callback (PUBLIC_RATE_LIMIT_PER_MINUTE). */
+    readonly publicRateLimitPerMinute: number;
+    /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES): addresses and CIDR ranges; empty: the socket's address only. */
+    readonly trustedProxies: readonly string[];
+    /** Where patients reach the API's public pages (PUBLIC_BASE_URL), no trailing slash. */
+    readonly publicBaseUrl: string;
+  };
+  readonly database: { readonly url: string; readonly poolSize: number };
+  readonly redis: {
+    readonly url: string;
+    /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES); null: one Redis at REDIS_URL. */
+    readonly clusterNodes: readonly { readonly host: string; readonly port: number }[] | null;
+    readonly queuePrefix: string;
+  };
+  readonly auth: {
+    readonly mode: 'dev' | 'oidc';
+    readonly devKeyFile: string;
+    readonly jwksUrl: string | null;
+    readonly issuer: string;
+    readonly audience: string;
+    /** Longest a staff or integration token may be valid, `exp - iat` in seconds (AUTH_STAFF_TOKEN_MAX_SECONDS): a CIS2 session's 12 hours. */
+    readonly staffTokenMaxSeconds: number;
+    /** Longest a patient token may be valid, in seconds (AUTH_PATIENT_TOKEN_MAX_SECONDS): NHS login's tokens last an hour. */
+    readonly patientTokenMaxSeconds: number;
+  };
+  readonly workflow: {
+    readonly screeningThresholdWeeks: number;
+    /** Signs the patient's offer links (OFFER_LINK_SECRET); a dev default outside production. */
+    readonly offerLinkSecret: string;
+  };
+  readonly worker: {
+    readonly outboxPollMs: number;
+    readonly concurrency: number;
+    /** How often the reconciler looks for steps enqueued but never run. */
+    readonly reconcileIntervalMs: number;
+    /** How long a dispatched step may go unfinished before the reconciler checks on its job. */
+    readonly reconcileGraceMs: number;
+    /** How often the worker's reminder sweep runs (REMINDER_SWEEP_MS): offer and appointment reminders, staff emails. */
+    readonly reminderSweepMs: number;
+    /** At most one staff worklist email per team per this long (STAFF_EMAIL_BATCH_MS); items wait for the next. */
+    readonly staffEmailBatchMs: number;
+  };
+  readonly metrics: {
+    /** Bearer token Prometheus sends to /metrics (api and worker); null: the api serves no /metrics. */
+    readonly token: string | null;
+    /** The worker's metrics and health port; null: no server. 0: any free port (tests). */
+    readonly port: number | null;
+    /** The address the worker's metrics server listens on. */
+    readonly host: string;
+  };
+  readonly waitingList: {
+    /** Largest CSV upload, in bytes (WAITING_LIST_MAX_BYTES); larger: 413. */
+    readonly maxBytes: number;
+    /** Rows an import applies per transaction at most (WAITING_LIST_BATCH_ROWS). */
+    readonly batchRows: number;
+    /** Staged bytes an import applies per transaction at most (WAITING_LIST_BATCH_BYTES); one row always goes. */
+    readonly batchBytes: number;
+    /** Most data rows one upload may have (WAITING_LIST_MAX_ROWS); more: 413. */
+    readonly maxRows: number;
+    /** Longest row of an upload, in characters (WAITING_LIST_MAX_ROW_CHARS); longer: 413. */
+    readonly maxRowChars: number;
+    /** How many times its size a gzip upload may expand to (WAITING_LIST_MAX_GZIP_RATIO); more: 413. */
+    readonly maxGzipRatio: number;
+    /** Uploads one trust may have in progress at once, across every API process (WAITING_LIST_UPLOADS_PER_TRUST); more: 429. */
+    readonly uploadsPerTrust: number;
+    /** How long an upload may send nothing while the server is ready to read (WAITING_LIST_IDLE_TIMEOUT_MS); then 408. */
+    readonly idleTimeoutMs: number;
+    /** How long a whole upload may take to arrive (WAITING_LIST_UPLOAD_TIMEOUT_MS); then 408. */
+    readonly uploadTimeoutMs: number;
+  };
+  readonly notify: {
+    /** GOV.UK Notify API key (NOTIFY_API_KEY); null: the local channel records messages instead. */
+    readonly apiKey: string | null;
+    /** GOV.UK Notify's API (NOTIFY_BASE_URL). */
+    readonly baseUrl: string;
+    /** Template ids by event and channel (NOTIFY_TEMPLATES JSON, or the JSON file NOTIFY_TEMPLATES_FILE). */
+    readonly templates: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    /** Bearer token Notify sends with its delivery-status callbacks (NOTIFY_CALLBACK_TOKEN); null: callbacks refused. */
+    readonly callbackToken: string | null;
+    /** How long one request to Notify may take (NOTIFY_TIMEOUT_MS). */
+    readonly timeoutMs: number;
+    /** Sends per rateLimitDurationMs across all workers (NOTIFY_RATE_LIMIT_MAX; Notify allows 3,000 a minute). */
+    readonly rateLimitMax: number;
+    readonly rateLimitDurationMs: number;
+    /** How often the worker asks Notify about notifications still sending (NOTIFY_POLL_INTERVAL_MS). */
+    readonly pollIntervalMs: number;
+    /** How long a notification may stay sending without a callback before the poll asks Notify (NOTIFY_POLL_AFTER_MS). */
+    readonly pollAfterMs: number;
+    /** No SMS in this window of UK time, minutes after midnight (SMS_QUIET_HOURS `21:00-08:00`, `off`: none). */
+    readonly smsQuietHours: { readonly start: number; readonly end: number } | null;
+  };
 }
 
 /** Offer links signed with this are only good for local development (see offerLinkSecret). */
@@ -182,15 +202,15 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
     else smsQuietHours = { start: Number(ma[1]) * 60 + Number(ma[2]), end: Number(mb[1]) * 60 + Number(mb[2]) };
   }
   return {
-    notifyApiKey,
-    notifyBaseUrl: notifyBaseUrl.replace(/\/+$/, ''),
-    notifyTemplates,
-    notifyCallbackToken,
-    notifyTimeoutMs: int('NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000),
-    notifyRateLimitMax: int('NOTIFY_RATE_LIMIT_MAX', 3_000, 1, 100_000),
-    notifyRateLimitDurationMs: int('NOTIFY_RATE_LIMIT_DURATION_MS', 60_000, 100, 3_600_000),
-    notifyPollIntervalMs: int('NOTIFY_POLL_INTERVAL_MS', 300_000, 100, 86_400_000),
-    notifyPollAfterMs: int('NOTIFY_POLL_AFTER_MS', 900_000, 0, 7 * 86_400_000),
+    apiKey: notifyApiKey,
+    baseUrl: notifyBaseUrl.replace(/\/+$/, ''),
+    templates: notifyTemplates,
+    callbackToken: notifyCallbackToken,
+    timeoutMs: int('NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000),
+    rateLimitMax: int('NOTIFY_RATE_LIMIT_MAX', 3_000, 1, 100_000),
+    rateLimitDurationMs: int('NOTIFY_RATE_LIMIT_DURATION_MS', 60_000, 100, 3_600_000),
+    pollIntervalMs: int('NOTIFY_POLL_INTERVAL_MS', 300_000, 100, 86_400_000),
+    pollAfterMs: int('NOTIFY_POLL_AFTER_MS', 900_000, 0, 7 * 86_400_000),
     smsQuietHours,
   };
 }
@@ -286,48 +306,54 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const config: AppConfig = {
     nodeEnv,
-    port,
-    databaseUrl: url('DATABASE_URL', ['postgresql:', 'postgres:']),
-    dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),
-    // With REDIS_CLUSTER_NODES, REDIS_URL is optional: only its credentials and TLS (rediss:) apply, to every node.
-    redisUrl: redisClusterNodes && !env.REDIS_URL ? `redis://${hostPort(redisClusterNodes[0]!)}` : url('REDIS_URL', ['redis:', 'rediss:']),
-    redisClusterNodes,
-    queuePrefix,
-    screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520),
-    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
-    publicRateLimitPerMinute: int('PUBLIC_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
-    trustedProxies: trustedProxies(env.TRUSTED_PROXIES, problems),
-    authMode,
-    authDevKeyFile: str('AUTH_DEV_KEY_FILE', '.data/dev-issuer.json'),
-    authJwksUrl: jwks,
-    authIssuer: str('AUTH_ISSUER', DEV_ISSUER),
-    authAudience: str('AUTH_AUDIENCE', DEV_AUDIENCE),
-    authStaffTokenMaxSeconds: int('AUTH_STAFF_TOKEN_MAX_SECONDS', 12 * 3600, 60, 24 * 3600),
-    authPatientTokenMaxSeconds: int('AUTH_PATIENT_TOKEN_MAX_SECONDS', 3600, 60, 24 * 3600),
-    outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
-    workerConcurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    bodyLimit: str('BODY_LIMIT', '100kb'),
-    reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
-    reconcileGraceMs: int('RECONCILE_GRACE_MS', 60_000, 100, 86_400_000),
-    metricsToken,
-    metricsPort,
-    metricsHost: str('METRICS_HOST', '0.0.0.0'),
-    waitingListMaxBytes: int('WAITING_LIST_MAX_BYTES', 500 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
-    waitingListBatchRows: int('WAITING_LIST_BATCH_ROWS', 5_000, 1, 50_000),
-    waitingListBatchBytes: int('WAITING_LIST_BATCH_BYTES', 8 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
-    waitingListMaxRows: int('WAITING_LIST_MAX_ROWS', 1_000_000, 1, 50_000_000),
-    waitingListMaxRowChars: int('WAITING_LIST_MAX_ROW_CHARS', 8_192, 256, 1024 * 1024),
-    waitingListMaxGzipRatio: int('WAITING_LIST_MAX_GZIP_RATIO', 100, 2, 10_000),
-    waitingListUploadsPerTrust: int('WAITING_LIST_UPLOADS_PER_TRUST', 1, 1, 100),
-    waitingListIdleTimeoutMs: int('WAITING_LIST_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
-    waitingListUploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
-    httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
-    reminderSweepMs: int('REMINDER_SWEEP_MS', 60_000, 50, 24 * 3_600_000),
-    staffEmailBatchMs: int('STAFF_EMAIL_BATCH_MS', 5 * 60_000, 0, 24 * 3_600_000),
-    ...notifyConfig(env, problems, int),
-    offerLinkSecret,
-    publicBaseUrl,
+    http: {
+      port,
+      bodyLimit: str('BODY_LIMIT', '100kb'),
+      requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      publicRateLimitPerMinute: int('PUBLIC_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+      trustedProxies: trustedProxies(env.TRUSTED_PROXIES, problems),
+      publicBaseUrl,
+    },
+    database: { url: url('DATABASE_URL', ['postgresql:', 'postgres:']), poolSize: int('DB_POOL_SIZE', 10, 1, 500) },
+    redis: {
+      // With REDIS_CLUSTER_NODES, REDIS_URL is optional: only its credentials and TLS (rediss:) apply, to every node.
+      url: redisClusterNodes && !env.REDIS_URL ? `redis://${hostPort(redisClusterNodes[0]!)}` : url('REDIS_URL', ['redis:', 'rediss:']),
+      clusterNodes: redisClusterNodes,
+      queuePrefix,
+    },
+    auth: {
+      mode: authMode,
+      devKeyFile: str('AUTH_DEV_KEY_FILE', '.data/dev-issuer.json'),
+      jwksUrl: jwks,
+      issuer: str('AUTH_ISSUER', DEV_ISSUER),
+      audience: str('AUTH_AUDIENCE', DEV_AUDIENCE),
+      staffTokenMaxSeconds: int('AUTH_STAFF_TOKEN_MAX_SECONDS', 12 * 3600, 60, 24 * 3600),
+      patientTokenMaxSeconds: int('AUTH_PATIENT_TOKEN_MAX_SECONDS', 3600, 60, 24 * 3600),
+    },
+    workflow: { screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520), offerLinkSecret },
+    worker: {
+      outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
+      concurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
+      reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
+      reconcileGraceMs: int('RECONCILE_GRACE_MS', 60_000, 100, 86_400_000),
+      reminderSweepMs: int('REMINDER_SWEEP_MS', 60_000, 50, 24 * 3_600_000),
+      staffEmailBatchMs: int('STAFF_EMAIL_BATCH_MS', 5 * 60_000, 0, 24 * 3_600_000),
+    },
+    metrics: { token: metricsToken, port: metricsPort, host: str('METRICS_HOST', '0.0.0.0') },
+    waitingList: {
+      maxBytes: int('WAITING_LIST_MAX_BYTES', 500 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+      batchRows: int('WAITING_LIST_BATCH_ROWS', 5_000, 1, 50_000),
+      batchBytes: int('WAITING_LIST_BATCH_BYTES', 8 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+      maxRows: int('WAITING_LIST_MAX_ROWS', 1_000_000, 1, 50_000_000),
+      maxRowChars: int('WAITING_LIST_MAX_ROW_CHARS', 8_192, 256, 1024 * 1024),
+      maxGzipRatio: int('WAITING_LIST_MAX_GZIP_RATIO', 100, 2, 10_000),
+      uploadsPerTrust: int('WAITING_LIST_UPLOADS_PER_TRUST', 1, 1, 100),
+      idleTimeoutMs: int('WAITING_LIST_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      uploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
+    },
+    notify: notifyConfig(env, problems, int),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

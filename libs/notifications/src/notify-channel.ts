@@ -86,7 +86,7 @@ export function mapNotifyStatus(status: string): Exclude<DeliveryStatus, 'create
  * The `event/channel` pairs with no template in NOTIFY_TEMPLATES that will be sent: every patient
  * event by every channel, and the staff worklist email (staff emails go by email only).
  */
-export function missingNotifyTemplates(templates: AppConfig['notifyTemplates']): string[] {
+export function missingNotifyTemplates(templates: AppConfig['notify']['templates']): string[] {
   const patient = NOTIFICATION_EVENTS.flatMap((e) => CHANNELS.filter((c) => !templates[e]?.[c]).map((c) => `${e}/${c}`));
   return templates[STAFF_WORKLIST_EVENT]?.email ? patient : [...patient, `${STAFF_WORKLIST_EVENT}/email`];
 }
@@ -100,13 +100,13 @@ export function missingNotifyTemplates(templates: AppConfig['notifyTemplates']):
 export class NotifyNotificationChannel implements NotificationChannel {
   private readonly logger = new Logger('NotifyNotificationChannel');
   private readonly client: Client;
-  private readonly templates: AppConfig['notifyTemplates'];
+  private readonly templates: AppConfig['notify']['templates'];
 
-  constructor(config: Pick<AppConfig, 'notifyApiKey' | 'notifyBaseUrl' | 'notifyTemplates' | 'notifyTimeoutMs'>) {
-    if (!config.notifyApiKey) throw new Error('NotifyNotificationChannel needs NOTIFY_API_KEY');
-    this.client = new notifyClient.NotifyClient(config.notifyBaseUrl, config.notifyApiKey);
-    this.client.setClient(fetchTransport(config.notifyTimeoutMs) as never);
-    this.templates = config.notifyTemplates;
+  constructor(notify: Pick<AppConfig['notify'], 'apiKey' | 'baseUrl' | 'templates' | 'timeoutMs'>) {
+    if (!notify.apiKey) throw new Error('NotifyNotificationChannel needs NOTIFY_API_KEY');
+    this.client = new notifyClient.NotifyClient(notify.baseUrl, notify.apiKey);
+    this.client.setClient(fetchTransport(notify.timeoutMs) as never);
+    this.templates = notify.templates;
     const missing = missingNotifyTemplates(this.templates);
     if (missing.length) this.logger.warn({ missing }, 'GOV.UK Notify templates missing from NOTIFY_TEMPLATES: these messages will fail and go to a person');
   }

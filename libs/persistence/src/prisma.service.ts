@@ -16,9 +16,9 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const pool = new pg.Pool({
-      connectionString: config.databaseUrl,
+      connectionString: config.database.url,
       Client: PreparingClient,
-      max: config.dbPoolSize,
+      max: config.database.poolSize,
       // Fail fast while Postgres is down rather than queueing requests for ever.
       connectionTimeoutMillis: 5_000,
       // Keep idle connections a minute (pg's default is 10 s): with load that comes and goes, a

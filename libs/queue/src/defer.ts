@@ -12,6 +12,6 @@ export class DeferJobError extends Error {
 }
 
 /** BullMQ limiter options for the notifications queue: GOV.UK Notify takes 3,000 messages a minute. */
-export function notifyLimiter(config: { notifyRateLimitMax: number; notifyRateLimitDurationMs: number }): { max: number; duration: number } {
-  return { max: config.notifyRateLimitMax, duration: config.notifyRateLimitDurationMs };
+export function notifyLimiter(notify: { rateLimitMax: number; rateLimitDurationMs: number }): { max: number; duration: number } {
+  return { max: notify.rateLimitMax, duration: notify.rateLimitDurationMs };
 }

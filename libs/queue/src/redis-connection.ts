@@ -16,10 +16,10 @@ export interface RedisNode {
   readonly port: number;
 }
 
-/** Where Redis is: the slice of AppConfig this module needs (a plain REDIS_URL string also works). */
+/** Where Redis is: AppConfig's `redis` group (a plain REDIS_URL string also works). */
 export interface RedisTarget {
-  readonly redisUrl: string;
-  readonly redisClusterNodes?: readonly RedisNode[] | null;
+  readonly url: string;
+  readonly clusterNodes?: readonly RedisNode[] | null;
   /** When given with cluster nodes, checked for a {hash tag}. */
   readonly queuePrefix?: string;
 }
@@ -43,15 +43,15 @@ export function redisOptions(redisUrl: string): RedisOptions {
 
 /** The seed nodes when `target` is a cluster, else null. */
 export function clusterNodesOf(target: string | RedisTarget): readonly RedisNode[] | null {
-  if (typeof target === 'string' || !target.redisClusterNodes?.length) return null;
+  if (typeof target === 'string' || !target.clusterNodes?.length) return null;
   if (target.queuePrefix !== undefined && !/^\{[^{}]+\}/.test(target.queuePrefix)) {
     throw new Error(`QUEUE_PREFIX must start with a {hash tag} in Redis Cluster mode (got "${target.queuePrefix}")`);
   }
-  return target.redisClusterNodes;
+  return target.clusterNodes;
 }
 
 function base(target: string | RedisTarget): ConnectionOptions {
-  const url = typeof target === 'string' ? target : target.redisUrl;
+  const url = typeof target === 'string' ? target : target.url;
   const opts: ConnectionOptions = redisOptions(url);
   const nodes = clusterNodesOf(target);
   if (nodes) {

@@ -42,7 +42,7 @@ export class AutomatedSteps {
         tertiary: ref.tertiary,
         nextAppointmentDate: ref.nextAppointmentDate,
         trustsWithCapacity: trusts,
-        thresholdWeeks: this.config.screeningThresholdWeeks,
+        thresholdWeeks: this.config.workflow.screeningThresholdWeeks,
         today,
       });
       if (!result.eligible) {
@@ -61,7 +61,7 @@ export class AutomatedSteps {
       await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,
-        detail: { weeksWaited: result.weeksWaited, thresholdWeeks: this.config.screeningThresholdWeeks, trustsWithCapacity: trusts, offers: matched.length },
+        detail: { weeksWaited: result.weeksWaited, thresholdWeeks: this.config.workflow.screeningThresholdWeeks, trustsWithCapacity: trusts, offers: matched.length },
       });
       return done('eligible');
     });

@@ -35,10 +35,10 @@ const under = (path: string, prefix: string) => {
 export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; verifier: TokenVerifier }) {
   const { config, redis, verifier } = deps;
   const logger = new Logger('AddressRateLimit');
-  const trusted = trustedProxyList(config.trustedProxies);
-  const isNotify = notifyCallbackAuth(config.notifyCallbackToken);
-  const prometheus = config.metricsToken === null ? null : metricsAuth(config.metricsToken);
-  const limit = config.publicRateLimitPerMinute;
+  const trusted = trustedProxyList(config.http.trustedProxies);
+  const isNotify = notifyCallbackAuth(config.notify.callbackToken);
+  const prometheus = config.metrics.token === null ? null : metricsAuth(config.metrics.token);
+  const limit = config.http.publicRateLimitPerMinute;
 
   /** Whether the request carries a credential that makes it someone's, not an address's. */
   async function vouchedFor(req: Request): Promise<boolean> {
@@ -56,7 +56,7 @@ export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; 
 
   /** Counts the request against its address; the number so far this minute, or null when Redis did not answer. */
   async function count(bucket: string, window: number): Promise<number | null> {
-    const key = `${config.queuePrefix}:ratelimit-address:${bucket}:${window}`;
+    const key = `${config.redis.queuePrefix}:ratelimit-address:${bucket}:${window}`;
     try {
       const [[, n]] = (await redis.multi().incr(key).expire(key, 61).exec()) as [[unknown, number]];
       return n;

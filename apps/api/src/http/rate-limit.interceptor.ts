@@ -27,7 +27,7 @@ export class RateLimitInterceptor implements NestInterceptor {
   private async check(sub: string, res: { setHeader(k: string, v: string): void }): Promise<void> {
     const now = Date.now();
     const window = Math.floor(now / 60_000);
-    const key = `${this.config.queuePrefix}:ratelimit:${sub}:${window}`;
+    const key = `${this.config.redis.queuePrefix}:ratelimit:${sub}:${window}`;
     let count: number;
     try {
       const [[, n]] = (await this.redis.multi().incr(key).expire(key, 61).exec()) as [[unknown, number]];
@@ -36,7 +36,7 @@ export class RateLimitInterceptor implements NestInterceptor {
       this.logger.warn({ error: (e as Error).message.slice(0, 120) }, 'rate limit not checked: Redis unavailable');
       return;
     }
-    const limit = this.config.rateLimitPerMinute;
+    const limit = this.config.http.rateLimitPerMinute;
     res.setHeader('RateLimit-Limit', String(limit));
     res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - count)));
     if (count > limit) {

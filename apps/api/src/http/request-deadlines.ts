@@ -120,12 +120,12 @@ export function requestDeadlines(config: AppConfig) {
       ? new BodyDeadline(
           req,
           res,
-          config.waitingListUploadTimeoutMs,
-          `The upload took longer than the ${seconds(config.waitingListUploadTimeoutMs)} allowed (WAITING_LIST_UPLOAD_TIMEOUT_MS), so it was ended and nothing of it was kept: send the file again over a faster connection`,
-          config.waitingListIdleTimeoutMs,
-          `No data arrived for ${seconds(config.waitingListIdleTimeoutMs)} (WAITING_LIST_IDLE_TIMEOUT_MS), so the upload was ended and nothing of it was kept: send the file again`,
+          config.waitingList.uploadTimeoutMs,
+          `The upload took longer than the ${seconds(config.waitingList.uploadTimeoutMs)} allowed (WAITING_LIST_UPLOAD_TIMEOUT_MS), so it was ended and nothing of it was kept: send the file again over a faster connection`,
+          config.waitingList.idleTimeoutMs,
+          `No data arrived for ${seconds(config.waitingList.idleTimeoutMs)} (WAITING_LIST_IDLE_TIMEOUT_MS), so the upload was ended and nothing of it was kept: send the file again`,
         )
-      : new BodyDeadline(req, res, config.httpRequestTimeoutMs, `The request body did not arrive within ${seconds(config.httpRequestTimeoutMs)} (HTTP_REQUEST_TIMEOUT_MS): send the request again`, null, '');
+      : new BodyDeadline(req, res, config.http.requestTimeoutMs, `The request body did not arrive within ${seconds(config.http.requestTimeoutMs)} (HTTP_REQUEST_TIMEOUT_MS): send the request again`, null, '');
     deadlines.set(req, deadline);
     next();
   };

@@ -44,7 +44,7 @@ export class OfferLinkService {
 
   /** The offer notification a token names, if the token is ours. */
   notificationIdOf(token: string): string | null {
-    return verifyOfferLinkToken(this.config.offerLinkSecret, token);
+    return verifyOfferLinkToken(this.config.workflow.offerLinkSecret, token);
   }
 
   async load(notificationId: string): Promise<LinkRecord | null> {
@@ -136,7 +136,7 @@ export class OfferLinkService {
   // ---------- the session after a right date of birth: `<expiry seconds>.<hmac>` bound to the link ----------
 
   private mac(purpose: string, notificationId: string, value: string): string {
-    return createHmac('sha256', this.config.offerLinkSecret).update(`${purpose}:${notificationId}:${value}`).digest().subarray(0, 16).toString('base64url');
+    return createHmac('sha256', this.config.workflow.offerLinkSecret).update(`${purpose}:${notificationId}:${value}`).digest().subarray(0, 16).toString('base64url');
   }
 
   newSession(notificationId: string, now = Date.now()): string {

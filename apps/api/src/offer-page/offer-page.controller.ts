@@ -61,7 +61,7 @@ export class OfferPageController {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    if (config.offerLinkSecret === DEV_OFFER_LINK_SECRET) {
+    if (config.workflow.offerLinkSecret === DEV_OFFER_LINK_SECRET) {
       this.logger.warn('OFFER_LINK_SECRET is not set: offer links are signed with the local development secret. Set it in any shared environment.');
     }
   }
@@ -246,7 +246,7 @@ export class OfferPageController {
   }
 
   private setSession(req: Request, res: Response, token: string, value: string) {
-    const secure = this.config.publicBaseUrl.startsWith('https:') || req.secure;
+    const secure = this.config.http.publicBaseUrl.startsWith('https:') || req.secure;
     res.setHeader('Set-Cookie', `${COOKIE}=${value}; Path=/offer/${token}; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
   }
 

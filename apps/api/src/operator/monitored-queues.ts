@@ -12,10 +12,10 @@ export class MonitoredQueues implements OnModuleDestroy {
   private readonly connection: Redis;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.connection = new Redis({ ...(producerConnection(config.redisUrl) as RedisOptions), lazyConnect: true });
+    this.connection = new Redis({ ...(producerConnection(config.redis.url) as RedisOptions), lazyConnect: true });
     this.connection.on('error', () => {}); // a scrape reports it (collector_up 0); no log spam
     this.all = QUEUE_NAMES.map((name) => {
-      const q = new Queue(name, { connection: this.connection, prefix: config.queuePrefix });
+      const q = new Queue(name, { connection: this.connection, prefix: config.redis.queuePrefix });
       q.on('error', () => {});
       return q;
     });

@@ -25,8 +25,8 @@ export function mountOperatorRoutes(app: NestExpressApplication): void {
   const { metrics } = app.get(ApiMetrics);
 
   // Without METRICS_TOKEN there is no /metrics here (it falls through to Nest's 404).
-  if (config.metricsToken !== null) {
-    const auth = metricsAuth(config.metricsToken);
+  if (config.metrics.token !== null) {
+    const auth = metricsAuth(config.metrics.token);
     (app.getHttpAdapter().getInstance() as Express).get(METRICS_PATH, (req: Request, res: Response) => {
       res.setHeader('Cache-Control', 'no-store');
       if (auth(req.headers.authorization) !== 'ok') {

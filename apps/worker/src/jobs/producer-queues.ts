@@ -11,7 +11,7 @@ export class ProducerQueues implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     for (const name of QUEUE_NAMES) {
-      const q = new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix });
+      const q = new Queue(name, { connection: producerConnection(config.redis), prefix: config.redis.queuePrefix });
       q.on('error', () => {}); // callers see failed calls; Redis outages are expected
       this.queues.set(name, q);
     }

@@ -16,7 +16,7 @@ abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.workerConcurrency;
+    this.worker.concurrency = this.config.worker.concurrency;
   }
 
   /** Stop taking jobs and let running ones finish before the database goes. */
@@ -55,6 +55,6 @@ export class NotificationsProcessor extends CatalogueProcessor {
    */
   override onApplicationBootstrap(): void {
     super.onApplicationBootstrap();
-    if (this.config.notifyApiKey) (this.worker.opts as WorkerOptions).limiter = notifyLimiter(this.config);
+    if (this.config.notify.apiKey) (this.worker.opts as WorkerOptions).limiter = notifyLimiter(this.config.notify);
   }
 }

@@ -24,7 +24,7 @@ export class NotifyStatusPoller implements OnApplicationBootstrap, BeforeApplica
         const r = await this.pollOnce();
         if (r.updated) this.logger.log({ ...r }, 'delivery statuses polled from GOV.UK Notify');
       },
-      intervalMs: config.notifyPollIntervalMs,
+      intervalMs: config.notify.pollIntervalMs,
       onError: (e) => this.logger.warn({ error: e.message.slice(0, 200) }, 'delivery status poll failed; will try again'),
     });
   }
@@ -40,7 +40,7 @@ export class NotifyStatusPoller implements OnApplicationBootstrap, BeforeApplica
    */
   async pollOnce(): Promise<{ checked: number; updated: number }> {
     if (!this.channel.status) return { checked: 0, updated: 0 };
-    const rows = await notificationsAwaitingStatus(this.prisma.sql, this.config.notifyPollAfterMs, BATCH);
+    const rows = await notificationsAwaitingStatus(this.prisma.sql, this.config.notify.pollAfterMs, BATCH);
     let updated = 0;
     for (const r of rows) {
       if (this.periodic.stopping) break;

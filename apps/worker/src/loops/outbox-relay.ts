@@ -62,7 +62,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** A dedicated connection that LISTENs; when it is lost the poll carries on and we listen again. */
   private async listen(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({ connectionString: this.config.database.url, connectionTimeoutMillis: 5_000 });
     let lost = false;
     const retry = () => {
       if (lost) return;
@@ -105,7 +105,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
     const again = this.again;
     this.again = false;
-    this.schedule(moved === BATCH || again ? 0 : this.config.outboxPollMs);
+    this.schedule(moved === BATCH || again ? 0 : this.config.worker.outboxPollMs);
   }
 
   /**

@@ -42,7 +42,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   ) {
     this.periodic = new PeriodicTask({
       run: () => this.tick(),
-      intervalMs: config.reconcileIntervalMs,
+      intervalMs: config.worker.reconcileIntervalMs,
       onError: (e) => this.logger.warn({ error: e.message.slice(0, 200) }, 'reconciler pass failed; will try again'),
     });
   }
@@ -54,7 +54,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   private async tick(): Promise<void> {
     try {
       if (!(await this.lead())) return;
-      const r = await this.reconcile(this.config.reconcileIntervalMs / 2);
+      const r = await this.reconcile(this.config.worker.reconcileIntervalMs / 2);
       if (r.redriven || r.completed || r.flagged) this.logger.warn({ ...r }, 'reconciler re-drove lost steps');
       await this.housekeeping();
     } catch (e) {
@@ -67,7 +67,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
   private async lead(): Promise<boolean> {
     if (this.leader && this.lockClient) return true;
     await this.dropLock();
-    const c = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5_000 });
+    const c = new pg.Client({ connectionString: this.config.database.url, connectionTimeoutMillis: 5_000 });
     c.on('error', () => {
       this.leader = false;
     });
@@ -122,7 +122,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     // while (an SMS held for quiet hours, a job in a long retry back-off) must not fill every
     // pass's batch and hide lost steps behind them. Back to the start once a pass reads the end.
     const after = this.cursor;
-    const rows = await unfinishedSteps(this.prisma.sql, after, this.config.reconcileGraceMs, this.batch);
+    const rows = await unfinishedSteps(this.prisma.sql, after, this.config.worker.reconcileGraceMs, this.batch);
     this.cursor = rows.length === this.batch ? rows[rows.length - 1]!.id : 0n;
     let redriven = 0;
     let completed = 0;

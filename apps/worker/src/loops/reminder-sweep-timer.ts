@@ -20,9 +20,9 @@ export class ReminderSweepTimer implements OnApplicationBootstrap, BeforeApplica
         if (r && (r.offerReminders || r.offerTasks || r.appointmentReminders || r.staffEmails)) this.logger.log({ ...r }, 'reminder sweep');
         return r;
       },
-      intervalMs: config.reminderSweepMs,
+      intervalMs: config.worker.reminderSweepMs,
       // A full batch: go on at once with the rest.
-      nextInMs: (r) => (r?.more ? 0 : config.reminderSweepMs),
+      nextInMs: (r) => (r?.more ? 0 : config.worker.reminderSweepMs),
       onError: (e) => this.logger.warn({ error: e.message.slice(0, 200) }, 'reminder sweep failed; will try again'),
     });
   }

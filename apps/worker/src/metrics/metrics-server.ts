@@ -20,9 +20,9 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.metricsPort === null) return;
-    this.server = await startMetricsServer({ metrics: this.metrics.metrics, port: this.config.metricsPort, host: this.config.metricsHost, token: this.config.metricsToken });
-    this.logger.log({ port: this.server.port, host: this.config.metricsHost }, 'metrics and health served');
+    if (this.config.metrics.port === null) return;
+    this.server = await startMetricsServer({ metrics: this.metrics.metrics, port: this.config.metrics.port, host: this.config.metrics.host, token: this.config.metrics.token });
+    this.logger.log({ port: this.server.port, host: this.config.metrics.host }, 'metrics and health served');
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -27,7 +27,7 @@ export class SendNotification {
    */
   private offerUrl(n: { id: string; event: string; fallback_of: string | null }, detail: Record<string, string>): string | null {
     const offerNotificationId = n.event === 'offer' ? (n.fallback_of ?? n.id) : n.event === 'offer_reminder' ? detail.offerNotificationId : undefined;
-    return offerNotificationId ? offerLinkUrl(this.config.publicBaseUrl, offerLinkToken(this.config.offerLinkSecret, offerNotificationId)) : null;
+    return offerNotificationId ? offerLinkUrl(this.config.http.publicBaseUrl, offerLinkToken(this.config.workflow.offerLinkSecret, offerNotificationId)) : null;
   }
 
   /** Sends notification `notificationId` once: guard clauses first (gone, already sent, no longer true). */
@@ -83,7 +83,7 @@ export class SendNotification {
     const channel = deliverable(n.channel as Channel, n);
     if (channel !== n.channel) await this.prisma.sql.query(`UPDATE notification SET channel = $2, updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, channel]);
     if (channel === 'sms') {
-      const until = quietUntil(new Date(), this.config.smsQuietHours);
+      const until = quietUntil(new Date(), this.config.notify.smsQuietHours);
       if (until) throw new DeferJobError(until.getTime(), 'no SMS in quiet hours (UK time)');
     }
     const name = `${n.given_name ?? ''} ${n.family_name ?? ''}`.trim();

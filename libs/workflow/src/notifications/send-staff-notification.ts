@@ -31,7 +31,7 @@ export class SendStaffNotification {
       team: n.team,
       counts: n.detail?.counts ?? {},
       referralIds: n.detail?.referralIds ?? [],
-      consoleUrl: this.config.publicBaseUrl,
+      consoleUrl: this.config.http.publicBaseUrl,
     });
     const result = await this.channel.send({
       notificationId: n.id,

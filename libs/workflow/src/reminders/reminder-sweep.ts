@@ -262,7 +262,7 @@ export class ReminderSweep {
        WHERE EXISTS (SELECT 1 FROM staff_worklist_item i WHERE i.trust_ods = c.trust_ods AND i.team = c.team AND i.staff_notification_id IS NULL)
          AND NOT EXISTS (SELECT 1 FROM staff_notification s WHERE s.trust_ods = c.trust_ods AND s.team = c.team
                          AND s.created_at > now() - make_interval(secs => $1::double precision / 1000))`,
-      [this.config.staffEmailBatchMs],
+      [this.config.worker.staffEmailBatchMs],
     );
     const jobs: OutboxJob[] = [];
     for (const t of teams) {

@@ -95,7 +95,7 @@ export class WaitingListImporter {
       const { rows: found } = await tx.query<ImportState>(IMPORT_STATE, [importId]);
       const imp = found[0];
       if (!imp || imp.status !== 'running') return 0;
-      const { rows } = await queryUnprepared<StagedRow>(tx, nextBatchSql(importId), [imp.applied_through_row, this.config.waitingListBatchRows, this.config.waitingListBatchBytes]);
+      const { rows } = await queryUnprepared<StagedRow>(tx, nextBatchSql(importId), [imp.applied_through_row, this.config.waitingList.batchRows, this.config.waitingList.batchBytes]);
       if (rows.length === 0) return 0;
 
       const good = new Map<string, { rowNumber: number; row: WaitingListRow }>();
