@@ -10,12 +10,12 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { loadConfig } from '#config';
-import { WAITING_LIST_COLUMNS } from '#domain';
 import { jobOptions, producerConnection, workerConnection } from '#queue';
 import { stagingTable, WaitingListImporter } from '#workflow';
 import { createWorkerApp } from '../apps/worker/src/bootstrap.js';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
-import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
+import { bearer, cast, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
 process.env.WAITING_LIST_UPLOAD_TIMEOUT_MS = '4000';
@@ -25,26 +25,8 @@ process.env.WAITING_LIST_BATCH_BYTES = String(64 * 1024);
 // WAITING_LIST_UPLOADS_PER_TRUST (1), WAITING_LIST_MAX_ROW_CHARS (8192) and WAITING_LIST_MAX_GZIP_RATIO (100): their defaults.
 const BASE_PREFIX = process.env.QUEUE_PREFIX!;
 
-const HEADER = WAITING_LIST_COLUMNS.join(',');
-let seq = 0;
-const row = (over: Record<string, string> = {}) => {
-  const r: Record<string, string> = {
-    nhs_number: nhsNumber(),
-    family_name: 'Testpatient',
-    given_name: 'Alex',
-    date_of_birth: '1960-05-05',
-    postcode: 'HR1 2ER',
-    gp_practice_ods: 'M81001',
-    specialty_code: '110',
-    procedure_code: 'W371',
-    rtt_clock_start: isoDay(-60 * 7),
-    pathway_id: `UP-${Date.now().toString(36)}${(seq++).toString(36)}`,
-    priority: 'P4',
-    next_appointment_date: '',
-    ...over,
-  };
-  return WAITING_LIST_COLUMNS.map((col) => r[col]).join(',');
-};
+const HEADER = WAITING_LIST_HEADER;
+const row = (over: Partial<WaitingListCsvRow> = {}) => csvLine(waitingListRow(over, 'UP'));
 const csv = (lines: string[], header = HEADER) => [header, ...lines].join('\n') + '\n';
 
 let s: Stack;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cohortBand, WAITING_LIST_COLUMNS } from '#domain';
+import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
 import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 let s: Stack;
@@ -18,44 +19,10 @@ afterAll(async () => {
   await s?.close();
 });
 
-const HEADER = WAITING_LIST_COLUMNS.join(',');
-let seq = 0;
-const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}`;
-
-interface Row {
-  nhs_number: string;
-  family_name: string;
-  given_name: string;
-  date_of_birth: string;
-  postcode: string;
-  gp_practice_ods: string;
-  specialty_code: string;
-  procedure_code: string;
-  rtt_clock_start: string;
-  pathway_id: string;
-  priority: string;
-  next_appointment_date: string;
-}
-
-function row(over: Partial<Row> = {}): Row {
-  return {
-    nhs_number: nhsNumber(),
-    family_name: 'Testpatient',
-    given_name: 'Alex',
-    date_of_birth: '1960-05-05',
-    postcode: 'HR1 2ER',
-    gp_practice_ods: 'M81001',
-    specialty_code: '110',
-    procedure_code: 'W371',
-    rtt_clock_start: isoDay(-60 * 7),
-    pathway_id: `WL-${uniq()}`,
-    priority: 'P4',
-    next_appointment_date: '',
-    ...over,
-  };
-}
-
-const line = (r: Row) => WAITING_LIST_COLUMNS.map((col) => r[col]).join(',');
+const HEADER = WAITING_LIST_HEADER;
+type Row = WaitingListCsvRow;
+const row = (over: Partial<Row> = {}): Row => waitingListRow(over);
+const line = csvLine;
 const csv = (rows: Array<Row | string>) => [HEADER, ...rows.map((r) => (typeof r === 'string' ? r : line(r)))].join('\n') + '\n';
 
 function upload(token: string, body: string, mode?: 'full' | 'partial') {

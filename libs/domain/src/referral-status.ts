@@ -41,14 +41,7 @@ export const RECEIVER_OWNS: ReadonlySet<ReferralStatus> = new Set<ReferralStatus
 export const BEFORE_OFFER: ReadonlySet<ReferralStatus> = new Set<ReferralStatus>(['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW']);
 
 /** Statuses before treatment, from which the patient may withdraw or staff may cancel. */
-export const BEFORE_TREATMENT: readonly ReferralStatus[] = [
-  'IDENTIFIED',
-  'AWAITING_CLINICAL_REVIEW',
-  'AWAITING_PATIENT_CONSENT',
-  'AWAITING_RECEIVER_ACCEPTANCE',
-  'AWAITING_BOOKING',
-  'BOOKED',
-];
+export const BEFORE_TREATMENT: readonly ReferralStatus[] = PATHWAY_STATUSES.slice(0, PATHWAY_STATUSES.indexOf('TREATED'));
 
 /** Has the patient been told of the transfer (an offer at least)? Until then an exit has nothing to tell them. */
 export function patientToldOfTransfer(status: ReferralStatus): boolean {
