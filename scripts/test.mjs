@@ -6,7 +6,12 @@ import path from 'node:path';
 import { dropDatabase, ensureServices, log, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt, ensureGenerated } from './lib/build.mjs';
 import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
+import { describeRuntime, requireRuntime } from './lib/runtime.mjs';
 
+// The suites run on the Node.js line production runs (the Dockerfile's image), nothing else: on a
+// machine whose own Node is older, npm runs this script on the one npm install brought.
+requireRuntime({ strictMajor: true });
+log(`Runtime: ${describeRuntime()}`);
 const t0 = Date.now();
 ensureGenerated();
 log('Type-checking (tsc --noEmit)');
