@@ -26,7 +26,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
+  // Terminus (CommonJS) can load @nestjs/swagger (ESM-only) since Node 22's require(esm), and would
+  // then describe the 503 with a body of its own: the document says what this API answers itself.
+  @HealthCheck({ swaggerDocumentation: false })
   ready() {
     return this.health.check([
       async () => {
