@@ -1,7 +1,7 @@
 // Waiting-list import (a trust's PTL extract as CSV, streamed) and the long-waiters worklist.
 import { PassThrough } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
@@ -9,6 +9,7 @@ import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { LongWaiters, UploadRefusedError, WaitingListImports } from '#workflow';
 import { ImportErrorsQueryDto, ImportUploadQueryDto, LongWaitersQueryDto } from './dto/waiting-list.dto.js';
 import { uuidParam } from './http/uuid-param.js';
+import { ImportView, LongWaiterPage } from './dto/responses/waiting-list.responses.js';
 
 const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 
@@ -33,10 +34,11 @@ export class WaitingListController {
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
-  @ApiAcceptedResponse({ description: 'Staged and queued: {id, status: "queued", rowsTotal, ...}' })
+  @ApiHeader({ name: 'Content-Encoding', required: false, schema: { type: 'string', enum: ['identity', 'gzip'] } })
+  @ApiAcceptedResponse({ type: ImportView, description: 'Staged and queued (`status: queued`); `Location` is the import to follow', headers: { Location: { description: 'The import: /v1/waiting-list/imports/{id}', schema: { type: 'string' } } } })
   @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
-  async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ImportView> {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
     if (type !== 'text/csv') {
       const message = `Send the waiting list as text/csv (Content-Type was ${type || 'missing'})`;
@@ -89,7 +91,8 @@ export class WaitingListController {
   @RequirePermission('waiting-list.import')
   @ApiOperation({ summary: 'An import of your trust: status (queued, running, completed, failed), rows read, accepted, rejected; row-level errors (row, field, reason), a page at a time' })
   @ApiNotFoundResponse({ description: 'Not there, or not an import of your trust' })
-  get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() q: ImportErrorsQueryDto) {
+  @ApiOkResponse({ type: ImportView })
+  get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() q: ImportErrorsQueryDto): Promise<ImportView> {
     return this.imports.get(caller, id, q);
   }
 }
@@ -102,7 +105,8 @@ export class LongWaitersController {
   @Get()
   @RequirePermission('waiting-list.read')
   @ApiOperation({ summary: "Your trust's open waiting-list entries not yet referred, longest wait first, with weeks waited and cohort band (18, 40, 52, 65, 78, 104); keyset-paginated" })
-  list(@CurrentCaller() caller: Caller, @Query() q: LongWaitersQueryDto) {
+  @ApiOkResponse({ type: LongWaiterPage })
+  list(@CurrentCaller() caller: Caller, @Query() q: LongWaitersQueryDto): Promise<LongWaiterPage> {
     return this.longWaiters.list(caller, q);
   }
 }
