@@ -1,6 +1,9 @@
 // `npm run db:migrate` / `npm run db:seed` against DATABASE_URL or the local dev database.
+import { requireRuntime } from './lib/runtime.mjs';
 import { ensureServices, prisma } from './lib/local-services.mjs';
 import { seed } from '../prisma/seed.mjs';
+
+requireRuntime();
 
 const what = process.argv[2];
 const services = await ensureServices('dev', { database: 'crosstrust' });

@@ -1,10 +1,13 @@
 // `npm run start:api` / `npm run start:worker`: one process on its own, against DATABASE_URL and
 // REDIS_URL, or the local services in .data/dev (found running, or started for it).
+import { requireRuntime } from './lib/runtime.mjs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ensureServices, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt } from './lib/build.mjs';
 import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
+
+requireRuntime();
 
 const app = process.argv[2];
 if (!['api', 'worker'].includes(app)) {

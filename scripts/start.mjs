@@ -1,11 +1,15 @@
 // `npm start`: Postgres and Redis (started in .data/dev unless DATABASE_URL / REDIS_URL are set),
 // migrations, demo data, then the API and the worker. Ctrl-C stops everything it started.
+import { describeRuntime, requireRuntime } from './lib/runtime.mjs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ensureServices, log, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt } from './lib/build.mjs';
 import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
 import { seed } from '../prisma/seed.mjs';
+
+requireRuntime();
+log(`Runtime: ${describeRuntime()}`);
 
 const started = Date.now();
 const services = await ensureServices('dev', { database: 'crosstrust' });

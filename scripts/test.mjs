@@ -6,7 +6,12 @@ import path from 'node:path';
 import { dropDatabase, ensureServices, log, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt, ensureGenerated } from './lib/build.mjs';
 import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
+import { describeRuntime, requireRuntime } from './lib/runtime.mjs';
 
+// The suites run on the Node.js line production runs (the Dockerfile's image), nothing else: on a
+// machine whose own Node is older, npm runs this script on the one npm install brought.
+requireRuntime({ strictMajor: true });
+log(`Runtime: ${describeRuntime()}`);
 const t0 = Date.now();
 ensureGenerated();
 log('Type-checking (tsc --noEmit)');
@@ -45,7 +50,9 @@ try {
   log('Applying migrations to the test database');
   prisma(['migrate', 'deploy'], env);
   const jest = (extra) => spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...extra], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
-  const userArgs = process.argv.slice(2).filter((a) => a !== '--faults' && a !== '--with-faults');
+  // `npm run openapi`: the OpenAPI test writes docs/openapi.json from the served document.
+  if (process.argv.includes('--write-openapi')) env.CROSSTRUST_WRITE_OPENAPI = '1';
+  const userArgs = process.argv.slice(2).filter((a) => a !== '--faults' && a !== '--with-faults' && a !== '--write-openapi');
   const faultsOnly = process.argv.includes('--faults');
   // The whole suite (no files named) includes the fault suite; CROSSTRUST_FAULTS=0 leaves it out.
   const withFaults = process.argv.includes('--with-faults') || (userArgs.length === 0 && process.env.CROSSTRUST_FAULTS !== '0');

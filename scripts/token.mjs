@@ -1,9 +1,12 @@
 // `npm run token -- --role ROLE --ods ODS` (or --nhs-number N for a patient; --sub ID; --expires-in
 // 30m, at most the server's maximum) prints a bearer token the local server accepts.
+import { requireRuntime } from './lib/runtime.mjs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signDevToken } from './lib/dev-issuer.mjs';
 import { root } from './lib/local-services.mjs';
+
+requireRuntime();
 
 const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration'];
 const { values } = parseArgs({

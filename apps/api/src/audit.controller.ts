@@ -1,11 +1,12 @@
 // The audit trail of referrals the caller's trust is on, for its trust admins.
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { AuditService, CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { UUID_PATTERN } from '#domain';
 import { IsDateTime } from './dto/validators.js';
+import { AuditPage } from './dto/responses/audit.responses.js';
 
 /** The largest audit event id Postgres's bigint holds: a larger cursor would fail in SQL, as a 500. */
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
@@ -49,7 +50,8 @@ export class AuditController {
   @Get()
   @RequirePermission('audit.read')
   @ApiOperation({ summary: "Who read or changed referrals the caller's trust is on, newest first" })
-  list(@CurrentCaller() caller: Caller, @Query() q: AuditQueryDto) {
+  @ApiOkResponse({ type: AuditPage })
+  list(@CurrentCaller() caller: Caller, @Query() q: AuditQueryDto): Promise<AuditPage> {
     return this.audit.list(caller.ods!, {
       referralId: q.referralId,
       from: q.from ? new Date(q.from) : undefined,

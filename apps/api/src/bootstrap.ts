@@ -43,6 +43,9 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
     .setTitle('crosstrust')
     .setDescription('Cross-trust patient transfer workflow for NHS trusts working as a group. Every route but health and docs needs a bearer token.')
     .setVersion('1')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    // Relative: the API itself, wherever it is deployed, so the document is the same everywhere.
+    .addServer('/', 'This API (the host serving this document)')
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => documentErrors(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });

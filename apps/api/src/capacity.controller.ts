@@ -1,10 +1,11 @@
 // Capacity each trust declares to the group, per site, specialty and week.
 import { Body, Controller, ForbiddenException, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { parseIsoDate } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { CapacityService, BusinessRuleError } from '#workflow';
 import { CapacityDeclarationDto } from './dto/capacity.dto.js';
+import { CapacityDeclarationView, CapacityList } from './dto/responses/capacity.responses.js';
 
 @ApiTags('capacity')
 @Controller('v1/capacity')
@@ -14,7 +15,8 @@ export class CapacityController {
   @Put(':ods/:specialty')
   @RequirePermission('capacity.write')
   @ApiOperation({ summary: 'Declare weekly slots offered to the group for a specialty at a site (default the main site), with optional per-week overrides (trust_admin of :ods)' })
-  declare(@CurrentCaller() caller: Caller, @Param('ods') ods: string, @Param('specialty') specialty: string, @Body() dto: CapacityDeclarationDto) {
+  @ApiOkResponse({ type: CapacityDeclarationView, description: 'The declaration with its weeks from this week on' })
+  declare(@CurrentCaller() caller: Caller, @Param('ods') ods: string, @Param('specialty') specialty: string, @Body() dto: CapacityDeclarationDto): Promise<CapacityDeclarationView> {
     if (caller.ods !== ods) throw new ForbiddenException(`Only an admin of ${ods} may declare its capacity`);
     if (!/^\d{3}$/.test(specialty)) throw new BusinessRuleError('specialty must be a 3-digit treatment function code', { field: 'specialty' });
     const from = parseIsoDate(dto.fromDate);
@@ -28,7 +30,8 @@ export class CapacityController {
   @RequirePermission('capacity.read')
   @ApiQuery({ name: 'specialty', required: false })
   @ApiOperation({ summary: 'Capacity declared across the group: slots, used and free per site and week from this week on' })
-  list(@Query('specialty') specialty?: string) {
+  @ApiOkResponse({ type: CapacityList })
+  list(@Query('specialty') specialty?: string): Promise<CapacityList> {
     return this.capacity.list(specialty);
   }
 }

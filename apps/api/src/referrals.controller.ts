@@ -1,6 +1,6 @@
 // The referral routes of the contract: open, read, worklists, and every human step.
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, BadRequestException } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { parseIsoDate, STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
@@ -32,12 +32,22 @@ import {
 } from './dto/referral.dto.js';
 import { WorklistQueryDto, worklistConflicts } from './dto/query.dto.js';
 import { uuidParam } from './http/uuid-param.js';
+import {
+  BookedReferralView,
+  NotificationList,
+  ReceiverRejectionView,
+  ReferralCountsView,
+  ReferralPage,
+  ReferralView,
+  RetriedReferralView,
+} from './dto/responses/referral.responses.js';
 import { errorBody } from './http/http-errors.filter.js';
 
 const date = (s: string) => parseIsoDate(s)!;
 const id = uuidParam('id');
 
 @ApiTags('referrals')
+@ApiExtraModels(ReferralView, ReceiverRejectionView)
 @Controller('v1/referrals')
 export class ReferralsController {
   constructor(
@@ -58,8 +68,9 @@ export class ReferralsController {
   @RequirePermission('referral.create')
   @ApiOperation({ summary: 'Open a referral for a long-waiter (stage 1), from its fields or from a waiting-list entry ({waitingListEntryId}); screening starts automatically' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the first result; with another body, 422' })
+  @ApiCreatedResponse({ type: ReferralView, description: 'The referral opened (or, repeated with the same Idempotency-Key, the one first opened: `Idempotent-Replayed: true`)' })
   @ApiConflictResponse({ description: 'The pathway already has an open referral' })
-  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateReferralDto, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateReferralDto, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response): Promise<ReferralView> {
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
       const message = 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -';
       throw new BadRequestException(errorBody(400, message, [{ field: 'Idempotency-Key', messages: [message] }]));
@@ -94,7 +105,8 @@ export class ReferralsController {
   @Get()
   @RequirePermission('referral.list')
   @ApiOperation({ summary: "Worklist of the caller's trust, longest waiters first (or by priority), keyset-paginated" })
-  list(@CurrentCaller() caller: Caller, @Query() q: WorklistQueryDto) {
+  @ApiOkResponse({ type: ReferralPage })
+  list(@CurrentCaller() caller: Caller, @Query() q: WorklistQueryDto): Promise<ReferralPage> {
     const conflicts = worklistConflicts(q);
     if (conflicts.length) throw new BadRequestException(errorBody(400, conflicts.flatMap((c) => c.messages).join('; '), conflicts));
     return this.queries.list(caller, q);
@@ -103,7 +115,8 @@ export class ReferralsController {
   @Get('summary')
   @RequirePermission('referral.list')
   @ApiOperation({ summary: "Counts for the caller's trust: referrals per status on each side, each named worklist, and needsAttention" })
-  summary(@CurrentCaller() caller: Caller) {
+  @ApiOkResponse({ type: ReferralCountsView })
+  summary(@CurrentCaller() caller: Caller): Promise<ReferralCountsView> {
     return this.queries.summary(caller);
   }
 
@@ -111,14 +124,16 @@ export class ReferralsController {
   @RequirePermission('referral.read')
   @ApiOperation({ summary: 'One referral with weeks waited, offers, bookings and its timeline' })
   @ApiNotFoundResponse({ description: 'Not there, or not visible to your trust' })
-  get(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
+  @ApiOkResponse({ type: ReferralView })
+  get(@CurrentCaller() caller: Caller, @Param('id', id) refId: string): Promise<ReferralView> {
     return this.queries.get(caller, refId);
   }
 
   @Get(':id/notifications')
   @RequirePermission('notification.read')
   @ApiOperation({ summary: 'What the patient was sent, on which channel, and its delivery status' })
-  notifications(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
+  @ApiOkResponse({ type: NotificationList })
+  notifications(@CurrentCaller() caller: Caller, @Param('id', id) refId: string): Promise<NotificationList> {
     return this.queries.notifications(caller, refId);
   }
 
@@ -127,7 +142,8 @@ export class ReferralsController {
   @RequirePermission('referral.clinical-review')
   @ApiOperation({ summary: 'Clinician of the referring trust: suitable for transfer, or not suitable with a reason code (stage 2)' })
   @ApiConflictResponse({ description: 'Not awaiting clinical review, or changed concurrently' })
-  async clinicalReview(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ClinicalReviewDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async clinicalReview(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ClinicalReviewDto): Promise<ReferralView> {
     await this.clinicalReviews.record(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
@@ -136,7 +152,8 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.consent')
   @ApiOperation({ summary: "The patient's answer to the offer: accept one, or decline and keep their place (stage 3)" })
-  async consent(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ConsentDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async consent(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ConsentDto): Promise<ReferralView> {
     await this.consents.record(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
@@ -145,7 +162,11 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.receiver-decision')
   @ApiOperation({ summary: 'Receiving trust accepts (formal transfer of care) or rejects with a reason (stage 4)' })
-  async receiverDecision(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReceiverDecisionDto) {
+  @ApiOkResponse({
+    description: 'Accepted: the referral after the step. Rejected: the outcome only, since the trust is no longer a party',
+    schema: { anyOf: [{ $ref: getSchemaPath(ReferralView) }, { $ref: getSchemaPath(ReceiverRejectionView) }] },
+  })
+  async receiverDecision(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReceiverDecisionDto): Promise<ReferralView | ReceiverRejectionView> {
     const out = await this.transfers.decide(caller, refId, dto);
     // A trust that rejects is no longer a party and reads the referral no more: it is told the outcome only.
     if (dto.decision === 'reject') return { id: refId, status: out.to, statusDescription: STATUS_DESCRIPTIONS[out.to], version: out.version, receivingOds: null };
@@ -156,17 +177,19 @@ export class ReferralsController {
   @HttpCode(201)
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Book a pre-operative assessment or the procedure at a site of the receiving trust (stage 5)' })
-  async book(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: BookingDto) {
+  @ApiCreatedResponse({ type: BookedReferralView, description: 'The referral after the step, and the booking made' })
+  async book(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: BookingDto): Promise<BookedReferralView> {
     const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
     const view = await this.queries.get(caller, refId);
-    return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId) };
+    return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
   }
 
   @Post(':id/bookings/:bookingId/cancel')
   @HttpCode(200)
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Cancel a booking; the patient is told' })
-  async cancelBooking(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Param('bookingId', uuidParam('bookingId')) bookingId: string, @Body() dto: ReasonDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async cancelBooking(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Param('bookingId', uuidParam('bookingId')) bookingId: string, @Body() dto: ReasonDto): Promise<ReferralView> {
     await this.bookings.cancel(caller, refId, bookingId, dto);
     return this.queries.get(caller, refId);
   }
@@ -175,7 +198,8 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.treatment')
   @ApiOperation({ summary: 'Record the procedure: the RTT clock stops (stage 6)' })
-  async treatment(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: TreatmentDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async treatment(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: TreatmentDto): Promise<ReferralView> {
     await this.treatments.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
     return this.queries.get(caller, refId);
   }
@@ -184,7 +208,8 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.discharge')
   @ApiOperation({ summary: "Discharge to the GP: the summary goes to the patient's GP practice by a job (stage 7)" })
-  async discharge(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: DischargeDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async discharge(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: DischargeDto): Promise<ReferralView> {
     await this.treatments.recordDischarge(caller, refId, { dischargedAt: new Date(dto.dischargedAt), summary: dto.summary });
     return this.queries.get(caller, refId);
   }
@@ -193,7 +218,8 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.withdraw')
   @ApiOperation({ summary: 'The patient withdraws; they keep their place on the origin waiting list' })
-  async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: OptionalReasonDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: OptionalReasonDto): Promise<ReferralView> {
     await this.exits.withdraw(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
@@ -204,7 +230,8 @@ export class ReferralsController {
     summary: "Referring trust's booking team: correct the patient's contact details on this referral (address, postcode, phone, email, contact preference, accessible format)",
     description: 'Only the fields sent change; null clears an optional one. Messages not yet sent use the new details. The timeline records which fields changed, not their values.',
   })
-  async patientContact(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: PatientContactDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral with the details corrected' })
+  async patientContact(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: PatientContactDto): Promise<ReferralView> {
     const sent = CONTACT_FIELDS.filter((f) => dto[f] !== undefined);
     if (sent.length === 0) {
       const message = `Send at least one of ${CONTACT_FIELDS.join(', ')}`;
@@ -218,7 +245,8 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.retry')
   @ApiOperation({ summary: 'Trust admin: run again the automated steps that failed for good (clears needsAttention)' })
-  async retry(@CurrentCaller() caller: Caller, @Param('id', id) refId: string) {
+  @ApiOkResponse({ type: RetriedReferralView, description: 'The referral, and how many failed steps were queued again' })
+  async retry(@CurrentCaller() caller: Caller, @Param('id', id) refId: string): Promise<RetriedReferralView> {
     const out = await this.needsAttention.retry(caller, refId);
     return { ...(await this.queries.get(caller, refId)), retried: out.retried };
   }
@@ -227,7 +255,8 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.cancel')
   @ApiOperation({ summary: 'Cancel the referral with a reason; the patient keeps their place on the origin waiting list' })
-  async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReasonDto) {
+  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReasonDto): Promise<ReferralView> {
     await this.exits.cancel(caller, refId, dto);
     return this.queries.get(caller, refId);
   }

@@ -1,12 +1,13 @@
 // The tasks worklist of a trust's booking and clinical teams, and the addresses those teams are
 // emailed at when work lands on their worklists (managed by the trust's admin).
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { TASK_STATUSES, TASK_TEAMS, TaskQueries, TeamContacts, BusinessRuleError, type TaskStatus, type TaskTeam } from '#workflow';
 import { uuidParam } from './http/uuid-param.js';
 import { PageQueryDto } from './dto/page-query.dto.js';
+import { TaskPage, TaskView, TeamContactList, TeamContactView } from './dto/responses/tasks.responses.js';
 
 export class TaskQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TASK_TEAMS })
@@ -36,7 +37,8 @@ export class TasksController {
   @Get()
   @RequirePermission('task.read')
   @ApiOperation({ summary: "Tasks of the caller's trust (unanswered offers, undeliverable notifications...), oldest first, keyset-paginated" })
-  list(@CurrentCaller() caller: Caller, @Query() q: TaskQueryDto) {
+  @ApiOkResponse({ type: TaskPage })
+  list(@CurrentCaller() caller: Caller, @Query() q: TaskQueryDto): Promise<TaskPage> {
     return this.tasks.list(caller.ods!, q);
   }
 
@@ -46,7 +48,8 @@ export class TasksController {
   @ApiOperation({ summary: "Mark a task of the caller's trust done" })
   @ApiNotFoundResponse({ description: "Not there, or another trust's task" })
   @ApiConflictResponse({ description: 'Already done' })
-  complete(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string) {
+  @ApiOkResponse({ type: TaskView, description: 'The task, done' })
+  complete(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string): Promise<TaskView> {
     return this.tasks.complete(caller.ods!, caller.sub, id);
   }
 }
@@ -59,14 +62,16 @@ export class TeamContactsController {
   @Get()
   @RequirePermission('team-contact.read')
   @ApiOperation({ summary: "Where each team of the caller's trust is emailed when work lands on its worklist" })
-  list(@CurrentCaller() caller: Caller) {
+  @ApiOkResponse({ type: TeamContactList })
+  list(@CurrentCaller() caller: Caller): Promise<TeamContactList> {
     return this.contacts.list(caller.ods!);
   }
 
   @Put(':team')
   @RequirePermission('team-contact.write')
   @ApiOperation({ summary: "Set the address a team of the caller's trust is emailed at (trust_admin)" })
-  put(@CurrentCaller() caller: Caller, @Param('team') team: string, @Body() dto: TeamContactDto) {
+  @ApiOkResponse({ type: TeamContactView })
+  put(@CurrentCaller() caller: Caller, @Param('team') team: string, @Body() dto: TeamContactDto): Promise<TeamContactView> {
     if (!(TASK_TEAMS as readonly string[]).includes(team)) throw new BusinessRuleError(`team must be one of ${TASK_TEAMS.join(', ')}`, { field: 'team' });
     return this.contacts.put(caller.ods!, team as TaskTeam, dto.email, caller.sub);
   }

@@ -5,7 +5,9 @@ import {
   ApiAcceptedResponse,
   ApiBody,
   ApiConsumes,
+  ApiHeader,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiRequestTimeoutResponse,
@@ -21,6 +23,7 @@ import { LongWaiters, UploadRefusedError, WaitingListImports } from '#workflow';
 import { ImportErrorsQueryDto, ImportUploadQueryDto, LongWaitersQueryDto } from './dto/waiting-list.dto.js';
 import { bodyDeadline } from './http/request-deadlines.js';
 import { uuidParam } from './http/uuid-param.js';
+import { ImportView, LongWaiterPage } from './dto/responses/waiting-list.responses.js';
 
 const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 
@@ -48,12 +51,13 @@ export class WaitingListController {
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
-  @ApiAcceptedResponse({ description: 'Staged and queued: {id, status: "queued", rowsTotal, ...}' })
+  @ApiHeader({ name: 'Content-Encoding', required: false, schema: { type: 'string', enum: ['identity', 'gzip'] } })
+  @ApiAcceptedResponse({ type: ImportView, description: 'Staged and queued (`status: queued`); `Location` is the import to follow', headers: { Location: { description: 'The import: /v1/waiting-list/imports/{id}', schema: { type: 'string' } } } })
   @ApiRequestTimeoutResponse({ description: 'The upload took longer than WAITING_LIST_UPLOAD_TIMEOUT_MS, or sent nothing for WAITING_LIST_IDLE_TIMEOUT_MS: nothing of it was kept; send the file again' })
   @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES, more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, or gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times' })
   @ApiTooManyRequestsResponse({ description: "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or too many requests this minute from this caller (RATE_LIMIT_PER_MINUTE) or, without a valid token, from this address (PUBLIC_RATE_LIMIT_PER_MINUTE)" })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
-  async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ImportView> {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
     if (type !== 'text/csv') {
       const message = `Send the waiting list as text/csv (Content-Type was ${type || 'missing'})`;
@@ -118,7 +122,8 @@ export class WaitingListController {
   @RequirePermission('waiting-list.import')
   @ApiOperation({ summary: 'An import of your trust: status (queued, running, completed, failed), rows read, accepted, rejected; row-level errors (row, field, reason), a page at a time' })
   @ApiNotFoundResponse({ description: 'Not there, or not an import of your trust' })
-  get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() q: ImportErrorsQueryDto) {
+  @ApiOkResponse({ type: ImportView })
+  get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() q: ImportErrorsQueryDto): Promise<ImportView> {
     return this.imports.get(caller, id, q);
   }
 }
@@ -131,7 +136,8 @@ export class LongWaitersController {
   @Get()
   @RequirePermission('waiting-list.read')
   @ApiOperation({ summary: "Your trust's open waiting-list entries not yet referred, longest wait first, with weeks waited and cohort band (18, 40, 52, 65, 78, 104); keyset-paginated" })
-  list(@CurrentCaller() caller: Caller, @Query() q: LongWaitersQueryDto) {
+  @ApiOkResponse({ type: LongWaiterPage })
+  list(@CurrentCaller() caller: Caller, @Query() q: LongWaitersQueryDto): Promise<LongWaiterPage> {
     return this.longWaiters.list(caller, q);
   }
 }

@@ -200,7 +200,7 @@ export class DischargeDto {
 const given = ValidateIf((o: object, v: unknown) => v !== undefined && v !== null);
 
 export class PatientContactDto {
-  @ApiPropertyOptional({ example: '2 Church Lane, Hereford', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, example: '2 Church Lane, Hereford', nullable: true, description: 'null clears it' })
   @given @IsString() @MaxLength(300)
   address?: string | null;
 
@@ -208,11 +208,11 @@ export class PatientContactDto {
   @ValidateIf((o: { postcode?: unknown }) => o.postcode !== undefined) @IsUkPostcode()
   postcode?: string;
 
-  @ApiPropertyOptional({ example: '07700900456', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, example: '07700900456', nullable: true, description: 'null clears it' })
   @given @IsString() @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
   phone?: string | null;
 
-  @ApiPropertyOptional({ example: 'mary.jones@example.com', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, example: 'mary.jones@example.com', nullable: true, description: 'null clears it' })
   @given @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
   email?: string | null;
 

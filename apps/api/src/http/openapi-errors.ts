@@ -2,7 +2,7 @@
 // and, on every operation, the error statuses it can answer with, each with that schema. Nest's
 // decorators describe a route's own successes; the failures every route shares are added here in
 // one place rather than by a dozen decorators on each handler. Routes under /v1 also declare the
-// bearer token, so the document's "Try it out" sends it.
+// bearer token, so the document's "Try it out" sends it; the others declare that they need none.
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { REFERRAL_STATUSES } from '#domain';
 
@@ -18,7 +18,7 @@ export const ERROR_SCHEMA = {
     message: { type: 'string', example: 'Cannot record a clinical review: the referral is AWAITING_PATIENT_CONSENT', description: 'What went wrong, in words for the person using the client' },
     details: {
       description:
-        'Bad input (400) and a refusal about one field (409, 422): one entry per field, `[{field, messages}]`, the field named as the request has it (`patient.postcode`, `weeks[2].slots`). A transition refused from the current status (409): `{currentStatus, allowedFrom}`.',
+        'Bad input (400) and a refusal about one field (409, 422): one entry per field, `[{field, messages}]`, the field named as the request has it (`patient.postcode`, `weeks[2].slots`). A transition refused from the current status (409): `{currentStatus, allowedFrom}`. Not ready (503 from `/health/ready`): what each dependency said, `{postgres: {status}, redis: {status, message?}}`.',
       oneOf: [
         {
           type: 'array',
@@ -26,6 +26,7 @@ export const ERROR_SCHEMA = {
         },
         {
           type: 'object',
+          additionalProperties: true,
           properties: {
             currentStatus: { type: 'string', nullable: true, description: 'The status now (null: the referral is gone)' },
             allowedFrom: { type: 'array', items: { type: 'string', enum: [...REFERRAL_STATUSES] } },
@@ -120,7 +121,8 @@ export function documentErrors(doc: OpenAPIObject): OpenAPIObject {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
       const op = item[method];
       if (!op) continue;
-      if (path.startsWith('/v1/')) op.security ??= [{ bearer: [] }];
+      // Health needs no token: it says so (an empty list) rather than leaving it unsaid.
+      op.security ??= path.startsWith('/v1/') ? [{ bearer: [] }] : [];
       for (const status of sharedErrors(path, method)) {
         op.responses[String(status)] ??= { description: WHAT[status]! };
       }

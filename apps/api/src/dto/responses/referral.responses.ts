@@ -1,0 +1,352 @@
+// What the referral routes answer with, for the OpenAPI document (and so for generated clients):
+// the shapes libs/workflow/src/referral-views.ts and referral-queries.service.ts build. The
+// controllers declare these as their return types, so tsc fails when a view loses or retypes a
+// field documented here; test/openapi.e2e.spec.ts checks real answers against the document,
+// field by field, so a field added to a view and not here fails there.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COHORT_BANDS, PRIORITIES, REFERRAL_STATUSES } from '#domain';
+import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '#notifications';
+import { WORKLIST_NAMES } from '#workflow';
+import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
+
+
+export class ReferralPatientView {
+  @ApiPropertyOptional({ type: String, example: '9434765919', description: 'Staff only' })
+  nhsNumber?: string;
+
+  @ApiProperty({ type: String, example: 'Jones' })
+  familyName!: string;
+
+  @ApiProperty({ type: String, example: 'Mary' })
+  givenName!: string;
+
+  @ApiPropertyOptional({ ...DATE, example: '1956-03-02', description: 'Staff only' })
+  dateOfBirth?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Contact details: on one referral and a patient\'s own referrals, not on worklist rows' })
+  address?: string | null;
+
+  @ApiPropertyOptional({ type: String, example: 'HR1 2ER' })
+  postcode?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: '07700900123' })
+  phone?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'mary@example.com' })
+  email?: string | null;
+
+  @ApiPropertyOptional({ type: String, example: 'M81001', description: "Staff only, with the contact details: the patient's GP practice" })
+  gpPracticeOds?: string;
+}
+
+/** The fields every form of a referral has (a worklist row; the start of the full view). */
+export class ReferralSummaryView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: REFERRAL_STATUSES })
+  status!: string;
+
+  @ApiProperty({ type: String, example: 'Waiting for a clinician of the referring trust to review eligibility', description: 'The status in words' })
+  statusDescription!: string;
+
+  @ApiProperty({ ...ODS, example: 'RLQ', description: 'ODS code of the referring trust' })
+  originOds!: string;
+
+  @ApiProperty({ ...NULLABLE_ODS, description: 'ODS code of the receiving trust: null until the patient accepts an offer, and again once a receiving trust that had not accepted the transfer of care is no longer a party' })
+  receivingOds!: string | null;
+
+  @ApiProperty({ type: String, example: '110', description: 'Treatment function code' })
+  specialtyCode!: string;
+
+  @ApiProperty({ type: String, example: 'W371', description: 'OPCS-4 code' })
+  procedureCode!: string;
+
+  @ApiProperty({ type: String, example: 'RLQ-PPI-000123' })
+  pathwayId!: string;
+
+  @ApiProperty({ enum: PRIORITIES })
+  priority!: string;
+
+  @ApiProperty(DATE)
+  rttClockStart!: string;
+
+  @ApiProperty({ ...DATE, nullable: true, description: 'Set when treatment stops the clock' })
+  rttClockStop!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, example: 60 })
+  weeksWaited!: number;
+
+  @ApiProperty({ type: 'integer', enum: [...COHORT_BANDS], nullable: true, description: 'The highest cohort band (weeks) reached; null under 18 weeks' })
+  cohortBand!: number | null;
+
+  @ApiProperty({ type: Boolean, description: 'A job exhausted its retries; a trust admin can retry it' })
+  needsAttention!: boolean;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'How far the patient will travel, once given' })
+  travelRadiusMiles!: number | null;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increases with every change' })
+  version!: number;
+
+  @ApiProperty(DATE_TIME)
+  createdAt!: string;
+
+  @ApiProperty(DATE_TIME)
+  updatedAt!: string;
+
+  @ApiPropertyOptional({ type: () => ReferralPatientView, description: 'Staff: NHS number, names and date of birth (contact details on one referral only). The patient: names and contact details' })
+  patient?: ReferralPatientView;
+}
+
+export class OfferView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty(ODS)
+  receivingOds!: string;
+
+  @ApiProperty({ ...ODS, description: 'ODS code of the site' })
+  siteOds!: string;
+
+  @ApiProperty({ type: Number, example: 12.4 })
+  distanceMiles!: number;
+
+  @ApiProperty({ ...DATE, description: 'Monday of the earliest week with a free slot' })
+  earliestWeek!: string;
+
+  @ApiProperty({ enum: ['OPEN', 'ACCEPTED', 'DECLINED', 'WITHDRAWN'] })
+  status!: string;
+}
+
+export class BookingView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: ['pre_op_assessment', 'procedure'] })
+  kind!: string;
+
+  @ApiProperty(ODS)
+  siteOds!: string;
+
+  @ApiProperty(DATE_TIME)
+  startsAt!: string;
+
+  @ApiProperty({ enum: ['BOOKED', 'CANCELLED', 'ATTENDED'], description: 'ATTENDED: the procedure was recorded as done' })
+  status!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  cancelReason!: string | null;
+
+  @ApiProperty(DATE_TIME)
+  createdAt!: string;
+}
+
+export class ActorView {
+  @ApiProperty({ type: String, description: "The caller's subject, or `system`" })
+  sub!: string;
+
+  @ApiProperty({ type: String, example: 'clinician' })
+  role!: string;
+
+  @ApiProperty(NULLABLE_ODS)
+  ods!: string | null;
+}
+
+export class TimelineEventView {
+  @ApiProperty({ type: String, example: '1042' })
+  id!: string;
+
+  @ApiProperty({ type: String, example: 'clinical_review_recorded' })
+  type!: string;
+
+  @ApiPropertyOptional({ enum: REFERRAL_STATUSES, nullable: true, description: 'Staff only' })
+  fromStatus?: string | null;
+
+  @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true })
+  toStatus!: string | null;
+
+  @ApiPropertyOptional({ type: () => ActorView, description: 'Staff only' })
+  actor?: ActorView;
+
+  @ApiProperty(DATE_TIME)
+  at!: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Staff only: what the event records (reason codes, fields changed; notes and summaries for clinicians only)' })
+  detail?: Record<string, unknown>;
+}
+
+export class ClinicalNoteView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ type: String })
+  kind!: string;
+
+  @ApiProperty({ type: String })
+  text!: string;
+
+  @ApiProperty({ type: String })
+  authorSub!: string;
+
+  @ApiProperty(DATE_TIME)
+  createdAt!: string;
+}
+
+/** One referral: what every command on it answers with. */
+export class ReferralView extends ReferralSummaryView {
+  @ApiPropertyOptional({ type: Boolean, description: 'Staff only: the trust already held this NHS number under another family name or date of birth (a booking-team task is open)' })
+  demographicsMismatch?: boolean;
+
+  @ApiProperty({ type: () => [OfferView], description: 'Nearest site first (the patient does not see withdrawn offers)' })
+  offers!: OfferView[];
+
+  @ApiProperty({ type: () => [BookingView] })
+  bookings!: BookingView[];
+
+  @ApiProperty({ type: () => [TimelineEventView], description: 'Oldest first' })
+  timeline!: TimelineEventView[];
+
+  @ApiPropertyOptional({ type: () => [ClinicalNoteView], description: 'Clinicians only' })
+  clinicalNotes?: ClinicalNoteView[];
+}
+
+export class BookedReferralView extends ReferralView {
+  @ApiProperty({ type: () => BookingView, description: 'The booking just made' })
+  booking!: BookingView;
+}
+
+export class RetriedReferralView extends ReferralView {
+  @ApiProperty({ ...COUNT, description: 'Failed steps queued again' })
+  retried!: number;
+}
+
+/** A receiving trust that rejects is no longer a party: it is told the outcome only. */
+export class ReceiverRejectionView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: REFERRAL_STATUSES, example: 'REJECTED_BY_RECEIVER' })
+  status!: string;
+
+  @ApiProperty({ type: String })
+  statusDescription!: string;
+
+  @ApiProperty({ type: 'integer' })
+  version!: number;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: the trust is no longer the receiver' })
+  receivingOds!: null;
+}
+
+export class ReferralPage {
+  @ApiProperty({ type: () => [ReferralSummaryView] })
+  items!: ReferralSummaryView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last' })
+  nextCursor!: string | null;
+}
+
+export class PatientReferralView extends ReferralSummaryView {
+  @ApiProperty({ type: () => [OfferView], description: 'Offers not withdrawn, nearest first' })
+  offers!: OfferView[];
+}
+
+export class PatientReferralList {
+  @ApiProperty({ type: () => [PatientReferralView], description: 'Newest first' })
+  items!: PatientReferralView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: every referral is on the one page' })
+  nextCursor!: null;
+}
+
+const countsPerStatus = {
+  type: 'object' as const,
+  properties: Object.fromEntries(REFERRAL_STATUSES.map((s) => [s, { ...COUNT }])),
+  required: [...REFERRAL_STATUSES],
+  additionalProperties: false,
+};
+
+export class SideCounts {
+  @ApiProperty(COUNT)
+  origin!: number;
+
+  @ApiProperty(COUNT)
+  receiving!: number;
+}
+
+export class ReferralCountsView {
+  @ApiProperty({ ...ODS, example: 'RLQ', description: "The caller's trust" })
+  ods!: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    properties: { origin: countsPerStatus, receiving: countsPerStatus },
+    required: ['origin', 'receiving'],
+    description: 'Referrals per status (every status, zeros included) with the trust as referrer (origin) and as receiver',
+  })
+  byStatus!: { origin: Record<string, number>; receiving: Record<string, number> };
+
+  @ApiProperty({ type: () => SideCounts })
+  totals!: SideCounts;
+
+  @ApiProperty({
+    type: 'object',
+    properties: Object.fromEntries(WORKLIST_NAMES.map((n) => [n, COUNT])),
+    required: [...WORKLIST_NAMES],
+    additionalProperties: false,
+    description: 'Referrals on each named worklist',
+  })
+  worklists!: Record<string, number>;
+
+  @ApiProperty(COUNT)
+  needsAttention!: number;
+}
+
+export class NotificationStatusView {
+  @ApiProperty({ enum: DELIVERY_STATUSES })
+  status!: string;
+
+  @ApiProperty({ ...DATE_TIME, description: 'When we learned it' })
+  at!: string;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'When GOV.UK Notify says it happened' })
+  providerAt!: string | null;
+}
+
+export class NotificationView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: NOTIFICATION_EVENTS, description: 'What the patient is told' })
+  event!: string;
+
+  @ApiProperty({ enum: CHANNELS })
+  channel!: string;
+
+  @ApiProperty({ enum: DELIVERY_STATUSES })
+  status!: string;
+
+  @ApiProperty(DATE_TIME)
+  createdAt!: string;
+
+  @ApiProperty(DATE_TIME)
+  updatedAt!: string;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true })
+  sentAt!: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The notification this letter was sent in place of (after a permanent failure)' })
+  fallbackOf!: string | null;
+
+  @ApiProperty({ type: () => [NotificationStatusView], description: 'Each status reached, oldest first' })
+  statusHistory!: NotificationStatusView[];
+}
+
+export class NotificationList {
+  @ApiProperty({ type: () => [NotificationView], description: 'Oldest first' })
+  items!: NotificationView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: every notification is on the one page' })
+  nextCursor!: null;
+}
