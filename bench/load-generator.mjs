@@ -65,10 +65,10 @@ class TimelineWatcher {
     while (!this.stopped) {
       if (this.waiters.size > 0) {
         const ids = [...this.waiters.keys()];
-        const { rows } = await this.db.query(
-          `SELECT referral_id, type FROM timeline_event WHERE referral_id = ANY($1::uuid[]) AND type = ANY($2::text[])`,
-          [ids, allTypes],
-        );
+        const { rows } = await this.db.query(`SELECT referral_id, type FROM timeline_event WHERE referral_id = ANY($1::uuid[]) AND type = ANY($2::text[])`, [
+          ids,
+          allTypes,
+        ]);
         for (const r of rows) {
           const w = this.waiters.get(r.referral_id);
           if (w?.types.has(r.type)) {
@@ -111,12 +111,16 @@ const agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
 /** One HTTP exchange: resolves with the status and the body as text. */
 function send(method, path, headers, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(cfg.base + path, { method, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers, agent, timeout: 30_000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      cfg.base + path,
+      { method, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers, agent, timeout: 30_000 },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
     req.on('error', reject);
     req.end(body);
@@ -129,7 +133,12 @@ async function call(name, method, path, token, body, headers = {}) {
   for (;;) {
     const t0 = performance.now();
     try {
-      const r = await send(method, path, { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body ? JSON.stringify(body) : undefined);
+      const r = await send(
+        method,
+        path,
+        { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        body ? JSON.stringify(body) : undefined,
+      );
       if ((r.status === 429 || r.status >= 500) && Date.now() < end) {
         retries++;
         await sleep(100);
@@ -155,14 +164,29 @@ let watcher;
 async function journey(n) {
   const nhs = nhsNumber(cfg.nhsOffset + n * 2);
   const pathwayId = `${cfg.salt}-${n}`;
-  const opened = await call('open', 'POST', '/v1/referrals', tokens.clerkRLQ, {
-    patient: { nhsNumber: nhs, familyName: 'Benchpatient', givenName: 'Alex', dateOfBirth: '1955-01-01', postcode: 'HR1 2ER', email: 'alex@example.com', gpPracticeOds: 'M81001' },
-    specialtyCode: '110',
-    procedureCode: 'W371',
-    rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
-    pathwayId,
-    priority: 'P4',
-  }, { 'idempotency-key': pathwayId });
+  const opened = await call(
+    'open',
+    'POST',
+    '/v1/referrals',
+    tokens.clerkRLQ,
+    {
+      patient: {
+        nhsNumber: nhs,
+        familyName: 'Benchpatient',
+        givenName: 'Alex',
+        dateOfBirth: '1955-01-01',
+        postcode: 'HR1 2ER',
+        email: 'alex@example.com',
+        gpPracticeOds: 'M81001',
+      },
+      specialtyCode: '110',
+      procedureCode: 'W371',
+      rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
+      pathwayId,
+      priority: 'P4',
+    },
+    { 'idempotency-key': pathwayId },
+  );
   const id = opened.id;
   const patient = await signDevToken(cfg.keyFile, { roles: ['patient'], nhsNumber: nhs, sub: `bench-patient-${n}` });
   const screened = await watcher.waitFor(id, ['screening_passed', 'screening_failed']);
@@ -174,7 +198,10 @@ async function journey(n) {
   await watcher.waitFor(id, ['offers_made']);
   await call('consent', 'POST', `/v1/referrals/${id}/consent`, patient, { decision: 'accept', offerId: offer.id });
   await call('receiver-decision', 'POST', `/v1/referrals/${id}/receiver-decision`, tokens.clinRJC, { decision: 'accept' });
-  await call('booking', 'POST', `/v1/referrals/${id}/bookings`, tokens.clerkRJC, { kind: 'procedure', startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString() });
+  await call('booking', 'POST', `/v1/referrals/${id}/bookings`, tokens.clerkRJC, {
+    kind: 'procedure',
+    startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+  });
   await call('treatment', 'POST', `/v1/referrals/${id}/treatment`, tokens.clinRJC, { performedAt: new Date().toISOString(), procedureCode: 'W371' });
   await call('discharge', 'POST', `/v1/referrals/${id}/discharge`, tokens.clinRJC, { dischargedAt: new Date().toISOString(), summary: 'Recovered.' });
 }
@@ -248,7 +275,20 @@ try {
   const latency = Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, summary(v)]));
   tell({
     type: 'result',
-    result: { mode: cfg.mode, referrals: cfg.referrals, completed, errors: errors.slice(0, 20), errorCount: errors.length, startedAt, finishedAt, commands, retries, maxInFlight, lateStarts, httpLatencyMs: latency },
+    result: {
+      mode: cfg.mode,
+      referrals: cfg.referrals,
+      completed,
+      errors: errors.slice(0, 20),
+      errorCount: errors.length,
+      startedAt,
+      finishedAt,
+      commands,
+      retries,
+      maxInFlight,
+      lateStarts,
+      httpLatencyMs: latency,
+    },
   });
 } catch (e) {
   tell({ type: 'error', message: e.stack ?? String(e) });

@@ -44,7 +44,12 @@ const cleanup = () =>
   })());
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => cleanup().finally(() => process.exit(130)));
 try {
-  const env = await benchAppEnv({ databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, queuePrefix: '{request-cost}', keyFile: path.join(root, '.data', 'request-cost', 'dev-issuer.json') });
+  const env = await benchAppEnv({
+    databaseUrl: services.databaseUrl,
+    redisUrl: services.redisUrl,
+    queuePrefix: '{request-cost}',
+    keyFile: path.join(root, '.data', 'request-cost', 'dev-issuer.json'),
+  });
   prisma(['migrate', 'deploy'], env);
   await seed(services.databaseUrl, { demoReferrals: true });
   api = new App('api', 'api', env);
@@ -54,7 +59,9 @@ try {
   const referralId = (await db.query(`SELECT id FROM referral WHERE origin_ods = 'RLQ' ORDER BY created_at LIMIT 1`)).rows[0]?.id;
   await db.end();
   if (!referralId) throw new Error('the seed made no referral of RLQ');
-  const auth = async (roles, ods) => ({ authorization: `Bearer ${await signDevToken(env.AUTH_DEV_KEY_FILE, { roles, ods, sub: `request-cost-${roles[0]}` })}` });
+  const auth = async (roles, ods) => ({
+    authorization: `Bearer ${await signDevToken(env.AUTH_DEV_KEY_FILE, { roles, ods, sub: `request-cost-${roles[0]}` })}`,
+  });
   const clinician = await auth(['clinician'], 'RLQ');
   const clerk = await auth(['booking_clerk'], 'RLQ');
 
@@ -65,7 +72,15 @@ try {
     const { number, next } = nhsNumber(nextNhs);
     nextNhs = next;
     return JSON.stringify({
-      patient: { nhsNumber: number, familyName: 'Costpatient', givenName: 'Sam', dateOfBirth: '1960-05-01', postcode: 'HR1 2ER', gpPracticeOds: 'M81001', email: 'sam@example.com' },
+      patient: {
+        nhsNumber: number,
+        familyName: 'Costpatient',
+        givenName: 'Sam',
+        dateOfBirth: '1960-05-01',
+        postcode: 'HR1 2ER',
+        gpPracticeOds: 'M81001',
+        email: 'sam@example.com',
+      },
       specialtyCode: '110',
       procedureCode: 'W371',
       rttClockStart: '2025-01-06',
@@ -90,8 +105,18 @@ try {
     const apiMs = cpuMs(api.pid) - cpu0;
     const machineMs = machineBusyMs() - machine0;
     const n = out.requests.total;
-    results.push({ route: r.name, requests: n, perSecond: n / SECONDS, non2xx: out.non2xx, apiCpuMsPerRequest: apiMs / n, machineCpuMsPerRequest: machineMs / n, latencyMs: { p50: out.latency.p50, p99: out.latency.p99 } });
-    log(`${r.name}: ${n} requests, ${(n / SECONDS).toFixed(0)}/s, api CPU ${(apiMs / n).toFixed(3)} ms a request${out.non2xx ? `, ${out.non2xx} not 2xx` : ''}`);
+    results.push({
+      route: r.name,
+      requests: n,
+      perSecond: n / SECONDS,
+      non2xx: out.non2xx,
+      apiCpuMsPerRequest: apiMs / n,
+      machineCpuMsPerRequest: machineMs / n,
+      latencyMs: { p50: out.latency.p50, p99: out.latency.p99 },
+    });
+    log(
+      `${r.name}: ${n} requests, ${(n / SECONDS).toFixed(0)}/s, api CPU ${(apiMs / n).toFixed(3)} ms a request${out.non2xx ? `, ${out.non2xx} not 2xx` : ''}`,
+    );
   }
   const w = Math.max(...results.map((r) => r.route.length));
   process.stdout.write(
@@ -99,7 +124,10 @@ try {
       '',
       `CPU per request, one api process, ${CONNECTIONS} connections, ${SECONDS} s a route`,
       `  ${'route'.padEnd(w)}  ${'req/s'.padStart(6)}  ${'api CPU ms'.padStart(10)}  ${'machine CPU ms'.padStart(14)}  ${'p50 / p99 ms'.padStart(12)}`,
-      ...results.map((r) => `  ${r.route.padEnd(w)}  ${String(round(r.perSecond, 0)).padStart(6)}  ${String(round(r.apiCpuMsPerRequest, 3)).padStart(10)}  ${String(round(r.machineCpuMsPerRequest, 3)).padStart(14)}  ${`${r.latencyMs.p50} / ${r.latencyMs.p99}`.padStart(12)}`),
+      ...results.map(
+        (r) =>
+          `  ${r.route.padEnd(w)}  ${String(round(r.perSecond, 0)).padStart(6)}  ${String(round(r.apiCpuMsPerRequest, 3)).padStart(10)}  ${String(round(r.machineCpuMsPerRequest, 3)).padStart(14)}  ${`${r.latencyMs.p50} / ${r.latencyMs.p99}`.padStart(12)}`,
+      ),
       '',
     ].join('\n'),
   );

@@ -97,7 +97,12 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 /** Runs the load generator in its own process; resolves with its result. */
 function runLoad(cfg, onProgress) {
   return new Promise((resolve, reject) => {
-    const child = track(fork(path.join(root, 'bench', 'load-generator.mjs'), [], { env: { ...process.env, BENCH_LOAD: JSON.stringify(cfg) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const child = track(
+      fork(path.join(root, 'bench', 'load-generator.mjs'), [], {
+        env: { ...process.env, BENCH_LOAD: JSON.stringify(cfg) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
     let result = null;
     child.on('message', (m) => {
       if (m.type === 'progress' && onProgress) onProgress(m);
@@ -121,7 +126,9 @@ async function phase(name, ctx, cfg, { withStatements }) {
     QUEUE_PREFIX,
     QUEUES,
   ).start();
-  log(`${name}: ${cfg.mode === 'rate' ? `${cfg.referrals} referrals at ${cfg.rate.toFixed(2)}/s` : `${cfg.referrals} referrals, ${cfg.concurrency} at a time`}`);
+  log(
+    `${name}: ${cfg.mode === 'rate' ? `${cfg.referrals} referrals at ${cfg.rate.toFixed(2)}/s` : `${cfg.referrals} referrals, ${cfg.concurrency} at a time`}`,
+  );
   let sampled;
   let load;
   let endedAt;
@@ -134,11 +141,21 @@ async function phase(name, ctx, cfg, { withStatements }) {
   }
   if (load.errorCount > 0) log(`${name}: ${load.errorCount} journeys failed, e.g. ${load.errors[0]}`);
   const measured = await measurePhase(ctx.db, salt, load.startedAt, endedAt);
-  const out = { salt, concurrency: cfg.concurrency, rate: cfg.rate ?? null, load, measured, sampled, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+  const out = {
+    salt,
+    concurrency: cfg.concurrency,
+    rate: cfg.rate ?? null,
+    load,
+    measured,
+    sampled,
+    loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
   if (withStatements) out.statements = await statements(ctx.db, DATABASE, services.pgInfo.user, measured.transitions.total);
   out.queueLagMs = await queueLag(ctx.redis, QUEUE_PREFIX, QUEUES, load.startedAt, endedAt);
   const f = measured.commandToJobCommitMs.all;
-  log(`${name}: ${measured.perSecond.transitions.toFixed(1)} transitions/s, ${measured.perSecond.jobs.toFixed(1)} jobs/s, command -> follow-up p50 ${f.p50?.toFixed(0)} ms, p95 ${f.p95?.toFixed(0)} ms`);
+  log(
+    `${name}: ${measured.perSecond.transitions.toFixed(1)} transitions/s, ${measured.perSecond.jobs.toFixed(1)} jobs/s, command -> follow-up p50 ${f.p50?.toFixed(0)} ms, p95 ${f.p95?.toFixed(0)} ms`,
+  );
   return out;
 }
 
@@ -159,7 +176,9 @@ async function soakPhase(ctx, rate, peakRate) {
     observerUrl: ctx.observerUrl,
     everyMs: settings.soakSampleSeconds * 1000,
   });
-  log(`soak: ${referrals} referrals at ${rate.toFixed(2)}/s for ${settings.soakMinutes} min, sampled every ${settings.soakSampleSeconds} s; the first ${settings.soakWarmupSeconds} s is warm-up`);
+  log(
+    `soak: ${referrals} referrals at ${rate.toFixed(2)}/s for ${settings.soakMinutes} min, sampled every ${settings.soakSampleSeconds} s; the first ${settings.soakWarmupSeconds} s is warm-up`,
+  );
   const logsBefore = logCounts();
   const since = Date.now();
   let progress = { finished: 0, inFlight: 0, errors: 0 };
@@ -179,7 +198,20 @@ async function soakPhase(ctx, rate, peakRate) {
   let load;
   let sampled;
   try {
-    load = await runLoad({ mode: 'rate', rate, referrals, concurrency: settings.concurrency, salt, base: apps.base, keyFile: ctx.keyFile, observerUrl: ctx.observerUrl, nhsOffset: ctx.nhsOffset }, (m) => (progress = m));
+    load = await runLoad(
+      {
+        mode: 'rate',
+        rate,
+        referrals,
+        concurrency: settings.concurrency,
+        salt,
+        base: apps.base,
+        keyFile: ctx.keyFile,
+        observerUrl: ctx.observerUrl,
+        nhsOffset: ctx.nhsOffset,
+      },
+      (m) => (progress = m),
+    );
     ctx.nhsOffset += referrals * 2 + 10;
   } finally {
     // The samples cover the offered load, not the drain after it.
@@ -189,7 +221,11 @@ async function soakPhase(ctx, rate, peakRate) {
   const logsAfter = logCounts();
   const logs = {
     ...Object.fromEntries(Object.keys(logsAfter).map((k) => [k, logsAfter[k] - logsBefore[k]])),
-    last: [...apps.api.problems, ...apps.worker.problems].filter((p) => p.at >= since).sort((a, b) => a.at - b.at).slice(-10).map((p) => p.line),
+    last: [...apps.api.problems, ...apps.worker.problems]
+      .filter((p) => p.at >= since)
+      .sort((a, b) => a.at - b.at)
+      .slice(-10)
+      .map((p) => p.line),
   };
   const measured = await measurePhase(ctx.db, salt, load.startedAt, endedAt);
   const analysis = analyseSoak(sampled, {
@@ -203,10 +239,22 @@ async function soakPhase(ctx, rate, peakRate) {
     ...Object.entries(analysis.memory)
       .filter(([, m]) => m.judged)
       .map(([name, m]) => ({ name: `memory flat: ${name}`, ok: m.flat, detail: `${m.verdict}, ${m.slopeMbPerMin} MB/min, ${m.startMb} -> ${m.endMb} MB` })),
-    ...Object.entries(analysis.depth).map(([name, d]) => ({ name: `bounded: ${name}`, ok: d.bounded, detail: `max ${d.max}, trend ${d.trend}, halves ${d.firstHalfMax}/${d.secondHalfMax}` })),
+    ...Object.entries(analysis.depth).map(([name, d]) => ({
+      name: `bounded: ${name}`,
+      ok: d.bounded,
+      detail: `max ${d.max}, trend ${d.trend}, halves ${d.firstHalfMax}/${d.secondHalfMax}`,
+    })),
     { name: 'no error or fatal log lines (api, worker)', ok: errorLines === 0, detail: `${errorLines}` },
-    { name: 'every referral discharged', ok: load.errorCount === 0 && measured.discharged === referrals, detail: `${measured.discharged}/${referrals}, ${load.errorCount} failed${load.errors[0] ? `, e.g. ${load.errors[0]}` : ''}` },
-    { name: 'api and worker still running', ok: !apps.api.exitedEarly && !apps.worker.exitedEarly, detail: apps.api.exitedEarly ?? apps.worker.exitedEarly ?? '' },
+    {
+      name: 'every referral discharged',
+      ok: load.errorCount === 0 && measured.discharged === referrals,
+      detail: `${measured.discharged}/${referrals}, ${load.errorCount} failed${load.errors[0] ? `, e.g. ${load.errors[0]}` : ''}`,
+    },
+    {
+      name: 'api and worker still running',
+      ok: !apps.api.exitedEarly && !apps.worker.exitedEarly,
+      detail: apps.api.exitedEarly ?? apps.worker.exitedEarly ?? '',
+    },
   ];
   if (sampled.lastError) checks.push({ name: 'every sample taken', ok: false, detail: sampled.lastError });
   return {
@@ -231,9 +279,15 @@ async function soakPhase(ctx, rate, peakRate) {
 
 /** The soak run: the apps, a warm-up, the peak (unless BENCH_SOAK_RATE), the soak; throws when a check fails. */
 async function soakRun(ctx, { startedAt, machine, env }) {
-  await phase('warm-up', ctx, { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) }, { withStatements: false });
+  await phase(
+    'warm-up',
+    ctx,
+    { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) },
+    { withStatements: false },
+  );
   let peak = null;
-  if (settings.soakRate === null) peak = await phase('peak', ctx, { mode: 'closed', referrals: settings.referrals, concurrency: settings.concurrency }, { withStatements: false });
+  if (settings.soakRate === null)
+    peak = await phase('peak', ctx, { mode: 'closed', referrals: settings.referrals, concurrency: settings.concurrency }, { withStatements: false });
   const peakRate = peak ? peak.measured.perSecond.referrals : null;
   const rate = peak ? peakRate / 2 : settings.soakRate;
   const soakResult = await soakPhase(ctx, rate, peakRate);
@@ -260,7 +314,13 @@ async function soakRun(ctx, { startedAt, machine, env }) {
 
 async function main() {
   const startedAt = new Date();
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    node: process.version,
+  };
   if (noBuild) log('--no-build: using dist/ as it is');
   else ensureBuilt();
   services = await startBenchServices();
@@ -311,10 +371,20 @@ async function main() {
   let halfPeak;
   try {
     // A few journeys first, unmeasured: JIT, connection pools and caches warm up.
-    await phase('warm-up', ctx, { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) }, { withStatements: false });
+    await phase(
+      'warm-up',
+      ctx,
+      { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) },
+      { withStatements: false },
+    );
     peak = await phase('peak', ctx, { mode: 'closed', referrals: settings.referrals, concurrency: settings.concurrency }, { withStatements: true });
     const rate = peak.measured.perSecond.referrals / 2;
-    halfPeak = await phase('half-peak', ctx, { mode: 'rate', rate, referrals: Math.max(30, Math.round(rate * settings.halfPeakSeconds)), concurrency: settings.concurrency }, { withStatements: false });
+    halfPeak = await phase(
+      'half-peak',
+      ctx,
+      { mode: 'rate', rate, referrals: Math.max(30, Math.round(rate * settings.halfPeakSeconds)), concurrency: settings.concurrency },
+      { withStatements: false },
+    );
   } finally {
     await db.end();
   }
@@ -323,7 +393,11 @@ async function main() {
   // against the mean of the two and both are shown.
   // What the apps logged while measured (not their shutdown).
   const appProblems = [apps.api, apps.worker];
-  const logs = { warnings: appProblems.reduce((s, a) => s + a.warnings, 0), errors: appProblems.reduce((s, a) => s + a.errors, 0), last: appProblems.flatMap((a) => a.lastProblems) };
+  const logs = {
+    warnings: appProblems.reduce((s, a) => s + a.warnings, 0),
+    errors: appProblems.reduce((s, a) => s + a.errors, 0),
+    last: appProblems.flatMap((a) => a.lastProblems),
+  };
   await Promise.all([apps.api.stop(), apps.worker.stop()]);
   const admin = adminClient(services.pgInfo);
   await admin.connect();

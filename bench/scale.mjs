@@ -63,17 +63,97 @@ const RESULTS = path.join(root, 'bench', 'results');
 
 /** The read scenarios: API path, who asks, and the same call on the service. */
 const SCENARIOS = [
-  { name: 'worklist origin, clinical review', kind: 'worklist', role: 'clinician', ods: 'RLQ', path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW', service: 'referrals', q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'] } },
-  { name: 'worklist receiving, booking', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED', service: 'referrals', q: { side: 'receiving', status: ['AWAITING_BOOKING', 'BOOKED'] } },
-  { name: 'worklist origin, consent, by priority', kind: 'worklist', role: 'clinician', ods: 'RLQ', path: '/v1/referrals?side=origin&status=AWAITING_PATIENT_CONSENT&sort=priority', service: 'referrals', q: { side: 'origin', status: ['AWAITING_PATIENT_CONSENT'], sort: 'priority' } },
-  { name: 'worklist origin, 18+ weeks, T&O', kind: 'worklist', role: 'clinician', ods: 'RJC', path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW&specialty=110&minWeeksWaited=18', service: 'referrals', q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'], specialty: '110', minWeeksWaited: 18 } },
-  { name: 'worklist to-book', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?worklist=to-book', service: 'referrals', q: { worklist: 'to-book' } },
-  { name: 'worklist booking-changed', kind: 'worklist', role: 'booking_clerk', ods: 'RJC', path: '/v1/referrals?worklist=booking-changed', service: 'referrals', q: { worklist: 'booking-changed' } },
-  { name: 'worklist receiver-acceptance', kind: 'worklist', role: 'clinician', ods: 'RJC', path: '/v1/referrals?worklist=receiver-acceptance&sort=priority', service: 'referrals', q: { worklist: 'receiver-acceptance', sort: 'priority' } },
-  { name: 'worklist needs-attention', kind: 'worklist', role: 'booking_clerk', ods: 'RLQ', path: '/v1/referrals?worklist=needs-attention', service: 'referrals', q: { worklist: 'needs-attention' } },
+  {
+    name: 'worklist origin, clinical review',
+    kind: 'worklist',
+    role: 'clinician',
+    ods: 'RLQ',
+    path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW',
+    service: 'referrals',
+    q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'] },
+  },
+  {
+    name: 'worklist receiving, booking',
+    kind: 'worklist',
+    role: 'booking_clerk',
+    ods: 'RJC',
+    path: '/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED',
+    service: 'referrals',
+    q: { side: 'receiving', status: ['AWAITING_BOOKING', 'BOOKED'] },
+  },
+  {
+    name: 'worklist origin, consent, by priority',
+    kind: 'worklist',
+    role: 'clinician',
+    ods: 'RLQ',
+    path: '/v1/referrals?side=origin&status=AWAITING_PATIENT_CONSENT&sort=priority',
+    service: 'referrals',
+    q: { side: 'origin', status: ['AWAITING_PATIENT_CONSENT'], sort: 'priority' },
+  },
+  {
+    name: 'worklist origin, 18+ weeks, T&O',
+    kind: 'worklist',
+    role: 'clinician',
+    ods: 'RJC',
+    path: '/v1/referrals?side=origin&status=AWAITING_CLINICAL_REVIEW&specialty=110&minWeeksWaited=18',
+    service: 'referrals',
+    q: { side: 'origin', status: ['AWAITING_CLINICAL_REVIEW'], specialty: '110', minWeeksWaited: 18 },
+  },
+  {
+    name: 'worklist to-book',
+    kind: 'worklist',
+    role: 'booking_clerk',
+    ods: 'RJC',
+    path: '/v1/referrals?worklist=to-book',
+    service: 'referrals',
+    q: { worklist: 'to-book' },
+  },
+  {
+    name: 'worklist booking-changed',
+    kind: 'worklist',
+    role: 'booking_clerk',
+    ods: 'RJC',
+    path: '/v1/referrals?worklist=booking-changed',
+    service: 'referrals',
+    q: { worklist: 'booking-changed' },
+  },
+  {
+    name: 'worklist receiver-acceptance',
+    kind: 'worklist',
+    role: 'clinician',
+    ods: 'RJC',
+    path: '/v1/referrals?worklist=receiver-acceptance&sort=priority',
+    service: 'referrals',
+    q: { worklist: 'receiver-acceptance', sort: 'priority' },
+  },
+  {
+    name: 'worklist needs-attention',
+    kind: 'worklist',
+    role: 'booking_clerk',
+    ods: 'RLQ',
+    path: '/v1/referrals?worklist=needs-attention',
+    service: 'referrals',
+    q: { worklist: 'needs-attention' },
+  },
   { name: 'worklist counts (summary)', kind: 'worklist', role: 'booking_clerk', ods: 'RLQ', path: '/v1/referrals/summary', service: 'summary', q: {} },
-  { name: 'long-waiters 52+ weeks', kind: 'long-waiters', role: 'clinician', ods: 'RLQ', path: '/v1/long-waiters?minWeeks=52', service: 'longWaiters', q: { minWeeks: 52 } },
-  { name: 'long-waiters 52+ weeks, T&O', kind: 'long-waiters', role: 'clinician', ods: 'RLQ', path: '/v1/long-waiters?minWeeks=52&specialty=110', service: 'longWaiters', q: { minWeeks: 52, specialty: '110' } },
+  {
+    name: 'long-waiters 52+ weeks',
+    kind: 'long-waiters',
+    role: 'clinician',
+    ods: 'RLQ',
+    path: '/v1/long-waiters?minWeeks=52',
+    service: 'longWaiters',
+    q: { minWeeks: 52 },
+  },
+  {
+    name: 'long-waiters 52+ weeks, T&O',
+    kind: 'long-waiters',
+    role: 'clinician',
+    ods: 'RLQ',
+    path: '/v1/long-waiters?minWeeks=52&specialty=110',
+    service: 'longWaiters',
+    q: { minWeeks: 52, specialty: '110' },
+  },
 ];
 
 let apps = null;
@@ -106,7 +186,8 @@ async function captureStatements(databaseUrl) {
     target.query = (config, values, cb) => {
       if (recording && (typeof config === 'string' || config?.text)) {
         const text = typeof config === 'string' ? config : config.text;
-        if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SET|SHOW|DEALLOCATE)/i.test(text)) recording.push({ text, values: (typeof config === 'object' && config.values) || values || [] });
+        if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SET|SHOW|DEALLOCATE)/i.test(text))
+          recording.push({ text, values: (typeof config === 'object' && config.values) || values || [] });
       }
       return original(config, values, cb);
     };
@@ -180,7 +261,9 @@ async function explain(client, statements) {
   for (const s of statements) {
     const { rows } = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, values: s.values });
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    const indexes = [...new Set([...plan.matchAll(/(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) "?([\w.]+)"?/g)].map((m) => m[1]))];
+    const indexes = [
+      ...new Set([...plan.matchAll(/(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) "?([\w.]+)"?/g)].map((m) => m[1])),
+    ];
     const seqScans = [...new Set([...plan.matchAll(/Seq Scan on "?([\w.]+)"?/g)].map((m) => m[1]))];
     const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1]);
     // A Sort node: the index filters but does not give the order (all matching rows are read and sorted).
@@ -208,7 +291,8 @@ async function writeCsv(file, rows, tag) {
       if (number) return number;
     }
   };
-  let buf = 'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date\n';
+  let buf =
+    'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date\n';
   for (let i = 0; i < rows; i++) {
     const [spec, , procs] = SPECIALTIES[i % SPECIALTIES.length];
     const weeks = (i * 7919) % 131;
@@ -226,11 +310,17 @@ async function writeCsv(file, rows, tag) {
 
 function upload(base, token, file, bytes) {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/v1/waiting-list/imports?mode=partial`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv; charset=utf-8', 'content-length': bytes } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 202 ? resolve(JSON.parse(body)) : reject(new Error(`import upload: HTTP ${res.statusCode} ${body.slice(0, 300)}`))));
-    });
+    const req = http.request(
+      `${base}/v1/waiting-list/imports?mode=partial`,
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv; charset=utf-8', 'content-length': bytes } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () =>
+          res.statusCode === 202 ? resolve(JSON.parse(body)) : reject(new Error(`import upload: HTTP ${res.statusCode} ${body.slice(0, 300)}`)),
+        );
+      },
+    );
     req.on('error', reject);
     createReadStream(file).pipe(req);
   });
@@ -245,7 +335,17 @@ async function importThroughApi(base, token, file, bytes) {
     const v = await res.json();
     if (v.status === 'completed' || v.status === 'failed') {
       const seconds = (performance.now() - t0) / 1000;
-      return { id: view.id, status: v.status, stagedSeconds, seconds, rowsRead: v.rowsRead, accepted: v.accepted, rejected: v.rejected, failureReason: v.failureReason ?? null, errors: v.errors?.items?.slice(0, 5) ?? [] };
+      return {
+        id: view.id,
+        status: v.status,
+        stagedSeconds,
+        seconds,
+        rowsRead: v.rowsRead,
+        accepted: v.accepted,
+        rejected: v.rejected,
+        failureReason: v.failureReason ?? null,
+        errors: v.errors?.items?.slice(0, 5) ?? [],
+      };
     }
     await sleep(200);
   }
@@ -253,11 +353,19 @@ async function importThroughApi(base, token, file, bytes) {
 
 /** The machine's limit: COPY of the same file into a text table, and into one shaped like waiting_list_entry. */
 async function rawCopy(client, file) {
-  const cols = 'nhs_number, family_name, given_name, date_of_birth, postcode, gp_practice_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date';
+  const cols =
+    'nhs_number, family_name, given_name, date_of_birth, postcode, gp_practice_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date';
   await client.query(`DROP TABLE IF EXISTS bench_scale_text, bench_scale_entry`);
-  await client.query(`CREATE TABLE bench_scale_text (${cols.split(', ').map((c) => `${c} text`).join(', ')})`);
+  await client.query(
+    `CREATE TABLE bench_scale_text (${cols
+      .split(', ')
+      .map((c) => `${c} text`)
+      .join(', ')})`,
+  );
   await client.query(`CREATE TABLE bench_scale_entry (LIKE waiting_list_entry INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS)`);
-  await client.query(`ALTER TABLE bench_scale_entry ALTER origin_ods SET DEFAULT 'RLQ', ALTER last_seen_seq SET DEFAULT 0, DROP CONSTRAINT IF EXISTS waiting_list_entry_referral_fkey`);
+  await client.query(
+    `ALTER TABLE bench_scale_entry ALTER origin_ods SET DEFAULT 'RLQ', ALTER last_seen_seq SET DEFAULT 0, DROP CONSTRAINT IF EXISTS waiting_list_entry_referral_fkey`,
+  );
   const timed = async (sql) => {
     const t = performance.now();
     await pipeline(createReadStream(file), client.query(copyStreams.from(sql)));
@@ -279,13 +387,25 @@ async function matchingRuns(base, keyFile, runs = 5) {
   const from = d.toISOString().slice(0, 10);
   const to = new Date(d.getTime() + (26 * 7 - 1) * 86_400_000).toISOString().slice(0, 10);
   const call = async (method, url, token, body) => {
-    const res = await fetch(base + url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = await res.json();
     if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
     return json;
   };
-  for (const [ods, siteOds] of [['RJC', 'RJC08'], ['RLT', 'RLT01']]) {
-    await call('PUT', '/v1/capacity/' + ods + '/110', await signDevToken(keyFile, { roles: ['trust_admin'], ods }), { weeklySlots: 200, fromDate: from, toDate: to, siteOds });
+  for (const [ods, siteOds] of [
+    ['RJC', 'RJC08'],
+    ['RLT', 'RLT01'],
+  ]) {
+    await call('PUT', '/v1/capacity/' + ods + '/110', await signDevToken(keyFile, { roles: ['trust_admin'], ods }), {
+      weeklySlots: 200,
+      fromDate: from,
+      toDate: to,
+      siteOds,
+    });
   }
   const admin = await signDevToken(keyFile, { roles: ['trust_admin'], ods: 'RLQ' });
   const body = { specialtyCode: '110', minWeeks: 18, horizonWeeks: 26 };
@@ -299,37 +419,72 @@ async function matchingRuns(base, keyFile, runs = 5) {
     server.push(last.durationMs);
   }
   const r = last.result;
-  return { body, runs, wall: summary(wall), serverMs: summary(server), freeSlots: r.freeSlots, cohortSize: r.cohortSize, proposed: r.proposed, scanned: r.scanned, bands: r.bands };
+  return {
+    body,
+    runs,
+    wall: summary(wall),
+    serverMs: summary(server),
+    freeSlots: r.freeSlots,
+    cohortSize: r.cohortSize,
+    proposed: r.proposed,
+    scanned: r.scanned,
+    bands: r.bands,
+  };
 }
 
 const n = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : round(x, d).toLocaleString('en-GB'));
 function report(r) {
   const L = [];
-  L.push('', `crosstrust scale benchmark ${r.startedAt}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}, at end ${r.machine.loadAverageAtEnd.join(' ')}`);
-  L.push(`data set: ${r.dataSet.entries.toLocaleString('en-GB')} waiting-list entries, ${r.dataSet.referrals.toLocaleString('en-GB')} referrals (${r.dataSet.rows.toLocaleString('en-GB')} rows${r.dataSet.seconds ? `, loaded in ${n(r.dataSet.seconds)} s = ${n(r.dataSet.rowsPerSecond, 0)} rows/s` : ', reused'})`);
-  L.push('', `Reads: API (autocannon, ${settings.connections} connections, ${settings.seconds} s) vs the same SQL direct (${settings.connections} pg connections)`);
-  L.push(`  ${'scenario'.padEnd(40)} ${'API p50/p95/p99 ms'.padEnd(22)} ${'API req/s'.padStart(9)}  ${'SQL p50/p95/p99 ms'.padEnd(22)} ${'SQL q/s'.padStart(8)}  ${'p95 ratio'.padStart(9)}  index used`);
+  L.push(
+    '',
+    `crosstrust scale benchmark ${r.startedAt}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}, at end ${r.machine.loadAverageAtEnd.join(' ')}`,
+  );
+  L.push(
+    `data set: ${r.dataSet.entries.toLocaleString('en-GB')} waiting-list entries, ${r.dataSet.referrals.toLocaleString('en-GB')} referrals (${r.dataSet.rows.toLocaleString('en-GB')} rows${r.dataSet.seconds ? `, loaded in ${n(r.dataSet.seconds)} s = ${n(r.dataSet.rowsPerSecond, 0)} rows/s` : ', reused'})`,
+  );
+  L.push(
+    '',
+    `Reads: API (autocannon, ${settings.connections} connections, ${settings.seconds} s) vs the same SQL direct (${settings.connections} pg connections)`,
+  );
+  L.push(
+    `  ${'scenario'.padEnd(40)} ${'API p50/p95/p99 ms'.padEnd(22)} ${'API req/s'.padStart(9)}  ${'SQL p50/p95/p99 ms'.padEnd(22)} ${'SQL q/s'.padStart(8)}  ${'p95 ratio'.padStart(9)}  index used`,
+  );
   for (const s of r.reads) {
     const a = s.api;
     const d = s.direct;
     L.push(
       `  ${s.name.padEnd(40)} ${`${n(a.p50)}/${n(a.p95)}/${n(a.p99)}`.padEnd(22)} ${n(a.perSecond, 0).padStart(9)}  ${`${n(d.p50)}/${n(d.p95)}/${n(d.p99)}`.padEnd(22)} ${n(d.perSecond, 0).padStart(8)}  ${`${n(s.ratioP95, 2)}x`.padStart(9)}  ` +
-        s.explain.map((p) => (p.indexes.length ? p.indexes.join('+') : 'NONE') + (p.sorted ? ' + sort' : '') + (p.seqScans.length ? ` (seq scan: ${p.seqScans.join(',')})` : '')).join('; ') +
+        s.explain
+          .map(
+            (p) =>
+              (p.indexes.length ? p.indexes.join('+') : 'NONE') +
+              (p.sorted ? ' + sort' : '') +
+              (p.seqScans.length ? ` (seq scan: ${p.seqScans.join(',')})` : ''),
+          )
+          .join('; ') +
         (a.non2xx || a.errors ? `  [${a.non2xx} non-2xx, ${a.errors} errors]` : ''),
     );
   }
   const i = r.import;
   if (i) {
-  L.push('', `Import: ${i.rows.toLocaleString('en-GB')} rows (${n(i.bytes / 2 ** 20)} MB CSV)`);
-  L.push(`  through the API (POST, staged in ${n(i.api.stagedSeconds, 2)} s; completed in ${n(i.api.seconds, 2)} s): ${n(i.rows / i.api.seconds, 0)} rows/s, status ${i.api.status}, accepted ${i.api.accepted}, rejected ${i.api.rejected}`);
-  L.push(`  raw COPY into a text table: ${n(i.copy.textSeconds, 2)} s = ${n(i.rows / i.copy.textSeconds, 0)} rows/s; into a waiting_list_entry-shaped table with its indexes: ${n(i.copy.typedIndexedSeconds, 2)} s = ${n(i.rows / i.copy.typedIndexedSeconds, 0)} rows/s`);
-  L.push(`  API / raw COPY (indexed): ${n(i.api.seconds / i.copy.typedIndexedSeconds, 1)}x the time`);
+    L.push('', `Import: ${i.rows.toLocaleString('en-GB')} rows (${n(i.bytes / 2 ** 20)} MB CSV)`);
+    L.push(
+      `  through the API (POST, staged in ${n(i.api.stagedSeconds, 2)} s; completed in ${n(i.api.seconds, 2)} s): ${n(i.rows / i.api.seconds, 0)} rows/s, status ${i.api.status}, accepted ${i.api.accepted}, rejected ${i.api.rejected}`,
+    );
+    L.push(
+      `  raw COPY into a text table: ${n(i.copy.textSeconds, 2)} s = ${n(i.rows / i.copy.textSeconds, 0)} rows/s; into a waiting_list_entry-shaped table with its indexes: ${n(i.copy.typedIndexedSeconds, 2)} s = ${n(i.rows / i.copy.typedIndexedSeconds, 0)} rows/s`,
+    );
+    L.push(`  API / raw COPY (indexed): ${n(i.api.seconds / i.copy.typedIndexedSeconds, 1)}x the time`);
   }
   const m = r.matching;
   if (m) {
     L.push('', `Matching run: POST /v1/matching/runs ${JSON.stringify(m.body)}, ${m.runs} runs`);
-    L.push(`  wall p50/max ${n(m.wall.p50)}/${n(m.wall.max)} ms (server ${n(m.serverMs.p50)}/${n(m.serverMs.max)} ms); cohort ${m.cohortSize.toLocaleString('en-GB')}, free slots ${m.freeSlots.toLocaleString('en-GB')}, proposed ${m.proposed.toLocaleString('en-GB')}, read ${m.scanned.toLocaleString('en-GB')}`);
-    L.push(`  bands (waiting/cleared): ${m.bands.map((b) => `${b.band}+ ${b.waiting.toLocaleString('en-GB')}/${b.cleared.toLocaleString('en-GB')}`).join(', ')}`);
+    L.push(
+      `  wall p50/max ${n(m.wall.p50)}/${n(m.wall.max)} ms (server ${n(m.serverMs.p50)}/${n(m.serverMs.max)} ms); cohort ${m.cohortSize.toLocaleString('en-GB')}, free slots ${m.freeSlots.toLocaleString('en-GB')}, proposed ${m.proposed.toLocaleString('en-GB')}, read ${m.scanned.toLocaleString('en-GB')}`,
+    );
+    L.push(
+      `  bands (waiting/cleared): ${m.bands.map((b) => `${b.band}+ ${b.waiting.toLocaleString('en-GB')}/${b.cleared.toLocaleString('en-GB')}`).join(', ')}`,
+    );
   }
   L.push('', 'Targets (issue #5; stated for 1M entries)');
   for (const t of r.targets) L.push(`  ${t.name.padEnd(52)} ${t.value.padEnd(16)} ${t.met ? 'met' : 'NOT met'}`);
@@ -339,7 +494,13 @@ function report(r) {
 
 async function main() {
   const startedAt = new Date();
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverageAtStart: os.loadavg().map((x) => round(x, 2)), node: process.version };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
+    node: process.version,
+  };
   if (args['no-build']) log('--no-build: using dist/ as it is');
   else ensureBuilt();
 
@@ -388,27 +549,52 @@ async function main() {
     const direct = await directLoop(databaseUrl, statements, settings);
     log(`  SQL: p50 ${n(direct.p50)} p95 ${n(direct.p95)} p99 ${n(direct.p99)} ms, ${n(direct.perSecond, 0)} per s`);
     const plans = await explain(db, statements);
-    explainText.push(`=== ${s.name}: GET ${s.path} (as ${s.role} ${s.ods})`, ...plans.flatMap((p) => ['', p.sql, `-- values: ${JSON.stringify(p.values)}`, '', p.plan, `-- indexes used: ${p.indexes.join(', ') || 'none'}; sequential scans: ${p.seqScans.join(', ') || 'none'}; sort node: ${p.sorted ? 'yes' : 'no'}`]), '', '');
-    reads.push({ name: s.name, kind: s.kind, path: s.path, role: s.role, ods: s.ods, itemsPerPage: perPage, api, direct, ratioP95: api.p95 / direct.p95, explain: plans.map(({ plan, ...rest }) => ({ ...rest, planLines: plan.split('\n').length })) });
+    explainText.push(
+      `=== ${s.name}: GET ${s.path} (as ${s.role} ${s.ods})`,
+      ...plans.flatMap((p) => [
+        '',
+        p.sql,
+        `-- values: ${JSON.stringify(p.values)}`,
+        '',
+        p.plan,
+        `-- indexes used: ${p.indexes.join(', ') || 'none'}; sequential scans: ${p.seqScans.join(', ') || 'none'}; sort node: ${p.sorted ? 'yes' : 'no'}`,
+      ]),
+      '',
+      '',
+    );
+    reads.push({
+      name: s.name,
+      kind: s.kind,
+      path: s.path,
+      role: s.role,
+      ods: s.ods,
+      itemsPerPage: perPage,
+      api,
+      direct,
+      ratioP95: api.p95 / direct.p95,
+      explain: plans.map(({ plan, ...rest }) => ({ ...rest, planLines: plan.split('\n').length })),
+    });
   }
 
   log('Matching run: declaring T&O capacity, then 5 runs');
   const matching = await matchingRuns(apps.base, keyFile);
-  log(`  p50 ${n(matching.wall.p50)} ms (server ${n(matching.serverMs.p50)} ms): ${matching.proposed} of ${matching.cohortSize} proposed, ${matching.scanned} read`);
+  log(
+    `  p50 ${n(matching.wall.p50)} ms (server ${n(matching.serverMs.p50)} ms): ${matching.proposed} of ${matching.cohortSize} proposed, ${matching.scanned} read`,
+  );
 
   mkdirSync(RESULTS, { recursive: true });
   let importResult = null;
   if (!args['no-import']) {
-  const csv = path.join(DIR, 'import.csv');
-  const tag = `I${Date.now().toString(36).toUpperCase()}`;
-  const bytes = await writeCsv(csv, settings.importRows, tag);
-  log(`Import: ${settings.importRows} rows, ${(bytes / 2 ** 20).toFixed(1)} MB; raw COPY first`);
-  const copy = await rawCopy(db, csv);
-  const importToken = await signDevToken(keyFile, { roles: ['booking_clerk'], ods: 'RLQ' });
-  log('Import through the API');
-  const api = await importThroughApi(apps.base, importToken, csv, bytes);
-  log(`  ${api.status} in ${api.seconds.toFixed(2)} s: ${api.accepted} accepted, ${api.rejected} rejected`);
-  importResult = { rows: settings.importRows, bytes, api, copy };
+    const csv = path.join(DIR, 'import.csv');
+    const tag = `I${Date.now().toString(36).toUpperCase()}`;
+    const bytes = await writeCsv(csv, settings.importRows, tag);
+    log(`Import: ${settings.importRows} rows, ${(bytes / 2 ** 20).toFixed(1)} MB; raw COPY first`);
+    const copy = await rawCopy(db, csv);
+    const importToken = await signDevToken(keyFile, { roles: ['booking_clerk'], ods: 'RLQ' });
+    log('Import through the API');
+    const api = await importThroughApi(apps.base, importToken, csv, bytes);
+    log(`  ${api.status} in ${api.seconds.toFixed(2)} s: ${api.accepted} accepted, ${api.rejected} rejected`);
+    importResult = { rows: settings.importRows, bytes, api, copy };
   }
 
   const worstWorklistP95 = Math.max(...reads.filter((x) => x.kind === 'worklist').map((x) => x.api.p95));
@@ -423,11 +609,23 @@ async function main() {
     import: importResult,
     matching,
     targets: [
-      ...(importResult ? [{ name: `${settings.importRows}-row import through the API < 15 s`, value: `${n(importResult.api.seconds, 1)} s`, met: importResult.api.status === 'completed' && importResult.api.seconds < 15 }] : []),
+      ...(importResult
+        ? [
+            {
+              name: `${settings.importRows}-row import through the API < 15 s`,
+              value: `${n(importResult.api.seconds, 1)} s`,
+              met: importResult.api.status === 'completed' && importResult.api.seconds < 15,
+            },
+          ]
+        : []),
       { name: 'worklist p95 (API, worst scenario) < 25 ms', value: `${n(worstWorklistP95)} ms`, met: worstWorklistP95 < 25 },
       { name: 'API p95 / direct SQL p95 (worst scenario) <= 3x', value: `${n(worstRatio, 2)}x`, met: worstRatio <= 3 },
     ],
-    logs: { warnings: apps.api.warnings + apps.worker.warnings, errors: apps.api.errors + apps.worker.errors, last: [...apps.api.lastProblems, ...apps.worker.lastProblems] },
+    logs: {
+      warnings: apps.api.warnings + apps.worker.warnings,
+      errors: apps.api.errors + apps.worker.errors,
+      last: [...apps.api.lastProblems, ...apps.worker.lastProblems],
+    },
   };
   process.stdout.write(report(result));
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');

@@ -49,7 +49,7 @@ function csv(rows, line) {
   return Readable.from(
     (function* () {
       yield header;
-      for (let i = 0; i < rows; ) {
+      for (let i = 0; i < rows;) {
         let chunk = '';
         for (let n = 0; n < 5000 && i < rows; n++, i++) chunk += line(i);
         yield chunk;
@@ -104,7 +104,9 @@ try {
   t = performance.now();
   await importer.run(big.id); // the rest: the close of the import and its cleanup
   const after = await imports.get(caller, big.id);
-  log(`applied them in ${applied} ms, end of import (cleanup) ${ms(t)} ms (${after.status}, accepted ${after.accepted}, rejected ${after.rejected}); staging: ${JSON.stringify(await staging())}`);
+  log(
+    `applied them in ${applied} ms, end of import (cleanup) ${ms(t)} ms (${after.status}, accepted ${after.accepted}, rejected ${after.rejected}); staging: ${JSON.stringify(await staging())}`,
+  );
 
   // What autovacuum does once it sees the deletes: new statistics; the dead rows stay (see above).
   t = performance.now();
@@ -123,7 +125,9 @@ try {
   await importer.run(next.id); // the rest: the close of the import and its cleanup
   const end = ms(t);
   const done = await imports.get(caller, next.id);
-  log(`next import: ${done.status}, accepted ${done.accepted}, rejected ${done.rejected} ${JSON.stringify(done.errors.items.slice(0, 2))}; batches ${JSON.stringify(batches)}; end of import (cleanup) ${end} ms; staging: ${JSON.stringify(await staging())}`);
+  log(
+    `next import: ${done.status}, accepted ${done.accepted}, rejected ${done.rejected} ${JSON.stringify(done.errors.items.slice(0, 2))}; batches ${JSON.stringify(batches)}; end of import (cleanup) ${end} ms; staging: ${JSON.stringify(await staging())}`,
+  );
   await other.query('COMMIT');
   other.release();
 } finally {

@@ -20,14 +20,33 @@ const SITES = [
   { ods: 'RLQ01', trust: 'RLQ', name: 'Hereford County Hospital', postcode: 'HR1 2ER', lat: 52.0596, lon: -2.7062 },
   { ods: 'RJC02', trust: 'RJC', name: 'Warwick Hospital', postcode: 'CV34 5BW', lat: 52.2857, lon: -1.5862 },
   { ods: 'RJC08', trust: 'RJC', name: 'Stratford Hospital', postcode: 'CV37 6NX', lat: 52.1967, lon: -1.7197 },
-  { ods: 'RLT01', trust: 'RLT', name: 'George Eliot Hospital', postcode: 'CV10 7DJ', lat: 52.5125, lon: -1.4930 },
+  { ods: 'RLT01', trust: 'RLT', name: 'George Eliot Hospital', postcode: 'CV10 7DJ', lat: 52.5125, lon: -1.493 },
 ];
 const DISTRICTS = [
-  ['HR1', 52.06, -2.71], ['HR2', 52.03, -2.75], ['HR3', 52.08, -3.05], ['HR4', 52.09, -2.76], ['HR5', 52.20, -3.02],
-  ['HR6', 52.23, -2.74], ['HR7', 52.19, -2.51], ['HR8', 52.04, -2.43], ['HR9', 51.91, -2.58],
-  ['CV1', 52.41, -1.51], ['CV10', 52.52, -1.49], ['CV11', 52.52, -1.45], ['CV12', 52.48, -1.47], ['CV21', 52.37, -1.26],
-  ['CV31', 52.28, -1.53], ['CV32', 52.30, -1.53], ['CV34', 52.28, -1.58], ['CV35', 52.23, -1.62], ['CV37', 52.19, -1.71],
-  ['WR1', 52.19, -2.22], ['WR14', 52.11, -2.33], ['GL1', 51.86, -2.24], ['B1', 52.48, -1.90], ['LD1', 52.24, -3.38],
+  ['HR1', 52.06, -2.71],
+  ['HR2', 52.03, -2.75],
+  ['HR3', 52.08, -3.05],
+  ['HR4', 52.09, -2.76],
+  ['HR5', 52.2, -3.02],
+  ['HR6', 52.23, -2.74],
+  ['HR7', 52.19, -2.51],
+  ['HR8', 52.04, -2.43],
+  ['HR9', 51.91, -2.58],
+  ['CV1', 52.41, -1.51],
+  ['CV10', 52.52, -1.49],
+  ['CV11', 52.52, -1.45],
+  ['CV12', 52.48, -1.47],
+  ['CV21', 52.37, -1.26],
+  ['CV31', 52.28, -1.53],
+  ['CV32', 52.3, -1.53],
+  ['CV34', 52.28, -1.58],
+  ['CV35', 52.23, -1.62],
+  ['CV37', 52.19, -1.71],
+  ['WR1', 52.19, -2.22],
+  ['WR14', 52.11, -2.33],
+  ['GL1', 51.86, -2.24],
+  ['B1', 52.48, -1.9],
+  ['LD1', 52.24, -3.38],
 ];
 
 function nhsNumber(seed) {
@@ -64,7 +83,14 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
       }
     }
     for (const s of SITES) {
-      await client.query('INSERT INTO site (ods, trust_ods, name, postcode, latitude, longitude) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ods) DO NOTHING', [s.ods, s.trust, s.name, s.postcode, s.lat, s.lon]);
+      await client.query('INSERT INTO site (ods, trust_ods, name, postcode, latitude, longitude) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ods) DO NOTHING', [
+        s.ods,
+        s.trust,
+        s.name,
+        s.postcode,
+        s.lat,
+        s.lon,
+      ]);
     }
     for (const [d, lat, lon] of DISTRICTS) {
       await client.query('INSERT INTO postcode_district (district, latitude, longitude) VALUES ($1,$2,$3) ON CONFLICT (district) DO NOTHING', [d, lat, lon]);
@@ -88,7 +114,16 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         const { rows } = await client.query(
           `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, updated_at)
            VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, 'M81001', now()) RETURNING id`,
-          [nhs, p.family, p.given, p.dob, `${p.seed} High Street, Hereford`, p.postcode, '07700900' + String(p.seed).padStart(3, '0'), `${p.given.toLowerCase()}.${p.family.toLowerCase()}@example.com`],
+          [
+            nhs,
+            p.family,
+            p.given,
+            p.dob,
+            `${p.seed} High Street, Hereford`,
+            p.postcode,
+            '07700900' + String(p.seed).padStart(3, '0'),
+            `${p.given.toLowerCase()}.${p.family.toLowerCase()}@example.com`,
+          ],
         );
         const ref = await client.query(
           `INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, updated_at)
@@ -101,10 +136,11 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
            VALUES ($1, 'referral_opened', 'IDENTIFIED', 'seed', 'integration', 'RLQ', '{"source":"demo seed"}') RETURNING id`,
           [id],
         );
-        await client.query(
-          `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload) VALUES ($1, 'workflow', 'referral.screen', $2, $3)`,
-          [id, `referral.screen.${id}.${ev.rows[0].id}`, JSON.stringify({ referralId: id })],
-        );
+        await client.query(`INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload) VALUES ($1, 'workflow', 'referral.screen', $2, $3)`, [
+          id,
+          `referral.screen.${id}.${ev.rows[0].id}`,
+          JSON.stringify({ referralId: id }),
+        ]);
       }
     }
     await client.query('COMMIT');

@@ -23,7 +23,7 @@ const used = async () => {
   return { used: v('used_memory'), rss: v('used_memory_rss') };
 };
 const kb = (b) => (b / 1024).toFixed(0);
-const per1000 = (b) => `${((b / N) * 1000 / 1024 / 1024).toFixed(2)} MiB`;
+const per1000 = (b) => `${(((b / N) * 1000) / 1024 / 1024).toFixed(2)} MiB`;
 
 // The mix one referral journey enqueues: screen, make-offers, 2 dispatches, 6 notifications.
 const mix = (i) => {
@@ -36,7 +36,13 @@ const mix = (i) => {
   const notificationId = randomUUID();
   return outboxJob('notification.send', { referralId, notificationId }, notificationId);
 };
-const queueOf = { 'referral.screen': 'workflow', 'referral.make-offers': 'workflow', 'transfer.dispatch': 'dispatch', 'discharge.dispatch': 'dispatch', 'notification.send': 'notifications' };
+const queueOf = {
+  'referral.screen': 'workflow',
+  'referral.make-offers': 'workflow',
+  'transfer.dispatch': 'dispatch',
+  'discharge.dispatch': 'dispatch',
+  'notification.send': 'notifications',
+};
 
 const queues = Object.fromEntries(['workflow', 'dispatch', 'notifications'].map((n) => [n, new Queue(n, { connection: producerConnection(url), prefix })]));
 try {
@@ -51,7 +57,9 @@ try {
   const sample = await admin.memory('USAGE', `${prefix}:notifications:${jobs.find((j) => j.name === 'notification.send').jobId}`);
   // Run them all with a no-op processor: completed jobs are kept (removeOnComplete: 24 h, at most 50,000 per queue).
   let finished = 0;
-  const workers = Object.keys(queues).map((n) => new Worker(n, async () => ({ outcome: 'done' }), { connection: workerConnection(url), prefix, concurrency: 50 }));
+  const workers = Object.keys(queues).map(
+    (n) => new Worker(n, async () => ({ outcome: 'done' }), { connection: workerConnection(url), prefix, concurrency: 50 }),
+  );
   workers.forEach((w) => w.on('completed', () => finished++));
   while (finished < N) await new Promise((r) => setTimeout(r, 100));
   await Promise.all(workers.map((w) => w.close()));
@@ -59,8 +67,12 @@ try {
   const counts = Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([n, q]) => [n, await q.getJobCounts('waiting', 'completed')])));
   console.log(JSON.stringify({ jobs: N, redisVersion: (await admin.info('server')).match(/redis_version:(\S+)/)[1], counts }, null, 0));
   console.log(`baseline used_memory ${kb(before.used)} KiB`);
-  console.log(`${N} waiting: used_memory +${kb(waiting.used - before.used)} KiB = ${per1000(waiting.used - before.used)} per 1,000 waiting jobs (rss +${kb(waiting.rss - before.rss)} KiB); MEMORY USAGE of one notification job hash: ${sample} B`);
-  console.log(`${N} completed (kept): used_memory +${kb(completed.used - before.used)} KiB = ${per1000(completed.used - before.used)} per 1,000 completed jobs kept (rss +${kb(completed.rss - before.rss)} KiB)`);
+  console.log(
+    `${N} waiting: used_memory +${kb(waiting.used - before.used)} KiB = ${per1000(waiting.used - before.used)} per 1,000 waiting jobs (rss +${kb(waiting.rss - before.rss)} KiB); MEMORY USAGE of one notification job hash: ${sample} B`,
+  );
+  console.log(
+    `${N} completed (kept): used_memory +${kb(completed.used - before.used)} KiB = ${per1000(completed.used - before.used)} per 1,000 completed jobs kept (rss +${kb(completed.rss - before.rss)} KiB)`,
+  );
 } finally {
   await Promise.all(Object.values(queues).map((q) => q.close()));
   admin.disconnect();

@@ -49,14 +49,32 @@ function weighted(rand, table) {
 
 // ---------- reference data ----------
 
-export const TRUST_SHARE = [['RLQ', 35], ['RJC', 40], ['RLT', 25]];
+export const TRUST_SHARE = [
+  ['RLQ', 35],
+  ['RJC', 40],
+  ['RLT', 25],
+];
 const TRUST_DISTRICTS = {
   RLQ: ['HR1', 'HR2', 'HR3', 'HR4', 'HR5', 'HR6', 'HR7', 'HR8', 'HR9', 'LD1', 'WR14', 'GL1'],
   RJC: ['CV31', 'CV32', 'CV34', 'CV35', 'CV37', 'CV21', 'CV1', 'B1'],
   RLT: ['CV10', 'CV11', 'CV12', 'CV1', 'CV21', 'B1'],
 };
 const TRUST_GP_PREFIX = { RLQ: ['M81', 'M85'], RJC: ['M84', 'M86'], RLT: ['M83', 'M87'] };
-const RECEIVERS = { RLQ: [['RJC', 'RJC02'], ['RJC', 'RJC08'], ['RLT', 'RLT01']], RJC: [['RLQ', 'RLQ01'], ['RLT', 'RLT01']], RLT: [['RJC', 'RJC02'], ['RLQ', 'RLQ01']] };
+const RECEIVERS = {
+  RLQ: [
+    ['RJC', 'RJC02'],
+    ['RJC', 'RJC08'],
+    ['RLT', 'RLT01'],
+  ],
+  RJC: [
+    ['RLQ', 'RLQ01'],
+    ['RLT', 'RLT01'],
+  ],
+  RLT: [
+    ['RJC', 'RJC02'],
+    ['RLQ', 'RLQ01'],
+  ],
+};
 /** Treatment function code, share of the list, OPCS-4 procedures. */
 export const SPECIALTIES = [
   ['100', 12, ['T201', 'T211', 'J183']],
@@ -70,12 +88,28 @@ export const SPECIALTIES = [
   ['330', 5, ['S061', 'S062']],
   ['502', 8, ['Q073', 'Q181', 'Q101']],
 ];
-const PRIORITY = [['P1', 1], ['P2', 5], ['P3', 14], ['P4', 80]];
+const PRIORITY = [
+  ['P1', 1],
+  ['P2', 5],
+  ['P3', 14],
+  ['P4', 80],
+];
 /** A snapshot of the workflow: where a group's referrals are on a given day. */
 export const STATUS_SHARE = [
-  ['IDENTIFIED', 10], ['AWAITING_CLINICAL_REVIEW', 12], ['AWAITING_PATIENT_CONSENT', 10], ['AWAITING_RECEIVER_ACCEPTANCE', 8],
-  ['AWAITING_BOOKING', 7], ['BOOKED', 8], ['TREATED', 5], ['DISCHARGED', 24],
-  ['NOT_ELIGIBLE', 4], ['NOT_SUITABLE', 3], ['DECLINED', 5], ['REJECTED_BY_RECEIVER', 2], ['WITHDRAWN', 1], ['CANCELLED', 1],
+  ['IDENTIFIED', 10],
+  ['AWAITING_CLINICAL_REVIEW', 12],
+  ['AWAITING_PATIENT_CONSENT', 10],
+  ['AWAITING_RECEIVER_ACCEPTANCE', 8],
+  ['AWAITING_BOOKING', 7],
+  ['BOOKED', 8],
+  ['TREATED', 5],
+  ['DISCHARGED', 24],
+  ['NOT_ELIGIBLE', 4],
+  ['NOT_SUITABLE', 3],
+  ['DECLINED', 5],
+  ['REJECTED_BY_RECEIVER', 2],
+  ['WITHDRAWN', 1],
+  ['CANCELLED', 1],
 ];
 const PATH = [
   ['IDENTIFIED', null],
@@ -97,8 +131,82 @@ const EXITS = {
   CANCELLED: [null, 'cancelled'],
 };
 const FINAL = new Set(['DISCHARGED', ...Object.keys(EXITS)]);
-const FAMILY = ['Smith', 'Jones', 'Williams', 'Taylor', 'Brown', 'Davies', 'Evans', 'Wilson', 'Thomas', 'Johnson', 'Roberts', 'Robinson', 'Thompson', 'Wright', 'Walker', 'White', 'Edwards', 'Hughes', 'Green', 'Hall', 'Lewis', 'Harris', 'Clarke', 'Patel', 'Jackson', 'Wood', 'Turner', 'Martin', 'Cooper', 'Hill', 'Ward', 'Morris', 'Moore', "O'Brien", 'Price', 'Watkins', 'Morgan', 'Powell', 'Griffiths', 'Khan'];
-const GIVEN = ['Mary', 'Owen', 'Ellen', 'Dylan', 'Oliver', 'Amelia', 'George', 'Isla', 'Harry', 'Ava', 'Jack', 'Mia', 'Noah', 'Grace', 'Arthur', 'Lily', 'Thomas', 'Sophia', 'William', 'Emily', 'Margaret', 'John', 'Susan', 'David', 'Anne', 'Peter', 'Jean', 'Michael', 'Ruth', 'Rhys', 'Siân', 'Aled'];
+const FAMILY = [
+  'Smith',
+  'Jones',
+  'Williams',
+  'Taylor',
+  'Brown',
+  'Davies',
+  'Evans',
+  'Wilson',
+  'Thomas',
+  'Johnson',
+  'Roberts',
+  'Robinson',
+  'Thompson',
+  'Wright',
+  'Walker',
+  'White',
+  'Edwards',
+  'Hughes',
+  'Green',
+  'Hall',
+  'Lewis',
+  'Harris',
+  'Clarke',
+  'Patel',
+  'Jackson',
+  'Wood',
+  'Turner',
+  'Martin',
+  'Cooper',
+  'Hill',
+  'Ward',
+  'Morris',
+  'Moore',
+  "O'Brien",
+  'Price',
+  'Watkins',
+  'Morgan',
+  'Powell',
+  'Griffiths',
+  'Khan',
+];
+const GIVEN = [
+  'Mary',
+  'Owen',
+  'Ellen',
+  'Dylan',
+  'Oliver',
+  'Amelia',
+  'George',
+  'Isla',
+  'Harry',
+  'Ava',
+  'Jack',
+  'Mia',
+  'Noah',
+  'Grace',
+  'Arthur',
+  'Lily',
+  'Thomas',
+  'Sophia',
+  'William',
+  'Emily',
+  'Margaret',
+  'John',
+  'Susan',
+  'David',
+  'Anne',
+  'Peter',
+  'Jean',
+  'Michael',
+  'Ruth',
+  'Rhys',
+  'Siân',
+  'Aled',
+];
 const LETTERS = 'ABDEFGHJLNPQRSTUWXYZ'; // inward-code letters (no C, I, K, M, O, V)
 
 const DAY_MS = 864e5;
@@ -162,7 +270,10 @@ export async function seedScale(databaseUrl, { entries = 1_000_000, referrals = 
   const rand = mulberry32(seedValue);
   const pick = (arr) => arr[Math.floor(rand() * arr.length)];
   const trustOf = weighted(rand, TRUST_SHARE);
-  const specialtyOf = weighted(rand, SPECIALTIES.map((s) => [s, s[1]]));
+  const specialtyOf = weighted(
+    rand,
+    SPECIALTIES.map((s) => [s, s[1]]),
+  );
   const priorityOf = weighted(rand, PRIORITY);
   const statusOf = weighted(rand, STATUS_SHARE);
   const today = todayUtc();
@@ -175,7 +286,7 @@ export async function seedScale(databaseUrl, { entries = 1_000_000, referrals = 
     }
   };
   const person = (trust) => {
-    const dob = Date.UTC(1935, 0, 1) + Math.floor(rand() * (Date.UTC(2020, 0, 1) - Date.UTC(1935, 0, 1)) / DAY_MS) * DAY_MS;
+    const dob = Date.UTC(1935, 0, 1) + Math.floor((rand() * (Date.UTC(2020, 0, 1) - Date.UTC(1935, 0, 1))) / DAY_MS) * DAY_MS;
     return {
       nhs: nhsFrom(nhs),
       family: pick(FAMILY),
@@ -238,12 +349,29 @@ export async function seedScale(databaseUrl, { entries = 1_000_000, referrals = 
 
     let t = performance.now();
     const nowIso = new Date().toISOString();
-    const n1 = await copyRows(client, 'patient', ['id', 'nhs_number', 'family_name', 'given_name', 'date_of_birth', 'address', 'postcode', 'phone', 'email', 'gp_practice_ods', 'updated_at'], (function* () {
-      for (const r of refs) {
-        const p = r.person;
-        yield line([r.patientId, p.nhs, p.family, p.given, p.dob, `${1 + Math.floor(rand() * 200)} High Street`, p.postcode, `07700${String(900000 + Math.floor(rand() * 99999)).slice(0, 6)}`, `${p.given}.${p.family}@example.com`.toLowerCase().replace(/[^a-z0-9.@]/g, ''), p.gp, nowIso]);
-      }
-    })());
+    const n1 = await copyRows(
+      client,
+      'patient',
+      ['id', 'nhs_number', 'family_name', 'given_name', 'date_of_birth', 'address', 'postcode', 'phone', 'email', 'gp_practice_ods', 'updated_at'],
+      (function* () {
+        for (const r of refs) {
+          const p = r.person;
+          yield line([
+            r.patientId,
+            p.nhs,
+            p.family,
+            p.given,
+            p.dob,
+            `${1 + Math.floor(rand() * 200)} High Street`,
+            p.postcode,
+            `07700${String(900000 + Math.floor(rand() * 99999)).slice(0, 6)}`,
+            `${p.given}.${p.family}@example.com`.toLowerCase().replace(/[^a-z0-9.@]/g, ''),
+            p.gp,
+            nowIso,
+          ]);
+        }
+      })(),
+    );
     timings.patient = { rows: n1, seconds: (performance.now() - t) / 1000 };
 
     /** Where a referral went, step by step: [from, to, action]. */
@@ -271,79 +399,244 @@ export async function seedScale(databaseUrl, { entries = 1_000_000, referrals = 
     }
 
     t = performance.now();
-    const n2 = await copyRows(client, 'referral', ['id', 'patient_id', 'origin_ods', 'receiving_ods', 'specialty_code', 'procedure_code', 'rtt_clock_start', 'rtt_clock_stop', 'pathway_id', 'priority', 'status', 'needs_attention', 'version', 'created_at', 'updated_at'], (function* () {
-      for (const r of refs) {
-        const at = new Date(r.openedMs + r.steps.length * 3 * DAY_MS).toISOString();
-        yield line([r.id, r.patientId, r.trust, r.receivingOds, r.spec, r.proc, r.start, r.status === 'TREATED' || r.status === 'DISCHARGED' ? iso(r.openedMs + (r.steps.length - 1) * 3 * DAY_MS) : null, r.pathway, r.priority, r.status, rand() < 0.03 && !FINAL.has(r.status), 1 + r.steps.length, new Date(r.openedMs).toISOString(), at]);
-      }
-    })());
+    const n2 = await copyRows(
+      client,
+      'referral',
+      [
+        'id',
+        'patient_id',
+        'origin_ods',
+        'receiving_ods',
+        'specialty_code',
+        'procedure_code',
+        'rtt_clock_start',
+        'rtt_clock_stop',
+        'pathway_id',
+        'priority',
+        'status',
+        'needs_attention',
+        'version',
+        'created_at',
+        'updated_at',
+      ],
+      (function* () {
+        for (const r of refs) {
+          const at = new Date(r.openedMs + r.steps.length * 3 * DAY_MS).toISOString();
+          yield line([
+            r.id,
+            r.patientId,
+            r.trust,
+            r.receivingOds,
+            r.spec,
+            r.proc,
+            r.start,
+            r.status === 'TREATED' || r.status === 'DISCHARGED' ? iso(r.openedMs + (r.steps.length - 1) * 3 * DAY_MS) : null,
+            r.pathway,
+            r.priority,
+            r.status,
+            rand() < 0.03 && !FINAL.has(r.status),
+            1 + r.steps.length,
+            new Date(r.openedMs).toISOString(),
+            at,
+          ]);
+        }
+      })(),
+    );
     timings.referral = { rows: n2, seconds: (performance.now() - t) / 1000 };
 
     t = performance.now();
-    const n3 = await copyRows(client, 'timeline_event', ['referral_id', 'type', 'from_status', 'to_status', 'actor_sub', 'actor_role', 'actor_ods', 'at', 'detail'], (function* () {
-      for (const r of refs) {
-        yield line([r.id, 'referral_opened', null, 'IDENTIFIED', 'seed-scale', 'integration', r.trust, new Date(r.openedMs).toISOString(), r.linked ? '{"source":"waiting list"}' : '{"source":"seed-scale"}']);
-        for (let k = 0; k < r.steps.length; k++) {
-          const [from, to, action] = r.steps[k];
-          const receiverSide = ['receiver_accepted', 'receiver_rejected', 'procedure_booked', 'treatment_recorded', 'discharged'].includes(action);
-          const role = action.startsWith('screening') ? 'integration' : action.startsWith('clinical') ? 'clinician' : 'booking_clerk';
-          yield line([r.id, action, from, to, `seed-${role}`, role, receiverSide ? r.receiver[0] : r.trust, new Date(r.openedMs + (k + 1) * 3 * DAY_MS).toISOString(), action === 'consent_accepted' ? JSON.stringify({ method: 'phone', receivingOds: r.receiver[0], siteOds: r.receiver[1] }) : null]);
+    const n3 = await copyRows(
+      client,
+      'timeline_event',
+      ['referral_id', 'type', 'from_status', 'to_status', 'actor_sub', 'actor_role', 'actor_ods', 'at', 'detail'],
+      (function* () {
+        for (const r of refs) {
+          yield line([
+            r.id,
+            'referral_opened',
+            null,
+            'IDENTIFIED',
+            'seed-scale',
+            'integration',
+            r.trust,
+            new Date(r.openedMs).toISOString(),
+            r.linked ? '{"source":"waiting list"}' : '{"source":"seed-scale"}',
+          ]);
+          for (let k = 0; k < r.steps.length; k++) {
+            const [from, to, action] = r.steps[k];
+            const receiverSide = ['receiver_accepted', 'receiver_rejected', 'procedure_booked', 'treatment_recorded', 'discharged'].includes(action);
+            const role = action.startsWith('screening') ? 'integration' : action.startsWith('clinical') ? 'clinician' : 'booking_clerk';
+            yield line([
+              r.id,
+              action,
+              from,
+              to,
+              `seed-${role}`,
+              role,
+              receiverSide ? r.receiver[0] : r.trust,
+              new Date(r.openedMs + (k + 1) * 3 * DAY_MS).toISOString(),
+              action === 'consent_accepted' ? JSON.stringify({ method: 'phone', receivingOds: r.receiver[0], siteOds: r.receiver[1] }) : null,
+            ]);
+          }
         }
-      }
-    })());
+      })(),
+    );
     timings.timeline_event = { rows: n3, seconds: (performance.now() - t) / 1000 };
 
     t = performance.now();
-    const n4 = await copyRows(client, 'offer', ['id', 'referral_id', 'receiving_ods', 'site_ods', 'distance_miles', 'earliest_week', 'status', 'created_at'], (function* () {
-      for (const r of refs) {
-        if (!r.offered) continue;
-        for (const [ods, site] of RECEIVERS[r.trust]) {
-          const chosen = ods === r.receiver[0] && site === r.receiver[1];
-          const status = r.status === 'AWAITING_PATIENT_CONSENT' ? 'OPEN' : r.status === 'DECLINED' ? 'DECLINED' : r.accepted ? (chosen ? 'ACCEPTED' : 'WITHDRAWN') : 'WITHDRAWN';
-          yield line([randomUUID(), r.id, ods, site, Math.round((10 + rand() * 60) * 10) / 10, iso(r.openedMs + 14 * DAY_MS), status, new Date(r.openedMs + 6 * DAY_MS).toISOString()]);
+    const n4 = await copyRows(
+      client,
+      'offer',
+      ['id', 'referral_id', 'receiving_ods', 'site_ods', 'distance_miles', 'earliest_week', 'status', 'created_at'],
+      (function* () {
+        for (const r of refs) {
+          if (!r.offered) continue;
+          for (const [ods, site] of RECEIVERS[r.trust]) {
+            const chosen = ods === r.receiver[0] && site === r.receiver[1];
+            const status =
+              r.status === 'AWAITING_PATIENT_CONSENT'
+                ? 'OPEN'
+                : r.status === 'DECLINED'
+                  ? 'DECLINED'
+                  : r.accepted
+                    ? chosen
+                      ? 'ACCEPTED'
+                      : 'WITHDRAWN'
+                    : 'WITHDRAWN';
+            yield line([
+              randomUUID(),
+              r.id,
+              ods,
+              site,
+              Math.round((10 + rand() * 60) * 10) / 10,
+              iso(r.openedMs + 14 * DAY_MS),
+              status,
+              new Date(r.openedMs + 6 * DAY_MS).toISOString(),
+            ]);
+          }
         }
-      }
-    })());
+      })(),
+    );
     timings.offer = { rows: n4, seconds: (performance.now() - t) / 1000 };
 
     t = performance.now();
-    const n5 = await copyRows(client, 'booking', ['id', 'referral_id', 'kind', 'site_ods', 'starts_at', 'status', 'created_by', 'created_at'], (function* () {
-      for (const r of refs) {
-        if (!r.booked) continue;
-        const bookedAt = r.openedMs + 15 * DAY_MS;
-        yield line([randomUUID(), r.id, 'pre_op_assessment', r.receiver[1], new Date(bookedAt + 7 * DAY_MS + 9 * 3600e3).toISOString(), 'BOOKED', 'seed-booking_clerk', new Date(bookedAt).toISOString()]);
-        yield line([randomUUID(), r.id, 'procedure', r.receiver[1], new Date(bookedAt + 21 * DAY_MS + 8 * 3600e3).toISOString(), 'BOOKED', 'seed-booking_clerk', new Date(bookedAt).toISOString()]);
-      }
-    })());
+    const n5 = await copyRows(
+      client,
+      'booking',
+      ['id', 'referral_id', 'kind', 'site_ods', 'starts_at', 'status', 'created_by', 'created_at'],
+      (function* () {
+        for (const r of refs) {
+          if (!r.booked) continue;
+          const bookedAt = r.openedMs + 15 * DAY_MS;
+          yield line([
+            randomUUID(),
+            r.id,
+            'pre_op_assessment',
+            r.receiver[1],
+            new Date(bookedAt + 7 * DAY_MS + 9 * 3600e3).toISOString(),
+            'BOOKED',
+            'seed-booking_clerk',
+            new Date(bookedAt).toISOString(),
+          ]);
+          yield line([
+            randomUUID(),
+            r.id,
+            'procedure',
+            r.receiver[1],
+            new Date(bookedAt + 21 * DAY_MS + 8 * 3600e3).toISOString(),
+            'BOOKED',
+            'seed-booking_clerk',
+            new Date(bookedAt).toISOString(),
+          ]);
+        }
+      })(),
+    );
     timings.booking = { rows: n5, seconds: (performance.now() - t) / 1000 };
 
     t = performance.now();
-    const entryCols = ['origin_ods', 'pathway_id', 'nhs_number', 'family_name', 'given_name', 'date_of_birth', 'postcode', 'gp_practice_ods', 'specialty_code', 'procedure_code', 'rtt_clock_start', 'priority', 'next_appointment_date', 'status', 'closed_at', 'referral_id', 'last_import_id', 'last_import_row', 'last_seen_seq', 'created_at', 'updated_at'];
-    const n6 = await copyRows(client, 'waiting_list_entry', entryCols, (function* () {
-      for (let i = 0; i < entries; i++) {
-        let trust, spec, proc, start, p, priority, pathway, referralId = null, closed = false;
-        const r = i < linked ? refs[i] : null;
-        if (r) {
-          ({ trust, spec, proc, start, priority, pathway } = r);
-          p = r.person;
-          referralId = r.id;
-          closed = r.status === 'DISCHARGED';
-        } else {
-          trust = trustOf();
-          const s = specialtyOf();
-          spec = s[0];
-          proc = pick(s[2]);
-          start = iso(today - (weeksOf() * 7 + Math.floor(rand() * 7)) * DAY_MS);
-          p = person(trust);
-          priority = priorityOf();
-          pathway = `${trust}-${tag}-W${i}`;
-          closed = rand() < 0.03;
+    const entryCols = [
+      'origin_ods',
+      'pathway_id',
+      'nhs_number',
+      'family_name',
+      'given_name',
+      'date_of_birth',
+      'postcode',
+      'gp_practice_ods',
+      'specialty_code',
+      'procedure_code',
+      'rtt_clock_start',
+      'priority',
+      'next_appointment_date',
+      'status',
+      'closed_at',
+      'referral_id',
+      'last_import_id',
+      'last_import_row',
+      'last_seen_seq',
+      'created_at',
+      'updated_at',
+    ];
+    const n6 = await copyRows(
+      client,
+      'waiting_list_entry',
+      entryCols,
+      (function* () {
+        for (let i = 0; i < entries; i++) {
+          let trust,
+            spec,
+            proc,
+            start,
+            p,
+            priority,
+            pathway,
+            referralId = null,
+            closed = false;
+          const r = i < linked ? refs[i] : null;
+          if (r) {
+            ({ trust, spec, proc, start, priority, pathway } = r);
+            p = r.person;
+            referralId = r.id;
+            closed = r.status === 'DISCHARGED';
+          } else {
+            trust = trustOf();
+            const s = specialtyOf();
+            spec = s[0];
+            proc = pick(s[2]);
+            start = iso(today - (weeksOf() * 7 + Math.floor(rand() * 7)) * DAY_MS);
+            p = person(trust);
+            priority = priorityOf();
+            pathway = `${trust}-${tag}-W${i}`;
+            closed = rand() < 0.03;
+          }
+          const imp = imports[trust];
+          const next = rand() < 0.3 ? iso(today + (1 + Math.floor(rand() * 90)) * DAY_MS) : null;
+          yield line([
+            trust,
+            pathway,
+            p.nhs,
+            p.family,
+            p.given,
+            p.dob < start ? p.dob : '1950-01-01',
+            p.postcode,
+            p.gp,
+            spec,
+            proc,
+            start,
+            priority,
+            next,
+            closed ? 'closed' : 'open',
+            closed ? nowIso : null,
+            referralId,
+            imp.id,
+            ++imp.rows + 1,
+            imp.seq,
+            nowIso,
+            nowIso,
+          ]);
         }
-        const imp = imports[trust];
-        const next = rand() < 0.3 ? iso(today + (1 + Math.floor(rand() * 90)) * DAY_MS) : null;
-        yield line([trust, pathway, p.nhs, p.family, p.given, p.dob < start ? p.dob : '1950-01-01', p.postcode, p.gp, spec, proc, start, priority, next, closed ? 'closed' : 'open', closed ? nowIso : null, referralId, imp.id, ++imp.rows + 1, imp.seq, nowIso, nowIso]);
-      }
-    })());
+      })(),
+    );
     timings.waiting_list_entry = { rows: n6, seconds: (performance.now() - t) / 1000 };
     for (const [ods, imp] of Object.entries(imports)) {
       await client.query(`UPDATE waiting_list_import SET rows_total = $2, rows_read = $2, accepted = $2, bytes = $2 * 120 WHERE id = $1`, [imp.id, imp.rows]);
@@ -359,7 +652,17 @@ export async function seedScale(databaseUrl, { entries = 1_000_000, referrals = 
     for (const table of tables) await client.query(`VACUUM (ANALYZE) ${table}`);
     timings.analyze = { seconds: (performance.now() - t) / 1000 };
     const seconds = (performance.now() - t0) / 1000;
-    return { tag, entries: n6, referrals: n2, rows: total, seconds, copySeconds, rowsPerSecond: total / seconds, copyRowsPerSecond: total / copySeconds, timings };
+    return {
+      tag,
+      entries: n6,
+      referrals: n2,
+      rows: total,
+      seconds,
+      copySeconds,
+      rowsPerSecond: total / seconds,
+      copyRowsPerSecond: total / copySeconds,
+      timings,
+    };
   } finally {
     await client.end();
   }
@@ -385,7 +688,8 @@ async function main() {
   });
   const entries = Number(values.entries);
   const referrals = Number(values.referrals);
-  if (!Number.isInteger(entries) || entries < 0 || !Number.isInteger(referrals) || referrals < 0) throw new Error('--entries and --referrals must be whole numbers');
+  if (!Number.isInteger(entries) || entries < 0 || !Number.isInteger(referrals) || referrals < 0)
+    throw new Error('--entries and --referrals must be whole numbers');
   let databaseUrl = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!databaseUrl) {
@@ -393,7 +697,9 @@ async function main() {
     stop = pgInfo.stop;
     // A fresh database unless --keep (then rows are added beside those there).
     databaseUrl = await ensureDatabase(pgInfo, values.database, { recreate: !values.keep });
-    log(`Database ${values.database} on 127.0.0.1:${pgInfo.port} (.data/${values.profile}/pg); the Postgres keeps running after this script only if it was already running`);
+    log(
+      `Database ${values.database} on 127.0.0.1:${pgInfo.port} (.data/${values.profile}/pg); the Postgres keeps running after this script only if it was already running`,
+    );
   }
   try {
     log('Migrating and seeding');
@@ -401,7 +707,9 @@ async function main() {
     log(`Loading ${entries} waiting-list entries and ${referrals} referrals with COPY`);
     const r = await seedScale(databaseUrl, { entries, referrals, seedValue: Number(values.seed) });
     for (const [k, v] of Object.entries(r.timings)) {
-      log(`  ${k}: ${v.rows !== undefined ? `${v.rows} rows, ` : v.count !== undefined ? `${v.count} indexes, ` : ''}${v.seconds.toFixed(1)} s${v.rows ? ` (${Math.round(v.rows / v.seconds)} rows/s)` : ''}`);
+      log(
+        `  ${k}: ${v.rows !== undefined ? `${v.rows} rows, ` : v.count !== undefined ? `${v.count} indexes, ` : ''}${v.seconds.toFixed(1)} s${v.rows ? ` (${Math.round(v.rows / v.seconds)} rows/s)` : ''}`,
+      );
     }
     process.stdout.write(
       `seed:scale: ${r.rows} rows (${r.entries} waiting-list entries, ${r.referrals} referrals with patients, timeline, offers, bookings) in ${r.seconds.toFixed(1)} s: ` +

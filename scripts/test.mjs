@@ -15,10 +15,23 @@ log(`Runtime: ${describeRuntime()}`);
 const t0 = Date.now();
 ensureGenerated();
 log('Type-checking (tsc --noEmit)');
-const tc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
+const tc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (tc.status !== 0) {
   log('Type errors: fix them first');
   process.exit(1);
+}
+// The whole suite (no files named, as CI runs it) is linted too: ESLint and Prettier (npm run lint).
+const namedFiles = process.argv.slice(2).some((a) => !a.startsWith('--'));
+if (!namedFiles && !process.argv.includes('--faults') && !process.argv.includes('--write-openapi')) {
+  log('Linting (npm run lint: ESLint, Prettier)');
+  const lint = spawnSync(process.execPath, [path.join(root, 'scripts', 'lint.mjs')], { cwd: root, stdio: 'inherit' });
+  if (lint.status !== 0) {
+    log("Lint errors: fix them first (npm run lint; npm run format writes Prettier's layout)");
+    process.exit(1);
+  }
 }
 
 const database = `crosstrust_test_${process.pid}`;
@@ -49,7 +62,9 @@ try {
   };
   log('Applying migrations to the test database');
   prisma(['migrate', 'deploy'], env);
-  const jest = (extra) => spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...extra], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+  const jest = (extra) =>
+    spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...extra], { cwd: root, env, stdio: 'inherit' })
+      .status ?? 1;
   // `npm run openapi`: the OpenAPI test writes docs/openapi.json from the served document.
   if (process.argv.includes('--write-openapi')) env.CROSSTRUST_WRITE_OPENAPI = '1';
   const userArgs = process.argv.slice(2).filter((a) => a !== '--faults' && a !== '--with-faults' && a !== '--write-openapi');

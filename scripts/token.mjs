@@ -20,7 +20,9 @@ const { values } = parseArgs({
   },
 });
 const fail = (msg) => {
-  process.stderr.write(`${msg}\nUsage: npm run token -- --role clinician|booking_clerk|trust_admin|integration --ods RLQ\n       npm run token -- --role patient --nhs-number 9434765919\n`);
+  process.stderr.write(
+    `${msg}\nUsage: npm run token -- --role clinician|booking_clerk|trust_admin|integration --ods RLQ\n       npm run token -- --role patient --nhs-number 9434765919\n`,
+  );
   process.exit(2);
 };
 const roles = values.role ?? (values['nhs-number'] ? ['patient'] : []);

@@ -13,13 +13,10 @@ const doc = readFileSync(path.join(root, 'docs', 'architecture.md'), 'utf8');
 function block(name: string): string {
   const m = doc.match(new RegExp(`<!-- ${name} -->\\s*\`\`\`mermaid\\n([\\s\\S]*?)\\n\`\`\``));
   if (!m) throw new Error(`docs/architecture.md has no mermaid block after <!-- ${name} -->`);
-  return m[1]!.trim();
+  return m[1].trim();
 }
 
-const PACKAGES = [
-  ...readdirSync(path.join(root, 'apps')).map((d) => `apps/${d}`),
-  ...readdirSync(path.join(root, 'libs')).map((d) => `libs/${d}`),
-];
+const PACKAGES = [...readdirSync(path.join(root, 'apps')).map((d) => `apps/${d}`), ...readdirSync(path.join(root, 'libs')).map((d) => `libs/${d}`)];
 
 function filesOf(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -33,7 +30,7 @@ function filesOf(dir: string): string[] {
 function importEdges(): string[] {
   const edges = new Set<string>();
   for (const pkg of PACKAGES) {
-    const from = pkg.split('/')[1]!;
+    const from = pkg.split('/')[1];
     for (const file of filesOf(path.join(root, pkg))) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/from '#([a-z-]+)'/g)) if (m[1] !== 'prisma-client') edges.add(`${from} --> ${m[1]}`);

@@ -4,7 +4,20 @@
 // when capacity is short, the longest waiter first. Each test uses its own specialty code.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { firstOfferWeek, mondayOf, siteStanding } from '#workflow';
-import { bearer, cast, driveTo, getReferral, isoDay, openReferral, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+import {
+  bearer,
+  cast,
+  driveTo,
+  getReferral,
+  isoDay,
+  openReferral,
+  startStack,
+  token,
+  waitForStatus,
+  waitUntil,
+  type Cast,
+  type Stack,
+} from './support/stack.js';
 
 let s: Stack;
 let c: Cast;
@@ -56,7 +69,13 @@ describe('declaring capacity per site and week', () => {
     const from = nextMonday();
     const main = await declare('RJC', '301', { weeklySlots: 4, fromDate: from, toDate: plusDays(from, 20) });
     expect(main).toMatchObject({ ods: 'RJC', specialtyCode: '301', siteOds: 'RJC02', weeklySlots: 4 });
-    const other = await declare('RJC', '301', { weeklySlots: 3, fromDate: from, toDate: plusDays(from, 13), siteOds: 'RJC08', weeks: [{ weekStart: plusDays(from, 7), slots: 1 }] });
+    const other = await declare('RJC', '301', {
+      weeklySlots: 3,
+      fromDate: from,
+      toDate: plusDays(from, 13),
+      siteOds: 'RJC08',
+      weeks: [{ weekStart: plusDays(from, 7), slots: 1 }],
+    });
     expect(other.weeks).toEqual([
       { weekStart: from, slots: 3, used: 0, free: 3 },
       { weekStart: plusDays(from, 7), slots: 1, used: 0, free: 1 },
@@ -76,13 +95,19 @@ describe('declaring capacity per site and week', () => {
     const site = await s.http.put('/v1/capacity/RJC/301').set(bearer(c.adminRJC)).send({ weeklySlots: 1, fromDate: from, toDate: from, siteOds: 'RLT01' });
     expect(site.status).toBe(422);
     expect(site.body.details[0].field).toBe('siteOds');
-    const tuesday = await s.http.put('/v1/capacity/RJC/301').set(bearer(c.adminRJC)).send({ weeklySlots: 1, fromDate: from, toDate: plusDays(from, 6), weeks: [{ weekStart: plusDays(from, 1), slots: 2 }] });
+    const tuesday = await s.http
+      .put('/v1/capacity/RJC/301')
+      .set(bearer(c.adminRJC))
+      .send({ weeklySlots: 1, fromDate: from, toDate: plusDays(from, 6), weeks: [{ weekStart: plusDays(from, 1), slots: 2 }] });
     expect(tuesday.status).toBe(422);
     expect(tuesday.body.details[0].field).toBe('weeks[0].weekStart');
     const bad = await s.http.put('/v1/capacity/RJC/301').set(bearer(c.adminRJC)).send({ weeklySlots: 'many', fromDate: from, toDate: from });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.details)).toContain('weeklySlots');
-    const badWeek = await s.http.put('/v1/capacity/RJC/301').set(bearer(c.adminRJC)).send({ weeklySlots: 1, fromDate: from, toDate: from, weeks: [{ weekStart: from, slots: -1 }] });
+    const badWeek = await s.http
+      .put('/v1/capacity/RJC/301')
+      .set(bearer(c.adminRJC))
+      .send({ weeklySlots: 1, fromDate: from, toDate: from, weeks: [{ weekStart: from, slots: -1 }] });
     expect(badWeek.status).toBe(400);
     expect(JSON.stringify(badWeek.body.details)).toContain('slots');
     expect((await s.http.put('/v1/capacity/RJC/301').set(bearer(c.clinRJC)).send(oneWeek(1))).status).toBe(403);
@@ -107,7 +132,10 @@ describe('slots taken and given back', () => {
     const rejected = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE', { specialtyCode: '303' });
     const booked = await driveTo(s, c, 'BOOKED', { specialtyCode: '303' });
     expect(await week('303', 'RJC02')).toEqual(expect.objectContaining({ used: 2, free: 1 }));
-    const rej = await s.http.post(`/v1/referrals/${rejected.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject', reasonCode: 'NO_THEATRE' });
+    const rej = await s.http
+      .post(`/v1/referrals/${rejected.id}/receiver-decision`)
+      .set(bearer(c.clinRJC))
+      .send({ decision: 'reject', reasonCode: 'NO_THEATRE' });
     expect(rej.status).toBe(200);
     expect(await week('303', 'RJC02')).toEqual(expect.objectContaining({ used: 1, free: 2 }));
     const can = await s.http.post(`/v1/referrals/${booked.id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'patient moved away' });
@@ -134,7 +162,7 @@ describe('slots taken and given back', () => {
     expect(loser.body).toMatchObject({ reason: 'NO_CAPACITY_LEFT', details: [{ field: 'offerId' }] });
     expect(loser.body.message).toMatch(/No slot is left at RJC02/);
     expect(await week('304', 'RJC02')).toEqual(expect.objectContaining({ slots: 1, used: 1, free: 0 }));
-    const loserId = answers[0]!.status === 422 ? a.id : b.id;
+    const loserId = answers[0].status === 422 ? a.id : b.id;
     expect((await getReferral(s, c.clinRLQ, loserId)).status).toBe('AWAITING_PATIENT_CONSENT');
   });
 });
@@ -151,7 +179,7 @@ describe('offers', () => {
     const offers = (await getReferral(s, c.clinRLQ, r.id)).offers as Array<{ siteOds: string; distanceMiles: number; earliestWeek: string; status: string }>;
     const open = offers.filter((o) => o.status === 'OPEN').sort((x, y) => x.distanceMiles - y.distanceMiles);
     expect(open.map((o) => o.siteOds)).toEqual(['RJC08', 'RJC02', 'RLT01']);
-    expect(open[0]!.distanceMiles).toBeLessThan(open[1]!.distanceMiles);
+    expect(open[0].distanceMiles).toBeLessThan(open[1].distanceMiles);
     expect(open.every((o) => o.earliestWeek === from)).toBe(true);
 
     // The patient gives a radius of 52 miles: the next offers leave Nuneaton out.
@@ -159,7 +187,12 @@ describe('offers', () => {
     await s.prisma.sql.query('UPDATE referral SET travel_radius_miles = 52 WHERE id = $1::uuid', [within.id]);
     expect((await s.http.post(`/v1/referrals/${within.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' })).status).toBe(200);
     const after = (await getReferral(s, c.clinRLQ, within.id)).offers as Array<{ siteOds: string; status: string }>;
-    expect(after.filter((o) => o.status === 'OPEN').map((o) => o.siteOds).sort()).toEqual(['RJC02', 'RJC08']);
+    expect(
+      after
+        .filter((o) => o.status === 'OPEN')
+        .map((o) => o.siteOds)
+        .sort(),
+    ).toEqual(['RJC02', 'RJC08']);
   });
 
   it('short capacity: the longest waiter is served first, and a shorter waiter gets no offer of slots held for longer waiters', async () => {
@@ -205,7 +238,10 @@ describe('weeks that are over', () => {
     expect((await accept(r.id, r.patient, offer.id)).status).toBe(200);
     const { rows } = await s.prisma.sql.query<{ week_start: string }>('SELECT week_start::text FROM capacity_claim WHERE referral_id = $1::uuid', [r.id]);
     expect(rows).toEqual([{ week_start: nextMonday() }]);
-    const { rows: pastWeek } = await s.prisma.sql.query<{ used: number }>(`SELECT used FROM capacity_week WHERE specialty_code = '308' AND site_ods = 'RJC02' AND week_start = $1::date`, [past]);
+    const { rows: pastWeek } = await s.prisma.sql.query<{ used: number }>(
+      `SELECT used FROM capacity_week WHERE specialty_code = '308' AND site_ods = 'RJC02' AND week_start = $1::date`,
+      [past],
+    );
     expect(pastWeek).toEqual([{ used: 0 }]);
   });
 

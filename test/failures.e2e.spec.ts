@@ -5,7 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import type { NotificationChannel, OutgoingMessage } from '#notifications';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
-import { bearer, cast, drained, driveTo, getReferral, openReferral, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+import {
+  bearer,
+  cast,
+  drained,
+  driveTo,
+  getReferral,
+  openReferral,
+  startStack,
+  token,
+  waitForStatus,
+  waitUntil,
+  type Cast,
+  type Stack,
+} from './support/stack.js';
 
 /** A channel standing in for the provider: it can be told to refuse messages for good. */
 class SwitchableChannel implements NotificationChannel {
@@ -78,7 +91,8 @@ describe('a step lost with Redis', () => {
 
   /** The referrals' unfinished steps were enqueued five minutes ago, then Redis lost them. */
   const loseSteps = (ids: string[]) =>
-    s.prisma.$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ANY(${ids}::uuid[]) AND completed_at IS NULL`;
+    s.prisma
+      .$executeRaw`UPDATE outbox_message SET dispatched_at = now() - interval '5 minutes' WHERE referral_id = ANY(${ids}::uuid[]) AND completed_at IS NULL`;
   const notificationsQueue = () => s.queues.find((q) => q.name === 'notifications')!;
   /** `n` steps waiting on purpose (an SMS held until morning): their jobs are in Redis, delayed for an hour. Job ids start with `prefix`. */
   async function holdSteps(prefix: string, n: number): Promise<void> {
@@ -161,7 +175,7 @@ describe('a step lost with Redis', () => {
     try {
       const passes: Array<{ redriven: number }> = [];
       for (let i = 0; i < 3 && !passes.some((p) => p.redriven > 0); i++) passes.push(await reconciler.reconcileOnce());
-      expect(passes[0]!.redriven).toBe(0);
+      expect(passes[0].redriven).toBe(0);
       expect(passes.reduce((n, p) => n + p.redriven, 0)).toBe(1);
       await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
     } finally {

@@ -47,7 +47,11 @@ function expectClientError(res: Res, status: number, field?: string) {
   expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+|SELECT |INSERT INTO|invalid input syntax|out of range|stack size/i);
   if (field) {
     const d = res.body.details;
-    const fields = Array.isArray(d) ? d.map((x: { field: string }) => x.field) : d && typeof d === 'object' && 'field' in d ? [(d as { field: string }).field] : [];
+    const fields = Array.isArray(d)
+      ? d.map((x: { field: string }) => x.field)
+      : d && typeof d === 'object' && 'field' in d
+        ? [(d as { field: string }).field]
+        : [];
     expect(fields).toContain(field);
   }
 }
@@ -116,8 +120,16 @@ describe('cursors that pass a first look but not Postgres', () => {
     const csv = `${WAITING_LIST_COLUMNS.join(',')}\n${WAITING_LIST_COLUMNS.map(() => 'x').join(',')}\n`;
     const upload = await s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/csv').send(csv);
     expect(upload.status).toBe(202);
-    for (const cursor of [[1e12, 'nhs_number'], [2, 'nhs_number\u0000'], [-1, 'nhs_number']]) {
-      expectClientError(await s.http.get(`/v1/waiting-list/imports/${upload.body.id}?errorsCursor=${b64(cursor)}`).set(bearer(c.clerkRLQ)), 422, 'errorsCursor');
+    for (const cursor of [
+      [1e12, 'nhs_number'],
+      [2, 'nhs_number\u0000'],
+      [-1, 'nhs_number'],
+    ]) {
+      expectClientError(
+        await s.http.get(`/v1/waiting-list/imports/${upload.body.id}?errorsCursor=${b64(cursor)}`).set(bearer(c.clerkRLQ)),
+        422,
+        'errorsCursor',
+      );
     }
   });
 
@@ -133,9 +145,17 @@ describe('Notify callbacks without our reference', () => {
   const callback = (body: Record<string, unknown>) => s.http.post('/v1/notify/delivery-status').set('Authorization', `Bearer ${CALLBACK_TOKEN}`).send(body);
   // As GOV.UK Notify sends it; a letter sent by hand from Notify's website has a null reference.
   const receipt = (over: Record<string, unknown>) => ({
-    id: randomUUID(), reference: null, to: 'someone@example.com', status: 'delivered', notification_type: 'letter',
-    created_at: '2026-01-05T10:00:00.000000Z', completed_at: '2026-01-06T10:00:00.000000Z', sent_at: '2026-01-05T11:00:00.000000Z',
-    template_id: randomUUID(), template_version: 1, ...over,
+    id: randomUUID(),
+    reference: null,
+    to: 'someone@example.com',
+    status: 'delivered',
+    notification_type: 'letter',
+    created_at: '2026-01-05T10:00:00.000000Z',
+    completed_at: '2026-01-06T10:00:00.000000Z',
+    sent_at: '2026-01-05T11:00:00.000000Z',
+    template_id: randomUUID(),
+    template_version: 1,
+    ...over,
   });
 
   it.each([
@@ -151,7 +171,10 @@ describe('Notify callbacks without our reference', () => {
   it("a receipt without a reference finds our notification by Notify's id", async () => {
     const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
     // The local channel marks it delivered at once; make it a letter Notify has and has not yet reported on.
-    const row = (await waitUntil(() => s.prisma.notification.findFirst({ where: { referralId: ref.id, event: 'offer', status: 'delivered' } }), 'the offer to be sent'))!;
+    const row = (await waitUntil(
+      () => s.prisma.notification.findFirst({ where: { referralId: ref.id, event: 'offer', status: 'delivered' } }),
+      'the offer to be sent',
+    ))!;
     const providerId = randomUUID();
     await s.prisma.notification.update({ where: { id: row.id }, data: { providerId, status: 'sending' } });
     expect((await callback(receipt({ id: providerId, notification_type: row.channel }))).status).toBe(204);
@@ -163,7 +186,11 @@ describe('the log capture', () => {
   it("receives the API's request log lines with their levels, so its silence at error level means something", async () => {
     const from = logs.lines.length;
     expect((await s.http.get('/v1/referrals').set('X-Request-Id', 'log-capture-check')).status).toBe(401);
-    const line = await waitUntil(async () => logs.lines.slice(from).find((l) => (l.req as { id?: string } | undefined)?.id === 'log-capture-check'), 'the 401 to be logged', 5);
+    const line = await waitUntil(
+      async () => logs.lines.slice(from).find((l) => (l.req as { id?: string } | undefined)?.id === 'log-capture-check'),
+      'the 401 to be logged',
+      5,
+    );
     expect(line).toMatchObject({ level: 40, res: { statusCode: 401 } });
   });
 });

@@ -55,7 +55,7 @@ async function insertEntries(entries: readonly Entry[]) {
        VALUES ($1, $2, $3, 'Testpatient', 'Alex', '1960-05-05', $4, 'M81001', $5, 'W371', $6::date, $7, $8, 0) RETURNING id`,
       [e.origin, `MATCH-${randomUUID()}`, nhsNumber(), e.postcode, SPECIALTY, isoDay(-(e.weeks * 7 + 3)), e.priority ?? 'P4', e.status ?? 'open'],
     );
-    ids.set(e.label, rows[0]!.id);
+    ids.set(e.label, rows[0].id);
   }
 }
 
@@ -76,7 +76,17 @@ beforeAll(async () => {
   const from = nextMonday();
   const put = (ods: string, token: string, body: object) => s.http.put(`/v1/capacity/${ods}/${SPECIALTY}`).set(bearer(token)).send(body);
   const adminRLT = await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });
-  expect((await put('RJC', c.adminRJC, { weeklySlots: 2, fromDate: from, toDate: plusDays(from, 13), siteOds: 'RJC08', weeks: [{ weekStart: plusDays(from, 7), slots: 1 }] })).status).toBe(200);
+  expect(
+    (
+      await put('RJC', c.adminRJC, {
+        weeklySlots: 2,
+        fromDate: from,
+        toDate: plusDays(from, 13),
+        siteOds: 'RJC08',
+        weeks: [{ weekStart: plusDays(from, 7), slots: 1 }],
+      })
+    ).status,
+  ).toBe(200);
   expect((await put('RLT', adminRLT, { weeklySlots: 1, fromDate: from, toDate: plusDays(from, 6) })).status).toBe(200);
   await insertEntries(ENTRIES);
 });
@@ -114,8 +124,14 @@ describe('POST /v1/matching/runs', () => {
       { receivingOds: 'RJC', siteOds: 'RJC08', weekStart: nextMonday(), patients: 2 },
       { receivingOds: 'RLT', siteOds: 'RLT01', weekStart: nextMonday(), patients: 1 },
     ]);
-    expect(r.byReceivingTrust).toEqual([{ receivingOds: 'RJC', patients: 2 }, { receivingOds: 'RLT', patients: 1 }]);
-    expect(r.byOriginTrust).toEqual([{ originOds: 'RJC', patients: 1 }, { originOds: 'RLQ', patients: 2 }]);
+    expect(r.byReceivingTrust).toEqual([
+      { receivingOds: 'RJC', patients: 2 },
+      { receivingOds: 'RLT', patients: 1 },
+    ]);
+    expect(r.byOriginTrust).toEqual([
+      { originOds: 'RJC', patients: 1 },
+      { originOds: 'RLQ', patients: 2 },
+    ]);
     // Who would go where: only RLQ's own waiting list (the RJC patient placed at RLT01 is counted above, not listed).
     expect(r.placements.map((p: { entryId: string; siteOds: string }) => [p.entryId, p.siteOds])).toEqual([
       [ids.get('longest'), 'RJC08'],
@@ -132,11 +148,19 @@ describe('POST /v1/matching/runs', () => {
     const res = await s.http.post('/v1/matching/runs').set(bearer(c.adminRJC)).send({ specialtyCode: SPECIALTY, minWeeks: 52, horizonWeeks: 1 });
     expect(res.status).toBe(201);
     // The group-wide totals are the same for every trust...
-    expect(res.body.result).toMatchObject({ proposed: 3, byOriginTrust: [{ originOds: 'RJC', patients: 1 }, { originOds: 'RLQ', patients: 2 }] });
+    expect(res.body.result).toMatchObject({
+      proposed: 3,
+      byOriginTrust: [
+        { originOds: 'RJC', patients: 1 },
+        { originOds: 'RLQ', patients: 2 },
+      ],
+    });
     // ...but RJC sees (and the run stores) only its own patient's placement, no RLQ entry id, wait or priority.
     expect(res.body.result.placements).toEqual([expect.objectContaining({ entryId: ids.get('RJC patient'), originOds: 'RJC', siteOds: 'RLT01' })]);
-    const { rows } = await s.prisma.sql.query<{ result: { placements: Array<{ originOds: string }> } }>('SELECT result FROM matching_run WHERE id = $1::uuid', [res.body.id]);
-    expect(rows[0]!.result.placements.map((p) => p.originOds)).toEqual(['RJC']);
+    const { rows } = await s.prisma.sql.query<{ result: { placements: Array<{ originOds: string }> } }>('SELECT result FROM matching_run WHERE id = $1::uuid', [
+      res.body.id,
+    ]);
+    expect(rows[0].result.placements.map((p) => p.originOds)).toEqual(['RJC']);
     // Another trust's admin cannot read the run at all.
     expect((await s.http.get(`/v1/matching/runs/${res.body.id}`).set(bearer(c.adminRLQ))).status).toBe(404);
     expect((await s.http.get(`/v1/matching/runs/${res.body.id}`).set(bearer(c.adminRJC))).status).toBe(200);
@@ -150,12 +174,21 @@ describe('POST /v1/matching/runs', () => {
     // The fourth slot (RJC08, the week after) goes to the P2 of the two 70-week waiters.
     expect(r.byDestination).toContainEqual({ receivingOds: 'RJC', siteOds: 'RJC08', weekStart: plusDays(nextMonday(), 7), patients: 1 });
     expect(r.bands.find((b: { band: number }) => b.band === 65)).toEqual({ band: 65, waiting: 7, cleared: 4, remaining: 3 });
-    expect(r.placements.at(-1)).toMatchObject({ entryId: ids.get('urgent'), siteOds: 'RJC08', weekStart: plusDays(nextMonday(), 7), weeksWaited: 70, priority: 'P2' });
+    expect(r.placements.at(-1)).toMatchObject({
+      entryId: ids.get('urgent'),
+      siteOds: 'RJC08',
+      weekStart: plusDays(nextMonday(), 7),
+      weeksWaited: 70,
+      priority: 'P2',
+    });
     expect(r.placements.map((p: { entryId: string }) => p.entryId)).not.toContain(ids.get('routine'));
   });
 
   it('a wider radius reaches the far patient; a cohort with no capacity proposes nothing', async () => {
-    const wide = await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: SPECIALTY, minWeeks: 52, horizonWeeks: 1, radiusMiles: 200 });
+    const wide = await s.http
+      .post('/v1/matching/runs')
+      .set(bearer(c.adminRLQ))
+      .send({ specialtyCode: SPECIALTY, minWeeks: 52, horizonWeeks: 1, radiusMiles: 200 });
     expect(wide.body.result).toMatchObject({ proposed: 3, notPlaced: { unknownLocation: 1, noSiteWithinRadius: 0 } });
     expect(wide.body.result.bands.find((b: { band: number }) => b.band === 104)).toEqual({ band: 104, waiting: 2, cleared: 1, remaining: 1 });
     // 110, 100 (LD1 now in reach), 90 placed.
@@ -167,9 +200,13 @@ describe('POST /v1/matching/runs', () => {
 
   it('counts days on the UK calendar: at 23:30 UTC on 1 July it is already 2 July in the UK', async () => {
     const admin = { sub: 'uk-calendar-test', roles: ['trust_admin'] as const, role: 'trust_admin' as const, ods: 'RLQ', nhsNumber: null };
-    const late = await s.api.get(MatchingRuns).run({ ...admin, roles: [...admin.roles] }, { specialtyCode: SPECIALTY, minWeeks: 52 }, new Date('2026-07-01T23:30:00Z'));
+    const late = await s.api
+      .get(MatchingRuns)
+      .run({ ...admin, roles: [...admin.roles] }, { specialtyCode: SPECIALTY, minWeeks: 52 }, new Date('2026-07-01T23:30:00Z'));
     expect(late.result.asOf).toBe('2026-07-02');
-    const winter = await s.api.get(MatchingRuns).run({ ...admin, roles: [...admin.roles] }, { specialtyCode: SPECIALTY, minWeeks: 52 }, new Date('2026-12-01T23:30:00Z'));
+    const winter = await s.api
+      .get(MatchingRuns)
+      .run({ ...admin, roles: [...admin.roles] }, { specialtyCode: SPECIALTY, minWeeks: 52 }, new Date('2026-12-01T23:30:00Z'));
     expect(winter.result.asOf).toBe('2026-12-01');
   });
 

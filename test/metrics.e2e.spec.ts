@@ -83,13 +83,16 @@ describe('GET /metrics on the API', () => {
 
   it('times HTTP requests by method, route template and status, never the raw URL', async () => {
     const text = await scrapeApi();
-    const count = (method: string, route: string, status: string) => sample(text, 'crosstrust_http_request_duration_seconds_count', { app: 'api', method, route, status });
+    const count = (method: string, route: string, status: string) =>
+      sample(text, 'crosstrust_http_request_duration_seconds_count', { app: 'api', method, route, status });
     expect(count('POST', '/v1/referrals', '201')).toBeGreaterThanOrEqual(1);
     expect(count('GET', '/v1/referrals/:id', '200')).toBeGreaterThanOrEqual(1);
     expect(count('POST', '/v1/referrals/:id/discharge', '200')).toBeGreaterThanOrEqual(1);
     expect(count('GET', 'unmatched', '404')).toBeGreaterThanOrEqual(1);
     expect(text).not.toContain('splat');
-    expect(sample(text, 'crosstrust_http_request_duration_seconds_bucket', { route: '/v1/referrals/:id', method: 'GET', status: '200', le: '+Inf' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'crosstrust_http_request_duration_seconds_bucket', { route: '/v1/referrals/:id', method: 'GET', status: '200', le: '+Inf' }),
+    ).toBeGreaterThanOrEqual(1);
     expectNoPatientData(text);
   });
 
@@ -127,10 +130,14 @@ describe('GET /metrics on the API', () => {
       VALUES ('workflow', 'referral.screen', ${jobId}, '{}'::jsonb, now() - interval '30 seconds', now() + interval '60 seconds')`;
     try {
       // Scrape-time figures are shared for up to a second: wait for a fresh one.
-      const text: string = await waitUntil(async () => {
-        const t = await scrapeApi();
-        return sample(t, 'crosstrust_outbox_undispatched_messages') === 1 ? t : '';
-      }, 'the outbox row to show', 5);
+      const text: string = await waitUntil(
+        async () => {
+          const t = await scrapeApi();
+          return sample(t, 'crosstrust_outbox_undispatched_messages') === 1 ? t : '';
+        },
+        'the outbox row to show',
+        5,
+      );
       expect(sample(text, 'crosstrust_outbox_oldest_undispatched_age_seconds')).toBeGreaterThanOrEqual(30);
     } finally {
       await s.prisma.$executeRaw`DELETE FROM outbox_message WHERE job_id = ${jobId}`;
@@ -143,12 +150,24 @@ describe('GET /metrics on the API', () => {
     await q.pause();
     const added = [];
     try {
-      added.push(await q.add('notification.send', { referralId: 'probe', notificationId: 'probe-1' }, { jobId: `probe-1-${Date.now()}`, timestamp: Date.now() - 30_000 }));
-      added.push(await q.add('notification.send', { referralId: 'probe', notificationId: 'probe-2' }, { jobId: `probe-2-${Date.now()}`, timestamp: Date.now() - 5_000 }));
-      const text: string = await waitUntil(async () => {
-        const t = await scrapeApi();
-        return sample(t, 'crosstrust_queue_jobs', { queue: 'notifications', state: 'waiting' }) === 2 ? t : '';
-      }, 'two waiting jobs to show', 5);
+      added.push(
+        await q.add(
+          'notification.send',
+          { referralId: 'probe', notificationId: 'probe-1' },
+          { jobId: `probe-1-${Date.now()}`, timestamp: Date.now() - 30_000 },
+        ),
+      );
+      added.push(
+        await q.add('notification.send', { referralId: 'probe', notificationId: 'probe-2' }, { jobId: `probe-2-${Date.now()}`, timestamp: Date.now() - 5_000 }),
+      );
+      const text: string = await waitUntil(
+        async () => {
+          const t = await scrapeApi();
+          return sample(t, 'crosstrust_queue_jobs', { queue: 'notifications', state: 'waiting' }) === 2 ? t : '';
+        },
+        'two waiting jobs to show',
+        5,
+      );
       const age = sample(text, 'crosstrust_queue_oldest_waiting_age_seconds', { queue: 'notifications' })!;
       expect(age).toBeGreaterThanOrEqual(30);
       expect(age).toBeLessThan(60);
@@ -186,7 +205,9 @@ describe("the worker's metrics server", () => {
     expect(jobs('notifications', 'notification.send', 'completed')).toBeGreaterThanOrEqual(1);
     const n = sample(res.body, 'crosstrust_worker_job_duration_seconds_count', { queue: 'workflow', name: 'referral.screen', outcome: 'completed' });
     expect(n).toBe(jobs('workflow', 'referral.screen', 'completed'));
-    expect(sample(res.body, 'crosstrust_worker_job_duration_seconds_sum', { queue: 'workflow', name: 'referral.screen', outcome: 'completed' })).toBeGreaterThan(0);
+    expect(
+      sample(res.body, 'crosstrust_worker_job_duration_seconds_sum', { queue: 'workflow', name: 'referral.screen', outcome: 'completed' }),
+    ).toBeGreaterThan(0);
     // The process's own figures come along (RSS for the soak).
     expect(sample(res.body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expectNoPatientData(res.body);
@@ -206,7 +227,10 @@ describe('the queue dashboard at /admin/queues', () => {
     const patient = await token({ role: 'patient', nhsNumber: driven.nhs });
     for (const t of [c.clinRLQ, c.clerkRLQ, c.integrationRLQ, patient]) {
       const res = await s.http.get('/admin/queues').set(bearer(t));
-      expect({ status: res.status, message: res.body.message }).toMatchObject({ status: 403, message: expect.stringMatching(/may not do this: it needs trust_admin/) });
+      expect({ status: res.status, message: res.body.message }).toMatchObject({
+        status: 403,
+        message: expect.stringMatching(/may not do this: it needs trust_admin/),
+      });
       expect((await s.http.get('/admin/queues/api/queues').set(bearer(t))).status).toBe(403);
     }
   });

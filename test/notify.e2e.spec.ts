@@ -10,11 +10,25 @@ import { createNotification, writeOutbox } from '#workflow';
 import { bearer, cast, drained, driveTo, referralBody, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 import { startFakeNotify, type FakeNotify } from './support/fake-notify.js';
 
-const PATIENT_TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<string, Record<string, string>>;
+const PATIENT_TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<
+  string,
+  Record<string, string>
+>;
 /** Every patient event on every channel, and the staff worklist email. */
 const TEMPLATES: Record<string, Record<string, string>> = { ...PATIENT_TEMPLATES, staff_worklist: { email: randomUUID() } };
 const CALLBACK_TOKEN = 'notify-callback-token-for-tests-0123';
-const ENV_KEYS = ['NOTIFY_API_KEY', 'NOTIFY_BASE_URL', 'NOTIFY_TEMPLATES', 'NOTIFY_CALLBACK_TOKEN', 'NOTIFY_TIMEOUT_MS', 'SMS_QUIET_HOURS', 'NOTIFY_POLL_INTERVAL_MS', 'NOTIFY_POLL_AFTER_MS', 'NOTIFY_RATE_LIMIT_MAX', 'NOTIFY_RATE_LIMIT_DURATION_MS'];
+const ENV_KEYS = [
+  'NOTIFY_API_KEY',
+  'NOTIFY_BASE_URL',
+  'NOTIFY_TEMPLATES',
+  'NOTIFY_CALLBACK_TOKEN',
+  'NOTIFY_TIMEOUT_MS',
+  'SMS_QUIET_HOURS',
+  'NOTIFY_POLL_INTERVAL_MS',
+  'NOTIFY_POLL_AFTER_MS',
+  'NOTIFY_RATE_LIMIT_MAX',
+  'NOTIFY_RATE_LIMIT_DURATION_MS',
+];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 let fake: FakeNotify;
@@ -32,14 +46,22 @@ interface Row {
 
 const rowsOf = (referralId: string) =>
   // Reminders (another part of the service) wait days in `created`: not what these tests look at.
-  s.prisma.notification.findMany({ where: { referralId, NOT: { event: { endsWith: '_reminder' } } }, orderBy: { createdAt: 'asc' }, select: { id: true, event: true, channel: true, status: true, providerId: true, fallbackOf: true } }) as Promise<Row[]>;
+  s.prisma.notification.findMany({
+    where: { referralId, NOT: { event: { endsWith: '_reminder' } } },
+    orderBy: { createdAt: 'asc' },
+    select: { id: true, event: true, channel: true, status: true, providerId: true, fallbackOf: true },
+  }) as Promise<Row[]>;
 
 /** Waits until every notification of the referrals has left `created` (sent, or failed for good). */
 async function allSent(referralIds: string[], atLeast = 1): Promise<Row[]> {
-  const rows = await waitUntil(async () => {
-    const all = (await Promise.all(referralIds.map(rowsOf))).flat();
-    return all.length >= atLeast && all.every((r) => r.status !== 'created') ? all : null;
-  }, 'notifications to be sent', 30);
+  const rows = await waitUntil(
+    async () => {
+      const all = (await Promise.all(referralIds.map(rowsOf))).flat();
+      return all.length >= atLeast && all.every((r) => r.status !== 'created') ? all : null;
+    },
+    'notifications to be sent',
+    30,
+  );
   return rows!;
 }
 
@@ -47,7 +69,7 @@ async function allSent(referralIds: string[], atLeast = 1): Promise<Row[]> {
 async function offered(patient: Record<string, unknown> = {}) {
   const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { patient });
   const [row] = await allSent([ref.id]);
-  return { ...ref, row: row! };
+  return { ...ref, row: row };
 }
 
 async function restartWorker(env: Record<string, string>) {
@@ -56,7 +78,8 @@ async function restartWorker(env: Record<string, string>) {
   await s.startWorker();
 }
 
-const callback = (body: Record<string, unknown>, auth = `Bearer ${CALLBACK_TOKEN}`) => s.http.post('/v1/notify/delivery-status').set('Authorization', auth).send(body);
+const callback = (body: Record<string, unknown>, auth = `Bearer ${CALLBACK_TOKEN}`) =>
+  s.http.post('/v1/notify/delivery-status').set('Authorization', auth).send(body);
 
 function receipt(row: Row, status: string, at = new Date()) {
   return {
@@ -68,13 +91,13 @@ function receipt(row: Row, status: string, at = new Date()) {
     completed_at: at.toISOString(),
     sent_at: new Date(at.getTime() - 30_000).toISOString(),
     notification_type: row.channel,
-    template_id: TEMPLATES.offer!.email,
+    template_id: TEMPLATES.offer.email,
     template_version: 1,
   };
 }
 
 beforeAll(async () => {
-  fake = await startFakeNotify({ templates: TEMPLATES as never });
+  fake = await startFakeNotify({ templates: TEMPLATES });
   Object.assign(process.env, {
     NOTIFY_API_KEY: fake.apiKey,
     NOTIFY_BASE_URL: fake.url,
@@ -105,10 +128,18 @@ describe('sending through GOV.UK Notify', () => {
     const declined = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
     await s.http.post(`/v1/referrals/${declined.id}/consent`).set(bearer(declined.patient)).send({ decision: 'decline', travelRadiusMiles: 10 }).expect(200);
     const rejected = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
-    await s.http.post(`/v1/referrals/${rejected.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' }).expect(200);
+    await s.http
+      .post(`/v1/referrals/${rejected.id}/receiver-decision`)
+      .set(bearer(c.clinRJC))
+      .send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' })
+      .expect(200);
     const withdrawn = await driveTo(s, c, 'BOOKED');
     const booking = (await s.http.get(`/v1/referrals/${withdrawn.id}`).set(bearer(c.clerkRJC))).body.bookings[0];
-    await s.http.post(`/v1/referrals/${withdrawn.id}/bookings/${booking.id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'Surgeon unavailable' }).expect(200);
+    await s.http
+      .post(`/v1/referrals/${withdrawn.id}/bookings/${booking.id}/cancel`)
+      .set(bearer(c.clerkRJC))
+      .send({ reason: 'Surgeon unavailable' })
+      .expect(200);
     await s.http.post(`/v1/referrals/${withdrawn.id}/withdraw`).set(bearer(withdrawn.patient)).send({ reason: 'Moving away' }).expect(200);
     const cancelled = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
     await s.http.post(`/v1/referrals/${cancelled.id}/cancel`).set(bearer(c.clerkRLQ)).send({ reason: 'Duplicate of another pathway' }).expect(200);
@@ -119,7 +150,19 @@ describe('sending through GOV.UK Notify', () => {
     const ids = [discharged.id, declined.id, rejected.id, withdrawn.id, cancelled.id, open.id];
     const rows = await allSent(ids, 16);
     expect(rows.find((r) => r.id === open.row.id)).toMatchObject({ event: 'offer', status: 'sending' });
-    const patientEvents = ['offer', 'offer_declined', 'consent_recorded', 'transfer_confirmed', 'transfer_rejected', 'appointment_booked', 'appointment_cancelled', 'treatment_recorded', 'discharged', 'withdrawn', 'cancelled'];
+    const patientEvents = [
+      'offer',
+      'offer_declined',
+      'consent_recorded',
+      'transfer_confirmed',
+      'transfer_rejected',
+      'appointment_booked',
+      'appointment_cancelled',
+      'treatment_recorded',
+      'discharged',
+      'withdrawn',
+      'cancelled',
+    ];
     for (const e of patientEvents) expect(rows.map((r) => r.event)).toContain(e);
 
     for (const r of rows) {
@@ -129,9 +172,14 @@ describe('sending through GOV.UK Notify', () => {
         continue;
       }
       expect(sent).toHaveLength(1);
-      const n = sent[0]!;
-      expect({ event: r.event, type: n.type, templateId: n.templateId, to: n.to }).toEqual({ event: r.event, type: 'email', templateId: TEMPLATES[r.event]!.email, to: 'alex@example.com' });
-      expect(n.personalisation.subject!.length).toBeGreaterThan(5);
+      const n = sent[0];
+      expect({ event: r.event, type: n.type, templateId: n.templateId, to: n.to }).toEqual({
+        event: r.event,
+        type: 'email',
+        templateId: TEMPLATES[r.event].email,
+        to: 'alex@example.com',
+      });
+      expect(n.personalisation.subject.length).toBeGreaterThan(5);
       expect(n.personalisation.body).toMatch(/^Dear Alex,/);
       expect(n.personalisation.given_name).toBe('Alex');
       expect(n.personalisation.notification_id).toBe(r.id);
@@ -154,7 +202,13 @@ describe('sending through GOV.UK Notify', () => {
     // after driveTo has already recorded the consent (it is then cancelled, never sent): it is
     // listed where it was made, and every other event in the order the steps happened.
     const events = res.body.items.map((i: { event: string }) => i.event);
-    expect(events.filter((e: string) => e !== 'offer')).toEqual(['consent_recorded', 'transfer_confirmed', 'appointment_booked', 'treatment_recorded', 'discharged']);
+    expect(events.filter((e: string) => e !== 'offer')).toEqual([
+      'consent_recorded',
+      'transfer_confirmed',
+      'appointment_booked',
+      'treatment_recorded',
+      'discharged',
+    ]);
     expect(events.filter((e: string) => e === 'offer')).toEqual(['offer']);
     const made = res.body.items.map((i: { createdAt: string }) => i.createdAt);
     expect(made).toEqual([...made].sort());
@@ -162,19 +216,26 @@ describe('sending through GOV.UK Notify', () => {
     if (offer.status !== 'cancelled') expect(events[0]).toBe('offer');
     for (const item of res.body.items) {
       const status = item.event === 'offer' && item.status === 'cancelled' ? 'cancelled' : 'sending';
-      expect(item).toMatchObject({ id: expect.any(String), event: expect.any(String), channel: 'email', status, createdAt: expect.any(String), updatedAt: expect.any(String) });
+      expect(item).toMatchObject({
+        id: expect.any(String),
+        event: expect.any(String),
+        channel: 'email',
+        status,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
       expect(item.statusHistory.map((h: { status: string }) => h.status)).toEqual(['created', status]);
     }
   });
 
   it('a send whose answer was lost (Notify took it, then 500) is adopted on retry, not sent twice', async () => {
     await drained(s);
-    fake.fail('accept-then-server', { templateId: TEMPLATES.offer!.email });
+    fake.fail('accept-then-server', { templateId: TEMPLATES.offer.email });
     const { id, row } = await offered();
     expect(row.status).toBe('sending');
     const sent = fake.byReference(row.id);
     expect(sent).toHaveLength(1);
-    expect(row.providerId).toBe(sent[0]!.id);
+    expect(row.providerId).toBe(sent[0].id);
     // The first attempt got a 500 after Notify had the message; the retry looked it up by reference.
     expect(fake.requests.filter((r) => r.method === 'POST' && r.status === 500).length).toBeGreaterThanOrEqual(1);
     // The row says 'sending' a moment before BullMQ records the attempt as finished: wait for that.
@@ -187,10 +248,10 @@ describe('sending through GOV.UK Notify', () => {
 
   it('a send that times out after Notify took it is not sent twice either', async () => {
     await drained(s);
-    fake.fail('accept-then-hang', { templateId: TEMPLATES.offer!.email });
+    fake.fail('accept-then-hang', { templateId: TEMPLATES.offer.email });
     const { row } = await offered();
     expect(fake.byReference(row.id)).toHaveLength(1);
-    expect(row.providerId).toBe(fake.byReference(row.id)[0]!.id);
+    expect(row.providerId).toBe(fake.byReference(row.id)[0].id);
   });
 });
 
@@ -277,10 +338,14 @@ describe('delivery status', () => {
       const polledStuck = () => s.prisma.notification.count({ where: { referralId: id, key: { startsWith: 'stuck-' }, polledAt: { not: null } } });
       await waitUntil(async () => ((await polledStuck()) >= 100 ? true : null), 'a poll pass over the stuck notifications', 30);
       fake.setStatus(row.providerId!, 'delivered');
-      const n = await waitUntil(async () => {
-        const x = await s.prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
-        return x.status === 'delivered' ? x : null;
-      }, 'the poll to reach the newer notification', 30);
+      const n = await waitUntil(
+        async () => {
+          const x = await s.prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
+          return x.status === 'delivered' ? x : null;
+        },
+        'the poll to reach the newer notification',
+        30,
+      );
       expect(n!.status).toBe('delivered');
       // The stuck ones are still asked about, each pass the ones asked longest ago.
       expect(await polledStuck()).toBeGreaterThan(100);
@@ -300,18 +365,18 @@ describe('fallbacks', () => {
       ['offer', 'email', 'permanent-failure', null],
       ['offer', 'letter', 'sending', row.id],
     ]);
-    const letter = fake.byReference(rows[1]!.id);
+    const letter = fake.byReference(rows[1].id);
     expect(letter).toHaveLength(1);
-    expect(letter[0]!.type).toBe('letter');
-    expect(letter[0]!.templateId).toBe(TEMPLATES.offer!.letter);
-    const p = letter[0]!.personalisation;
+    expect(letter[0].type).toBe('letter');
+    expect(letter[0].templateId).toBe(TEMPLATES.offer.letter);
+    const p = letter[0].personalisation;
     expect([p.address_line_1, p.address_line_2, p.address_line_3, p.address_line_4]).toEqual(['Alex Testpatient', '1 High Street', 'Hereford', 'HR1 2ER']);
     expect(p.accessible_format).toBe('large_print');
     const tasks = await s.prisma.task.findMany({ where: { referralId: id }, orderBy: { createdAt: 'asc' } });
     expect(tasks.map((t) => [t.team, t.kind, t.trustOds, t.key])).toEqual(
       expect.arrayContaining([
         ['booking', 'notification_failed', 'RLQ', `notification_failed.${row.id}`],
-        ['booking', 'accessible_letter', 'RLQ', `accessible_letter.${rows[1]!.id}`],
+        ['booking', 'accessible_letter', 'RLQ', `accessible_letter.${rows[1].id}`],
       ]),
     );
     expect(tasks.filter((t) => t.kind === 'notification_failed')).toHaveLength(1);
@@ -327,9 +392,9 @@ describe('fallbacks', () => {
       ['sms', 'permanent-failure'],
       ['letter', 'sending'],
     ]);
-    expect(fake.byReference(rows[0]!.id)).toHaveLength(0);
-    expect(fake.byReference(rows[1]!.id)[0]!.templateId).toBe(TEMPLATES.offer!.letter);
-    expect(await s.prisma.task.count({ where: { key: `notification_failed.${rows[0]!.id}` } })).toBe(1);
+    expect(fake.byReference(rows[0].id)).toHaveLength(0);
+    expect(fake.byReference(rows[1].id)[0].templateId).toBe(TEMPLATES.offer.letter);
+    expect(await s.prisma.task.count({ where: { key: `notification_failed.${rows[0].id}` } })).toBe(1);
   });
 
   it("an accessible letter's task goes to the trust that holds the referral now (the receiver once it has accepted)", async () => {
@@ -346,7 +411,7 @@ describe('fallbacks', () => {
   it('a patient with no email or mobile is written to', async () => {
     const { row } = await offered({ email: undefined, phone: undefined });
     expect(row.channel).toBe('letter');
-    expect(fake.byReference(row.id)[0]!.type).toBe('letter');
+    expect(fake.byReference(row.id)[0].type).toBe('letter');
   });
 
   it('refuses an unknown contact preference or accessible format', async () => {
@@ -372,15 +437,23 @@ describe('staff worklist emails through GOV.UK Notify', () => {
     return id;
   }
   const staffRow = async (id: string) =>
-    (await s.prisma.sql.query<{ status: string; provider_id: string | null }>('SELECT status, provider_id FROM staff_notification WHERE id = $1::uuid', [id])).rows[0]!;
-  const sent = async (id: string) => (await waitUntil(async () => ((await staffRow(id)).status === 'sending' ? staffRow(id) : null), 'the staff email to reach Notify', 30))!;
+    (await s.prisma.sql.query<{ status: string; provider_id: string | null }>('SELECT status, provider_id FROM staff_notification WHERE id = $1::uuid', [id]))
+      .rows[0];
+  const sent = async (id: string) =>
+    (await waitUntil(async () => ((await staffRow(id)).status === 'sending' ? staffRow(id) : null), 'the staff email to reach Notify', 30))!;
 
   it('records Notify id, then the status from a callback: a bounced team address shows permanent-failure', async () => {
     const id = await staffEmail();
     const row = await sent(id);
     expect(row.provider_id).toEqual(expect.any(String));
-    expect(fake.sent.filter((m) => m.reference === id).map((m) => m.templateId)).toEqual([TEMPLATES.staff_worklist!.email]);
-    const res = await callback({ id: row.provider_id, reference: id, to: 'booking.team@example.nhs.uk', status: 'permanent-failure', notification_type: 'email' });
+    expect(fake.sent.filter((m) => m.reference === id).map((m) => m.templateId)).toEqual([TEMPLATES.staff_worklist.email]);
+    const res = await callback({
+      id: row.provider_id,
+      reference: id,
+      to: 'booking.team@example.nhs.uk',
+      status: 'permanent-failure',
+      notification_type: 'email',
+    });
     expect(res.status).toBe(204);
     expect((await staffRow(id)).status).toBe('permanent-failure');
     // A late `delivered` does not undo a final status.
@@ -427,7 +500,7 @@ describe('timing', () => {
       return j && (await j.getState()) === 'delayed' ? j : null;
     }, 'the SMS job to be held'))!;
     const redis = new Redis(process.env.REDIS_URL!);
-    const score = Number(await redis.zscore(queue.keys.delayed!, jobId).finally(() => redis.quit()));
+    const score = Number(await redis.zscore(queue.keys.delayed, jobId).finally(() => redis.quit()));
     const until = new Date(Math.floor(score / 0x1000));
     expect(london.format(until)).toBe('08:00');
     expect(until.getTime()).toBeGreaterThan(Date.now());
@@ -440,10 +513,10 @@ describe('timing', () => {
     await restartWorker({ SMS_QUIET_HOURS: 'off' });
     await job.promote();
     const [sent] = await allSent([ref.id]);
-    expect(sent!.status).toBe('sending');
+    expect(sent.status).toBe('sending');
     const sms = fake.byReference(row.id);
     expect(sms).toHaveLength(1);
-    expect(sms[0]).toMatchObject({ type: 'sms', templateId: TEMPLATES.offer!.sms, to: '07700900123' });
+    expect(sms[0]).toMatchObject({ type: 'sms', templateId: TEMPLATES.offer.sms, to: '07700900123' });
   });
 
   it('an SMS held by quiet hours is not sent once it stops being true (the patient answered in the night)', async () => {
@@ -495,14 +568,14 @@ describe('timing', () => {
     });
     const rows = (await allSent([id], 7)).slice(1);
     const started = (await Promise.all(rows.map(async (r) => (await queue.getJob(`notification.send.${id}.${r.id}`))!.processedOn!))).sort((a, b) => a - b);
-    const posted = rows.map((r) => fake.byReference(r.id)[0]!.createdAt.getTime()).sort((a, b) => a - b);
+    const posted = rows.map((r) => fake.byReference(r.id)[0].createdAt.getTime()).sort((a, b) => a - b);
     expect(posted).toHaveLength(6);
     // All six were waiting at once: the limiter lets 2 start, 2 more a second later, then the last 2
     // (each pair starts within a few ms of each other, hence the margin).
-    for (let i = 0; i + 2 < started.length; i++) expect(started[i + 2]! - started[i]!).toBeGreaterThanOrEqual(800);
-    expect(started[4]! - started[0]!).toBeGreaterThanOrEqual(1800);
+    for (let i = 0; i + 2 < started.length; i++) expect(started[i + 2] - started[i]).toBeGreaterThanOrEqual(800);
+    expect(started[4] - started[0]).toBeGreaterThanOrEqual(1800);
     // What Notify saw: the fifth send at least two windows after the first (less request time).
-    expect(posted[4]! - posted[0]!).toBeGreaterThanOrEqual(1700);
+    expect(posted[4] - posted[0]).toBeGreaterThanOrEqual(1700);
     await restartWorker({ NOTIFY_RATE_LIMIT_MAX: '3000', NOTIFY_RATE_LIMIT_DURATION_MS: '60000' });
   });
 });

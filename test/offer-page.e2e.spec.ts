@@ -30,7 +30,16 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -111,7 +120,10 @@ async function capacityNextWeek(specialty: string, slots: number, sites: readonl
   const monday = new Date(d.getTime() + (7 - ((d.getUTCDay() + 6) % 7)) * 86_400_000).toISOString().slice(0, 10);
   const sunday = new Date(Date.parse(monday + 'T00:00:00Z') + 6 * 86_400_000).toISOString().slice(0, 10);
   for (const siteOds of sites) {
-    const res = await s.http.put(`/v1/capacity/RJC/${specialty}`).set(bearer(c.adminRJC)).send({ weeklySlots: slots, fromDate: monday, toDate: sunday, siteOds });
+    const res = await s.http
+      .put(`/v1/capacity/RJC/${specialty}`)
+      .set(bearer(c.adminRJC))
+      .send({ weeklySlots: slots, fromDate: monday, toDate: sunday, siteOds });
     expect(res.status).toBe(200);
   }
 }
@@ -147,8 +159,12 @@ describe('offer link token', () => {
     expect(() => loadConfig(prod)).toThrow(/OFFER_LINK_SECRET is required when NODE_ENV=production/);
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'short' })).toThrow(/OFFER_LINK_SECRET must be at least 32 characters/);
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32) })).toThrow(/PUBLIC_BASE_URL is required when NODE_ENV=production/);
-    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'http://crosstrust.example.nhs.uk' })).toThrow(/PUBLIC_BASE_URL must be an https: URL/);
-    expect(loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk/' }).http.publicBaseUrl).toBe('https://crosstrust.example.nhs.uk');
+    expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'http://crosstrust.example.nhs.uk' })).toThrow(
+      /PUBLIC_BASE_URL must be an https: URL/,
+    );
+    expect(loadConfig({ ...prod, OFFER_LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://crosstrust.example.nhs.uk/' }).http.publicBaseUrl).toBe(
+      'https://crosstrust.example.nhs.uk',
+    );
     expect(loadConfig({ ...env, PORT: '3100' }).http.publicBaseUrl).toBe('http://localhost:3100');
     expect(() => loadConfig({ ...env, PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL must be a http: or https: URL/);
   });
@@ -167,7 +183,11 @@ describe('offer page in Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('en-GB');
     expect(await page.title()).toBe('What is your date of birth? – Treatment at another hospital – NHS');
     // The stylesheet is nhsuk-frontend's, served by the API (a styled page, not raw HTML).
-    expect(await page.locator('.nhsuk-header').evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor)).toBe('rgb(0, 94, 184)');
+    expect(
+      await page
+        .locator('.nhsuk-header')
+        .evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor),
+    ).toBe('rgb(0, 94, 184)');
     await shots(page, 'date-of-birth');
 
     await enterDob(page, DOB);
@@ -314,7 +334,11 @@ describe('offer page in Chromium', () => {
     expect(await h1(page)).toBe('This link has expired');
     await shots(page, 'expired');
     // Posting a date of birth to an expired link does not get past it either.
-    const post = await fetch(expired.url, { method: 'POST', body: new URLSearchParams({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' }), redirect: 'manual' });
+    const post = await fetch(expired.url, {
+      method: 'POST',
+      body: new URLSearchParams({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' }),
+      redirect: 'manual',
+    });
     expect(post.status).toBe(410);
 
     // A reminder carries the same link and keeps it open for 14 days from when it was sent.
@@ -381,7 +405,9 @@ describe('offer page in Chromium', () => {
       `SELECT trust_ods, team, key, detail FROM task WHERE referral_id = $1::uuid AND kind = 'offer_capacity_gone'`,
       [ref.id],
     );
-    expect(rows).toEqual([{ trust_ods: 'RLQ', team: 'booking', key: `offer_capacity_gone:${ref.id}:${offerId}`, detail: { offerId, reason: 'NO_CAPACITY_LEFT' } }]);
+    expect(rows).toEqual([
+      { trust_ods: 'RLQ', team: 'booking', key: `offer_capacity_gone:${ref.id}:${offerId}`, detail: { offerId, reason: 'NO_CAPACITY_LEFT' } },
+    ]);
   });
 
   it('the place is taken just before the patient answers but another offer has room: they choose that one instead', async () => {
@@ -400,7 +426,9 @@ describe('offer page in Chromium', () => {
     await page.waitForLoadState();
     expect(await page.locator('.nhsuk-error-summary').innerText()).toMatch(/has just been taken by another patient\. Choose another hospital below/);
     // Only the offer that still has room is listed.
-    expect(await page.locator('input[name=answer][value^="accept:"]').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual([`accept:${other.id}`]);
+    expect(await page.locator('input[name=answer][value^="accept:"]').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual([
+      `accept:${other.id}`,
+    ]);
     await shots(page, 'place-taken-choose-another');
     await page.locator(`input[name=answer][value="accept:${other.id}"]`).check();
     await page.getByRole('button', { name: 'Send my answer' }).click();
@@ -418,15 +446,19 @@ describe('offer page in Chromium', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/offer/${ref.token}`);
     // A session cookie of this link but no form field (what a cross-site form could at best send).
-    const dob = await fetch(ref.url, { method: 'POST', body: new URLSearchParams({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' }), redirect: 'manual' });
+    const dob = await fetch(ref.url, {
+      method: 'POST',
+      body: new URLSearchParams({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' }),
+      redirect: 'manual',
+    });
     expect(dob.status).toBe(303);
     const cookie = dob.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^offer_session=[^;]+; Path=\/offer\/[^;]+; Max-Age=1800; HttpOnly; SameSite=Strict/);
-    res = await fetch(`${ref.url}/choose`, { method: 'POST', body: form, headers: { cookie: cookie.split(';')[0]! }, redirect: 'manual' });
+    res = await fetch(`${ref.url}/choose`, { method: 'POST', body: form, headers: { cookie: cookie.split(';')[0] }, redirect: 'manual' });
     expect(res.status).toBe(303);
     // A session of another link does not open this one.
     const other = await offered();
-    res = await fetch(`${other.url}/choose`, { headers: { cookie: cookie.split(';')[0]! }, redirect: 'manual' });
+    res = await fetch(`${other.url}/choose`, { headers: { cookie: cookie.split(';')[0] }, redirect: 'manual' });
     expect(res.status).toBe(303);
     expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
     expect(await statusOf(other.id)).toBe('AWAITING_PATIENT_CONSENT');

@@ -37,7 +37,10 @@ describe('AUTH_MODE=oidc', () => {
   });
 
   /** `exp` or `iat` null: the claim is left out. */
-  const sign = (claims: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: string | number | null; iat?: number | null; nbf?: string | number; alg?: string } = {}) => {
+  const sign = (
+    claims: Record<string, unknown>,
+    opts: { iss?: string; aud?: string; exp?: string | number | null; iat?: number | null; nbf?: string | number; alg?: string } = {},
+  ) => {
     let jwt = new SignJWT({ roles: ['clinician'], ods: 'RLQ', ...claims })
       .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'cis2-1' })
       .setSubject('cis2-user-1')
@@ -71,7 +74,12 @@ describe('AUTH_MODE=oidc', () => {
     ['a token without iat (its lifetime cannot be known)', {}, () => ({ iat: null }), /"iat"/],
     ['a staff token valid for ten years', {}, () => ({ iat: now(), exp: now() + 10 * 365 * 86_400 }), /staff tokens may be valid for at most 12 h/],
     ['a staff token valid for 13 hours (a CIS2 session lasts 12)', {}, () => ({ iat: now(), exp: now() + 13 * 3600 }), /at most 12 h/],
-    ['an NHS login token valid for 2 hours', { roles: ['patient'], nhs_number: '9434765919' }, () => ({ iat: now(), exp: now() + 2 * 3600 }), /patient tokens may be valid for at most 1 h/],
+    [
+      'an NHS login token valid for 2 hours',
+      { roles: ['patient'], nhs_number: '9434765919' },
+      () => ({ iat: now(), exp: now() + 2 * 3600 }),
+      /patient tokens may be valid for at most 1 h/,
+    ],
     ['a token issued in the future', {}, () => ({ iat: now() + 3600, exp: now() + 7200 }), /issued in the future/],
   ])('refuses %s with 401 saying why', async (_l, claims, opts, why) => {
     const res = await s.http.get('/v1/referrals?limit=1').set(bearer(await sign(claims, opts())));
@@ -79,7 +87,7 @@ describe('AUTH_MODE=oidc', () => {
     expect(res.body.message).toMatch(why);
   });
 
-  it("accepts a CIS2 token for a whole 12-hour session and an NHS login token for its hour", async () => {
+  it('accepts a CIS2 token for a whole 12-hour session and an NHS login token for its hour', async () => {
     expect((await s.http.get('/v1/referrals?limit=1').set(bearer(await sign({}, { iat: now(), exp: now() + 12 * 3600 })))).status).toBe(200);
     const patient = await sign({ roles: ['patient'], nhs_number: '9434765919' }, { iat: now(), exp: now() + 3600 });
     expect((await s.http.get('/v1/patient/referrals').set(bearer(patient))).status).toBe(200);

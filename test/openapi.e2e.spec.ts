@@ -20,7 +20,11 @@ const PUBLISHED = path.join(root, 'docs', 'openapi.json');
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
 type Operation = { summary?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }> };
-type Doc = { paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>; servers?: unknown[]; components: { schemas: Record<string, Record<string, unknown>> } };
+type Doc = {
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+  servers?: unknown[];
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
 
 let s: Stack;
 let c: Cast;
@@ -54,7 +58,8 @@ describe('the OpenAPI document', () => {
     if (process.env.CROSSTRUST_WRITE_OPENAPI === '1') writeFileSync(PUBLISHED, served);
     const published = JSON.parse(readFileSync(PUBLISHED, 'utf8'));
     const diff = firstDifference(published, doc);
-    if (diff) throw new Error(`docs/openapi.json differs from what GET /docs-json serves (first at ${diff}): run \`npm run openapi\` to write it again, and commit it`);
+    if (diff)
+      throw new Error(`docs/openapi.json differs from what GET /docs-json serves (first at ${diff}): run \`npm run openapi\` to write it again, and commit it`);
     expect(readFileSync(PUBLISHED, 'utf8')).toBe(served);
   });
 
@@ -68,8 +73,13 @@ describe('the OpenAPI document', () => {
         const name = `${method} ${p}`;
         operations.push(name);
         const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
-        expect([name, op.summary?.length ? 'summary' : 'no summary', Array.isArray(op.security) ? 'security' : 'no security', success.length]).toEqual([name, 'summary', 'security', 1]);
-        const schema = success[0]![1].content?.['application/json']?.schema;
+        expect([name, op.summary?.length ? 'summary' : 'no summary', Array.isArray(op.security) ? 'security' : 'no security', success.length]).toEqual([
+          name,
+          'summary',
+          'security',
+          1,
+        ]);
+        const schema = success[0][1].content?.['application/json']?.schema;
         expect([name, schema && (schema.$ref || schema.anyOf || schema.type) ? 'typed' : 'untyped']).toEqual([name, 'typed']);
       }
     }
@@ -88,7 +98,10 @@ describe('the OpenAPI document', () => {
         env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NODE_OPTIONS: '' },
         timeout: 60_000,
       });
-      const out = JSON.parse(r.stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }> };
+      const out = JSON.parse(r.stdout) as {
+        totals: { errors: number; warnings: number };
+        problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }>;
+      };
       const problems = out.problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
       expect(problems.filter((p) => p.startsWith('error'))).toEqual([]);
       // Health answers no 4xx: no input, no token, not rate-limited (README, "The OpenAPI document").
@@ -112,8 +125,12 @@ describe('real answers fit the document', () => {
     const operation = doc.paths[p]?.[method];
     expect([op, operation ? 'documented' : 'not in the document']).toEqual([op, 'documented']);
     const response = operation!.responses[String(res.status)];
-    expect([op, res.status, response ? 'documented' : `answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`]).toEqual([op, res.status, 'documented']);
-    const schema = response!.content?.['application/json']?.schema;
+    expect([op, res.status, response ? 'documented' : `answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`]).toEqual([
+      op,
+      res.status,
+      'documented',
+    ]);
+    const schema = response.content?.['application/json']?.schema;
     expect([op, res.status, conform(doc, schema, res.body)]).toEqual([op, res.status, []]);
     // A list checks its item schema only when it has items.
     const items = (res.body as { items?: unknown[] } | null)?.items;
@@ -134,36 +151,66 @@ describe('real answers fit the document', () => {
     const id = opened.id as string;
     await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
     fits(await get(c.clerkRLQ, `/v1/referrals/${id}`), 'get /v1/referrals/{id}');
-    fits(await post(c.clinRLQ, `/v1/referrals/${id}/clinical-review`, { decision: 'suitable', note: 'Fit to travel.' }), 'post /v1/referrals/{id}/clinical-review');
+    fits(
+      await post(c.clinRLQ, `/v1/referrals/${id}/clinical-review`, { decision: 'suitable', note: 'Fit to travel.' }),
+      'post /v1/referrals/{id}/clinical-review',
+    );
     // A clinician's view carries the clinical notes; the patient's, their own fields only.
     expect(fits(await get(c.clinRLQ, `/v1/referrals/${id}`), 'get /v1/referrals/{id}').clinicalNotes).toHaveLength(1);
     const mine = fits(await get(patient, '/v1/patient/referrals'), 'get /v1/patient/referrals');
     const offer = mine.items.find((r: { id: string }) => r.id === id).offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
     expect(fits(await get(patient, `/v1/referrals/${id}`), 'get /v1/referrals/{id}').patient.nhsNumber).toBeUndefined();
-    fits(await post(patient, `/v1/referrals/${id}/consent`, { decision: 'accept', offerId: offer.id, travelRadiusMiles: 80 }), 'post /v1/referrals/{id}/consent');
+    fits(
+      await post(patient, `/v1/referrals/${id}/consent`, { decision: 'accept', offerId: offer.id, travelRadiusMiles: 80 }),
+      'post /v1/referrals/{id}/consent',
+    );
     fits(await post(c.clinRJC, `/v1/referrals/${id}/receiver-decision`, { decision: 'accept' }), 'post /v1/referrals/{id}/receiver-decision');
     const startsAt = new Date(Date.now() + 21 * 86_400_000).toISOString();
     const booked = fits(await post(c.clerkRJC, `/v1/referrals/${id}/bookings`, { kind: 'procedure', startsAt }), 'post /v1/referrals/{id}/bookings');
-    fits(await post(c.clerkRJC, `/v1/referrals/${id}/bookings/${booked.booking.id}/cancel`, { reason: 'Surgeon unavailable' }), 'post /v1/referrals/{id}/bookings/{bookingId}/cancel');
+    fits(
+      await post(c.clerkRJC, `/v1/referrals/${id}/bookings/${booked.booking.id}/cancel`, { reason: 'Surgeon unavailable' }),
+      'post /v1/referrals/{id}/bookings/{bookingId}/cancel',
+    );
     fits(await post(c.clerkRJC, `/v1/referrals/${id}/bookings`, { kind: 'procedure', startsAt }), 'post /v1/referrals/{id}/bookings');
-    fits(await post(c.clinRJC, `/v1/referrals/${id}/treatment`, { performedAt: new Date().toISOString(), procedureCode: 'W371' }), 'post /v1/referrals/{id}/treatment');
-    const discharged = fits(await post(c.clinRJC, `/v1/referrals/${id}/discharge`, { dischargedAt: new Date().toISOString(), summary: 'Recovered well.' }), 'post /v1/referrals/{id}/discharge');
+    fits(
+      await post(c.clinRJC, `/v1/referrals/${id}/treatment`, { performedAt: new Date().toISOString(), procedureCode: 'W371' }),
+      'post /v1/referrals/{id}/treatment',
+    );
+    const discharged = fits(
+      await post(c.clinRJC, `/v1/referrals/${id}/discharge`, { dischargedAt: new Date().toISOString(), summary: 'Recovered well.' }),
+      'post /v1/referrals/{id}/discharge',
+    );
     expect(discharged.status).toBe('DISCHARGED');
     fits(await get(patient, `/v1/referrals/${id}/notifications`), 'get /v1/referrals/{id}/notifications');
 
     // A rejecting receiver is told the outcome only; the other exits answer with the referral.
     const rejected = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
-    expect(fits(await post(c.clinRJC, `/v1/referrals/${rejected.id}/receiver-decision`, { decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' }), 'post /v1/referrals/{id}/receiver-decision')).toEqual({
-      id: rejected.id, status: 'REJECTED_BY_RECEIVER', statusDescription: expect.any(String), version: expect.any(Number), receivingOds: null,
+    expect(
+      fits(
+        await post(c.clinRJC, `/v1/referrals/${rejected.id}/receiver-decision`, { decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' }),
+        'post /v1/referrals/{id}/receiver-decision',
+      ),
+    ).toEqual({
+      id: rejected.id,
+      status: 'REJECTED_BY_RECEIVER',
+      statusDescription: expect.any(String),
+      version: expect.any(Number),
+      receivingOds: null,
     });
     const withdrawn = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
     fits(await post(withdrawn.patient, `/v1/referrals/${withdrawn.id}/withdraw`, { reason: 'Moving away' }), 'post /v1/referrals/{id}/withdraw');
     const open = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
-    fits(await s.http.patch(`/v1/referrals/${open.id}/patient-contact`).set(bearer(c.clerkRLQ)).send({ phone: null, email: 'alex.new@example.com' }), 'patch /v1/referrals/{id}/patient-contact');
+    fits(
+      await s.http.patch(`/v1/referrals/${open.id}/patient-contact`).set(bearer(c.clerkRLQ)).send({ phone: null, email: 'alex.new@example.com' }),
+      'patch /v1/referrals/{id}/patient-contact',
+    );
     fits(await get(c.clinRLQ, '/v1/referrals?worklist=clinical-review&limit=3'), 'get /v1/referrals');
     // A referral flagged by a job that failed for good (flagged here by hand): a trust admin retries it.
     await s.prisma.sql.query('UPDATE referral SET needs_attention = true WHERE id = $1::uuid', [open.id]);
-    expect(fits(await post(c.adminRLQ, `/v1/referrals/${open.id}/retry`), 'post /v1/referrals/{id}/retry')).toMatchObject({ needsAttention: false, retried: 0 });
+    expect(fits(await post(c.adminRLQ, `/v1/referrals/${open.id}/retry`), 'post /v1/referrals/{id}/retry')).toMatchObject({
+      needsAttention: false,
+      retried: 0,
+    });
     fits(await post(c.clerkRLQ, `/v1/referrals/${open.id}/cancel`, { reason: 'Duplicate of another pathway' }), 'post /v1/referrals/{id}/cancel');
 
     fits(await get(c.clerkRLQ, '/v1/referrals?limit=3'), 'get /v1/referrals');
@@ -175,13 +222,19 @@ describe('real answers fit the document', () => {
     // The same NHS number under another family name at the same trust raises a booking-team task.
     const first = referralBody();
     fits(await post(c.clerkRLT, '/v1/referrals', first), 'post /v1/referrals');
-    const second = fits(await post(c.clerkRLT, '/v1/referrals', referralBody({ patient: { nhsNumber: first.patient.nhsNumber, familyName: 'Othername' } })), 'post /v1/referrals');
+    const second = fits(
+      await post(c.clerkRLT, '/v1/referrals', referralBody({ patient: { nhsNumber: first.patient.nhsNumber, familyName: 'Othername' } })),
+      'post /v1/referrals',
+    );
     expect(second.demographicsMismatch).toBe(true);
     const tasks = fits(await get(c.clerkRLT, '/v1/tasks?kind=demographics_mismatch&limit=200'), 'get /v1/tasks');
     const task = tasks.items.find((t: { referralId: string }) => t.referralId === second.id);
     fits(await post(c.clerkRLT, `/v1/tasks/${task.id}/complete`), 'post /v1/tasks/{id}/complete');
     const adminRLT = await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });
-    fits(await s.http.put('/v1/team-contacts/clinical').set(bearer(adminRLT)).send({ email: 'clinical-team.rlt@example.nhs.uk' }), 'put /v1/team-contacts/{team}');
+    fits(
+      await s.http.put('/v1/team-contacts/clinical').set(bearer(adminRLT)).send({ email: 'clinical-team.rlt@example.nhs.uk' }),
+      'put /v1/team-contacts/{team}',
+    );
     fits(await get(adminRLT, '/v1/team-contacts'), 'get /v1/team-contacts');
   });
 
@@ -191,15 +244,34 @@ describe('real answers fit the document', () => {
       const d = new Date(`${isoDay(14)}T00:00:00Z`);
       return new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
     })();
-    fits(await s.http.put('/v1/capacity/RJC/830').set(bearer(c.adminRJC)).send({ weeklySlots: 3, fromDate: monday, toDate: isoDay(60) }), 'put /v1/capacity/{ods}/{specialty}');
+    fits(
+      await s.http
+        .put('/v1/capacity/RJC/830')
+        .set(bearer(c.adminRJC))
+        .send({ weeklySlots: 3, fromDate: monday, toDate: isoDay(60) }),
+      'put /v1/capacity/{ods}/{specialty}',
+    );
     fits(await get(c.clerkRLQ, '/v1/capacity?specialty=830'), 'get /v1/capacity');
     const run = fits(await post(c.adminRLQ, '/v1/matching/runs', { specialtyCode: '110', minWeeks: 18 }), 'post /v1/matching/runs');
     fits(await get(c.adminRLQ, `/v1/matching/runs/${run.id}`), 'get /v1/matching/runs/{id}');
   });
 
   it('waiting-list imports and long-waiters', async () => {
-    const row = { nhs_number: nhsNumber(), family_name: 'Testpatient', given_name: 'Alex', date_of_birth: '1960-05-05', postcode: 'HR1 2ER', gp_practice_ods: 'M81001', specialty_code: '110', procedure_code: 'W371', rtt_clock_start: isoDay(-60 * 7), pathway_id: `OA-${Date.now()}`, priority: 'P4', next_appointment_date: '' };
-    const csv = `${WAITING_LIST_COLUMNS.join(',')},extra\n${WAITING_LIST_COLUMNS.map((k) => row[k as keyof typeof row]).join(',')},x\n1234567890,Bad\n`;
+    const row = {
+      nhs_number: nhsNumber(),
+      family_name: 'Testpatient',
+      given_name: 'Alex',
+      date_of_birth: '1960-05-05',
+      postcode: 'HR1 2ER',
+      gp_practice_ods: 'M81001',
+      specialty_code: '110',
+      procedure_code: 'W371',
+      rtt_clock_start: isoDay(-60 * 7),
+      pathway_id: `OA-${Date.now()}`,
+      priority: 'P4',
+      next_appointment_date: '',
+    };
+    const csv = `${WAITING_LIST_COLUMNS.join(',')},extra\n${WAITING_LIST_COLUMNS.map((k) => row[k]).join(',')},x\n1234567890,Bad\n`;
     const upload = await s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/csv').send(csv);
     const imp = fits(upload, 'post /v1/waiting-list/imports');
     const finished = await waitUntil(async () => {
@@ -212,7 +284,7 @@ describe('real answers fit the document', () => {
 
   it('GET /health/ready answers 503 with the common error body when Redis does not answer', async () => {
     const redis = s.api.get<RedisClient>(REDIS);
-    const ping = jest.spyOn(redis, 'ping').mockRejectedValueOnce(new Error('Connection is closed.') as never);
+    const ping = jest.spyOn(redis, 'ping').mockRejectedValueOnce(new Error('Connection is closed.'));
     try {
       const res = await s.http.get('/health/ready');
       expect(res.status).toBe(503);

@@ -31,12 +31,16 @@ async function listenerPids(): Promise<number[]> {
 
 /** Seconds between the screening job's commit and the relay putting it on its queue. */
 async function screeningDispatchDelay(referralId: string): Promise<number> {
-  const row = await waitUntil(async () => {
-    const rows = await s.prisma.$queryRaw<Array<{ delay: number }>>`
+  const row = await waitUntil(
+    async () => {
+      const rows = await s.prisma.$queryRaw<Array<{ delay: number }>>`
       SELECT extract(epoch FROM dispatched_at - created_at)::float8 AS delay FROM outbox_message
       WHERE referral_id = ${referralId}::uuid AND job_name = 'referral.screen' AND dispatched_at IS NOT NULL`;
-    return rows[0];
-  }, 'the screening job to be dispatched', 30);
+      return rows[0];
+    },
+    'the screening job to be dispatched',
+    30,
+  );
   return row.delay;
 }
 
@@ -49,7 +53,7 @@ describe('outbox relay woken by LISTEN/NOTIFY', () => {
   it('listens again when its connection is dropped, and moves jobs committed meanwhile', async () => {
     const [pid] = await listenerPids();
     await s.prisma.$queryRaw`SELECT pg_terminate_backend(${pid}::int)`;
-    await waitUntil(async () => !(await listenerPids()).includes(pid!), 'the old listener to go');
+    await waitUntil(async () => !(await listenerPids()).includes(pid), 'the old listener to go');
     const { id } = await openReferral(s, c);
     await waitUntil(async () => (await listenerPids()).length === 1, 'the relay to LISTEN again');
     expect(await screeningDispatchDelay(id)).toBeLessThan(10);

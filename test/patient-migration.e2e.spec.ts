@@ -12,7 +12,10 @@ const database = `crosstrust_migration_${process.pid}`;
 let admin: pg.Client;
 let db: pg.Client;
 
-const migrations = readdirSync(MIGRATIONS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const migrations = readdirSync(MIGRATIONS, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 const run = (name: string) => db.query(readFileSync(path.join(MIGRATIONS, name, 'migration.sql'), 'utf8'));
 
 beforeAll(async () => {
@@ -42,7 +45,7 @@ describe('patient_per_referral', () => {
               (gen_random_uuid(), '9434765870', 'Smith', 'Sam', '1960-01-01', NULL, 'CV34 5BW', NULL, NULL, 'M81002', NULL, NULL, now())
        RETURNING id`,
     );
-    const [shared, single] = [pt[0]!.id, pt[1]!.id];
+    const [shared, single] = [pt[0].id, pt[1].id];
     const referral = async (patientId: string, origin: string, pathway: string, status: string, receiving: string | null, at: string) =>
       (
         await db.query<{ id: string }>(
@@ -50,7 +53,7 @@ describe('patient_per_referral', () => {
            VALUES (gen_random_uuid(), $1, $2, $3, '110', 'W371', '2025-01-01', $4, 'P4', $5, $6, $6) RETURNING id`,
           [patientId, origin, receiving, pathway, status, at],
         )
-      ).rows[0]!.id;
+      ).rows[0].id;
     const first = await referral(shared, 'RLQ', 'A-1', 'AWAITING_BOOKING', 'RJC', '2026-01-01T00:00:00Z');
     const second = await referral(shared, 'RLT', 'B-1', 'REJECTED_BY_RECEIVER', 'RJC', '2026-02-01T00:00:00Z');
     const third = await referral(shared, 'RLQ', 'A-2', 'WITHDRAWN', 'RJC', '2026-03-01T00:00:00Z');
@@ -68,7 +71,18 @@ describe('patient_per_referral', () => {
        FROM referral r JOIN patient p ON p.id = r.patient_id`,
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const details = { nhs_number: '9434765919', family_name: 'Jones', dob: '1956-03-02', address: '1 High Street', postcode: 'HR1 2ER', phone: '07700900123', email: 'mary@example.com', gp_practice_ods: 'M81001', contact_preference: 'sms', accessible_format: 'large_print' };
+    const details = {
+      nhs_number: '9434765919',
+      family_name: 'Jones',
+      dob: '1956-03-02',
+      address: '1 High Street',
+      postcode: 'HR1 2ER',
+      phone: '07700900123',
+      email: 'mary@example.com',
+      gp_practice_ods: 'M81001',
+      contact_preference: 'sms',
+      accessible_format: 'large_print',
+    };
     for (const id of [first, second, third]) expect(byId.get(id)).toMatchObject(details);
     // The oldest referral keeps the original row; each other has a row of its own.
     expect(byId.get(first)!.patient_id).toBe(shared);

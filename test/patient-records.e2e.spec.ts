@@ -6,7 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
 import { offerLinkToken, type DeliveryResult, type NotificationChannel, type OutgoingMessage } from '#notifications';
-import { bearer, cast, drained, driveTo, getReferral, isoDay, nhsNumber, openReferral, referralBody, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+import {
+  bearer,
+  cast,
+  drained,
+  driveTo,
+  getReferral,
+  isoDay,
+  nhsNumber,
+  openReferral,
+  referralBody,
+  startStack,
+  token,
+  waitForStatus,
+  waitUntil,
+  type Cast,
+  type Stack,
+} from './support/stack.js';
 
 /** Records every message the worker sends, with its recipient: where did the patient's mail go? */
 class RecordingChannel implements NotificationChannel {
@@ -53,18 +69,35 @@ async function importOneRow(tok: string, r: Record<string, string>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-describe("1. one trust never reads or rewrites the patient another trust recorded", () => {
-  const mine = { familyName: 'Jones', givenName: 'Mary', dateOfBirth: '1956-03-02', address: '1 High Street, Hereford', postcode: 'HR1 2ER', phone: '07700900123', email: 'mary@example.com' };
+describe('1. one trust never reads or rewrites the patient another trust recorded', () => {
+  const mine = {
+    familyName: 'Jones',
+    givenName: 'Mary',
+    dateOfBirth: '1956-03-02',
+    address: '1 High Street, Hereford',
+    postcode: 'HR1 2ER',
+    phone: '07700900123',
+    email: 'mary@example.com',
+  };
 
-  it("a clerk of another trust who knows only the NHS number gets none of the contact details (waiting-list entry, then a referral from it)", async () => {
+  it('a clerk of another trust who knows only the NHS number gets none of the contact details (waiting-list entry, then a referral from it)', async () => {
     const rlq = await openReferral(s, c, { patient: mine });
     const pathway = `RLT-WL-${rlq.nhs}`;
     await importOneRow(c.clerkRLT, {
-      nhs_number: rlq.nhs, family_name: 'Jones', given_name: 'Mary', date_of_birth: '1956-03-02', postcode: 'CV34 5BW', gp_practice_ods: 'M81001',
-      specialty_code: '110', procedure_code: 'W371', rtt_clock_start: isoDay(-60 * 7), pathway_id: pathway, priority: 'P4',
+      nhs_number: rlq.nhs,
+      family_name: 'Jones',
+      given_name: 'Mary',
+      date_of_birth: '1956-03-02',
+      postcode: 'CV34 5BW',
+      gp_practice_ods: 'M81001',
+      specialty_code: '110',
+      procedure_code: 'W371',
+      rtt_clock_start: isoDay(-60 * 7),
+      pathway_id: pathway,
+      priority: 'P4',
     });
     const { rows } = await s.prisma.sql.query<{ id: string }>(`SELECT id FROM waiting_list_entry WHERE origin_ods = 'RLT' AND pathway_id = $1`, [pathway]);
-    const opened = await s.http.post('/v1/referrals').set(bearer(c.clerkRLT)).send({ waitingListEntryId: rows[0]!.id });
+    const opened = await s.http.post('/v1/referrals').set(bearer(c.clerkRLT)).send({ waitingListEntryId: rows[0].id });
     expect(opened.status).toBe(201);
     expect(opened.body.patient).toMatchObject({ nhsNumber: rlq.nhs, address: null, phone: null, email: null, postcode: 'CV34 5BW' });
     expect(JSON.stringify(opened.body)).not.toMatch(/mary@example\.com|07700900123|High Street/);
@@ -74,7 +107,9 @@ describe("1. one trust never reads or rewrites the patient another trust recorde
 
   it("another trust's referral with its own email and a made-up date of birth changes nothing of ours: the offer goes to our patient, whose own date of birth opens the offer page", async () => {
     const rlq = await openReferral(s, c, { patient: mine });
-    const hostile = referralBody({ patient: { ...mine, nhsNumber: rlq.nhs, dateOfBirth: '1990-01-01', email: 'clerk@attacker.example', phone: '07700900999', address: '9 Elsewhere' } });
+    const hostile = referralBody({
+      patient: { ...mine, nhsNumber: rlq.nhs, dateOfBirth: '1990-01-01', email: 'clerk@attacker.example', phone: '07700900999', address: '9 Elsewhere' },
+    });
     const rlt = await s.http.post('/v1/referrals').set(bearer(c.clerkRLT)).send(hostile);
     expect(rlt.status).toBe(201);
     expect(rlt.body.patient).toMatchObject({ email: 'clerk@attacker.example', dateOfBirth: '1990-01-01' });
@@ -88,10 +123,10 @@ describe("1. one trust never reads or rewrites the patient another trust recorde
     await waitForStatus(s, c.clinRLQ, rlq.id, 'AWAITING_CLINICAL_REVIEW');
     await s.http.post(`/v1/referrals/${rlq.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' }).expect(200);
     const [offer] = await sentFor(rlq.id, 'offer');
-    expect(offer!.recipient).toEqual({ email: 'mary@example.com', phone: '07700900123', address: '1 High Street, Hereford' });
+    expect(offer.recipient).toEqual({ email: 'mary@example.com', phone: '07700900123', address: '1 High Street, Hereford' });
 
     // The offer page checks the date of birth on this referral: the made-up one is refused, the real one opens it.
-    const link = `/offer/${offerLinkToken(s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret, offer!.notificationId)}`;
+    const link = `/offer/${offerLinkToken(s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret, offer.notificationId)}`;
     const form = (d: string, m: string, y: string) => s.http.post(link).type('form').send({ 'dob-day': d, 'dob-month': m, 'dob-year': y });
     expect((await form('1', '1', '1990')).status).toBe(400);
     const real = await form('2', '3', '1956');
@@ -122,19 +157,25 @@ describe("1. one trust never reads or rewrites the patient another trust recorde
 
   it('the same person again (name in other case, same date of birth) is not a mismatch, and keeps the accessible format the trust recorded', async () => {
     const first = await openReferral(s, c, { patient: { ...mine, accessibleFormat: 'large_print' } });
-    const again = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(referralBody({ patient: { ...mine, nhsNumber: first.nhs, familyName: 'JONES' } }));
+    const again = await s.http
+      .post('/v1/referrals')
+      .set(bearer(c.clerkRLQ))
+      .send(referralBody({ patient: { ...mine, nhsNumber: first.nhs, familyName: 'JONES' } }));
     expect(again.status).toBe(201);
     expect(again.body.demographicsMismatch).toBe(false);
     const { rows } = await s.prisma.sql.query<{ accessible_format: string | null }>(
       'SELECT p.accessible_format FROM patient p JOIN referral r ON r.patient_id = p.id WHERE r.id = $1::uuid',
       [again.body.id],
     );
-    expect(rows[0]!.accessible_format).toBe('large_print');
+    expect(rows[0].accessible_format).toBe('large_print');
   });
 
   it('a patient reads each of their referrals with what that trust recorded, and no one else sees them', async () => {
     const rlq = await openReferral(s, c, { patient: mine });
-    const rlt = await s.http.post('/v1/referrals').set(bearer(c.clerkRLT)).send(referralBody({ patient: { ...mine, nhsNumber: rlq.nhs, email: 'mary.work@example.com', phone: null } }));
+    const rlt = await s.http
+      .post('/v1/referrals')
+      .set(bearer(c.clerkRLT))
+      .send(referralBody({ patient: { ...mine, nhsNumber: rlq.nhs, email: 'mary.work@example.com', phone: null } }));
     expect(rlt.status).toBe(201);
     const patient = await token({ role: 'patient', nhsNumber: rlq.nhs });
     const list = await s.http.get('/v1/patient/referrals').set(bearer(patient));
@@ -160,12 +201,20 @@ describe("1. the referring trust's booking team corrects the patient's contact d
     await s.worker!.close();
     try {
       await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' }).expect(200);
-      const res = await s.http.patch(`/v1/referrals/${ref.id}/patient-contact`).set(bearer(c.clerkRLQ)).set('X-Request-Id', `contact-${ref.id}`).send({ email: 'new.address@example.com', phone: null });
+      const res = await s.http
+        .patch(`/v1/referrals/${ref.id}/patient-contact`)
+        .set(bearer(c.clerkRLQ))
+        .set('X-Request-Id', `contact-${ref.id}`)
+        .send({ email: 'new.address@example.com', phone: null });
       expect(res.status).toBe(200);
       expect(res.body.patient).toMatchObject({ email: 'new.address@example.com', phone: null, address: before.patient.address });
       expect(res.body.version).toBe(before.version + 2);
       const event = res.body.timeline[res.body.timeline.length - 1];
-      expect(event).toMatchObject({ type: 'patient_contact_corrected', actor: { sub: 'clerk-rlq', role: 'booking_clerk', ods: 'RLQ' }, detail: { fields: ['phone', 'email'] } });
+      expect(event).toMatchObject({
+        type: 'patient_contact_corrected',
+        actor: { sub: 'clerk-rlq', role: 'booking_clerk', ods: 'RLQ' },
+        detail: { fields: ['phone', 'email'] },
+      });
       expect(JSON.stringify(event)).not.toMatch(/new\.address/);
       const audit = await s.prisma.auditEvent.findMany({ where: { requestId: `contact-${ref.id}` } });
       expect(audit).toEqual([expect.objectContaining({ action: 'referral.patient-contact', referralId: ref.id, outcome: 200 })]);
@@ -173,8 +222,8 @@ describe("1. the referring trust's booking team corrects the patient's contact d
       await s.startWorker();
     }
     const [offer] = await sentFor(ref.id, 'offer');
-    expect(offer!.recipient.email).toBe('new.address@example.com');
-    expect(offer!.recipient.phone).toBeNull();
+    expect(offer.recipient.email).toBe('new.address@example.com');
+    expect(offer.recipient.phone).toBeNull();
   });
 
   it('the same details again change nothing and add no event', async () => {
@@ -187,7 +236,11 @@ describe("1. the referring trust's booking team corrects the patient's contact d
 
   it('refuses bad input naming the field, the receiving trust (403), another trust (404), a clinician (403), and writes nothing', async () => {
     const ref = await driveTo(s, c, 'AWAITING_BOOKING');
-    const patch = (t: string, body: unknown) => s.http.patch(`/v1/referrals/${ref.id}/patient-contact`).set(bearer(t)).send(body as object);
+    const patch = (t: string, body: unknown) =>
+      s.http
+        .patch(`/v1/referrals/${ref.id}/patient-contact`)
+        .set(bearer(t))
+        .send(body as object);
     const empty = await patch(c.clerkRLQ, {});
     expect(empty.status).toBe(400);
     expect(empty.body.message).toMatch(/at least one of address, postcode/);
@@ -202,7 +255,11 @@ describe("1. the referring trust's booking team corrects the patient's contact d
     ];
     for (const [body, field] of cases) {
       const res = await patch(c.clerkRLQ, body);
-      expect({ body, status: res.status, fields: (res.body.details ?? []).map((d: { field: string }) => d.field) }).toEqual({ body, status: 400, fields: [field] });
+      expect({ body, status: res.status, fields: (res.body.details ?? []).map((d: { field: string }) => d.field) }).toEqual({
+        body,
+        status: 400,
+        fields: [field],
+      });
     }
     const receiver = await patch(c.clerkRJC, { email: 'x@example.com' });
     expect(receiver.status).toBe(403);
@@ -227,7 +284,10 @@ describe('2. a trust that is no longer a party reads nothing more', () => {
     const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
     expect(await visibleTo(c.clinRJC, ref.id)).toBe(200);
     const countBefore = (await s.http.get('/v1/referrals/summary').set(bearer(c.clinRJC))).body.byStatus.receiving.REJECTED_BY_RECEIVER;
-    const res = await s.http.post(`/v1/referrals/${ref.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' });
+    const res = await s.http
+      .post(`/v1/referrals/${ref.id}/receiver-decision`)
+      .set(bearer(c.clinRJC))
+      .send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' });
     expect(res.status).toBe(200);
     expect(await visibleTo(c.clinRJC, ref.id)).toBe(404);
     expect(await visibleTo(c.clerkRJC, ref.id)).toBe(404);
@@ -239,7 +299,7 @@ describe('2. a trust that is no longer a party reads nothing more', () => {
     expect(origin.timeline.find((e: { type: string }) => e.type === 'consent_accepted').detail.receivingOds).toBe('RJC');
     expect(origin.timeline.find((e: { type: string }) => e.type === 'receiver_rejected').actor.ods).toBe('RJC');
     const [told] = await sentFor(ref.id, 'transfer_rejected');
-    expect(told!.message.body).toMatch(/South Warwickshire/);
+    expect(told.message.body).toMatch(/South Warwickshire/);
   });
 
   it.each([
@@ -278,7 +338,7 @@ describe('4. the transfer data set is never sent for a referral that has ended',
     }
     await drained(s);
     const job = await waitUntil(
-      async () => (await s.prisma.outboxMessage.findFirst({ where: { referralId: ref.id, jobName: 'transfer.dispatch', completedAt: { not: null } } })),
+      async () => await s.prisma.outboxMessage.findFirst({ where: { referralId: ref.id, jobName: 'transfer.dispatch', completedAt: { not: null } } }),
       'the dispatch job to finish',
     );
     expect(job).toBeTruthy();
@@ -291,7 +351,8 @@ describe('4. the transfer data set is never sent for a referral that has ended',
 
 // ---------------------------------------------------------------------------------------------
 describe('7. who may withdraw and cancel', () => {
-  const act = (id: string, action: 'withdraw' | 'cancel', tok: string) => s.http.post(`/v1/referrals/${id}/${action}`).set(bearer(tok)).send({ reason: 'Test of the policy' });
+  const act = (id: string, action: 'withdraw' | 'cancel', tok: string) =>
+    s.http.post(`/v1/referrals/${id}/${action}`).set(bearer(tok)).send({ reason: 'Test of the policy' });
 
   it('before it accepts the transfer of care, the receiving trust can neither withdraw nor cancel (it rejects, with a reason code); the patient is not told anything', async () => {
     const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');

@@ -25,8 +25,8 @@ describe('PreparingClient', () => {
       for (const n of [1, 2, 3]) expect((await client.query<{ n: number }>('SELECT $1::int + 1 AS n', [n])).rows).toEqual([{ n: n + 1 }]);
       const after = await prepared(client);
       expect(after).toHaveLength(1);
-      expect(after[0]!.name).toMatch(/^ct_/);
-      expect(after[0]!.statement).toBe('SELECT $1::int + 1 AS n');
+      expect(after[0].name).toMatch(/^ct_/);
+      expect(after[0].statement).toBe('SELECT $1::int + 1 AS n');
       // Another text is another statement.
       await client.query('SELECT $1::text AS s', ['x']);
       expect((await prepared(client)).map((r) => r.statement)).toEqual(['SELECT $1::int + 1 AS n', 'SELECT $1::text AS s']);

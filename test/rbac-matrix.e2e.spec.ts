@@ -20,7 +20,21 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
 import { raiseTask } from '#workflow';
-import { bearer, cast, drained, driveTo, getReferral, isoDay, nhsNumber, referralBody, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
+import {
+  bearer,
+  cast,
+  drained,
+  driveTo,
+  getReferral,
+  isoDay,
+  nhsNumber,
+  referralBody,
+  startStack,
+  token,
+  waitUntil,
+  type Cast,
+  type Stack,
+} from './support/stack.js';
 
 // ---------------------------------------------------------------------------------------------
 // The world the matrix is played in.
@@ -121,7 +135,18 @@ const lists = (res: { body: any }) => expect(Array.isArray(res.body.items)).toBe
 const sitsAt = (route: RouteSpec): Stage => route.at ?? route.stage!;
 
 const readRoutes = (at: Stage): RouteSpec[] => [
-  { method: 'GET', template: '/v1/referrals/:id', permission: 'referral.read', scope: 'referral', at, variant: at, mutates: false, success: 200, path: ref, verify: reads },
+  {
+    method: 'GET',
+    template: '/v1/referrals/:id',
+    permission: 'referral.read',
+    scope: 'referral',
+    at,
+    variant: at,
+    mutates: false,
+    success: 200,
+    path: ref,
+    verify: reads,
+  },
   {
     method: 'GET',
     template: '/v1/referrals/:id/notifications',
@@ -320,7 +345,16 @@ const ROUTES: readonly RouteSpec[] = [
     },
   },
   // Routes not about one referral.
-  { method: 'GET', template: '/v1/referrals', permission: 'referral.list', scope: 'none', mutates: false, success: 200, path: () => '/v1/referrals?limit=5', verify: lists },
+  {
+    method: 'GET',
+    template: '/v1/referrals',
+    permission: 'referral.list',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/referrals?limit=5',
+    verify: lists,
+  },
   {
     method: 'GET',
     template: '/v1/referrals/summary',
@@ -391,7 +425,7 @@ const ROUTES: readonly RouteSpec[] = [
     success: 201,
     path: () => '/v1/referrals',
     body: (_role, t) => ({ waitingListEntryId: t.entryId }),
-    verify: (res, call) => expect(res.body).toMatchObject({ originOds: ORIGIN, status: 'IDENTIFIED', pathwayId: expect.stringMatching(/^RBAC-WL-/) }),
+    verify: (res) => expect(res.body).toMatchObject({ originOds: ORIGIN, status: 'IDENTIFIED', pathwayId: expect.stringMatching(/^RBAC-WL-/) }),
   },
   {
     method: 'POST',
@@ -429,7 +463,16 @@ const ROUTES: readonly RouteSpec[] = [
       else expect(ids).not.toContain(call.target.entryId);
     },
   },
-  { method: 'GET', template: '/v1/capacity', permission: 'capacity.read', scope: 'none', mutates: false, success: 200, path: () => '/v1/capacity', verify: lists },
+  {
+    method: 'GET',
+    template: '/v1/capacity',
+    permission: 'capacity.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/capacity',
+    verify: lists,
+  },
   {
     method: 'PUT',
     template: '/v1/capacity/:ods/:specialty',
@@ -467,7 +510,16 @@ const ROUTES: readonly RouteSpec[] = [
     verify: (res) => expect(res.body.id).toBe(matchingRun.id),
   },
   // The tasks worklist of the caller's trust, and completing a task (ORIGIN's: other trusts' staff get 404).
-  { method: 'GET', template: '/v1/tasks', permission: 'task.read', scope: 'none', mutates: false, success: 200, path: () => '/v1/tasks?limit=5', verify: lists },
+  {
+    method: 'GET',
+    template: '/v1/tasks',
+    permission: 'task.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/tasks?limit=5',
+    verify: lists,
+  },
   {
     method: 'POST',
     template: '/v1/tasks/:id/complete',
@@ -576,22 +628,35 @@ const waitingList = { importId: '', sharedEntry: '', freshEntries: new Map<strin
 let wlRow = 0;
 /** A waiting-list CSV of `n` valid rows with fresh pathway ids. */
 function waitingListCsv(n: number): string {
-  const header = 'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date';
+  const header =
+    'nhs_number,family_name,given_name,date_of_birth,postcode,gp_practice_ods,specialty_code,procedure_code,rtt_clock_start,pathway_id,priority,next_appointment_date';
   // Waited longer than any other suite's entries (110 weeks at most), so they head ORIGIN's long-waiters whatever ran before.
-  const rows = Array.from({ length: n }, () => `${nhsNumber()},Testpatient,Alex,1960-05-05,HR1 2ER,M81001,110,W371,${isoDay(-150 * 7)},RBAC-WL-${process.pid}-${wlRow++},P4,`);
+  const rows = Array.from(
+    { length: n },
+    () => `${nhsNumber()},Testpatient,Alex,1960-05-05,HR1 2ER,M81001,110,W371,${isoDay(-150 * 7)},RBAC-WL-${process.pid}-${wlRow++},P4,`,
+  );
   return [header, ...rows].join('\n') + '\n';
 }
 
 /** Imports ORIGIN's list for the waiting-list cells (through the API, as a clerk would). */
 async function importWaitingList(): Promise<void> {
   const fromEntry = CELLS.filter((cell) => cell.route.scope === 'origin-owned' && cell.fresh);
-  const res = await s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/csv').send(waitingListCsv(1 + fromEntry.length));
+  const res = await s.http
+    .post('/v1/waiting-list/imports?mode=partial')
+    .set(bearer(c.clerkRLQ))
+    .set('Content-Type', 'text/csv')
+    .send(waitingListCsv(1 + fromEntry.length));
   if (res.status !== 202) throw new Error(`waiting-list import failed: ${res.status} ${JSON.stringify(res.body)}`);
   waitingList.importId = res.body.id;
-  await waitUntil(async () => (await s.http.get(`/v1/waiting-list/imports/${res.body.id}`).set(bearer(c.clerkRLQ))).body.status === 'completed', 'the waiting-list import');
-  const { rows } = await s.prisma.sql.query<{ id: string }>('SELECT id FROM waiting_list_entry WHERE last_import_id = $1::uuid ORDER BY last_import_row', [res.body.id]);
-  waitingList.sharedEntry = rows[0]!.id;
-  fromEntry.forEach((cell, i) => waitingList.freshEntries.set(cell.name, rows[i + 1]!.id));
+  await waitUntil(
+    async () => (await s.http.get(`/v1/waiting-list/imports/${res.body.id}`).set(bearer(c.clerkRLQ))).body.status === 'completed',
+    'the waiting-list import',
+  );
+  const { rows } = await s.prisma.sql.query<{ id: string }>('SELECT id FROM waiting_list_entry WHERE last_import_id = $1::uuid ORDER BY last_import_row', [
+    res.body.id,
+  ]);
+  waitingList.sharedEntry = rows[0].id;
+  fromEntry.forEach((cell, i) => waitingList.freshEntries.set(cell.name, rows[i + 1].id));
 }
 
 async function drive(stage: Stage): Promise<Driven> {
@@ -609,7 +674,7 @@ async function pool(tasks: Array<() => Promise<void>>, width: number): Promise<v
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(width, tasks.length) }, async () => {
-      while (next < tasks.length) await tasks[next++]!();
+      while (next < tasks.length) await tasks[next++]();
     }),
   );
 }
@@ -655,8 +720,8 @@ beforeAll(async () => {
     const key = `rbac.${process.pid}.${cell?.name ?? 'shared'}`;
     await raiseTask(s.prisma.sql, { trustOds: ORIGIN, team: 'booking', kind: 'rbac_check', referralId: null, key });
     const { rows } = await s.prisma.sql.query<{ id: string }>('SELECT id::text AS id FROM task WHERE key = $1', [key]);
-    if (cell) tasksOfOrigin.fresh.set(cell.name, rows[0]!.id);
-    else tasksOfOrigin.shared = rows[0]!.id;
+    if (cell) tasksOfOrigin.fresh.set(cell.name, rows[0].id);
+    else tasksOfOrigin.shared = rows[0].id;
   }
   // Let the automated steps the driving started finish, so nothing but the matrix can touch the shared referrals.
   await drained(s);
@@ -679,10 +744,13 @@ describe('RBAC matrix', () => {
     expect(CELLS).toHaveLength(ROUTES.length * CALLERS.length);
     // Every outcome the rules can give occurs somewhere, and each referral action is allowed to someone.
     expect(new Set(CELLS.map((x) => x.expect.why))).toEqual(new Set<Why>(['role', 'hidden', 'side', 'conflict', 'allowed']));
-    for (const key of new Set(ROUTES.map(routeKey))) expect([key, CELLS.some((x) => routeKey(x.route) === key && x.expect.why === 'allowed')]).toEqual([key, true]);
+    for (const key of new Set(ROUTES.map(routeKey)))
+      expect([key, CELLS.some((x) => routeKey(x.route) === key && x.expect.why === 'allowed')]).toEqual([key, true]);
     // Both sides' rules decide some cell: origin-only and receiving-only actions are each refused to the other side.
     const sideRefusals = CELLS.filter((x) => x.expect.why === 'side').map((x) => `${routeKey(x.route)} ${x.caller.ods}`);
-    expect(sideRefusals).toEqual(expect.arrayContaining(['POST /v1/referrals/:id/clinical-review RJC', 'POST /v1/referrals/:id/consent RJC', 'POST /v1/referrals/:id/treatment RLQ']));
+    expect(sideRefusals).toEqual(
+      expect.arrayContaining(['POST /v1/referrals/:id/clinical-review RJC', 'POST /v1/referrals/:id/consent RJC', 'POST /v1/referrals/:id/treatment RLQ']),
+    );
   });
 
   test.each(CELLS.map((cell) => ({ ...cell })))('$name', async (cell) => {
@@ -787,7 +855,12 @@ describe('the table covers the router', () => {
           const sub = Reflect.getMetadata(PATH_METADATA, handler);
           if (sub === undefined) continue;
           const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-          const path = '/' + [base, String(sub)].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+          const path =
+            '/' +
+            [base, String(sub)]
+              .map((p) => p.replace(/^\/+|\/+$/g, ''))
+              .filter(Boolean)
+              .join('/');
           const isOpen = Reflect.getMetadata(PUBLIC_KEY, handler) === true || Reflect.getMetadata(PUBLIC_KEY, ctrl) === true;
           routed.set(`${method} ${path}`, isOpen ? 'public' : (Reflect.getMetadata(PERMISSION_KEY, handler) ?? Reflect.getMetadata(PERMISSION_KEY, ctrl)));
         }
@@ -799,15 +872,19 @@ describe('the table covers the router', () => {
     // test/notify.e2e.spec.ts).
     const ownCheck = (k: string) => k === 'POST /v1/notify/delivery-status' || /^(GET|POST) \/offer\//.test(k);
     const open = [...routed].filter(([, p]) => p === 'public').map(([k]) => k);
-    expect(open.filter((k) => !isPublic(k.split(' ')[1]!) && !ownCheck(k))).toEqual([]);
-    expect(open.filter(ownCheck).sort()).toEqual([
-      'GET /offer/:token',
-      'GET /offer/:token/answered',
-      'GET /offer/:token/choose',
-      'POST /offer/:token',
-      'POST /offer/:token/choose',
-      'POST /v1/notify/delivery-status',
-    ].concat(open.filter((k) => k.startsWith('GET /offer/assets'))).sort());
+    expect(open.filter((k) => !isPublic(k.split(' ')[1]) && !ownCheck(k))).toEqual([]);
+    expect(open.filter(ownCheck).sort()).toEqual(
+      [
+        'GET /offer/:token',
+        'GET /offer/:token/answered',
+        'GET /offer/:token/choose',
+        'POST /offer/:token',
+        'POST /offer/:token/choose',
+        'POST /v1/notify/delivery-status',
+      ]
+        .concat(open.filter((k) => k.startsWith('GET /offer/assets')))
+        .sort(),
+    );
     const guarded = Object.fromEntries([...routed].filter(([, p]) => p !== 'public').sort(([a], [b]) => a.localeCompare(b)));
     const table = Object.fromEntries(ROUTES.map((r) => [routeKey(r), r.permission] as const).sort(([a], [b]) => a.localeCompare(b)));
     expect(guarded).toEqual(table);

@@ -57,11 +57,31 @@ beforeAll(async () => {
     if (!ports.includes(p)) ports.push(p);
   }
   for (let i = 0; i < 3; i++) {
-    const [port, bus] = [ports[i]!, ports[i + 3]!];
+    const [port, bus] = [ports[i], ports[i + 3]];
     const child = spawn(
       redisServer,
-      ['--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
-        '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--cluster-port',
+        String(bus),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        path.join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     servers.push(child);
@@ -69,7 +89,8 @@ beforeAll(async () => {
   const data = ports.slice(0, 3);
   for (const p of data) await until(`redis-server on ${p}`, async () => (await run(redisCli, ['-p', String(p), 'ping'])).stdout.includes('PONG'));
   await run(redisCli, ['--cluster', 'create', ...data.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
-  for (const p of data) await until(`cluster state ok on ${p}`, async () => (await run(redisCli, ['-p', String(p), 'cluster', 'info'])).stdout.includes('cluster_state:ok'));
+  for (const p of data)
+    await until(`cluster state ok on ${p}`, async () => (await run(redisCli, ['-p', String(p), 'cluster', 'info'])).stdout.includes('cluster_state:ok'));
   nodes = data.map((p) => `127.0.0.1:${p}`).join(',');
   config = loadConfig(envFor({ REDIS_CLUSTER_NODES: nodes, QUEUE_PREFIX: '{crosstrust}', RATE_LIMIT_PER_MINUTE: '3' }));
 }, 20_000);
@@ -93,13 +114,15 @@ afterAll(async () => {
 describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
   it('reads the nodes, defaults REDIS_URL, and refuses a prefix without a hash tag', () => {
     expect(config.redis.clusterNodes).toHaveLength(3);
-    expect(config.redis.clusterNodes![0]).toEqual({ host: '127.0.0.1', port: Number(nodes.split(',')[0]!.split(':')[1]) });
+    expect(config.redis.clusterNodes![0]).toEqual({ host: '127.0.0.1', port: Number(nodes.split(',')[0].split(':')[1]) });
     expect(config.redis.url).toBe(`redis://${nodes.split(',')[0]}`);
     expect(loadConfig(envFor({ REDIS_CLUSTER_NODES: '[::1]:7000, redis-a:7001', REDIS_URL: 'rediss://u:p@redis-a:7001' })).redis.clusterNodes).toEqual([
       { host: '::1', port: 7000 },
       { host: 'redis-a', port: 7001 },
     ]);
-    expect(() => loadConfig(envFor({ REDIS_CLUSTER_NODES: nodes, QUEUE_PREFIX: 'crosstrust' }))).toThrow(/QUEUE_PREFIX must start with a \{hash tag\} when REDIS_CLUSTER_NODES is set/);
+    expect(() => loadConfig(envFor({ REDIS_CLUSTER_NODES: nodes, QUEUE_PREFIX: 'crosstrust' }))).toThrow(
+      /QUEUE_PREFIX must start with a \{hash tag\} when REDIS_CLUSTER_NODES is set/,
+    );
     expect(() => loadConfig(envFor({ REDIS_CLUSTER_NODES: 'redis-a,redis-b:99999', REDIS_URL: 'redis://x' }))).toThrow(ConfigError);
     expect(() => producerConnection({ ...config.redis, queuePrefix: 'no-tag' })).toThrow(/hash tag/);
   });
@@ -115,7 +138,7 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
       expect(p.options.redisOptions).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       expect((worker as Cluster).options.redisOptions).toMatchObject({ maxRetriesPerRequest: null });
       await until('cluster client ready', async () => (await producer.ping()) === 'PONG');
-      expect((await p.cluster('INFO')) as string).toContain('cluster_known_nodes:3');
+      expect(await p.cluster('INFO')).toContain('cluster_known_nodes:3');
     } finally {
       producer.disconnect();
       worker.disconnect();
@@ -130,18 +153,24 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
     const queue = new Queue('workflow', { connection: producerConnection(config.redis), prefix });
     const events = new QueueEvents('workflow', { connection: workerConnection(config.redis), prefix });
     const seen: string[] = [];
-    const worker = new Worker('workflow', async (job: Job) => {
-      seen.push(job.id!);
-      return { outcome: 'done' };
-    }, { connection: workerConnection(config.redis), prefix, concurrency: 5 });
+    const worker = new Worker(
+      'workflow',
+      async (job: Job) => {
+        seen.push(job.id!);
+        return { outcome: 'done' };
+      },
+      { connection: workerConnection(config.redis), prefix, concurrency: 5 },
+    );
     try {
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()]);
       const client = await queue.getBackend().client;
       expect((client as unknown as { isCluster: boolean }).isCluster).toBe(true);
-      const jobs = Array.from({ length: 20 }, (_, i) => outboxJob('referral.screen', { referralId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, 'identified'));
+      const jobs = Array.from({ length: 20 }, (_, i) =>
+        outboxJob('referral.screen', { referralId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, 'identified'),
+      );
       const added = await queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.payload, opts: jobOptions(j.name, j.jobId) })));
       // A repeat enqueue of the same deterministic id is a no-op, as with one Redis.
-      await queue.add(jobs[0]!.name, jobs[0]!.payload, jobOptions(jobs[0]!.name, jobs[0]!.jobId));
+      await queue.add(jobs[0].name, jobs[0].payload, jobOptions(jobs[0].name, jobs[0].jobId));
       const results = await Promise.all(added.map((j) => j.waitUntilFinished(events, 10_000)));
       expect(results).toEqual(jobs.map(() => ({ outcome: 'done' })));
       expect(seen.sort()).toEqual(jobs.map((j) => j.jobId).sort());
@@ -171,7 +200,11 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
       const q = producers.get('notifications')!;
       await q.waitUntilReady();
       expect(((await q.getBackend().client) as unknown as { isCluster: boolean }).isCluster).toBe(true);
-      const j = outboxJob('notification.send', { referralId: '00000000-0000-4000-8000-000000000001', notificationId: '00000000-0000-4000-8000-000000000002' }, 'n1');
+      const j = outboxJob(
+        'notification.send',
+        { referralId: '00000000-0000-4000-8000-000000000001', notificationId: '00000000-0000-4000-8000-000000000002' },
+        'n1',
+      );
       await q.add(j.name, j.payload, jobOptions(j.name, j.jobId));
       expect(await q.getJobCounts('waiting')).toEqual({ waiting: 1 });
     } finally {
@@ -189,7 +222,10 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
       const limiter = new RateLimitInterceptor(redis, config);
       const headers: Record<string, string> = {};
       const ctx = {
-        switchToHttp: () => ({ getRequest: () => ({ caller: { sub: `cluster-${process.pid}` } }), getResponse: () => ({ setHeader: (k: string, v: string) => (headers[k] = v) }) }),
+        switchToHttp: () => ({
+          getRequest: () => ({ caller: { sub: `cluster-${process.pid}` } }),
+          getResponse: () => ({ setHeader: (k: string, v: string) => (headers[k] = v) }),
+        }),
       } as unknown as ExecutionContext;
       const next: CallHandler = { handle: () => of('ok') };
       for (let i = 0; i < 3; i++) expect(await lastValueFrom(limiter.intercept(ctx, next))).toBe('ok');

@@ -1,7 +1,20 @@
 // Who may do what: 409 from the wrong status and on a race, 404 across trusts, 403 by role,
 // idempotent creation, and the worklist's filters and keyset pagination.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, cast, drained, driveTo, getReferral, openReferral, referralBody, startStack, token, waitForStatus, type Cast, type Stack } from './support/stack.js';
+import {
+  bearer,
+  cast,
+  drained,
+  driveTo,
+  getReferral,
+  openReferral,
+  referralBody,
+  startStack,
+  token,
+  waitForStatus,
+  type Cast,
+  type Stack,
+} from './support/stack.js';
 
 let s: Stack;
 let c: Cast;
@@ -21,7 +34,12 @@ describe('409: transitions from the wrong status, and races', () => {
     const before = await getReferral(s, c.clinRLQ, id);
     const res = await s.http.post(`/v1/referrals/${id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' });
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ statusCode: 409, error: 'Conflict', currentStatus: 'AWAITING_PATIENT_CONSENT', details: { currentStatus: 'AWAITING_PATIENT_CONSENT', allowedFrom: ['AWAITING_CLINICAL_REVIEW'] } });
+    expect(res.body).toMatchObject({
+      statusCode: 409,
+      error: 'Conflict',
+      currentStatus: 'AWAITING_PATIENT_CONSENT',
+      details: { currentStatus: 'AWAITING_PATIENT_CONSENT', allowedFrom: ['AWAITING_CLINICAL_REVIEW'] },
+    });
     expect(res.body.message).toMatch(/Cannot record a clinical review: the referral is AWAITING_PATIENT_CONSENT/);
     const after = await getReferral(s, c.clinRLQ, id);
     expect(after.version).toBe(before.version);
@@ -43,7 +61,10 @@ describe('409: transitions from the wrong status, and races', () => {
     const { id } = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        s.http.post(`/v1/referrals/${id}/clinical-review`).set(bearer(c.clinRLQ)).send(i % 2 ? { decision: 'suitable' } : { decision: 'not_suitable', reasonCode: 'PATIENT_FRAILTY' }),
+        s.http
+          .post(`/v1/referrals/${id}/clinical-review`)
+          .set(bearer(c.clinRLQ))
+          .send(i % 2 ? { decision: 'suitable' } : { decision: 'not_suitable', reasonCode: 'PATIENT_FRAILTY' }),
       ),
     );
     const codes = results.map((r) => r.status).sort();
@@ -56,7 +77,10 @@ describe('409: transitions from the wrong status, and races', () => {
   it('concurrent booking and withdrawal: one wins, state stays consistent', async () => {
     const { id, patient } = await driveTo(s, c, 'AWAITING_BOOKING');
     const [book, withdraw] = await Promise.all([
-      s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: new Date(Date.now() + 9 * 86_400_000).toISOString() }),
+      s.http
+        .post(`/v1/referrals/${id}/bookings`)
+        .set(bearer(c.clerkRJC))
+        .send({ kind: 'procedure', startsAt: new Date(Date.now() + 9 * 86_400_000).toISOString() }),
       s.http.post(`/v1/referrals/${id}/withdraw`).set(bearer(patient)).send({}),
     ]);
     // Either may lose the race (409), or both succeed one after the other; never neither.
@@ -87,7 +111,7 @@ describe('trust scoping and roles', () => {
     expect(list.body.items.map((r: { id: string }) => r.id)).not.toContain(id);
   });
 
-  it('the receiving trust sees the referral once chosen, but may not do the origin trust\'s steps', async () => {
+  it("the receiving trust sees the referral once chosen, but may not do the origin trust's steps", async () => {
     const { id, patient } = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
     expect((await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clinRJC))).status).toBe(200);
     const wrongSide = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(c.clerkRJC)).send({ decision: 'decline', method: 'phone' });
@@ -105,7 +129,10 @@ describe('trust scoping and roles', () => {
     ['an integration reviews', 'integrationRLQ', 'clinical-review', { decision: 'suitable' }],
   ])('403 when %s', async (_l, who, route, body) => {
     const { id } = await openReferral(s, c);
-    const res = await s.http.post(`/v1/referrals/${id}/${route}`).set(bearer(c[who as keyof Cast])).send(body);
+    const res = await s.http
+      .post(`/v1/referrals/${id}/${route}`)
+      .set(bearer(c[who as keyof Cast]))
+      .send(body);
     expect(res.status).toBe(403);
     expect(res.body.message).toMatch(/may not do this/);
   });
@@ -148,7 +175,11 @@ describe('Idempotency-Key on POST /v1/referrals', () => {
     expect(again.status).toBe(201);
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    const other = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', key).send({ ...body, priority: 'P2' });
+    const other = await s.http
+      .post('/v1/referrals')
+      .set(bearer(c.clerkRLQ))
+      .set('Idempotency-Key', key)
+      .send({ ...body, priority: 'P2' });
     expect(other.status).toBe(422);
     expect(other.body.details).toEqual([{ field: 'Idempotency-Key', messages: [other.body.message] }]);
     expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId } })).toBe(1);
@@ -157,10 +188,12 @@ describe('Idempotency-Key on POST /v1/referrals', () => {
   it('ten concurrent repeats create one referral and one screening job', async () => {
     const body = referralBody();
     const key = `race-${body.patient.nhsNumber}`;
-    const results = await Promise.all(Array.from({ length: 10 }, () => s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', key).send(body)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', key).send(body)),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
-    const id = results[0]!.body.id;
+    const id = results[0].body.id;
     await waitForStatus(s, c.clinRLQ, id, 'AWAITING_CLINICAL_REVIEW');
     expect(await s.prisma.outboxMessage.count({ where: { referralId: id, jobName: 'referral.screen' } })).toBe(1);
   });

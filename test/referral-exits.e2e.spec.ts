@@ -13,7 +13,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const lastEvent = (r: { timeline: Array<{ type: string; detail?: Record<string, unknown> }> }) => r.timeline[r.timeline.length - 1]!;
+const lastEvent = (r: { timeline: Array<{ type: string; detail?: Record<string, unknown> }> }) => r.timeline[r.timeline.length - 1];
 
 describe('screening closes ineligible referrals as NOT_ELIGIBLE with every reason', () => {
   it.each([
@@ -24,7 +24,7 @@ describe('screening closes ineligible referrals as NOT_ELIGIBLE with every reaso
     ['a specialty nobody has capacity for', { specialtyCode: '130' }, ['NO_GROUP_CAPACITY']],
     ['several at once', { rttClockStart: isoDay(-10 * 7), tertiary: true }, ['BELOW_THRESHOLD', 'TERTIARY_CARE']],
   ])('%s', async (_label, over, codes) => {
-    const { id } = await openReferral(s, c, over as never);
+    const { id } = await openReferral(s, c, over);
     const r = await waitForStatus(s, c.clinRLQ, id, 'NOT_ELIGIBLE');
     const ev = lastEvent(r);
     expect(ev.type).toBe('screening_failed');
@@ -42,7 +42,10 @@ describe('screening closes ineligible referrals as NOT_ELIGIBLE with every reaso
 describe('exits taken by people', () => {
   it('NOT_SUITABLE: the clinician gives a reason code; the note stays with clinicians', async () => {
     const { id } = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
-    const res = await s.http.post(`/v1/referrals/${id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'not_suitable', reasonCode: 'COMORBIDITY', note: 'Cardiac history' });
+    const res = await s.http
+      .post(`/v1/referrals/${id}/clinical-review`)
+      .set(bearer(c.clinRLQ))
+      .send({ decision: 'not_suitable', reasonCode: 'COMORBIDITY', note: 'Cardiac history' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('NOT_SUITABLE');
     expect(lastEvent(res.body).detail).toMatchObject({ reasonCode: 'COMORBIDITY', placeOnOriginList: expect.stringMatching(/kept/) });
@@ -88,11 +91,17 @@ describe('exits taken by people', () => {
     const { id } = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
     const noReason = await s.http.post(`/v1/referrals/${id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject' });
     expect(noReason.status).toBe(422);
-    const res = await s.http.post(`/v1/referrals/${id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' });
+    const res = await s.http
+      .post(`/v1/referrals/${id}/receiver-decision`)
+      .set(bearer(c.clinRJC))
+      .send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('REJECTED_BY_RECEIVER');
     // The rejecting trust is no longer a party (it is told the outcome only); the referring trust reads why.
-    expect(lastEvent(await getReferral(s, c.clinRLQ, id)).detail).toMatchObject({ reasonCode: 'NO_ANAESTHETIC_CAPACITY', placeOnOriginList: expect.stringMatching(/kept/) });
+    expect(lastEvent(await getReferral(s, c.clinRLQ, id)).detail).toMatchObject({
+      reasonCode: 'NO_ANAESTHETIC_CAPACITY',
+      placeOnOriginList: expect.stringMatching(/kept/),
+    });
     const worklist = await s.http.get('/v1/referrals?side=origin&status=REJECTED_BY_RECEIVER').set(bearer(c.clerkRLQ));
     expect(worklist.body.items.map((r: { id: string }) => r.id)).toContain(id);
   });
@@ -131,7 +140,10 @@ describe('exits taken by people', () => {
     expect(res.body.status).toBe('AWAITING_BOOKING');
     const again = await s.http.post(`/v1/referrals/${id}/bookings/${booking.id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'twice' });
     expect(again.status).toBe(409);
-    const rebook = await s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+    const rebook = await s.http
+      .post(`/v1/referrals/${id}/bookings`)
+      .set(bearer(c.clerkRJC))
+      .send({ kind: 'procedure', startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
     expect(rebook.status).toBe(201);
     expect(rebook.body.status).toBe('BOOKED');
     await drained(s);
@@ -141,7 +153,10 @@ describe('exits taken by people', () => {
 
   it('a second procedure booking while one stands is refused', async () => {
     const { id } = await driveTo(s, c, 'BOOKED');
-    const res = await s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: new Date(Date.now() + 40 * 86_400_000).toISOString() });
+    const res = await s.http
+      .post(`/v1/referrals/${id}/bookings`)
+      .set(bearer(c.clerkRJC))
+      .send({ kind: 'procedure', startsAt: new Date(Date.now() + 40 * 86_400_000).toISOString() });
     expect(res.status).toBe(409);
     expect(res.body.message).toMatch(/already booked/);
   });

@@ -27,7 +27,10 @@ describe('the whole referral, open to DISCHARGED', () => {
     expect(screened.offers[0].distanceMiles).toBeGreaterThan(30);
     expect(screened.offers[0].distanceMiles).toBeLessThan(70);
 
-    const review = await s.http.post(`/v1/referrals/${id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable', note: 'Fit for surgery away from home.' });
+    const review = await s.http
+      .post(`/v1/referrals/${id}/clinical-review`)
+      .set(bearer(c.clinRLQ))
+      .send({ decision: 'suitable', note: 'Fit for surgery away from home.' });
     expect(review.status).toBe(200);
     expect(review.body.status).toBe('AWAITING_PATIENT_CONSENT');
 
@@ -37,7 +40,14 @@ describe('the whole referral, open to DISCHARGED', () => {
     expect(own.status).toBe(200);
     expect(own.body.items).toHaveLength(1);
     // What the referring trust recorded for them: no NHS number echoed, no date of birth.
-    expect(own.body.items[0].patient).toEqual({ givenName: 'Alex', familyName: 'Testpatient', address: '1 High Street, Hereford', postcode: 'HR1 2ER', phone: '07700900123', email: 'alex@example.com' });
+    expect(own.body.items[0].patient).toEqual({
+      givenName: 'Alex',
+      familyName: 'Testpatient',
+      address: '1 High Street, Hereford',
+      postcode: 'HR1 2ER',
+      phone: '07700900123',
+      email: 'alex@example.com',
+    });
     const offerId = own.body.items[0].offers[0].id;
     const consent = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId, travelRadiusMiles: 80 });
     expect(consent.status).toBe(200);
@@ -46,7 +56,13 @@ describe('the whole referral, open to DISCHARGED', () => {
     // 4. transfer of care: the data set is dispatched by a job, then RJC accepts
     await drained(s);
     const dispatch = await s.prisma.dispatch.findUnique({ where: { referralId_kind: { referralId: id, kind: 'TRANSFER' } } });
-    expect(dispatch?.payload).toMatchObject({ rttClockStart: body.rttClockStart, rttStatus: '21', pathwayId: body.pathwayId, gpPracticeOds: 'M81001', receivingOds: 'RJC' });
+    expect(dispatch?.payload).toMatchObject({
+      rttClockStart: body.rttClockStart,
+      rttStatus: '21',
+      pathwayId: body.pathwayId,
+      gpPracticeOds: 'M81001',
+      receivingOds: 'RJC',
+    });
     const accept = await s.http.post(`/v1/referrals/${id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'accept' });
     expect(accept.status).toBe(200);
     expect(accept.body.status).toBe('AWAITING_BOOKING');
@@ -55,23 +71,35 @@ describe('the whole referral, open to DISCHARGED', () => {
 
     // 5. booking: a pre-operative assessment (status unchanged), then the procedure
     const soon = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
-    const preop = await s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'pre_op_assessment', siteOds: 'RJC08', startsAt: soon(7) });
+    const preop = await s.http
+      .post(`/v1/referrals/${id}/bookings`)
+      .set(bearer(c.clerkRJC))
+      .send({ kind: 'pre_op_assessment', siteOds: 'RJC08', startsAt: soon(7) });
     expect(preop.status).toBe(201);
     expect(preop.body.status).toBe('AWAITING_BOOKING');
     expect(preop.body.booking).toMatchObject({ kind: 'pre_op_assessment', siteOds: 'RJC08', status: 'BOOKED' });
-    const proc = await s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: soon(21) });
+    const proc = await s.http
+      .post(`/v1/referrals/${id}/bookings`)
+      .set(bearer(c.clerkRJC))
+      .send({ kind: 'procedure', startsAt: soon(21) });
     expect(proc.status).toBe(201);
     expect(proc.body.status).toBe('BOOKED');
     expect(proc.body.booking.siteOds).toBe('RJC02');
 
     // 6. treatment stops the clock
-    const treated = await s.http.post(`/v1/referrals/${id}/treatment`).set(bearer(c.clinRJC)).send({ performedAt: new Date().toISOString(), procedureCode: 'W371' });
+    const treated = await s.http
+      .post(`/v1/referrals/${id}/treatment`)
+      .set(bearer(c.clinRJC))
+      .send({ performedAt: new Date().toISOString(), procedureCode: 'W371' });
     expect(treated.status).toBe(200);
     expect(treated.body.status).toBe('TREATED');
     expect(treated.body.rttClockStop).toBe(new Date().toISOString().slice(0, 10));
 
     // 7. discharge: the summary goes to the GP practice by a job
-    const discharged = await s.http.post(`/v1/referrals/${id}/discharge`).set(bearer(c.clinRJC)).send({ dischargedAt: new Date().toISOString(), summary: 'Recovered well. Physio for 6 weeks.' });
+    const discharged = await s.http
+      .post(`/v1/referrals/${id}/discharge`)
+      .set(bearer(c.clinRJC))
+      .send({ dischargedAt: new Date().toISOString(), summary: 'Recovered well. Physio for 6 weeks.' });
     expect(discharged.status).toBe(200);
     expect(discharged.body.status).toBe('DISCHARGED');
     await drained(s);

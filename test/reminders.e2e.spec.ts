@@ -51,7 +51,7 @@ async function offerNotificationOf(referralId: string) {
     const r = await notifications(referralId, 'offer');
     return r.length ? r : null;
   }, 'the offer notification');
-  return rows![0]!.id;
+  return rows![0].id;
 }
 
 const ageOffer = (id: string, interval: string) => sql(`UPDATE notification SET created_at = now() - $2::interval WHERE id = $1::uuid`, [id, interval]);
@@ -70,15 +70,15 @@ describe('offer reminders', () => {
     await sweep(); // a second pass finds nothing new
     const seven = await notifications(r.id, 'offer_reminder');
     expect(seven).toHaveLength(1);
-    expect(seven[0]!.detail).toEqual({ offerNotificationId: offerId, reminder: '7d' });
-    await waitUntil(() => recorded(seven[0]!.id), 'the 7-day reminder to be sent');
+    expect(seven[0].detail).toEqual({ offerNotificationId: offerId, reminder: '7d' });
+    await waitUntil(() => recorded(seven[0].id), 'the 7-day reminder to be sent');
 
     await ageOffer(offerId, '14 days 1 minute');
     await sweep();
     await sweep();
     const both = await notifications(r.id, 'offer_reminder');
     expect(both.map((n) => n.detail.reminder)).toEqual(['7d', '14d']);
-    await waitUntil(() => recorded(both[1]!.id), 'the 14-day reminder to be sent');
+    await waitUntil(() => recorded(both[1].id), 'the 14-day reminder to be sent');
     expect(await sql('SELECT 1 FROM task WHERE referral_id = $1::uuid', [r.id])).toHaveLength(0);
 
     await ageOffer(offerId, '21 days 1 minute');
@@ -95,12 +95,12 @@ describe('offer reminders', () => {
     // On the origin booking team's worklist; completed once; another trust cannot see it.
     const list = await s.http.get('/v1/tasks?team=booking&kind=offer_unanswered&limit=200').set(bearer(c.clerkRLQ));
     expect(list.status).toBe(200);
-    expect(list.body.items.map((t: { id: string }) => t.id)).toContain(tasks[0]!.id);
-    expect((await s.http.post(`/v1/tasks/${tasks[0]!.id}/complete`).set(bearer(c.clerkRJC))).status).toBe(404);
-    const done = await s.http.post(`/v1/tasks/${tasks[0]!.id}/complete`).set(bearer(c.clerkRLQ));
+    expect(list.body.items.map((t: { id: string }) => t.id)).toContain(tasks[0].id);
+    expect((await s.http.post(`/v1/tasks/${tasks[0].id}/complete`).set(bearer(c.clerkRJC))).status).toBe(404);
+    const done = await s.http.post(`/v1/tasks/${tasks[0].id}/complete`).set(bearer(c.clerkRLQ));
     expect(done.status).toBe(200);
-    expect(done.body).toMatchObject({ id: tasks[0]!.id, status: 'DONE', completedBy: 'clerk-rlq', referralId: r.id });
-    expect((await s.http.post(`/v1/tasks/${tasks[0]!.id}/complete`).set(bearer(c.clerkRLQ))).status).toBe(409);
+    expect(done.body).toMatchObject({ id: tasks[0].id, status: 'DONE', completedBy: 'clerk-rlq', referralId: r.id });
+    expect((await s.http.post(`/v1/tasks/${tasks[0].id}/complete`).set(bearer(c.clerkRLQ))).status).toBe(409);
     // The patient's own list of messages is unchanged by staff work.
     const mine = await s.http.get(`/v1/referrals/${r.id}/notifications`).set(bearer(c.clerkRLQ));
     expect(mine.status).toBe(200);
@@ -111,12 +111,15 @@ describe('offer reminders', () => {
     const r = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { patient: { contactPreference: 'sms' } });
     await drained(s);
     const offerId = await offerNotificationOf(r.id);
-    expect((await sql<{ channel: string }>('SELECT channel FROM notification WHERE id = $1::uuid', [offerId]))[0]!.channel).toBe('sms');
+    expect((await sql<{ channel: string }>('SELECT channel FROM notification WHERE id = $1::uuid', [offerId]))[0].channel).toBe('sms');
     await ageOffer(offerId, '7 days 1 minute');
     await sweep();
-    const reminders = await sql<{ id: string; channel: string }>(`SELECT id::text AS id, channel FROM notification WHERE referral_id = $1::uuid AND event = 'offer_reminder'`, [r.id]);
+    const reminders = await sql<{ id: string; channel: string }>(
+      `SELECT id::text AS id, channel FROM notification WHERE referral_id = $1::uuid AND event = 'offer_reminder'`,
+      [r.id],
+    );
     expect(reminders.map((n) => n.channel)).toEqual(['sms']);
-    await waitUntil(() => recorded(reminders[0]!.id), 'the SMS reminder to be sent');
+    await waitUntil(() => recorded(reminders[0].id), 'the SMS reminder to be sent');
   }, 120_000);
 
   it('a reminder whose turn comes after the patient answered is not sent, and says so', async () => {
@@ -127,12 +130,14 @@ describe('offer reminders', () => {
     const ref = { id: r.id, status: 'AWAITING_RECEIVER_ACCEPTANCE' as const, version: 1, patient: { email: 'alex@example.com', phone: null } };
     await s.prisma.sqlTransaction((tx) => createNotification(tx, ref, 'offer_reminder', `${offerId}.7d`, { offerNotificationId: offerId, reminder: '7d' }));
     const [n] = await notifications(r.id, 'offer_reminder');
-    await waitUntil(async () => ((await notifications(r.id, 'offer_reminder'))[0]!.status === 'created' ? null : true), 'the reminder job to run');
+    await waitUntil(async () => ((await notifications(r.id, 'offer_reminder'))[0].status === 'created' ? null : true), 'the reminder job to run');
     await drained(s);
-    expect((await notifications(r.id, 'offer_reminder'))[0]!.status).toBe('cancelled');
-    expect(await recorded(n!.id)).toBe(false);
+    expect((await notifications(r.id, 'offer_reminder'))[0].status).toBe('cancelled');
+    expect(await recorded(n.id)).toBe(false);
     // Its status history says why it never went (the API lists `created` from the row itself).
-    expect(await sql('SELECT status, source FROM notification_status WHERE notification_id = $1::uuid ORDER BY id', [n!.id])).toEqual([{ status: 'cancelled', source: 'stale' }]);
+    expect(await sql('SELECT status, source FROM notification_status WHERE notification_id = $1::uuid ORDER BY id', [n.id])).toEqual([
+      { status: 'cancelled', source: 'stale' },
+    ]);
   }, 120_000);
 
   it('sends no reminder for an offer the patient has answered', async () => {
@@ -176,15 +181,15 @@ describe('appointment reminders', () => {
     await sweep();
     const seven = await notifications(r.id, 'appointment_reminder');
     expect(seven).toHaveLength(1);
-    expect(seven[0]!.detail).toEqual({ bookingId, reminder: '7d' });
-    await waitUntil(() => recorded(seven[0]!.id), 'the 7-day appointment reminder to be sent');
+    expect(seven[0].detail).toEqual({ bookingId, reminder: '7d' });
+    await waitUntil(() => recorded(seven[0].id), 'the 7-day appointment reminder to be sent');
 
     await moveBooking(bookingId, 23);
     await sweep();
     await sweep();
     const both = await notifications(r.id, 'appointment_reminder');
     expect(both.map((n) => n.detail.reminder)).toEqual(['7d', '1d']);
-    await waitUntil(() => recorded(both[1]!.id), 'the 1-day appointment reminder to be sent');
+    await waitUntil(() => recorded(both[1].id), 'the 1-day appointment reminder to be sent');
   }, 120_000);
 
   it('sends none for a cancelled booking; a moved appointment is reminded on its new booking only', async () => {
@@ -208,7 +213,7 @@ describe('appointment reminders', () => {
     await sweep();
     const sent = await notifications(r.id, 'appointment_reminder');
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.detail).toEqual({ bookingId: newId, reminder: '7d' });
+    expect(sent[0].detail).toEqual({ bookingId: newId, reminder: '7d' });
   }, 120_000);
 
   it('a reminder written before its booking was cancelled or began is not sent', async () => {
@@ -218,7 +223,10 @@ describe('appointment reminders', () => {
     const ref = { id: r.id, status: 'BOOKED' as const, version: 1, patient: { email: 'alex@example.com', phone: null } };
     const remind = (key: string) => s.prisma.sqlTransaction((tx) => createNotification(tx, ref, 'appointment_reminder', key, { bookingId, reminder: '1d' }));
     const settled = async () => {
-      await waitUntil(async () => ((await notifications(r.id, 'appointment_reminder')).every((n) => n.status !== 'created') ? true : null), 'the reminder jobs to run');
+      await waitUntil(
+        async () => ((await notifications(r.id, 'appointment_reminder')).every((n) => n.status !== 'created') ? true : null),
+        'the reminder jobs to run',
+      );
       await drained(s);
       return notifications(r.id, 'appointment_reminder');
     };
@@ -227,8 +235,8 @@ describe('appointment reminders', () => {
     await sql(`UPDATE booking SET starts_at = now() - interval '1 hour' WHERE id = $1::uuid`, [bookingId]);
     await remind('past');
     const [past] = await settled();
-    expect(past!.status).toBe('cancelled');
-    expect(await recorded(past!.id)).toBe(false);
+    expect(past.status).toBe('cancelled');
+    expect(await recorded(past.id)).toBe(false);
 
     // Cancelled between the sweep and the send: not sent either.
     await sql(`UPDATE booking SET starts_at = now() + interval '20 hours' WHERE id = $1::uuid`, [bookingId]);
@@ -237,7 +245,7 @@ describe('appointment reminders', () => {
     await remind('cancelled');
     const rows = await settled();
     expect(rows.map((n) => n.status)).toEqual(['cancelled', 'cancelled']);
-    expect(await recorded(rows[1]!.id)).toBe(false);
+    expect(await recorded(rows[1].id)).toBe(false);
   }, 120_000);
 
   it('sends none for a booking too close or already past, nor a 7-day one for a booking made within the week', async () => {
@@ -261,25 +269,37 @@ describe('staff worklist emails', () => {
     await drained(s);
     await sweep();
     const found = await waitUntil(async () => {
-      const rows = await sql<{ id: string; trust_ods: string; team: string; recipient: string; status: string; detail: { counts: Record<string, number>; referralIds: string[] } }>(
-        `SELECT id::text AS id, trust_ods, team, recipient, status, detail FROM staff_notification WHERE detail->'referralIds' ? $1 ORDER BY created_at`,
-        [r.id],
-      );
+      const rows = await sql<{
+        id: string;
+        trust_ods: string;
+        team: string;
+        recipient: string;
+        status: string;
+        detail: { counts: Record<string, number>; referralIds: string[] };
+      }>(`SELECT id::text AS id, trust_ods, team, recipient, status, detail FROM staff_notification WHERE detail->'referralIds' ? $1 ORDER BY created_at`, [
+        r.id,
+      ]);
       return rows.length >= 3 ? rows : null;
     }, 'staff emails naming the referral');
     // Origin clinicians (clinical review), receiving clinicians (acceptance), receiving booking team (to book): once each.
     const byTeam = Object.fromEntries(found!.map((n) => [`${n.trust_ods}/${n.team}`, n]));
     expect(Object.keys(byTeam).sort()).toEqual(['RJC/booking', 'RJC/clinical', 'RLQ/clinical']);
     expect(found!).toHaveLength(3);
-    const booking = byTeam['RJC/booking']!;
+    const booking = byTeam['RJC/booking'];
     expect(booking.recipient).toBe('booking-team.rjc@example.nhs.uk');
     expect(booking.detail.counts['to-book']).toBeGreaterThanOrEqual(1);
     await waitUntil(() => recorded(booking.id), 'the staff email to be recorded by the local channel');
-    expect((await sql<{ channel: string }>('SELECT channel FROM local_message WHERE notification_id = $1::uuid', [booking.id]))[0]!.channel).toBe('email');
-    expect((await sql<{ status: string }>('SELECT status FROM staff_notification WHERE id = $1::uuid', [booking.id]))[0]!.status).toBe('delivered');
+    expect((await sql<{ channel: string }>('SELECT channel FROM local_message WHERE notification_id = $1::uuid', [booking.id]))[0].channel).toBe('email');
+    expect((await sql<{ status: string }>('SELECT status FROM staff_notification WHERE id = $1::uuid', [booking.id]))[0].status).toBe('delivered');
 
     // What the team reads: the worklist, counts, ids, the trust; never the patient's details.
-    const message = renderStaffWorklist({ trustName: 'South Warwickshire', team: 'booking', counts: booking.detail.counts, referralIds: booking.detail.referralIds, consoleUrl: 'http://x' });
+    const message = renderStaffWorklist({
+      trustName: 'South Warwickshire',
+      team: 'booking',
+      counts: booking.detail.counts,
+      referralIds: booking.detail.referralIds,
+      consoleUrl: 'http://x',
+    });
     const text = `${message.subject}\n${message.body}\n${JSON.stringify(booking.detail)}`;
     expect(text).toContain(r.id);
     expect(text).toContain('to book');
@@ -287,7 +307,7 @@ describe('staff worklist emails', () => {
 
     // A second pass with nothing new sends nothing more about it; staff emails stay out of the patient's list.
     await sweep();
-    const again = await sql('SELECT 1 FROM staff_notification WHERE detail->\'referralIds\' ? $1', [r.id]);
+    const again = await sql("SELECT 1 FROM staff_notification WHERE detail->'referralIds' ? $1", [r.id]);
     expect(again).toHaveLength(3);
     const patientView = await s.http.get(`/v1/referrals/${r.id}/notifications`).set(bearer(c.clerkRJC));
     expect(JSON.stringify(patientView.body)).not.toContain('staff_worklist');
@@ -315,7 +335,9 @@ describe('staff worklist emails', () => {
     );
     expect(items[0]).toEqual({ n: 1200, emailed: 1200 });
     // Told to RLQ's booking team (the referral is still with its origin), in as many emails as passes at most.
-    const emails = await sql<{ trust_ods: string; team: string }>(`SELECT DISTINCT trust_ods, team FROM staff_notification WHERE detail->'referralIds' ? $1`, [r.id]);
+    const emails = await sql<{ trust_ods: string; team: string }>(`SELECT DISTINCT trust_ods, team FROM staff_notification WHERE detail->'referralIds' ? $1`, [
+      r.id,
+    ]);
     expect(emails).toContainEqual({ trust_ods: 'RLQ', team: 'booking' });
   }, 120_000);
 });

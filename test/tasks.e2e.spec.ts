@@ -17,7 +17,15 @@ beforeAll(async () => {
   c = await cast();
   referralId = (await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW')).id;
   // Five booking tasks and one clinical task at RLQ, one booking task at RJC, created a second apart.
-  const specs: Array<[string, 'booking' | 'clinical']> = [['RLQ', 'booking'], ['RLQ', 'booking'], ['RLQ', 'clinical'], ['RLQ', 'booking'], ['RJC', 'booking'], ['RLQ', 'booking'], ['RLQ', 'booking']];
+  const specs: Array<[string, 'booking' | 'clinical']> = [
+    ['RLQ', 'booking'],
+    ['RLQ', 'booking'],
+    ['RLQ', 'clinical'],
+    ['RLQ', 'booking'],
+    ['RJC', 'booking'],
+    ['RLQ', 'booking'],
+    ['RLQ', 'booking'],
+  ];
   for (const [i, [ods, team]] of specs.entries()) {
     const key = `${KIND}.${i}`;
     expect(await raiseTask(s.prisma.sql, { trustOds: ods, team, kind: KIND, referralId, key, detail: { n: i } })).toBe(true);
@@ -26,7 +34,7 @@ beforeAll(async () => {
       `UPDATE task SET created_at = now() - make_interval(secs => $2) WHERE key = $1 RETURNING id::text AS id`,
       [key, 100 - i],
     );
-    raised.push(rows[0]!.id);
+    raised.push(rows[0].id);
   }
 }, 120_000);
 
@@ -57,11 +65,20 @@ describe('GET /v1/tasks', () => {
     expect(await allPages(c.clerkRJC, `kind=${KIND}`, 50)).toEqual([raised[4]]);
     expect(await allPages(c.clerkRLT, `kind=${KIND}`, 50)).toEqual([]);
     const one = await s.http.get(`/v1/tasks?kind=${KIND}&team=clinical`).set(bearer(c.clinRLQ));
-    expect(one.body.items[0]).toMatchObject({ id: raised[2], trustOds: 'RLQ', team: 'clinical', kind: KIND, referralId, status: 'OPEN', detail: { n: 2 }, completedAt: null });
+    expect(one.body.items[0]).toMatchObject({
+      id: raised[2],
+      trustOds: 'RLQ',
+      team: 'clinical',
+      kind: KIND,
+      referralId,
+      status: 'OPEN',
+      detail: { n: 2 },
+      completedAt: null,
+    });
   });
 
   it('completes a task once: 409 the second time, 404 for another trust, and it moves to DONE', async () => {
-    const id = raised[6]!;
+    const id = raised[6];
     expect((await s.http.post(`/v1/tasks/${id}/complete`).set(bearer(c.clerkRJC))).status).toBe(404);
     expect((await s.http.post(`/v1/tasks/${randomUUID()}/complete`).set(bearer(c.clerkRLQ))).status).toBe(404);
     const done = await s.http.post(`/v1/tasks/${id}/complete`).set(bearer(c.clinRLQ));

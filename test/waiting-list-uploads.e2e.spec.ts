@@ -43,15 +43,17 @@ async function finished(token: string, id: string) {
   }, `import ${id} to finish`);
 }
 
-const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0]!.n;
+const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
 /** Uploads streaming into Postgres now (a staging table is made in the upload's transaction, so it is not visible from here). */
 const copiesInProgress = async () =>
-  (await s.prisma.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`)).rows[0]!.n;
-const stagingExists = async (importId: string) => (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0]!.t !== null;
+  (await s.prisma.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`))
+    .rows[0].n;
+const stagingExists = async (importId: string) =>
+  (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0].t !== null;
 
 interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 /**
@@ -63,7 +65,14 @@ function slowUpload(port: number, token: string, opts: { everyMs: number; endAft
   let timer: NodeJS.Timeout | undefined;
   let sending = true;
   let answered = false;
-  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/waiting-list/imports?mode=partial', agent: false, headers: { ...bearer(token), 'Content-Type': 'text/csv' } });
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v1/waiting-list/imports?mode=partial',
+    agent: false,
+    headers: { ...bearer(token), 'Content-Type': 'text/csv' },
+  });
   const stop = () => {
     sending = false;
     clearTimeout(timer);
@@ -183,7 +192,8 @@ describe('waiting-list uploads', () => {
       const [ok, cut] = await Promise.all([steady.answer, endless.answer]);
       expect(ok).toMatchObject({ status: 202, body: { status: 'queued', originOds: 'RLQ' } });
       expect(ok.body.rowsTotal).toBeGreaterThan(5);
-      const message = 'The upload took longer than the 4 s allowed (WAITING_LIST_UPLOAD_TIMEOUT_MS), so it was ended and nothing of it was kept: send the file again over a faster connection';
+      const message =
+        'The upload took longer than the 4 s allowed (WAITING_LIST_UPLOAD_TIMEOUT_MS), so it was ended and nothing of it was kept: send the file again over a faster connection';
       expect(cut).toEqual({ status: 408, body: { statusCode: 408, error: 'Request Timeout', message, details: [{ field: 'body', messages: [message] }] } });
       expect(await importCount()).toBe(before + 1);
     } finally {
@@ -195,7 +205,14 @@ describe('waiting-list uploads', () => {
   it('a JSON body that does not arrive within HTTP_REQUEST_TIMEOUT_MS is 408', async () => {
     const answer = await new Promise<Answer>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/v1/referrals', agent: false, headers: { ...bearer(c.clerkRLQ), 'Content-Type': 'application/json', 'Content-Length': '400' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/referrals',
+          agent: false,
+          headers: { ...bearer(c.clerkRLQ), 'Content-Type': 'application/json', 'Content-Length': '400' },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
@@ -233,7 +250,12 @@ describe('waiting-list uploads', () => {
 
     // 2.4 MB of rows that differ only in a long column, in a few kilobytes of gzip.
     const padding = 'x'.repeat(4_000);
-    const bomb = gzipSync(csv(Array.from({ length: 600 }, () => `${row({ pathway_id: 'UP-SAME' })},${padding}`), `${HEADER},notes`));
+    const bomb = gzipSync(
+      csv(
+        Array.from({ length: 600 }, () => `${row({ pathway_id: 'UP-SAME' })},${padding}`),
+        `${HEADER},notes`,
+      ),
+    );
     const tooCompressed = await upload(c.clerkRLQ, bomb, { 'Content-Encoding': 'gzip' });
     expect(tooCompressed.status).toBe(413);
     expect(tooCompressed.body.message).toBe(
@@ -289,7 +311,7 @@ describe('the import job', () => {
     const importer = new WaitingListImporter(s.prisma, loadConfig());
     expect(await importer.start(id)).toBe(1);
     const batches: number[] = [];
-    for (let n; (n = await importer.applyBatch(id)) > 0; ) batches.push(n);
+    for (let n; (n = await importer.applyBatch(id)) > 0;) batches.push(n);
     // 64 KB of values at most, one row more than fits: 32 rows of 2,000-odd bytes, not the 100 that 5,000 rows a batch would take.
     expect(batches).toEqual([32, 32, 32, 4]);
     await importer.run({ importId: id });
@@ -312,7 +334,7 @@ describe('the import job', () => {
       const job = await dying.getNextJob(token, { block: false });
       expect(job?.id).toBe(jobId);
       await new WaitingListImporter(s.prisma, loadConfig()).start(id);
-      await job!.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token);
+      await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token);
     } finally {
       await dying.close(true);
     }
@@ -320,10 +342,16 @@ describe('the import job', () => {
     try {
       expect((await worker.get(Reconciler).reconcileOnce()).flagged).toBeGreaterThanOrEqual(1);
       const imp = (await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(c.clerkRLT))).body;
-      expect(imp).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/^The import stopped: the worker applying it stopped before finishing/), finishedAt: expect.any(String) });
+      expect(imp).toMatchObject({
+        status: 'failed',
+        failureReason: expect.stringMatching(/^The import stopped: the worker applying it stopped before finishing/),
+        finishedAt: expect.any(String),
+      });
       expect(await stagingExists(id)).toBe(false);
       // Finished, though not well: later passes leave it alone.
-      const outbox = await s.prisma.sql.query<{ completed: boolean }>('SELECT completed_at IS NOT NULL AS completed FROM outbox_message WHERE job_id = $1', [jobId]);
+      const outbox = await s.prisma.sql.query<{ completed: boolean }>('SELECT completed_at IS NOT NULL AS completed FROM outbox_message WHERE job_id = $1', [
+        jobId,
+      ]);
       expect(outbox.rows).toEqual([{ completed: true }]);
     } finally {
       await worker.close();
@@ -337,10 +365,21 @@ describe('the import job', () => {
     await workflow.add('waiting-list.import', { importId: id }, jobOptions('waiting-list.import', jobId));
 
     // A worker takes the job, applies a first batch of two rows, and is killed: its lock is never renewed.
-    const killed = new Worker('workflow', null, { connection: workerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX, lockDuration: 1_000, autorun: false });
+    const killed = new Worker('workflow', null, {
+      connection: workerConnection(process.env.REDIS_URL!),
+      prefix: process.env.QUEUE_PREFIX,
+      lockDuration: 1_000,
+      autorun: false,
+    });
     // BullMQ's stalled-job check, in a worker whose limit is no stall at all (maxStalledCount 0), so one death is past it:
     // once the lock lapses, the job goes back to wait, marked to fail in the next worker that takes it.
-    const checker = new Worker('workflow', null, { connection: workerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX, maxStalledCount: 0, stalledInterval: 200, autorun: false });
+    const checker = new Worker('workflow', null, {
+      connection: workerConnection(process.env.REDIS_URL!),
+      prefix: process.env.QUEUE_PREFIX,
+      maxStalledCount: 0,
+      stalledInterval: 200,
+      autorun: false,
+    });
     try {
       const job = await killed.getNextJob(randomUUID(), { block: false });
       expect(job?.id).toBe(jobId);
@@ -373,9 +412,11 @@ describe('the import job', () => {
       });
       expect(await stagingExists(id)).toBe(false);
       const applied = await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_entry WHERE last_import_id = $1::uuid', [id]);
-      expect(applied.rows[0]!.n).toBe(2);
+      expect(applied.rows[0].n).toBe(2);
       // Finished, though not well: the reconciler does not send the job round again.
-      const outbox = await s.prisma.sql.query<{ completed: boolean }>('SELECT completed_at IS NOT NULL AS completed FROM outbox_message WHERE job_id = $1', [jobId]);
+      const outbox = await s.prisma.sql.query<{ completed: boolean }>('SELECT completed_at IS NOT NULL AS completed FROM outbox_message WHERE job_id = $1', [
+        jobId,
+      ]);
       expect(outbox.rows).toEqual([{ completed: true }]);
     } finally {
       await worker.close();

@@ -34,10 +34,14 @@ function upload(token: string, body: string, mode?: 'full' | 'partial') {
 }
 
 async function finished(token: string, id: string, seconds = 30) {
-  return waitUntil(async () => {
-    const r = await s.http.get(`/v1/waiting-list/imports/${id}?errorsLimit=1000`).set(bearer(token));
-    return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
-  }, `import ${id} to finish`, seconds);
+  return waitUntil(
+    async () => {
+      const r = await s.http.get(`/v1/waiting-list/imports/${id}?errorsLimit=1000`).set(bearer(token));
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
+    },
+    `import ${id} to finish`,
+    seconds,
+  );
 }
 
 async function importRows(token: string, rows: Array<Row | string>, mode: 'full' | 'partial' = 'partial') {
@@ -47,18 +51,22 @@ async function importRows(token: string, rows: Array<Row | string>, mode: 'full'
 }
 
 async function entry(ods: string, pathwayId: string) {
-  const { rows } = await s.prisma.sql.query<{ id: string; status: string; priority: string; referral_id: string | null; family_name: string; closed_at: Date | null }>(
-    'SELECT id, status, priority, referral_id, family_name, closed_at FROM waiting_list_entry WHERE origin_ods = $1 AND pathway_id = $2',
-    [ods, pathwayId],
-  );
+  const { rows } = await s.prisma.sql.query<{
+    id: string;
+    status: string;
+    priority: string;
+    referral_id: string | null;
+    family_name: string;
+    closed_at: Date | null;
+  }>('SELECT id, status, priority, referral_id, family_name, closed_at FROM waiting_list_entry WHERE origin_ods = $1 AND pathway_id = $2', [ods, pathwayId]);
   return rows[0];
 }
 
 async function allLongWaiters(token: string, query: string) {
-  const items: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const items: any[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 100; page++) {
-    const res: { status: number; body: any } = await s.http.get(`/v1/long-waiters?${query}${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(token)); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const res: { status: number; body: any } = await s.http.get(`/v1/long-waiters?${query}${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(token));
     expect(res.status).toBe(200);
     items.push(...res.body.items);
     cursor = res.body.nextCursor;
@@ -75,12 +83,25 @@ describe('POST /v1/waiting-list/imports', () => {
     expect(res.headers.location).toBe(`/v1/waiting-list/imports/${res.body.id}`);
     expect(res.body).toMatchObject({ status: 'queued', mode: 'partial', originOds: 'RLQ', rowsTotal: 3, rowsRead: 0 });
     const done = await finished(c.clerkRLQ, res.body.id);
-    expect(done).toMatchObject({ status: 'completed', rowsTotal: 3, rowsRead: 3, accepted: 3, rejected: 0, closed: 0, errors: { items: [], nextCursor: null } });
+    expect(done).toMatchObject({
+      status: 'completed',
+      rowsTotal: 3,
+      rowsRead: 3,
+      accepted: 3,
+      rejected: 0,
+      closed: 0,
+      errors: { items: [], nextCursor: null },
+    });
     for (const r of rows) expect(await entry('RLQ', r.pathway_id)).toMatchObject({ status: 'open', referral_id: null });
     const listed = await allLongWaiters(c.clinRLQ, 'limit=200');
     const mine = listed.filter((i) => rows.some((r) => r.pathway_id === i.pathwayId));
     expect(mine).toHaveLength(3);
-    expect(mine[0]).toMatchObject({ weeksWaited: 60, cohortBand: 52, specialtyCode: expect.any(String), patient: { nhsNumber: expect.any(String), familyName: 'Testpatient', dateOfBirth: '1960-05-05' } });
+    expect(mine[0]).toMatchObject({
+      weeksWaited: 60,
+      cohortBand: 52,
+      specialtyCode: expect.any(String),
+      patient: { nhsNumber: expect.any(String), familyName: 'Testpatient', dateOfBirth: '1960-05-05' },
+    });
     expect(mine[0].patient.postcode).toBeUndefined();
   });
 
@@ -127,7 +148,9 @@ describe('POST /v1/waiting-list/imports', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const res: { status: number; body: any } = await s.http.get(`/v1/waiting-list/imports/${done.id}?errorsLimit=3${cursor ? `&errorsCursor=${cursor}` : ''}`).set(bearer(c.clerkRLQ)); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const res: { status: number; body: any } = await s.http
+        .get(`/v1/waiting-list/imports/${done.id}?errorsLimit=3${cursor ? `&errorsCursor=${cursor}` : ''}`)
+        .set(bearer(c.clerkRLQ));
       expect(res.status).toBe(200);
       expect(res.body.errors.items.length).toBeLessThanOrEqual(3);
       seen.push(...res.body.errors.items.map((e: { row: number }) => e.row));
@@ -144,8 +167,11 @@ describe('POST /v1/waiting-list/imports', () => {
     const done = await importRows(c.clerkRLQ, [{ ...r1, priority: 'P2', family_name: 'Renamed' }]);
     expect(done).toMatchObject({ accepted: 1, rejected: 0, closed: 0 });
     const after = await entry('RLQ', r1.pathway_id);
-    expect(after).toMatchObject({ id: before!.id, priority: 'P2', family_name: 'Renamed', status: 'open' });
-    const { rows } = await s.prisma.sql.query('SELECT count(*)::int AS n FROM waiting_list_entry WHERE origin_ods = $1 AND pathway_id = $2', ['RLQ', r1.pathway_id]);
+    expect(after).toMatchObject({ id: before.id, priority: 'P2', family_name: 'Renamed', status: 'open' });
+    const { rows } = await s.prisma.sql.query('SELECT count(*)::int AS n FROM waiting_list_entry WHERE origin_ods = $1 AND pathway_id = $2', [
+      'RLQ',
+      r1.pathway_id,
+    ]);
     expect(rows[0]).toEqual({ n: 1 });
     expect(await entry('RLQ', r2.pathway_id)).toMatchObject({ status: 'open' }); // partial: untouched
   });
@@ -171,7 +197,7 @@ describe('POST /v1/waiting-list/imports', () => {
   });
 
   it('refuses a bad file with 4xx naming the problem, and keeps nothing of it', async () => {
-    const count = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0]!.n;
+    const count = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
     const before = await count();
     const noPriority = [WAITING_LIST_COLUMNS.filter((col) => col !== 'priority').join(','), 'x'].join('\n');
     const r1 = await upload(c.clerkRLQ, noPriority);
@@ -179,7 +205,11 @@ describe('POST /v1/waiting-list/imports', () => {
     expect(r1.body.message).toMatch(/header row lacks the column priority/);
     expect(r1.body.details).toEqual([{ field: 'priority', messages: ['the header row has no priority column'] }]);
 
-    const r2 = await s.http.post('/v1/waiting-list/imports').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/plain').send(csv([row()]));
+    const r2 = await s.http
+      .post('/v1/waiting-list/imports')
+      .set(bearer(c.clerkRLQ))
+      .set('Content-Type', 'text/plain')
+      .send(csv([row()]));
     expect(r2.status).toBe(415);
     expect(r2.body.message).toMatch(/text\/csv/);
     const r2b = await s.http.post('/v1/waiting-list/imports').set(bearer(c.clerkRLQ)).send({ rows: [] });
@@ -197,7 +227,11 @@ describe('POST /v1/waiting-list/imports', () => {
     expect(r5.status).toBe(400);
     expect(r5.body.message).toMatch(/empty/);
 
-    const r6 = await s.http.post('/v1/waiting-list/imports?mode=everything').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/csv').send(csv([row()]));
+    const r6 = await s.http
+      .post('/v1/waiting-list/imports?mode=everything')
+      .set(bearer(c.clerkRLQ))
+      .set('Content-Type', 'text/csv')
+      .send(csv([row()]));
     expect(r6.status).toBe(400);
     expect(r6.body.details).toEqual([{ field: 'mode', messages: ['mode must be full or partial'] }]);
 
@@ -207,17 +241,23 @@ describe('POST /v1/waiting-list/imports', () => {
       `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'waiting_list_staging'::regnamespace AND relkind = 'r'
          AND NOT EXISTS (SELECT 1 FROM waiting_list_import i WHERE relname = 'i_' || replace(i.id::text, '-', ''))`,
     );
-    expect(rows[0]!.n).toBe(0);
+    expect(rows[0].n).toBe(0);
   });
 
-  it("refuses a file from another trust whole (its provider column names another trust), and keeps nothing of it", async () => {
-    const count = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0]!.n;
+  it('refuses a file from another trust whole (its provider column names another trust), and keeps nothing of it', async () => {
+    const count = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
     const before = await count();
     const mine = row();
     const theirs = row();
     const withProvider = (rows: Array<[Row, string]>) => [`${HEADER},provider_ods`, ...rows.map(([r, p]) => `${line(r)},${p}`)].join('\n') + '\n';
 
-    const wrong = await upload(c.clerkRLQ, withProvider([[mine, 'RLQ'], [theirs, 'RJC']]));
+    const wrong = await upload(
+      c.clerkRLQ,
+      withProvider([
+        [mine, 'RLQ'],
+        [theirs, 'RJC'],
+      ]),
+    );
     expect(wrong.status).toBe(422);
     expect(wrong.body.message).toBe("Row 3 is for provider RJC, not RLQ: this looks like another trust's waiting list, so nothing of the file was imported");
     expect(wrong.body.details).toEqual([{ field: 'provider_ods', messages: [wrong.body.message] }]);
@@ -225,7 +265,13 @@ describe('POST /v1/waiting-list/imports', () => {
     expect(await entry('RLQ', mine.pathway_id)).toBeUndefined();
 
     // The same column naming the caller's own trust (or one of its sites) is accepted and not reported as ignored.
-    const right = await upload(c.clerkRLQ, withProvider([[mine, 'RLQ'], [theirs, 'rlq01']]));
+    const right = await upload(
+      c.clerkRLQ,
+      withProvider([
+        [mine, 'RLQ'],
+        [theirs, 'rlq01'],
+      ]),
+    );
     expect(right.status).toBe(202);
     expect(right.body.ignoredColumns).toEqual([]);
     const done = await finished(c.clerkRLQ, right.body.id);
@@ -236,8 +282,10 @@ describe('POST /v1/waiting-list/imports', () => {
   it('puts ids only in the job payload', async () => {
     const r = row();
     const done = await importRows(c.clerkRLQ, [r]);
-    const { rows } = await s.prisma.sql.query<{ payload: unknown; job_id: string }>('SELECT payload, job_id FROM outbox_message WHERE job_id = $1', [`waiting-list.import.${done.id}`]);
-    expect(rows[0]!.payload).toEqual({ importId: done.id });
+    const { rows } = await s.prisma.sql.query<{ payload: unknown; job_id: string }>('SELECT payload, job_id FROM outbox_message WHERE job_id = $1', [
+      `waiting-list.import.${done.id}`,
+    ]);
+    expect(rows[0].payload).toEqual({ importId: done.id });
     const workflow = s.queues.find((q) => q.name === 'workflow')!;
     const job = await workflow.getJob(`waiting-list.import.${done.id}`);
     expect(job?.data).toEqual({ importId: done.id });
@@ -246,7 +294,7 @@ describe('POST /v1/waiting-list/imports', () => {
 });
 
 describe('GET /v1/waiting-list/imports/:id', () => {
-  it("is 404 to another trust and 400 for a bad id", async () => {
+  it('is 404 to another trust and 400 for a bad id', async () => {
     const res = await upload(c.clerkRLQ, csv([row()]), 'partial');
     await finished(c.clerkRLQ, res.body.id);
     expect((await s.http.get(`/v1/waiting-list/imports/${res.body.id}`).set(bearer(c.clerkRJC))).status).toBe(404);
@@ -287,13 +335,15 @@ describe('GET /v1/long-waiters', () => {
     expect(ortho.map((i) => i.weeksWaited)).toEqual([110, 80, 53]);
   });
 
-  it("another trust sees none of them; a patient may not ask; bad filters are 400", async () => {
+  it('another trust sees none of them; a patient may not ask; bad filters are 400', async () => {
     const ids = new Set(rows.map((r) => r.pathway_id));
     for (const t of [c.clinRLQ, c.clinRJC, c.adminRJC]) {
       const seen = await allLongWaiters(t, 'limit=200');
       expect(seen.filter((i) => ids.has(i.pathwayId))).toEqual([]);
     }
-    const patient = await s.http.get('/v1/long-waiters').set(bearer(await import('./support/stack.js').then((m) => m.token({ role: 'patient', nhsNumber: rows[0]!.nhs_number }))));
+    const patient = await s.http
+      .get('/v1/long-waiters')
+      .set(bearer(await import('./support/stack.js').then((m) => m.token({ role: 'patient', nhsNumber: rows[0].nhs_number }))));
     expect(patient.status).toBe(403);
     expect((await s.http.get('/v1/long-waiters?minWeeks=-1').set(bearer(c.clinRLT))).status).toBe(400);
     expect((await s.http.get('/v1/long-waiters?specialty=ortho').set(bearer(c.clinRLT))).status).toBe(400);
@@ -304,7 +354,7 @@ describe('GET /v1/long-waiters', () => {
 });
 
 describe('POST /v1/referrals from a waiting-list entry', () => {
-  it('opens the referral with the entry\'s patient and pathway; the entry records it and leaves long-waiters', async () => {
+  it("opens the referral with the entry's patient and pathway; the entry records it and leaves long-waiters", async () => {
     const r = row({ rtt_clock_start: isoDay(-70 * 7), priority: 'P3' });
     await importRows(c.clerkRLQ, [r]);
     const listed = (await allLongWaiters(c.clerkRLQ, 'minWeeks=70&limit=200')).find((i) => i.pathwayId === r.pathway_id);
@@ -346,14 +396,24 @@ describe('POST /v1/referrals from a waiting-list entry', () => {
   it('a referral opened with the full body links the entry of its pathway too', async () => {
     const r = row();
     await importRows(c.clerkRLQ, [r]);
-    const res = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send({
-      patient: { nhsNumber: r.nhs_number, familyName: 'Testpatient', givenName: 'Alex', dateOfBirth: r.date_of_birth, postcode: r.postcode, gpPracticeOds: r.gp_practice_ods },
-      specialtyCode: r.specialty_code,
-      procedureCode: r.procedure_code,
-      rttClockStart: r.rtt_clock_start,
-      pathwayId: r.pathway_id,
-      priority: 'P4',
-    });
+    const res = await s.http
+      .post('/v1/referrals')
+      .set(bearer(c.clerkRLQ))
+      .send({
+        patient: {
+          nhsNumber: r.nhs_number,
+          familyName: 'Testpatient',
+          givenName: 'Alex',
+          dateOfBirth: r.date_of_birth,
+          postcode: r.postcode,
+          gpPracticeOds: r.gp_practice_ods,
+        },
+        specialtyCode: r.specialty_code,
+        procedureCode: r.procedure_code,
+        rttClockStart: r.rtt_clock_start,
+        pathwayId: r.pathway_id,
+        priority: 'P4',
+      });
     expect(res.status).toBe(201);
     expect(await entry('RLQ', r.pathway_id)).toMatchObject({ referral_id: res.body.id });
   });
@@ -374,7 +434,7 @@ describe('a large file, streamed', () => {
       const start = isoDay(-60 * 7);
       async function* file() {
         yield HEADER + '\n';
-        for (let i = 0; i < ROWS; ) {
+        for (let i = 0; i < ROWS;) {
           // Half-way, the client stops sending until the test has seen rows arrive in Postgres.
           if (i === HOLD_AT) await held;
           let chunk = '';
@@ -382,24 +442,38 @@ describe('a large file, streamed', () => {
           yield chunk;
         }
       }
-      const upload = new Promise<{ status: number; body: any }>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-        const req = http.request({ agent: false, port, host: '127.0.0.1', method: 'POST', path: '/v1/waiting-list/imports?mode=full', headers: { ...bearer(c.clerkRLT), 'Content-Type': 'text/csv' } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        });
+      const upload = new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.request(
+          {
+            agent: false,
+            port,
+            host: '127.0.0.1',
+            method: 'POST',
+            path: '/v1/waiting-list/imports?mode=full',
+            headers: { ...bearer(c.clerkRLT), 'Content-Type': 'text/csv' },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
         req.on('error', reject);
         Readable.from(file()).pipe(req);
       });
       upload.catch(() => undefined); // awaited below; a failure before then must not be unhandled
       // COPY progress into staging, seen from another connection while the body is held.
-      const copied = await waitUntil(async () => {
-        // The upload's staging table is made in its own transaction, not yet visible here: its COPY is the one COPY FROM of this database.
-        const rows = await s.prisma.$queryRaw<Array<{ n: bigint }>>`
+      const copied = await waitUntil(
+        async () => {
+          // The upload's staging table is made in its own transaction, not yet visible here: its COPY is the one COPY FROM of this database.
+          const rows = await s.prisma.$queryRaw<Array<{ n: bigint }>>`
           SELECT COALESCE(max(tuples_processed), 0) AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`;
-        return Number(rows[0]!.n) >= HOLD_AT / 2 ? Number(rows[0]!.n) : null;
-      }, 'rows to reach Postgres while the upload is still open', 60);
+          return Number(rows[0].n) >= HOLD_AT / 2 ? Number(rows[0].n) : null;
+        },
+        'rows to reach Postgres while the upload is still open',
+        60,
+      );
       expect(copied).toBeLessThanOrEqual(HOLD_AT);
       release();
       const answer = await upload;

@@ -26,7 +26,15 @@ beforeAll(async () => {
   s = await startStack();
   c = await cast();
   // Clinical review (screening needs 52+ weeks waited): priorities mixed, clock starts with ties, so both sort orders have ties to break.
-  const specs: Array<[string, number]> = [['P4', -60], ['P1', -53], ['P4', -60], ['P2', -70], ['P1', -53], ['P3', -80], ['P2', -55]];
+  const specs: Array<[string, number]> = [
+    ['P4', -60],
+    ['P1', -53],
+    ['P4', -60],
+    ['P2', -70],
+    ['P1', -53],
+    ['P3', -80],
+    ['P2', -55],
+  ];
   for (const [priority, weeks] of specs) mine.review.push((await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW', { priority, rttClockStart: isoDay(weeks * 7) })).id);
   mine.acceptance = (await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE')).id;
   mine.toBook = (await driveTo(s, c, 'AWAITING_BOOKING')).id;
@@ -74,7 +82,9 @@ async function oracle(name: Worklist, ods: string): Promise<string[]> {
     include: { bookings: true },
   });
   return candidates
-    .filter((r) => r.bookings.some((b) => b.status === 'CANCELLED' && !r.bookings.some((n) => n.id !== b.id && n.kind === b.kind && n.createdAt >= b.cancelledAt!)))
+    .filter((r) =>
+      r.bookings.some((b) => b.status === 'CANCELLED' && !r.bookings.some((n) => n.id !== b.id && n.kind === b.kind && n.createdAt >= b.cancelledAt!)),
+    )
     .map((r) => r.id)
     .sort();
 }
@@ -84,7 +94,12 @@ const byWeeks = (a: Row, b: Row) => a.rttClockStart.localeCompare(b.rttClockStar
 const byPriority = (a: Row, b: Row) => a.priority.localeCompare(b.priority) || byWeeks(a, b);
 
 describe('each worklist lists exactly its referrals, for the right trust', () => {
-  const callers = () => [['RLQ', c.clerkRLQ], ['RJC', c.clerkRJC], ['RLT', c.clerkRLT]] as const;
+  const callers = () =>
+    [
+      ['RLQ', c.clerkRLQ],
+      ['RJC', c.clerkRJC],
+      ['RLT', c.clerkRLT],
+    ] as const;
 
   it.each(WORKLISTS)('%s matches the oracle for RLQ, RJC and RLT', async (name) => {
     for (const [ods, t] of callers()) {
@@ -115,7 +130,7 @@ describe('each worklist lists exactly its referrals, for the right trust', () =>
 
     // needs-attention reads either side: RLQ (origin) sees both, RJC only the one it receives.
     const attentionRLQ = await on(c.clinRLQ, 'needs-attention');
-    expect([attentionRLQ.has(mine.attention), attentionRLQ.has(mine.acceptance), attentionRLQ.has(mine.review[0]!)]).toEqual([true, true, false]);
+    expect([attentionRLQ.has(mine.attention), attentionRLQ.has(mine.acceptance), attentionRLQ.has(mine.review[0])]).toEqual([true, true, false]);
     const attentionRJC = await on(c.clerkRJC, 'needs-attention');
     expect([attentionRJC.has(mine.attention), attentionRJC.has(mine.acceptance)]).toEqual([false, true]);
     const attentionRLT = await on(c.clerkRLT, 'needs-attention');
@@ -125,7 +140,10 @@ describe('each worklist lists exactly its referrals, for the right trust', () =>
   it('booking-changed: on it after a cancel (and back to be booked), off it after a rebook', async () => {
     const on = async (name: Worklist) => new Set(ids(await allPages(c.clerkRJC, `worklist=${name}`)));
     expect((await on('booking-changed')).has(mine.changed)).toBe(false);
-    const cancel = await s.http.post(`/v1/referrals/${mine.changed}/bookings/${mine.changedBookingId}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'theatre closed' });
+    const cancel = await s.http
+      .post(`/v1/referrals/${mine.changed}/bookings/${mine.changedBookingId}/cancel`)
+      .set(bearer(c.clerkRJC))
+      .send({ reason: 'theatre closed' });
     expect(cancel.status).toBe(200);
     expect((await on('booking-changed')).has(mine.changed)).toBe(true);
     expect((await on('to-book')).has(mine.changed)).toBe(true);
@@ -133,7 +151,10 @@ describe('each worklist lists exactly its referrals, for the right trust', () =>
     expect(ids(await allPages(c.clerkRLQ, 'worklist=booking-changed'))).not.toContain(mine.changed);
     expect(ids(await allPages(c.clerkRJC, 'worklist=booking-changed'))).toEqual(await oracle('booking-changed', 'RJC'));
 
-    const rebook = await s.http.post(`/v1/referrals/${mine.changed}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+    const rebook = await s.http
+      .post(`/v1/referrals/${mine.changed}/bookings`)
+      .set(bearer(c.clerkRJC))
+      .send({ kind: 'procedure', startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
     expect(rebook.status).toBe(201);
     expect((await on('booking-changed')).has(mine.changed)).toBe(false);
     expect((await on('to-book')).has(mine.changed)).toBe(false);
@@ -173,7 +194,11 @@ describe('keyset pagination over a worklist', () => {
 
 describe('GET /v1/referrals/summary', () => {
   it('counts per status on each side, each worklist and needsAttention, for the caller trust', async () => {
-    for (const [ods, t] of [['RLQ', c.clerkRLQ], ['RJC', c.clinRJC], ['RLT', c.clerkRLT]] as const) {
+    for (const [ods, t] of [
+      ['RLQ', c.clerkRLQ],
+      ['RJC', c.clinRJC],
+      ['RLT', c.clerkRLT],
+    ] as const) {
       const res = await s.http.get('/v1/referrals/summary').set(bearer(t));
       expect(res.status).toBe(200);
       expect(res.body.ods).toBe(ods);
@@ -221,12 +246,14 @@ describe('bad worklist queries are 400 naming the field', () => {
     expect(res.body.message).toContain(field);
   });
 
-  it.each(['worklist=to-book&side=receiving', 'worklist=needs-attention&side=origin&needsAttention=true', 'worklist=booking-changed&status=BOOKED', 'worklist=receiver-acceptance&needsAttention=false'])(
-    '?%s is consistent and answers 200',
-    async (qs) => {
-      expect((await list(qs)).status).toBe(200);
-    },
-  );
+  it.each([
+    'worklist=to-book&side=receiving',
+    'worklist=needs-attention&side=origin&needsAttention=true',
+    'worklist=booking-changed&status=BOOKED',
+    'worklist=receiver-acceptance&needsAttention=false',
+  ])('?%s is consistent and answers 200', async (qs) => {
+    expect((await list(qs)).status).toBe(200);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +297,7 @@ describe('every worklist query uses an index', () => {
     pool.query = function (this: unknown, text: string, values?: unknown[]) {
       if (typeof text === 'string' && /FROM referral r/.test(text)) seen.push({ text, values: values ?? [] });
       return original.call(this, text, values);
-    } as typeof pool.query;
+    };
     try {
       const res = await s.http.get(path).set(bearer(t));
       expect(res.status).toBe(200);
@@ -290,7 +317,7 @@ describe('every worklist query uses an index', () => {
   it.each(cases)('%s', async (path) => {
     const statements = await statementsOf(path, c.clerkRJC);
     expect(statements).toHaveLength(1);
-    const { text, values } = statements[0]!;
+    const { text, values } = statements[0];
     const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     if (process.env.WORKLIST_EXPLAIN === '1') process.stdout.write(`\n--- ${path}\n${plan}\n`);
@@ -304,7 +331,7 @@ describe('every worklist query uses an index', () => {
     'several statuses read one ordered range per status (and side), cut at the page: %s',
     async (path) => {
       const [st] = await statementsOf(path, c.clerkRJC);
-      const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${st!.text}`, st!.values);
+      const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${st.text}`, st.values);
       // Every row the plan read from referral, over all its nodes: with one ordered range per
       // status and side, at most the page (+1) from each; a scan of every match would read ~1,000.
       let referralRows = 0;
@@ -312,7 +339,7 @@ describe('every worklist query uses an index', () => {
         if (n['Relation Name'] === 'referral') referralRows += (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1);
         for (const c of (n.Plans ?? []) as (typeof n)[]) walk(c);
       };
-      walk(((rows[0]!['QUERY PLAN'] as unknown[])[0] as { Plan: Parameters<typeof walk>[0] }).Plan);
+      walk(((rows[0]['QUERY PLAN'] as unknown[])[0] as { Plan: Parameters<typeof walk>[0] }).Plan);
       const branches = path.includes('side=') ? 2 : 4;
       expect(referralRows).toBeGreaterThan(0);
       expect(referralRows).toBeLessThanOrEqual(branches * 21);
@@ -323,7 +350,7 @@ describe('every worklist query uses an index', () => {
     const first = await s.http.get('/v1/referrals?worklist=to-book&sort=priority&limit=5').set(bearer(c.clerkRJC));
     expect(first.body.nextCursor).toBeTruthy();
     const [st] = await statementsOf(`/v1/referrals?worklist=to-book&sort=priority&limit=5&cursor=${first.body.nextCursor}`, c.clerkRJC);
-    const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${st!.text}`, st!.values);
+    const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${st.text}`, st.values);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     if (process.env.WORKLIST_EXPLAIN === '1') process.stdout.write(`\n--- to-book, priority, after a cursor\n${plan}\n`);
     expect(plan).toMatch(/referral_receiving_priority_idx/);

@@ -21,7 +21,9 @@ export class App {
   constructor(name, app, env) {
     this.name = name;
     const extra = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'cpu-prof')}`] : [];
-    this.child = track(spawn(process.execPath, [...extra, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.child = track(
+      spawn(process.execPath, [...extra, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     this.pid = this.child.pid;
     this.child.on('exit', (code, signal) => {
       if (!this.stopping) this.exitedEarly = `${name} exited (${signal ?? code})`;

@@ -24,7 +24,9 @@ function run(bin, args, env) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve({ out, err }) : reject(new Error(`${path.basename(bin)} exited ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ out, err }) : reject(new Error(`${path.basename(bin)} exited ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`)),
+    );
   });
 }
 

@@ -19,24 +19,42 @@ function cpuPerTransition(cpuMs, transitions) {
 
 function phaseLines(name, ph) {
   const m = ph.measured;
-  const out = rows(`${name}: ${ph.load.completed}/${ph.load.referrals} referrals discharged in ${num(m.seconds)} s (${ph.load.mode === 'rate' ? `${num(ph.rate, 2)} referrals/s offered` : `concurrency ${ph.concurrency}`})`, [
-    ['stage transitions/s', `${num(m.perSecond.transitions)}  (human ${num(m.perSecond.human)}, automated ${num(m.perSecond.automated)})`],
-    ['jobs/s (all queues)', num(m.perSecond.jobs)],
-    ['referrals/s', num(m.perSecond.referrals, 2)],
-    ['command -> follow-up commit', `p50 / p95 / p99  ${lat(m.commandToJobCommitMs.all)}`],
-    ...Object.entries(m.followUpMs).map(([k, v]) => [`  ${k}`, lat(v)]),
-    ...Object.entries(m.commandToJobCommitMs).filter(([k]) => k !== 'all').map(([k, v]) => [`  job ${k}`, lat(v)]),
-    ['outbox relay (row -> queue)', lat(m.outboxRelayMs)],
-    ['queue lag (added -> started)', lat(ph.queueLagMs.all)],
-    ['max jobs waiting', Object.entries(ph.sampled.maxWaiting).map(([q, n]) => `${q} ${n}`).join(', ')],
-    ['HTTP command latency', Object.entries(ph.load.httpLatencyMs).map(([k, v]) => `${k} ${num(v.p95, 0)}`).join(', ') + ' ms (p95)'],
-    ['client retries / errors', `${ph.load.retries} / ${ph.load.errorCount}`],
-    ['machine load average at the end', (ph.loadAverageAtEnd ?? []).join(' ')],
-    ['RSS max / end (MB)', Object.entries(ph.sampled.rssMb).map(([k, v]) => `${k} ${num(v.max)}/${num(v.end)}`).join(', ')],
-    ...(ph.sampled.cpuMs
-      ? [['CPU ms per transition', cpuPerTransition(ph.sampled.cpuMs, m.transitions.total)]]
-      : []),
-  ]);
+  const out = rows(
+    `${name}: ${ph.load.completed}/${ph.load.referrals} referrals discharged in ${num(m.seconds)} s (${ph.load.mode === 'rate' ? `${num(ph.rate, 2)} referrals/s offered` : `concurrency ${ph.concurrency}`})`,
+    [
+      ['stage transitions/s', `${num(m.perSecond.transitions)}  (human ${num(m.perSecond.human)}, automated ${num(m.perSecond.automated)})`],
+      ['jobs/s (all queues)', num(m.perSecond.jobs)],
+      ['referrals/s', num(m.perSecond.referrals, 2)],
+      ['command -> follow-up commit', `p50 / p95 / p99  ${lat(m.commandToJobCommitMs.all)}`],
+      ...Object.entries(m.followUpMs).map(([k, v]) => [`  ${k}`, lat(v)]),
+      ...Object.entries(m.commandToJobCommitMs)
+        .filter(([k]) => k !== 'all')
+        .map(([k, v]) => [`  job ${k}`, lat(v)]),
+      ['outbox relay (row -> queue)', lat(m.outboxRelayMs)],
+      ['queue lag (added -> started)', lat(ph.queueLagMs.all)],
+      [
+        'max jobs waiting',
+        Object.entries(ph.sampled.maxWaiting)
+          .map(([q, n]) => `${q} ${n}`)
+          .join(', '),
+      ],
+      [
+        'HTTP command latency',
+        Object.entries(ph.load.httpLatencyMs)
+          .map(([k, v]) => `${k} ${num(v.p95, 0)}`)
+          .join(', ') + ' ms (p95)',
+      ],
+      ['client retries / errors', `${ph.load.retries} / ${ph.load.errorCount}`],
+      ['machine load average at the end', (ph.loadAverageAtEnd ?? []).join(' ')],
+      [
+        'RSS max / end (MB)',
+        Object.entries(ph.sampled.rssMb)
+          .map(([k, v]) => `${k} ${num(v.max)}/${num(v.end)}`)
+          .join(', '),
+      ],
+      ...(ph.sampled.cpuMs ? [['CPU ms per transition', cpuPerTransition(ph.sampled.cpuMs, m.transitions.total)]] : []),
+    ],
+  );
   if (ph.statements) {
     const s = ph.statements;
     out.push(
@@ -47,7 +65,10 @@ function phaseLines(name, ph) {
         ['statements per referral', num(s.statements / m.discharged, 1)],
       ]),
     );
-    for (const [title, list] of [['  top 10 by total time', s.topByTotalTime], ['  top 10 by calls', s.topByCalls]]) {
+    for (const [title, list] of [
+      ['  top 10 by total time', s.topByTotalTime],
+      ['  top 10 by calls', s.topByCalls],
+    ]) {
       out.push('', title);
       for (const q of list) out.push(`    ${pad(num(q.totalMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} ${q.query.slice(0, 110)}`);
     }
@@ -60,9 +81,17 @@ export function formatReport(r) {
     '',
     `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}`,
     ...rows('Limits of this machine', [
-      ['pgbench TPS', `${num(r.limits.pgbench.tps)} (TPC-B-like, scale ${r.limits.pgbench.scale}, ${r.limits.pgbench.clients} clients, ${r.limits.pgbench.seconds} s, latency ${num(r.limits.pgbench.latencyMs, 2)} ms)`],
+      [
+        'pgbench TPS',
+        `${num(r.limits.pgbench.tps)} (TPC-B-like, scale ${r.limits.pgbench.scale}, ${r.limits.pgbench.clients} clients, ${r.limits.pgbench.seconds} s, latency ${num(r.limits.pgbench.latencyMs, 2)} ms)`,
+      ],
       ...(r.limits.pgbenchAfter
-        ? [['pgbench TPS after crosstrust', `${num(r.limits.pgbenchAfter.tps)} (latency ${num(r.limits.pgbenchAfter.latencyMs, 2)} ms); the ratio below uses the mean, ${num(r.limits.pgbenchMeanTps)}`]]
+        ? [
+            [
+              'pgbench TPS after crosstrust',
+              `${num(r.limits.pgbenchAfter.tps)} (latency ${num(r.limits.pgbenchAfter.latencyMs, 2)} ms); the ratio below uses the mean, ${num(r.limits.pgbenchMeanTps)}`,
+            ],
+          ]
         : []),
       ['plain BullMQ jobs/s', `${num(r.limits.bullmq.jobsPerSecond)} (${r.limits.bullmq.jobs} jobs, concurrency ${r.limits.bullmq.concurrency})`],
     ]),
@@ -74,7 +103,10 @@ export function formatReport(r) {
         ? [['  against pgbench before / after', `${num(r.ratios.transitionsPerPgbenchTpsBefore, 3)} / ${num(r.ratios.transitionsPerPgbenchTpsAfter, 3)}`]]
         : []),
       ['jobs/s / plain BullMQ jobs/s', num(r.ratios.jobsPerBullmqJobs, 3)],
-      ['p95 command -> follow-up at half peak', `${num(r.crosstrust.halfPeak.measured.commandToJobCommitMs.all.p95)} ms  (target < 100 ms: ${r.targets.halfPeakP95 ? 'met' : 'NOT met'})`],
+      [
+        'p95 command -> follow-up at half peak',
+        `${num(r.crosstrust.halfPeak.measured.commandToJobCommitMs.all.p95)} ms  (target < 100 ms: ${r.targets.halfPeakP95 ? 'met' : 'NOT met'})`,
+      ],
       ['api / worker warnings, errors', `${r.logs.warnings} warnings, ${r.logs.errors} errors`],
     ]),
     '',

@@ -85,7 +85,14 @@ export class SoakSampler {
     for (const q of this.queues) {
       const c = await q.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'completed', 'failed');
       // Depth: every job on the queue not finished yet (waiting, delayed for a retry, or running).
-      queues[q.name] = { depth: c.wait + c.prioritized + c.delayed + c.active, waiting: c.wait + c.prioritized, delayed: c.delayed, active: c.active, completed: c.completed, failed: c.failed };
+      queues[q.name] = {
+        depth: c.wait + c.prioritized + c.delayed + c.active,
+        waiting: c.wait + c.prioritized,
+        delayed: c.delayed,
+        active: c.active,
+        completed: c.completed,
+        failed: c.failed,
+      };
       queues[q.name].eventsBytes = Number((await this.redis.call('MEMORY', 'USAGE', q.toKey('events'))) ?? 0);
     }
     const usedMemory = Number(/used_memory:(\d+)/.exec(await this.redis.info('memory'))?.[1] ?? 0);
@@ -163,7 +170,12 @@ export class SoakSampler {
     await Promise.all(this.queues.map((q) => q.close().catch(() => {})));
     this.redis.disconnect();
     await this.db.end().catch(() => {});
-    return { samples: this.samples, bytesPerRetainedJob: perJob, redisKeys: { atStart: this.keysAtStart, atEnd: keysAtEnd }, lastError: this.lastError ?? null };
+    return {
+      samples: this.samples,
+      bytesPerRetainedJob: perJob,
+      redisKeys: { atStart: this.keysAtStart, atEnd: keysAtEnd },
+      lastError: this.lastError ?? null,
+    };
   }
 }
 
@@ -218,7 +230,10 @@ export function judgeSeries(points, warmupMs, lastMs) {
     slopeStderr: round(fit.stderr, 3),
     endVsStart: round(endMb / startMb - 1, 3),
     flat: slopeOk && endOk,
-    verdict: slopeOk && endOk ? 'flat' : `GROWING (${[!slopeOk && `slope >= ${SLOPE_LIMIT_MB_PER_MIN} MB/min`, !endOk && `end > start + ${END_TOLERANCE * 100}%`].filter(Boolean).join(', ')})`,
+    verdict:
+      slopeOk && endOk
+        ? 'flat'
+        : `GROWING (${[!slopeOk && `slope >= ${SLOPE_LIMIT_MB_PER_MIN} MB/min`, !endOk && `end > start + ${END_TOLERANCE * 100}%`].filter(Boolean).join(', ')})`,
   };
 }
 
@@ -241,7 +256,15 @@ export function judgeDepth(points, warmupMs) {
   );
   const trend = after.length >= 2 ? (fit.slope ?? 0) * ((after.at(-1).tMs - after[0].tMs) / 60_000) : 0;
   const bounded = after.length >= 2 && trend < Math.max(firstMax, DEPTH_FLOOR) && secondMax <= Math.max(2 * firstMax, DEPTH_FLOOR);
-  return { max: Math.max(0, ...values), p95: percentile(values, 95) ?? 0, end: values.at(-1) ?? 0, firstHalfMax: firstMax, secondHalfMax: secondMax, trend: round(trend, 1), bounded };
+  return {
+    max: Math.max(0, ...values),
+    p95: percentile(values, 95) ?? 0,
+    end: values.at(-1) ?? 0,
+    firstHalfMax: firstMax,
+    secondHalfMax: secondMax,
+    trend: round(trend, 1),
+    bounded,
+  };
 }
 
 /**
@@ -259,7 +282,8 @@ export function analyseSoak({ samples, bytesPerRetainedJob }, { warmupMs, judged
   // Redis: used_memory minus what the retained jobs and event streams explain.
   const queueNames = Object.keys(samples[0]?.queues ?? {});
   const explained = (s) =>
-    queueNames.reduce((sum, q) => sum + (s.queues[q].completed + s.queues[q].failed) * (bytesPerRetainedJob?.[q]?.total ?? 0) + s.queues[q].eventsBytes, 0) / MB;
+    queueNames.reduce((sum, q) => sum + (s.queues[q].completed + s.queues[q].failed) * (bytesPerRetainedJob?.[q]?.total ?? 0) + s.queues[q].eventsBytes, 0) /
+    MB;
   const base = samples.find((s) => s.tMs >= warmupMs) ?? samples[0];
   if (base && bytesPerRetainedJob) {
     const pts = samples.map((s) => ({ tMs: s.tMs, mb: s.redisUsedMb - explained(s) + explained(base) }));
@@ -268,13 +292,27 @@ export function analyseSoak({ samples, bytesPerRetainedJob }, { warmupMs, judged
       ...judgeSeries(pts, warmupMs, lastMs),
       judged: true,
       retainedJobs: { atWarmup: retained(base), atEnd: retained(samples.at(-1)) },
-      rawUsedMemory: judgeSeries(samples.map((s) => ({ tMs: s.tMs, mb: s.redisUsedMb })), warmupMs, lastMs),
+      rawUsedMemory: judgeSeries(
+        samples.map((s) => ({ tMs: s.tMs, mb: s.redisUsedMb })),
+        warmupMs,
+        lastMs,
+      ),
     };
   }
   const depth = {};
-  for (const q of queueNames) depth[`queue ${q}`] = judgeDepth(samples.map((s) => ({ tMs: s.tMs, n: s.queues[q].depth })), warmupMs);
-  depth['outbox backlog (not yet relayed)'] = judgeDepth(samples.map((s) => ({ tMs: s.tMs, n: s.outbox.undispatched })), warmupMs);
-  depth['outbox unfinished (relayed or not)'] = judgeDepth(samples.map((s) => ({ tMs: s.tMs, n: s.outbox.unfinished })), warmupMs);
+  for (const q of queueNames)
+    depth[`queue ${q}`] = judgeDepth(
+      samples.map((s) => ({ tMs: s.tMs, n: s.queues[q].depth })),
+      warmupMs,
+    );
+  depth['outbox backlog (not yet relayed)'] = judgeDepth(
+    samples.map((s) => ({ tMs: s.tMs, n: s.outbox.undispatched })),
+    warmupMs,
+  );
+  depth['outbox unfinished (relayed or not)'] = judgeDepth(
+    samples.map((s) => ({ tMs: s.tMs, n: s.outbox.unfinished })),
+    warmupMs,
+  );
   const failedJobs = Object.fromEntries(queueNames.map((q) => [q, (samples.at(-1)?.queues[q].failed ?? 0) - (samples[0]?.queues[q].failed ?? 0)]));
   return { warmupMs, lastMs, samples: samples.length, memory, depth, failedJobs };
 }
@@ -298,13 +336,19 @@ export function formatSoakReport(r) {
     `  ${pad('process', 42)} ${pad('start', 8)} ${pad('end', 8)} ${pad('max', 8)} ${pad('slope MB/min (+-se)', 20)} verdict`,
   ];
   for (const [name, m] of Object.entries(a.memory)) {
-    lines.push(`  ${pad(name, 42)} ${pad(num(m.startMb), 8)} ${pad(num(m.endMb), 8)} ${pad(num(m.maxMb), 8)} ${pad(`${num(m.slopeMbPerMin, 2)} (${num(m.slopeStderr, 2)})`, 20)} ${m.judged ? m.verdict : `${m.verdict}, not judged`}`);
+    lines.push(
+      `  ${pad(name, 42)} ${pad(num(m.startMb), 8)} ${pad(num(m.endMb), 8)} ${pad(num(m.maxMb), 8)} ${pad(`${num(m.slopeMbPerMin, 2)} (${num(m.slopeStderr, 2)})`, 20)} ${m.judged ? m.verdict : `${m.verdict}, not judged`}`,
+    );
   }
   const rj = a.memory['redis (used_memory beyond retained jobs)'];
   if (rj) {
     lines.push(
       `  (Redis keeps completed jobs, 24 h / 50,000 per queue: ${rj.retainedJobs.atWarmup} -> ${rj.retainedJobs.atEnd} retained; its raw used_memory went ${num(rj.rawUsedMemory.startMb)} -> ${num(rj.rawUsedMemory.endMb)} MB, slope ${num(rj.rawUsedMemory.slopeMbPerMin, 2)} MB/min,`,
-      `   its RSS follows; per retained job, from used_memory's drop when ${CLEAN_SAMPLE.toLocaleString('en-GB')} were removed at the end: ${Object.entries(s.bytesPerRetainedJob ?? {}).map(([q, b]) => `${q} ${num(b.total, 0)} B (hash alone ${num(b.hash, 0)} B, n=${b.removed})`).join(', ')})`,
+      `   its RSS follows; per retained job, from used_memory's drop when ${CLEAN_SAMPLE.toLocaleString('en-GB')} were removed at the end: ${Object.entries(
+        s.bytesPerRetainedJob ?? {},
+      )
+        .map(([q, b]) => `${q} ${num(b.total, 0)} B (hash alone ${num(b.hash, 0)} B, n=${b.removed})`)
+        .join(', ')})`,
     );
   }
   lines.push(
@@ -313,10 +357,14 @@ export function formatSoakReport(r) {
     `  and 2nd half's max <= max(2 x 1st half's max, ${DEPTH_FLOOR})`,
   );
   for (const [name, d] of Object.entries(a.depth)) {
-    lines.push(`  ${pad(name, 36)} max ${pad(d.max, 6)} p95 ${pad(d.p95, 6)} end ${pad(d.end, 6)} trend ${pad(num(d.trend), 7)} halves ${d.firstHalfMax}/${d.secondHalfMax}  ${d.bounded ? 'bounded' : 'GROWING'}`);
+    lines.push(
+      `  ${pad(name, 36)} max ${pad(d.max, 6)} p95 ${pad(d.p95, 6)} end ${pad(d.end, 6)} trend ${pad(num(d.trend), 7)} halves ${d.firstHalfMax}/${d.secondHalfMax}  ${d.bounded ? 'bounded' : 'GROWING'}`,
+    );
   }
   lines.push(
-    `  failed jobs during the soak: ${Object.entries(a.failedJobs).map(([q, n]) => `${q} ${n}`).join(', ')}`,
+    `  failed jobs during the soak: ${Object.entries(a.failedJobs)
+      .map(([q, n]) => `${q} ${n}`)
+      .join(', ')}`,
     '',
     `Logs of the soak window (api + worker): ${s.logs.error} error, ${s.logs.fatal} fatal, ${s.logs.notJson} not JSON (counted as errors), ${s.logs.warn} warn`,
     ...s.logs.last.map((l) => `  ${l}`),

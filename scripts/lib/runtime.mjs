@@ -48,6 +48,8 @@ export function requireRuntime({ strictMajor = false } = {}) {
     : process.platform === 'linux' && ['x64', 'arm64'].includes(process.arch)
       ? `npm install brings Node.js ${pinnedVersion} into node_modules/.bin: run npm install (it may have failed to fetch node-linux-${process.arch}), then the npm scripts.`
       : `npm brings its own Node.js only on Linux (x64, arm64): install Node.js ${productionMajor} on this ${process.platform}-${process.arch} machine (nodejs.org, nvm, fnm, Homebrew...).`;
-  process.stderr.write(`[crosstrust] needs Node.js ${supportedRange}${strictMajor ? ` (the tests run on the line production runs, ${productionMajor})` : ''}; this is ${describeRuntime()}.\n${how}\n`);
+  process.stderr.write(
+    `[crosstrust] needs Node.js ${supportedRange}${strictMajor ? ` (the tests run on the line production runs, ${productionMajor})` : ''}; this is ${describeRuntime()}.\n${how}\n`,
+  );
   process.exit(1);
 }

@@ -52,7 +52,7 @@ export class Cluster {
   get base(): string {
     if (this.apiPorts.length <= 1) return `http://127.0.0.1:${this.apiPort}`;
     const i = this.nextApi++ % this.apiPorts.length;
-    this.apiHits[i]!++;
+    this.apiHits[i]++;
     return `http://127.0.0.1:${this.apiPorts[i]}`;
   }
 
@@ -104,8 +104,15 @@ export class Cluster {
   private spawn(app: 'api' | 'worker', opts: { name?: string; port?: number } = {}): Proc {
     const name = opts.name ?? (app === 'worker' ? `worker-${++this.workers}` : 'api');
     // FAULT_PROFILE=1 writes a V8 tick log of each process (node --prof-process reads it).
-    const prof = process.env.FAULT_PROFILE === '1' ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(root, 'test-output', `${this.name}-${name}.v8.log`)}`] : [];
-    const child = spawn(process.execPath, [...prof, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], { cwd: root, env: { ...this.env(), ...(opts.port ? { PORT: String(opts.port) } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const prof =
+      process.env.FAULT_PROFILE === '1'
+        ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(root, 'test-output', `${this.name}-${name}.v8.log`)}`]
+        : [];
+    const child = spawn(process.execPath, [...prof, path.join(root, 'dist', 'apps', app, 'src', 'main.js')], {
+      cwd: root,
+      env: { ...this.env(), ...(opts.port ? { PORT: String(opts.port) } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const proc: Proc = { name, child, exited: false };
     child.on('exit', (code, signal) => {
       proc.exited = true;
@@ -121,8 +128,8 @@ export class Cluster {
         this.readLog(name, line);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     this.procs.push(proc);
     return proc;
   }
@@ -130,7 +137,15 @@ export class Cluster {
   private readLog(name: string, line: string): void {
     this.allLogs.push(line);
     // Parse only the lines this harness reads: sends, job runs, leadership and errors (parsing every line costs CPU the system under test needs).
-    if (!line.includes('notification recorded') && !line.includes('job finished') && !line.includes('runs the reconciler') && !line.includes('"level":5') && !line.includes('"level":6') && line.startsWith('{')) return;
+    if (
+      !line.includes('notification recorded') &&
+      !line.includes('job finished') &&
+      !line.includes('runs the reconciler') &&
+      !line.includes('"level":5') &&
+      !line.includes('"level":6') &&
+      line.startsWith('{')
+    )
+      return;
     let j: { level?: number; msg?: string; notificationId?: string; jobId?: string; outcome?: string };
     try {
       j = JSON.parse(line);

@@ -12,14 +12,17 @@ const CONCURRENCY = Number(process.env.FAULT_CONCURRENCY ?? 50);
 const rows: string[] = [];
 
 afterAll(() => {
-  const header = '| fault injected | referrals | not discharged | duplicated events | duplicated notifications | missing notifications | 5xx (not 503) | 503s | time to recover (s) | run (s) |';
+  const header =
+    '| fault injected | referrals | not discharged | duplicated events | duplicated notifications | missing notifications | 5xx (not 503) | 503s | time to recover (s) | run (s) |';
   const table = [header, '|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
   process.stdout.write(`\nFault suite (${REFERRALS} referrals each):\n${table}\n\n`);
 });
 
 function record(fault: string, v: Verdict, driver: Driver, recover: number | null, started: number) {
   const s503 = driver.calls.filter((c) => c.status === 503).length;
-  rows.push(`| ${fault} | ${v.referrals} | ${v.notDischarged} | ${v.duplicateEvents} | ${v.duplicateNotifications + v.duplicateSends} | ${v.missingNotifications} | ${v.bad5xx} | ${s503} | ${recover === null ? 'n/a' : recover.toFixed(1)} | ${((Date.now() - started) / 1000).toFixed(0)} |`);
+  rows.push(
+    `| ${fault} | ${v.referrals} | ${v.notDischarged} | ${v.duplicateEvents} | ${v.duplicateNotifications + v.duplicateSends} | ${v.missingNotifications} | ${v.bad5xx} | ${s503} | ${recover === null ? 'n/a' : recover.toFixed(1)} | ${((Date.now() - started) / 1000).toFixed(0)} |`,
+  );
 }
 
 function expectClean(v: Verdict) {
@@ -136,7 +139,11 @@ describe('nothing lost, nothing twice', () => {
       const clin = await signDevToken(key, { roles: ['clinician'], ods: 'RLQ' });
       const open = await single.call('POST', '/v1/referrals', clerk, {
         patient: { nhsNumber: '9434765919', familyName: 'Race', givenName: 'Ria', dateOfBirth: '1950-02-02', postcode: 'HR1 2ER', gpPracticeOds: 'M81001' },
-        specialtyCode: '110', procedureCode: 'W371', rttClockStart: new Date(Date.now() - 70 * 7 * 86_400_000).toISOString().slice(0, 10), pathwayId: 'RACE-1', priority: 'P4',
+        specialtyCode: '110',
+        procedureCode: 'W371',
+        rttClockStart: new Date(Date.now() - 70 * 7 * 86_400_000).toISOString().slice(0, 10),
+        pathwayId: 'RACE-1',
+        priority: 'P4',
       });
       const id = open.json.id;
       for (let i = 0; i < 200; i++) {
@@ -144,7 +151,16 @@ describe('nothing lost, nothing twice', () => {
         if (r.json.status === 'AWAITING_CLINICAL_REVIEW') break;
         await new Promise((res) => setTimeout(res, 100));
       }
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => single.call('POST', `/v1/referrals/${id}/clinical-review`, clin, i % 2 ? { decision: 'suitable' } : { decision: 'not_suitable', reasonCode: 'FRAILTY' })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          single.call(
+            'POST',
+            `/v1/referrals/${id}/clinical-review`,
+            clin,
+            i % 2 ? { decision: 'suitable' } : { decision: 'not_suitable', reasonCode: 'FRAILTY' },
+          ),
+        ),
+      );
       record('every command twice; 20 conflicting at once', v, driver, null, started);
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
       expect(results.filter((r) => r.status === 409)).toHaveLength(19);

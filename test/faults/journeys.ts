@@ -39,7 +39,10 @@ export class Driver {
   commandsDone = 0;
   private tokens: Record<string, string> = {};
 
-  constructor(private readonly cluster: Cluster, private readonly opts: { twice?: boolean } = {}) {}
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly opts: { twice?: boolean } = {},
+  ) {}
 
   async init(): Promise<void> {
     const file = process.env.AUTH_DEV_KEY_FILE!;
@@ -96,7 +99,7 @@ export class Driver {
   private async waitFor(id: string, pred: (r: any) => boolean, what: string): Promise<any> {
     const end = Date.now() + PATIENCE_MS;
     for (;;) {
-      const r = await this.call('GET', `/v1/referrals/${id}`, this.tokens.clinRLQ!);
+      const r = await this.call('GET', `/v1/referrals/${id}`, this.tokens.clinRLQ);
       if (r.status === 200 && pred(r.json)) return r.json;
       if (Date.now() > end) throw new Error(`referral ${id} never reached ${what}; it is ${r.json?.status}`);
       await sleep(POLL_MS);
@@ -108,14 +111,22 @@ export class Driver {
     const nhs = nhsNumberFrom(n * 7 + salt.length * 1000);
     const pathwayId = `F-${salt}-${n}`;
     const body = {
-      patient: { nhsNumber: nhs, familyName: 'Faultpatient', givenName: 'Sam', dateOfBirth: '1955-01-01', postcode: 'HR1 2ER', email: 'sam@example.com', gpPracticeOds: 'M81001' },
+      patient: {
+        nhsNumber: nhs,
+        familyName: 'Faultpatient',
+        givenName: 'Sam',
+        dateOfBirth: '1955-01-01',
+        postcode: 'HR1 2ER',
+        email: 'sam@example.com',
+        gpPracticeOds: 'M81001',
+      },
       specialtyCode: '110',
       procedureCode: 'W371',
       rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
       pathwayId,
       priority: 'P4',
     };
-    const open = () => this.call('POST', '/v1/referrals', this.tokens.clerkRLQ!, body, { 'idempotency-key': pathwayId });
+    const open = () => this.call('POST', '/v1/referrals', this.tokens.clerkRLQ, body, { 'idempotency-key': pathwayId });
     const opened = this.opts.twice ? await Promise.all([open(), open()]) : [await open()];
     const created = opened.find((r) => r.status === 201);
     if (!created) throw new Error(`open failed: ${opened.map((r) => `${r.status} ${JSON.stringify(r.json).slice(0, 120)}`).join(' / ')}`);
@@ -123,7 +134,7 @@ export class Driver {
     this.commandsDone++;
     const patient = await signDevToken(process.env.AUTH_DEV_KEY_FILE!, { roles: ['patient'], nhsNumber: nhs, sub: `p-${nhs}` });
     await this.waitFor(id, (r) => r.status === 'AWAITING_CLINICAL_REVIEW', 'AWAITING_CLINICAL_REVIEW');
-    await this.command(id, 'clinical-review', this.tokens.clinRLQ!, { decision: 'suitable' }, 'AWAITING_PATIENT_CONSENT');
+    await this.command(id, 'clinical-review', this.tokens.clinRLQ, { decision: 'suitable' }, 'AWAITING_PATIENT_CONSENT');
     const withOffers = await this.waitFor(id, (r) => r.offers?.some((o: any) => o.status === 'OPEN' || o.status === 'ACCEPTED'), 'an offer');
     // A patient answers an offer once they have been sent it.
     const until = Date.now() + PATIENCE_MS;
@@ -134,20 +145,25 @@ export class Driver {
     }
     const offer = withOffers.offers.find((o: any) => o.receivingOds === 'RJC');
     await this.command(id, 'consent', patient, { decision: 'accept', offerId: offer.id }, 'AWAITING_RECEIVER_ACCEPTANCE');
-    await this.command(id, 'receiver-decision', this.tokens.clinRJC!, { decision: 'accept' }, 'AWAITING_BOOKING');
+    await this.command(id, 'receiver-decision', this.tokens.clinRJC, { decision: 'accept' }, 'AWAITING_BOOKING');
     if (this.opts.twice) {
       // Two procedure bookings at once must not both stand: the second is refused.
-      await this.command(id, 'bookings', this.tokens.clerkRJC!, { kind: 'procedure', startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }, 'BOOKED');
+      await this.command(id, 'bookings', this.tokens.clerkRJC, { kind: 'procedure', startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }, 'BOOKED');
     } else {
-      await this.command(id, 'bookings', this.tokens.clerkRJC!, { kind: 'procedure', startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }, 'BOOKED');
+      await this.command(id, 'bookings', this.tokens.clerkRJC, { kind: 'procedure', startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }, 'BOOKED');
     }
-    await this.command(id, 'treatment', this.tokens.clinRJC!, { performedAt: new Date().toISOString(), procedureCode: 'W371' }, 'TREATED');
-    await this.command(id, 'discharge', this.tokens.clinRJC!, { dischargedAt: new Date().toISOString(), summary: 'Recovered.' }, 'DISCHARGED');
+    await this.command(id, 'treatment', this.tokens.clinRJC, { performedAt: new Date().toISOString(), procedureCode: 'W371' }, 'TREATED');
+    await this.command(id, 'discharge', this.tokens.clinRJC, { dischargedAt: new Date().toISOString(), summary: 'Recovered.' }, 'DISCHARGED');
     return id;
   }
 
   /** Runs `count` journeys, `concurrency` at a time; calls `at(progress)` as work completes. */
-  async run(count: number, concurrency: number, salt: string, onProgress?: (done: number) => Promise<void> | void): Promise<{ ids: string[]; errors: string[] }> {
+  async run(
+    count: number,
+    concurrency: number,
+    salt: string,
+    onProgress?: (done: number) => Promise<void> | void,
+  ): Promise<{ ids: string[]; errors: string[] }> {
     const ids: string[] = [];
     const errors: string[] = [];
     let next = 0;
@@ -200,7 +216,9 @@ const STALE_CHECKED = new Set(['offer', 'offer_reminder', 'appointment_reminder'
 export async function verify(cluster: Cluster, driver: Driver, ids: string[], errors: string[]): Promise<Verdict> {
   const db = new pg.Client({ connectionString: cluster.databaseUrl });
   await db.connect();
-  const queues = ['workflow', 'dispatch', 'notifications'].map((n) => new Queue(n, { connection: { host: '127.0.0.1', port: cluster.redis.port }, prefix: `{faults-${cluster.name}}` }));
+  const queues = ['workflow', 'dispatch', 'notifications'].map(
+    (n) => new Queue(n, { connection: { host: '127.0.0.1', port: cluster.redis.port }, prefix: `{faults-${cluster.name}}` }),
+  );
   try {
     const end = Date.now() + 120_000;
     for (;;) {
@@ -246,7 +264,9 @@ export async function verify(cluster: Cluster, driver: Driver, ids: string[], er
       }
     }
     const bad5xx = driver.calls.filter((c) => c.status >= 500 && c.status !== 503).length;
-    const nhsNumbers = (await db.query(`SELECT p.nhs_number FROM patient p JOIN referral r ON r.patient_id = p.id WHERE r.id = ANY($1::uuid[])`, [idList])).rows.map((r) => r.nhs_number as string);
+    const nhsNumbers = (
+      await db.query(`SELECT p.nhs_number FROM patient p JOIN referral r ON r.patient_id = p.id WHERE r.id = ANY($1::uuid[])`, [idList])
+    ).rows.map((r) => r.nhs_number as string);
     const needles = [...nhsNumbers, 'Faultpatient', 'sam@example.com', 'HR1 2ER'];
     const patientDataInLogs = cluster.allLogs.filter((line) => needles.some((n) => line.includes(n))).length;
     return {

@@ -15,7 +15,10 @@ import { Driver } from './journeys.js';
 const REFERRALS = 4;
 /** Sends the fake takes and then holds without answering, until the worker is killed. */
 const HELD = 2;
-const TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<string, Record<string, string>>;
+const TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<
+  string,
+  Record<string, string>
+>;
 
 /** A cluster whose API and workers send through the fake Notify at `notifyUrl`. */
 class NotifyCluster extends Cluster {
@@ -75,7 +78,7 @@ let cluster: NotifyCluster;
 let db: pg.Client;
 
 beforeAll(async () => {
-  fake = await startFakeNotify({ templates: TEMPLATES as never });
+  fake = await startFakeNotify({ templates: TEMPLATES });
   cluster = new NotifyCluster('notify-kill', fake, fake.url);
   await cluster.start({ workers: 1 });
   db = new pg.Client({ connectionString: cluster.databaseUrl });
@@ -90,7 +93,10 @@ afterAll(async () => {
 
 /** The notifications of the referrals (reminders wait days in `created`: not what this test looks at). */
 async function rowsOf(ids: string[]): Promise<Row[]> {
-  const { rows } = await db.query<Row>(`SELECT id, referral_id, event, status, provider_id FROM notification WHERE referral_id = ANY($1::uuid[]) AND event NOT LIKE '%\\_reminder' ORDER BY created_at`, [ids]);
+  const { rows } = await db.query<Row>(
+    `SELECT id, referral_id, event, status, provider_id FROM notification WHERE referral_id = ANY($1::uuid[]) AND event NOT LIKE '%\\_reminder' ORDER BY created_at`,
+    [ids],
+  );
   return rows;
 }
 
@@ -110,7 +116,15 @@ describe('GOV.UK Notify and a killed worker', () => {
       Array.from({ length: REFERRALS }, async (_, n) => {
         const pathwayId = `NF-${n}`;
         const body = {
-          patient: { nhsNumber: nhsNumber(n), familyName: 'Notifypatient', givenName: 'Sam', dateOfBirth: '1955-01-01', postcode: 'HR1 2ER', email: 'sam@example.com', gpPracticeOds: 'M81001' },
+          patient: {
+            nhsNumber: nhsNumber(n),
+            familyName: 'Notifypatient',
+            givenName: 'Sam',
+            dateOfBirth: '1955-01-01',
+            postcode: 'HR1 2ER',
+            email: 'sam@example.com',
+            gpPracticeOds: 'M81001',
+          },
           specialtyCode: '110',
           procedureCode: 'W371',
           rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
@@ -120,7 +134,11 @@ describe('GOV.UK Notify and a killed worker', () => {
         const open = await driver.call('POST', '/v1/referrals', clerk, body, { 'idempotency-key': pathwayId });
         expect(open.status).toBe(201);
         const id = open.json.id as string;
-        await waitUntil(async () => (await driver.call('GET', `/v1/referrals/${id}`, clin)).json?.status === 'AWAITING_CLINICAL_REVIEW', `${id} to await review`, 30);
+        await waitUntil(
+          async () => (await driver.call('GET', `/v1/referrals/${id}`, clin)).json?.status === 'AWAITING_CLINICAL_REVIEW',
+          `${id} to await review`,
+          30,
+        );
         const review = await driver.call('POST', `/v1/referrals/${id}/clinical-review`, clin, { decision: 'suitable' });
         expect(review.status).toBe(200);
         return id;
@@ -138,14 +156,23 @@ describe('GOV.UK Notify and a killed worker', () => {
     cluster.startWorker();
 
     // The new worker picks the jobs up again once their locks lapse (JOB_LOCK_MS) and finishes every send.
-    const rows = await waitUntil(async () => {
-      const all = await rowsOf(ids);
-      return all.filter((r) => r.event === 'offer').length >= REFERRALS && all.every((r) => r.status !== 'created') ? all : null;
-    }, 'every notification to leave created', 45);
+    const rows = await waitUntil(
+      async () => {
+        const all = await rowsOf(ids);
+        return all.filter((r) => r.event === 'offer').length >= REFERRALS && all.every((r) => r.status !== 'created') ? all : null;
+      },
+      'every notification to leave created',
+      45,
+    );
     const recoveredS = (Date.now() - killedAt) / 1000;
 
     // Nothing lost: one offer per referral, each sent.
-    expect(rows.filter((r) => r.event === 'offer').map((r) => r.referral_id).sort()).toEqual([...ids].sort());
+    expect(
+      rows
+        .filter((r) => r.event === 'offer')
+        .map((r) => r.referral_id)
+        .sort(),
+    ).toEqual([...ids].sort());
     for (const r of rows) expect(r.status).toBe('sending');
 
     // Nothing twice: Notify saw exactly one send per notification, and the row holds Notify's id.
@@ -155,7 +182,7 @@ describe('GOV.UK Notify and a killed worker', () => {
     for (const r of rows) {
       const sent = fake.byReference(r.id);
       expect(sent).toHaveLength(1);
-      expect(r.provider_id).toBe(sent[0]!.id);
+      expect(r.provider_id).toBe(sent[0].id);
     }
     expect([...perReference.keys()].sort()).toEqual(rows.map((r) => r.id).sort());
 
@@ -176,6 +203,8 @@ describe('GOV.UK Notify and a killed worker', () => {
     expect(cluster.errorLogs.filter((l) => !/^worker-1: exited \(SIGKILL\)$/.test(l))).toEqual([]);
     expect(cluster.allLogs.filter((l) => /Notifypatient|sam@example\.com|HR1 2ER/.test(l))).toEqual([]);
 
-    process.stdout.write(`\nNotify + SIGKILL: ${REFERRALS} referrals, ${HELD} sends held at the kill, all sent once; recovered ${recoveredS.toFixed(1)} s after the kill, scenario ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `\nNotify + SIGKILL: ${REFERRALS} referrals, ${HELD} sends held at the kill, all sent once; recovered ${recoveredS.toFixed(1)} s after the kill, scenario ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   });
 });

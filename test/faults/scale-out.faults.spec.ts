@@ -28,7 +28,7 @@ afterAll(() => {
 /** CPU seconds (user + system) a live process has used so far, from /proc (Linux); 0 elsewhere. */
 function cpuSeconds(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return 0;
@@ -101,9 +101,13 @@ describe('scale-out: 2 APIs and 3 workers on one Postgres and Redis', () => {
       const v = await verify(cluster, driver, ids, errors);
       await lock.stop();
       // For docs/scaling.md: what a discharged referral costs on disk (tables and indexes, no WAL).
-      const kbPerReferral = (await dbSize() - sizeBefore) / 1024 / REFERRALS;
+      const kbPerReferral = ((await dbSize()) - sizeBefore) / 1024 / REFERRALS;
       const tableBytes = async (db: pg.Client, table: string) =>
-        (await db.query<{ rows: number; bytes: number }>(`SELECT count(*)::int AS rows, pg_total_relation_size($1::regclass)::float8 AS bytes FROM ${table}`, [table])).rows[0]!;
+        (
+          await db.query<{ rows: number; bytes: number }>(`SELECT count(*)::int AS rows, pg_total_relation_size($1::regclass)::float8 AS bytes FROM ${table}`, [
+            table,
+          ])
+        ).rows[0];
 
       // Exactly once, as the fault suite means it.
       expect(v.errors).toEqual([]);
@@ -133,20 +137,33 @@ describe('scale-out: 2 APIs and 3 workers on one Postgres and Redis', () => {
       try {
         // Each automated step's job had exactly one run that did the work; any further run of it
         // (a redelivery) ended as "skipped" (the handler's guard: already done). The router logs both.
-        const { rows: steps } = await db.query<{ job_id: string; job_name: string }>(`SELECT job_id, job_name FROM outbox_message WHERE referral_id = ANY($1::uuid[])`, [ids]);
+        const { rows: steps } = await db.query<{ job_id: string; job_name: string }>(
+          `SELECT job_id, job_name FROM outbox_message WHERE referral_id = ANY($1::uuid[])`,
+          [ids],
+        );
         expect(steps).toHaveLength(REFERRALS * JOBS_PER_REFERRAL);
-        const notOnce = steps.filter((s) => cluster.jobRuns.get(s.job_id)?.done !== 1).map((s) => `${s.job_id}: ${JSON.stringify(cluster.jobRuns.get(s.job_id) ?? 'never ran')}`);
+        const notOnce = steps
+          .filter((s) => cluster.jobRuns.get(s.job_id)?.done !== 1)
+          .map((s) => `${s.job_id}: ${JSON.stringify(cluster.jobRuns.get(s.job_id) ?? 'never ran')}`);
         expect(notOnce).toEqual([]);
         const skippedRuns = [...cluster.jobRuns.values()].reduce((n, r) => n + r.skipped, 0);
         const audit = await tableBytes(db, 'audit_event');
         const timeline = await tableBytes(db, 'timeline_event');
         // The effects of the dispatch steps, one of each kind per referral (also a unique key).
-        const { rows: dispatches } = await db.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM dispatch WHERE referral_id = ANY($1::uuid[]) GROUP BY kind ORDER BY kind`, [ids]);
+        const { rows: dispatches } = await db.query<{ kind: string; n: number }>(
+          `SELECT kind, count(*)::int AS n FROM dispatch WHERE referral_id = ANY($1::uuid[]) GROUP BY kind ORDER BY kind`,
+          [ids],
+        );
         expect(dispatches.map((d) => d.n)).toEqual([REFERRALS, REFERRALS]);
         // No job left failed (or waiting) in any queue; every job completed once in BullMQ's books.
         const counts = await Promise.all(queues.map((q) => q.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')));
         const total = (k: string) => counts.reduce((n, c) => n + (c[k] ?? 0), 0);
-        expect({ failed: total('failed'), waiting: total('waiting'), active: total('active'), delayed: total('delayed') }).toEqual({ failed: 0, waiting: 0, active: 0, delayed: 0 });
+        expect({ failed: total('failed'), waiting: total('waiting'), active: total('active'), delayed: total('delayed') }).toEqual({
+          failed: 0,
+          waiting: 0,
+          active: 0,
+          delayed: 0,
+        });
         // Besides the referrals' steps: the staff worklist emails the reminder sweep sent meanwhile
         // (one per team per STAFF_EMAIL_BATCH_MS, no referral), each also run exactly once.
         const { rows: staff } = await db.query<{ job_id: string }>(`SELECT job_id FROM outbox_message WHERE job_name = 'staff-notification.send'`);
@@ -162,23 +179,30 @@ describe('scale-out: 2 APIs and 3 workers on one Postgres and Redis', () => {
         expect(cluster.leaderships).toEqual([firstLeader]);
 
         // The leader stops (SIGTERM, graceful): one of the other two takes over, alone.
-        await cluster.signal(firstLeader!.proc, 'SIGTERM');
+        await cluster.signal(firstLeader.proc, 'SIGTERM');
         for (let i = 0; i < 200 && cluster.leaderships.length < 2; i++) await sleep(100);
         expect(cluster.leaderships).toHaveLength(2);
-        expect(cluster.leaderships[1]!.proc).not.toBe(firstLeader!.proc);
+        expect(cluster.leaderships[1].proc).not.toBe(firstLeader.proc);
         const { rows: holders } = await db.query(`SELECT pid FROM pg_locks WHERE ${LEADER_LOCK}`);
         expect(holders).toHaveLength(1);
         await sleep(1500); // more than one reconcile interval: the third worker still does not lead
         expect(cluster.leaderships).toHaveLength(2);
 
         // No process logged an error or died, other than the leader we stopped.
-        expect(cluster.errorLogs.filter((l) => !l.startsWith(`${firstLeader!.proc}: exited (`))).toEqual([]);
+        expect(cluster.errorLogs.filter((l) => !l.startsWith(`${firstLeader.proc}: exited (`))).toEqual([]);
 
         summary = [
           `Scale-out (${APIS} API + ${WORKERS} worker processes, one Postgres, one Redis):`,
           '| referrals | concurrency | start-up (s) | driven (s) | requests per API | jobs (per worker) | jobs run twice (second skipped) | dup. events | dup. notifications | leader lock holders at once (max) | database KiB per referral |',
           '|---|---|---|---|---|---|---|---|---|---|---|',
-          `| ${REFERRALS} | ${CONCURRENCY} | ${startup.toFixed(1)} | ${driven.toFixed(1)} | ${hits.join(' / ')} | ${steps.length} (${[...cluster.jobsByProc.entries()].sort().map(([, n]) => n).join(' / ')}) | ${skippedRuns} | ${v.duplicateEvents} | ${v.duplicateNotifications + v.duplicateSends} | ${lock.seen.maxHolders} (${lock.seen.samples} samples) | ${kbPerReferral.toFixed(1)} |`,
+          `| ${REFERRALS} | ${CONCURRENCY} | ${startup.toFixed(1)} | ${driven.toFixed(1)} | ${hits.join(' / ')} | ${steps.length} (${[
+            ...cluster.jobsByProc.entries(),
+          ]
+            .sort()
+            .map(([, n]) => n)
+            .join(
+              ' / ',
+            )}) | ${skippedRuns} | ${v.duplicateEvents} | ${v.duplicateNotifications + v.duplicateSends} | ${lock.seen.maxHolders} (${lock.seen.samples} samples) | ${kbPerReferral.toFixed(1)} |`,
           `CPU seconds used by the processes (start-up included): ${cpu}.`,
           `Postgres: audit_event ${audit.rows} rows, ${(audit.bytes / Math.max(1, audit.rows)).toFixed(0)} B each with indexes; timeline_event ${timeline.rows} rows, ${(timeline.bytes / Math.max(1, timeline.rows)).toFixed(0)} B each.`,
         ].join('\n');

@@ -87,7 +87,7 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!m) return 'Unauthorized: authentication token must be provided';
     try {
-      const { payload } = await jwtVerify(m[1]!, key, { algorithms: ['HS256'], issuer: serviceId });
+      const { payload } = await jwtVerify(m[1], key, { algorithms: ['HS256'], issuer: serviceId });
       // Notify refuses tokens issued more than 30 seconds away from its clock.
       if (typeof payload.iat !== 'number' || Math.abs(payload.iat - Date.now() / 1000) > 30) return 'Invalid token: request timestamp is out of range';
       return null;
@@ -116,12 +116,14 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
     if (p !== undefined && (typeof p !== 'object' || p === null || Array.isArray(p))) return 'personalisation must be an object';
     const pers = (p ?? {}) as Record<string, unknown>;
     if (Object.values(pers).some((v) => typeof v !== 'string')) return 'personalisation values must be strings';
-    if (type === 'email' && (typeof b.email_address !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(b.email_address))) return 'email_address Not a valid email address';
-    if (type === 'sms' && (typeof b.phone_number !== 'string' || !/^(\+44|0)7\d{9}$/.test(b.phone_number.replace(/\s/g, '')))) return 'phone_number Not a UK mobile number';
+    if (type === 'email' && (typeof b.email_address !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(b.email_address)))
+      return 'email_address Not a valid email address';
+    if (type === 'sms' && (typeof b.phone_number !== 'string' || !/^(\+44|0)7\d{9}$/.test(b.phone_number.replace(/\s/g, ''))))
+      return 'phone_number Not a UK mobile number';
     if (type === 'letter') {
       const lines = [1, 2, 3, 4, 5, 6, 7].map((i) => pers[`address_line_${i}`]).filter((l): l is string => typeof l === 'string' && l.trim() !== '');
       if (lines.length < 3) return 'Address must be at least 3 lines';
-      if (!POSTCODE.test(lines[lines.length - 1]!)) return 'Last line of address must be a real UK postcode';
+      if (!POSTCODE.test(lines[lines.length - 1])) return 'Last line of address must be a real UK postcode';
     }
     return null;
   }
@@ -138,7 +140,7 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
       if (!b) return error(res, 400, 'BadRequestError', 'Invalid JSON supplied in POST data');
       const templateId = typeof (b as { template_id?: unknown }).template_id === 'string' ? (b as { template_id: string }).template_id : undefined;
       const i = faults.findIndex((f) => (!f.type || f.type === type) && (!f.templateId || f.templateId === templateId));
-      const fault = i >= 0 ? faults.splice(i, 1)[0]!.fault : null;
+      const fault = i >= 0 ? faults.splice(i, 1)[0].fault : null;
       if (fault === 'validation') return error(res, 400, 'ValidationError', 'phone_number Not a UK mobile number');
       if (fault === 'auth') return error(res, 403, 'AuthError', 'Invalid token: API key not found');
       if (fault === 'rate-limit') return error(res, 429, 'RateLimitError', 'Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds');
@@ -168,14 +170,23 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
       return json(res, 201, {
         id: n.id,
         reference: n.reference,
-        content: type === 'sms' ? { body: n.personalisation.body ?? '', from_number: 'NHS' } : { body: n.personalisation.body ?? '', subject: n.personalisation.subject ?? '', ...(type === 'email' ? { from_email: 'crosstrust@notifications.service.gov.uk' } : {}) },
+        content:
+          type === 'sms'
+            ? { body: n.personalisation.body ?? '', from_number: 'NHS' }
+            : {
+                body: n.personalisation.body ?? '',
+                subject: n.personalisation.subject ?? '',
+                ...(type === 'email' ? { from_email: 'crosstrust@notifications.service.gov.uk' } : {}),
+              },
         uri: `${base}/v2/notifications/${n.id}`,
         template: { id: n.templateId, version: 1, uri: `${base}/v2/template/${n.templateId}` },
         ...(type === 'letter' ? { scheduled_for: null } : {}),
       });
     }
     if (req.method === 'GET' && url.pathname === '/v2/notifications') {
-      for (const k of url.searchParams.keys()) if (!['template_type', 'status', 'reference', 'older_than'].includes(k)) return error(res, 400, 'ValidationError', `Additional properties are not allowed (${k} was unexpected)`);
+      for (const k of url.searchParams.keys())
+        if (!['template_type', 'status', 'reference', 'older_than'].includes(k))
+          return error(res, 400, 'ValidationError', `Additional properties are not allowed (${k} was unexpected)`);
       const ref = url.searchParams.get('reference');
       const type = url.searchParams.get('template_type');
       const found = sent.filter((n) => (!ref || n.reference === ref) && (!type || n.type === type)).reverse();
@@ -183,7 +194,7 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
     }
     const one = /^\/v2\/notifications\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && one) {
-      if (!UUID.test(one[1]!)) return error(res, 400, 'ValidationError', 'notification_id is not a valid UUID');
+      if (!UUID.test(one[1])) return error(res, 400, 'ValidationError', 'notification_id is not a valid UUID');
       const n = sent.find((x) => x.id === one[1]);
       return n ? json(res, 200, view(base, n)) : error(res, 404, 'NoResultFound', 'No result found');
     }
@@ -191,7 +202,7 @@ export async function startFakeNotify(opts: { templates: Record<string, Partial<
   }
 
   const server = createServer((req, res) => {
-    res.on('finish', () => requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, status: res.statusCode, at: Date.now() }));
+    res.on('finish', () => requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0], status: res.statusCode, at: Date.now() }));
     handle(req, res).catch(() => error(res, 500, 'Exception', 'fake failed'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -52,7 +52,8 @@ export function conform(doc: Doc, schema: Schema | undefined, value: unknown, at
     }
     case 'integer':
     case 'number': {
-      if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) return [`${at}: ${JSON.stringify(value)} is not ${type === 'integer' ? 'an integer' : 'a number'}`];
+      if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value)))
+        return [`${at}: ${JSON.stringify(value)} is not ${type === 'integer' ? 'an integer' : 'a number'}`];
       return schema.minimum !== undefined && value < schema.minimum ? [`${at}: ${value} is below ${schema.minimum}`] : [];
     }
     case 'boolean':
@@ -68,7 +69,8 @@ export function conform(doc: Doc, schema: Schema | undefined, value: unknown, at
       for (const [k, v] of Object.entries(obj)) {
         if (props[k]) problems.push(...conform(doc, props[k], v, `${at}.${k}`));
         else if (typeof schema.additionalProperties === 'object') problems.push(...conform(doc, schema.additionalProperties, v, `${at}.${k}`));
-        else if (schema.additionalProperties === false || (schema.additionalProperties === undefined && schema.properties)) problems.push(`${at}.${k}: not in the document`);
+        else if (schema.additionalProperties === false || (schema.additionalProperties === undefined && schema.properties))
+          problems.push(`${at}.${k}: not in the document`);
       }
       return problems;
     }

@@ -88,9 +88,23 @@ export async function startStack(opts: { worker?: boolean; notificationChannel?:
   return stack;
 }
 
-export function token(opts: { role: string | string[]; ods?: string; nhsNumber?: string; sub?: string; expiresIn?: string; extra?: Record<string, unknown> }): Promise<string> {
+export function token(opts: {
+  role: string | string[];
+  ods?: string;
+  nhsNumber?: string;
+  sub?: string;
+  expiresIn?: string;
+  extra?: Record<string, unknown>;
+}): Promise<string> {
   const roles = Array.isArray(opts.role) ? opts.role : [opts.role];
-  return signDevToken(process.env.AUTH_DEV_KEY_FILE!, { roles, ods: opts.ods, nhsNumber: opts.nhsNumber, sub: opts.sub, expiresIn: opts.expiresIn, extra: opts.extra });
+  return signDevToken(process.env.AUTH_DEV_KEY_FILE!, {
+    roles,
+    ods: opts.ods,
+    nhsNumber: opts.nhsNumber,
+    sub: opts.sub,
+    expiresIn: opts.expiresIn,
+    extra: opts.extra,
+  });
 }
 
 /** Tokens for the usual cast of the Foundation Group. */
@@ -189,7 +203,7 @@ export async function openReferral(s: Stack, c: Cast, over: Parameters<typeof re
   const body = referralBody(over);
   const res = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(body);
   if (res.status !== 201) throw new Error(`open referral failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id as string, body, nhs: body.patient.nhsNumber as string };
+  return { id: res.body.id as string, body, nhs: body.patient.nhsNumber };
 }
 
 /** Opens a referral and drives it to the given stage through the API, as the staff would. */
@@ -198,16 +212,49 @@ export async function driveTo(s: Stack, c: Cast, target: string, over: Parameter
   const patient = await token({ role: 'patient', nhsNumber: ref.nhs });
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['AWAITING_CLINICAL_REVIEW', async () => waitForStatus(s, c.clinRLQ, ref.id, 'AWAITING_CLINICAL_REVIEW')],
-    ['AWAITING_PATIENT_CONSENT', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' }))],
-    ['AWAITING_RECEIVER_ACCEPTANCE', async () => {
-      const r = await getReferral(s, c.clinRLQ, ref.id);
-      const offer = r.offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
-      expectOk(await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id }));
-    }],
-    ['AWAITING_BOOKING', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'accept' }))],
-    ['BOOKED', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', startsAt: new Date(Date.now() + 21 * 86_400_000).toISOString() }))],
-    ['TREATED', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/treatment`).set(bearer(c.clinRJC)).send({ performedAt: new Date().toISOString(), procedureCode: 'W371' }))],
-    ['DISCHARGED', async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/discharge`).set(bearer(c.clinRJC)).send({ dischargedAt: new Date().toISOString(), summary: 'Recovered well.' }))],
+    [
+      'AWAITING_PATIENT_CONSENT',
+      async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' })),
+    ],
+    [
+      'AWAITING_RECEIVER_ACCEPTANCE',
+      async () => {
+        const r = await getReferral(s, c.clinRLQ, ref.id);
+        const offer = r.offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
+        expectOk(await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id }));
+      },
+    ],
+    [
+      'AWAITING_BOOKING',
+      async () => expectOk(await s.http.post(`/v1/referrals/${ref.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'accept' })),
+    ],
+    [
+      'BOOKED',
+      async () =>
+        expectOk(
+          await s.http
+            .post(`/v1/referrals/${ref.id}/bookings`)
+            .set(bearer(c.clerkRJC))
+            .send({ kind: 'procedure', startsAt: new Date(Date.now() + 21 * 86_400_000).toISOString() }),
+        ),
+    ],
+    [
+      'TREATED',
+      async () =>
+        expectOk(
+          await s.http.post(`/v1/referrals/${ref.id}/treatment`).set(bearer(c.clinRJC)).send({ performedAt: new Date().toISOString(), procedureCode: 'W371' }),
+        ),
+    ],
+    [
+      'DISCHARGED',
+      async () =>
+        expectOk(
+          await s.http
+            .post(`/v1/referrals/${ref.id}/discharge`)
+            .set(bearer(c.clinRJC))
+            .send({ dischargedAt: new Date().toISOString(), summary: 'Recovered well.' }),
+        ),
+    ],
   ];
   for (const [status, step] of steps) {
     await step();

@@ -38,11 +38,18 @@ afterAll(async () => {
 });
 
 const row = async (id: string) =>
-  (await db.sql.query<{ status: string; version: number; receiving_ods: string | null; former_receiving_ods: string | null; rtt_clock_stop: Date | null; booking_changed: boolean }>(
-    'SELECT status::text AS status, version, receiving_ods, former_receiving_ods, rtt_clock_stop, booking_changed FROM referral WHERE id = $1::uuid',
-    [id],
-  )).rows[0]!;
-const jobs = async (id: string) => (await db.sql.query<{ job_name: string }>('SELECT job_name FROM outbox_message WHERE referral_id = $1::uuid ORDER BY id', [id])).rows.map((r) => r.job_name);
+  (
+    await db.sql.query<{
+      status: string;
+      version: number;
+      receiving_ods: string | null;
+      former_receiving_ods: string | null;
+      rtt_clock_stop: Date | null;
+      booking_changed: boolean;
+    }>('SELECT status::text AS status, version, receiving_ods, former_receiving_ods, rtt_clock_stop, booking_changed FROM referral WHERE id = $1::uuid', [id])
+  ).rows[0];
+const jobs = async (id: string) =>
+  (await db.sql.query<{ job_name: string }>('SELECT job_name FROM outbox_message WHERE referral_id = $1::uuid ORDER BY id', [id])).rows.map((r) => r.job_name);
 
 /** A referral opened by RLQ and taken, step by step through the use cases, to `stage`. */
 async function at(stage: 'AWAITING_CLINICAL_REVIEW' | 'AWAITING_PATIENT_CONSENT' | 'AWAITING_RECEIVER_ACCEPTANCE' | 'AWAITING_BOOKING' | 'BOOKED' | 'TREATED') {
@@ -52,10 +59,15 @@ async function at(stage: 'AWAITING_CLINICAL_REVIEW' | 'AWAITING_PATIENT_CONSENT'
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['AWAITING_CLINICAL_REVIEW', () => app.get(AutomatedSteps).screen({ referralId: id })],
     ['AWAITING_PATIENT_CONSENT', () => app.get(ClinicalReview).record(clinRLQ, id, { decision: 'suitable' })],
-    ['AWAITING_RECEIVER_ACCEPTANCE', async () => {
-      const offer = (await db.sql.query<{ id: string }>(`SELECT id FROM offer WHERE referral_id = $1::uuid AND receiving_ods = 'RJC' AND status = 'OPEN' LIMIT 1`, [id])).rows[0]!;
-      return app.get(Consent).record(patient, id, { decision: 'accept', offerId: offer.id });
-    }],
+    [
+      'AWAITING_RECEIVER_ACCEPTANCE',
+      async () => {
+        const offer = (
+          await db.sql.query<{ id: string }>(`SELECT id FROM offer WHERE referral_id = $1::uuid AND receiving_ods = 'RJC' AND status = 'OPEN' LIMIT 1`, [id])
+        ).rows[0];
+        return app.get(Consent).record(patient, id, { decision: 'accept', offerId: offer.id });
+      },
+    ],
     ['AWAITING_BOOKING', () => app.get(TransferOfCare).decide(clinRJC, id, { decision: 'accept' })],
     ['BOOKED', () => app.get(Bookings).book(clerkRJC, id, { kind: 'procedure', startsAt: new Date(Date.now() + 21 * 86_400_000) })],
     ['TREATED', () => app.get(TreatmentAndDischarge).recordTreatment(clinRJC, id, { performedAt: new Date(), procedureCode: 'W371' })],
@@ -83,10 +95,15 @@ describe('OpenReferral', () => {
   it('refuses a second open referral for the pathway (naming it) and an RTT clock before birth', async () => {
     const input = newReferral();
     const { referralId } = await app.get(OpenReferral).open(clerkRLQ, input, null);
-    const dup = await app.get(OpenReferral).open(clerkRLQ, input, null).catch((e) => e);
+    const dup = await app
+      .get(OpenReferral)
+      .open(clerkRLQ, input, null)
+      .catch((e) => e);
     expect(dup).toBeInstanceOf(DuplicateError);
     expect(dup.details).toMatchObject({ field: 'pathwayId', referralId });
-    await expect(app.get(OpenReferral).open(clerkRLQ, { ...newReferral(), rttClockStart: new Date('1950-01-01T00:00:00Z') }, null)).rejects.toThrow(/before the patient was born/);
+    await expect(app.get(OpenReferral).open(clerkRLQ, { ...newReferral(), rttClockStart: new Date('1950-01-01T00:00:00Z') }, null)).rejects.toThrow(
+      /before the patient was born/,
+    );
   });
 });
 
@@ -101,7 +118,10 @@ describe('AutomatedSteps.screen and ClinicalReview', () => {
     expect(await jobs(id)).toEqual(['referral.screen', 'referral.make-offers']);
     const open = await db.sql.query(`SELECT 1 FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [id]);
     expect(open.rowCount).toBeGreaterThan(0);
-    const again = await app.get(ClinicalReview).record(clinRLQ, id, { decision: 'suitable' }).catch((e) => e);
+    const again = await app
+      .get(ClinicalReview)
+      .record(clinRLQ, id, { decision: 'suitable' })
+      .catch((e) => e);
     expect(again).toBeInstanceOf(TransitionConflictError);
     expect(again.details).toMatchObject({ currentStatus: 'AWAITING_PATIENT_CONSENT', allowedFrom: ['AWAITING_CLINICAL_REVIEW'] });
   });
@@ -138,12 +158,14 @@ describe('Bookings, TreatmentAndDischarge', () => {
     const bookings = app.get(Bookings);
     await expect(bookings.book(clerkRJC, id, { kind: 'procedure', startsAt: new Date(Date.now() + 30 * 86_400_000) })).rejects.toThrow(/already booked/);
     const { rows } = await db.sql.query<{ id: string }>(`SELECT id FROM booking WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [id]);
-    await bookings.cancel(clerkRJC, id, rows[0]!.id, { reason: 'Surgeon unavailable' });
+    await bookings.cancel(clerkRJC, id, rows[0].id, { reason: 'Surgeon unavailable' });
     expect(await row(id)).toMatchObject({ status: 'AWAITING_BOOKING', booking_changed: true });
     await bookings.book(clerkRJC, id, { kind: 'procedure', startsAt: new Date(Date.now() + 28 * 86_400_000) });
     expect(await row(id)).toMatchObject({ status: 'BOOKED', booking_changed: false });
     const treatment = app.get(TreatmentAndDischarge);
-    await expect(treatment.recordTreatment(clinRJC, id, { performedAt: new Date(Date.now() + 86_400_000), procedureCode: 'W371' })).rejects.toThrow(/in the future/);
+    await expect(treatment.recordTreatment(clinRJC, id, { performedAt: new Date(Date.now() + 86_400_000), procedureCode: 'W371' })).rejects.toThrow(
+      /in the future/,
+    );
     await treatment.recordTreatment(clinRJC, id, { performedAt: new Date(), procedureCode: 'W371' });
     expect((await row(id)).rtt_clock_stop).not.toBeNull();
     await treatment.recordDischarge(clinRJC, id, { dischargedAt: new Date(), summary: 'Recovered well.' });
@@ -169,7 +191,10 @@ describe('ReferralExits and PatientContact', () => {
     await expect(contact.correct(clerkRLT, id, { email: 'x@example.com' })).rejects.toThrow(ReferralNotFoundError);
     expect(await contact.correct(clerkRLQ, id, { email: 'alex.new@example.com', address: '1 High Street, Hereford' })).toEqual({ changed: ['email'] });
     expect(await contact.correct(clerkRLQ, id, { email: 'alex.new@example.com' })).toEqual({ changed: [] });
-    const { rows } = await db.sql.query<{ type: string; detail: unknown }>(`SELECT type, detail FROM timeline_event WHERE referral_id = $1::uuid AND type = 'patient_contact_corrected'`, [id]);
+    const { rows } = await db.sql.query<{ type: string; detail: unknown }>(
+      `SELECT type, detail FROM timeline_event WHERE referral_id = $1::uuid AND type = 'patient_contact_corrected'`,
+      [id],
+    );
     expect(rows).toEqual([{ type: 'patient_contact_corrected', detail: { fields: ['email'] } }]);
   });
 });

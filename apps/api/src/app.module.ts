@@ -27,7 +27,20 @@ import { OfferLinkService } from './offer-page/offer-link.service.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
-  controllers: [ReferralsController, PatientController, CapacityController, MatchingController, AuditController, WaitingListController, LongWaitersController, HealthController, NotifyCallbackController, TasksController, TeamContactsController, OfferPageController],
+  controllers: [
+    ReferralsController,
+    PatientController,
+    CapacityController,
+    MatchingController,
+    AuditController,
+    WaitingListController,
+    LongWaitersController,
+    HealthController,
+    NotifyCallbackController,
+    TasksController,
+    TeamContactsController,
+    OfferPageController,
+  ],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },
     // Order matters: the rate limit first (a refused request does no work), then the audit trail.

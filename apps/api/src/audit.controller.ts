@@ -22,23 +22,31 @@ const IsAuditCursor = () =>
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @Matches(UUID_PATTERN, { message: '$property must be a UUID' })
+  @IsOptional()
+  @Matches(UUID_PATTERN, { message: '$property must be a UUID' })
   referralId?: string;
 
   @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })
-  @IsOptional() @IsDateTime()
+  @IsOptional()
+  @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' })
-  @IsOptional() @IsDateTime()
+  @IsOptional()
+  @IsDateTime()
   to?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsAuditCursor()
+  @IsOptional()
+  @IsAuditCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 500 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number' }) @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: '$property must be a whole number' })
+  @Min(1)
+  @Max(500)
   limit?: number;
 }
 

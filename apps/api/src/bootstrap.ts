@@ -20,7 +20,12 @@ import { REDIS, type RedisClient } from './redis.provider.js';
 
 /** `logDestination` (tests): where the JSON log lines go instead of stdout. */
 export async function createApiApp(opts: { logger?: boolean; logDestination?: DestinationStream } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register({ logDestination: opts.logDestination }), { bodyParser: false, bufferLogs: opts.logger !== false, logger: opts.logger === false ? false : undefined, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register({ logDestination: opts.logDestination }), {
+    bodyParser: false,
+    bufferLogs: opts.logger !== false,
+    logger: opts.logger === false ? false : undefined,
+    abortOnError: false,
+  });
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   const config = app.get<AppConfig>(APP_CONFIG);
   app.get(TokenVerifier).warmUp();
@@ -31,7 +36,7 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
   // Before everything that does work: a request refused for its address costs a Redis call.
   app.use(addressRateLimit({ config, redis: app.get<RedisClient>(REDIS), verifier: app.get(TokenVerifier) }));
   mountOperatorRoutes(app); // GET /metrics, /admin/queues
-  setServerTimeouts(app.getHttpServer() as Server);
+  setServerTimeouts(app.getHttpServer());
   app.use(requestDeadlines(config));
   app.use(jsonBody(config.http.bodyLimit));
   app.use(bodyErrors);

@@ -14,9 +14,17 @@ export class CapacityController {
 
   @Put(':ods/:specialty')
   @RequirePermission('capacity.write')
-  @ApiOperation({ summary: 'Declare weekly slots offered to the group for a specialty at a site (default the main site), with optional per-week overrides (trust_admin of :ods)' })
+  @ApiOperation({
+    summary:
+      'Declare weekly slots offered to the group for a specialty at a site (default the main site), with optional per-week overrides (trust_admin of :ods)',
+  })
   @ApiOkResponse({ type: CapacityDeclarationView, description: 'The declaration with its weeks from this week on' })
-  declare(@CurrentCaller() caller: Caller, @Param('ods') ods: string, @Param('specialty') specialty: string, @Body() dto: CapacityDeclarationDto): Promise<CapacityDeclarationView> {
+  declare(
+    @CurrentCaller() caller: Caller,
+    @Param('ods') ods: string,
+    @Param('specialty') specialty: string,
+    @Body() dto: CapacityDeclarationDto,
+  ): Promise<CapacityDeclarationView> {
     if (caller.ods !== ods) throw new ForbiddenException(`Only an admin of ${ods} may declare its capacity`);
     if (!/^\d{3}$/.test(specialty)) throw new BusinessRuleError('specialty must be a 3-digit treatment function code', { field: 'specialty' });
     const from = parseIsoDate(dto.fromDate);

@@ -36,32 +36,34 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: Postgres and Redis answer within 2 s each (503 with the common error body when not)' })
   @ApiOkResponse({ type: ReadyView })
   async ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      async () => {
-        const i = this.indicators.check('postgres');
-        try {
-          await withTimeout(this.prisma.sql.query('SELECT 1'), 2000);
-          return i.up();
-        } catch (e) {
-          return i.down({ message: (e as Error).message.slice(0, 120) });
-        }
-      },
-      async () => {
-        const i = this.indicators.check('redis');
-        try {
-          await withTimeout(this.redis.ping(), 2000);
-          return i.up();
-        } catch (e) {
-          return i.down({ message: (e as Error).message.slice(0, 120) });
-        }
-      },
-    ]).catch((e: unknown) => {
-      // Terminus answers 503 with its own body ({status, info, error, details}); every failure of
-      // this API has the common one, with what each dependency said as its details.
-      if (!(e instanceof ServiceUnavailableException)) throw e;
-      const result = e.getResponse() as Partial<HealthCheckResult>;
-      const down = Object.keys(result.error ?? {});
-      throw new ServiceUnavailableException(errorBody(503, `Not ready: ${down.join(' and ') || 'a dependency'} did not answer`, result.details ?? {}));
-    });
+    return this.health
+      .check([
+        async () => {
+          const i = this.indicators.check('postgres');
+          try {
+            await withTimeout(this.prisma.sql.query('SELECT 1'), 2000);
+            return i.up();
+          } catch (e) {
+            return i.down({ message: (e as Error).message.slice(0, 120) });
+          }
+        },
+        async () => {
+          const i = this.indicators.check('redis');
+          try {
+            await withTimeout(this.redis.ping(), 2000);
+            return i.up();
+          } catch (e) {
+            return i.down({ message: (e as Error).message.slice(0, 120) });
+          }
+        },
+      ])
+      .catch((e: unknown) => {
+        // Terminus answers 503 with its own body ({status, info, error, details}); every failure of
+        // this API has the common one, with what each dependency said as its details.
+        if (!(e instanceof ServiceUnavailableException)) throw e;
+        const result = e.getResponse() as Partial<HealthCheckResult>;
+        const down = Object.keys(result.error ?? {});
+        throw new ServiceUnavailableException(errorBody(503, `Not ready: ${down.join(' and ') || 'a dependency'} did not answer`, result.details ?? {}));
+      });
   }
 }

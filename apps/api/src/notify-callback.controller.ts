@@ -19,7 +19,7 @@ export function notifyCallbackAuth(token: string | null): (authorization: string
   return (authorization) => {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     // Digests are the same length whatever was sent, so the comparison takes the same time.
-    return expected !== null && m !== null && timingSafeEqual(digest(m[1]!), expected);
+    return expected !== null && m !== null && timingSafeEqual(digest(m[1]), expected);
   };
 }
 
@@ -36,7 +36,7 @@ interface NotifyCallback {
 
 function parse(body: unknown): NotifyCallback {
   const b = body as Record<string, unknown> | null;
-  const str = (k: string) => (typeof b?.[k] === 'string' ? (b[k] as string) : null);
+  const str = (k: string) => (typeof b?.[k] === 'string' ? b[k] : null);
   const id = str('id');
   const status = str('status');
   const reference = str('reference');

@@ -1,6 +1,16 @@
 // The referral routes of the contract: open, read, worklists, and every human step.
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, BadRequestException } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { parseIsoDate, STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
@@ -66,11 +76,21 @@ export class ReferralsController {
 
   @Post()
   @RequirePermission('referral.create')
-  @ApiOperation({ summary: 'Open a referral for a long-waiter (stage 1), from its fields or from a waiting-list entry ({waitingListEntryId}); screening starts automatically' })
+  @ApiOperation({
+    summary: 'Open a referral for a long-waiter (stage 1), from its fields or from a waiting-list entry ({waitingListEntryId}); screening starts automatically',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the first result; with another body, 422' })
-  @ApiCreatedResponse({ type: ReferralView, description: 'The referral opened (or, repeated with the same Idempotency-Key, the one first opened: `Idempotent-Replayed: true`)' })
+  @ApiCreatedResponse({
+    type: ReferralView,
+    description: 'The referral opened (or, repeated with the same Idempotency-Key, the one first opened: `Idempotent-Replayed: true`)',
+  })
   @ApiConflictResponse({ description: 'The pathway already has an open referral' })
-  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateReferralDto, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response): Promise<ReferralView> {
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body() dto: CreateReferralDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ReferralView> {
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
       const message = 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -';
       throw new BadRequestException(errorBody(400, message, [{ field: 'Idempotency-Key', messages: [message] }]));
@@ -80,7 +100,13 @@ export class ReferralsController {
       const extra = Object.keys(dto).filter((k) => k !== 'waitingListEntryId' && (dto as unknown as Record<string, unknown>)[k] !== undefined);
       if (extra.length) {
         const message = `Send either waitingListEntryId or the referral's fields, not both (also sent: ${extra.join(', ')})`;
-        throw new BadRequestException(errorBody(400, message, extra.map((field) => ({ field, messages: [`${field} cannot be sent with waitingListEntryId`] }))));
+        throw new BadRequestException(
+          errorBody(
+            400,
+            message,
+            extra.map((field) => ({ field, messages: [`${field} cannot be sent with waitingListEntryId`] })),
+          ),
+        );
       }
     }
     const input: NewReferral =
@@ -166,10 +192,15 @@ export class ReferralsController {
     description: 'Accepted: the referral after the step. Rejected: the outcome only, since the trust is no longer a party',
     schema: { anyOf: [{ $ref: getSchemaPath(ReferralView) }, { $ref: getSchemaPath(ReceiverRejectionView) }] },
   })
-  async receiverDecision(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReceiverDecisionDto): Promise<ReferralView | ReceiverRejectionView> {
+  async receiverDecision(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: ReceiverDecisionDto,
+  ): Promise<ReferralView | ReceiverRejectionView> {
     const out = await this.transfers.decide(caller, refId, dto);
     // A trust that rejects is no longer a party and reads the referral no more: it is told the outcome only.
-    if (dto.decision === 'reject') return { id: refId, status: out.to, statusDescription: STATUS_DESCRIPTIONS[out.to], version: out.version, receivingOds: null };
+    if (dto.decision === 'reject')
+      return { id: refId, status: out.to, statusDescription: STATUS_DESCRIPTIONS[out.to], version: out.version, receivingOds: null };
     return this.queries.get(caller, refId);
   }
 
@@ -189,7 +220,12 @@ export class ReferralsController {
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Cancel a booking; the patient is told' })
   @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async cancelBooking(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Param('bookingId', uuidParam('bookingId')) bookingId: string, @Body() dto: ReasonDto): Promise<ReferralView> {
+  async cancelBooking(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Param('bookingId', uuidParam('bookingId')) bookingId: string,
+    @Body() dto: ReasonDto,
+  ): Promise<ReferralView> {
     await this.bookings.cancel(caller, refId, bookingId, dto);
     return this.queries.get(caller, refId);
   }
@@ -227,8 +263,10 @@ export class ReferralsController {
   @Patch(':id/patient-contact')
   @RequirePermission('referral.patient-contact')
   @ApiOperation({
-    summary: "Referring trust's booking team: correct the patient's contact details on this referral (address, postcode, phone, email, contact preference, accessible format)",
-    description: 'Only the fields sent change; null clears an optional one. Messages not yet sent use the new details. The timeline records which fields changed, not their values.',
+    summary:
+      "Referring trust's booking team: correct the patient's contact details on this referral (address, postcode, phone, email, contact preference, accessible format)",
+    description:
+      'Only the fields sent change; null clears an optional one. Messages not yet sent use the new details. The timeline records which fields changed, not their values.',
   })
   @ApiOkResponse({ type: ReferralView, description: 'The referral with the details corrected' })
   async patientContact(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: PatientContactDto): Promise<ReferralView> {

@@ -11,21 +11,25 @@ import { TaskPage, TaskView, TeamContactList, TeamContactView } from './dto/resp
 
 export class TaskQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TASK_TEAMS })
-  @IsOptional() @IsIn(TASK_TEAMS, { message: `$property must be one of ${TASK_TEAMS.join(', ')}` })
+  @IsOptional()
+  @IsIn(TASK_TEAMS, { message: `$property must be one of ${TASK_TEAMS.join(', ')}` })
   team?: TaskTeam;
 
   @ApiPropertyOptional({ example: 'offer_unanswered' })
-  @IsOptional() @Matches(/^[a-z][a-z0-9_]{0,63}$/, { message: '$property must be a task kind such as offer_unanswered' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_]{0,63}$/, { message: '$property must be a task kind such as offer_unanswered' })
   kind?: string;
 
   @ApiPropertyOptional({ enum: TASK_STATUSES, default: 'OPEN' })
-  @IsOptional() @IsIn(TASK_STATUSES, { message: `$property must be one of ${TASK_STATUSES.join(', ')}` })
+  @IsOptional()
+  @IsIn(TASK_STATUSES, { message: `$property must be one of ${TASK_STATUSES.join(', ')}` })
   status?: TaskStatus;
 }
 
 export class TeamContactDto {
   @ApiProperty({ example: 'booking-team.rlq@example.nhs.uk', description: "The team's shared mailbox (no personal addresses needed)" })
-  @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
+  @IsEmail({}, { message: '$property must be an email address' })
+  @MaxLength(254)
   email!: string;
 }
 

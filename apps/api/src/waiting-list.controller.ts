@@ -46,24 +46,45 @@ export class WaitingListController {
       'the largest accepted is WAITING_LIST_MAX_BYTES (default 500 MB), WAITING_LIST_MAX_ROWS rows (default 1,000,000) of at most ' +
       'WAITING_LIST_MAX_ROW_CHARS characters (default 8,192), gzip expanding at most WAITING_LIST_MAX_GZIP_RATIO times (default 100). ' +
       'The upload must arrive within WAITING_LIST_UPLOAD_TIMEOUT_MS (default 1 hour) and never send nothing for WAITING_LIST_IDLE_TIMEOUT_MS ' +
-      "(default 30 s); a trust may have WAITING_LIST_UPLOADS_PER_TRUST uploads in progress at once (default 1). Rows that fail validation are reported with their row number " +
+      '(default 30 s); a trust may have WAITING_LIST_UPLOADS_PER_TRUST uploads in progress at once (default 1). Rows that fail validation are reported with their row number ' +
       '(the header is row 1); good rows are kept; a pathway id already on the list is updated.',
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiHeader({ name: 'Content-Encoding', required: false, schema: { type: 'string', enum: ['identity', 'gzip'] } })
-  @ApiAcceptedResponse({ type: ImportView, description: 'Staged and queued (`status: queued`); `Location` is the import to follow', headers: { Location: { description: 'The import: /v1/waiting-list/imports/{id}', schema: { type: 'string' } } } })
-  @ApiRequestTimeoutResponse({ description: 'The upload took longer than WAITING_LIST_UPLOAD_TIMEOUT_MS, or sent nothing for WAITING_LIST_IDLE_TIMEOUT_MS: nothing of it was kept; send the file again' })
-  @ApiPayloadTooLargeResponse({ description: 'Larger than WAITING_LIST_MAX_BYTES, more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, or gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times' })
-  @ApiTooManyRequestsResponse({ description: "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or too many requests this minute from this caller (RATE_LIMIT_PER_MINUTE) or, without a valid token, from this address (PUBLIC_RATE_LIMIT_PER_MINUTE)" })
+  @ApiAcceptedResponse({
+    type: ImportView,
+    description: 'Staged and queued (`status: queued`); `Location` is the import to follow',
+    headers: { Location: { description: 'The import: /v1/waiting-list/imports/{id}', schema: { type: 'string' } } },
+  })
+  @ApiRequestTimeoutResponse({
+    description:
+      'The upload took longer than WAITING_LIST_UPLOAD_TIMEOUT_MS, or sent nothing for WAITING_LIST_IDLE_TIMEOUT_MS: nothing of it was kept; send the file again',
+  })
+  @ApiPayloadTooLargeResponse({
+    description:
+      'Larger than WAITING_LIST_MAX_BYTES, more rows than WAITING_LIST_MAX_ROWS, a row longer than WAITING_LIST_MAX_ROW_CHARS, or gzip expanding more than WAITING_LIST_MAX_GZIP_RATIO times',
+  })
+  @ApiTooManyRequestsResponse({
+    description:
+      "The caller's trust already has WAITING_LIST_UPLOADS_PER_TRUST uploads in progress, or this server its share of uploads; or too many requests this minute from this caller (RATE_LIMIT_PER_MINUTE) or, without a valid token, from this address (PUBLIC_RATE_LIMIT_PER_MINUTE)",
+  })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not text/csv, not UTF-8, or an unsupported Content-Encoding' })
-  async upload(@CurrentCaller() caller: Caller, @Query() q: ImportUploadQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ImportView> {
+  async upload(
+    @CurrentCaller() caller: Caller,
+    @Query() q: ImportUploadQueryDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ImportView> {
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
     if (type !== 'text/csv') {
       const message = `Send the waiting list as text/csv (Content-Type was ${type || 'missing'})`;
       throw new UploadRefusedError('UPLOAD_NOT_CSV', message, [{ field: 'Content-Type', messages: [message] }]);
     }
-    const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+    const charset = params
+      .find((p) => p.startsWith('charset='))
+      ?.slice(8)
+      .replace(/"/g, '');
     if (charset && !CHARSETS.has(charset)) {
       const message = `Send the CSV as UTF-8 (charset was ${charset})`;
       throw new UploadRefusedError('UPLOAD_NOT_CSV', message, [{ field: 'Content-Type', messages: [message] }]);
@@ -76,7 +97,10 @@ export class WaitingListController {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (encoding === 'identity' && declared > this.config.waitingList.maxBytes) {
       res.setHeader('Connection', 'close'); // do not read the rest of what we refuse
-      throw new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${this.config.waitingList.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`);
+      throw new UploadRefusedError(
+        'UPLOAD_TOO_LARGE',
+        `The file is larger than the ${this.config.waitingList.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`,
+      );
     }
     // The JSON parser (bootstrap.ts) takes only JSON types: a text/csv body reaches us unread, as the request stream.
     const body = new PassThrough();
@@ -120,7 +144,10 @@ export class WaitingListController {
 
   @Get('imports/:id')
   @RequirePermission('waiting-list.import')
-  @ApiOperation({ summary: 'An import of your trust: status (queued, running, completed, failed), rows read, accepted, rejected; row-level errors (row, field, reason), a page at a time' })
+  @ApiOperation({
+    summary:
+      'An import of your trust: status (queued, running, completed, failed), rows read, accepted, rejected; row-level errors (row, field, reason), a page at a time',
+  })
   @ApiNotFoundResponse({ description: 'Not there, or not an import of your trust' })
   @ApiOkResponse({ type: ImportView })
   get(@CurrentCaller() caller: Caller, @Param('id', uuidParam('id')) id: string, @Query() q: ImportErrorsQueryDto): Promise<ImportView> {
@@ -135,7 +162,10 @@ export class LongWaitersController {
 
   @Get()
   @RequirePermission('waiting-list.read')
-  @ApiOperation({ summary: "Your trust's open waiting-list entries not yet referred, longest wait first, with weeks waited and cohort band (18, 40, 52, 65, 78, 104); keyset-paginated" })
+  @ApiOperation({
+    summary:
+      "Your trust's open waiting-list entries not yet referred, longest wait first, with weeks waited and cohort band (18, 40, 52, 65, 78, 104); keyset-paginated",
+  })
   @ApiOkResponse({ type: LongWaiterPage })
   list(@CurrentCaller() caller: Caller, @Query() q: LongWaitersQueryDto): Promise<LongWaiterPage> {
     return this.longWaiters.list(caller, q);

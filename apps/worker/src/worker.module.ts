@@ -58,7 +58,12 @@ export class WorkerModule {
         opts.notificationChannel
           ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel }
           : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account.
-            { provide: NOTIFICATION_CHANNEL, inject: [APP_CONFIG, PrismaService], useFactory: (config: AppConfig, prisma: PrismaService) => (config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma)) },
+            {
+              provide: NOTIFICATION_CHANNEL,
+              inject: [APP_CONFIG, PrismaService],
+              useFactory: (config: AppConfig, prisma: PrismaService) =>
+                config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma),
+            },
       ],
     };
   }

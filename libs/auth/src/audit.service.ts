@@ -67,7 +67,17 @@ export class AuditService implements BeforeApplicationShutdown {
     if (q.from) where.push(`a.at >= ${p.add(q.from)}::timestamptz`);
     if (q.to) where.push(`a.at < ${p.add(q.to)}::timestamptz`);
     if (before !== null) where.push(`a.id < ${p.add(String(before))}::bigint`);
-    const { rows } = await this.prisma.sql.query<{ id: string; at: Date; actor_sub: string; actor_role: string; actor_ods: string | null; action: string; referral_id: string | null; request_id: string | null; outcome: number }>(
+    const { rows } = await this.prisma.sql.query<{
+      id: string;
+      at: Date;
+      actor_sub: string;
+      actor_role: string;
+      actor_ods: string | null;
+      action: string;
+      referral_id: string | null;
+      request_id: string | null;
+      outcome: number;
+    }>(
       `SELECT a.id::text AS id, a.at, a.actor_sub, a.actor_role, a.actor_ods, a.action, a.referral_id::text AS referral_id, a.request_id, a.outcome
        FROM audit_event a JOIN referral r ON r.id = a.referral_id
        WHERE ${where.join(' AND ')}
@@ -85,7 +95,7 @@ export class AuditService implements BeforeApplicationShutdown {
         requestId: r.request_id,
         outcome: r.outcome,
       })),
-      nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
     };
   }
 }

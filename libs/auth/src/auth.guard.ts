@@ -8,7 +8,6 @@ import { TokenError, TokenVerifier } from './token-verifier.js';
 import type { Caller } from './caller.js';
 import { AuditService } from './audit.service.js';
 
-
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -29,7 +28,7 @@ export class AuthGuard implements CanActivate {
     if (!m) throw new UnauthorizedException('A bearer token is required (Authorization: Bearer <token>)');
     let claims;
     try {
-      claims = await this.verifier.verifyFor(req, m[1]!);
+      claims = await this.verifier.verifyFor(req, m[1]);
     } catch (e) {
       if (e instanceof TokenError) throw new UnauthorizedException(e.message);
       throw e;
@@ -40,7 +39,13 @@ export class AuthGuard implements CanActivate {
       // A refused attempt by a known caller is part of the trail too.
       const referralId = (req as { params?: { id?: string } }).params?.id;
       await this.audit
-        .record({ caller: { sub: claims.sub, role: claims.roles[0]!, ods: claims.ods }, action: permission, referralId: referralId && isUuid(referralId) ? referralId : null, requestId: (req as { id?: string }).id ?? null, outcome: 403 })
+        .record({
+          caller: { sub: claims.sub, role: claims.roles[0], ods: claims.ods },
+          action: permission,
+          referralId: referralId && isUuid(referralId) ? referralId : null,
+          requestId: (req as { id?: string }).id ?? null,
+          outcome: 403,
+        })
         .catch(() => undefined);
       throw new ForbiddenException(`Your role (${claims.roles.join(', ')}) may not do this: it needs ${allowed.join(' or ')}`);
     }

@@ -45,11 +45,11 @@ export class TokenVerifier {
     } else {
       let file: { publicJwk: Record<string, unknown> };
       try {
-        file = JSON.parse(readFileSync(this.config.auth.devKeyFile, 'utf8'));
+        file = JSON.parse(readFileSync(this.config.auth.devKeyFile, 'utf8')) as typeof file;
       } catch {
         throw new Error(`The local development issuer key ${this.config.auth.devKeyFile} is missing: run \`npm run token\` once, or \`npm start\`.`);
       }
-      this.keys = createLocalJWKSet({ keys: [file.publicJwk as never] });
+      this.keys = createLocalJWKSet({ keys: [file.publicJwk] });
     }
     return this.keys;
   }
@@ -123,6 +123,9 @@ export class TokenVerifier {
     const [kind, max] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
     // The same tolerance as the clock checks: an issuer that stamps iat and exp a second apart (jose's
     // relative times each read the clock) must not make a 1 h token a 3,601 s one refused.
-    if (exp - iat > max + CLOCK_TOLERANCE_S) throw new TokenError(`Invalid bearer token: it is valid for ${duration(exp - iat)} ("exp" - "iat"); ${kind} tokens may be valid for at most ${duration(max)}`);
+    if (exp - iat > max + CLOCK_TOLERANCE_S)
+      throw new TokenError(
+        `Invalid bearer token: it is valid for ${duration(exp - iat)} ("exp" - "iat"); ${kind} tokens may be valid for at most ${duration(max)}`,
+      );
   }
 }

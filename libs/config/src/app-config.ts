@@ -129,14 +129,17 @@ type Env = Record<string, string | undefined>;
 function clusterNodes(raw: string | undefined, problems: string[]): { host: string; port: number }[] | null {
   if (raw === undefined || raw.trim() === '') return null;
   const nodes: { host: string; port: number }[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(item);
     const port = m ? Number(m[3]) : NaN;
     if (!m || port < 1 || port > 65535) {
       problems.push(`REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "${item}")`);
       continue;
     }
-    nodes.push({ host: (m[1] ?? m[2])!, port });
+    nodes.push({ host: m[1] ?? m[2], port });
   }
   return nodes.length ? nodes : null;
 }
@@ -144,7 +147,10 @@ function clusterNodes(raw: string | undefined, problems: string[]): { host: stri
 /** TRUSTED_PROXIES: `10.0.0.0/8, 192.168.1.10, fd00::/8`; empty or unset: none (X-Forwarded-For is never believed). */
 function trustedProxies(raw: string | undefined, problems: string[]): string[] {
   const out: string[] = [];
-  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, prefix, extra] = item.split('/');
     const family = isIP(address ?? '');
     const bits = prefix === undefined ? null : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
@@ -161,13 +167,15 @@ function hostPort(n: { host: string; port: number }): string {
   return n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`;
 }
 
-const NOTIFY_KEY = /^[A-Za-z0-9_.-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const NOTIFY_KEY =
+  /^[A-Za-z0-9_.-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** The GOV.UK Notify settings (see the README's configuration table). */
 function notifyConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number) {
   const notifyApiKey = env.NOTIFY_API_KEY || null;
-  if (notifyApiKey !== null && !NOTIFY_KEY.test(notifyApiKey)) problems.push('NOTIFY_API_KEY must be a GOV.UK Notify API key: {key name}-{service id}-{secret id}');
+  if (notifyApiKey !== null && !NOTIFY_KEY.test(notifyApiKey))
+    problems.push('NOTIFY_API_KEY must be a GOV.UK Notify API key: {key name}-{service id}-{secret id}');
   const notifyBaseUrl = env.NOTIFY_BASE_URL || 'https://api.notifications.service.gov.uk';
   try {
     if (!['https:', 'http:'].includes(new URL(notifyBaseUrl).protocol)) problems.push('NOTIFY_BASE_URL must be an http(s) URL');
@@ -181,8 +189,13 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
       const raw = source === 'NOTIFY_TEMPLATES' ? env.NOTIFY_TEMPLATES! : readFileSync(env.NOTIFY_TEMPLATES_FILE!, 'utf8');
       const parsed: unknown = JSON.parse(raw);
       const ok =
-        typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
-        Object.values(parsed).every((byChannel) => typeof byChannel === 'object' && byChannel !== null && !Array.isArray(byChannel) && Object.values(byChannel).every((id) => isUuid(id)));
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        !Array.isArray(parsed) &&
+        Object.values(parsed).every(
+          (byChannel) =>
+            typeof byChannel === 'object' && byChannel !== null && !Array.isArray(byChannel) && Object.values(byChannel as object).every((id) => isUuid(id)),
+        );
       if (ok) notifyTemplates = parsed as Record<string, Record<string, string>>;
       else problems.push(`${source} must be JSON {"<event>": {"email": "<template id>", "sms": "<template id>", "letter": "<template id>"}, ...}`);
     } catch (e) {
@@ -192,12 +205,14 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
     problems.push('NOTIFY_TEMPLATES or NOTIFY_TEMPLATES_FILE is required with NOTIFY_API_KEY');
   }
   const notifyCallbackToken = env.NOTIFY_CALLBACK_TOKEN || null;
-  if (notifyCallbackToken !== null && (notifyCallbackToken.length < 16 || /\s/.test(notifyCallbackToken))) problems.push('NOTIFY_CALLBACK_TOKEN must be at least 16 characters with no spaces');
+  if (notifyCallbackToken !== null && (notifyCallbackToken.length < 16 || /\s/.test(notifyCallbackToken)))
+    problems.push('NOTIFY_CALLBACK_TOKEN must be at least 16 characters with no spaces');
   const quietRaw = env.SMS_QUIET_HOURS || '21:00-08:00';
   let smsQuietHours: { start: number; end: number } | null = null;
   if (quietRaw !== 'off') {
     const [a, b] = quietRaw.split('-');
-    const ma = HHMM.exec(a ?? ''), mb = HHMM.exec(b ?? '');
+    const ma = HHMM.exec(a ?? ''),
+      mb = HHMM.exec(b ?? '');
     if (!ma || !mb || a === b) problems.push(`SMS_QUIET_HOURS must be HH:MM-HH:MM in UK time, or off (got "${quietRaw}")`);
     else smsQuietHours = { start: Number(ma[1]) * 60 + Number(ma[2]), end: Number(mb[1]) * 60 + Number(mb[2]) };
   }
@@ -288,20 +303,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const metricsToken = env.METRICS_TOKEN || null;
-  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) problems.push('METRICS_TOKEN must be at least 16 characters with no spaces');
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken)))
+    problems.push('METRICS_TOKEN must be at least 16 characters with no spaces');
   const metricsPort = env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? null : int('METRICS_PORT', 0, 0, 65535);
-  if (nodeEnv === 'production' && metricsPort !== null && metricsToken === null) problems.push('METRICS_TOKEN is required with METRICS_PORT when NODE_ENV=production');
+  if (nodeEnv === 'production' && metricsPort !== null && metricsToken === null)
+    problems.push('METRICS_TOKEN is required with METRICS_PORT when NODE_ENV=production');
 
   const offerLinkSecret = env.OFFER_LINK_SECRET || (nodeEnv === 'production' ? '' : DEV_OFFER_LINK_SECRET);
   if (!offerLinkSecret) problems.push('OFFER_LINK_SECRET is required when NODE_ENV=production');
   else if (offerLinkSecret.length < 32) problems.push('OFFER_LINK_SECRET must be at least 32 characters');
   // The development secret is in this repository: anyone could sign offer links with it.
-  else if (nodeEnv === 'production' && offerLinkSecret === DEV_OFFER_LINK_SECRET) problems.push('OFFER_LINK_SECRET must not be the development secret (it is published in the code) when NODE_ENV=production');
+  else if (nodeEnv === 'production' && offerLinkSecret === DEV_OFFER_LINK_SECRET)
+    problems.push('OFFER_LINK_SECRET must not be the development secret (it is published in the code) when NODE_ENV=production');
   const port = int('PORT', 3000, 0, 65535);
   const publicBaseUrl = (env.PUBLIC_BASE_URL ? url('PUBLIC_BASE_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, '');
   // Every offer link in a message starts with it: in production a default of localhost would send
   // patients links that go nowhere (and the session cookie's Secure flag follows its scheme).
-  if (nodeEnv === 'production' && !env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required when NODE_ENV=production (the address patients open offer links at)');
+  if (nodeEnv === 'production' && !env.PUBLIC_BASE_URL)
+    problems.push('PUBLIC_BASE_URL is required when NODE_ENV=production (the address patients open offer links at)');
   else if (nodeEnv === 'production' && !publicBaseUrl.startsWith('https:')) problems.push('PUBLIC_BASE_URL must be an https: URL when NODE_ENV=production');
 
   const config: AppConfig = {
@@ -319,7 +338,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     database: { url: url('DATABASE_URL', ['postgresql:', 'postgres:']), poolSize: int('DB_POOL_SIZE', 10, 1, 500) },
     redis: {
       // With REDIS_CLUSTER_NODES, REDIS_URL is optional: only its credentials and TLS (rediss:) apply, to every node.
-      url: redisClusterNodes && !env.REDIS_URL ? `redis://${hostPort(redisClusterNodes[0]!)}` : url('REDIS_URL', ['redis:', 'rediss:']),
+      url: redisClusterNodes && !env.REDIS_URL ? `redis://${hostPort(redisClusterNodes[0])}` : url('REDIS_URL', ['redis:', 'rediss:']),
       clusterNodes: redisClusterNodes,
       queuePrefix,
     },

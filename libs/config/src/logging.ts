@@ -8,16 +8,28 @@ import type { AppConfig } from './app-config.js';
 
 /** Field names that hold patient data or secrets, redacted at any depth we log. */
 export const REDACTED_FIELDS = [
-  'nhsNumber', 'nhs_number', 'familyName', 'family_name', 'givenName', 'given_name', 'dateOfBirth', 'date_of_birth',
-  'address', 'postcode', 'phone', 'email', 'summary', 'note', 'text', 'authorization', 'token', 'password', 'cookie',
+  'nhsNumber',
+  'nhs_number',
+  'familyName',
+  'family_name',
+  'givenName',
+  'given_name',
+  'dateOfBirth',
+  'date_of_birth',
+  'address',
+  'postcode',
+  'phone',
+  'email',
+  'summary',
+  'note',
+  'text',
+  'authorization',
+  'token',
+  'password',
+  'cookie',
 ];
 
-const paths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  ...REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
-];
+const paths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', ...REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`])];
 
 function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
@@ -39,11 +51,18 @@ export function loggingModule(service: 'api' | 'worker', destination?: Destinati
         genReqId: requestIdOf,
         // Method, route and status only: never bodies, query strings, headers or a patient's offer link token.
         serializers: {
-          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0]!.replace(/^\/offer\/[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}/, '/offer/:token') }),
+          req: (req: { id: string; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            path: String(req.url)
+              .split('?')[0]
+              .replace(/^\/offer\/[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}/, '/offer/:token'),
+          }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
         autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+          res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       };
       return { pinoHttp: destination ? ([pinoHttp, destination] as [typeof pinoHttp, DestinationStream]) : pinoHttp };
     },

@@ -1,13 +1,6 @@
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  ADULT_AGE_YEARS,
-  BOOKED_SOON_WEEKS,
-  DEFAULT_THRESHOLD_WEEKS,
-  screen,
-  type IneligibilityCode,
-  type ScreeningInput,
-} from './eligibility-rules.js';
+import { ADULT_AGE_YEARS, BOOKED_SOON_WEEKS, DEFAULT_THRESHOLD_WEEKS, screen, type IneligibilityCode, type ScreeningInput } from './eligibility-rules.js';
 
 const DAY_MS = 86_400_000;
 const TODAY = new Date('2026-11-25T00:00:00Z');
@@ -54,17 +47,17 @@ describe('screen', () => {
     const result = screen(with_(FAILING[code]));
     expect(result.eligible).toBe(false);
     expect(result.reasons.map((r) => r.code)).toEqual([code]);
-    expect(result.reasons[0]!.message.length).toBeGreaterThan(10);
+    expect(result.reasons[0].message.length).toBeGreaterThan(10);
   });
 
   it('reason messages say what failed', () => {
     const [below] = screen(with_(FAILING.BELOW_THRESHOLD)).reasons;
-    expect(below!.message).toBe('Waited 10 weeks; the cohort threshold is 52 weeks.');
+    expect(below.message).toBe('Waited 10 weeks; the cohort threshold is 52 weeks.');
     const [child] = screen(with_(FAILING.NOT_ADULT)).reasons;
-    expect(child!.message).toBe('Patient is 11; transfers are for adults (18 or over).');
+    expect(child.message).toBe('Patient is 11; transfers are for adults (18 or over).');
     const [booked] = screen(with_(FAILING.APPOINTMENT_WITHIN_8_WEEKS)).reasons;
-    expect(booked!.message).toContain('2026-12-09');
-    expect(booked!.message).toContain('8 weeks');
+    expect(booked.message).toContain('2026-12-09');
+    expect(booked.message).toContain('8 weeks');
   });
 
   it('every rule failing gives every code, in rule order', () => {
@@ -126,9 +119,7 @@ describe('screen', () => {
 
     it('a patient born on 29 February 2008 is 18 on 1 March 2026, not on 28 February', () => {
       const dateOfBirth = new Date('2008-02-29T00:00:00Z');
-      expect(codes(with_({ dateOfBirth, today: new Date('2026-02-28T00:00:00Z'), rttClockStart: new Date('2024-01-01T00:00:00Z') }))).toEqual([
-        'NOT_ADULT',
-      ]);
+      expect(codes(with_({ dateOfBirth, today: new Date('2026-02-28T00:00:00Z'), rttClockStart: new Date('2024-01-01T00:00:00Z') }))).toEqual(['NOT_ADULT']);
       expect(codes(with_({ dateOfBirth, today: new Date('2026-03-01T00:00:00Z'), rttClockStart: new Date('2024-01-01T00:00:00Z') }))).toEqual([]);
     });
   });

@@ -1,13 +1,6 @@
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  REFERRAL_ACTIONS,
-  TRANSITIONS,
-  allowedPairs,
-  originListOutcome,
-  transition,
-  type ReferralAction,
-} from './referral-state-machine.js';
+import { REFERRAL_ACTIONS, TRANSITIONS, allowedPairs, originListOutcome, transition, type ReferralAction } from './referral-state-machine.js';
 import {
   FINAL_STATUSES,
   PATHWAY_STATUSES,
@@ -54,10 +47,7 @@ const key = (action: ReferralAction, from: ReferralStatus) => `${action}@${from}
 const allowedKeys = new Set(allowedPairs().map((p) => key(p.action, p.from)));
 
 const forbiddenPairs: Array<[ReferralStatus, ReferralAction]> = REFERRAL_STATUSES.flatMap((status) =>
-  REFERRAL_ACTIONS.filter((action) => !allowedKeys.has(key(action, status))).map((action): [ReferralStatus, ReferralAction] => [
-    status,
-    action,
-  ]),
+  REFERRAL_ACTIONS.filter((action) => !allowedKeys.has(key(action, status))).map((action): [ReferralStatus, ReferralAction] => [status, action]),
 );
 
 describe('transition table', () => {
@@ -70,7 +60,9 @@ describe('transition table', () => {
   });
 
   it('allowedPairs() is exactly the expected table', () => {
-    const actual = allowedPairs().map((p) => `${p.action}:${p.from}->${p.to}`).sort();
+    const actual = allowedPairs()
+      .map((p) => `${p.action}:${p.from}->${p.to}`)
+      .sort();
     const expected = EXPECTED_TABLE.map(([a, f, t]) => `${a}:${f}->${t}`).sort();
     expect(actual).toEqual(expected);
     expect(new Set(actual).size).toBe(actual.length);

@@ -11,14 +11,7 @@ export const PATHWAY_STATUSES = [
   'DISCHARGED',
 ] as const;
 
-export const EXIT_STATUSES = [
-  'NOT_ELIGIBLE',
-  'NOT_SUITABLE',
-  'DECLINED',
-  'REJECTED_BY_RECEIVER',
-  'WITHDRAWN',
-  'CANCELLED',
-] as const;
+export const EXIT_STATUSES = ['NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'REJECTED_BY_RECEIVER', 'WITHDRAWN', 'CANCELLED'] as const;
 
 export const REFERRAL_STATUSES = [...PATHWAY_STATUSES, ...EXIT_STATUSES] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];

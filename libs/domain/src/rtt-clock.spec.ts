@@ -84,14 +84,20 @@ describe('weeksWaited', () => {
 
   it('property: never negative and monotonic non-decreasing in asOf', () => {
     fc.assert(
-      fc.property(realisticDate, realisticDate, fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: DAY_MS - 1 }), (start, asOf, extraDays, extraMs) => {
-        const later = new Date(asOf.getTime() + extraDays * DAY_MS + extraMs);
-        const a = weeksWaited(start, asOf);
-        const b = weeksWaited(start, later);
-        expect(a).toBeGreaterThanOrEqual(0);
-        expect(Number.isInteger(a)).toBe(true);
-        expect(b).toBeGreaterThanOrEqual(a);
-      }),
+      fc.property(
+        realisticDate,
+        realisticDate,
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 0, max: DAY_MS - 1 }),
+        (start, asOf, extraDays, extraMs) => {
+          const later = new Date(asOf.getTime() + extraDays * DAY_MS + extraMs);
+          const a = weeksWaited(start, asOf);
+          const b = weeksWaited(start, later);
+          expect(a).toBeGreaterThanOrEqual(0);
+          expect(Number.isInteger(a)).toBe(true);
+          expect(b).toBeGreaterThanOrEqual(a);
+        },
+      ),
     );
   });
 
@@ -158,12 +164,27 @@ describe('cohortBand', () => {
 });
 
 describe('parseIsoDate', () => {
-  test.each(['2025-02-30', '2025-13-01', '2025-00-10', '2025-01-00', '2025-01-32', '2025-04-31', '2023-02-29', '2100-02-29', '2025-1-1', '', '2025/01/01', '20250101', '2025-01-01T00:00:00Z', ' 2025-01-01', '2025-01-01 ', 'abcd-ef-gh', '12025-01-01'])(
-    'refuses %p',
-    (value) => {
-      expect(parseIsoDate(value)).toBeNull();
-    },
-  );
+  test.each([
+    '2025-02-30',
+    '2025-13-01',
+    '2025-00-10',
+    '2025-01-00',
+    '2025-01-32',
+    '2025-04-31',
+    '2023-02-29',
+    '2100-02-29',
+    '2025-1-1',
+    '',
+    '2025/01/01',
+    '20250101',
+    '2025-01-01T00:00:00Z',
+    ' 2025-01-01',
+    '2025-01-01 ',
+    'abcd-ef-gh',
+    '12025-01-01',
+  ])('refuses %p', (value) => {
+    expect(parseIsoDate(value)).toBeNull();
+  });
 
   test.each(['2024-02-29', '2000-02-29', '2025-01-01', '2025-12-31', '1956-03-02', '2026-11-25'])('accepts %p as UTC midnight', (value) => {
     const date = parseIsoDate(value);

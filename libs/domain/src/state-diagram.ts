@@ -15,7 +15,7 @@ export function referralStateDiagram(): string {
     .sort(([a], [b]) => {
       const [fa, ta] = a.split(' --> ');
       const [fb, tb] = b.split(' --> ');
-      return order(fa!) - order(fb!) || order(ta!) - order(tb!);
+      return order(fa) - order(fb) || order(ta) - order(tb);
     })
     .map(([edge, actions]) => `  ${edge}: ${actions.join(', ')}`);
   const finals = REFERRAL_STATUSES.filter((s) => FINAL_STATUSES.has(s)).map((s) => `  ${s} --> [*]`);

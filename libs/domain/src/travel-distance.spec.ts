@@ -127,7 +127,7 @@ describe('rankOffers', () => {
     const ranked = rankOffers(SITES, HEREFORD);
     expect(ranked.map((o) => o.siteOds)).toEqual(['RWP01', 'RLT01', 'RJC02', 'RAL01']);
     expect(ranked[2]).toEqual({ receivingOds: 'RJC', siteOds: 'RJC02', distanceMiles: distanceMiles(HEREFORD, WARWICK) });
-    for (let i = 1; i < ranked.length; i++) expect(ranked[i]!.distanceMiles).toBeGreaterThanOrEqual(ranked[i - 1]!.distanceMiles);
+    for (let i = 1; i < ranked.length; i++) expect(ranked[i].distanceMiles).toBeGreaterThanOrEqual(ranked[i - 1].distanceMiles);
   });
 
   it('leaves out sites beyond the travel radius, keeping one exactly at it', () => {
@@ -183,16 +183,15 @@ describe('rankOffers', () => {
     fc.assert(
       fc.property(fc.array(candidate, { maxLength: 12 }), fc.option(ukPoint), fc.option(fc.integer({ min: 0, max: 400 })), (sites, home, radius) => {
         const ranked = rankOffers(sites, home, radius);
-        const expectedCount =
-          home && radius != null ? sites.filter((s) => distanceMiles(home, s) <= radius).length : sites.length;
+        const expectedCount = home && radius != null ? sites.filter((s) => distanceMiles(home, s) <= radius).length : sites.length;
         expect(ranked).toHaveLength(expectedCount);
         for (const o of ranked) {
           if (home && radius != null) expect(o.distanceMiles).toBeLessThanOrEqual(radius);
           if (!home) expect(o.distanceMiles).toBe(0);
         }
         for (let i = 1; i < ranked.length; i++) {
-          const prev = ranked[i - 1]!;
-          const cur = ranked[i]!;
+          const prev = ranked[i - 1];
+          const cur = ranked[i];
           expect(cur.distanceMiles).toBeGreaterThanOrEqual(prev.distanceMiles);
           if (cur.distanceMiles === prev.distanceMiles) expect(prev.receivingOds.localeCompare(cur.receivingOds)).toBeLessThanOrEqual(0);
         }

@@ -20,7 +20,7 @@ export function distanceMiles(a: LatLon, b: LatLon): number {
 export function postcodeDistrict(postcode: string): string | null {
   const compact = postcode.toUpperCase().replace(/\s+/g, '');
   const m = /^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$/.exec(compact);
-  return m ? m[1]! : null;
+  return m ? m[1] : null;
 }
 
 export function isUkPostcode(postcode: string): boolean {

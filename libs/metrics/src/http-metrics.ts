@@ -28,7 +28,7 @@ export function httpMetrics(metrics: MetricsRegistry, opts: HttpMetricsOptions =
   const mounts = opts.mounts ?? [];
   return (req: RoutedRequest, res: ServerResponse, next: () => void) => {
     const end = histogram.startTimer();
-    const path = (req.originalUrl ?? req.url ?? '').split('?')[0]!;
+    const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
     const mount = mounts.find((m) => path === m || path.startsWith(`${m}/`));
     let done = false;
     const record = () => {

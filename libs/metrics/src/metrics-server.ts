@@ -17,12 +17,14 @@ export async function startMetricsServer(opts: { metrics: MetricsRegistry; port:
       res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    const json = (status: number, body: unknown, headers?: Record<string, string>) => send(status, 'application/json; charset=utf-8', JSON.stringify(body), headers);
+    const json = (status: number, body: unknown, headers?: Record<string, string>) =>
+      send(status, 'application/json; charset=utf-8', JSON.stringify(body), headers);
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { statusCode: 405, message: 'GET only' }, { Allow: 'GET, HEAD' });
     if (path === '/health/live') return json(200, { status: 'ok' });
     if (path !== '/metrics') return json(404, { statusCode: 404, message: 'Not found: GET /metrics or /health/live' });
     const verdict = auth(req.headers.authorization);
-    if (verdict !== 'ok') return json(401, { statusCode: 401, message: 'A metrics token is required (Authorization: Bearer <METRICS_TOKEN>)' }, { 'WWW-Authenticate': 'Bearer' });
+    if (verdict !== 'ok')
+      return json(401, { statusCode: 401, message: 'A metrics token is required (Authorization: Bearer <METRICS_TOKEN>)' }, { 'WWW-Authenticate': 'Bearer' });
     opts.metrics.render().then(
       (text) => send(200, opts.metrics.contentType, text),
       () => json(500, { statusCode: 500, message: 'metrics could not be collected' }),

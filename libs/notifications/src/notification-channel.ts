@@ -60,10 +60,10 @@ export class LocalNotificationChannel implements NotificationChannel {
   constructor(private readonly prisma: PrismaService) {}
 
   async send(msg: OutgoingMessage): Promise<DeliveryResult> {
-    const { rowCount } = await this.prisma.sql.query('INSERT INTO local_message (notification_id, channel) VALUES ($1::uuid, $2) ON CONFLICT (notification_id) DO NOTHING', [
-      msg.notificationId,
-      msg.channel,
-    ]);
+    const { rowCount } = await this.prisma.sql.query(
+      'INSERT INTO local_message (notification_id, channel) VALUES ($1::uuid, $2) ON CONFLICT (notification_id) DO NOTHING',
+      [msg.notificationId, msg.channel],
+    );
     if (rowCount === 1) {
       this.logger.log({ notificationId: msg.notificationId, event: msg.event, channel: msg.channel }, 'notification recorded by the local channel');
     }

@@ -20,7 +20,9 @@ describe('appointment times in patient messages', () => {
 
   it('are UK local time: Greenwich Mean Time in winter, and the day follows the UK clock', () => {
     // 23:30 UTC on 31 October 2026 is after summer time has ended: still Saturday in the UK.
-    expect(renderNotification('appointment_reminder', ctx('2026-10-31T23:30:00.000Z')).body).toContain('at Warwick Hospital on Saturday 31 October 2026 at 11:30pm.');
+    expect(renderNotification('appointment_reminder', ctx('2026-10-31T23:30:00.000Z')).body).toContain(
+      'at Warwick Hospital on Saturday 31 October 2026 at 11:30pm.',
+    );
     // 23:30 UTC on 30 June is already 1 July in the UK.
     expect(momentInWords('2026-06-30T23:30:00.000Z')).toBe('Wednesday 1 July 2026 at 12:30am');
   });
@@ -34,7 +36,9 @@ describe('appointment times in patient messages', () => {
   });
 
   it('are written the same in every message that gives one (booked, cancelled, reminder)', () => {
-    const bodies = (['appointment_booked', 'appointment_cancelled', 'appointment_reminder'] as const).map((e) => renderNotification(e, ctx('2026-12-01T14:05:00.000Z')).body);
+    const bodies = (['appointment_booked', 'appointment_cancelled', 'appointment_reminder'] as const).map(
+      (e) => renderNotification(e, ctx('2026-12-01T14:05:00.000Z')).body,
+    );
     for (const b of bodies) expect(b).toContain('on Tuesday 1 December 2026 at 2:05pm');
   });
 });
@@ -53,7 +57,9 @@ describe('offers in patient messages', () => {
   it('name each site with its distance in words and the week as a day, in the offer and its reminder', () => {
     for (const event of ['offer', 'offer_reminder'] as const) {
       const { body } = renderNotification(event, offers);
-      expect(body).toContain('- Warwick Hospital (South Warwickshire University NHS Foundation Trust), about 42 miles from your home, from the week of Monday 7 December 2026');
+      expect(body).toContain(
+        '- Warwick Hospital (South Warwickshire University NHS Foundation Trust), about 42 miles from your home, from the week of Monday 7 December 2026',
+      );
       expect(body).toContain('- George Eliot Hospital (George Eliot Hospital NHS Trust), about 1 mile from your home, from the week of Monday 4 January 2027');
       expect(body).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     }

@@ -45,8 +45,7 @@ const howToAnswer = (c: TemplateContext) =>
     ? `Tell us your answer online at ${c.offerUrl} (you will be asked for your date of birth; the link works once and lasts 14 days), or phone the booking team.`
     : 'Tell us your answer by phoning the booking team.';
 
-const keepPlace = (c: TemplateContext) =>
-  `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
+const keepPlace = (c: TemplateContext) => `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
 
 /** One offered site: "- Warwick Hospital (South Warwickshire ...), about 12 miles from your home, from the week of Monday 7 December 2026". */
 const offerLine = (o: TemplateContext['offers'][number]) =>

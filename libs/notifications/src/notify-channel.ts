@@ -157,14 +157,17 @@ export class NotifyNotificationChannel implements NotificationChannel {
         const lines = msg.addressLines ?? [];
         if (lines.length < 3) throw new NotifyHttpError(400, 'NoPostalAddress');
         const address = Object.fromEntries(lines.map((l, i) => [`address_line_${i + 1}`, l]));
-        return this.client.sendLetter(templateId, { personalisation: { ...personalisation, ...address, accessible_format: msg.accessibleFormat ?? '' }, reference });
+        return this.client.sendLetter(templateId, {
+          personalisation: { ...personalisation, ...address, accessible_format: msg.accessibleFormat ?? '' },
+          reference,
+        });
       }
     }
   }
 
   /** The notification an earlier attempt sent with this reference, if Notify has it. */
   private async findByReference(reference: string): Promise<{ id: string; status: string } | null> {
-    const res = await this.client.getNotifications(undefined as never, undefined as never, reference, undefined as never);
+    const res = await this.client.getNotifications(undefined, undefined, reference, undefined);
     const found = (res.data as { notifications?: Array<{ id: string; status: string; reference?: string | null }> }).notifications ?? [];
     return found.find((n) => n.reference === reference) ?? null;
   }

@@ -22,8 +22,8 @@ export function verifyOfferLinkToken(secret: string, token: string): string | nu
   if (typeof token !== 'string' || token.length > 64) return null;
   const m = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) return null;
-  const raw = Buffer.from(m[1]!, 'base64url');
-  const given = Buffer.from(m[2]!, 'base64url');
+  const raw = Buffer.from(m[1], 'base64url');
+  const given = Buffer.from(m[2], 'base64url');
   if (raw.length !== 16 || given.length !== MAC_BYTES) return null;
   const hex = raw.toString('hex');
   const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -3,7 +3,16 @@
 // options does) cost a quarter of a millisecond.
 
 const DAY = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const UK_MOMENT = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', hourCycle: 'h23' });
+const UK_MOMENT = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** The named parts of `d` as `format` writes them. */
 function parts(format: Intl.DateTimeFormat, d: Date): (t: Intl.DateTimeFormatPartTypes) => string {
@@ -28,7 +37,11 @@ export function momentInWords(iso: string | Date): string {
   const hour = Number(part('hour'));
   const minute = part('minute');
   const time =
-    minute === '00' && hour === 12 ? 'midday' : minute === '00' && hour === 0 ? 'midnight (the start of the day)' : `${hour % 12 || 12}${minute === '00' ? '' : `:${minute}`}${hour < 12 ? 'am' : 'pm'}`;
+    minute === '00' && hour === 12
+      ? 'midday'
+      : minute === '00' && hour === 0
+        ? 'midnight (the start of the day)'
+        : `${hour % 12 || 12}${minute === '00' ? '' : `:${minute}`}${hour < 12 ? 'am' : 'pm'}`;
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')} at ${time}`;
 }
 

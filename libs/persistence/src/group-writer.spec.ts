@@ -13,7 +13,10 @@ function controlledWrite(fails: (items: string[]) => boolean = () => false, code
 
 const settled = async (p: Promise<unknown>) => {
   let state = 'pending';
-  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  p.then(
+    () => (state = 'resolved'),
+    () => (state = 'rejected'),
+  );
   for (let i = 0; i < 5; i++) await Promise.resolve();
   return state;
 };
@@ -25,7 +28,7 @@ describe('GroupWriter', () => {
     const a = g.add('a');
     expect(w.calls.map((c) => c.items)).toEqual([['a']]);
     expect(await settled(a)).toBe('pending');
-    w.calls[0]!.finish();
+    w.calls[0].finish();
     expect(await settled(a)).toBe('resolved');
   });
 
@@ -34,14 +37,14 @@ describe('GroupWriter', () => {
     const g = new GroupWriter(w.write, 3);
     const all = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => g.add(x));
     expect(w.calls.map((c) => c.items)).toEqual([['a']]);
-    w.calls[0]!.finish();
-    await settled(all[0]!);
+    w.calls[0].finish();
+    await settled(all[0]);
     expect(w.calls.map((c) => c.items)).toEqual([['a'], ['b', 'c', 'd']]);
-    expect(await settled(all[1]!)).toBe('pending');
-    w.calls[1]!.finish();
-    await settled(all[1]!);
+    expect(await settled(all[1])).toBe('pending');
+    w.calls[1].finish();
+    await settled(all[1]);
     expect(w.calls.map((c) => c.items)).toEqual([['a'], ['b', 'c', 'd'], ['e', 'f']]);
-    w.calls[2]!.finish();
+    w.calls[2].finish();
     expect(await Promise.all(all.map(settled))).toEqual(Array(6).fill('resolved'));
     // Quiet again: the next item is written at once.
     void g.add('g');
@@ -53,11 +56,11 @@ describe('GroupWriter', () => {
     const g = new GroupWriter(w.write);
     const first = g.add('first');
     const rest = ['ok1', 'bad', 'ok2'].map((x) => g.add(x));
-    w.calls[0]!.finish();
+    w.calls[0].finish();
     await settled(first);
-    expect(w.calls[1]!.items).toEqual(['ok1', 'bad', 'ok2']);
-    w.calls[1]!.finish();
-    await settled(rest[0]!);
+    expect(w.calls[1].items).toEqual(['ok1', 'bad', 'ok2']);
+    w.calls[1].finish();
+    await settled(rest[0]);
     expect(w.calls.slice(2).map((c) => c.items)).toEqual([['ok1'], ['bad'], ['ok2']]);
     for (const c of w.calls.slice(2)) c.finish();
     expect(await Promise.all(rest.map(settled))).toEqual(['resolved', 'rejected', 'resolved']);
@@ -70,9 +73,9 @@ describe('GroupWriter', () => {
     const g = new GroupWriter(w.write);
     const first = g.add('first');
     const rest = ['a', 'b'].map((x) => g.add(x));
-    w.calls[0]!.finish();
+    w.calls[0].finish();
     await settled(first);
-    w.calls[1]!.finish();
+    w.calls[1].finish();
     expect(await Promise.all(rest.map(settled))).toEqual(['rejected', 'rejected']);
     expect(w.calls.map((c) => c.items)).toEqual([['first'], ['a', 'b']]);
     await expect(rest[0]).rejects.toThrow('bad: a,b');
@@ -86,11 +89,11 @@ describe('GroupWriter', () => {
     void g.add('b');
     let idle = false;
     const waiting = g.idle().then(() => (idle = true));
-    w.calls[0]!.finish();
+    w.calls[0].finish();
     await settled(waiting);
     expect(idle).toBe(false);
     expect(w.calls.at(-1)!.items).toEqual(['b']);
-    w.calls[1]!.finish();
+    w.calls[1].finish();
     await waiting;
     expect(idle).toBe(true);
   });

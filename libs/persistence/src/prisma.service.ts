@@ -26,11 +26,16 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
       idleTimeoutMillis: 60_000,
       // For plain SQL (Prisma's adapter passes its own parsers with every query): a `date` is a
       // day, read as UTC midnight as Prisma reads it, whatever the process's time zone.
-      types: { getTypeParser: ((oid: number, format?: string) => (oid === DATE_OID ? parseDay : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === DATE_OID ? parseDay : (pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown)) as typeof pg.types.getTypeParser,
+      },
     });
     // A connection Postgres ends (restart, failover) must not crash the process: pg emits
     // 'error' on a checked-out client between queries, where nothing else listens.
-    pool.on('connect', (client) => client.on('error', (e) => PrismaService.logger.warn({ code: (e as { code?: string }).code, error: e.message.slice(0, 200) }, 'database connection lost')));
+    pool.on('connect', (client) =>
+      client.on('error', (e) => PrismaService.logger.warn({ code: (e as { code?: string }).code, error: e.message.slice(0, 200) }, 'database connection lost')),
+    );
     pool.on('error', () => {});
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     this.pool = pool;

@@ -51,7 +51,11 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) =>
  * import's staging table has a name of its own), which would otherwise leave a prepared statement
  * per text on every connection and fill the cache of statement names.
  */
-export function queryUnprepared<R extends pg.QueryResultRow = pg.QueryResultRow>(runner: SqlRunner, text: string, values: readonly unknown[]): Promise<pg.QueryResult<R>> {
+export function queryUnprepared<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  runner: SqlRunner,
+  text: string,
+  values: readonly unknown[],
+): Promise<pg.QueryResult<R>> {
   return (runner as unknown as pg.ClientBase).query<R>({ text, values: [...values] });
 }
 

@@ -84,7 +84,7 @@ export function jobOptions(name: JobName, jobId: string, delayMs = 0): JobsOptio
     jobId,
     delay: delayMs > 0 ? delayMs : undefined,
     attempts: def.retry.attempts,
-    backoff: { ...def.retry.backoff } as JobsOptions['backoff'],
+    backoff: { ...def.retry.backoff },
     removeOnComplete: { age: 24 * 3600, count: 50_000 },
     removeOnFail: { age: 7 * 24 * 3600 },
   };
@@ -95,7 +95,11 @@ export function jobOptions(name: JobName, jobId: string, delayMs = 0): JobsOptio
  * JOB_LOCK_MS: how long a job stays locked to the worker running it; a worker killed mid-job
  * has its job picked up again once the lock lapses (BullMQ's stalled-job check runs as often).
  */
-export function workerTuning(env: Record<string, string | undefined> = process.env): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+export function workerTuning(env: Record<string, string | undefined> = process.env): {
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalledCount: number;
+} {
   const lock = Number(env.JOB_LOCK_MS ?? 30_000);
   const lockDuration = Number.isInteger(lock) && lock >= 1_000 ? lock : 30_000;
   return { lockDuration, stalledInterval: lockDuration, maxStalledCount: 3 };

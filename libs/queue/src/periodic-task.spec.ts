@@ -37,7 +37,7 @@ describe('PeriodicTask', () => {
     jest.advanceTimersByTime(10_000);
     await flush();
     expect(p.runs).toHaveLength(1);
-    p.runs[0]!.end();
+    p.runs[0].end();
     await flush();
     jest.advanceTimersByTime(999);
     await flush();
@@ -45,7 +45,7 @@ describe('PeriodicTask', () => {
     jest.advanceTimersByTime(1);
     await flush();
     expect(p.runs).toHaveLength(2);
-    p.runs[1]!.end();
+    p.runs[1].end();
     await flush();
     await task.stop();
   });
@@ -57,7 +57,7 @@ describe('PeriodicTask', () => {
     const b = task.runNow();
     await flush();
     expect(p.runs).toHaveLength(1);
-    p.runs[0]!.end(42);
+    p.runs[0].end(42);
     expect(await a).toBe(42);
     expect(await b).toBe(42);
     expect(task.runNow()).not.toBe(a);
@@ -81,7 +81,7 @@ describe('PeriodicTask', () => {
     task.start(0);
     jest.advanceTimersByTime(0);
     await flush();
-    p.runs[0]!.fail(new Error('database away'));
+    p.runs[0].fail(new Error('database away'));
     await flush();
     expect(errors).toEqual(['database away']);
     expect(seen).toEqual([null]);
@@ -91,12 +91,12 @@ describe('PeriodicTask', () => {
     jest.advanceTimersByTime(1);
     await flush();
     expect(p.runs).toHaveLength(2);
-    p.runs[1]!.end(7); // more to do: the next pass at once
+    p.runs[1].end(7); // more to do: the next pass at once
     await flush();
     jest.advanceTimersByTime(0);
     await flush();
     expect(p.runs).toHaveLength(3);
-    p.runs[2]!.end(1);
+    p.runs[2].end(1);
     await flush();
     await task.stop();
   });
@@ -112,7 +112,7 @@ describe('PeriodicTask', () => {
     expect(task.stopping).toBe(true);
     await flush();
     expect(stopped).toBe(false);
-    p.runs[0]!.end();
+    p.runs[0].end();
     await stopping;
     expect(stopped).toBe(true);
     jest.advanceTimersByTime(60_000);

@@ -61,7 +61,12 @@ export class AutomatedSteps {
       await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,
-        detail: { weeksWaited: result.weeksWaited, thresholdWeeks: this.config.workflow.screeningThresholdWeeks, trustsWithCapacity: trusts, offers: matched.length },
+        detail: {
+          weeksWaited: result.weeksWaited,
+          thresholdWeeks: this.config.workflow.screeningThresholdWeeks,
+          trustsWithCapacity: trusts,
+          offers: matched.length,
+        },
       });
       return done('eligible');
     });
@@ -77,8 +82,10 @@ export class AutomatedSteps {
       const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
       if (already.rowCount) return skipped('offer already sent');
       await this.offers.refresh(tx, ref, today);
-      const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [referralId]);
-      const open = rows[0]!.open;
+      const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [
+        referralId,
+      ]);
+      const open = rows[0].open;
       const eventId = await appendEvent(tx, referralId, ref.status, 'offers_made', SYSTEM_ACTOR, { offers: open });
       await createNotification(tx, ref, 'offer', eventId);
       return done(`${open} offers`);

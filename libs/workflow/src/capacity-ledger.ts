@@ -74,7 +74,15 @@ export async function siteStanding(
                  AND (r.rtt_clock_start < $5::date OR (r.rtt_clock_start = $5::date AND r.priority < $6)))
             END::int AS ahead
      FROM unnest($2::text[]) AS s(site_ods)`,
-    [specialtyCode, [...siteOds], isoDate(fromWeek), rank?.referralId ?? null, rank ? isoDate(rank.rttClockStart) : null, rank?.priority ?? null, OFFER_HOLDING_STATUSES],
+    [
+      specialtyCode,
+      [...siteOds],
+      isoDate(fromWeek),
+      rank?.referralId ?? null,
+      rank ? isoDate(rank.rttClockStart) : null,
+      rank?.priority ?? null,
+      OFFER_HOLDING_STATUSES,
+    ],
   );
   return new Map(rows.map((r) => [r.site_ods, { free: r.free, ahead: r.ahead }]));
 }
@@ -124,10 +132,13 @@ export async function claimSlot(tx: Tx, input: ClaimInput): Promise<Date> {
     );
     const row = rows[0];
     if (!row) {
-      throw new BusinessRuleError(`No slot is left at ${input.siteOds} for specialty ${input.specialtyCode} from the week of ${isoDate(from)}: the last one has been taken. Offer the patient another site.`, {
-        field: 'offerId',
-        reason: 'NO_CAPACITY_LEFT',
-      });
+      throw new BusinessRuleError(
+        `No slot is left at ${input.siteOds} for specialty ${input.specialtyCode} from the week of ${isoDate(from)}: the last one has been taken. Offer the patient another site.`,
+        {
+          field: 'offerId',
+          reason: 'NO_CAPACITY_LEFT',
+        },
+      );
     }
     if (row.claimed) return row.claimed;
     // Someone took the last slot of that week between our look and our update (the update saw

@@ -52,7 +52,8 @@ export class CapacityService {
       const day = parseIsoDate(w.weekStart);
       if (!day || day.getUTCDay() !== 1) throw new BusinessRuleError(`weeks[${i}].weekStart must be a Monday`, { field: `weeks[${i}].weekStart` });
       const at = weeks.indexOf(w.weekStart);
-      if (at < 0) throw new BusinessRuleError(`weeks[${i}].weekStart ${w.weekStart} is not a week between fromDate and toDate`, { field: `weeks[${i}].weekStart` });
+      if (at < 0)
+        throw new BusinessRuleError(`weeks[${i}].weekStart ${w.weekStart} is not a week between fromDate and toDate`, { field: `weeks[${i}].weekStart` });
       slots[at] = w.slots;
     }
     return this.prisma.sqlTransaction(async (tx) => {
@@ -87,7 +88,7 @@ export class CapacityService {
         `SELECT site_ods, specialty_code, week_start, slots, used FROM capacity_week WHERE site_ods = $1 AND specialty_code = $2 AND week_start >= $3::date ORDER BY week_start`,
         [siteOds, specialtyCode, isoDate(mondayOf(new Date()))],
       );
-      return view(rows[0]!, weekRows);
+      return view(rows[0], weekRows);
     });
   }
 

@@ -82,7 +82,8 @@ export class MatchingRuns {
       const sites = new Map<string, SiteWeeks>();
       for (const r of cap) {
         let site = sites.get(r.site_ods);
-        if (!site) sites.set(r.site_ods, (site = { trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude, weeks: [], free: 0 }));
+        if (!site)
+          sites.set(r.site_ods, (site = { trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude, weeks: [], free: 0 }));
         site.weeks.push({ weekStart: isoDate(r.week_start), free: r.free });
         site.free += r.free;
       }
@@ -95,7 +96,7 @@ export class MatchingRuns {
          FROM waiting_list_entry WHERE status = 'open' AND referral_id IS NULL AND specialty_code = $1 AND rtt_clock_start <= $2::date`,
         [input.specialtyCode, isoDate(cut), ...bandCuts],
       );
-      const totals = agg[0]!;
+      const totals = agg[0];
 
       // Longest waiters first, as many as the slots can take (and a margin for those out of reach).
       const scanLimit = freeSlots === 0 ? 0 : 2 * freeSlots + 1000;
@@ -104,7 +105,16 @@ export class MatchingRuns {
        * Who would go where, for the caller's own trust's entries only (other trusts' waiting lists are
        * theirs): waiting-list entry ids (no names), for its booking team to open referrals from.
        */
-      const placements: Array<{ entryId: string; originOds: string; weeksWaited: number; priority: string; receivingOds: string; siteOds: string; weekStart: string; distanceMiles: number }> = [];
+      const placements: Array<{
+        entryId: string;
+        originOds: string;
+        weeksWaited: number;
+        priority: string;
+        receivingOds: string;
+        siteOds: string;
+        weekStart: string;
+        distanceMiles: number;
+      }> = [];
       const byDestination = new Map<string, { receivingOds: string; siteOds: string; weekStart: string; patients: number }>();
       const byOrigin = new Map<string, number>();
       let scanned = 0;
@@ -150,20 +160,30 @@ export class MatchingRuns {
           remaining--;
           const weeks = weeksWaited(e.rtt_clock_start, today);
           placedWeeks.push(weeks);
-          if (e.origin_ods === caller.ods) placements.push({ entryId: e.id, originOds: e.origin_ods, weeksWaited: weeks, priority: e.priority, receivingOds: best.trustOds, siteOds: best.siteOds, weekStart: week.weekStart, distanceMiles: bestMiles });
+          if (e.origin_ods === caller.ods)
+            placements.push({
+              entryId: e.id,
+              originOds: e.origin_ods,
+              weeksWaited: weeks,
+              priority: e.priority,
+              receivingOds: best.trustOds,
+              siteOds: best.siteOds,
+              weekStart: week.weekStart,
+              distanceMiles: bestMiles,
+            });
           const k = `${best.siteOds}/${week.weekStart}`;
           const dest = byDestination.get(k) ?? { receivingOds: best.trustOds, siteOds: best.siteOds, weekStart: week.weekStart, patients: 0 };
           dest.patients++;
           byDestination.set(k, dest);
           byOrigin.set(e.origin_ods, (byOrigin.get(e.origin_ods) ?? 0) + 1);
         }
-        const last: CohortRow = rows[rows.length - 1]!;
+        const last: CohortRow = rows[rows.length - 1];
         key = { start: last.start, priority: last.priority, id: last.id };
         if (rows.length < limit) break;
       }
 
       const bands = COHORT_BANDS.map((b) => {
-        const waiting = totals[`b${b}`]!;
+        const waiting = totals[`b${b}`];
         const cleared = placedWeeks.filter((w) => w >= b).length;
         return { band: b, waiting, cleared, remaining: waiting - cleared };
       });
@@ -176,13 +196,15 @@ export class MatchingRuns {
         radiusMiles,
         horizon: { fromWeek: isoDate(from), toWeek: isoDate(new Date(until.getTime() - WEEK_MS)), weeks: horizonWeeks },
         freeSlots,
-        cohortSize: totals['total']!,
+        cohortSize: totals['total'],
         proposed: placedWeeks.length,
         slotsLeft: remaining,
         scanned,
         notPlaced: { unknownLocation, noSiteWithinRadius: noSiteInReach },
         bands,
-        byReceivingTrust: [...perTrust].map(([receivingOds, patients]) => ({ receivingOds, patients })).sort((a, b) => a.receivingOds.localeCompare(b.receivingOds)),
+        byReceivingTrust: [...perTrust]
+          .map(([receivingOds, patients]) => ({ receivingOds, patients }))
+          .sort((a, b) => a.receivingOds.localeCompare(b.receivingOds)),
         byOriginTrust: [...byOrigin].map(([originOds, patients]) => ({ originOds, patients })).sort((a, b) => a.originOds.localeCompare(b.originOds)),
         byDestination: [...byDestination.values()].sort((a, b) => a.siteOds.localeCompare(b.siteOds) || a.weekStart.localeCompare(b.weekStart)),
         placements,
@@ -196,7 +218,7 @@ export class MatchingRuns {
        VALUES ($1::uuid, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8) RETURNING created_at`,
       [id, input.specialtyCode, input.minWeeks, JSON.stringify(params), JSON.stringify(result), caller.sub, caller.ods ?? null, durationMs],
     );
-    return { id, createdAt: rows[0]!.created_at.toISOString(), createdBy: caller.sub, durationMs, params, result };
+    return { id, createdAt: rows[0].created_at.toISOString(), createdBy: caller.sub, durationMs, params, result };
   }
 
   /** A run, for the trust that asked for it only: another trust's run is not found (404). */
@@ -207,7 +229,14 @@ export class MatchingRuns {
     );
     const r = rows[0];
     if (!r) throw new ReferralNotFoundError('Matching run');
-    return { id: r.id, createdAt: r.created_at.toISOString(), createdBy: r.created_by, durationMs: r.duration_ms, params: r.params, result: ownPlacements(r.result, caller.ods) };
+    return {
+      id: r.id,
+      createdAt: r.created_at.toISOString(),
+      createdBy: r.created_by,
+      durationMs: r.duration_ms,
+      params: r.params,
+      result: ownPlacements(r.result, caller.ods),
+    };
   }
 }
 

@@ -58,10 +58,19 @@ export class OfferMatcher {
     if (rows.length === 0) return [];
     let open = rows;
     if (input.referralId) {
-      const { rows: me } = await tx.query<{ rtt_clock_start: Date; priority: string }>('SELECT rtt_clock_start, priority FROM referral WHERE id = $1::uuid', [input.referralId]);
+      const { rows: me } = await tx.query<{ rtt_clock_start: Date; priority: string }>('SELECT rtt_clock_start, priority FROM referral WHERE id = $1::uuid', [
+        input.referralId,
+      ]);
       if (me[0]) {
         const rank: Rank = { referralId: input.referralId, rttClockStart: me[0].rtt_clock_start, priority: me[0].priority };
-        const standing = await siteStanding(tx, input.specialtyCode, rows.map((r) => r.site_ods), from, rank, today);
+        const standing = await siteStanding(
+          tx,
+          input.specialtyCode,
+          rows.map((r) => r.site_ods),
+          from,
+          rank,
+          today,
+        );
         open = rows.filter((r) => {
           const st = standing.get(r.site_ods);
           return !st || st.free > st.ahead;
@@ -69,7 +78,9 @@ export class OfferMatcher {
       }
     }
     const district = postcodeDistrict(input.postcode);
-    const { rows: homes } = await tx.query<{ latitude: number; longitude: number }>('SELECT latitude, longitude FROM postcode_district WHERE district = $1', [district]);
+    const { rows: homes } = await tx.query<{ latitude: number; longitude: number }>('SELECT latitude, longitude FROM postcode_district WHERE district = $1', [
+      district,
+    ]);
     const home = homes[0] ? { latitude: homes[0].latitude, longitude: homes[0].longitude } : null;
     const candidates: CandidateSite[] = open.map((r) => ({ trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude }));
     const earliest = new Map(open.map((r) => [r.site_ods, r.earliest]));
@@ -83,7 +94,17 @@ export class OfferMatcher {
    * so offers already made stand (the caller decides what no offer means).
    */
   async refresh(tx: Tx, ref: OfferSubject, today: Date): Promise<MatchedOffer[]> {
-    const matched = await this.match(tx, { originOds: ref.originOds, specialtyCode: ref.specialtyCode, postcode: ref.patient.postcode, travelRadiusMiles: ref.travelRadiusMiles, referralId: ref.id }, today);
+    const matched = await this.match(
+      tx,
+      {
+        originOds: ref.originOds,
+        specialtyCode: ref.specialtyCode,
+        postcode: ref.patient.postcode,
+        travelRadiusMiles: ref.travelRadiusMiles,
+        referralId: ref.id,
+      },
+      today,
+    );
     if (matched.length > 0) await this.storeOffers(tx, ref.id, matched);
     return matched;
   }
@@ -101,7 +122,8 @@ export class OfferMatcher {
     const q = new SqlParams();
     const r = q.add(referralId);
     const values = offers.map(
-      (o) => `(${q.add(randomUUID())}::uuid, ${r}::uuid, ${q.add(o.receivingOds)}, ${q.add(o.siteOds)}, ${q.add(o.distanceMiles)}::float8, ${q.add(isoDate(o.earliestWeek))}::date)`,
+      (o) =>
+        `(${q.add(randomUUID())}::uuid, ${r}::uuid, ${q.add(o.receivingOds)}, ${q.add(o.siteOds)}, ${q.add(o.distanceMiles)}::float8, ${q.add(isoDate(o.earliestWeek))}::date)`,
     );
     await tx.query(
       `INSERT INTO offer (id, referral_id, receiving_ods, site_ods, distance_miles, earliest_week) VALUES ${values.join(', ')}

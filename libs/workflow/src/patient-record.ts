@@ -46,7 +46,12 @@ export class DemographicsCheck {
 
 /** Family names compared as a clerk would: case, spacing and apostrophe style aside. */
 export function normaliseName(name: string): string {
-  return name.normalize('NFKC').toUpperCase().replace(/[\u2018\u2019\u0060]/g, "'").replace(/\s+/g, ' ').trim();
+  return name
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[\u2018\u2019\u0060]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
@@ -79,11 +84,20 @@ export async function insertPatient(tx: SqlRunner, p: PatientDetails, known: Kno
      VALUES (gen_random_uuid(), $1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, $11, now())
      RETURNING id::text AS id`,
     [
-      p.nhsNumber, p.familyName, p.givenName, isoDate(p.dateOfBirth), p.address ?? null, p.postcode, p.phone ?? null, p.email ?? null, p.gpPracticeOds,
-      p.contactPreference ?? known?.contactPreference ?? null, p.accessibleFormat ?? known?.accessibleFormat ?? null,
+      p.nhsNumber,
+      p.familyName,
+      p.givenName,
+      isoDate(p.dateOfBirth),
+      p.address ?? null,
+      p.postcode,
+      p.phone ?? null,
+      p.email ?? null,
+      p.gpPracticeOds,
+      p.contactPreference ?? known?.contactPreference ?? null,
+      p.accessibleFormat ?? known?.accessibleFormat ?? null,
     ],
   );
-  return rows[0]!.id;
+  return rows[0].id;
 }
 
 /** Contact details a booking team may correct on a referral (identity is a matter for PDS, not for us). */
@@ -109,11 +123,14 @@ export async function correctContact(tx: SqlRunner, referralId: string, c: Conta
      FROM patient p JOIN referral r ON r.patient_id = p.id WHERE r.id = $1::uuid FOR UPDATE OF p`,
     [referralId],
   );
-  const before = rows[0]!;
+  const before = rows[0];
   const changed = fields.filter((f) => (before[f] ?? null) !== (c[f] ?? null));
   if (changed.length === 0) return [];
   const values = changed.map((f) => c[f] ?? null);
   const sets = changed.map((f, i) => `${CONTACT_COLUMNS[f]} = $${i + 2}`);
-  await tx.query(`UPDATE patient SET ${sets.join(', ')}, updated_at = now() WHERE id = (SELECT patient_id FROM referral WHERE id = $1::uuid)`, [referralId, ...values]);
+  await tx.query(`UPDATE patient SET ${sets.join(', ')}, updated_at = now() WHERE id = (SELECT patient_id FROM referral WHERE id = $1::uuid)`, [
+    referralId,
+    ...values,
+  ]);
   return changed;
 }

@@ -5,7 +5,16 @@ import { PrismaService, SqlParams } from '#persistence';
 import { isoDate, isRealDateTime, isUuid, latestClockStartFor, PRIORITIES, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
 import { visibleToSql } from './referral-scope.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
-import { bookingView, notificationView, offerView, referralFromJson, referralSummary, REFERRAL_VIEW_SQL, timelineView, type ReferralJson } from './referral-views.js';
+import {
+  bookingView,
+  notificationView,
+  offerView,
+  referralFromJson,
+  referralSummary,
+  REFERRAL_VIEW_SQL,
+  timelineView,
+  type ReferralJson,
+} from './referral-views.js';
 
 export interface WorklistQuery {
   readonly worklist?: WorklistName;
@@ -53,23 +62,54 @@ export const WORKLISTS = {
   },
   'receiver-acceptance': { side: 'receiving', status: 'AWAITING_RECEIVER_ACCEPTANCE', where: [`r.status = 'AWAITING_RECEIVER_ACCEPTANCE'`] },
   'needs-attention': { side: undefined, status: null, where: [`r.needs_attention`] },
-} as const satisfies Record<string, { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; statuses?: readonly ReferralStatus[]; where: readonly string[] }>;
+} as const satisfies Record<
+  string,
+  { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; statuses?: readonly ReferralStatus[]; where: readonly string[] }
+>;
 export type WorklistName = keyof typeof WORKLISTS;
 export const WORKLIST_NAMES = Object.keys(WORKLISTS) as WorklistName[];
 
 /** The referral columns of a worklist row, named as the view expects (plus the patient id to join). */
 const LIST_COLUMNS = [
-  'r.id', 'r.status', 'r.origin_ods AS "originOds"', 'r.receiving_ods AS "receivingOds"', 'r.specialty_code AS "specialtyCode"',
-  'r.procedure_code AS "procedureCode"', 'r.pathway_id AS "pathwayId"', 'r.priority', 'r.rtt_clock_start AS "rttClockStart"',
-  'r.rtt_clock_stop AS "rttClockStop"', 'r.needs_attention AS "needsAttention"', 'r.travel_radius_miles AS "travelRadiusMiles"',
-  'r.version', 'r.created_at AS "createdAt"', 'r.updated_at AS "updatedAt"', 'r.patient_id AS id_patient',
+  'r.id',
+  'r.status',
+  'r.origin_ods AS "originOds"',
+  'r.receiving_ods AS "receivingOds"',
+  'r.specialty_code AS "specialtyCode"',
+  'r.procedure_code AS "procedureCode"',
+  'r.pathway_id AS "pathwayId"',
+  'r.priority',
+  'r.rtt_clock_start AS "rttClockStart"',
+  'r.rtt_clock_stop AS "rttClockStop"',
+  'r.needs_attention AS "needsAttention"',
+  'r.travel_radius_miles AS "travelRadiusMiles"',
+  'r.version',
+  'r.created_at AS "createdAt"',
+  'r.updated_at AS "updatedAt"',
+  'r.patient_id AS id_patient',
 ].join(', ');
 
 interface ListRow {
-  id: string; status: string; originOds: string; receivingOds: string | null; specialtyCode: string; procedureCode: string;
-  pathwayId: string; priority: string; rttClockStart: Date; rttClockStop: Date | null; needsAttention: boolean;
-  travelRadiusMiles: number | null; version: number; createdAt: Date; updatedAt: Date; id_patient: string;
-  nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Date;
+  id: string;
+  status: string;
+  originOds: string;
+  receivingOds: string | null;
+  specialtyCode: string;
+  procedureCode: string;
+  pathwayId: string;
+  priority: string;
+  rttClockStart: Date;
+  rttClockStop: Date | null;
+  needsAttention: boolean;
+  travelRadiusMiles: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  id_patient: string;
+  nhsNumber: string;
+  familyName: string;
+  givenName: string;
+  dateOfBirth: Date;
 }
 
 @Injectable()
@@ -98,7 +138,16 @@ export class ReferralQueries {
       timeline: r.events.map((e) => timelineView(e, caller)),
     };
     if (json.notes) {
-      return { ...view, clinicalNotes: json.notes.map((n) => ({ id: n.id, kind: n.kind, text: n.text, authorSub: n.authorSub, createdAt: new Date(n.createdAt).toISOString() })) };
+      return {
+        ...view,
+        clinicalNotes: json.notes.map((n) => ({
+          id: n.id,
+          kind: n.kind,
+          text: n.text,
+          authorSub: n.authorSub,
+          createdAt: new Date(n.createdAt).toISOString(),
+        })),
+      };
     }
     return view;
   }
@@ -115,7 +164,12 @@ export class ReferralQueries {
     const sort = q.sort ?? 'weeksWaited';
     const p = new SqlParams();
     // Several statuses (asked for, or a named list's): one branch each, each an ordered range.
-    const split = q.status && q.status.length > 1 ? q.status : !q.status?.length && q.worklist ? (WORKLISTS[q.worklist] as { statuses?: readonly ReferralStatus[] }).statuses : undefined;
+    const split =
+      q.status && q.status.length > 1
+        ? q.status
+        : !q.status?.length && q.worklist
+          ? (WORKLISTS[q.worklist] as { statuses?: readonly ReferralStatus[] }).statuses
+          : undefined;
     const filters = this.filters(split ? { ...q, status: undefined } : q, p, now);
     if (q.cursor) filters.push(afterCursorSql(sort, q.cursor, p));
     const statusBranches = split ? [...new Set(split)].map((st) => `r.status = ${p.add(st)}::"ReferralStatus"`) : [null];
@@ -128,10 +182,16 @@ export class ReferralQueries {
       [...(status ? [status] : []), ...filters].map((f) => ` AND ${f}`).join('') +
       ` ORDER BY ${orderR} LIMIT ${take}`;
     const side = q.side ?? (q.worklist ? WORKLISTS[q.worklist].side : undefined);
-    const branches = (side ? [[side, false] as const] : ([['origin', false], ['receiving', true]] as const)).flatMap(([sd, notOrigin]) =>
-      statusBranches.map((st) => branch(sd, notOrigin, st)),
-    );
-    const inner = branches.length === 1 ? branches[0]! : `SELECT w.* FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) w ORDER BY ${orderW} LIMIT ${take}`;
+    const branches = (
+      side
+        ? [[side, false] as const]
+        : ([
+            ['origin', false],
+            ['receiving', true],
+          ] as const)
+    ).flatMap(([sd, notOrigin]) => statusBranches.map((st) => branch(sd, notOrigin, st)));
+    const inner =
+      branches.length === 1 ? branches[0] : `SELECT w.* FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) w ORDER BY ${orderW} LIMIT ${take}`;
     // The patient of each row of the page, one primary-key probe each (OFFSET 0 keeps the LATERAL
     // from being flattened into a join the planner may hash over the whole patient table).
     const { rows } = await this.prisma.sql.query<ListRow>(
@@ -146,7 +206,9 @@ export class ReferralQueries {
         ? encodeCursor(sort === 'priority' ? [last.priority, last.rttClockStart.toISOString(), last.id] : [last.rttClockStart.toISOString(), last.id])
         : null;
     return {
-      items: page.map(({ nhsNumber, familyName, givenName, dateOfBirth, id_patient: _, ...r }) => referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth } }, now, caller)),
+      items: page.map(({ nhsNumber, familyName, givenName, dateOfBirth, id_patient: _, ...r }) =>
+        referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth } }, now, caller),
+      ),
       nextCursor,
     };
   }
@@ -215,13 +277,20 @@ export class ReferralQueries {
       [id],
     );
     const stamp = (v: string | null) => (v ? new Date(v) : null);
-    return { items: rows.map((n) => notificationView({ ...n, statuses: n.statuses.map((x) => ({ status: x.status, at: new Date(x.at), providerAt: stamp(x.providerAt) })) })), nextCursor: null };
+    return {
+      items: rows.map((n) =>
+        notificationView({ ...n, statuses: n.statuses.map((x) => ({ status: x.status, at: new Date(x.at), providerAt: stamp(x.providerAt) })) }),
+      ),
+      nextCursor: null,
+    };
   }
 
   /** The caller's own referrals, newest first, each with the patient as its trust recorded them and its offers still open to them. */
   async patientReferrals(caller: Caller, now = new Date()) {
     const p = new SqlParams();
-    const { rows } = await this.prisma.sql.query<ListRow & { address: string | null; postcode: string; phone: string | null; email: string | null; offers: OfferJson[] }>(
+    const { rows } = await this.prisma.sql.query<
+      ListRow & { address: string | null; postcode: string; phone: string | null; email: string | null; offers: OfferJson[] }
+    >(
       `SELECT ${LIST_COLUMNS}, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth",
               p.address, p.postcode, p.phone, p.email,
               COALESCE((SELECT json_agg(json_build_object('id', o.id, 'receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
@@ -242,11 +311,25 @@ export class ReferralQueries {
 }
 
 interface NotificationRow {
-  id: string; event: string; channel: string; status: string; createdAt: Date; updatedAt: Date; sentAt: Date | null; fallbackOf: string | null;
+  id: string;
+  event: string;
+  channel: string;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+  fallbackOf: string | null;
   statuses: Array<{ status: string; at: string; providerAt: string | null }>;
 }
 
-interface OfferJson { id: string; receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: string; status: string }
+interface OfferJson {
+  id: string;
+  receivingOds: string;
+  siteOds: string;
+  distanceMiles: number;
+  earliestWeek: string;
+  status: string;
+}
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */
 function afterCursorSql(sort: 'weeksWaited' | 'priority', cursor: string, p: SqlParams): string {
@@ -272,7 +355,7 @@ function encodeCursor(parts: string[]): string {
  */
 function decodeCursor(cursor: string): string[] {
   try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parts) && (parts.length === 2 || parts.length === 3) && parts.every((p) => typeof p === 'string')) {
       const id = parts[parts.length - 1];
       const at = parts[parts.length - 2];

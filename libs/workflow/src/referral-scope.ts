@@ -8,7 +8,12 @@ import { WrongSideError } from './workflow-errors.js';
  * Refuses an action by staff of a trust on the wrong side of the referral for `permission`
  * (PERMISSION_SIDES in libs/auth/src/roles.ts: the one table of who acts from which side).
  */
-export function requireSide(caller: Caller, ref: { status: ReferralStatus; originOds: string; receivingOds: string | null }, permission: SidedPermission, what: string): void {
+export function requireSide(
+  caller: Caller,
+  ref: { status: ReferralStatus; originOds: string; receivingOds: string | null },
+  permission: SidedPermission,
+  what: string,
+): void {
   if (caller.role === 'patient') return;
   const side = PERMISSION_SIDES[permission];
   const receiverHolds = side === 'receiving' || (side === 'owner' && RECEIVER_OWNS.has(ref.status) && ref.receivingOds !== null);

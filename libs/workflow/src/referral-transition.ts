@@ -94,7 +94,7 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
     const now = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [ref.id]);
     throw new ConcurrentChangeError(now.rows[0]?.status ?? null);
   }
-  const eventId = rows[0]!.id;
+  const eventId = rows[0].id;
 
   const jobs: OutboxJob[] = [...(spec.jobs?.(eventId) ?? [])];
   const notifications = (spec.notify ?? []).map((n) => (typeof n === 'string' ? { event: n, detail: undefined } : n));
@@ -163,7 +163,7 @@ export async function appendEvent(
      VALUES ($1::uuid, $2, $3::"ReferralStatus", $3::"ReferralStatus", $4, $5, $6, $7::jsonb) RETURNING id::text AS id`,
     [referralId, type, status, actor.sub, actor.role, actor.ods, jsonOrNull(detail)],
   );
-  return rows[0]!.id;
+  return rows[0].id;
 }
 
 function jsonOrNull(v: unknown): string | null {

@@ -18,7 +18,17 @@ type Row = {
   version: number;
   createdAt: Date;
   updatedAt: Date;
-  patient?: { nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Date; postcode?: string; gpPracticeOds?: string; address?: string | null; phone?: string | null; email?: string | null };
+  patient?: {
+    nhsNumber: string;
+    familyName: string;
+    givenName: string;
+    dateOfBirth: Date;
+    postcode?: string;
+    gpPracticeOds?: string;
+    address?: string | null;
+    phone?: string | null;
+    email?: string | null;
+  };
   /** An open demographics_mismatch task: the trust already held this NHS number under another name or date of birth. */
   demographicsMismatch?: boolean;
 };
@@ -48,31 +58,59 @@ export function referralSummary(r: Row, now: Date, caller: Caller) {
   if (!r.patient) return base;
   // Each referral holds the patient as its trust recorded them: a patient sees, referral by
   // referral, what each trust holds (contact details only where the read has them).
-  const contact = r.patient.postcode !== undefined ? { address: r.patient.address ?? null, postcode: r.patient.postcode, phone: r.patient.phone ?? null, email: r.patient.email ?? null } : {};
+  const contact =
+    r.patient.postcode !== undefined
+      ? { address: r.patient.address ?? null, postcode: r.patient.postcode, phone: r.patient.phone ?? null, email: r.patient.email ?? null }
+      : {};
   if (caller.role === 'patient') return { ...base, patient: { givenName: r.patient.givenName, familyName: r.patient.familyName, ...contact } };
   const patient = {
-          nhsNumber: r.patient.nhsNumber,
-          familyName: r.patient.familyName,
-          givenName: r.patient.givenName,
-          dateOfBirth: isoDate(r.patient.dateOfBirth),
-          ...(r.patient.postcode !== undefined ? { ...contact, gpPracticeOds: r.patient.gpPracticeOds } : {}),
-        };
+    nhsNumber: r.patient.nhsNumber,
+    familyName: r.patient.familyName,
+    givenName: r.patient.givenName,
+    dateOfBirth: isoDate(r.patient.dateOfBirth),
+    ...(r.patient.postcode !== undefined ? { ...contact, gpPracticeOds: r.patient.gpPracticeOds } : {}),
+  };
   return { ...base, ...(r.demographicsMismatch !== undefined ? { demographicsMismatch: r.demographicsMismatch } : {}), patient };
 }
 
 export function offerView(o: { id: string; receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: Date; status: string }) {
-  return { id: o.id, receivingOds: o.receivingOds, siteOds: o.siteOds, distanceMiles: o.distanceMiles, earliestWeek: isoDate(o.earliestWeek), status: o.status };
+  return {
+    id: o.id,
+    receivingOds: o.receivingOds,
+    siteOds: o.siteOds,
+    distanceMiles: o.distanceMiles,
+    earliestWeek: isoDate(o.earliestWeek),
+    status: o.status,
+  };
 }
 
 export function bookingView(b: { id: string; kind: string; siteOds: string; startsAt: Date; status: string; cancelReason: string | null; createdAt: Date }) {
-  return { id: b.id, kind: b.kind, siteOds: b.siteOds, startsAt: b.startsAt.toISOString(), status: b.status, cancelReason: b.cancelReason, createdAt: b.createdAt.toISOString() };
+  return {
+    id: b.id,
+    kind: b.kind,
+    siteOds: b.siteOds,
+    startsAt: b.startsAt.toISOString(),
+    status: b.status,
+    cancelReason: b.cancelReason,
+    createdAt: b.createdAt.toISOString(),
+  };
 }
 
 /** Detail keys that carry clinical or free text, withheld from everyone but clinicians. */
 const CLINICAL_DETAIL_KEYS = ['note', 'summary'];
 
 export function timelineView(
-  e: { id: bigint | string; type: string; fromStatus: string | null; toStatus: string | null; actorSub: string; actorRole: string; actorOds: string | null; at: Date; detail: unknown },
+  e: {
+    id: bigint | string;
+    type: string;
+    fromStatus: string | null;
+    toStatus: string | null;
+    actorSub: string;
+    actorRole: string;
+    actorOds: string | null;
+    at: Date;
+    detail: unknown;
+  },
   caller: Caller,
 ) {
   if (caller.role === 'patient') {
@@ -80,7 +118,7 @@ export function timelineView(
   }
   let detail = e.detail as Record<string, unknown> | null;
   if (detail && !CLINICAL_TEXT_ROLES.has(caller.role)) {
-    detail = Object.fromEntries(Object.entries(detail).filter(([k]) => !CLINICAL_DETAIL_KEYS.includes(k) || k === 'note' && e.actorRole === 'system'));
+    detail = Object.fromEntries(Object.entries(detail).filter(([k]) => !CLINICAL_DETAIL_KEYS.includes(k) || (k === 'note' && e.actorRole === 'system')));
   }
   return {
     id: e.id.toString(),
@@ -156,13 +194,46 @@ FROM referral r JOIN patient p ON p.id = r.patient_id`;
 
 type Stamp = string;
 export interface ReferralJson {
-  id: string; status: string; originOds: string; receivingOds: string | null; specialtyCode: string; procedureCode: string;
-  pathwayId: string; priority: string; rttClockStart: Stamp; rttClockStop: Stamp | null; needsAttention: boolean;
-  travelRadiusMiles: number | null; version: number; createdAt: Stamp; updatedAt: Stamp; demographicsMismatch: boolean;
-  patient: { nhsNumber: string; familyName: string; givenName: string; dateOfBirth: Stamp; address: string | null; postcode: string; phone: string | null; email: string | null; gpPracticeOds: string };
+  id: string;
+  status: string;
+  originOds: string;
+  receivingOds: string | null;
+  specialtyCode: string;
+  procedureCode: string;
+  pathwayId: string;
+  priority: string;
+  rttClockStart: Stamp;
+  rttClockStop: Stamp | null;
+  needsAttention: boolean;
+  travelRadiusMiles: number | null;
+  version: number;
+  createdAt: Stamp;
+  updatedAt: Stamp;
+  demographicsMismatch: boolean;
+  patient: {
+    nhsNumber: string;
+    familyName: string;
+    givenName: string;
+    dateOfBirth: Stamp;
+    address: string | null;
+    postcode: string;
+    phone: string | null;
+    email: string | null;
+    gpPracticeOds: string;
+  };
   offers: Array<{ id: string; receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: Stamp; status: string }>;
   bookings: Array<{ id: string; kind: string; siteOds: string; startsAt: Stamp; status: string; cancelReason: string | null; createdAt: Stamp }>;
-  events: Array<{ id: string; type: string; fromStatus: string | null; toStatus: string | null; actorSub: string; actorRole: string; actorOds: string | null; at: Stamp; detail: unknown }>;
+  events: Array<{
+    id: string;
+    type: string;
+    fromStatus: string | null;
+    toStatus: string | null;
+    actorSub: string;
+    actorRole: string;
+    actorOds: string | null;
+    at: Stamp;
+    detail: unknown;
+  }>;
   notes: Array<{ id: string; kind: string; text: string; authorSub: string; createdAt: Stamp }> | null;
 }
 

@@ -104,7 +104,9 @@ export class TeamContacts {
       'SELECT trust_ods, team, email, updated_at, updated_by FROM team_contact WHERE trust_ods = $1 ORDER BY team',
       [ods],
     );
-    return { items: rows.map((r) => ({ trustOds: r.trust_ods, team: r.team, email: r.email, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by })) };
+    return {
+      items: rows.map((r) => ({ trustOds: r.trust_ods, team: r.team, email: r.email, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by })),
+    };
   }
 
   async put(ods: string, team: TaskTeam, email: string, by: string): Promise<TeamContactView> {
@@ -114,7 +116,7 @@ export class TeamContacts {
        RETURNING updated_at`,
       [ods, team, email, by],
     );
-    return { trustOds: ods, team, email, updatedAt: rows[0]!.updated_at.toISOString(), updatedBy: by };
+    return { trustOds: ods, team, email, updatedAt: rows[0].updated_at.toISOString(), updatedBy: by };
   }
 }
 

@@ -23,7 +23,7 @@ export interface RaiseTask {
  * once it owns the transfer of care (RECEIVER_OWNS), else the origin. The one rule for every task
  * and worklist item that asks "who looks after this patient now".
  */
-export function taskTrustFor(status: ReferralStatus | string, originOds: string, receivingOds: string | null): string {
+export function taskTrustFor(status: string, originOds: string, receivingOds: string | null): string {
   return RECEIVER_OWNS.has(status as ReferralStatus) && receivingOds ? receivingOds : originOds;
 }
 

@@ -35,7 +35,11 @@ export class ReferralNotFoundError extends WorkflowError {
 export class TransitionConflictError extends WorkflowError {
   readonly code = 'TRANSITION_REFUSED' as const;
   override readonly details: { currentStatus: ReferralStatus; allowedFrom?: readonly ReferralStatus[] };
-  constructor(message: string, readonly currentStatus: ReferralStatus, allowedFrom?: readonly ReferralStatus[]) {
+  constructor(
+    message: string,
+    readonly currentStatus: ReferralStatus,
+    allowedFrom?: readonly ReferralStatus[],
+  ) {
     super(message);
     this.details = { currentStatus, allowedFrom };
   }
@@ -54,7 +58,10 @@ export class ConcurrentChangeError extends WorkflowError {
 /** A duplicate of something that must be unique (an open referral for the same pathway). */
 export class DuplicateError extends WorkflowError {
   readonly code = 'DUPLICATE' as const;
-  constructor(message: string, override readonly details?: unknown) {
+  constructor(
+    message: string,
+    override readonly details?: unknown,
+  ) {
     super(message);
   }
 }
@@ -62,7 +69,10 @@ export class DuplicateError extends WorkflowError {
 /** Well-formed but refused by a business rule. */
 export class BusinessRuleError extends WorkflowError {
   readonly code = 'BUSINESS_RULE' as const;
-  constructor(message: string, override readonly details?: unknown) {
+  constructor(
+    message: string,
+    override readonly details?: unknown,
+  ) {
     super(message);
   }
 }

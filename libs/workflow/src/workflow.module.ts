@@ -17,7 +17,31 @@ import { NeedsAttention } from './outbox/needs-attention.js';
 const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
 
 @Module({
-  providers: [DemographicsCheck, OfferMatcher, OutboxCompletions, NeedsAttention, ...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
-  exports: [OutboxCompletions, NeedsAttention, ...REFERRAL_STEPS, ReferralQueries, AutomatedSteps, CapacityService, MatchingRuns, WaitingListImports, WaitingListImporter, LongWaiters],
+  providers: [
+    DemographicsCheck,
+    OfferMatcher,
+    OutboxCompletions,
+    NeedsAttention,
+    ...REFERRAL_STEPS,
+    ReferralQueries,
+    AutomatedSteps,
+    CapacityService,
+    MatchingRuns,
+    WaitingListImports,
+    WaitingListImporter,
+    LongWaiters,
+  ],
+  exports: [
+    OutboxCompletions,
+    NeedsAttention,
+    ...REFERRAL_STEPS,
+    ReferralQueries,
+    AutomatedSteps,
+    CapacityService,
+    MatchingRuns,
+    WaitingListImports,
+    WaitingListImporter,
+    LongWaiters,
+  ],
 })
 export class WorkflowModule {}

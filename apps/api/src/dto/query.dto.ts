@@ -7,36 +7,54 @@ import { WORKLISTS, WORKLIST_NAMES, type WorklistName } from '#workflow';
 import { PageQueryDto } from './page-query.dto.js';
 
 export class WorklistQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: WORKLIST_NAMES, description: "A named worklist: a fixed filter read from the caller's side of the referral (README, Worklists)" })
-  @IsOptional() @IsIn(WORKLIST_NAMES, { message: `$property must be one of ${WORKLIST_NAMES.join(', ')}` })
+  @ApiPropertyOptional({
+    enum: WORKLIST_NAMES,
+    description: "A named worklist: a fixed filter read from the caller's side of the referral (README, Worklists)",
+  })
+  @IsOptional()
+  @IsIn(WORKLIST_NAMES, { message: `$property must be one of ${WORKLIST_NAMES.join(', ')}` })
   worklist?: WorklistName;
 
   @ApiPropertyOptional({ description: 'One status or several, comma-separated', example: 'AWAITING_CLINICAL_REVIEW' })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s: string) => s.trim()).filter(Boolean) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s: string) => s.trim())
+          .filter(Boolean)
+      : value,
+  )
   @IsIn(REFERRAL_STATUSES, { each: true, message: `$property must be one or more of ${REFERRAL_STATUSES.join(', ')}` })
   status?: ReferralStatus[];
 
   @ApiPropertyOptional({ example: '110' })
-  @IsOptional() @Matches(/^\d{3}$/, { message: '$property must be a 3-digit treatment function code' })
+  @IsOptional()
+  @Matches(/^\d{3}$/, { message: '$property must be a 3-digit treatment function code' })
   specialty?: string;
 
   @ApiPropertyOptional({ example: 52 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: '$property must be a whole number of weeks' }) @Min(0) @Max(520)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: '$property must be a whole number of weeks' })
+  @Min(0)
+  @Max(520)
   minWeeksWaited?: number;
 
   @ApiPropertyOptional({ enum: ['origin', 'receiving'] })
-  @IsOptional() @IsIn(['origin', 'receiving'], { message: '$property must be origin or receiving' })
+  @IsOptional()
+  @IsIn(['origin', 'receiving'], { message: '$property must be origin or receiving' })
   side?: 'origin' | 'receiving';
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: '$property must be true or false' })
   needsAttention?: boolean;
 
   @ApiPropertyOptional({ enum: ['weeksWaited', 'priority'], default: 'weeksWaited' })
-  @IsOptional() @IsIn(['weeksWaited', 'priority'], { message: '$property must be weeksWaited or priority' })
+  @IsOptional()
+  @IsIn(['weeksWaited', 'priority'], { message: '$property must be weeksWaited or priority' })
   sort?: 'weeksWaited' | 'priority';
 }
 
@@ -54,6 +72,7 @@ export function worklistConflicts(q: WorklistQueryDto): Array<{ field: string; m
     const bad = q.status.filter((s) => !allowed.includes(s));
     if (bad.length) out.push({ field: 'status', messages: [`status ${bad.join(', ')} is never on worklist=${q.worklist} (it lists ${allowed.join(', ')})`] });
   }
-  if (q.worklist === 'needs-attention' && q.needsAttention === false) out.push({ field: 'needsAttention', messages: ['needsAttention=false contradicts worklist=needs-attention'] });
+  if (q.worklist === 'needs-attention' && q.needsAttention === false)
+    out.push({ field: 'needsAttention', messages: ['needsAttention=false contradicts worklist=needs-attention'] });
   return out;
 }

@@ -1,7 +1,23 @@
 // Request bodies of the referral routes, validated field by field (unknown fields are refused).
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN } from '#domain';
 import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
@@ -16,11 +32,17 @@ export class PatientDto {
   nhsNumber!: string;
 
   @ApiProperty({ example: 'Jones' })
-  @IsString() @IsNotEmpty() @MaxLength(100) @Matches(NAME, { message: NAME_MSG })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
   familyName!: string;
 
   @ApiProperty({ example: 'Mary' })
-  @IsString() @IsNotEmpty() @MaxLength(100) @Matches(NAME, { message: NAME_MSG })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
   givenName!: string;
 
   @ApiProperty({ example: '1956-03-02', description: 'YYYY-MM-DD, not in the future' })
@@ -28,7 +50,9 @@ export class PatientDto {
   dateOfBirth!: string;
 
   @ApiPropertyOptional({ example: '1 High Street, Hereford' })
-  @IsOptional() @IsString() @MaxLength(300)
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
   address?: string;
 
   @ApiProperty({ example: 'HR1 2ER' })
@@ -36,23 +60,32 @@ export class PatientDto {
   postcode!: string;
 
   @ApiPropertyOptional({ example: '07700900123' })
-  @IsOptional() @IsString() @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
   phone?: string;
 
   @ApiPropertyOptional({ example: 'mary@example.com' })
-  @IsOptional() @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
+  @IsOptional()
+  @IsEmail({}, { message: '$property must be an email address' })
+  @MaxLength(254)
   email?: string;
 
   @ApiProperty({ example: 'M81001', description: "ODS code of the patient's registered GP practice" })
   @IsGpPractice()
   gpPracticeOds!: string;
 
-  @ApiPropertyOptional({ enum: CONTACT_PREFERENCES, description: 'Which to try first when the patient has both an email address and a mobile (default: email). A letter goes when there is neither.' })
-  @IsOptional() @IsIn(CONTACT_PREFERENCES, { message: '$property must be email or sms' })
+  @ApiPropertyOptional({
+    enum: CONTACT_PREFERENCES,
+    description: 'Which to try first when the patient has both an email address and a mobile (default: email). A letter goes when there is neither.',
+  })
+  @IsOptional()
+  @IsIn(CONTACT_PREFERENCES, { message: '$property must be email or sms' })
   contactPreference?: ContactPreference;
 
   @ApiPropertyOptional({ enum: ACCESSIBLE_FORMATS, description: 'The accessible format the patient needs letters in (the booking team is asked to send it)' })
-  @IsOptional() @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
+  @IsOptional()
+  @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
   accessibleFormat?: AccessibleFormat;
 }
 
@@ -64,14 +97,18 @@ const unlessFromEntry = ValidateIf((o: { waitingListEntryId?: unknown }) => o.wa
 export class CreateReferralDto {
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Open the referral from a waiting-list entry (GET /v1/long-waiters) instead of sending the fields below: the patient and pathway come from the entry',
+    description:
+      'Open the referral from a waiting-list entry (GET /v1/long-waiters) instead of sending the fields below: the patient and pathway come from the entry',
   })
-  @IsOptional() @IsUUID('all', { message: '$property must be a waiting-list entry id (UUID)' })
+  @IsOptional()
+  @IsUUID('all', { message: '$property must be a waiting-list entry id (UUID)' })
   waitingListEntryId?: string;
 
   @ApiProperty({ type: PatientDto })
   @unlessFromEntry
-  @IsObject({ message: '$property must be an object' }) @ValidateNested() @Type(() => PatientDto)
+  @IsObject({ message: '$property must be an object' })
+  @ValidateNested()
+  @Type(() => PatientDto)
   patient!: PatientDto;
 
   @ApiProperty({ example: '110', description: 'Treatment function code (110 = trauma and orthopaedics)' })
@@ -91,7 +128,8 @@ export class CreateReferralDto {
 
   @ApiProperty({ example: 'RLQ-PPI-000123', description: 'Patient pathway identifier at the referring trust' })
   @unlessFromEntry
-  @IsString() @Matches(PATHWAY_ID, { message: '$property must be 1 to 40 letters, digits, -, _ or /' })
+  @IsString()
+  @Matches(PATHWAY_ID, { message: '$property must be 1 to 40 letters, digits, -, _ or /' })
   pathwayId!: string;
 
   @ApiProperty({ enum: PRIORITIES, example: 'P4', description: 'Clinical priority (P1 most urgent)' })
@@ -100,11 +138,13 @@ export class CreateReferralDto {
   priority!: (typeof PRIORITIES)[number];
 
   @ApiPropertyOptional({ example: '2027-03-01', description: 'A date already booked at the referring trust, if any' })
-  @IsOptional() @IsCalendarDate()
+  @IsOptional()
+  @IsCalendarDate()
   nextAppointmentDate?: string;
 
   @ApiPropertyOptional({ description: 'Tertiary (specialised) care: never transferred', default: false })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   tertiary?: boolean;
 }
 
@@ -114,11 +154,14 @@ export class ClinicalReviewDto {
   decision!: 'suitable' | 'not_suitable';
 
   @ApiPropertyOptional({ example: 'COMORBIDITY', description: 'Required when not_suitable' })
-  @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: '$property must be an upper-case reason code (e.g. COMORBIDITY)' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: '$property must be an upper-case reason code (e.g. COMORBIDITY)' })
   reasonCode?: string;
 
   @ApiPropertyOptional({ description: 'Clinical note; seen by clinicians only' })
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   note?: string;
 }
 
@@ -128,15 +171,20 @@ export class ConsentDto {
   decision!: 'accept' | 'decline';
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The offer accepted (needed when there is more than one)' })
-  @IsOptional() @Matches(UUID_PATTERN, { message: '$property must be an offer id (UUID)' })
+  @IsOptional()
+  @Matches(UUID_PATTERN, { message: '$property must be an offer id (UUID)' })
   offerId?: string;
 
   @ApiPropertyOptional({ example: 60, description: 'How far the patient will travel, in miles' })
-  @IsOptional() @IsInt({ message: '$property must be a whole number of miles' }) @Min(1) @Max(500)
+  @IsOptional()
+  @IsInt({ message: '$property must be a whole number of miles' })
+  @Min(1)
+  @Max(500)
   travelRadiusMiles?: number;
 
   @ApiPropertyOptional({ enum: ['phone', 'letter'], description: 'How the answer came, when a booking clerk records it' })
-  @IsOptional() @IsIn(['phone', 'letter'], { message: '$property must be phone or letter' })
+  @IsOptional()
+  @IsIn(['phone', 'letter'], { message: '$property must be phone or letter' })
   method?: 'phone' | 'letter';
 }
 
@@ -146,7 +194,8 @@ export class ReceiverDecisionDto {
   decision!: 'accept' | 'reject';
 
   @ApiPropertyOptional({ example: 'NO_ANAESTHETIC_CAPACITY', description: 'Required when rejecting' })
-  @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: '$property must be an upper-case reason code' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: '$property must be an upper-case reason code' })
   reasonCode?: string;
 }
 
@@ -156,7 +205,8 @@ export class BookingDto {
   kind!: 'pre_op_assessment' | 'procedure';
 
   @ApiPropertyOptional({ example: 'RJC01', description: "Defaults to the receiving trust's main site" })
-  @IsOptional() @IsOds()
+  @IsOptional()
+  @IsOds()
   siteOds?: string;
 
   @ApiProperty({ example: '2026-12-15T09:00:00Z' })
@@ -166,13 +216,17 @@ export class BookingDto {
 
 export class ReasonDto {
   @ApiProperty({ example: 'Surgeon unavailable' })
-  @IsString() @IsNotEmpty({ message: '$property must not be empty' }) @MaxLength(500)
+  @IsString()
+  @IsNotEmpty({ message: '$property must not be empty' })
+  @MaxLength(500)
   reason!: string;
 }
 
 export class OptionalReasonDto {
   @ApiPropertyOptional({ example: 'Treated privately' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 }
 
@@ -192,7 +246,9 @@ export class DischargeDto {
   dischargedAt!: string;
 
   @ApiProperty({ description: 'Discharge summary for the GP practice' })
-  @IsString() @IsNotEmpty({ message: '$property must not be empty' }) @MaxLength(20000)
+  @IsString()
+  @IsNotEmpty({ message: '$property must not be empty' })
+  @MaxLength(20000)
   summary!: string;
 }
 
@@ -201,26 +257,35 @@ const given = ValidateIf((o: object, v: unknown) => v !== undefined && v !== nul
 
 export class PatientContactDto {
   @ApiPropertyOptional({ type: String, example: '2 Church Lane, Hereford', nullable: true, description: 'null clears it' })
-  @given @IsString() @MaxLength(300)
+  @given
+  @IsString()
+  @MaxLength(300)
   address?: string | null;
 
   @ApiPropertyOptional({ example: 'HR1 2ER', description: 'Cannot be cleared' })
-  @ValidateIf((o: { postcode?: unknown }) => o.postcode !== undefined) @IsUkPostcode()
+  @ValidateIf((o: { postcode?: unknown }) => o.postcode !== undefined)
+  @IsUkPostcode()
   postcode?: string;
 
   @ApiPropertyOptional({ type: String, example: '07700900456', nullable: true, description: 'null clears it' })
-  @given @IsString() @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
+  @given
+  @IsString()
+  @Matches(/^\+?[0-9 ]{10,15}$/, { message: '$property must be a UK phone number: 10 to 15 digits, spaces allowed' })
   phone?: string | null;
 
   @ApiPropertyOptional({ type: String, example: 'mary.jones@example.com', nullable: true, description: 'null clears it' })
-  @given @IsEmail({}, { message: '$property must be an email address' }) @MaxLength(254)
+  @given
+  @IsEmail({}, { message: '$property must be an email address' })
+  @MaxLength(254)
   email?: string | null;
 
   @ApiPropertyOptional({ enum: CONTACT_PREFERENCES, nullable: true, description: 'Which to try first when the patient has both; null: email first' })
-  @given @IsIn(CONTACT_PREFERENCES, { message: '$property must be email or sms' })
+  @given
+  @IsIn(CONTACT_PREFERENCES, { message: '$property must be email or sms' })
   contactPreference?: ContactPreference | null;
 
   @ApiPropertyOptional({ enum: ACCESSIBLE_FORMATS, nullable: true, description: 'null: standard print' })
-  @given @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
+  @given
+  @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
   accessibleFormat?: AccessibleFormat | null;
 }

@@ -4,18 +4,48 @@ import { isGpPracticeCode, isOdsCode, isRealDateTime, isUkPostcode, isValidNhsNu
 
 export const IsNhsNumber = (opts?: ValidationOptions) =>
   ValidateBy(
-    { name: 'isNhsNumber', validator: { validate: (v) => typeof v === 'string' && isValidNhsNumber(v), defaultMessage: () => '$property must be a valid NHS number: 10 digits with a correct Modulus 11 check digit' } },
+    {
+      name: 'isNhsNumber',
+      validator: {
+        validate: (v) => typeof v === 'string' && isValidNhsNumber(v),
+        defaultMessage: () => '$property must be a valid NHS number: 10 digits with a correct Modulus 11 check digit',
+      },
+    },
     opts,
   );
 
 export const IsOds = (opts?: ValidationOptions) =>
-  ValidateBy({ name: 'isOds', validator: { validate: (v) => typeof v === 'string' && isOdsCode(v), defaultMessage: () => '$property must be an ODS code: 3 to 6 capital letters or digits (e.g. RLQ, RLQ01)' } }, opts);
+  ValidateBy(
+    {
+      name: 'isOds',
+      validator: {
+        validate: (v) => typeof v === 'string' && isOdsCode(v),
+        defaultMessage: () => '$property must be an ODS code: 3 to 6 capital letters or digits (e.g. RLQ, RLQ01)',
+      },
+    },
+    opts,
+  );
 
 export const IsGpPractice = (opts?: ValidationOptions) =>
-  ValidateBy({ name: 'isGpPractice', validator: { validate: (v) => typeof v === 'string' && isGpPracticeCode(v), defaultMessage: () => '$property must be a GP practice ODS code: a letter and five digits (e.g. M81001)' } }, opts);
+  ValidateBy(
+    {
+      name: 'isGpPractice',
+      validator: {
+        validate: (v) => typeof v === 'string' && isGpPracticeCode(v),
+        defaultMessage: () => '$property must be a GP practice ODS code: a letter and five digits (e.g. M81001)',
+      },
+    },
+    opts,
+  );
 
 export const IsUkPostcode = (opts?: ValidationOptions) =>
-  ValidateBy({ name: 'isUkPostcode', validator: { validate: (v) => typeof v === 'string' && isUkPostcode(v), defaultMessage: () => '$property must be a UK postcode (e.g. HR1 2ER)' } }, opts);
+  ValidateBy(
+    {
+      name: 'isUkPostcode',
+      validator: { validate: (v) => typeof v === 'string' && isUkPostcode(v), defaultMessage: () => '$property must be a UK postcode (e.g. HR1 2ER)' },
+    },
+    opts,
+  );
 
 /** A calendar date, YYYY-MM-DD, that exists; with notFuture, not after today. */
 export const IsCalendarDate = (cfg: { notFuture?: boolean } = {}, opts?: ValidationOptions) =>

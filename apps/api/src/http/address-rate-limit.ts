@@ -48,7 +48,7 @@ export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; 
     if (under(req.path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
-    return verifier.verifyFor(req, m[1]!).then(
+    return verifier.verifyFor(req, m[1]).then(
       () => true,
       () => false,
     );
@@ -81,7 +81,9 @@ export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; 
       if (n === limit + 1) logger.warn({ limit }, 'per-address rate limit reached');
       const retryAfter = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
       res.setHeader('Retry-After', String(retryAfter));
-      res.status(429).json(errorBody(429, `Too many requests from your address without a valid token: at most ${limit} a minute; try again in ${retryAfter} s`));
+      res
+        .status(429)
+        .json(errorBody(429, `Too many requests from your address without a valid token: at most ${limit} a minute; try again in ${retryAfter} s`));
     })().catch(next);
   };
 }

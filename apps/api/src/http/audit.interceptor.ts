@@ -31,12 +31,11 @@ export class AuditInterceptor implements NestInterceptor {
     const caller = req.caller;
     const action = req.permission;
     const param = NO_REFERRAL.has(action) ? undefined : req.params?.id;
-    const write = (referralId: string | null, outcome: number) =>
-      this.audit.record({ caller, action, referralId, requestId: req.id ?? null, outcome });
+    const write = (referralId: string | null, outcome: number) => this.audit.record({ caller, action, referralId, requestId: req.id ?? null, outcome });
     return from(
       (async () => {
         try {
-          const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
           const created = (result as { id?: unknown } | undefined)?.id;
           const referralId = param && isUuid(param) ? param : !NO_REFERRAL.has(action) && typeof created === 'string' && isUuid(created) ? created : null;
           await write(referralId, res.statusCode);

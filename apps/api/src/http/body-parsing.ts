@@ -12,8 +12,10 @@ export function jsonBody(limit: string) {
     // parsed value recursively (JSON.stringify, the screen below, validation): 40 KB of `[` overflows the stack.
     verify: (_req, _res, buf) => {
       const bad = scanJson(buf.toString('utf8'));
-      if (bad?.problem === 'duplicate') throw Object.assign(new Error(`${bad.field} appears more than once`), { status: 400, type: 'entity.duplicate.key', field: bad.field });
-      if (bad?.problem === 'deep') throw Object.assign(new Error(`${bad.field} is nested too deeply`), { status: 400, type: 'entity.too.deep', field: bad.field });
+      if (bad?.problem === 'duplicate')
+        throw Object.assign(new Error(`${bad.field} appears more than once`), { status: 400, type: 'entity.duplicate.key', field: bad.field });
+      if (bad?.problem === 'deep')
+        throw Object.assign(new Error(`${bad.field} is nested too deeply`), { status: 400, type: 'entity.too.deep', field: bad.field });
     },
   });
 }
@@ -65,7 +67,9 @@ export function scanJson(text: string): { problem: 'duplicate' | 'deep'; field: 
         const path = childPath();
         return { problem: 'deep', field: !path || path.startsWith('[') ? `body${path}` : path };
       }
-      stack.push(ch === '{' ? { keys: new Set(), path: childPath(), expectKey: true, lastKey: '' } : { keys: null, path: childPath(), expectKey: false, lastKey: '' });
+      stack.push(
+        ch === '{' ? { keys: new Set(), path: childPath(), expectKey: true, lastKey: '' } : { keys: null, path: childPath(), expectKey: false, lastKey: '' },
+      );
     } else if (ch === '}' || ch === ']') {
       stack.pop();
     } else if (ch === ',') {
@@ -107,7 +111,6 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 function screen(value: unknown, path: string, depth: number): { field: string; message: string } | null {
   if (depth > MAX_DEPTH) return { field: path || 'body', message: `${path || 'body'} is nested too deeply` };
   if (typeof value === 'string') {
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value)) return { field: path, message: `${path} contains control characters` };
     return null;
   }

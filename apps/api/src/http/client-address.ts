@@ -24,7 +24,7 @@ export function normaliseAddress(raw: string | undefined): string | null {
   const zone = a.indexOf('%');
   if (zone >= 0) a = a.slice(0, zone);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
-  if (mapped && isIP(mapped[1]!) === 4) return mapped[1]!;
+  if (mapped && isIP(mapped[1]) === 4) return mapped[1];
   const family = isIP(a);
   if (family === 4) return a;
   if (family === 6) return a.toLowerCase();
@@ -39,7 +39,10 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
   const peer = normaliseAddress(socketAddress);
   if (!peer) return 'unknown';
   if (!trusted || !trustedBy(trusted, peer)) return peer;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   let nearest = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normaliseAddress(hops[i]);
@@ -77,5 +80,8 @@ function ipv6Groups(address: string): number[] {
  */
 export function addressBucket(address: string): string {
   if (isIP(address) !== 6) return address;
-  return `${ipv6Groups(address).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${ipv6Groups(address)
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }

@@ -6,8 +6,18 @@ import { WorkflowError } from '#workflow';
 import { httpStatusOf } from './error-statuses.js';
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large',
-  415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface ErrorBody {
@@ -33,7 +43,9 @@ function isDatabaseUnavailable(e: unknown): boolean {
   // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, cannot connect now).
   if (codes.some((c) => c.startsWith('08') || /^57P0[1-3]$/.test(c) || ['P1001', 'P1002', 'P1017', 'P2024'].includes(c))) return true;
   const msg = `${err?.message ?? ''} ${err?.cause?.message ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connect ETIMEDOUT|timeout exceeded when trying to connect|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database|not queryable|Connection ended unexpectedly|Client was closed/i.test(msg);
+  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connect ETIMEDOUT|timeout exceeded when trying to connect|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database|not queryable|Connection ended unexpectedly|Client was closed/i.test(
+    msg,
+  );
 }
 
 /** No database connection free in time: too much load right now, not a fault. */
@@ -50,7 +62,8 @@ export class HttpErrorsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toBody(exception);
     if (status === 503) this.logger.warn({ err: { message: (exception as Error)?.message?.slice(0, 200) } }, 'dependency unavailable');
-    else if (status >= 500) this.logger.error({ err: { type: (exception as Error)?.name, message: (exception as Error)?.message?.slice(0, 300) } }, 'request failed');
+    else if (status >= 500)
+      this.logger.error({ err: { type: (exception as Error)?.name, message: (exception as Error)?.message?.slice(0, 300) } }, 'request failed');
     if (status === 503) res.setHeader('Retry-After', '5');
     res.status(status).json(body);
   }
@@ -72,7 +85,12 @@ export class HttpErrorsFilter implements ExceptionFilter {
       const status = e.getStatus();
       const r = e.getResponse();
       if (typeof r === 'object' && r && 'details' in r) return { status, body: r as ErrorBody };
-      const message = typeof r === 'string' ? r : Array.isArray((r as { message?: unknown }).message) ? ((r as { message: string[] }).message).join('; ') : String((r as { message?: unknown }).message ?? e.message);
+      const message =
+        typeof r === 'string'
+          ? r
+          : Array.isArray((r as { message?: unknown }).message)
+            ? (r as { message: string[] }).message.join('; ')
+            : String((r as { message?: string }).message ?? e.message);
       return { status, body: errorBody(status, message) };
     }
     if (isDatabaseUnavailable(e)) {

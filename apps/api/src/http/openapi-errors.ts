@@ -15,14 +15,22 @@ export const ERROR_SCHEMA = {
   properties: {
     statusCode: { type: 'integer', example: 409 },
     error: { type: 'string', example: 'Conflict', description: 'The HTTP reason phrase' },
-    message: { type: 'string', example: 'Cannot record a clinical review: the referral is AWAITING_PATIENT_CONSENT', description: 'What went wrong, in words for the person using the client' },
+    message: {
+      type: 'string',
+      example: 'Cannot record a clinical review: the referral is AWAITING_PATIENT_CONSENT',
+      description: 'What went wrong, in words for the person using the client',
+    },
     details: {
       description:
         'Bad input (400) and a refusal about one field (409, 422): one entry per field, `[{field, messages}]`, the field named as the request has it (`patient.postcode`, `weeks[2].slots`). A transition refused from the current status (409): `{currentStatus, allowedFrom}`. Not ready (503 from `/health/ready`): what each dependency said, `{postgres: {status}, redis: {status, message?}}`.',
       oneOf: [
         {
           type: 'array',
-          items: { type: 'object', required: ['field', 'messages'], properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } } },
+          items: {
+            type: 'object',
+            required: ['field', 'messages'],
+            properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } },
+          },
         },
         {
           type: 'object',
@@ -34,7 +42,10 @@ export const ERROR_SCHEMA = {
         },
       ],
     },
-    currentStatus: { type: 'string', description: "409 refused from the current status: the referral's status now (one of the referral statuses), or a task's (`DONE`)" },
+    currentStatus: {
+      type: 'string',
+      description: "409 refused from the current status: the referral's status now (one of the referral statuses), or a task's (`DONE`)",
+    },
     reason: {
       type: 'string',
       enum: ['NO_CAPACITY_LEFT', 'CAPACITY_HELD_FOR_LONGER_WAITERS'],
@@ -50,7 +61,7 @@ const WHAT: Record<number, string> = {
   403: "The caller's role may not do this",
   404: "Not found, or not visible to the caller's trust (a referral of another trust does not exist for it)",
   408: 'The body did not arrive in time (HTTP_REQUEST_TIMEOUT_MS); nothing was done: send the request again',
-  409: "Not allowed from the current status (`currentStatus` and `details.allowedFrom` say which), a duplicate, or a concurrent change: reload and try again",
+  409: 'Not allowed from the current status (`currentStatus` and `details.allowedFrom` say which), a duplicate, or a concurrent change: reload and try again',
   413: 'The body is too large',
   415: 'The body is not JSON in UTF-8 (or, for an import, not CSV in UTF-8)',
   422: 'Well formed, but refused by a business rule (`message` says which; `reason` when a client must act on it)',
@@ -124,7 +135,7 @@ export function documentErrors(doc: OpenAPIObject): OpenAPIObject {
       // Health needs no token: it says so (an empty list) rather than leaving it unsaid.
       op.security ??= path.startsWith('/v1/') ? [{ bearer: [] }] : [];
       for (const status of sharedErrors(path, method)) {
-        op.responses[String(status)] ??= { description: WHAT[status]! };
+        op.responses[String(status)] ??= { description: WHAT[status] };
       }
       // Every failure a handler documents (or that was added above) has the one error body.
       for (const [status, response] of Object.entries(op.responses)) {

@@ -125,7 +125,14 @@ export function requestDeadlines(config: AppConfig) {
           config.waitingList.idleTimeoutMs,
           `No data arrived for ${seconds(config.waitingList.idleTimeoutMs)} (WAITING_LIST_IDLE_TIMEOUT_MS), so the upload was ended and nothing of it was kept: send the file again`,
         )
-      : new BodyDeadline(req, res, config.http.requestTimeoutMs, `The request body did not arrive within ${seconds(config.http.requestTimeoutMs)} (HTTP_REQUEST_TIMEOUT_MS): send the request again`, null, '');
+      : new BodyDeadline(
+          req,
+          res,
+          config.http.requestTimeoutMs,
+          `The request body did not arrive within ${seconds(config.http.requestTimeoutMs)} (HTTP_REQUEST_TIMEOUT_MS): send the request again`,
+          null,
+          '',
+        );
     deadlines.set(req, deadline);
     next();
   };

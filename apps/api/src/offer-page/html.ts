@@ -11,7 +11,7 @@ export class Html {
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 type Part = Html | string | number | null | undefined | false | readonly Part[];
@@ -24,9 +24,9 @@ function render(v: Part): string {
 }
 
 export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
-  let out = strings[0]!;
+  let out = strings[0];
   values.forEach((v, i) => {
-    out += render(v) + strings[i + 1]!;
+    out += render(v) + strings[i + 1];
   });
   return new Html(out);
 }

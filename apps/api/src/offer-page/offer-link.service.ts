@@ -101,7 +101,7 @@ export class OfferLinkService {
        RETURNING failed_attempts AS failed, locked_at IS NOT NULL AS locked`,
       [link.notificationId, link.referralId, MAX_DOB_ATTEMPTS],
     );
-    const r = rows[0]!;
+    const r = rows[0];
     return r.locked ? 0 : Math.max(0, MAX_DOB_ATTEMPTS - r.failed);
   }
 
@@ -136,7 +136,11 @@ export class OfferLinkService {
   // ---------- the session after a right date of birth: `<expiry seconds>.<hmac>` bound to the link ----------
 
   private mac(purpose: string, notificationId: string, value: string): string {
-    return createHmac('sha256', this.config.workflow.offerLinkSecret).update(`${purpose}:${notificationId}:${value}`).digest().subarray(0, 16).toString('base64url');
+    return createHmac('sha256', this.config.workflow.offerLinkSecret)
+      .update(`${purpose}:${notificationId}:${value}`)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
   }
 
   newSession(notificationId: string, now = Date.now()): string {
@@ -148,7 +152,7 @@ export class OfferLinkService {
     const m = value ? /^(\d{10,12})\.([A-Za-z0-9_-]{22})$/.exec(value) : null;
     if (!m) return false;
     if (Number(m[1]) * 1000 <= now) return false;
-    return safeEqual(this.mac('offer-session', notificationId, m[1]!), m[2]!);
+    return safeEqual(this.mac('offer-session', notificationId, m[1]), m[2]);
   }
 
   /** The hidden form field that goes with a session (a second check besides SameSite=Strict). */

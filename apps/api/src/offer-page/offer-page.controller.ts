@@ -14,7 +14,19 @@ import { distanceInWords } from '#notifications';
 import { BusinessRuleError, CAPACITY_GONE_REASONS, Consent, WorkflowError } from '#workflow';
 import { httpStatusOf } from '../http/error-statuses.js';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
-import { PAGES, acceptedPage, declinedPage, dobPage, offersPage, placeTakenChooseAnother, placeTakenPage, type ChooseForm, type DobForm, type FieldError, type OfferView } from './offer-views.js';
+import {
+  PAGES,
+  acceptedPage,
+  declinedPage,
+  dobPage,
+  offersPage,
+  placeTakenChooseAnother,
+  placeTakenPage,
+  type ChooseForm,
+  type DobForm,
+  type FieldError,
+  type OfferView,
+} from './offer-views.js';
 
 const COOKIE = 'offer_session';
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -32,7 +44,11 @@ const formBody = express.urlencoded({ extended: false, limit: '4kb', parameterLi
 
 function readForm(req: Request, res: Response): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) =>
-    formBody(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}))),
+    formBody(req, res, (err?: unknown) =>
+      err
+        ? reject(err instanceof Error ? err : new Error('the form could not be read'))
+        : resolve(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}),
+    ),
   );
 }
 
@@ -110,14 +126,22 @@ export class OfferPageController {
       const action = `/offer/${token}`;
       const problem = dobProblem(values);
       if (problem) {
-        return this.send(res, 400, dobPage({ action, values, errors: [{ href: `dob-${problem.first}`, text: problem.message }], message: problem.message, fields: problem.fields }));
+        return this.send(
+          res,
+          400,
+          dobPage({ action, values, errors: [{ href: `dob-${problem.first}`, text: problem.message }], message: problem.message, fields: problem.fields }),
+        );
       }
       const given = `${values.year}-${values.month.padStart(2, '0')}-${values.day.padStart(2, '0')}`;
       if (given !== link!.dateOfBirth) {
         const left = await this.links.recordFailed(link!);
         if (left === 0) return this.statePage(res, 'locked');
         const message = `The date of birth you entered does not match our records. Check it and try again. You have ${left} more ${left === 1 ? 'try' : 'tries'} before this link is locked.`;
-        return this.send(res, 400, dobPage({ action, values, errors: [{ href: 'dob-day', text: message }], message, fields: new Set(['day', 'month', 'year']) }));
+        return this.send(
+          res,
+          400,
+          dobPage({ action, values, errors: [{ href: 'dob-day', text: message }], message, fields: new Set(['day', 'month', 'year']) }),
+        );
       }
       if (!(await this.links.recordVerified(link!))) return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)));
       this.setSession(req, res, token, this.links.newSession(link!.notificationId));
@@ -136,7 +160,13 @@ export class OfferPageController {
       const session = cookieOf(req, COOKIE);
       if (!this.links.sessionValid(link!.notificationId, session)) return this.redirect(res, `/offer/${token}`);
       const offers = await this.links.openOffers(link!.referralId);
-      await this.audit.record({ caller: this.callerFor(link!), action: 'referral.read', referralId: link!.referralId, requestId: requestId(req), outcome: 200 });
+      await this.audit.record({
+        caller: this.callerFor(link!),
+        action: 'referral.read',
+        referralId: link!.referralId,
+        requestId: requestId(req),
+        outcome: 200,
+      });
       this.send(res, 200, this.offersPage(token, link!, session!, offers, { answer: '', radius: '' }, {}));
     });
   }
@@ -157,7 +187,10 @@ export class OfferPageController {
       const values: ChooseForm = { answer: field(body, 'answer', 50), radius: field(body, 'radius') };
       const errors: { answer?: string; radius?: string } = {};
       const chosen = values.answer.startsWith('accept:') ? offers.find((o) => `accept:${o.id}` === values.answer) : undefined;
-      if (values.answer !== 'decline' && !chosen) errors.answer = values.answer ? 'That offer is not open any more. Choose one of the options below' : 'Select whether you would like to be treated at another hospital';
+      if (values.answer !== 'decline' && !chosen)
+        errors.answer = values.answer
+          ? 'That offer is not open any more. Choose one of the options below'
+          : 'Select whether you would like to be treated at another hospital';
       let radius: number | undefined;
       if (values.radius !== '') {
         radius = /^\d{1,3}$/.test(values.radius) ? Number(values.radius) : NaN;
@@ -171,7 +204,9 @@ export class OfferPageController {
         await this.consents.record(caller, link!.referralId, { decision, offerId: chosen?.id, travelRadiusMiles: radius });
       } catch (e) {
         if (!(e instanceof WorkflowError)) throw e;
-        await this.audit.record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: httpStatusOf(e) }).catch(() => undefined);
+        await this.audit
+          .record({ caller, action: 'referral.consent', referralId: link!.referralId, requestId: requestId(req), outcome: httpStatusOf(e) })
+          .catch(() => undefined);
         const { field: f, reason } = e instanceof BusinessRuleError ? ((e.details ?? {}) as { field?: string; reason?: string }) : {};
         if (chosen && reason && CAPACITY_GONE_REASONS.includes(reason)) {
           // The place went to someone else just before this answer (the accept was rolled back and the
@@ -229,7 +264,14 @@ export class OfferPageController {
     return { sub: `offer-link:${link.notificationId}`, roles: ['patient'], role: 'patient', ods: null, nhsNumber: link.nhsNumber };
   }
 
-  private offersPage(token: string, link: LinkRecord, session: string, offers: OfferView[], values: ChooseForm, errors: { answer?: string; radius?: string }): string {
+  private offersPage(
+    token: string,
+    link: LinkRecord,
+    session: string,
+    offers: OfferView[],
+    values: ChooseForm,
+    errors: { answer?: string; radius?: string },
+  ): string {
     const list: FieldError[] = [];
     if (errors.answer) list.push({ href: 'answer', text: errors.answer });
     if (errors.radius) list.push({ href: 'radius', text: errors.radius });
@@ -297,9 +339,9 @@ export function dobProblem(v: DobForm): { message: string; first: 'day' | 'month
   const parts = ['day', 'month', 'year'] as const;
   const missing = parts.filter((p) => v[p] === '');
   if (missing.length === 3) return { message: 'Enter your date of birth', first: 'day', fields: new Set(parts) };
-  if (missing.length > 0) return { message: `Date of birth must include a ${missing.join(' and ')}`, first: missing[0]!, fields: new Set(missing) };
+  if (missing.length > 0) return { message: `Date of birth must include a ${missing.join(' and ')}`, first: missing[0], fields: new Set(missing) };
   const bad = parts.filter((p) => !/^\d+$/.test(v[p]));
-  if (bad.length) return { message: 'Date of birth must be a real date', first: bad[0]!, fields: new Set(bad) };
+  if (bad.length) return { message: 'Date of birth must be a real date', first: bad[0], fields: new Set(bad) };
   if (v.year.length !== 4) return { message: 'Year must include 4 numbers', first: 'year', fields: new Set(['year']) };
   const d = Number(v.day);
   const m = Number(v.month);
@@ -313,4 +355,3 @@ export function dobProblem(v: DobForm): { message: string; first: 'day' | 'month
   if (y < 1890) return { message: 'Date of birth must be a real date', first: 'year', fields: new Set(['year']) };
   return null;
 }
-

@@ -55,7 +55,9 @@ export class ApiMetrics {
 
     const outbox = cached(TTL_MS, () => withTimeout(outboxLag(prisma.sql), TIMEOUT_MS, 'outbox lag'));
     scraped('outbox_undispatched_messages', 'Outbox rows committed but not yet enqueued in BullMQ', [], async (g) => g.set((await outbox()).count));
-    scraped('outbox_oldest_undispatched_age_seconds', 'Age of the oldest outbox row not yet enqueued (0 when none): the relay lag', [], async (g) => g.set((await outbox()).age));
+    scraped('outbox_oldest_undispatched_age_seconds', 'Age of the oldest outbox row not yet enqueued (0 when none): the relay lag', [], async (g) =>
+      g.set((await outbox()).age),
+    );
 
     const queueState = cached(TTL_MS, () =>
       withTimeout(
@@ -75,9 +77,14 @@ export class ApiMetrics {
     scraped('queue_jobs', 'BullMQ jobs by queue and state (completed and failed: as many as are kept for inspection)', ['queue', 'state'], async (g) => {
       for (const q of await queueState()) for (const s of JOB_STATES) g.set({ queue: q.queue, state: s }, q.counts[s] ?? 0);
     });
-    scraped('queue_oldest_waiting_age_seconds', 'Age of the oldest job waiting to run in each queue, from when it became due (0 when none wait)', ['queue'], async (g) => {
-      for (const q of await queueState()) g.set({ queue: q.queue }, q.oldestAge);
-    });
+    scraped(
+      'queue_oldest_waiting_age_seconds',
+      'Age of the oldest job waiting to run in each queue, from when it became due (0 when none wait)',
+      ['queue'],
+      async (g) => {
+        for (const q of await queueState()) g.set({ queue: q.queue }, q.oldestAge);
+      },
+    );
 
     const sources = { referrals: referralCounts, outbox, queues: queueState } as const;
     const up: Gauge<'collector'> = new Gauge({
@@ -86,7 +93,17 @@ export class ApiMetrics {
       labelNames: ['collector'] as const,
       registers,
       async collect() {
-        await Promise.all(Object.entries(sources).map(async ([collector, load]) => up.set({ collector }, await load().then(() => 1, () => 0))));
+        await Promise.all(
+          Object.entries(sources).map(async ([collector, load]) =>
+            up.set(
+              { collector },
+              await load().then(
+                () => 1,
+                () => 0,
+              ),
+            ),
+          ),
+        );
       },
     });
   }

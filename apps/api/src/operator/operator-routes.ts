@@ -4,7 +4,7 @@
 // per-caller rate limit nor audited as referral reads (without a valid token they count against the
 // per-address limit, apps/api/src/http/address-rate-limit.ts); see docs/security.md "Metrics and the queue dashboard".
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { AuditService, TokenVerifier } from '#auth';
 import { httpMetrics, metricsAuth } from '#metrics';
@@ -27,17 +27,22 @@ export function mountOperatorRoutes(app: NestExpressApplication): void {
   // Without METRICS_TOKEN there is no /metrics here (it falls through to Nest's 404).
   if (config.metrics.token !== null) {
     const auth = metricsAuth(config.metrics.token);
-    (app.getHttpAdapter().getInstance() as Express).get(METRICS_PATH, (req: Request, res: Response) => {
-      res.setHeader('Cache-Control', 'no-store');
-      if (auth(req.headers.authorization) !== 'ok') {
-        res.setHeader('WWW-Authenticate', 'Bearer');
-        return res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'A metrics token is required (Authorization: Bearer <METRICS_TOKEN>)' });
-      }
-      metrics.render().then(
-        (text) => res.type(metrics.contentType).send(text),
-        () => res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'metrics could not be collected' }),
-      );
-    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .get(METRICS_PATH, (req: Request, res: Response) => {
+        res.setHeader('Cache-Control', 'no-store');
+        if (auth(req.headers.authorization) !== 'ok') {
+          res.setHeader('WWW-Authenticate', 'Bearer');
+          return res
+            .status(401)
+            .json({ statusCode: 401, error: 'Unauthorized', message: 'A metrics token is required (Authorization: Bearer <METRICS_TOKEN>)' });
+        }
+        metrics.render().then(
+          (text) => res.type(metrics.contentType).send(text),
+          () => res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'metrics could not be collected' }),
+        );
+      });
   }
 
   app.use(QUEUE_DASHBOARD_PATH, dashboardGuard(app.get(TokenVerifier), app.get(AuditService)), queueDashboard(app.get(MonitoredQueues).all));

@@ -33,7 +33,7 @@ export function dashboardGuard(verifier: TokenVerifier, audit: AuditService) {
       if (!m) return refuse(res, 401, 'A bearer token is required (Authorization: Bearer <token>)');
       let claims;
       try {
-        claims = await verifier.verifyFor(req, m[1]!);
+        claims = await verifier.verifyFor(req, m[1]);
       } catch (e) {
         if (e instanceof TokenError) return refuse(res, 401, e.message);
         throw e;
@@ -41,12 +41,15 @@ export function dashboardGuard(verifier: TokenVerifier, audit: AuditService) {
       const role = allowed.find((r) => claims.roles.includes(r));
       const requestId = typeof (req as { id?: unknown }).id === 'string' ? (req as unknown as { id: string }).id : null;
       if (!role) {
-        await audit.record({ caller: { sub: claims.sub, role: claims.roles[0]!, ods: claims.ods }, action: PERMISSION, referralId: null, requestId, outcome: 403 }).catch(() => undefined);
+        await audit
+          .record({ caller: { sub: claims.sub, role: claims.roles[0], ods: claims.ods }, action: PERMISSION, referralId: null, requestId, outcome: 403 })
+          .catch(() => undefined);
         return refuse(res, 403, `Your role (${claims.roles.join(', ')}) may not do this: it needs ${allowed.join(' or ')}`);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'The queue dashboard is read-only');
       // The page itself, not each of its polls: who opened the dashboard, and when.
-      if (req.path === '/' || req.path === '') await audit.record({ caller: { sub: claims.sub, role, ods: claims.ods }, action: PERMISSION, referralId: null, requestId, outcome: 200 });
+      if (req.path === '/' || req.path === '')
+        await audit.record({ caller: { sub: claims.sub, role, ods: claims.ods }, action: PERMISSION, referralId: null, requestId, outcome: 200 });
       next();
     } catch (e) {
       next(e);

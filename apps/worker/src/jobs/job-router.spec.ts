@@ -7,26 +7,50 @@ import { discoverJobBindings } from './job-router.js';
 const ok = async (): Promise<JobOutcome> => ({ outcome: 'done' });
 
 class Steps {
-  @OnJob('referral.screen') async screen(_p: JobPayloads['referral.screen']) { return ok(); }
-  @OnJob('referral.make-offers') async makeOffers(_p: JobPayloads['referral.make-offers']) { return ok(); }
-  @OnJob('transfer.dispatch') async transfer(_p: JobPayloads['transfer.dispatch']) { return ok(); }
-  @OnJob('discharge.dispatch') async discharge(_p: JobPayloads['discharge.dispatch']) { return ok(); }
-  notBound() { return 1; }
+  @OnJob('referral.screen') async screen(_p: JobPayloads['referral.screen']) {
+    return ok();
+  }
+  @OnJob('referral.make-offers') async makeOffers(_p: JobPayloads['referral.make-offers']) {
+    return ok();
+  }
+  @OnJob('transfer.dispatch') async transfer(_p: JobPayloads['transfer.dispatch']) {
+    return ok();
+  }
+  @OnJob('discharge.dispatch') async discharge(_p: JobPayloads['discharge.dispatch']) {
+    return ok();
+  }
+  notBound() {
+    return 1;
+  }
 }
 class Messages {
-  @OnJob('notification.send') async send(_p: JobPayloads['notification.send']) { return ok(); }
-  @OnJob('staff-notification.send') async staff(_p: JobPayloads['staff-notification.send']) { return ok(); }
+  @OnJob('notification.send') async send(_p: JobPayloads['notification.send']) {
+    return ok();
+  }
+  @OnJob('staff-notification.send') async staff(_p: JobPayloads['staff-notification.send']) {
+    return ok();
+  }
 }
 class Imports {
-  @OnJob('waiting-list.import') async run(_p: JobPayloads['waiting-list.import']) { return ok(); }
-  @OnJobFailedForGood('waiting-list.import') async failed(_p: JobPayloads['waiting-list.import'], _id: string, _e: Error) { return ok(); }
+  @OnJob('waiting-list.import') async run(_p: JobPayloads['waiting-list.import']) {
+    return ok();
+  }
+  @OnJobFailedForGood('waiting-list.import') async failed(_p: JobPayloads['waiting-list.import'], _id: string, _e: Error) {
+    return ok();
+  }
 }
 class ScreensToo {
-  @OnJob('referral.screen') async screenAgain(_p: JobPayloads['referral.screen']) { return ok(); }
+  @OnJob('referral.screen') async screenAgain(_p: JobPayloads['referral.screen']) {
+    return ok();
+  }
 }
 
 const discover = (...instances: object[]) =>
-  discoverJobBindings({ getProviders: () => instances.map((instance) => ({ instance })) } as unknown as DiscoveryService, new MetadataScanner(), new Reflector());
+  discoverJobBindings(
+    { getProviders: () => instances.map((instance) => ({ instance })) } as unknown as DiscoveryService,
+    new MetadataScanner(),
+    new Reflector(),
+  );
 
 describe('discoverJobBindings', () => {
   it('binds every job of the catalogue to its one method, and the failed-for-good hooks', () => {
@@ -40,7 +64,9 @@ describe('discoverJobBindings', () => {
   });
 
   it('refuses to boot when a job is bound twice, naming both methods', () => {
-    expect(() => discover(new Steps(), new Messages(), new Imports(), new ScreensToo())).toThrow(/job referral\.screen is bound twice \(Steps\.screen and ScreensToo\.screenAgain\)/);
+    expect(() => discover(new Steps(), new Messages(), new Imports(), new ScreensToo())).toThrow(
+      /job referral\.screen is bound twice \(Steps\.screen and ScreensToo\.screenAgain\)/,
+    );
   });
 
   it('the same instance provided twice (a class exported by two modules) is one binding, not two', () => {

@@ -10,7 +10,11 @@ import { WorkerMetrics } from '../metrics/worker-metrics.js';
 type Bound = (payload: unknown, jobId?: string, cause?: Error) => Promise<JobOutcome>;
 
 /** Every @OnJob and @OnJobFailedForGood method of the application's providers, checked against the catalogue. */
-export function discoverJobBindings(discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector): { run: Map<JobName, Bound>; failedForGood: Map<JobName, Bound> } {
+export function discoverJobBindings(
+  discovery: DiscoveryService,
+  scanner: MetadataScanner,
+  reflector: Reflector,
+): { run: Map<JobName, Bound>; failedForGood: Map<JobName, Bound> } {
   const run = new Map<JobName, Bound>();
   const failedForGood = new Map<JobName, Bound>();
   const owners = new Map<string, string>();
@@ -28,7 +32,7 @@ export function discoverJobBindings(discovery: DiscoveryService, scanner: Metada
       if (!binding) continue;
       const where = `${instance.constructor.name}.${method}`;
       const key = `${binding.role} ${binding.name}`;
-      if (!isJobName(binding.name)) problems.push(`${where} is bound to unknown job ${binding.name}`);
+      if (!isJobName(binding.name)) problems.push(`${where} is bound to unknown job ${String(binding.name)}`);
       else if (owners.has(key)) problems.push(`job ${binding.name} is bound twice (${owners.get(key)} and ${where})`);
       else (binding.role === 'run' ? run : failedForGood).set(binding.name, (fn as Bound).bind(instance));
       owners.set(key, where);
@@ -83,7 +87,10 @@ export class JobRouter implements OnModuleInit {
     }
     this.metrics?.observe(job, out.outcome === 'skipped' ? 'skipped' : 'completed', Date.now() - started);
     // Ids and outcomes only: never patient data.
-    this.logger.log({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, outcome: out.outcome, reason: out.reason, ms: Date.now() - started }, 'job finished');
+    this.logger.log(
+      { job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, outcome: out.outcome, reason: out.reason, ms: Date.now() - started },
+      'job finished',
+    );
     return out;
   }
 

@@ -1,7 +1,7 @@
 // One BullMQ processor per queue of the catalogue, each routing jobs through the JobRouter.
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job, WorkerOptions } from 'bullmq';
+import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { notifyLimiter, workerTuning } from '#queue';
 import { JobRouter } from './job-router.js';
@@ -55,6 +55,6 @@ export class NotificationsProcessor extends CatalogueProcessor {
    */
   override onApplicationBootstrap(): void {
     super.onApplicationBootstrap();
-    if (this.config.notify.apiKey) (this.worker.opts as WorkerOptions).limiter = notifyLimiter(this.config.notify);
+    if (this.config.notify.apiKey) this.worker.opts.limiter = notifyLimiter(this.config.notify);
   }
 }

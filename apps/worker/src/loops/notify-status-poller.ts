@@ -46,7 +46,9 @@ export class NotifyStatusPoller implements OnApplicationBootstrap, BeforeApplica
       if (this.periodic.stopping) break;
       const s = await this.channel.status(r.providerId);
       if (!s || s.status === 'sending' || s.status === 'created') continue;
-      const out = await this.prisma.sqlTransaction((tx) => recordNotificationStatus(tx, { notificationId: r.id, providerId: r.providerId, status: s.status, providerAt: s.providerAt, source: 'poll' }));
+      const out = await this.prisma.sqlTransaction((tx) =>
+        recordNotificationStatus(tx, { notificationId: r.id, providerId: r.providerId, status: s.status, providerAt: s.providerAt, source: 'poll' }),
+      );
       if (out.applied) updated++;
     }
     return { checked: rows.length, updated };

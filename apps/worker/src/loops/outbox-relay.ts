@@ -127,8 +127,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         try {
           const queue = this.queues.get(name);
           const unknown = batch.find((r) => !isJobName(r.job_name));
-          if (!queue || unknown) throw new Error(`outbox row ${(unknown ?? batch[0]!).id} names an unknown queue or job`);
-          result = { status: 'fulfilled', value: await queue.addBulk(batch.map((r) => ({ name: r.job_name, data: r.payload, opts: jobOptions(r.job_name as JobName, r.job_id, r.delay_ms) }))) };
+          if (!queue || unknown) throw new Error(`outbox row ${(unknown ?? batch[0]).id} names an unknown queue or job`);
+          result = {
+            status: 'fulfilled',
+            value: await queue.addBulk(
+              batch.map((r) => ({ name: r.job_name, data: r.payload, opts: jobOptions(r.job_name as JobName, r.job_id, r.delay_ms) })),
+            ),
+          };
         } catch (reason) {
           result = { status: 'rejected', reason };
         }
@@ -136,13 +141,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }),
     );
     const results = rows.map((r) => outcome.get(r.id)!);
-    const sent = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
-    const failed = rows.filter((_, i) => results[i]!.status === 'rejected').map((r) => r.id);
+    const sent = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.id);
+    const failed = rows.filter((_, i) => results[i].status === 'rejected').map((r) => r.id);
     await markDispatched(this.prisma.sql, sent);
     if (failed.length) {
       await releaseClaims(this.prisma.sql, failed);
       const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      throw new Error(`${failed.length} of ${rows.length} jobs not enqueued: ${String(first.reason?.message ?? first.reason)}`);
+      throw new Error(
+        `${failed.length} of ${rows.length} jobs not enqueued: ${String((first.reason as { message?: string } | undefined)?.message ?? first.reason)}`,
+      );
     }
     return rows.length;
   }

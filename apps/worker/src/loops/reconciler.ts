@@ -123,7 +123,7 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
     // pass's batch and hide lost steps behind them. Back to the start once a pass reads the end.
     const after = this.cursor;
     const rows = await unfinishedSteps(this.prisma.sql, after, this.config.worker.reconcileGraceMs, this.batch);
-    this.cursor = rows.length === this.batch ? rows[rows.length - 1]!.id : 0n;
+    this.cursor = rows.length === this.batch ? rows[rows.length - 1].id : 0n;
     let redriven = 0;
     let completed = 0;
     let flagged = 0;

@@ -21,7 +21,12 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.metrics.port === null) return;
-    this.server = await startMetricsServer({ metrics: this.metrics.metrics, port: this.config.metrics.port, host: this.config.metrics.host, token: this.config.metrics.token });
+    this.server = await startMetricsServer({
+      metrics: this.metrics.metrics,
+      port: this.config.metrics.port,
+      host: this.config.metrics.host,
+      token: this.config.metrics.token,
+    });
     this.logger.log({ port: this.server.port, host: this.config.metrics.host }, 'metrics and health served');
   }
 

@@ -15,7 +15,8 @@ export interface DeliveryFacts {
  * cancelled, moved (a new booking has its own reminders) or past.
  */
 export function staleBecause(n: DeliveryFacts): string | null {
-  if ((n.event === 'offer' || n.event === 'offer_reminder') && n.referral_status !== 'AWAITING_PATIENT_CONSENT') return `referral is ${n.referral_status}, no longer awaiting the patient's answer`;
+  if ((n.event === 'offer' || n.event === 'offer_reminder') && n.referral_status !== 'AWAITING_PATIENT_CONSENT')
+    return `referral is ${n.referral_status}, no longer awaiting the patient's answer`;
   if (n.event === 'appointment_reminder' && !n.booking?.live) return n.booking ? 'booking cancelled or already started' : 'booking gone';
   return null;
 }

@@ -6,7 +6,19 @@ import { UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { DeferJobError, OnJob, type JobPayloads } from '#queue';
-import { letterAddress, offerLinkToken, offerLinkUrl, NOTIFICATION_CHANNEL, NOTIFICATION_EVENTS, quietUntil, renderNotification, type Channel, type NotificationChannel, type NotificationEvent, type TemplateContext } from '#notifications';
+import {
+  letterAddress,
+  offerLinkToken,
+  offerLinkUrl,
+  NOTIFICATION_CHANNEL,
+  NOTIFICATION_EVENTS,
+  quietUntil,
+  renderNotification,
+  type Channel,
+  type NotificationChannel,
+  type NotificationEvent,
+  type TemplateContext,
+} from '#notifications';
 import { recordNotificationStatus } from '../notification-delivery.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
 import type { StepOutcome } from '../automated-steps.js';
@@ -74,14 +86,17 @@ export class SendNotification {
         distanceMiles: o.distanceMiles,
         earliestWeek: o.earliestWeek,
       })),
-      booking: n.booking ? { kind: n.booking.kind, siteName: sites[n.booking.siteOds] ?? n.booking.siteOds, startsAt: new Date(n.booking.startsAt).toISOString() } : null,
+      booking: n.booking
+        ? { kind: n.booking.kind, siteName: sites[n.booking.siteOds] ?? n.booking.siteOds, startsAt: new Date(n.booking.startsAt).toISOString() }
+        : null,
       reason: detail.reason ?? null,
       offerUrl: this.offerUrl(n, detail),
     };
     const message = renderNotification(n.event as NotificationEvent, ctx);
     // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.
     const channel = deliverable(n.channel as Channel, n);
-    if (channel !== n.channel) await this.prisma.sql.query(`UPDATE notification SET channel = $2, updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, channel]);
+    if (channel !== n.channel)
+      await this.prisma.sql.query(`UPDATE notification SET channel = $2, updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, channel]);
     if (channel === 'sms') {
       const until = quietUntil(new Date(), this.config.notify.smsQuietHours);
       if (until) throw new DeferJobError(until.getTime(), 'no SMS in quiet hours (UK time)');
@@ -93,13 +108,25 @@ export class SendNotification {
       channel,
       recipient: { email: n.email, phone: n.phone, address: n.address },
       message,
-      personalisation: { given_name: ctx.givenName, origin_trust_name: ctx.originTrustName, receiving_trust_name: ctx.receivingTrustName ?? '', notification_id: n.id, offer_url: ctx.offerUrl ?? '' },
+      personalisation: {
+        given_name: ctx.givenName,
+        origin_trust_name: ctx.originTrustName,
+        receiving_trust_name: ctx.receivingTrustName ?? '',
+        notification_id: n.id,
+        offer_url: ctx.offerUrl ?? '',
+      },
       addressLines: channel === 'letter' ? letterAddress(name, n.address, n.postcode) : undefined,
       accessibleFormat: n.accessible_format,
     });
     // Only a notification still created or sending moves on, so a replay cannot overwrite a later status;
     // a failure raises a booking-team task, and a permanent one brings a letter in its place (notification-delivery.ts).
-    const update = { notificationId: n.id, providerId: result.providerReference ?? null, status: result.status, source: 'send', reason: result.failureReason } as const;
+    const update = {
+      notificationId: n.id,
+      providerId: result.providerReference ?? null,
+      status: result.status,
+      source: 'send',
+      reason: result.failureReason,
+    } as const;
     const failed = result.status !== 'sending' && result.status !== 'delivered';
     const accessibleLetter = channel === 'letter' && n.accessible_format && !failed;
     if (!failed && !accessibleLetter) {
@@ -109,7 +136,15 @@ export class SendNotification {
       await this.prisma.sqlTransaction(async (tx) => {
         await recordNotificationStatus(tx, update);
         // Notify prints standard letters: the booking team sends this one in the patient's format too.
-        if (accessibleLetter) await raiseTask(tx, { trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods), team: 'booking', kind: 'accessible_letter', referralId: n.referral_id, key: `accessible_letter.${n.id}`, detail: { notificationId: n.id, event: n.event, format: n.accessible_format } });
+        if (accessibleLetter)
+          await raiseTask(tx, {
+            trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods),
+            team: 'booking',
+            kind: 'accessible_letter',
+            referralId: n.referral_id,
+            key: `accessible_letter.${n.id}`,
+            detail: { notificationId: n.id, event: n.event, format: n.accessible_format },
+          });
       });
     }
     return { outcome: 'done', reason: result.adopted ? `${result.status} (sent by an earlier attempt)` : result.status };

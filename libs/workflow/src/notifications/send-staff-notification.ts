@@ -18,7 +18,15 @@ export class SendStaffNotification {
 
   @OnJob('staff-notification.send')
   async send(p: JobPayloads['staff-notification.send']): Promise<StepOutcome> {
-    const { rows } = await this.prisma.sql.query<{ id: string; trust_ods: string; team: string; recipient: string; status: string; detail: StaffDetail | null; trust_name: string | null }>(
+    const { rows } = await this.prisma.sql.query<{
+      id: string;
+      trust_ods: string;
+      team: string;
+      recipient: string;
+      status: string;
+      detail: StaffDetail | null;
+      trust_name: string | null;
+    }>(
       `SELECT s.id::text AS id, s.trust_ods, s.team, s.recipient, s.status, s.detail, t.name AS trust_name
        FROM staff_notification s LEFT JOIN trust t ON t.ods = s.trust_ods WHERE s.id = $1::uuid`,
       [p.staffNotificationId],

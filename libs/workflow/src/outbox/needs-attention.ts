@@ -21,7 +21,10 @@ export class NeedsAttention {
       const { rows } = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid FOR UPDATE', [referralId]);
       const ref = rows[0];
       if (!ref) return { outcome: 'skipped', reason: 'referral gone' };
-      const seen = await tx.query(`SELECT 1 FROM timeline_event WHERE referral_id = $1::uuid AND type = 'needs_attention' AND detail->>'jobId' = $2 LIMIT 1`, [referralId, jobId]);
+      const seen = await tx.query(`SELECT 1 FROM timeline_event WHERE referral_id = $1::uuid AND type = 'needs_attention' AND detail->>'jobId' = $2 LIMIT 1`, [
+        referralId,
+        jobId,
+      ]);
       if (seen.rowCount) return { outcome: 'skipped', reason: 'already flagged' };
       await tx.query('UPDATE referral SET needs_attention = true, version = version + 1, updated_at = now() WHERE id = $1::uuid', [referralId]);
       // Finished, though not well: a person retries it, the reconciler leaves it alone.
@@ -39,7 +42,10 @@ export class NeedsAttention {
         throw new TransitionConflictError('Nothing to retry: no automated step of this referral has failed', ref.status);
       }
       const failed = await failedSteps(tx, id);
-      const updated = await tx.query('UPDATE referral SET needs_attention = false, version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $2', [id, ref.version]);
+      const updated = await tx.query(
+        'UPDATE referral SET needs_attention = false, version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $2',
+        [id, ref.version],
+      );
       if (updated.rowCount === 0) throw new ConcurrentChangeError(ref.status);
       const eventId = await appendEvent(tx, id, ref.status, 'retry_requested', actorOf(caller), { jobs: failed.map((f) => f.jobName) });
       for (const f of failed) {

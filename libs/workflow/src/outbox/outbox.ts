@@ -33,7 +33,8 @@ export interface UnfinishedRow {
 /** The INSERT of outbox rows for `jobs`, on `p`'s placeholders. A replay of a step writes the same job id: the first row is kept. */
 export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[]): string {
   const rows = jobs.map(
-    (j) => `(${p.add(referralId)}::uuid, ${p.add(JOBS[j.name].queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int)`,
+    (j) =>
+      `(${p.add(referralId)}::uuid, ${p.add(JOBS[j.name].queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int)`,
   );
   return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
 }
@@ -77,7 +78,9 @@ export async function releaseClaims(db: SqlRunner, ids: readonly bigint[]): Prom
 @Injectable()
 export class OutboxCompletions {
   private readonly writer = new GroupWriter<string>((jobIds) =>
-    this.prisma.sql.query('UPDATE outbox_message SET completed_at = now() WHERE job_id = ANY($1::text[]) AND completed_at IS NULL', [jobIds]).then(() => undefined),
+    this.prisma.sql
+      .query('UPDATE outbox_message SET completed_at = now() WHERE job_id = ANY($1::text[]) AND completed_at IS NULL', [jobIds])
+      .then(() => undefined),
   );
 
   constructor(private readonly prisma: PrismaService) {}
@@ -96,7 +99,10 @@ export async function markCompletedIn(tx: SqlRunner, jobId: string): Promise<voi
 // ---------- a person's retry ----------
 
 /** The referral's rows whose jobs failed for good (a needs_attention event names them) and that no retry has replaced yet. */
-export async function failedSteps(tx: SqlRunner, referralId: string): Promise<Array<{ id: string; queue: string; jobName: JobName; jobId: string; payload: unknown }>> {
+export async function failedSteps(
+  tx: SqlRunner,
+  referralId: string,
+): Promise<Array<{ id: string; queue: string; jobName: JobName; jobId: string; payload: unknown }>> {
   const { rows } = await tx.query<{ id: string; queue: string; jobName: JobName; jobId: string; payload: unknown }>(
     `SELECT o.id::text AS id, o.queue, o.job_name AS "jobName", o.job_id AS "jobId", o.payload FROM outbox_message o
      WHERE o.referral_id = $1::uuid AND o.superseded_by IS NULL

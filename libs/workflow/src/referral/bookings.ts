@@ -21,13 +21,18 @@ export class Bookings {
         'SELECT t.main_site_ods AS "mainSiteOds", array_agg(s.ods) AS sites FROM trust t JOIN site s ON s.trust_ods = t.ods WHERE t.ods = $1 GROUP BY t.ods',
         [ref.receivingOds],
       );
-      const trust = trusts[0]!;
+      const trust = trusts[0];
       const siteOds = input.siteOds ?? trust.mainSiteOds;
-      if (!trust.sites.includes(siteOds)) throw new BusinessRuleError(`Site ${siteOds} is not a site of the receiving trust ${ref.receivingOds}`, { field: 'siteOds' });
+      if (!trust.sites.includes(siteOds))
+        throw new BusinessRuleError(`Site ${siteOds} is not a site of the receiving trust ${ref.receivingOds}`, { field: 'siteOds' });
       if (input.startsAt.getTime() < Date.now()) throw new BusinessRuleError('An appointment cannot start in the past', { field: 'startsAt' });
-      if (input.startsAt.getTime() > Date.now() + 2 * 365 * 86_400_000) throw new BusinessRuleError('An appointment cannot be booked more than two years ahead', { field: 'startsAt' });
+      if (input.startsAt.getTime() > Date.now() + 2 * 365 * 86_400_000)
+        throw new BusinessRuleError('An appointment cannot be booked more than two years ahead', { field: 'startsAt' });
       if (input.kind === 'procedure') {
-        const { rows: booked } = await tx.query<{ id: string }>(`SELECT id FROM booking WHERE referral_id = $1::uuid AND kind = 'procedure' AND status = 'BOOKED' LIMIT 1`, [id]);
+        const { rows: booked } = await tx.query<{ id: string }>(
+          `SELECT id FROM booking WHERE referral_id = $1::uuid AND kind = 'procedure' AND status = 'BOOKED' LIMIT 1`,
+          [id],
+        );
         const active = booked[0];
         if (active) {
           throw new TransitionConflictError(`A procedure is already booked (${active.id}); cancel it before booking another`, ref.status);
@@ -59,7 +64,10 @@ export class Bookings {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       requireSide(caller, ref, 'referral.book', 'cancel appointments');
-      const { rows: found } = await tx.query<{ kind: string; status: string }>('SELECT kind, status FROM booking WHERE id = $1::uuid AND referral_id = $2::uuid', [bookingId, id]);
+      const { rows: found } = await tx.query<{ kind: string; status: string }>(
+        'SELECT kind, status FROM booking WHERE id = $1::uuid AND referral_id = $2::uuid',
+        [bookingId, id],
+      );
       const booking = found[0];
       if (!booking) throw new ReferralNotFoundError('Booking');
       if (booking.status !== 'BOOKED') {

@@ -43,7 +43,9 @@ export class ClinicalReview {
       requireTransition(ref.status, 'clinical_review_suitable');
       const offers = await this.offers.refresh(tx, ref, new Date());
       if (offers.length === 0) {
-        throw new BusinessRuleError('No group member declares capacity for this specialty any more, so there is nothing to offer the patient. Ask a trust admin to check capacity.');
+        throw new BusinessRuleError(
+          'No group member declares capacity for this specialty any more, so there is nothing to offer the patient. Ask a trust admin to check capacity.',
+        );
       }
       const out = await applyTransition(tx, ref, {
         action: 'clinical_review_suitable',

@@ -57,7 +57,9 @@ export class Consent {
       const offer = input.offerId ? offers.find((o) => o.id === input.offerId) : open.length === 1 ? open[0] : undefined;
       if (!offer) {
         if (input.offerId) throw new BusinessRuleError('That offer is not one made for this referral', { field: 'offerId' });
-        throw new BusinessRuleError(open.length === 0 ? 'There is no open offer to accept' : 'Say which offer the patient accepts (offerId)', { field: 'offerId' });
+        throw new BusinessRuleError(open.length === 0 ? 'There is no open offer to accept' : 'Say which offer the patient accepts (offerId)', {
+          field: 'offerId',
+        });
       }
       // The transition first: a concurrent answer makes this one a 409, not a confusing 422.
       const out = await applyTransition(tx, ref, {
@@ -70,7 +72,9 @@ export class Consent {
       });
       if (offer.status !== 'OPEN') throw new BusinessRuleError('That offer is not open any more', { field: 'offerId' });
       if (input.travelRadiusMiles != null && offer.distanceMiles > input.travelRadiusMiles) {
-        throw new BusinessRuleError(`That offer is ${offer.distanceMiles} miles away, beyond the patient's travel radius of ${input.travelRadiusMiles} miles`, { field: 'travelRadiusMiles' });
+        throw new BusinessRuleError(`That offer is ${offer.distanceMiles} miles away, beyond the patient's travel radius of ${input.travelRadiusMiles} miles`, {
+          field: 'travelRadiusMiles',
+        });
       }
       await tx.query(
         `UPDATE offer SET status = CASE WHEN id = $2::uuid THEN 'ACCEPTED' ELSE 'WITHDRAWN' END WHERE referral_id = $1::uuid AND (id = $2::uuid OR status = 'OPEN')`,
@@ -79,7 +83,13 @@ export class Consent {
       // One slot of the site's earliest week with room, from the offer's week or (for an old offer)
       // the first week offers are made for now; refused (422, rolled back) when none is left.
       const { rows: held } = await tx.query<{ earliestWeek: Date }>('SELECT earliest_week AS "earliestWeek" FROM offer WHERE id = $1::uuid', [offer.id]);
-      await claimSlot(tx, { offerId: offer.id, siteOds: offer.siteOds, specialtyCode: ref.specialtyCode, earliestWeek: held[0]!.earliestWeek, rank: { referralId: id, rttClockStart: ref.rttClockStart, priority: ref.priority } });
+      await claimSlot(tx, {
+        offerId: offer.id,
+        siteOds: offer.siteOds,
+        specialtyCode: ref.specialtyCode,
+        earliestWeek: held[0].earliestWeek,
+        rank: { referralId: id, rttClockStart: ref.rttClockStart, priority: ref.priority },
+      });
       return out;
     });
   }
@@ -91,10 +101,14 @@ export class Consent {
    */
   async capacityGone(referralId: string, offerId: string, reason: string, now = new Date()): Promise<{ openWithRoom: string[]; taskRaised: boolean }> {
     return this.prisma.sqlTransaction(async (tx) => {
-      const { rows: refs } = await tx.query<{ status: string; origin_ods: string; receiving_ods: string | null; specialty_code: string; rtt_clock_start: Date; priority: string }>(
-        'SELECT status::text AS status, origin_ods, receiving_ods, specialty_code, rtt_clock_start, priority FROM referral WHERE id = $1::uuid',
-        [referralId],
-      );
+      const { rows: refs } = await tx.query<{
+        status: string;
+        origin_ods: string;
+        receiving_ods: string | null;
+        specialty_code: string;
+        rtt_clock_start: Date;
+        priority: string;
+      }>('SELECT status::text AS status, origin_ods, receiving_ods, specialty_code, rtt_clock_start, priority FROM referral WHERE id = $1::uuid', [referralId]);
       const ref = refs[0];
       if (!ref) throw new ReferralNotFoundError();
       const taskRaised = await raiseTask(tx, {

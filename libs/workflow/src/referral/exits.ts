@@ -18,7 +18,12 @@ export class ReferralExits {
   async withdraw(caller: Caller, id: string, input: { reason?: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
-      requireSide(caller, ref, 'referral.withdraw', "record that the patient withdraws (the receiving trust cancels, with a reason, once it holds the transfer of care)");
+      requireSide(
+        caller,
+        ref,
+        'referral.withdraw',
+        'record that the patient withdraws (the receiving trust cancels, with a reason, once it holds the transfer of care)',
+      );
       return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input.reason, ['withdrawn']);
     });
   }
@@ -33,7 +38,15 @@ export class ReferralExits {
     });
   }
 
-  private async exit(tx: Tx, ref: LoadedReferral, caller: Caller, action: 'withdrawn' | 'cancelled', exitStatus: ReferralStatus, reason: string | undefined, notify: TransitionSpec['notify']) {
+  private async exit(
+    tx: Tx,
+    ref: LoadedReferral,
+    caller: Caller,
+    action: 'withdrawn' | 'cancelled',
+    exitStatus: ReferralStatus,
+    reason: string | undefined,
+    notify: TransitionSpec['notify'],
+  ) {
     // A receiving trust that had not yet accepted the transfer of care is no longer a party: it reads
     // nothing more. One that had accepted it held the patient's care, and keeps its record.
     const releaseReceiver = ref.receivingOds !== null && !RECEIVER_OWNS.has(ref.status);
@@ -46,7 +59,10 @@ export class ReferralExits {
     });
     await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
     await releaseSlot(tx, ref.id, action);
-    await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [ref.id, `referral ${action}`]);
+    await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [
+      ref.id,
+      `referral ${action}`,
+    ]);
     return out;
   }
 }

@@ -36,7 +36,11 @@ export class OpenReferral {
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     if (idempotencyKey) {
       // Keys are kept for 24 hours; after that the same key starts afresh.
-      await this.prisma.sql.query('DELETE FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at < $3', [ods, idempotencyKey, new Date(Date.now() - IDEMPOTENCY_TTL_MS)]);
+      await this.prisma.sql.query('DELETE FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at < $3', [
+        ods,
+        idempotencyKey,
+        new Date(Date.now() - IDEMPOTENCY_TTL_MS),
+      ]);
       const prior = await this.idempotencyRecord(ods, idempotencyKey);
       if (prior) return this.replay(prior, requestHash);
     }
@@ -55,19 +59,45 @@ export class OpenReferral {
            INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
            SELECT id, 'referral_opened', NULL, 'IDENTIFIED', $11, $12, $13, $14::jsonb FROM r RETURNING id::text AS event_id`,
           [
-            referralId, patientId, ods, input.specialtyCode, input.procedureCode, isoDate(input.rttClockStart), input.pathwayId, input.priority,
-            input.nextAppointmentDate ? isoDate(input.nextAppointmentDate) : null, input.tertiary ?? false,
-            caller.sub, caller.role, caller.ods,
-            JSON.stringify({ pathwayId: input.pathwayId, rttClockStart: isoDate(input.rttClockStart), ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}) }),
+            referralId,
+            patientId,
+            ods,
+            input.specialtyCode,
+            input.procedureCode,
+            isoDate(input.rttClockStart),
+            input.pathwayId,
+            input.priority,
+            input.nextAppointmentDate ? isoDate(input.nextAppointmentDate) : null,
+            input.tertiary ?? false,
+            caller.sub,
+            caller.role,
+            caller.ods,
+            JSON.stringify({
+              pathwayId: input.pathwayId,
+              rttClockStart: isoDate(input.rttClockStart),
+              ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}),
+            }),
           ],
         );
         if (identity.mismatched.length) {
-          await raiseTask(tx, { trustOds: ods, team: 'booking', kind: 'demographics_mismatch', referralId, key: `demographics_mismatch:${referralId}`, detail: { fields: identity.mismatched } });
+          await raiseTask(tx, {
+            trustOds: ods,
+            team: 'booking',
+            kind: 'demographics_mismatch',
+            referralId,
+            key: `demographics_mismatch:${referralId}`,
+            detail: { fields: identity.mismatched },
+          });
         }
-        await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0]!.event_id)]);
+        await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0].event_id)]);
         await linkWaitingListEntry(tx, { ods, pathwayId: input.pathwayId, referralId, entryId: opts.waitingListEntryId });
         if (idempotencyKey) {
-          await tx.query('INSERT INTO idempotency_record (ods, key, request_hash, referral_id) VALUES ($1, $2, $3, $4::uuid)', [ods, idempotencyKey, requestHash, referralId]);
+          await tx.query('INSERT INTO idempotency_record (ods, key, request_hash, referral_id) VALUES ($1, $2, $3, $4::uuid)', [
+            ods,
+            idempotencyKey,
+            requestHash,
+            referralId,
+          ]);
         }
         return { referralId, replayed: false };
       });
@@ -85,7 +115,10 @@ export class OpenReferral {
         );
         const open = rows[0];
         if (open) {
-          throw new DuplicateError(`Pathway ${input.pathwayId} already has an open referral (${open.id}, ${open.status})`, { field: 'pathwayId', referralId: open.id });
+          throw new DuplicateError(`Pathway ${input.pathwayId} already has an open referral (${open.id}, ${open.status})`, {
+            field: 'pathwayId',
+            referralId: open.id,
+          });
         }
       }
       throw e;

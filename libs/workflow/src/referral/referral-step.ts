@@ -15,5 +15,12 @@ export async function loadVisible(tx: Tx, caller: Caller, id: string): Promise<L
 
 /** A clinical note (review note, discharge summary) with the step that wrote it; nothing when empty. */
 export async function saveNote(tx: Tx, referralId: string, kind: string, text: string | undefined, authorSub: string): Promise<void> {
-  if (text) await tx.query('INSERT INTO clinical_note (id, referral_id, kind, text, author_sub) VALUES ($1::uuid, $2::uuid, $3, $4, $5)', [randomUUID(), referralId, kind, text, authorSub]);
+  if (text)
+    await tx.query('INSERT INTO clinical_note (id, referral_id, kind, text, author_sub) VALUES ($1::uuid, $2::uuid, $3, $4, $5)', [
+      randomUUID(),
+      referralId,
+      kind,
+      text,
+      authorSub,
+    ]);
 }

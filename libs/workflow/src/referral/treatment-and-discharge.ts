@@ -17,12 +17,18 @@ export class TreatmentAndDischarge {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       requireSide(caller, ref, 'referral.treatment', 'record treatment');
-      if (input.performedAt.getTime() > Date.now() + 5 * 60_000) throw new BusinessRuleError('Treatment cannot be recorded in the future', { field: 'performedAt' });
+      if (input.performedAt.getTime() > Date.now() + 5 * 60_000)
+        throw new BusinessRuleError('Treatment cannot be recorded in the future', { field: 'performedAt' });
       if (input.performedAt < ref.rttClockStart) throw new BusinessRuleError('Treatment cannot be before the RTT clock start', { field: 'performedAt' });
       const out = await applyTransition(tx, ref, {
         action: 'treatment_recorded',
         actor: actorOf(caller),
-        detail: { procedureCode: input.procedureCode, performedAt: input.performedAt.toISOString(), rttStatus: '30', note: 'RTT clock stopped: first definitive treatment' },
+        detail: {
+          procedureCode: input.procedureCode,
+          performedAt: input.performedAt.toISOString(),
+          rttStatus: '30',
+          note: 'RTT clock stopped: first definitive treatment',
+        },
         data: { rttClockStop: input.performedAt },
         notify: ['treatment_recorded'],
       });
@@ -37,8 +43,10 @@ export class TreatmentAndDischarge {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       requireSide(caller, ref, 'referral.discharge', 'discharge the patient');
-      if (input.dischargedAt.getTime() > Date.now() + 5 * 60_000) throw new BusinessRuleError('Discharge cannot be recorded in the future', { field: 'dischargedAt' });
-      if (ref.rttClockStop && input.dischargedAt < ref.rttClockStop) throw new BusinessRuleError('Discharge cannot be before treatment', { field: 'dischargedAt' });
+      if (input.dischargedAt.getTime() > Date.now() + 5 * 60_000)
+        throw new BusinessRuleError('Discharge cannot be recorded in the future', { field: 'dischargedAt' });
+      if (ref.rttClockStop && input.dischargedAt < ref.rttClockStop)
+        throw new BusinessRuleError('Discharge cannot be before treatment', { field: 'dischargedAt' });
       const out = await applyTransition(tx, ref, {
         action: 'discharged',
         actor: actorOf(caller),

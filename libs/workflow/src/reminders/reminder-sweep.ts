@@ -185,8 +185,12 @@ export class ReminderSweep {
   private async collectStaffItems(tx: SqlRunner): Promise<{ count: number; full: boolean }> {
     // Who: the origin's clinicians review; the receiver's clinicians accept; the receiver's booking
     // team books; a flagged referral goes to the booking team of the trust that holds it now.
-    const events = await this.readFrom(tx, 'staff_worklist.events', '0', (p) =>
-      `WITH e AS (
+    const events = await this.readFrom(
+      tx,
+      'staff_worklist.events',
+      '0',
+      (p) =>
+        `WITH e AS (
          SELECT e.id, e.at, e.type, e.to_status, e.referral_id FROM timeline_event e
          WHERE (e.type = 'needs_attention'
                 OR (e.to_status IN ('AWAITING_CLINICAL_REVIEW', 'AWAITING_RECEIVER_ACCEPTANCE', 'AWAITING_BOOKING') AND e.from_status IS DISTINCT FROM e.to_status))
@@ -208,8 +212,12 @@ export class ReminderSweep {
        SELECT (SELECT count(*) FROM e)::int AS read, (SELECT at FROM last) AS last_at, (SELECT id FROM last) AS last_id,
               (SELECT count(*) FROM ins)::int AS inserted`,
     );
-    const tasks = await this.readFrom(tx, 'staff_worklist.tasks', '00000000-0000-0000-0000-000000000000', (p) =>
-      `WITH t AS (
+    const tasks = await this.readFrom(
+      tx,
+      'staff_worklist.tasks',
+      '00000000-0000-0000-0000-000000000000',
+      (p) =>
+        `WITH t AS (
          SELECT t.id, t.created_at, t.trust_ods, t.team, t.referral_id FROM task t
          WHERE (t.created_at, t.id) > (${p.at}, ${p.id}::uuid)
          ORDER BY t.created_at, t.id LIMIT ${SWEEP_BATCH}),
@@ -231,15 +239,23 @@ export class ReminderSweep {
    * read across passes), else to a minute before now with the smallest id (`floorId`), so rows of a
    * transaction that began before then but had not committed are read on a later pass. Never back.
    */
-  private async readFrom(tx: SqlRunner, name: string, floorId: string, query: (p: { at: string; id: string }) => string): Promise<{ inserted: number; full: boolean }> {
+  private async readFrom(
+    tx: SqlRunner,
+    name: string,
+    floorId: string,
+    query: (p: { at: string; id: string }) => string,
+  ): Promise<{ inserted: number; full: boolean }> {
     const { rows: cur } = await tx.query<{ at: Date; after_id: string }>(
       `INSERT INTO sweep_cursor (name, at, after_id) VALUES ($1, now() - make_interval(mins => $2), $3)
        ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING at, after_id`,
       [name, FIRST_LOOKBACK_MINUTES, floorId],
     );
-    const from = cur[0]!;
-    const { rows } = await tx.query<{ read: number; last_at: Date | null; last_id: string | null; inserted: number }>(query({ at: '$1::timestamptz', id: '$2' }), [from.at, from.after_id]);
-    const r = rows[0]!;
+    const from = cur[0];
+    const { rows } = await tx.query<{ read: number; last_at: Date | null; last_id: string | null; inserted: number }>(
+      query({ at: '$1::timestamptz', id: '$2' }),
+      [from.at, from.after_id],
+    );
+    const r = rows[0];
     const full = r.read >= SWEEP_BATCH && r.last_at !== null && r.last_id !== null;
     if (full) {
       await tx.query('UPDATE sweep_cursor SET at = $2, after_id = $3 WHERE name = $1', [name, r.last_at, r.last_id]);
@@ -298,5 +314,10 @@ interface DueRow {
 }
 
 function refOf(row: DueRow): ReferralRef {
-  return { id: row.referral_id, status: row.status, version: row.version, patient: { email: row.email, phone: row.phone, contactPreference: row.contact_preference } };
+  return {
+    id: row.referral_id,
+    status: row.status,
+    version: row.version,
+    patient: { email: row.email, phone: row.phone, contactPreference: row.contact_preference },
+  };
 }

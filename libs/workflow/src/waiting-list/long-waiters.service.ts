@@ -62,7 +62,17 @@ export class LongWaiters {
    * trust's records are never read (each referral holds its own patient: patient-record.ts).
    */
   async referralFromEntry(caller: Caller, entryId: string): Promise<NewReferral> {
-    const { rows } = await this.prisma.sql.query<EntryRow & { postcode: string; gp_practice_ods: string; status: string; referral_id: string | null; address: string | null; phone: string | null; email: string | null }>(
+    const { rows } = await this.prisma.sql.query<
+      EntryRow & {
+        postcode: string;
+        gp_practice_ods: string;
+        status: string;
+        referral_id: string | null;
+        address: string | null;
+        phone: string | null;
+        email: string | null;
+      }
+    >(
       // Columns named, not e.*: a prepared statement whose result columns change (a migration adding
       // one) fails until its connection closes.
       `SELECT e.id, e.pathway_id, e.nhs_number, e.family_name, e.given_name, e.date_of_birth, e.specialty_code, e.procedure_code,
@@ -78,8 +88,10 @@ export class LongWaiters {
     );
     const e = rows[0];
     if (!e) throw new ReferralNotFoundError('Waiting-list entry');
-    if (e.referral_id) throw new DuplicateError(`This waiting-list entry already has a referral (${e.referral_id})`, { field: 'waitingListEntryId', referralId: e.referral_id });
-    if (e.status !== 'open') throw new BusinessRuleError('This waiting-list entry is closed: the latest full extract no longer lists it', { field: 'waitingListEntryId' });
+    if (e.referral_id)
+      throw new DuplicateError(`This waiting-list entry already has a referral (${e.referral_id})`, { field: 'waitingListEntryId', referralId: e.referral_id });
+    if (e.status !== 'open')
+      throw new BusinessRuleError('This waiting-list entry is closed: the latest full extract no longer lists it', { field: 'waitingListEntryId' });
     return {
       patient: {
         nhsNumber: e.nhs_number,
@@ -115,13 +127,15 @@ export async function linkWaitingListEntry(tx: SqlRunner, ref: { ods: string; pa
        WHERE id = $1::uuid AND origin_ods = $2 AND status = 'open' AND referral_id IS NULL`,
       [ref.entryId, ref.ods, ref.referralId],
     );
-    if (out.rowCount === 0) throw new DuplicateError('This waiting-list entry was referred or closed at the same time; reload it', { field: 'waitingListEntryId' });
+    if (out.rowCount === 0)
+      throw new DuplicateError('This waiting-list entry was referred or closed at the same time; reload it', { field: 'waitingListEntryId' });
     return;
   }
-  await tx.query(
-    `UPDATE waiting_list_entry SET referral_id = $3::uuid, updated_at = now() WHERE origin_ods = $1 AND pathway_id = $2 AND referral_id IS NULL`,
-    [ref.ods, ref.pathwayId, ref.referralId],
-  );
+  await tx.query(`UPDATE waiting_list_entry SET referral_id = $3::uuid, updated_at = now() WHERE origin_ods = $1 AND pathway_id = $2 AND referral_id IS NULL`, [
+    ref.ods,
+    ref.pathwayId,
+    ref.referralId,
+  ]);
 }
 
 /** As the worklist shows a referral's patient (referral-views.ts): identifiers, no contact details. */
@@ -147,7 +161,7 @@ function entryView(r: EntryRow, now: Date, caller: Caller) {
 
 function decodeCursor(cursor: string): [string, string] {
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     // A date that exists (2026-02-31 would reach Postgres and fail there), and an id.
     if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && parseIsoDate(v[0]) && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]];
   } catch {}

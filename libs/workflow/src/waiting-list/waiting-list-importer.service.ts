@@ -95,7 +95,11 @@ export class WaitingListImporter {
       const { rows: found } = await tx.query<ImportState>(IMPORT_STATE, [importId]);
       const imp = found[0];
       if (!imp || imp.status !== 'running') return 0;
-      const { rows } = await queryUnprepared<StagedRow>(tx, nextBatchSql(importId), [imp.applied_through_row, this.config.waitingList.batchRows, this.config.waitingList.batchBytes]);
+      const { rows } = await queryUnprepared<StagedRow>(tx, nextBatchSql(importId), [
+        imp.applied_through_row,
+        this.config.waitingList.batchRows,
+        this.config.waitingList.batchBytes,
+      ]);
       if (rows.length === 0) return 0;
 
       const good = new Map<string, { rowNumber: number; row: WaitingListRow }>();
@@ -164,7 +168,7 @@ export class WaitingListImporter {
         `UPDATE waiting_list_import SET rows_read = rows_read + $2, accepted = accepted + $3, rejected = rejected + $4, errors_stored = errors_stored + $5,
            applied_through_row = $6
          WHERE id = $1::uuid`,
-        [importId, rows.length, accepted, rejectedRows.size, kept.length, rows[rows.length - 1]!.row_number],
+        [importId, rows.length, accepted, rejectedRows.size, kept.length, rows[rows.length - 1].row_number],
       );
       return rows.length;
     });

@@ -124,7 +124,8 @@ export class WaitingListImports {
         const limit = new Transform({
           transform(chunk: Buffer, _enc, cb) {
             bytes += chunk.length;
-            if (bytes > limits.maxBytes) return cb(new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${limits.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
+            if (bytes > limits.maxBytes)
+              return cb(new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${limits.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`));
             // A few hundred kilobytes of gzip can hold millions of rows: the work is the rows, not the bytes sent.
             if (input.gzip && bytes > GZIP_RATIO_GRACE_BYTES && bytes > compressed * limits.maxGzipRatio) {
               const message = `The gzip body expands to more than ${limits.maxGzipRatio} times its size (WAITING_LIST_MAX_GZIP_RATIO), far more than a waiting list does: send the CSV as is, or check what was compressed`;
@@ -148,7 +149,10 @@ export class WaitingListImports {
         } catch (e) {
           throw uploadError(e, limits);
         }
-        if (!staged.header) throw new UploadRefusedError('UPLOAD_UNREADABLE', 'The file is empty: expected a header row naming the columns', [{ field: 'body', messages: ['body must start with a header row'] }]);
+        if (!staged.header)
+          throw new UploadRefusedError('UPLOAD_UNREADABLE', 'The file is empty: expected a header row naming the columns', [
+            { field: 'body', messages: ['body must start with a header row'] },
+          ]);
         if (staged.rows === 0) throw new BusinessRuleError('The file has a header row but no data rows', { field: 'body' });
         await client.query(
           `INSERT INTO waiting_list_import (id, origin_ods, mode, created_by, bytes, header_fields, rows_total, ignored_columns)
@@ -214,10 +218,18 @@ export class WaitingListImports {
 
 function decodeErrorCursor(cursor: string): [number, string] {
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     // A row number Postgres's int holds and a field name with no control characters (a NUL fails in SQL).
-    // eslint-disable-next-line no-control-regex
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && v[0] >= 0 && v[0] <= 2_147_483_647 && typeof v[1] === 'string' && /^[^\u0000-\u001F\u007F]{0,200}$/.test(v[1])) return [v[0], v[1]];
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      Number.isInteger(v[0]) &&
+      v[0] >= 0 &&
+      v[0] <= 2_147_483_647 &&
+      typeof v[1] === 'string' &&
+      /^[^\u0000-\u001F\u007F]{0,200}$/.test(v[1])
+    )
+      return [v[0] as number, v[1]];
   } catch {}
   throw new BusinessRuleError('errorsCursor is not valid: use errors.nextCursor from the previous page', { field: 'errorsCursor' });
 }
@@ -256,7 +268,9 @@ function uploadError(e: unknown, limits: UploadLimits): Error {
   }
   const code = (e as { code?: string } | null)?.code;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
-    return new UploadRefusedError('UPLOAD_UNREADABLE', 'The body is not valid gzip (Content-Encoding: gzip)', [{ field: 'body', messages: ['body must be gzip data'] }]);
+    return new UploadRefusedError('UPLOAD_UNREADABLE', 'The body is not valid gzip (Content-Encoding: gzip)', [
+      { field: 'body', messages: ['body must be gzip data'] },
+    ]);
   }
   return e as Error;
 }
@@ -264,7 +278,7 @@ function uploadError(e: unknown, limits: UploadLimits): Error {
 /** COPY text format: backslash, tab, newline and carriage return escaped; NUL (which text cannot hold) replaced. */
 function copyText(v: string | undefined): string {
   if (v === undefined) return '\\N';
-  // eslint-disable-next-line no-control-regex
+
   return v.replace(/[\\\t\n\r\u0000]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\uFFFD'));
 }
 
@@ -316,7 +330,11 @@ class StagingStream extends Transform {
       return cb();
     }
     if (++this.rows > this.maxRows) {
-      return cb(new UploadRefusedError('UPLOAD_TOO_LARGE', `The file has more than the ${this.maxRows} rows allowed (WAITING_LIST_MAX_ROWS)`, [{ field: 'body', messages: [`body must have at most ${this.maxRows} rows`] }]));
+      return cb(
+        new UploadRefusedError('UPLOAD_TOO_LARGE', `The file has more than the ${this.maxRows} rows allowed (WAITING_LIST_MAX_ROWS)`, [
+          { field: 'body', messages: [`body must have at most ${this.maxRows} rows`] },
+        ]),
+      );
     }
     const rowNumber = info.records + info.empty_lines;
     const h = this.header;

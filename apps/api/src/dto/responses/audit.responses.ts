@@ -13,7 +13,7 @@ export class AuditEventView {
   @ApiProperty({ type: () => ActorView })
   actor!: ActorView;
 
-  @ApiProperty({ type: String, example: 'referral.read', description: "The permission the route needed (libs/auth/src/roles.ts): what was done" })
+  @ApiProperty({ type: String, example: 'referral.read', description: 'The permission the route needed (libs/auth/src/roles.ts): what was done' })
   action!: string;
 
   @ApiProperty({ ...UUID, nullable: true })

@@ -9,7 +9,6 @@ import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '#notifications
 import { WORKLIST_NAMES } from '#workflow';
 import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
 
-
 export class ReferralPatientView {
   @ApiPropertyOptional({ type: String, example: '9434765919', description: 'Staff only' })
   nhsNumber?: string;
@@ -23,7 +22,7 @@ export class ReferralPatientView {
   @ApiPropertyOptional({ ...DATE, example: '1956-03-02', description: 'Staff only' })
   dateOfBirth?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Contact details: on one referral and a patient\'s own referrals, not on worklist rows' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: "Contact details: on one referral and a patient's own referrals, not on worklist rows" })
   address?: string | null;
 
   @ApiPropertyOptional({ type: String, example: 'HR1 2ER' })
@@ -53,7 +52,11 @@ export class ReferralSummaryView {
   @ApiProperty({ ...ODS, example: 'RLQ', description: 'ODS code of the referring trust' })
   originOds!: string;
 
-  @ApiProperty({ ...NULLABLE_ODS, description: 'ODS code of the receiving trust: null until the patient accepts an offer, and again once a receiving trust that had not accepted the transfer of care is no longer a party' })
+  @ApiProperty({
+    ...NULLABLE_ODS,
+    description:
+      'ODS code of the receiving trust: null until the patient accepts an offer, and again once a receiving trust that had not accepted the transfer of care is no longer a party',
+  })
   receivingOds!: string | null;
 
   @ApiProperty({ type: String, example: '110', description: 'Treatment function code' })
@@ -95,7 +98,10 @@ export class ReferralSummaryView {
   @ApiProperty(DATE_TIME)
   updatedAt!: string;
 
-  @ApiPropertyOptional({ type: () => ReferralPatientView, description: 'Staff: NHS number, names and date of birth (contact details on one referral only). The patient: names and contact details' })
+  @ApiPropertyOptional({
+    type: () => ReferralPatientView,
+    description: 'Staff: NHS number, names and date of birth (contact details on one referral only). The patient: names and contact details',
+  })
   patient?: ReferralPatientView;
 }
 
@@ -172,7 +178,11 @@ export class TimelineEventView {
   @ApiProperty(DATE_TIME)
   at!: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Staff only: what the event records (reason codes, fields changed; notes and summaries for clinicians only)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Staff only: what the event records (reason codes, fields changed; notes and summaries for clinicians only)',
+  })
   detail?: Record<string, unknown>;
 }
 
@@ -195,7 +205,10 @@ export class ClinicalNoteView {
 
 /** One referral: what every command on it answers with. */
 export class ReferralView extends ReferralSummaryView {
-  @ApiPropertyOptional({ type: Boolean, description: 'Staff only: the trust already held this NHS number under another family name or date of birth (a booking-team task is open)' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Staff only: the trust already held this NHS number under another family name or date of birth (a booking-team task is open)',
+  })
   demographicsMismatch?: boolean;
 
   @ApiProperty({ type: () => [OfferView], description: 'Nearest site first (the patient does not see withdrawn offers)' })

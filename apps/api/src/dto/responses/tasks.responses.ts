@@ -13,7 +13,11 @@ export class TaskView {
   @ApiProperty({ enum: TASK_TEAMS })
   team!: string;
 
-  @ApiProperty({ type: String, example: 'offer_unanswered', description: 'What needs doing: offer_unanswered, notification_failed, accessible_format, demographics_mismatch, staff_email_failed...' })
+  @ApiProperty({
+    type: String,
+    example: 'offer_unanswered',
+    description: 'What needs doing: offer_unanswered, notification_failed, accessible_format, demographics_mismatch, staff_email_failed...',
+  })
   kind!: string;
 
   @ApiProperty({ ...UUID, nullable: true })
