@@ -6,9 +6,9 @@ import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, Referr
 import { ReferralQueries } from './referral-queries.js';
 import { CapacityService } from './capacity.js';
 import { MatchingRuns } from './matching-runs.js';
-import { WaitingListImports } from './waiting-list/waiting-list-imports.service.js';
-import { WaitingListImporter } from './waiting-list/waiting-list-importer.service.js';
-import { LongWaiters } from './waiting-list/long-waiters.service.js';
+import { WaitingListImports } from './waiting-list/waiting-list-imports.js';
+import { WaitingListImporter } from './waiting-list/waiting-list-importer.js';
+import { LongWaiters } from './waiting-list/long-waiters.js';
 import { DemographicsCheck } from './patient-record.js';
 import { OutboxCompletions } from './outbox/outbox.js';
 import { NeedsAttention } from './outbox/needs-attention.js';

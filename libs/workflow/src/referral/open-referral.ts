@@ -9,7 +9,7 @@ import { outboxJob } from '#queue';
 import { writeOutbox } from '../referral-transition.js';
 import { BusinessRuleError, DuplicateError } from '../workflow-errors.js';
 import { raiseTask } from '../tasks.js';
-import { linkWaitingListEntry } from '../waiting-list/long-waiters.service.js';
+import { linkWaitingListEntry } from '../waiting-list/long-waiters.js';
 import { DemographicsCheck, insertPatient } from '../patient-record.js';
 
 export interface CreateResult {

@@ -1,5 +1,5 @@
 // What the waiting-list import and long-waiters routes answer with
-// (libs/workflow/src/waiting-list/waiting-list-imports.service.ts, long-waiters.service.ts).
+// (libs/workflow/src/waiting-list/waiting-list-imports.ts, long-waiters.ts).
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { COHORT_BANDS, PRIORITIES } from '#domain';
 import { COUNT, DATE, DATE_TIME, ODS, UUID } from './common.js';

@@ -10,7 +10,7 @@ import { PrismaService, queryUnprepared, type SqlRunner } from '#persistence';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { OnJob, OnJobFailedForGood, RETRY_IMPORT, type JobPayloads } from '#queue';
 import type { StepOutcome } from '../automated-steps.js';
-import { importJob, MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.service.js';
+import { importJob, MAX_STORED_IMPORT_ERRORS } from './waiting-list-imports.js';
 import { dropStagingTableSql, nextBatchSql } from './waiting-list-staging.js';
 
 type StagedRow = { row_number: number; field_count: number } & Record<(typeof WAITING_LIST_COLUMNS)[number], string | null>;
