@@ -18,7 +18,7 @@ export * from './waiting-list/waiting-list-importer.js';
 export { stagingTable } from './waiting-list/waiting-list-staging.js';
 export * from './waiting-list/long-waiters.js';
 export * from './workflow.module.js';
-export * from './notification-delivery.js';
+export * from './notifications/notification-delivery.js';
 export * from './notifications/send-notification.js';
 export * from './notifications/delivery-rules.js';
 export * from './outbox/outbox.js';

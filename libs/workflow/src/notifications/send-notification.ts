@@ -19,7 +19,7 @@ import {
   type NotificationEvent,
   type TemplateContext,
 } from '#notifications';
-import { recordNotificationStatus } from '../notification-delivery.js';
+import { recordNotificationStatus } from './notification-delivery.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
 import type { StepOutcome } from '../automated-steps.js';
 import { deliverable, staleBecause } from './delivery-rules.js';
