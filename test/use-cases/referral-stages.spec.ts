@@ -152,6 +152,21 @@ describe('Consent and TransferOfCare', () => {
   });
 });
 
+describe('AutomatedSteps.dispatchTransfer', () => {
+  it('sends the data set to a receiving trust that is a party, even late; none once the referral ended before the transfer of care', async () => {
+    const treated = await at('TREATED');
+    expect(await app.get(AutomatedSteps).dispatchTransfer({ referralId: treated.id })).toEqual({ outcome: 'done', reason: undefined });
+    expect((await db.sql.query(`SELECT 1 FROM dispatch WHERE referral_id = $1::uuid AND kind = 'TRANSFER'`, [treated.id])).rowCount).toBe(1);
+    const withdrawn = await at('AWAITING_RECEIVER_ACCEPTANCE');
+    await app.get(ReferralExits).withdraw(withdrawn.patient, withdrawn.id, {});
+    expect(await app.get(AutomatedSteps).dispatchTransfer({ referralId: withdrawn.id })).toEqual({
+      outcome: 'skipped',
+      reason: 'referral ended (WITHDRAWN) before the transfer of care: nothing sent',
+    });
+    expect((await db.sql.query('SELECT 1 FROM dispatch WHERE referral_id = $1::uuid', [withdrawn.id])).rowCount).toBe(0);
+  });
+});
+
 describe('Bookings, TreatmentAndDischarge', () => {
   it('books, cancels (booking changed) and rebooks the procedure; treatment stops the RTT clock; discharge writes its dispatch', async () => {
     const { id } = await at('BOOKED');

@@ -97,11 +97,14 @@ export class AutomatedSteps {
   async dispatchTransfer({ referralId }: JobPayloads['transfer.dispatch']): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
       // Locked: a withdrawal or cancellation commits before this read (and is seen) or after the
-      // dispatch, never in between; a referral that has ended sends nothing to anyone.
+      // dispatch, never in between.
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
-      if (isFinal(ref.status)) return skipped(`referral ended (${ref.status}): nothing sent`);
-      if (!ref.receivingOds) return skipped('no receiving trust');
+      // Only to a receiving trust that is (still) a party: one whose referral ended before it accepted
+      // the transfer of care has been cleared from it (referral/exits.ts), and is sent nothing. One
+      // that accepted keeps the data set even when the job runs late (after discharge, say).
+      if (!ref.receivingOds)
+        return skipped(isFinal(ref.status) ? `referral ended (${ref.status}) before the transfer of care: nothing sent` : 'no receiving trust');
       if (await dispatched(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
       const { rows: events } = await tx.query<{ type: string; toStatus: string | null; at: Date }>(
         'SELECT type, to_status AS "toStatus", at FROM timeline_event WHERE referral_id = $1::uuid ORDER BY id',
