@@ -2,6 +2,7 @@
 // migrations, demo data, then the API and the worker. Ctrl-C stops everything it started.
 import { describeRuntime, requireRuntime } from './lib/runtime.mjs';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { ensureServices, log, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt } from './lib/build.mjs';
@@ -12,6 +13,20 @@ requireRuntime();
 log(`Runtime: ${describeRuntime()}`);
 
 const started = Date.now();
+// The API's port first: taken, the API would crash at once while another server answered our
+// readiness check, and we would say crosstrust was running.
+const port = Number(process.env.PORT || '3000');
+const taken = await new Promise((resolve) => {
+  const probe = net.createServer();
+  probe.once('error', (e) => resolve(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? e.code : null));
+  probe.listen(port, () => probe.close(() => resolve(null)));
+});
+if (taken) {
+  log(
+    `Port ${port} is ${taken === 'EACCES' ? 'not open to this user' : 'already in use (another crosstrust, or another server)'}: stop that, or choose another port, e.g. PORT=${port + 1} npm start`,
+  );
+  process.exit(1);
+}
 const services = await ensureServices('dev', { database: 'crosstrust' });
 const keyFile = path.resolve(root, process.env.AUTH_DEV_KEY_FILE || '.data/dev-issuer.json');
 const env = {
@@ -79,6 +94,8 @@ for (let i = 0; i < 600 && !stopping; i++) {
   } catch {}
   await new Promise((r) => setTimeout(r, 100));
 }
+// The API or the worker stopped while we waited (stop() is under way): it has said why.
+if (stopping) await new Promise(() => {});
 process.stderr.write(`
   crosstrust is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
     API        ${base}
