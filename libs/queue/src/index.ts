@@ -4,3 +4,4 @@ export * from './redis-connection.js';
 export * from './defer.js';
 export * from './periodic-task.js';
 export * from './on-job.js';
+export * from './queue-errors.js';
