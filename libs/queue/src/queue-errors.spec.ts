@@ -26,6 +26,6 @@ describe('logQueueErrors', () => {
     const emitter = new EventEmitter();
     logQueueErrors(emitter, 'workflow', { warn: (o) => lines.push(o) });
     emitter.emit('error', new Error('x'.repeat(1000)));
-    expect(String(lines[0]!.error)).toHaveLength(200);
+    expect(String(lines[0].error)).toHaveLength(200);
   });
 });
