@@ -13,7 +13,8 @@ import { WAITING_LIST_COLUMNS } from '#domain';
 import { REDIS, type RedisClient } from '../apps/api/src/redis.provider.js';
 import { OPERATION_ERRORS } from '../apps/api/src/http/openapi-errors.js';
 import { conform } from './support/openapi-conform.js';
-import { bearer, cast, driveTo, isoDay, nhsNumber, referralBody, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, cast, driveTo, isoDay, referralBody, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { waitingListRow } from './support/waiting-list.js';
 
 const root = process.cwd();
 const PUBLISHED = path.join(root, 'docs', 'openapi.json');
@@ -257,20 +258,7 @@ describe('real answers fit the document', () => {
   });
 
   it('waiting-list imports and long-waiters', async () => {
-    const row = {
-      nhs_number: nhsNumber(),
-      family_name: 'Testpatient',
-      given_name: 'Alex',
-      date_of_birth: '1960-05-05',
-      postcode: 'HR1 2ER',
-      gp_practice_ods: 'M81001',
-      specialty_code: '110',
-      procedure_code: 'W371',
-      rtt_clock_start: isoDay(-60 * 7),
-      pathway_id: `OA-${Date.now()}`,
-      priority: 'P4',
-      next_appointment_date: '',
-    };
+    const row = waitingListRow({ pathway_id: `OA-${Date.now()}` });
     const csv = `${WAITING_LIST_COLUMNS.join(',')},extra\n${WAITING_LIST_COLUMNS.map((k) => row[k]).join(',')},x\n1234567890,Bad\n`;
     const upload = await s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(c.clerkRLQ)).set('Content-Type', 'text/csv').send(csv);
     const imp = fits(upload, 'post /v1/waiting-list/imports');

@@ -16,32 +16,19 @@ import { NeedsAttention } from './outbox/needs-attention.js';
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
 
-@Module({
-  providers: [
-    DemographicsCheck,
-    OfferMatcher,
-    OutboxCompletions,
-    NeedsAttention,
-    ...REFERRAL_STEPS,
-    ReferralQueries,
-    AutomatedSteps,
-    CapacityService,
-    MatchingRuns,
-    WaitingListImports,
-    WaitingListImporter,
-    LongWaiters,
-  ],
-  exports: [
-    OutboxCompletions,
-    NeedsAttention,
-    ...REFERRAL_STEPS,
-    ReferralQueries,
-    AutomatedSteps,
-    CapacityService,
-    MatchingRuns,
-    WaitingListImports,
-    WaitingListImporter,
-    LongWaiters,
-  ],
-})
+/** What the api and the worker use; the providers behind them stay inside. */
+const EXPORTED = [
+  OutboxCompletions,
+  NeedsAttention,
+  ...REFERRAL_STEPS,
+  ReferralQueries,
+  AutomatedSteps,
+  CapacityService,
+  MatchingRuns,
+  WaitingListImports,
+  WaitingListImporter,
+  LongWaiters,
+];
+
+@Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })
 export class WorkflowModule {}
