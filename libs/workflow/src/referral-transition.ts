@@ -145,10 +145,6 @@ async function writeNotificationsAndOutbox(
   await tx.query(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);
 }
 
-// Outbox rows live in outbox/outbox.ts (every statement on that table); re-exported for the
-// callers that write them beside a stage change.
-export { writeOutbox } from './outbox/outbox.js';
-
 /** Appends an event that does not change the status (a booking, a dispatch, a flag). */
 export async function appendEvent(
   tx: Tx,

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryStatus } from '#notifications';
 import { outboxJob } from '#queue';
 import { raiseTask, taskTrustFor, TASK_TEAMS, type TaskTeam } from '../tasks.js';
-import { writeOutbox, type Tx } from '../referral-transition.js';
+import type { Tx } from '../referral-transition.js';
+import { writeOutbox } from '../outbox/outbox.js';
 
 export interface StatusUpdate {
   /** Our notification id (Notify's `reference`) or Notify's own id: either finds the row. */

@@ -6,7 +6,7 @@ import { FINAL_STATUSES, isoDate, type NewReferral } from '#domain';
 import { isUniqueViolation, PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import { outboxJob } from '#queue';
-import { writeOutbox } from '../referral-transition.js';
+import { writeOutbox } from '../outbox/outbox.js';
 import { BusinessRuleError, DuplicateError } from '../workflow-errors.js';
 import { raiseTask } from '../tasks.js';
 import { linkWaitingListEntry } from '../waiting-list/long-waiters.js';

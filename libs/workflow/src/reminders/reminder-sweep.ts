@@ -22,7 +22,8 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
 import type { ReferralStatus } from '#domain';
 import type { OutboxJob } from '#queue';
-import { createNotification, isLatestOfferNotification, writeOutbox, type ReferralRef } from '../referral-transition.js';
+import { createNotification, isLatestOfferNotification, type ReferralRef } from '../referral-transition.js';
+import { writeOutbox } from '../outbox/outbox.js';
 import { raiseTask, taskTrustSql } from '../tasks.js';
 
 /** Arbitrary, fixed: the advisory lock key of the reminder sweep ("crosstrust reminders"). */

@@ -19,7 +19,7 @@ import { WAITING_LIST_COLUMNS, type WaitingListColumn } from '#domain';
 import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import type { OutboxJob } from '#queue';
-import { writeOutbox } from '../referral-transition.js';
+import { writeOutbox } from '../outbox/outbox.js';
 import { BusinessRuleError, ReferralNotFoundError, WorkflowError } from '../workflow-errors.js';
 import { copyIntoStagingSql, createStagingTableSql } from './waiting-list-staging.js';
 
