@@ -5,6 +5,7 @@ import { cohortBand, isoDate, isUuid, latestClockStartFor, parseIsoDate, weeksWa
 import { PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError } from '../workflow-errors.js';
+import { normaliseName } from '../patient-record.js';
 
 export interface LongWaitersQuery {
   readonly minWeeks?: number;
@@ -71,18 +72,19 @@ export class LongWaiters {
         address: string | null;
         phone: string | null;
         email: string | null;
+        known_family_name: string | null;
       }
     >(
       // Columns named, not e.*: a prepared statement whose result columns change (a migration adding
       // one) fails until its connection closes.
       `SELECT e.id, e.pathway_id, e.nhs_number, e.family_name, e.given_name, e.date_of_birth, e.specialty_code, e.procedure_code,
               e.rtt_clock_start, e.priority, e.next_appointment_date, e.postcode, e.gp_practice_ods, e.status, e.referral_id,
-              p.address, p.phone, p.email
+              p.address, p.phone, p.email, p.family_name AS known_family_name
        FROM waiting_list_entry e
        LEFT JOIN LATERAL (
          SELECT p.address, p.phone, p.email, p.family_name FROM patient p JOIN referral r ON r.patient_id = p.id
          WHERE p.nhs_number = e.nhs_number AND r.origin_ods = e.origin_ods AND p.date_of_birth = e.date_of_birth
-         ORDER BY p.created_at DESC LIMIT 1) p ON upper(p.family_name) = upper(e.family_name)
+         ORDER BY p.created_at DESC LIMIT 1) p ON true
        WHERE e.id = $1::uuid AND e.origin_ods = $2`,
       [entryId, caller.ods ?? ''],
     );
@@ -92,16 +94,18 @@ export class LongWaiters {
       throw new DuplicateError(`This waiting-list entry already has a referral (${e.referral_id})`, { field: 'waitingListEntryId', referralId: e.referral_id });
     if (e.status !== 'open')
       throw new BusinessRuleError('This waiting-list entry is closed: the latest full extract no longer lists it', { field: 'waitingListEntryId' });
+    // The same person by the rule DemographicsCheck uses: else the trust's record is someone else's details.
+    const known = e.known_family_name !== null && normaliseName(e.known_family_name) === normaliseName(e.family_name);
     return {
       patient: {
         nhsNumber: e.nhs_number,
         familyName: e.family_name,
         givenName: e.given_name,
         dateOfBirth: e.date_of_birth,
-        address: e.address,
+        address: known ? e.address : null,
         postcode: e.postcode,
-        phone: e.phone,
-        email: e.email,
+        phone: known ? e.phone : null,
+        email: known ? e.email : null,
         gpPracticeOds: e.gp_practice_ods,
       },
       specialtyCode: e.specialty_code,
