@@ -108,6 +108,15 @@ export interface AppConfig {
     /** No SMS in this window of UK time, minutes after midnight (SMS_QUIET_HOURS `21:00-08:00`, `off`: none). */
     readonly smsQuietHours: { readonly start: number; readonly end: number } | null;
   };
+  /** OpenTelemetry traces over OTLP (docs/traces.md); read before the app loads (libs/telemetry). */
+  readonly tracing: {
+    /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); null: tracing off, no SDK started. */
+    readonly endpoint: string | null;
+    /** OTEL_SERVICE_NAME; null: crosstrust-api or crosstrust-worker, by process. */
+    readonly serviceName: string | null;
+    /** How long a finished span may wait to go in a batch, ms (OTEL_BSP_SCHEDULE_DELAY). */
+    readonly batchDelayMs: number;
+  };
 }
 
 /** Offer links signed with this are only good for local development (see offerLinkSecret). */
@@ -170,6 +179,39 @@ function hostPort(n: { host: string; port: number }): string {
 const NOTIFY_KEY =
   /^[A-Za-z0-9_.-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/**
+ * The OpenTelemetry settings crosstrust reads (the exporter itself reads the rest of the standard
+ * OTEL_EXPORTER_OTLP_* variables: headers, timeout, compression, certificates).
+ */
+function tracingConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number): AppConfig['tracing'] {
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase();
+  if (disabled !== undefined && disabled !== '' && disabled !== 'true' && disabled !== 'false')
+    problems.push(`OTEL_SDK_DISABLED must be true or false (got "${env.OTEL_SDK_DISABLED}")`);
+  let endpoint: string | null = null;
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    const v = env[name]?.trim();
+    if (!v) continue;
+    try {
+      if (!['http:', 'https:'].includes(new URL(v).protocol)) problems.push(`${name} must be an http(s) URL (OTLP over HTTP)`);
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    endpoint ??= v;
+  }
+  // Only the protobuf exporter is installed: a collector told to expect gRPC or JSON would get
+  // requests it cannot read, and nobody would know until they looked for a trace.
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) {
+    const v = env[name]?.trim();
+    if (v && v !== 'http/protobuf') problems.push(`${name} must be http/protobuf, the only OTLP protocol crosstrust sends (got "${v}")`);
+  }
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || null;
+  return {
+    endpoint: disabled === 'true' ? null : endpoint,
+    serviceName,
+    batchDelayMs: int('OTEL_BSP_SCHEDULE_DELAY', 5_000, 10, 600_000),
+  };
+}
 
 /** The GOV.UK Notify settings (see the README's configuration table). */
 function notifyConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number) {
@@ -373,6 +415,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       uploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
     },
     notify: notifyConfig(env, problems, int),
+    tracing: tracingConfig(env, problems, int),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
