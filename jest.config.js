@@ -10,7 +10,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['domain', 'persistence', 'queue', 'workflow', 'notifications', 'auth', 'config', 'metrics'];
+const libs = ['domain', 'persistence', 'queue', 'workflow', 'notifications', 'auth', 'config', 'metrics', 'telemetry'];
 
 export default {
   testEnvironment: 'node',

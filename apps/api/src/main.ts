@@ -1,6 +1,11 @@
 // Entry point of the API process.
-import { APP_CONFIG, type AppConfig } from '#config';
-import { createApiApp } from './bootstrap.js';
+import { startTracing } from '#telemetry';
+import type { AppConfig } from '#config';
+
+// Tracing first: its hooks see only the modules loaded after it, so the app is imported after (docs/traces.md).
+await startTracing('crosstrust-api');
+const { APP_CONFIG } = await import('#config');
+const { createApiApp } = await import('./bootstrap.js');
 
 /** A graceful shutdown that cannot finish must not leave an orphan process. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
