@@ -4,6 +4,7 @@ import { Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DeferJobError, JOB_NAMES, JOBS, ON_JOB, isJobName, type JobBinding, type JobName, type JobOutcome } from '#queue';
+import { inJobSpan } from '#telemetry';
 import { NeedsAttention, OutboxCompletions, type StepOutcome } from '#workflow';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 
@@ -67,7 +68,16 @@ export class JobRouter implements OnModuleInit {
     return this.bindings;
   }
 
-  async run(job: Job, token?: string): Promise<StepOutcome> {
+  /** Runs the job in its span, a child of the change that wrote its outbox row (tracing on only). */
+  run(job: Job, token?: string): Promise<StepOutcome> {
+    return inJobSpan(
+      job,
+      () => this.runJob(job, token),
+      (out) => ({ 'crosstrust.job.outcome': out.outcome }),
+    );
+  }
+
+  private async runJob(job: Job, token?: string): Promise<StepOutcome> {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
     const started = Date.now();
     let out: StepOutcome;

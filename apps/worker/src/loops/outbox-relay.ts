@@ -6,6 +6,7 @@ import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { isJobName, jobOptions, type JobName } from '#queue';
+import { jobTraceOptions } from '#telemetry';
 import { claimOutbox, markDispatched, releaseClaims, type OutboxRow } from '#workflow';
 import { ProducerQueues } from '../jobs/producer-queues.js';
 
@@ -131,7 +132,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           result = {
             status: 'fulfilled',
             value: await queue.addBulk(
-              batch.map((r) => ({ name: r.job_name, data: r.payload, opts: jobOptions(r.job_name as JobName, r.job_id, r.delay_ms) })),
+              // Each job carries its own row's trace context: one batch holds rows of many requests.
+              batch.map((r) => ({
+                name: r.job_name,
+                data: r.payload,
+                opts: { ...jobOptions(r.job_name as JobName, r.job_id, r.delay_ms), ...jobTraceOptions(r) },
+              })),
             ),
           };
         } catch (reason) {

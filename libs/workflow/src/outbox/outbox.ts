@@ -5,9 +5,12 @@
 // finished, re-drives those whose job is gone, and prunes rows finished long ago.
 //
 // The loops around these statements (LISTEN, the lease timer, the advisory lock) stay in the worker.
+// Each row carries the W3C trace context of the change that wrote it (null with tracing off), which
+// the relay hands to the job (docs/traces.md).
 import { Injectable } from '@nestjs/common';
 import { GroupWriter, PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import { JOBS, type JobName, type OutboxJob } from '#queue';
+import { outboxTraceContext } from '#telemetry';
 
 /** A row as the relay enqueues it. */
 export interface OutboxRow {
@@ -17,6 +20,9 @@ export interface OutboxRow {
   readonly job_id: string;
   readonly payload: unknown;
   readonly delay_ms: number;
+  /** The W3C trace context the row was written in; null when it was written untraced. */
+  readonly traceparent: string | null;
+  readonly tracestate: string | null;
 }
 
 /** A row dispatched but not finished, as the reconciler checks it. */
@@ -30,13 +36,17 @@ export interface UnfinishedRow {
 
 // ---------- enqueue (in the transaction of the change) ----------
 
-/** The INSERT of outbox rows for `jobs`, on `p`'s placeholders. A replay of a step writes the same job id: the first row is kept. */
+/**
+ * The INSERT of outbox rows for `jobs`, on `p`'s placeholders, each with the trace context of the
+ * active span (the request's or the job's). A replay of a step writes the same job id: the first row is kept.
+ */
 export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[]): string {
-  const rows = jobs.map(
-    (j) =>
-      `(${p.add(referralId)}::uuid, ${p.add(JOBS[j.name].queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int)`,
-  );
-  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
+  const rows = jobs.map((j) => {
+    const queue = JOBS[j.name].queue;
+    const trace = outboxTraceContext({ name: j.name, queue, jobId: j.jobId });
+    return `(${p.add(referralId)}::uuid, ${p.add(queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int, ${p.add(trace?.traceparent ?? null)}::text, ${p.add(trace?.tracestate ?? null)}::text)`;
+  });
+  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
 }
 
 /** Outbox rows for `jobs`, in the caller's transaction. */
@@ -56,7 +66,7 @@ export async function claimOutbox(db: SqlRunner, leaseSeconds: number, batch: nu
        SELECT id FROM outbox_message
        WHERE dispatched_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-     RETURNING id::text AS id, queue, job_name, job_id, payload, delay_ms`,
+     RETURNING id::text AS id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate`,
     [leaseSeconds, batch],
   );
   return rows.map((r) => ({ ...r, id: BigInt(r.id) })).sort((a, b) => (a.id < b.id ? -1 : 1));
