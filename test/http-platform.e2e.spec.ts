@@ -1,0 +1,120 @@
+// What the HTTP platform under Nest gives every answer, whichever it is: the security headers,
+// no X-Powered-By, request ids, routes matched whatever their case or a trailing slash, and bodies
+// read the same way on every method (issue 14 moved the API from Express to Fastify: these held
+// on Express and must hold on Fastify).
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { bearer, cast, referralBody, startStack, type Cast, type Stack } from './support/stack.js';
+
+let s: Stack;
+let c: Cast;
+
+beforeAll(async () => {
+  s = await startStack({ worker: false });
+  c = await cast();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+/** helmet's defaults (Content-Security-Policy off on the API: the offer pages set their own). */
+const SECURITY_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
+describe('headers on every answer', () => {
+  it.each([
+    ['a health check', () => s.http.get('/health/live'), 200],
+    ['a route answered by the app', () => s.http.get('/v1/referrals?limit=1').set(bearer(c.clerkRLQ)), 200],
+    ['a refusal by the guard', () => s.http.get('/v1/referrals'), 401],
+    ['no such route', () => s.http.get('/v1/no-such-thing'), 404],
+    ['a body that is not JSON', () => s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Content-Type', 'application/json').send('{'), 400],
+    ['the OpenAPI document', () => s.http.get('/docs-json'), 200],
+  ])('%s has the security headers and no X-Powered-By', async (_what, send, status) => {
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.headers).toMatchObject(SECURITY_HEADERS);
+    expect(res.headers['content-security-policy']).toBeUndefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('the offer pages keep their own Content-Security-Policy beside the rest', async () => {
+    const res = await s.http.get('/offer/not-a-link');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(res.headers).toMatchObject({ ...SECURITY_HEADERS, 'referrer-policy': 'no-referrer' });
+  });
+});
+
+describe('request ids', () => {
+  it('echoes a well-formed X-Request-Id and replaces anything else with a UUID', async () => {
+    expect((await s.http.get('/health/live').set('X-Request-Id', 'lb-1234.abc_Z')).headers['x-request-id']).toBe('lb-1234.abc_Z');
+    for (const sent of ['has spaces', 'x'.repeat(65), 'semi;colon']) {
+      const res = await s.http.get('/health/live').set('X-Request-Id', sent);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    const a = (await s.http.get('/v1/referrals')).headers['x-request-id'];
+    const b = (await s.http.get('/v1/referrals')).headers['x-request-id'];
+    expect(a).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b).not.toBe(a);
+  });
+});
+
+describe('routing', () => {
+  it('matches a route whatever the case of its path, and with a trailing slash', async () => {
+    expect((await s.http.get('/HEALTH/Live')).status).toBe(200);
+    expect((await s.http.get('/health/live/')).status).toBe(200);
+    const res = await s.http.get('/V1/Referrals/?limit=1').set(bearer(c.clerkRLQ));
+    expect(res.status).toBe(200);
+    expect(Array.isArray(res.body.items)).toBe(true);
+  });
+
+  it('answers a path it has no route for with the common 404 body', async () => {
+    const res = await s.http.delete('/v1/referrals');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.stringMatching(/DELETE \/v1\/referrals/) });
+  });
+
+  it('refuses a repeated query parameter as a list where one value goes, naming it', async () => {
+    const res = await s.http.get('/v1/referrals?limit=1&limit=2').set(bearer(c.clerkRLQ));
+    expect(res.status).toBe(400);
+    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(['limit']);
+  });
+});
+
+describe('request bodies', () => {
+  it('reads a JSON body sent with a GET as it would with a POST: screened, and too deep is 400', async () => {
+    const res = await s.http.get('/health/live').set('Content-Type', 'application/json').send('[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]');
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/nested too deeply/);
+  });
+
+  it('refuses a JSON body in a content coding (gzip too: JSON bodies are small) or a charset other than UTF-8 with 415 and the common body', async () => {
+    const text = JSON.stringify(referralBody());
+    const post = () => s.http.post('/v1/referrals').set(bearer(c.clerkRLQ));
+    for (const res of [
+      await post().set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(gzipSync(text)),
+      await post().set('Content-Type', 'application/json').set('Content-Encoding', 'compress').send(text),
+      await post().set('Content-Type', 'application/json; charset=latin1').send(text),
+    ]) {
+      expect(res.status).toBe(415);
+      expect(res.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: 'Send the body as UTF-8 JSON' });
+    }
+  });
+
+  it('takes a JSON body typed application/<something>+json', async () => {
+    const res = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Content-Type', 'application/vnd.crosstrust+json').send(JSON.stringify({}));
+    expect(res.status).toBe(400);
+    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['patient', 'specialtyCode']));
+  });
+});
