@@ -4,6 +4,7 @@
 // on Express and must hold on Fastify).
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '#config';
 import { bearer, cast, referralBody, startStack, type Cast, type Stack } from './support/stack.js';
 
 let s: Stack;
@@ -116,5 +117,65 @@ describe('request bodies', () => {
     const res = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Content-Type', 'application/vnd.crosstrust+json').send(JSON.stringify({}));
     expect(res.status).toBe(400);
     expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['patient', 'specialtyCode']));
+  });
+});
+
+describe('the server', () => {
+  it("keeps Node's timeouts as set on purpose: no whole-request or idle limit (bodies have deadlines per route), 60 s for headers, 5 s keep-alive", () => {
+    const server = s.api.getHttpServer();
+    expect({
+      requestTimeout: server.requestTimeout,
+      headersTimeout: server.headersTimeout,
+      keepAliveTimeout: server.keepAliveTimeout,
+      timeout: server.timeout,
+    }).toEqual({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, timeout: 0 });
+  });
+});
+
+describe('BODY_LIMIT', () => {
+  const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
+
+  it('is read as people write sizes (units of 1,024), and a bad one is named at boot', () => {
+    expect(loadConfig(env).http.bodyLimit).toBe(100 * 1024);
+    expect(['100kb', '1mb', '1.5MB', '2048', '512 b'].map((BODY_LIMIT) => loadConfig({ ...env, BODY_LIMIT }).http.bodyLimit)).toEqual([
+      102_400, 1_048_576, 1_572_864, 2048, 512,
+    ]);
+    for (const BODY_LIMIT of ['lots', '0', '-1kb', '2tb']) {
+      let problems: string[] = [];
+      try {
+        loadConfig({ ...env, BODY_LIMIT });
+      } catch (e) {
+        problems = (e as ConfigError).problems;
+      }
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^BODY_LIMIT must be a size .*got "${BODY_LIMIT}"`))]);
+    }
+  });
+
+  describe('set to 1kb', () => {
+    let small: Stack;
+    const saved = process.env.BODY_LIMIT;
+    beforeAll(async () => {
+      process.env.BODY_LIMIT = '1kb';
+      small = await startStack({ worker: false });
+    });
+    afterAll(async () => {
+      if (saved === undefined) delete process.env.BODY_LIMIT;
+      else process.env.BODY_LIMIT = saved;
+      await small?.close();
+    });
+
+    it('takes a JSON body of 1,024 bytes and refuses one of 1,025 with 413 and the common body', async () => {
+      const sized = (n: number) => {
+        const text = JSON.stringify({ pad: '' });
+        return JSON.stringify({ pad: 'x'.repeat(n - text.length) });
+      };
+      const post = (text: string) => small.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Content-Type', 'application/json').send(text);
+      const fits = await post(sized(1024));
+      expect(fits.status).toBe(400); // read, and refused by validation for what it holds
+      expect(fits.body.details.map((d: { field: string }) => d.field)).toContain('pad');
+      const over = await post(sized(1025));
+      expect(over.status).toBe(413);
+      expect(over.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'The request body is too large' });
+    });
   });
 });
