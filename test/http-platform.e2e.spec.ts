@@ -57,6 +57,19 @@ describe('headers on every answer', () => {
   });
 });
 
+describe('the OpenAPI pages', () => {
+  it('serves Swagger UI at /docs with its scripts and styles (files served by @fastify/static)', async () => {
+    const page = await s.http.get('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    const css = /href="\.?\/?([^"]*swagger-ui\.css)"/.exec(page.text)?.[1];
+    expect(css).toBeDefined();
+    const asset = await s.http.get(`/docs/${css!.replace(/^docs\//, '')}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/^text\/css/);
+  });
+});
+
 describe('request ids', () => {
   it('echoes a well-formed X-Request-Id and replaces anything else with a UUID', async () => {
     expect((await s.http.get('/health/live').set('X-Request-Id', 'lb-1234.abc_Z')).headers['x-request-id']).toBe('lb-1234.abc_Z');
