@@ -49,9 +49,6 @@ beforeAll(async () => {
   s = await startStack();
   c = await cast();
   driven = await driveTo(s, c, 'DISCHARGED');
-  // driveTo answers the offer at once, so its make-offers job may find the referral moved on and
-  // skip; one left awaiting consent completes it, whatever the race.
-  await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
   await drained(s);
   // A request no route matches, with a referral-like id in its path.
   await s.http.get(`/v1/no-such-route/${driven.id}`).set(bearer(c.clinRLQ)).expect(404);

@@ -221,7 +221,12 @@ export async function driveTo(s: Stack, c: Cast, target: string, over: Parameter
     [
       'AWAITING_RECEIVER_ACCEPTANCE',
       async () => {
-        const r = await getReferral(s, c.clinRLQ, ref.id);
+        // The patient answers the offer they were sent: wait for the make-offers job, which would
+        // otherwise find the referral moved on and skip (the faster the API, the likelier).
+        const r = await waitUntil(async () => {
+          const view = await getReferral(s, c.clinRLQ, ref.id);
+          return view.timeline.some((e: { type: string }) => e.type === 'offers_made') ? view : null;
+        }, `the offers to be made for referral ${ref.id}`);
         const offer = r.offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
         expectOk(await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id }));
       },
