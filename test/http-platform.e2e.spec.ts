@@ -4,8 +4,9 @@
 // on Express and must hold on Fastify).
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '#config';
-import { bearer, cast, referralBody, startStack, type Cast, type Stack } from './support/stack.js';
+import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '#config';
+import { offerLinkToken } from '#notifications';
+import { bearer, cast, driveTo, referralBody, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
 
 let s: Stack;
 let c: Cast;
@@ -190,5 +191,43 @@ describe('BODY_LIMIT', () => {
       expect(over.status).toBe(413);
       expect(over.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'The request body is too large' });
     });
+  });
+});
+
+describe("the offer page's form, read by the page itself", () => {
+  let withWorker: Stack;
+  let link: string;
+  beforeAll(async () => {
+    withWorker = await startStack();
+    const ref = await driveTo(withWorker, c, 'AWAITING_PATIENT_CONSENT');
+    const n = (await waitUntil(() => withWorker.prisma.notification.findFirst({ where: { referralId: ref.id, event: 'offer' } }), 'the offer notification'))!;
+    link = `/offer/${offerLinkToken(withWorker.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret, n.id)}`;
+  });
+  afterAll(async () => {
+    await withWorker?.close();
+  });
+
+  const post = (form: string) => withWorker.http.post(link).type('form').send(form);
+
+  it('reads a date of birth posted as a form (a wrong one is counted, and says so)', async () => {
+    const res = await post('dob-day=1&dob-month=1&dob-year=1990');
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/does not match our records/);
+  });
+
+  it('answers a form over 4 KB, or with more than 10 fields, with the "problem with the service" page, not a JSON error', async () => {
+    for (const form of [`dob-day=1&dob-month=1&dob-year=1990&pad=${'x'.repeat(5000)}`, Array.from({ length: 11 }, (_, i) => `f${i}=1`).join('&')]) {
+      const res = await post(form);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.text).toMatch(/Sorry, there is a problem with the service/);
+      expect(res.text).not.toMatch(/does not match our records/);
+    }
+  });
+
+  it('reads a body of another type as no fields: the page asks for the date of birth', async () => {
+    const res = await withWorker.http.post(link).set('Content-Type', 'text/plain').send('dob-day=1&dob-month=1&dob-year=1990');
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/Enter your date of birth/);
   });
 });
