@@ -1,7 +1,7 @@
 // `npm run bench:request-cost`: what one HTTP request costs the api in CPU, route by route, with
 // nothing else busy: one api process (no worker), a few connections (autocannon), the api's
 // user + system CPU from /proc over the measured seconds divided by the requests answered.
-// It separates what every request pays (Nest, Express, logging, security headers: a route that
+// It separates what every request pays (Nest, Fastify, logging, security headers: a route that
 // does nothing) from what a route adds (the token, the rate limit, SQL, the JSON of a referral).
 // Its own Postgres and Redis in .data/request-cost/ (so it can run beside `npm run bench`'s
 // folder), a fresh database with the seed's demo referrals. Writes

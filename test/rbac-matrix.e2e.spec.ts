@@ -793,7 +793,7 @@ describe('RBAC matrix', () => {
 });
 
 /**
- * Served by plain Express handlers mounted before Nest's router (apps/api/src/operator/), so they are
+ * Served by plain Fastify routes beside Nest's router (apps/api/src/operator/), so they are
  * neither in Nest's router nor in /docs-json, and the global guard does not see them. Each is
  * excluded from the table above for the reason given, and checked here and in test/metrics.e2e.spec.ts.
  */

@@ -224,7 +224,8 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
       const ctx = {
         switchToHttp: () => ({
           getRequest: () => ({ caller: { sub: `cluster-${process.pid}` } }),
-          getResponse: () => ({ setHeader: (k: string, v: string) => (headers[k] = v) }),
+          // The Fastify reply's header(), all the limiter uses of it.
+          getResponse: () => ({ header: (k: string, v: string) => (headers[k] = v) }),
         }),
       } as unknown as ExecutionContext;
       const next: CallHandler = { handle: () => of('ok') };

@@ -2,7 +2,7 @@
 // Postgres and Redis that `npm test` started, plus tokens, factories and wait-until helpers.
 import request from 'supertest';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap.js';
 import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
@@ -20,7 +20,7 @@ export function requireServices(): void {
 }
 
 export interface Stack {
-  api: NestExpressApplication;
+  api: NestFastifyApplication;
   worker: INestApplicationContext | null;
   startWorker(): Promise<INestApplicationContext>;
   http: ReturnType<typeof request>;
@@ -50,7 +50,7 @@ export async function startStack(opts: { worker?: boolean; notificationChannel?:
     seeded = true;
   }
   const logs = process.env.TEST_LOGS === '1';
-  let api: NestExpressApplication;
+  let api: NestFastifyApplication;
   if (opts.logs) {
     // The suites run with LOG_LEVEL=silent; a capturing API logs at info while it is built.
     const saved = process.env.LOG_LEVEL;
@@ -65,6 +65,8 @@ export async function startStack(opts: { worker?: boolean; notificationChannel?:
     api = await createApiApp({ logger: logs });
   }
   await api.init();
+  // Fastify loads its plugins (helmet, the queue dashboard) at ready(): supertest needs the server ready to answer.
+  await api.getHttpAdapter().getInstance().ready();
   let worker = opts.worker === false ? null : await createWorkerApp({ logger: logs, notificationChannel: opts.notificationChannel });
   const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: producerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX }));
   const stack: Stack = {
@@ -219,7 +221,12 @@ export async function driveTo(s: Stack, c: Cast, target: string, over: Parameter
     [
       'AWAITING_RECEIVER_ACCEPTANCE',
       async () => {
-        const r = await getReferral(s, c.clinRLQ, ref.id);
+        // The patient answers the offer they were sent: wait for the make-offers job, which would
+        // otherwise find the referral moved on and skip (the faster the API, the likelier).
+        const r = await waitUntil(async () => {
+          const view = await getReferral(s, c.clinRLQ, ref.id);
+          return view.timeline.some((e: { type: string }) => e.type === 'offers_made') ? view : null;
+        }, `the offers to be made for referral ${ref.id}`);
         const offer = r.offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
         expectOk(await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id }));
       },

@@ -11,7 +11,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { parseIsoDate, STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import {
@@ -89,7 +89,7 @@ export class ReferralsController {
     @CurrentCaller() caller: Caller,
     @Body() dto: CreateReferralDto,
     @Headers('idempotency-key') key: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ReferralView> {
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
       const message = 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -';
@@ -123,8 +123,8 @@ export class ReferralsController {
             tertiary: dto.tertiary,
           };
     const result = await this.opening.open(caller, input, key ?? null, { waitingListEntryId: entryId });
-    res.status(201);
-    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    void res.status(201);
+    if (result.replayed) void res.header('Idempotent-Replayed', 'true');
     return this.queries.get(caller, result.referralId);
   }
 

@@ -15,7 +15,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
@@ -73,9 +73,11 @@ export class WaitingListController {
   async upload(
     @CurrentCaller() caller: Caller,
     @Query() q: ImportUploadQueryDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ImportView> {
+    // The body as Node's request stream: Fastify's catch-all parser leaves a text/csv body unread (http/body-parsing.ts).
+    const req = request.raw;
     const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
     if (type !== 'text/csv') {
       const message = `Send the waiting list as text/csv (Content-Type was ${type || 'missing'})`;
@@ -96,13 +98,13 @@ export class WaitingListController {
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (encoding === 'identity' && declared > this.config.waitingList.maxBytes) {
-      res.setHeader('Connection', 'close'); // do not read the rest of what we refuse
+      void res.header('Connection', 'close'); // do not read the rest of what we refuse
       throw new UploadRefusedError(
         'UPLOAD_TOO_LARGE',
         `The file is larger than the ${this.config.waitingList.maxBytes} bytes allowed (WAITING_LIST_MAX_BYTES)`,
       );
     }
-    // The JSON parser (bootstrap.ts) takes only JSON types: a text/csv body reaches us unread, as the request stream.
+    // The JSON parser takes only JSON types: a text/csv body reaches us unread, as the request stream.
     const body = new PassThrough();
     const interrupted = () => {
       if (!req.complete) body.destroy(new Error('the upload was interrupted'));
@@ -110,7 +112,7 @@ export class WaitingListController {
     if (req.destroyed) throw new UploadRefusedError('UPLOAD_UNREADABLE', 'The upload was interrupted');
     req.once('close', interrupted);
     // Too slow or silent too long (request-deadlines.ts): the pipeline ends, the transaction rolls back, the client gets 408.
-    const deadline = bodyDeadline(req);
+    const deadline = bodyDeadline(request);
     deadline?.claim((message) => body.destroy(new UploadRefusedError('UPLOAD_TOO_SLOW', message, [{ field: 'body', messages: [message] }])));
     req.pipe(body);
     try {
@@ -128,12 +130,12 @@ export class WaitingListController {
           perServer: Math.max(1, Math.floor(this.config.database.poolSize / 2)),
         },
       });
-      res.setHeader('Location', `/v1/waiting-list/imports/${view.id}`);
+      void res.header('Location', `/v1/waiting-list/imports/${view.id}`);
       return view;
     } catch (e) {
       // Refused part-way: stop reading, and let Node discard the rest (or drop the connection for an oversized or too slow one).
       req.unpipe(body);
-      if (e instanceof UploadRefusedError && (e.code === 'UPLOAD_TOO_LARGE' || e.code === 'UPLOAD_TOO_SLOW')) res.setHeader('Connection', 'close');
+      if (e instanceof UploadRefusedError && (e.code === 'UPLOAD_TOO_LARGE' || e.code === 'UPLOAD_TOO_SLOW')) void res.header('Connection', 'close');
       else if (!req.complete) req.resume();
       throw e;
     } finally {

@@ -13,7 +13,8 @@ export interface AppConfig {
   readonly logLevel: string;
   readonly http: {
     readonly port: number;
-    readonly bodyLimit: string;
+    /** Largest JSON body in bytes (BODY_LIMIT, written as 100kb, 1mb or a number of bytes); larger: 413. */
+    readonly bodyLimit: number;
     /** How long the body of any request but an upload may take to arrive (HTTP_REQUEST_TIMEOUT_MS); then 408. */
     readonly requestTimeoutMs: number;
     readonly rateLimitPerMinute: number;
@@ -272,6 +273,20 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
   };
 }
 
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A size as people write it (100kb, 1mb, 1.5mb, 102400: units of 1,024, as Express's body parser read them), in bytes. */
+function byteSize(raw: string | undefined, name: string, fallback: number, problems: string[]): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(raw.trim());
+  const bytes = m ? Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]) : NaN;
+  if (!(bytes >= 1 && bytes <= UNITS.gb)) {
+    problems.push(`${name} must be a size from 1 byte to 1gb, such as 100kb, 1mb or 102400 (got "${raw}")`);
+    return fallback;
+  }
+  return bytes;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const str = (name: string, fallback?: string): string => {
@@ -370,7 +385,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     http: {
       port,
-      bodyLimit: str('BODY_LIMIT', '100kb'),
+      bodyLimit: byteSize(env.BODY_LIMIT, 'BODY_LIMIT', 100 * 1024, problems),
       requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
       rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       publicRateLimitPerMinute: int('PUBLIC_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),

@@ -31,9 +31,19 @@ export const REDACTED_FIELDS = [
 
 const paths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', ...REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`])];
 
-function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+/** A request's id: the caller's X-Request-Id when it is safe to log and store, else a fresh UUID. */
+export function newRequestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+  return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * For a server that has not named the request. The API's has (Fastify's genReqId is newRequestId,
+ * and the id reaches pino-http on the Node request, which then keeps it): one id for the log, the
+ * audit trail and the answer's X-Request-Id (apps/api/src/bootstrap.ts).
+ */
+function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const id = newRequestId(req);
   res.setHeader('X-Request-Id', id);
   return id;
 }

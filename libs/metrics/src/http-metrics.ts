@@ -1,22 +1,18 @@
 // HTTP request duration by method, route TEMPLATE and status. The raw URL is never a label: paths
-// carry referral ids. Requests that matched no route (or only a catch-all, such as the one Nest
-// answers 404 from, `{/*splat}`) are labelled "unmatched".
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// carry referral ids. Requests that matched no route (or only a wildcard route) are labelled "unmatched".
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
 import { METRIC_PREFIX, type MetricsRegistry } from './registry.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 export const UNMATCHED_ROUTE = 'unmatched';
 
-/** What an Express request carries once routed: the matched route's path template. */
-type RoutedRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; originalUrl?: string };
-
 export interface HttpMetricsOptions {
-  /** Path prefixes served by mounted sub-apps (labelled with the prefix itself, e.g. the queue dashboard). */
+  /** Path prefixes served by plugins with routes of their own (labelled with the prefix itself, e.g. the queue dashboard). */
   readonly mounts?: readonly string[];
 }
 
-/** Express middleware timing every request; register it before anything else. */
+/** A Fastify onRequest hook timing every request; add it before any other hook, so refusals by hooks are timed too. */
 export function httpMetrics(metrics: MetricsRegistry, opts: HttpMetricsOptions = {}) {
   const histogram = new Histogram({
     name: `${METRIC_PREFIX}http_request_duration_seconds`,
@@ -26,24 +22,26 @@ export function httpMetrics(metrics: MetricsRegistry, opts: HttpMetricsOptions =
     registers: [metrics.registry],
   });
   const mounts = opts.mounts ?? [];
-  return (req: RoutedRequest, res: ServerResponse, next: () => void) => {
+  return (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const end = histogram.startTimer();
-    const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
+    // Routing ignores case: so does the mount.
+    const path = req.url.split('?')[0].toLowerCase();
     const mount = mounts.find((m) => path === m || path.startsWith(`${m}/`));
-    let done = false;
+    let recorded = false;
+    // On the Node response, not Fastify's onResponse hook: a request whose client went away is timed too.
     const record = () => {
-      if (done) return;
-      done = true;
-      const routed = typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : null;
-      const template = routed !== null && !routed.includes('*') ? routed : null;
+      if (recorded) return;
+      recorded = true;
+      const routed = req.is404 ? undefined : req.routeOptions.url;
+      const template = routed !== undefined && !routed.includes('*') ? routed : null;
       end({
-        method: METHODS.has(req.method ?? '') ? req.method! : 'OTHER',
+        method: METHODS.has(req.method) ? req.method : 'OTHER',
         route: mount ?? template ?? UNMATCHED_ROUTE,
-        status: String(res.statusCode),
+        status: String(reply.raw.statusCode),
       });
     };
-    res.once('finish', record);
-    res.once('close', record);
-    next();
+    reply.raw.once('finish', record);
+    reply.raw.once('close', record);
+    done();
   };
 }

@@ -5,11 +5,11 @@
 // RateLimitInterceptor, is theirs), so one trust's staff behind one NAT address are not held up by a
 // guesser beside them.
 //
-// Express middleware before the body parsers and Nest's router: the global auth guard answers 401
-// before any interceptor runs, and a refused request should cost nothing more. Counted in Redis
+// A Fastify onRequest hook, before the body is read and Nest's guards run: the global auth guard
+// answers 401 before any interceptor runs, and a refused request should cost nothing more. Counted in Redis
 // like the per-caller limit, so every API process shares it; if Redis is away, requests go through.
 import { Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
 import type { TokenVerifier } from '#auth';
 import { metricsAuth } from '#metrics';
@@ -26,11 +26,14 @@ const PUBLIC_PAGES = '/offer';
 /** Notify's delivery receipts: vouched for by the callback token alone (a user's JWT opens nothing there). */
 const NOTIFY_CALLBACK_AREA = '/v1/notify';
 
-/** Routing ignores case (Express's default), so /OFFER/... reaches the offer pages: compare as it does. */
-const under = (path: string, prefix: string) => {
+/** Routing ignores case (bootstrap.ts), so /OFFER/... reaches the offer pages: compare as it does. */
+export const under = (path: string, prefix: string) => {
   const p = path.toLowerCase();
   return p === prefix || p.startsWith(`${prefix}/`);
 };
+
+/** A request's path, without its query string. */
+export const pathOf = (req: FastifyRequest) => req.url.split('?')[0];
 
 export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; verifier: TokenVerifier }) {
   const { config, redis, verifier } = deps;
@@ -41,11 +44,11 @@ export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; 
   const limit = config.http.publicRateLimitPerMinute;
 
   /** Whether the request carries a credential that makes it someone's, not an address's. */
-  async function vouchedFor(req: Request): Promise<boolean> {
-    if (under(req.path, PUBLIC_PAGES)) return false;
-    if (under(req.path, NOTIFY_CALLBACK_AREA)) return isNotify(req.headers.authorization);
+  async function vouchedFor(req: FastifyRequest, path: string): Promise<boolean> {
+    if (under(path, PUBLIC_PAGES)) return false;
+    if (under(path, NOTIFY_CALLBACK_AREA)) return isNotify(req.headers.authorization);
     // Prometheus scrapes every API process from one address, and the count is shared: its token vouches for it.
-    if (under(req.path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;
+    if (under(path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
     return verifier.verifyFor(req, m[1]).then(
@@ -66,24 +69,24 @@ export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; 
     }
   }
 
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (NOT_COUNTED.some((p) => under(req.path, p))) return next();
-    (async () => {
-      if (await vouchedFor(req)) return next();
-      const now = Date.now();
-      const window = Math.floor(now / 60_000);
-      const n = await count(addressBucket(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)), window);
-      if (n === null) return next();
-      res.setHeader('RateLimit-Limit', String(limit));
-      res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - n)));
-      if (n <= limit) return next();
-      // Once per address and minute; never the address itself (a patient's) or the path (an offer link).
-      if (n === limit + 1) logger.warn({ limit }, 'per-address rate limit reached');
-      const retryAfter = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
-      res.setHeader('Retry-After', String(retryAfter));
-      res
-        .status(429)
-        .json(errorBody(429, `Too many requests from your address without a valid token: at most ${limit} a minute; try again in ${retryAfter} s`));
-    })().catch(next);
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const path = pathOf(req);
+    if (NOT_COUNTED.some((p) => under(path, p))) return;
+    if (await vouchedFor(req, path)) return;
+    const now = Date.now();
+    const window = Math.floor(now / 60_000);
+    const n = await count(addressBucket(clientAddress(req.raw.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)), window);
+    if (n === null) return;
+    void reply.header('RateLimit-Limit', String(limit));
+    void reply.header('RateLimit-Remaining', String(Math.max(0, limit - n)));
+    if (n <= limit) return;
+    // Once per address and minute; never the address itself (a patient's) or the path (an offer link).
+    if (n === limit + 1) logger.warn({ limit }, 'per-address rate limit reached');
+    const retryAfter = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
+    // Answered here: returning the reply ends the request before the body is read or the guard runs.
+    return reply
+      .code(429)
+      .header('Retry-After', String(retryAfter))
+      .send(errorBody(429, `Too many requests from your address without a valid token: at most ${limit} a minute; try again in ${retryAfter} s`));
   };
 }

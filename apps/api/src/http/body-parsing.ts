@@ -1,23 +1,62 @@
-// JSON body parsing with a size limit, and plain JSON errors for malformed, oversized or too deeply nested bodies.
-import express, { type NextFunction, type Request, type Response } from 'express';
+// How request bodies are read (Fastify content-type parsers): JSON with a size limit, refused whole
+// when malformed, too deeply nested, saying one key twice or holding what no field of ours may hold;
+// every other type left unread for its route (the waiting-list upload streams text/csv itself, the
+// offer pages read their forms). Each refusal is the common error body naming the field.
+import { BadRequestException, HttpException } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorBody } from './http-errors.filter.js';
 
-export function jsonBody(limit: string) {
-  return express.json({
-    limit,
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-    // Runs on the raw text before JSON.parse. JSON.parse quietly keeps the last of two equal keys: a
-    // payload that says two things is refused whole. Nesting is bounded here, before anything walks the
-    // parsed value recursively (JSON.stringify, the screen below, validation): 40 KB of `[` overflows the stack.
-    verify: (_req, _res, buf) => {
-      const bad = scanJson(buf.toString('utf8'));
-      if (bad?.problem === 'duplicate')
-        throw Object.assign(new Error(`${bad.field} appears more than once`), { status: 400, type: 'entity.duplicate.key', field: bad.field });
-      if (bad?.problem === 'deep')
-        throw Object.assign(new Error(`${bad.field} is nested too deeply`), { status: 400, type: 'entity.too.deep', field: bad.field });
-    },
-  });
+/** Media types read as JSON (as express.json's `application/json` and `application/*+json` were); Fastify tests the regular expression on the whole header, parameters and all. */
+const JSON_TYPES = ['application/json', /^application\/[^;\s]+\+json\s*(;|$)/];
+
+const refuse = (message: string, field = 'body') => new BadRequestException(errorBody(400, message, [{ field, messages: [message] }]));
+const notUtf8Json = () => new HttpException(errorBody(415, 'Send the body as UTF-8 JSON'), 415);
+
+/**
+ * Replaces Fastify's parsers: JSON (ours, below) and a catch-all that reads nothing, so a body of
+ * another type reaches its route unread (a JSON route then finds no body and names its required
+ * fields, as before) instead of Fastify's 415. `limit`: the largest JSON body, in bytes.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, limit: number): void {
+  fastify.removeAllContentTypeParsers();
+  for (const type of JSON_TYPES) {
+    fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: limit }, (req, text, done) => {
+      try {
+        done(null, parseJsonBody(req, String(text)));
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    });
+  }
+  fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  // Express read a body on every method: a GET with one is screened as a POST's would be, not ignored.
+  fastify.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
+}
+
+/** A JSON body: strict (an object or an array), UTF-8 and uncompressed (the size limit is on the bytes that arrive), screened. */
+export function parseJsonBody(req: FastifyRequest, text: string): unknown {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  const coding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if ((charset && charset !== 'utf-8' && charset !== 'utf8') || coding !== 'identity') throw notUtf8Json();
+  // Runs on the raw text before JSON.parse. JSON.parse quietly keeps the last of two equal keys: a
+  // payload that says two things is refused whole. Nesting is bounded here, before anything walks the
+  // parsed value recursively (JSON.stringify, the screen below, validation): 40 KB of `[` overflows the stack.
+  const bad = scanJson(text);
+  if (bad?.problem === 'duplicate') throw refuse(`${bad.field} appears more than once`, bad.field);
+  if (bad?.problem === 'deep') throw refuse(`${bad.field} is nested too deeply`, bad.field);
+  // Nothing sent is no body, as express.json had it; anything else must be strict JSON (an object or an array).
+  if (text.length === 0) return {};
+  const first = /\S/.exec(text)?.[0];
+  let body: unknown;
+  try {
+    if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
+    body = JSON.parse(text);
+  } catch {
+    throw new BadRequestException(errorBody(400, 'The request body is not valid JSON', [{ field: 'body', messages: ['body must be valid JSON'] }]));
+  }
+  const problem = screenJson(body);
+  if (problem) throw refuse(problem.message, problem.field);
+  return body;
 }
 
 /** Deeper than any field of ours: objects and arrays inside the body, the body itself at depth 0. */
@@ -80,31 +119,6 @@ export function scanJson(text: string): { problem: 'duplicate' | 'deep'; field: 
   return null;
 }
 
-/** Express error middleware for body-parser failures (they happen before Nest's filters run). */
-export function bodyErrors(err: { type?: string; status?: number; message?: string; field?: string }, _req: Request, res: Response, next: NextFunction): void {
-  if (!err) return next();
-  // Already answered (a body deadline's 408, request-deadlines.ts): the parser's error is the connection closing after it.
-  if (res.headersSent) return;
-  if (err.type === 'entity.duplicate.key' || err.type === 'entity.too.deep' || (err.type === 'entity.verify.failed' && err.field)) {
-    const message = err.message ?? 'the body could not be read';
-    res.status(400).json(errorBody(400, message, [{ field: err.field ?? 'body', messages: [message] }]));
-    return;
-  }
-  if (err.type === 'entity.too.large') {
-    res.status(413).json(errorBody(413, 'The request body is too large'));
-    return;
-  }
-  if (err.type === 'entity.parse.failed') {
-    res.status(400).json(errorBody(400, 'The request body is not valid JSON', [{ field: 'body', messages: ['body must be valid JSON'] }]));
-    return;
-  }
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
-    res.status(415).json(errorBody(415, 'Send the body as UTF-8 JSON'));
-    return;
-  }
-  res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).json(errorBody(err.status ?? 400, 'The request body could not be read'));
-}
-
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Finds what no field of ours may hold: NUL and other C0 controls but tab and newlines, keys that reach prototypes, deep nesting. */
@@ -132,15 +146,10 @@ function screen(value: unknown, path: string, depth: number): { field: string; m
   return null;
 }
 
-/** Refuses bodies no route could accept before they reach validation or the database. */
-export function screenBody(req: Request, res: Response, next: NextFunction): void {
-  if (req.body === undefined || req.body === null) return next();
-  const raw = JSON.stringify(req.body);
+/** What no route could accept, found before validation or the database sees it; null when nothing. */
+function screenJson(body: unknown): { field: string; message: string } | null {
+  if (body === undefined || body === null) return null;
+  const raw = JSON.stringify(body);
   // JSON.parse keeps a "__proto__" key as an own property, so it is seen here.
-  const bad = screen(req.body, '', 0) ?? (raw.includes('"__proto__"') ? { field: '__proto__', message: '__proto__ is not a known field' } : null);
-  if (bad) {
-    res.status(400).json(errorBody(400, bad.message, [{ field: bad.field, messages: [bad.message] }]));
-    return;
-  }
-  next();
+  return screen(body, '', 0) ?? (raw.includes('"__proto__"') ? { field: '__proto__', message: '__proto__ is not a known field' } : null);
 }

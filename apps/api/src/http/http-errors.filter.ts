@@ -1,6 +1,7 @@
 // One error body for every failure: {statusCode, error, message, details?}; no stack traces or SQL.
+// Fastify's own refusals (a body too large, a Content-Length the body did not keep) read the same.
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Prisma } from '#prisma-client';
 import { WorkflowError } from '#workflow';
 import { httpStatusOf } from './error-statuses.js';
@@ -13,6 +14,7 @@ const REASONS: Record<number, string> = {
   408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
@@ -48,6 +50,31 @@ function isDatabaseUnavailable(e: unknown): boolean {
   );
 }
 
+/** Fastify's refusals of a request it could not read, in our words (its codes: fastify/lib/errors.js). */
+const FASTIFY_REFUSALS: Readonly<Record<string, { status: number; message: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'Send the body as UTF-8 JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, message: 'The request body could not be read: it did not match its Content-Length' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'The request body is not valid JSON' },
+  FST_ERR_BAD_URL: { status: 400, message: 'The request path could not be read' },
+};
+
+/**
+ * A request Fastify could not read (the body cut short, its connection gone, a malformed path):
+ * the client's doing, so a 4xx in our words. Fastify hands these over as errors with a 4xx
+ * `statusCode`, which Nest's adapter wraps in an HttpException with the error as its cause.
+ */
+function unreadable(e: unknown): { status: number; body: ErrorBody } | null {
+  const err = (e instanceof HttpException ? e.cause : e) as { code?: unknown; statusCode?: unknown } | undefined;
+  if (!err || typeof err !== 'object') return null;
+  const known = typeof err.code === 'string' ? FASTIFY_REFUSALS[err.code] : undefined;
+  if (known) return { status: known.status, body: errorBody(known.status, known.message) };
+  if (e instanceof HttpException) return null;
+  const status = err.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, body: errorBody(status, 'The request could not be read') };
+  return null;
+}
+
 /** No database connection free in time: too much load right now, not a fault. */
 function isOverloaded(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? '');
@@ -59,16 +86,20 @@ export class HttpErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.toBody(exception);
     if (status === 503) this.logger.warn({ err: { message: (exception as Error)?.message?.slice(0, 200) } }, 'dependency unavailable');
     else if (status >= 500)
       this.logger.error({ err: { type: (exception as Error)?.name, message: (exception as Error)?.message?.slice(0, 300) } }, 'request failed');
-    if (status === 503) res.setHeader('Retry-After', '5');
-    res.status(status).json(body);
+    // Already answered (a body deadline's 408, request-deadlines.ts): this is the body's reading ending after it.
+    if (reply.sent) return;
+    if (status === 503) void reply.header('Retry-After', '5');
+    void reply.status(status).send(body);
   }
 
   private toBody(e: unknown): { status: number; body: ErrorBody } {
+    const refused = unreadable(e);
+    if (refused) return refused;
     if (e instanceof WorkflowError) {
       const status = httpStatusOf(e);
       // A refusal about one field reads like a validation error: details [{field, messages}].

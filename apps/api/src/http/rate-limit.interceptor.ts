@@ -1,6 +1,7 @@
 // Per-caller rate limit (RATE_LIMIT_PER_MINUTE), counted in Redis so every API process shares it.
 // Over the limit: 429 with Retry-After. If Redis is away, requests are let through (logged).
 import { HttpException, Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import { from, switchMap } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '#config';
@@ -19,12 +20,12 @@ export class RateLimitInterceptor implements NestInterceptor {
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<{ caller?: Caller }>();
-    const res = ctx.switchToHttp().getResponse<{ setHeader(k: string, v: string): void }>();
+    const res = ctx.switchToHttp().getResponse<FastifyReply>();
     if (!req.caller) return next.handle();
     return from(this.check(req.caller.sub, res)).pipe(switchMap(() => next.handle()));
   }
 
-  private async check(sub: string, res: { setHeader(k: string, v: string): void }): Promise<void> {
+  private async check(sub: string, res: FastifyReply): Promise<void> {
     const now = Date.now();
     const window = Math.floor(now / 60_000);
     const key = `${this.config.redis.queuePrefix}:ratelimit:${sub}:${window}`;
@@ -37,11 +38,11 @@ export class RateLimitInterceptor implements NestInterceptor {
       return;
     }
     const limit = this.config.http.rateLimitPerMinute;
-    res.setHeader('RateLimit-Limit', String(limit));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - count)));
+    void res.header('RateLimit-Limit', String(limit));
+    void res.header('RateLimit-Remaining', String(Math.max(0, limit - count)));
     if (count > limit) {
       const retryAfter = Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000));
-      res.setHeader('Retry-After', String(retryAfter));
+      void res.header('Retry-After', String(retryAfter));
       throw new HttpException(errorBody(429, `Too many requests: at most ${limit} a minute per caller; try again in ${retryAfter} s`), 429);
     }
   }

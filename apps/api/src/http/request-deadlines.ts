@@ -5,7 +5,8 @@
 //
 // Why per route: Node's requestTimeout (300 s by default) cut uploads the byte limit allows, and one
 // long enough for a 500 MB upload would let any JSON request dribble its 100 kB for an hour.
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
 import { errorBody } from './http-errors.filter.js';
 
@@ -27,14 +28,14 @@ export class BodyDeadline {
   private readonly stopOnClose = () => this.stop();
 
   constructor(
-    private readonly req: Request,
-    res: Response,
+    private readonly req: IncomingMessage,
+    reply: FastifyReply,
     totalMs: number,
     totalMessage: string,
     private readonly idleMs: number | null,
     private readonly idleMessage: string,
   ) {
-    this.answer = (message) => answer408(req, res, message);
+    this.answer = (message) => answer408(req, reply, message);
     this.onExpire = this.answer;
     this.total = setTimeout(() => this.expire(totalMessage), totalMs);
     if (idleMs !== null) this.idle = setTimeout(() => this.checkIdle(), tick(idleMs));
@@ -90,36 +91,43 @@ export class BodyDeadline {
 /** A quarter of the idle limit, at most a second: the limit is kept to within that much. */
 const tick = (idleMs: number) => Math.max(10, Math.min(1_000, Math.floor(idleMs / 4)));
 
-const deadlines = new WeakMap<Request, BodyDeadline>();
+const deadlines = new WeakMap<IncomingMessage, BodyDeadline>();
 
 /** The deadline watching this request's body, if it has one (a waiting-list upload always has). */
-export function bodyDeadline(req: Request): BodyDeadline | undefined {
-  return deadlines.get(req);
+export function bodyDeadline(req: FastifyRequest): BodyDeadline | undefined {
+  return deadlines.get(req.raw);
 }
 
-/** Nobody has claimed the body: answer 408 ourselves (or, once an answer has gone, drop the connection). */
-function answer408(req: Request, res: Response, message: string): void {
-  if (res.headersSent) {
+/**
+ * Nobody has claimed the body: answer 408 ourselves (or, once an answer has gone, drop the
+ * connection). Closing the connection ends Fastify's reading of the body too; what it says then
+ * finds the reply sent and goes nowhere.
+ */
+function answer408(req: IncomingMessage, reply: FastifyReply, message: string): void {
+  if (reply.sent || reply.raw.headersSent) {
     req.socket.destroy();
     return;
   }
-  res.setHeader('Connection', 'close');
-  res.status(408).json(errorBody(408, message, [{ field: 'body', messages: [message] }]));
+  void reply
+    .code(408)
+    .header('Connection', 'close')
+    .send(errorBody(408, message, [{ field: 'body', messages: [message] }]));
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
-/** Express middleware: a deadline for every request with a body still to arrive. */
+/** A Fastify onRequest hook (before any body is read): a deadline for every request with a body still to arrive. */
 export function requestDeadlines(config: AppConfig) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const req = request.raw;
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (!hasBody || req.complete) return next();
-    // Matched as Express routes are: any case, a trailing slash allowed.
-    const upload = req.method === UPLOAD_ROUTE.method && req.path.toLowerCase().replace(/\/+$/, '') === UPLOAD_ROUTE.path;
+    if (!hasBody || req.complete) return done();
+    // Matched as the router matches (any case, a trailing slash allowed: bootstrap.ts).
+    const upload = req.method === UPLOAD_ROUTE.method && request.url.split('?')[0].toLowerCase().replace(/\/+$/, '') === UPLOAD_ROUTE.path;
     const deadline = upload
       ? new BodyDeadline(
           req,
-          res,
+          reply,
           config.waitingList.uploadTimeoutMs,
           `The upload took longer than the ${seconds(config.waitingList.uploadTimeoutMs)} allowed (WAITING_LIST_UPLOAD_TIMEOUT_MS), so it was ended and nothing of it was kept: send the file again over a faster connection`,
           config.waitingList.idleTimeoutMs,
@@ -127,13 +135,13 @@ export function requestDeadlines(config: AppConfig) {
         )
       : new BodyDeadline(
           req,
-          res,
+          reply,
           config.http.requestTimeoutMs,
           `The request body did not arrive within ${seconds(config.http.requestTimeoutMs)} (HTTP_REQUEST_TIMEOUT_MS): send the request again`,
           null,
           '',
         );
     deadlines.set(req, deadline);
-    next();
+    done();
   };
 }

@@ -4,8 +4,9 @@
 // notifications as POST /v1/referrals/:id/consent). Works without JavaScript.
 import { Controller, Get, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import express, { type Request, type Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseQueryString } from 'node:querystring';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AuditService, Public, type Caller } from '#auth';
@@ -29,6 +30,7 @@ import {
 } from './offer-views.js';
 
 const COOKIE = 'offer_session';
+const IMAGE_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/vnd.microsoft.icon' };
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const STATE_STATUS: Record<Exclude<LinkState, 'open'>, number> = { invalid: 404, used: 410, locked: 403, expired: 410, superseded: 410, notOpen: 410 };
 
@@ -40,16 +42,50 @@ function stylesheet(): string {
   return css;
 }
 
-const formBody = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+/** The forms are a date of birth, or an answer and a distance: a few hundred bytes, at most a handful of fields. */
+const FORM_MAX_BYTES = 4 * 1024;
+const FORM_MAX_FIELDS = 10;
 
-function readForm(req: Request, res: Response): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) =>
-    formBody(req, res, (err?: unknown) =>
-      err
-        ? reject(err instanceof Error ? err : new Error('the form could not be read'))
-        : resolve(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}),
-    ),
-  );
+/** A form the page will not read: shown as the "problem with the service" page (400), as any client's mistake is. */
+const unreadableForm = (status: 413 | 415, message: string) => Object.assign(new Error(message), { status });
+
+/**
+ * The posted form (application/x-www-form-urlencoded, UTF-8), read from the request stream:
+ * Fastify's parsers leave it unread (http/body-parsing.ts), so only these two routes read forms.
+ * Another type reads as no fields. Too large, too many fields or compressed: refused, and the
+ * rest of the body is discarded (not the connection: the page still answers).
+ */
+function readForm(req: Request): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return Promise.resolve({});
+  const raw = req.raw;
+  if ((req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity') {
+    raw.resume();
+    return Promise.reject(unreadableForm(415, 'the form must not be compressed'));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (e?: Error) => {
+      raw.off('data', onData).off('end', onEnd).off('error', stop);
+      if (e) {
+        raw.resume();
+        reject(e);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > FORM_MAX_BYTES) return stop(unreadableForm(413, 'the form is too large'));
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.split('&').filter(Boolean).length > FORM_MAX_FIELDS) return reject(unreadableForm(413, 'the form has too many fields'));
+      resolve(parseQueryString(text));
+    };
+    raw.on('data', onData).on('end', onEnd).on('error', stop);
+  });
 }
 
 const field = (body: Record<string, unknown>, name: string, max = 20): string => {
@@ -86,20 +122,22 @@ export class OfferPageController {
 
   @Get('assets/nhsuk-frontend.min.css')
   stylesheet(@Res() res: Response) {
-    res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.type('text/css').send(stylesheet());
+    void res.header('Cache-Control', 'public, max-age=86400').type('text/css; charset=utf-8').send(stylesheet());
   }
 
   @Get('assets/images/:name')
   image(@Param('name') name: string, @Res() res: Response) {
     const file = path.join(assetsDir, 'assets', 'images', name);
-    if (!/^[a-z0-9-]{1,60}\.(svg|png|ico)$/.test(name) || !existsSync(file)) {
-      res.status(404).type('text/plain').send('Not found');
+    const type = IMAGE_TYPES[path.extname(name)];
+    if (!type || !/^[a-z0-9-]{1,60}\.(svg|png|ico)$/.test(name) || !existsSync(file)) {
+      void res.status(404).type('text/plain; charset=utf-8').send('Not found');
       return;
     }
-    res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-    res.type(path.extname(name)).send(readFileSync(file));
+    void res
+      .header('Cache-Control', 'public, max-age=86400')
+      .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .type(type)
+      .send(readFileSync(file));
   }
 
   // ---------- 1. the link and the date of birth ----------
@@ -121,7 +159,7 @@ export class OfferPageController {
       const link = await this.linkFor(token);
       const state = this.links.stateOf(link);
       if (state !== 'open') return this.statePage(res, state);
-      const body = await readForm(req, res);
+      const body = await readForm(req);
       const values: DobForm = { day: field(body, 'dob-day'), month: field(body, 'dob-month'), year: field(body, 'dob-year') };
       const action = `/offer/${token}`;
       const problem = dobProblem(values);
@@ -178,7 +216,7 @@ export class OfferPageController {
       const state = this.links.stateOf(link);
       if (state !== 'open') return this.statePage(res, state);
       const session = cookieOf(req, COOKIE);
-      const body = await readForm(req, res);
+      const body = await readForm(req);
       // SameSite=Strict keeps the cookie off cross-site posts; the hidden field, bound to the session, is a second check.
       if (!this.links.sessionValid(link!.notificationId, session) || !this.links.csrfValid(link!.notificationId, session!, body.csrf)) {
         return this.redirect(res, `/offer/${token}`);
@@ -288,26 +326,28 @@ export class OfferPageController {
   }
 
   private setSession(req: Request, res: Response, token: string, value: string) {
-    const secure = this.config.http.publicBaseUrl.startsWith('https:') || req.secure;
-    res.setHeader('Set-Cookie', `${COOKIE}=${value}; Path=/offer/${token}; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+    const secure = this.config.http.publicBaseUrl.startsWith('https:') || req.protocol === 'https';
+    void res.header('Set-Cookie', `${COOKIE}=${value}; Path=/offer/${token}; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
   }
 
   private headers(res: Response) {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Content-Security-Policy', CSP);
-    res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+    void res.headers({
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': CSP,
+      'X-Robots-Tag': 'noindex, nofollow',
+    });
   }
 
   private send(res: Response, status: number, body: string) {
     this.headers(res);
-    res.status(status).type('html').send(body);
+    void res.status(status).type('text/html; charset=utf-8').send(body);
   }
 
   private redirect(res: Response, to: string) {
     this.headers(res);
-    res.redirect(303, to);
+    void res.redirect(to, 303);
   }
 
   private statePage(res: Response, state: LinkState) {
@@ -325,13 +365,13 @@ export class OfferPageController {
         return this.send(res, 400, PAGES.error());
       }
       this.logger.error({ err: { type: err.name, message: String(err.message ?? '').slice(0, 200) } }, 'offer page failed');
-      if (!res.headersSent) this.send(res, 500, PAGES.error());
+      if (!res.sent) this.send(res, 500, PAGES.error());
     }
   }
 }
 
 function requestId(req: Request): string | null {
-  return (req as { id?: string }).id ?? null;
+  return req.id ?? null;
 }
 
 /** The NHS.UK date input's checks, in its wording: the message and the parts in error. */
