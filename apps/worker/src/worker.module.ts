@@ -57,12 +57,13 @@ export class WorkerModule {
       providers: [
         opts.notificationChannel
           ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel }
-          : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account.
+          : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account
+            // (keeping the text of the newest messages outside production: LOCAL_MESSAGES_KEPT, 0 in production).
             {
               provide: NOTIFICATION_CHANNEL,
               inject: [APP_CONFIG, PrismaService],
               useFactory: (config: AppConfig, prisma: PrismaService) =>
-                config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma),
+                config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma, config.notify.localMessagesKept),
             },
       ],
     };
