@@ -8,7 +8,7 @@ import { ReminderSweep, SendNotification, SendStaffNotification, WorkflowModule 
 import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { JobRouter } from './jobs/job-router.js';
-import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
+import { DispatchProcessor, notificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
 import { ProducerQueues } from './jobs/producer-queues.js';
 import { NotifyStatusPoller } from './loops/notify-status-poller.js';
 import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
@@ -38,7 +38,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     JobRouter,
     WorkflowProcessor,
     DispatchProcessor,
-    NotificationsProcessor,
+    notificationsProcessor,
     ProducerQueues,
     OutboxRelay,
     Reconciler,
