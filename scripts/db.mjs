@@ -6,7 +6,8 @@ import { seed } from '../prisma/seed.mjs';
 requireRuntime();
 
 const what = process.argv[2];
-const services = await ensureServices('dev', { database: 'crosstrust' });
+// Only Postgres: neither migrations nor the seed touch Redis (the migrate image has no redis-server).
+const services = await ensureServices('dev', { database: 'crosstrust', redis: false });
 const env = { ...process.env, DATABASE_URL: services.databaseUrl };
 try {
   if (what === 'migrate') process.stdout.write(prisma(['migrate', 'deploy'], env));

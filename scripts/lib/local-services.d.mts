@@ -8,4 +8,4 @@ export declare function ensureDatabase(pg: PgInfo, name: string, opts?: { recrea
 export declare function dropDatabase(pg: PgInfo, name: string): Promise<void>;
 export declare function startRedis(dir: string, opts?: { port?: number }): Promise<{ port: number; stop(): Promise<void> }>;
 export declare function prisma(args: string[], env?: Record<string, string | undefined>): string;
-export declare function ensureServices(profile: string, opts?: { database?: string; recreateDatabase?: boolean }): Promise<{ databaseUrl: string; redisUrl: string; pgInfo: PgInfo | null; stop(): Promise<void> }>;
+export declare function ensureServices(profile: string, opts?: { database?: string; recreateDatabase?: boolean; redis?: boolean }): Promise<{ databaseUrl: string; redisUrl: string; pgInfo: PgInfo | null; stop(): Promise<void> }>;

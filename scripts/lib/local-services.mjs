@@ -312,8 +312,9 @@ export function prisma(args, env = process.env) {
 /**
  * Brings up what a run needs: an existing DATABASE_URL / REDIS_URL if given,
  * otherwise local services in .data/<profile>. Returns URLs and a stop function.
+ * `redis: false` for a script that only reads the database (its redisUrl is then '').
  */
-export async function ensureServices(profile, { database, recreateDatabase = false } = {}) {
+export async function ensureServices(profile, { database, recreateDatabase = false, redis = true } = {}) {
   const base = path.join(root, '.data', profile);
   const stops = [];
   let databaseUrl = process.env.DATABASE_URL || '';
@@ -324,7 +325,7 @@ export async function ensureServices(profile, { database, recreateDatabase = fal
     stops.push(pgInfo.stop);
     databaseUrl = await ensureDatabase(pgInfo, database, { recreate: recreateDatabase });
   }
-  if (!redisUrl) {
+  if (!redisUrl && redis) {
     const r = await startRedis(path.join(base, 'redis'));
     stops.push(r.stop);
     redisUrl = `redis://127.0.0.1:${r.port}`;

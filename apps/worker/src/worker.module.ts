@@ -8,7 +8,7 @@ import { ReminderSweep, SendNotification, SendStaffNotification, WorkflowModule 
 import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { JobRouter } from './jobs/job-router.js';
-import { DispatchProcessor, NotificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
+import { DispatchProcessor, notificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
 import { ProducerQueues } from './jobs/producer-queues.js';
 import { NotifyStatusPoller } from './loops/notify-status-poller.js';
 import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
@@ -38,7 +38,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     JobRouter,
     WorkflowProcessor,
     DispatchProcessor,
-    NotificationsProcessor,
+    notificationsProcessor,
     ProducerQueues,
     OutboxRelay,
     Reconciler,
@@ -57,12 +57,13 @@ export class WorkerModule {
       providers: [
         opts.notificationChannel
           ? { provide: NOTIFICATION_CHANNEL, useValue: opts.notificationChannel }
-          : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account.
+          : // GOV.UK Notify when NOTIFY_API_KEY is set; else the local channel, so `npm start` works with no account
+            // (keeping the text of the newest messages outside production: LOCAL_MESSAGES_KEPT, 0 in production).
             {
               provide: NOTIFICATION_CHANNEL,
               inject: [APP_CONFIG, PrismaService],
               useFactory: (config: AppConfig, prisma: PrismaService) =>
-                config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma),
+                config.notify.apiKey ? new NotifyNotificationChannel(config.notify) : new LocalNotificationChannel(prisma, config.notify.localMessagesKept),
             },
       ],
     };

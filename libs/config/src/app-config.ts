@@ -108,6 +108,11 @@ export interface AppConfig {
     readonly pollAfterMs: number;
     /** No SMS in this window of UK time, minutes after midnight (SMS_QUIET_HOURS `21:00-08:00`, `off`: none). */
     readonly smsQuietHours: { readonly start: number; readonly end: number } | null;
+    /**
+     * How many of the local channel's messages keep their text and link for `npm run messages`
+     * (LOCAL_MESSAGES_KEPT): the newest, 500 by default; 0: ids only. Always 0 in production.
+     */
+    readonly localMessagesKept: number;
   };
   /** OpenTelemetry traces over OTLP (docs/traces.md); read before the app loads (libs/telemetry). */
   readonly tracing: {
@@ -215,7 +220,7 @@ function tracingConfig(env: Env, problems: string[], int: (name: string, fallbac
 }
 
 /** The GOV.UK Notify settings (see the README's configuration table). */
-function notifyConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number) {
+function notifyConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number, nodeEnv: AppConfig['nodeEnv']) {
   const notifyApiKey = env.NOTIFY_API_KEY || null;
   if (notifyApiKey !== null && !NOTIFY_KEY.test(notifyApiKey))
     problems.push('NOTIFY_API_KEY must be a GOV.UK Notify API key: {key name}-{service id}-{secret id}');
@@ -259,6 +264,11 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
     if (!ma || !mb || a === b) problems.push(`SMS_QUIET_HOURS must be HH:MM-HH:MM in UK time, or off (got "${quietRaw}")`);
     else smsQuietHours = { start: Number(ma[1]) * 60 + Number(ma[2]), end: Number(mb[1]) * 60 + Number(mb[2]) };
   }
+  // The kept text is what patients were told, names and links included: a developer's aid that a
+  // production database must never gather.
+  const localMessagesKept = int('LOCAL_MESSAGES_KEPT', nodeEnv === 'production' ? 0 : 500, 0, 100_000);
+  if (nodeEnv === 'production' && localMessagesKept > 0)
+    problems.push("LOCAL_MESSAGES_KEPT must be 0 when NODE_ENV=production (the text of patients' messages is kept for development only)");
   return {
     apiKey: notifyApiKey,
     baseUrl: notifyBaseUrl.replace(/\/+$/, ''),
@@ -270,6 +280,7 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
     pollIntervalMs: int('NOTIFY_POLL_INTERVAL_MS', 300_000, 100, 86_400_000),
     pollAfterMs: int('NOTIFY_POLL_AFTER_MS', 900_000, 0, 7 * 86_400_000),
     smsQuietHours,
+    localMessagesKept,
   };
 }
 
@@ -429,7 +440,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       idleTimeoutMs: int('WAITING_LIST_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
       uploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
     },
-    notify: notifyConfig(env, problems, int),
+    notify: notifyConfig(env, problems, int, nodeEnv),
     tracing: tracingConfig(env, problems, int),
   };
   if (problems.length) throw new ConfigError(problems);

@@ -1,12 +1,12 @@
 // One BullMQ processor per queue of the catalogue, each routing jobs through the JobRouter.
-import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown, type FactoryProvider, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
+import type { Job, WorkerOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { notifyLimiter, workerTuning } from '#queue';
 import { JobRouter } from './job-router.js';
 
-abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export abstract class CatalogueProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(this.constructor.name);
   constructor(
     private readonly router: JobRouter,
@@ -46,15 +46,33 @@ export class WorkflowProcessor extends CatalogueProcessor {}
 @Processor('dispatch', workerTuning())
 export class DispatchProcessor extends CatalogueProcessor {}
 
-@Processor('notifications', workerTuning())
-export class NotificationsProcessor extends CatalogueProcessor {
-  /**
-   * GOV.UK Notify's rate limit, shared by every worker through Redis (BullMQ reads the limiter on
-   * each fetch). Only when messages go to Notify: the local channel has no such limit, and capping
-   * it at Notify's 50 a second held the benchmark's notifications up to a minute.
-   */
-  override onApplicationBootstrap(): void {
-    super.onApplicationBootstrap();
-    if (this.config.notify.apiKey) this.worker.opts.limiter = notifyLimiter(this.config.notify);
-  }
+/** Who runs the notifications queue's jobs (the provider's token; its class is made per configuration). */
+export const NOTIFICATIONS_PROCESSOR = Symbol('NOTIFICATIONS_PROCESSOR');
+
+/**
+ * The notifications queue's BullMQ Worker options. With GOV.UK Notify, its rate limit as the
+ * Worker's `limiter`, given at construction (BullMQ sends it with every fetch and counts it in Redis,
+ * so every worker shares it, and a Redis restarted empty keeps it, which a queue's global rate limit,
+ * stored in Redis, would not). Only for Notify: the local channel has no such limit, and capping it
+ * at Notify's 50 a second held the benchmark's notifications up to a minute.
+ */
+export function notificationsWorkerOptions(
+  notify: AppConfig['notify'],
+  env: Record<string, string | undefined> = process.env,
+): Omit<WorkerOptions, 'connection'> {
+  return { ...workerTuning(env), ...(notify.apiKey ? { limiter: notifyLimiter(notify) } : {}) };
 }
+
+/**
+ * The notifications processor. `@Processor` options are read when its Worker is built, from the
+ * class: a class per configuration gives the Worker its limiter from the validated config.
+ */
+export const notificationsProcessor: FactoryProvider<CatalogueProcessor> = {
+  provide: NOTIFICATIONS_PROCESSOR,
+  inject: [JobRouter, APP_CONFIG],
+  useFactory: (router: JobRouter, config: AppConfig) => {
+    @Processor('notifications', notificationsWorkerOptions(config.notify))
+    class NotificationsProcessor extends CatalogueProcessor {}
+    return new NotificationsProcessor(router, config);
+  },
+};
