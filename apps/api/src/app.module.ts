@@ -24,9 +24,10 @@ import { ApiMetrics } from './operator/api-metrics.js';
 import { MonitoredQueues } from './operator/monitored-queues.js';
 import { OfferPageController } from './offer-page/offer-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
+import { ConsoleModule } from './console/console.module.js';
 
 @Module({
-  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
+  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, ConsoleModule, TerminusModule.forRoot({ logger: false })],
   controllers: [
     ReferralsController,
     PatientController,

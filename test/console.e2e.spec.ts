@@ -1,0 +1,259 @@
+// The staff console in a real browser: Debian's Chromium (playwright-core) signs in through the
+// local OpenID provider's form (code flow with PKCE), reads worklists and referrals, and signs out;
+// plus the console's defences (session per trust, CSRF, open redirects, CSP, no session) over HTTP.
+// Screenshots at 1280 and 768 px go to test-output/screenshots/ (not in git).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startLocalIdentityProvider } from '../scripts/lib/local-identity-provider.mjs';
+import { cast, driveTo, startStack, type Cast, type Stack } from './support/stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let s: Stack;
+let c: Cast;
+let browser: Browser;
+let base: string;
+let idp: Awaited<ReturnType<typeof startLocalIdentityProvider>>;
+const contexts: BrowserContext[] = [];
+const saved: Record<string, string | undefined> = {};
+/** axe-core's findings per page, checked by the last test. */
+const axeFindings = new Map<string, string[]>();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  idp = await startLocalIdentityProvider({
+    publicHost: '127.0.0.1',
+    redirectUris: [`${base}/console/auth/callback`],
+    postLogoutRedirectUris: [`${base}/console/signed-out`],
+  });
+  const env = { PUBLIC_BASE_URL: base, OIDC_ISSUER_URL: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret };
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  s = await startStack();
+  c = await cast();
+  await s.api.listen(port, '127.0.0.1');
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined);
+  await browser?.close();
+  await s?.close();
+  await idp?.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+async function newPage(): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(ctx);
+  return ctx.newPage();
+}
+
+/** Signs in through the provider's form, as a person would, from wherever `page` was sent. */
+async function signInWithForm(page: Page, username: string, password = 'demo') {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function signedIn(username: string, start = '/console'): Promise<Page> {
+  const page = await newPage();
+  await page.goto(`${base}${start}`);
+  await signInWithForm(page, username);
+  await page.waitForURL((u) => u.pathname.startsWith('/console') && !u.pathname.startsWith('/console/auth'));
+  return page;
+}
+
+/** axe-core on the page as it is (its own CSP allows our script only, so axe runs in a CSP-bypassing copy). */
+async function axeCheck(page: Page, name: string) {
+  const html = await page.content();
+  const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  contexts.push(ctx);
+  const p = await ctx.newPage();
+  const at = `${base}/console/__axe__/${name}`;
+  await p.route(at, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+  await p.goto(at);
+  await p.addScriptTag({ path: path.join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js') });
+  const violations: string[] = await p.evaluate(
+    `(async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations
+       .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))(${JSON.stringify(AXE_TAGS)})`,
+  );
+  axeFindings.set(name, violations);
+  await p.close();
+}
+
+async function shots(page: Page, name: string) {
+  await axeCheck(page, name);
+  await page.setViewportSize({ width: 768, height: 900 });
+  await page.screenshot({ path: path.join(SHOTS, `console-${name}-768.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: path.join(SHOTS, `console-${name}-1280.png`), fullPage: true });
+}
+
+describe('signing in', () => {
+  it('sends a console address without a session to sign in, and back to that address after', async () => {
+    const res = await s.http.get('/console/worklists/clinical-review');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/console/sign-in?returnTo=%2Fconsole%2Fworklists%2Fclinical-review');
+
+    const page = await newPage();
+    await page.goto(`${base}/console/worklists/clinical-review`);
+    expect(new URL(page.url()).origin).toBe(idp.issuer);
+    await shots(page, 'sign-in');
+    await signInWithForm(page, 'clinician.rlq', 'wrong');
+    expect(await page.getByRole('alert').textContent()).toContain('Enter a demo username');
+    await signInWithForm(page, 'clinician.rlq');
+    await page.waitForURL(`${base}/console/worklists/clinical-review`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Clinical review');
+    expect(await page.getByRole('navigation', { name: 'Your account' }).textContent()).toContain('Dr Owen Hughes');
+  });
+
+  it('refuses to send anyone off the console after signing in (open redirect)', async () => {
+    for (const target of ['https://evil.example/', '//evil.example/console', '/console/../../evil', '/\\evil.example']) {
+      const page = await newPage();
+      await page.goto(`${base}/console/sign-in?returnTo=${encodeURIComponent(target)}`);
+      await signInWithForm(page, 'clerk.rlq');
+      await page.waitForURL(`${base}/console`);
+      expect(new URL(page.url()).origin).toBe(base);
+    }
+  });
+
+  it('shows the home page with a card and count for each worklist the role works', async () => {
+    await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const page = await signedIn('clinician.rlq');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your worklists');
+    const card = page.getByRole('link', { name: 'Clinical review' });
+    expect(await card.count()).toBe(1);
+    const count = Number(await page.locator('.ct-count').first().textContent());
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(await page.getByRole('link', { name: 'To book' }).count()).toBe(0); // a clerk's worklist, not a clinician's
+    await shots(page, 'home-clinician');
+  });
+});
+
+describe('worklists and the referral page', () => {
+  it('lists the referral on its worklist and opens it, with NHS number spaced and the timeline', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const page = await signedIn('clinician.rlq', '/console/worklists/clinical-review?weeks=52');
+    const nhs = ref.body.patient.nhsNumber;
+    const spaced = `${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`;
+    // Longest waiters first, 25 a page: follow "Next page" until the referral shows.
+    for (let i = 0; i < 40 && (await page.getByRole('cell', { name: spaced }).count()) === 0; i++) {
+      await page.getByRole('link', { name: 'Next page' }).click();
+    }
+    expect(await page.getByRole('cell', { name: spaced }).count()).toBe(1);
+    await shots(page, 'worklist-clinical-review');
+    await page
+      .getByRole('row', { name: new RegExp(spaced) })
+      .getByRole('link')
+      .click();
+    await page.waitForURL(`${base}/console/referrals/${ref.id}`);
+    expect(await page.getByText('waiting for a clinician at the referring trust to review it').count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'Timeline' }).count()).toBe(1);
+    await shots(page, 'referral-clinician');
+  });
+
+  it("shows another trust's referral as not found, never its content", async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW'); // RLQ's, no one else is a party yet
+    const page = await signedIn('clerk.rjc');
+    const res = await page.goto(`${base}/console/referrals/${ref.id}`);
+    expect(res?.status()).toBe(404);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    expect(await page.content()).not.toContain(ref.body.patient.familyName);
+    expect(await page.content()).not.toContain(ref.body.patient.nhsNumber);
+  });
+});
+
+describe('assets', () => {
+  it("serves nhsuk-frontend's stylesheet, script and images from the package, and nothing else", async () => {
+    const css = await s.http.get('/console/assets/nhsuk-frontend.min.css');
+    expect(css.status).toBe(200);
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(css.text).toContain('url(/console/assets/images/');
+    const js = await s.http.get('/console/assets/nhsuk-frontend.min.js');
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect((await s.http.get('/console/assets/images/favicon.svg')).status).toBe(200);
+    for (const bad of ['..%2F..%2Fpackage.json', 'index.scss', 'images/..%2F..%2Fnhsuk.scss'])
+      expect((await s.http.get(`/console/assets/${bad}`)).status).toBe(404);
+  });
+});
+
+describe('defences', () => {
+  it('refuses a form without its CSRF token with a page that says so (403)', async () => {
+    const page = await signedIn('clerk.rlq');
+    const cookies = await page.context().cookies(`${base}/console`);
+    const cookie = cookies.map((k) => `${k.name}=${k.value}`).join('; ');
+    const res = await s.http.post('/console/sign-out').set('Cookie', cookie).type('form').send({ _csrf: 'not-the-token' });
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('This form has expired');
+    const none = await s.http.post('/console/sign-out').set('Cookie', cookie).type('form').send({});
+    expect(none.status).toBe(403);
+  });
+
+  it('sends a Content-Security-Policy without unsafe-inline, and the browser blocks an inline script', async () => {
+    const res = await s.http.get('/console/signed-out');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    const page = await signedIn('clerk.rlq');
+    await page.evaluate(`(() => { const s = document.createElement('script'); s.textContent = 'window.__ran = true'; document.body.appendChild(s); })()`);
+    expect(await page.evaluate('window.__ran === true')).toBe(false);
+    // nhsuk-frontend's own script (a module from 'self') did run: it marks the body.
+    expect(await page.evaluate(`document.body.classList.contains('nhsuk-frontend-supported')`)).toBe(true);
+  });
+
+  it('signs out of the console and of the identity provider', async () => {
+    const page = await signedIn('clerk.rlq');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${base}/console/signed-out`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('You have signed out');
+    await shots(page, 'signed-out');
+    await page.goto(`${base}/console`);
+    // The provider asks for the password again: its session ended too.
+    expect(new URL(page.url()).origin).toBe(idp.issuer);
+    expect(await page.getByLabel('Password').count()).toBe(1);
+  });
+});
+
+describe('accessibility', () => {
+  it('every page above meets WCAG 2.2 A and AA as far as axe-core can tell', () => {
+    expect(axeFindings.size).toBeGreaterThanOrEqual(5);
+    expect(Object.fromEntries(axeFindings)).toEqual(Object.fromEntries([...axeFindings.keys()].map((k) => [k, []])));
+  });
+});
