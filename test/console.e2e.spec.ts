@@ -199,6 +199,144 @@ describe('worklists and the referral page', () => {
   });
 });
 
+describe('acting on a referral', () => {
+  /** One person's browser: signed in once, reused for every step they take. */
+  const people = new Map<string, Page>();
+  async function as(username: string): Promise<Page> {
+    let page = people.get(username);
+    if (!page) {
+      page = await signedIn(username);
+      people.set(username, page);
+    }
+    return page;
+  }
+  const ods = (username: string) => username.split('.')[1].toUpperCase();
+
+  it('takes a referral from clinical review to discharge, each stage by the person whose job it is', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const url = `${base}/console/referrals/${ref.id}`;
+
+    let page = await as('clinician.rlq');
+    await page.goto(url);
+    await shots(page, 'referral-clinical-review');
+    await page.getByRole('button', { name: 'Record clinical review' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('Select whether transfer is suitable for this patient');
+    await shots(page, 'referral-clinical-review-error');
+    await page.getByLabel('Suitable for transfer').check();
+    await page.getByRole('button', { name: 'Record clinical review' }).click();
+    await page.waitForURL(`${url}?done=clinical-review`);
+    expect(await page.getByText('Clinical review recorded').count()).toBe(1);
+
+    // The offers are made by a job: the clerk waits for them as a person would, by reloading.
+    page = await as('clerk.rlq');
+    await page.goto(url);
+    for (let i = 0; i < 100 && (await page.getByRole('button', { name: "Record patient's answer" }).count()) === 0; i++) await page.reload();
+    await shots(page, 'referral-consent');
+    const firstOffer = page.getByRole('radio').first();
+    await firstOffer.check();
+    await page.getByRole('button', { name: "Record patient's answer" }).click();
+    await page.waitForURL(`${url}?done=consent`);
+
+    const receiving = (await s.http.get(`/v1/referrals/${ref.id}`).set({ Authorization: `Bearer ${c.clinRLQ}` })).body.receivingOds as string;
+    const clinician = `clinician.${receiving.toLowerCase()}`;
+    const clerk = `clerk.${receiving.toLowerCase()}`;
+    expect(ods(clinician)).toBe(receiving);
+
+    page = await as(clinician);
+    await page.goto(url);
+    await page.getByLabel('Accept transfer of care').check();
+    await page.getByRole('button', { name: 'Record decision' }).click();
+    await page.waitForURL(`${url}?done=receiver-decision`);
+
+    page = await as(clerk);
+    await page.goto(url);
+    await shots(page, 'referral-booking');
+    const when = new Date(Date.now() + 21 * 86_400_000);
+    await page.getByLabel('Procedure', { exact: true }).check();
+    await page.getByLabel('Day').fill(String(when.getUTCDate()));
+    await page.getByLabel('Month').fill(String(when.getUTCMonth() + 1));
+    await page.getByLabel('Year').fill(String(when.getUTCFullYear()));
+    await page.getByLabel('Time').fill('09:30');
+    await page.getByRole('button', { name: 'Book appointment' }).click();
+    await page.waitForURL(`${url}?done=book`);
+    expect(await page.getByRole('cell', { name: /09:30/ }).count()).toBe(1);
+
+    page = await as(clinician);
+    await page.goto(url);
+    const today = new Date();
+    await page.getByLabel('Day').fill(String(today.getUTCDate()));
+    await page.getByLabel('Month').fill(String(today.getUTCMonth() + 1));
+    await page.getByLabel('Year').fill(String(today.getUTCFullYear()));
+    await page.getByRole('button', { name: 'Record treatment' }).click();
+    await page.waitForURL(`${url}?done=treatment`);
+    await page.getByLabel('Discharge summary').fill('Left total hip replacement, uneventful. Mobilising with one stick. Review in clinic at 6 weeks.');
+    await page.getByRole('button', { name: 'Discharge to GP' }).click();
+    await page.waitForURL(`${url}?done=discharge`);
+    expect(await page.getByText('discharged back to the GP').count()).toBeGreaterThanOrEqual(1);
+    await shots(page, 'referral-discharged');
+    const after = (await s.http.get(`/v1/referrals/${ref.id}`).set({ Authorization: `Bearer ${c.clinRLQ}` })).body;
+    expect(after.status).toBe('DISCHARGED');
+    // The timeline says who did each step, with their trust.
+    expect(after.timeline.map((e: { actor?: { ods: string | null } }) => e.actor?.ods)).toEqual(expect.arrayContaining(['RLQ', receiving]));
+  });
+
+  it('tells the second person to act that the referral has moved on, and shows it as it is now', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const url = `${base}/console/referrals/${ref.id}`;
+    const first = await signedIn('clinician.rlq');
+    const second = await signedIn('clinician.rlq');
+    await first.goto(url);
+    await second.goto(url);
+    await first.getByLabel('Suitable for transfer').check();
+    await first.getByRole('button', { name: 'Record clinical review' }).click();
+    await first.waitForURL(`${url}?done=clinical-review`);
+    await second.getByLabel('Not suitable').check();
+    await second.getByRole('combobox', { name: 'Reason' }).selectOption('COMORBIDITY');
+    const [response] = await Promise.all([
+      second.waitForResponse((r) => r.request().method() === 'POST'),
+      second.getByRole('button', { name: 'Record clinical review' }).click(),
+    ]);
+    expect(response.status()).toBe(409);
+    expect(await second.getByText(/moved on: it is now waiting for the patient/).count()).toBe(1);
+    expect(await second.getByRole('button', { name: 'Record clinical review' }).count()).toBe(0);
+    await shots(second, 'referral-moved-on');
+  });
+
+  it('works by keyboard alone: a clinical review with Tab, Space and Enter only', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const url = `${base}/console/referrals/${ref.id}`;
+    const page = await signedIn('clinician.rlq');
+    await page.goto(url);
+    // Tab to the first radio of the form, choose it with Space, Tab on to the button and press Enter.
+    const focused = () =>
+      page.evaluate<string>(`(document.activeElement && (document.activeElement.labels?.[0]?.textContent || document.activeElement.textContent) || '').trim()`);
+    for (let i = 0; i < 80 && (await focused()) !== 'Suitable for transfer'; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Suitable for transfer');
+    await page.keyboard.press('Space');
+    for (let i = 0; i < 20 && (await focused()) !== 'Record clinical review'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${url}?done=clinical-review`);
+  });
+
+  it('shows no action to a person who may not take it now', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const clerk = await signedIn('clerk.rlq');
+    await clerk.goto(`${base}/console/referrals/${ref.id}`);
+    expect(await clerk.getByRole('button', { name: 'Record clinical review' }).count()).toBe(0);
+    expect(await clerk.getByRole('button', { name: 'Withdraw referral' }).count()).toBe(1);
+    // And a clerk who posts the clinician's form anyway is refused by role.
+    const cookie = (await clerk.context().cookies(`${base}/console`)).map((k) => `${k.name}=${k.value}`).join('; ');
+    const csrf = await clerk.locator('input[name=_csrf]').first().getAttribute('value');
+    const res = await s.http
+      .post(`/console/referrals/${ref.id}/clinical-review`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, decision: 'suitable' });
+    expect(res.status).toBe(403);
+    expect((await s.http.get(`/v1/referrals/${ref.id}`).set({ Authorization: `Bearer ${c.clinRLQ}` })).body.status).toBe('AWAITING_CLINICAL_REVIEW');
+  });
+});
+
 describe('assets', () => {
   it("serves nhsuk-frontend's stylesheet, script and images from the package, and nothing else", async () => {
     const css = await s.http.get('/console/assets/nhsuk-frontend.min.css');
@@ -253,7 +391,7 @@ describe('defences', () => {
 
 describe('accessibility', () => {
   it('every page above meets WCAG 2.2 A and AA as far as axe-core can tell', () => {
-    expect(axeFindings.size).toBeGreaterThanOrEqual(5);
+    expect(axeFindings.size).toBeGreaterThanOrEqual(10);
     expect(Object.fromEntries(axeFindings)).toEqual(Object.fromEntries([...axeFindings.keys()].map((k) => [k, []])));
   });
 });

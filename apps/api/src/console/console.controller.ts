@@ -13,6 +13,8 @@ import { SPECIALTIES, WORKLIST_CARDS, statusTag, worklistsFor, type ConsoleWorkl
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
 import { renderPage } from './views.js';
+import { ReferralPage } from './referral-page.js';
+import { DONE_MESSAGES } from './referral-actions.controller.js';
 
 const WEEKS_BANDS = [
   { value: '', text: 'Any' },
@@ -32,6 +34,7 @@ export class ConsoleController {
     private readonly referrals: ReferralQueries,
     private readonly tasks: TaskQueries,
     private readonly idp: IdentityProvider,
+    private readonly referralPage: ReferralPage,
   ) {}
 
   @Get()
@@ -111,20 +114,15 @@ export class ConsoleController {
 
   @Get('referrals/:id')
   @ConsoleAccess('referral.read')
-  async referral(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse): Promise<string> {
+  async referral(
+    @Param('id') id: string,
+    @Query('done') done: unknown,
+    @Req() req: ConsoleRequest,
+    @Res({ passthrough: true }) res: ConsoleResponse,
+  ): Promise<string> {
     if (!isUuid(id)) throw new ConsolePageError(404, 'Page not found', 'There is no referral at this address, or it is not one your trust can see.');
-    const caller = req.caller!;
-    const referral = await this.referrals.get(caller, id);
-    const messages = await this.referrals.notifications(caller, id);
-    return this.page(req, res, 'referral.njk', {
-      patientRows: patientRows(referral),
-      title: 'patient' in referral && referral.patient ? `${referral.patient.givenName} ${referral.patient.familyName}` : 'Referral',
-      referral,
-      statusTag: statusTag(referral.status),
-      specialty: SPECIALTIES[referral.specialtyCode] ?? referral.specialtyCode,
-      messages: messages.items,
-      back: { href: '/console', text: 'Your worklists' },
-    });
+    const banner = typeof done === 'string' && DONE_MESSAGES[done] ? { title: 'Done', text: DONE_MESSAGES[done], type: 'success' as const } : undefined;
+    return this.page(req, res, 'referral.njk', await this.referralPage.context(req.caller!, id, { banner }));
   }
 
   private page(req: ConsoleRequest, res: ConsoleResponse, template: string, context: Record<string, unknown>): string {
@@ -137,24 +135,4 @@ export class ConsoleController {
       user: { name: session.name, roleName: ROLE_NAMES[req.caller!.role], trustName: session.trustName, ods: session.ods },
     });
   }
-}
-
-/** The patient's summary rows: what the view holds for this role (contact details only where it has them). */
-function patientRows(referral: Awaited<ReturnType<ReferralQueries['get']>>): Array<{ key: { text: string }; value: { text: string } }> {
-  if (!('patient' in referral) || !referral.patient) return [];
-  const p = referral.patient as Record<string, string | null | undefined>;
-  const row = (key: string, value: string | null | undefined) => ({ key: { text: key }, value: { text: value || 'Not recorded' } });
-  const rows = [row('Name', `${p.givenName} ${p.familyName}`)];
-  if (p.nhsNumber) rows.push(row('NHS number', `${p.nhsNumber.slice(0, 3)} ${p.nhsNumber.slice(3, 6)} ${p.nhsNumber.slice(6)}`));
-  if (p.dateOfBirth)
-    rows.push(row('Date of birth', new Date(p.dateOfBirth).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })));
-  if (p.postcode !== undefined) {
-    rows.push(
-      row('Address', [p.address, p.postcode].filter(Boolean).join(', ')),
-      row('Phone', p.phone),
-      row('Email', p.email),
-      row('GP practice', p.gpPracticeOds),
-    );
-  }
-  return rows;
 }

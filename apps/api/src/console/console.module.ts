@@ -11,10 +11,12 @@ import { ConsoleController } from './console.controller.js';
 import { ConsoleSessions } from './console-session.js';
 import { IdentityProvider } from './identity-provider.js';
 import { SignInController } from './sign-in.controller.js';
+import { ReferralActionsController } from './referral-actions.controller.js';
+import { ReferralPage } from './referral-page.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule],
-  controllers: [ConsoleAssetsController, SignInController, ConsoleController],
-  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries],
+  controllers: [ConsoleAssetsController, SignInController, ConsoleController, ReferralActionsController],
+  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, ReferralPage],
 })
 export class ConsoleModule {}
