@@ -8,7 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startLocalIdentityProvider } from '../scripts/lib/local-identity-provider.mjs';
-import { cast, driveTo, startStack, type Cast, type Stack } from './support/stack.js';
+import { raiseTask } from '#workflow';
+import { bearer, cast, driveTo, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { WAITING_LIST_HEADER, csvLine, waitingListRow } from './support/waiting-list.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
@@ -334,6 +336,95 @@ describe('acting on a referral', () => {
       .send({ _csrf: csrf, decision: 'suitable' });
     expect(res.status).toBe(403);
     expect((await s.http.get(`/v1/referrals/${ref.id}`).set({ Authorization: `Bearer ${c.clinRLQ}` })).body.status).toBe('AWAITING_CLINICAL_REVIEW');
+  });
+});
+
+describe('finding work', () => {
+  it('finds a referral by NHS number with or without spaces, by pathway id, and by family name with date of birth', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW', {
+      patient: {
+        familyName: `Search${Date.now()
+          .toString(36)
+          .replace(/\d/g, (d) => 'abcdefghij'[Number(d)])}`,
+        dateOfBirth: '1951-03-09',
+      },
+    });
+    const page = await signedIn('clerk.rlq');
+    const nhs = ref.body.patient.nhsNumber;
+    for (const q of [
+      nhs,
+      `${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`,
+      ref.body.pathwayId,
+      `${ref.body.patient.familyName.toLowerCase()} 9/3/1951`,
+    ]) {
+      await page.goto(`${base}/console/search`);
+      await page.getByLabel('NHS number, pathway id, or family name with date of birth').fill(q);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForURL(`${base}/console/referrals/${ref.id}`);
+    }
+    // Not the other trust's: RJC's clerk finds nothing by the same number.
+    const other = await signedIn('clerk.rjc');
+    await other.goto(`${base}/console/search?q=${nhs}`);
+    expect(await other.getByText(/No referral your trust can see matches/).count()).toBe(1);
+    await other.goto(`${base}/console/search?q=${encodeURIComponent('Smith 31/02/1960')}`);
+    expect(await other.getByRole('alert').textContent()).toContain('The date of birth must be a real date');
+    await shots(other, 'search-error');
+  });
+
+  it('gives two clinicians pressing "Review next" two different patients, longest waiter first', async () => {
+    const a = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW', { rttClockStart: new Date(Date.now() - 900 * 7 * 86_400_000).toISOString().slice(0, 10) });
+    const b = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW', { rttClockStart: new Date(Date.now() - 899 * 7 * 86_400_000).toISOString().slice(0, 10) });
+    const first = await signedIn('clinician.rlq');
+    await first.getByRole('link', { name: 'Review next' }).click();
+    await first.waitForURL(`${base}/console/referrals/${a.id}`);
+    // The same clinician again (another window) keeps their own patient.
+    await first.goto(`${base}/console/worklists/clinical-review/next`);
+    expect(first.url()).toBe(`${base}/console/referrals/${a.id}`);
+    // A second clinician gets the next longest waiter, not the one the first has open.
+    const second = await signedIn('clinician2.rlq');
+    await second.getByRole('link', { name: 'Review next' }).click();
+    await second.waitForURL(`${base}/console/referrals/${b.id}`);
+    for (const id of [a.id, b.id])
+      expect((await s.http.post(`/v1/referrals/${id}/cancel`).set(bearer(c.clinRLQ)).send({ reason: 'Test over' })).status).toBe(200);
+  });
+
+  it("lists the team's tasks and marks one done", async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const key = `console-test-${ref.id}`;
+    expect(await raiseTask(s.prisma.sql, { trustOds: 'RLQ', team: 'booking', kind: 'offer_unanswered', referralId: ref.id, key })).toBe(true);
+    const page = await signedIn('clerk.rlq', '/console/worklists/tasks');
+    const button = page.getByRole('button', { name: /Mark as done.*The patient has not answered the offer/ });
+    // Oldest first: other suites' tasks may come first; page on until it shows.
+    for (let i = 0; i < 40 && (await button.count()) === 0; i++) await page.getByRole('link', { name: 'Next page' }).click();
+    expect(await button.count()).toBeGreaterThanOrEqual(1);
+    await shots(page, 'tasks');
+    const id = (await s.prisma.sql.query<{ id: string }>('SELECT id::text FROM task WHERE key = $1', [key])).rows[0].id;
+    await page.locator(`form[action="/console/tasks/${id}/done"] button`).click();
+    await page.waitForURL(`${base}/console/worklists/tasks?done=task`);
+    expect((await s.prisma.sql.query<{ status: string }>('SELECT status FROM task WHERE key = $1', [key])).rows[0].status).toBe('DONE');
+  });
+
+  it('refers a long-waiter from the waiting list, opening the referral', async () => {
+    const row = waitingListRow({ rtt_clock_start: new Date(Date.now() - 950 * 7 * 86_400_000).toISOString().slice(0, 10), family_name: 'Longwaiter' });
+    const res = await s.http
+      .post('/v1/waiting-list/imports')
+      .set(bearer(c.clerkRLQ))
+      .set('Content-Type', 'text/csv')
+      .send(`${WAITING_LIST_HEADER}\n${csvLine(row)}\n`);
+    expect(res.status).toBe(202);
+    await waitUntil(
+      async () => (await s.http.get(`/v1/waiting-list/imports/${res.body.id}`).set(bearer(c.clerkRLQ))).body.status === 'completed',
+      'the import',
+    );
+    const page = await signedIn('clerk.rlq', '/console/worklists/long-waiters');
+    await shots(page, 'long-waiters');
+    await page
+      .getByRole('button', { name: `Refer ${row.given_name} ${row.family_name}` })
+      .first()
+      .click();
+    await page.waitForURL(/\/console\/referrals\/[0-9a-f-]+\?done=opened/);
+    expect(await page.getByText('Referral opened: screening runs now').count()).toBe(1);
+    expect(await page.getByText(row.pathway_id).count()).toBeGreaterThanOrEqual(1);
   });
 });
 

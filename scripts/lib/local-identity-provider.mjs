@@ -14,6 +14,8 @@ import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.j
 export const DEMO_USERS = [
   { username: 'clerk.rlq', name: 'Megan Price', role: 'booking_clerk', ods: 'RLQ' },
   { username: 'clinician.rlq', name: 'Dr Owen Hughes', role: 'clinician', ods: 'RLQ' },
+  // A second consultant at Wye Valley: two clinicians working the same review list.
+  { username: 'clinician2.rlq', name: 'Dr Rhian Morgan', role: 'clinician', ods: 'RLQ' },
   { username: 'admin.rlq', name: 'Siân Powell', role: 'trust_admin', ods: 'RLQ' },
   { username: 'clerk.rjc', name: 'Priya Shah', role: 'booking_clerk', ods: 'RJC' },
   { username: 'clinician.rjc', name: 'Mr David Okafor', role: 'clinician', ods: 'RJC' },

@@ -24,7 +24,7 @@ const OWN: Record<string, string> = {
   // Links in tables and the footer at least 24 px tall (WCAG 2.2 target size, 2.5.8).
   'console.css':
     '.ct-nowrap{white-space:nowrap}.ct-count{display:block;font-size:2.5rem;font-weight:700;line-height:1.1}.ct-filters__button{margin-top:2rem}' +
-    '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}\n',
+    '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}.ct-table-button{margin-bottom:0}\n',
   'console.js': "import { initAll } from './nhsuk-frontend.min.js';\ninitAll();\n",
 };
 

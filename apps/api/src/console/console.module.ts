@@ -13,10 +13,13 @@ import { IdentityProvider } from './identity-provider.js';
 import { SignInController } from './sign-in.controller.js';
 import { ReferralActionsController } from './referral-actions.controller.js';
 import { ReferralPage } from './referral-page.js';
+import { OpenReferrals } from './open-referrals.js';
+import { ReferralSearch } from './search.js';
+import { RedisModule } from '../redis.module.js';
 
 @Module({
-  imports: [ConfigModule, PersistenceModule, WorkflowModule],
+  imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
   controllers: [ConsoleAssetsController, SignInController, ConsoleController, ReferralActionsController],
-  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, ReferralPage],
+  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, ReferralPage, OpenReferrals, ReferralSearch],
 })
 export class ConsoleModule {}

@@ -18,13 +18,13 @@ import {
   TreatmentAndDischarge,
   WrongSideError,
 } from '#workflow';
-import { ConsoleAccess, ConsoleGuard, ConsolePageError, ROLE_NAMES } from './console-access.js';
+import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
-import { securityHeaders } from './console-headers.js';
 import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
 import { ReferralPage, movedOnBanner, type Banner, type FormProblem } from './referral-page.js';
 import { renderPage } from './views.js';
+import { layoutContext } from './page-context.js';
 
 /** A mistake in a form, found before any use case runs. */
 class FormErrors extends Error {
@@ -279,14 +279,8 @@ export class ReferralActionsController {
     opts: { problem?: FormProblem; banner?: Banner },
   ): Promise<string> {
     const context = await this.page.context(req.caller!, id, opts);
-    const session = req.consoleSession!;
     res.status(status);
-    return renderPage('referral.njk', {
-      ...context,
-      cspNonce: securityHeaders(res, this.idp.issuerOrigin()),
-      csrf: session.csrf,
-      user: { name: session.name, roleName: ROLE_NAMES[req.caller!.role], trustName: session.trustName, ods: session.ods },
-    });
+    return renderPage('referral.njk', { ...context, ...layoutContext(req, res, this.idp.issuerOrigin(), `/console/referrals/${id}`) });
   }
 
   private redirect(res: ConsoleResponse, location: string): string {
