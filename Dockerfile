@@ -58,6 +58,8 @@ ENV NODE_ENV=production
 COPY package.json ./
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The staff console's page templates (Nunjucks, not compiled): found beside the sources at run time.
+COPY --from=build /app/apps/api/src/console/views ./apps/api/src/console/views
 # Every module of both apps loads with only these dependencies (nothing starts: bootstrap only exports).
 RUN node --input-type=module -e "await import('./dist/apps/api/src/bootstrap.js'); await import('./dist/apps/worker/src/bootstrap.js')"
 USER node

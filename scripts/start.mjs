@@ -8,6 +8,7 @@ import { ensureServices, log, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt } from './lib/build.mjs';
 import { ensureDevIssuerKey } from './lib/dev-issuer.mjs';
 import { seed } from '../prisma/seed.mjs';
+import { startLocalIdentityProvider } from './lib/local-identity-provider.mjs';
 
 requireRuntime();
 log(`Runtime: ${describeRuntime()}`);
@@ -38,6 +39,23 @@ const env = {
 };
 const children = [];
 let stopping = false;
+// The staff console signs people in with OpenID Connect: with no OIDC_ISSUER_URL configured, a
+// local provider (a stand-in for NHS CIS2 with the demo users) runs in this process.
+let identityProvider = null;
+if (!process.env.OIDC_ISSUER_URL) {
+  const publicBase = (env.PUBLIC_BASE_URL || `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  identityProvider = await startLocalIdentityProvider({
+    port: Number(process.env.OIDC_PORT || 0),
+    publicHost: new URL(publicBase).hostname,
+    redirectUris: [`${publicBase}/console/auth/callback`],
+    postLogoutRedirectUris: [`${publicBase}/console/signed-out`],
+  });
+  Object.assign(env, {
+    OIDC_ISSUER_URL: identityProvider.issuer,
+    OIDC_CLIENT_ID: identityProvider.clientId,
+    OIDC_CLIENT_SECRET: identityProvider.clientSecret,
+  });
+}
 
 async function stop(code = 0) {
   if (stopping) return;
@@ -55,6 +73,7 @@ async function stop(code = 0) {
         }),
     ),
   );
+  await identityProvider?.close();
   await services.stop();
   process.exit(code);
 }
@@ -98,10 +117,11 @@ for (let i = 0; i < 600 && !stopping; i++) {
 if (stopping) await new Promise(() => {});
 process.stderr.write(`
   crosstrust is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+    Console    ${(env.PUBLIC_BASE_URL || `http://localhost:${env.PORT}`).replace(/\/+$/, '')}/console   (sign in as clerk.rlq, clinician.rjc...; password demo)
     API        ${base}
     API docs   ${base}/docs   (OpenAPI: ${base}/docs-json)
     Postgres   ${services.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
-    Redis      ${services.redisUrl}
+    Redis      ${services.redisUrl}${identityProvider ? `\n    Sign-in    ${identityProvider.issuer}   (local OpenID provider, a stand-in for NHS CIS2)` : ''}
   A token:     npm run token -- --role booking_clerk --ods RLQ
                npm run token -- --role patient --nhs-number 9434765919
   Ctrl-C stops it.

@@ -353,6 +353,32 @@ describe('production settings', () => {
     expect(() => loadConfig({ ...prod, NODE_ENV: 'test', AUTH_JWKS_URL: 'not a url' })).toThrow(/AUTH_JWKS_URL is not a valid URL/);
   });
 
+  it('console sign-in in production: an https issuer, a client, and a session secret of its own', () => {
+    const oidc = {
+      OIDC_ISSUER_URL: 'https://am.nhsidentity.example/openam/oauth2/realms/root/realms/oidc',
+      OIDC_CLIENT_ID: 'crosstrust',
+      OIDC_CLIENT_SECRET: 's3cret',
+    };
+    const secret = 'a-console-session-secret-from-the-platform-store';
+    expect(loadConfig({ ...prod, ...oidc, CONSOLE_SESSION_SECRET: secret, OIDC_ROLES_CLAIM: 'nhsid_roles' }).console).toMatchObject({
+      issuerUrl: oidc.OIDC_ISSUER_URL,
+      claims: { name: 'name', roles: 'nhsid_roles', ods: 'ods' },
+      idleMinutes: 30,
+      absoluteHours: 12,
+    });
+    expect(loadConfig(prod).console).toBeNull(); // no issuer: no console sign-in
+    expect(() => loadConfig({ ...prod, ...oidc })).toThrow(/CONSOLE_SESSION_SECRET is required/);
+    expect(() => loadConfig({ ...prod, ...oidc, CONSOLE_SESSION_SECRET: secret, OIDC_ISSUER_URL: 'http://am.nhsidentity.example' })).toThrow(
+      /OIDC_ISSUER_URL must be a https: URL/,
+    );
+    expect(() => loadConfig({ ...prod, ...oidc, CONSOLE_SESSION_SECRET: 'short', OIDC_CLIENT_SECRET: '' })).toThrow(
+      /OIDC_CLIENT_SECRET is required.*CONSOLE_SESSION_SECRET must be at least 32 characters/s,
+    );
+    expect(() => loadConfig({ ...prod, ...oidc, CONSOLE_SESSION_SECRET: secret, CONSOLE_IDLE_MINUTES: '0' })).toThrow(
+      /CONSOLE_IDLE_MINUTES must be a whole number from 1/,
+    );
+  });
+
   it('refuses the development offer-link secret, which is published in the code', () => {
     expect(() => loadConfig({ ...prod, OFFER_LINK_SECRET: DEV_OFFER_LINK_SECRET })).toThrow(/OFFER_LINK_SECRET must not be the development secret/);
   });

@@ -15,7 +15,7 @@ import { HealthController } from './health.controller.js';
 import { NotifyCallbackController } from './notify-callback.controller.js';
 import { TasksController, TeamContactsController } from './tasks.controller.js';
 import { HttpErrorsFilter } from './http/http-errors.filter.js';
-import { redisProviders } from './redis.provider.js';
+import { RedisModule } from './redis.module.js';
 import { AuditController } from './audit.controller.js';
 import { LongWaitersController, WaitingListController } from './waiting-list.controller.js';
 import { AuditInterceptor } from './http/audit.interceptor.js';
@@ -24,9 +24,10 @@ import { ApiMetrics } from './operator/api-metrics.js';
 import { MonitoredQueues } from './operator/monitored-queues.js';
 import { OfferPageController } from './offer-page/offer-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
+import { ConsoleModule } from './console/console.module.js';
 
 @Module({
-  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, TerminusModule.forRoot({ logger: false })],
+  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, RedisModule, ConsoleModule, TerminusModule.forRoot({ logger: false })],
   controllers: [
     ReferralsController,
     PatientController,
@@ -46,7 +47,6 @@ import { OfferLinkService } from './offer-page/offer-link.service.js';
     // Order matters: the rate limit first (a refused request does no work), then the audit trail.
     { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
-    ...redisProviders,
     MonitoredQueues,
     TaskQueries,
     TeamContacts,

@@ -43,6 +43,21 @@ export interface AppConfig {
     /** Longest a patient token may be valid, in seconds (AUTH_PATIENT_TOKEN_MAX_SECONDS): NHS login's tokens last an hour. */
     readonly patientTokenMaxSeconds: number;
   };
+  /** The staff console's sign-in (OpenID Connect, code flow with PKCE) and sessions; null: no console sign-in configured. */
+  readonly console: {
+    /** The identity provider (OIDC_ISSUER_URL): NHS CIS2 in production, the local provider under `npm start`. */
+    readonly issuerUrl: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    /** Claim names in the ID token (CIS2's are configurable): the person's name, their roles, their organisation's ODS code. */
+    readonly claims: { readonly name: string; readonly roles: string; readonly ods: string };
+    /** Encrypts the session cookie (CONSOLE_SESSION_SECRET, 32 characters at least). */
+    readonly sessionSecret: string;
+    /** Signed out after this long without a request (CONSOLE_IDLE_MINUTES, 30 by default). */
+    readonly idleMinutes: number;
+    /** Signed out this long after signing in, however busy (CONSOLE_ABSOLUTE_HOURS, 12 by default: a CIS2 session). */
+    readonly absoluteHours: number;
+  } | null;
   readonly workflow: {
     readonly screeningThresholdWeeks: number;
     /** Signs the patient's offer links (OFFER_LINK_SECRET); a dev default outside production. */
@@ -391,6 +406,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('PUBLIC_BASE_URL is required when NODE_ENV=production (the address patients open offer links at)');
   else if (nodeEnv === 'production' && !publicBaseUrl.startsWith('https:')) problems.push('PUBLIC_BASE_URL must be an https: URL when NODE_ENV=production');
 
+  const consoleConfig = consoleSignIn(env, nodeEnv, problems, int, url);
+
   const config: AppConfig = {
     nodeEnv,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -419,6 +436,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       staffTokenMaxSeconds: int('AUTH_STAFF_TOKEN_MAX_SECONDS', 12 * 3600, 60, 24 * 3600),
       patientTokenMaxSeconds: int('AUTH_PATIENT_TOKEN_MAX_SECONDS', 3600, 60, 24 * 3600),
     },
+    console: consoleConfig,
     workflow: { screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520), offerLinkSecret },
     worker: {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
@@ -445,4 +463,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** A development-only session key, used when CONSOLE_SESSION_SECRET is unset outside production. */
+const DEV_CONSOLE_SESSION_SECRET = 'crosstrust-development-console-session-secret-not-for-production';
+
+function consoleSignIn(
+  env: NodeJS.ProcessEnv,
+  nodeEnv: AppConfig['nodeEnv'],
+  problems: string[],
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  url: (name: string, protocols: string[]) => string,
+): AppConfig['console'] {
+  // Optional: without it the API runs without the console's sign-in (the JSON API keeps its bearer tokens).
+  if (!env.OIDC_ISSUER_URL) return null;
+  const issuerUrl = url('OIDC_ISSUER_URL', nodeEnv === 'production' ? ['https:'] : ['https:', 'http:']);
+  const clientId = env.OIDC_CLIENT_ID ?? '';
+  const clientSecret = env.OIDC_CLIENT_SECRET ?? '';
+  if (!clientId) problems.push('OIDC_CLIENT_ID is required with OIDC_ISSUER_URL');
+  if (!clientSecret) problems.push('OIDC_CLIENT_SECRET is required with OIDC_ISSUER_URL');
+  const sessionSecret = env.CONSOLE_SESSION_SECRET || (nodeEnv === 'production' ? '' : DEV_CONSOLE_SESSION_SECRET);
+  if (!sessionSecret) problems.push('CONSOLE_SESSION_SECRET is required with OIDC_ISSUER_URL when NODE_ENV=production');
+  else if (sessionSecret.length < 32) problems.push('CONSOLE_SESSION_SECRET must be at least 32 characters');
+  else if (nodeEnv === 'production' && sessionSecret === DEV_CONSOLE_SESSION_SECRET)
+    problems.push('CONSOLE_SESSION_SECRET must not be the development secret (it is published in the code) when NODE_ENV=production');
+  return {
+    issuerUrl,
+    clientId,
+    clientSecret,
+    claims: { name: env.OIDC_NAME_CLAIM || 'name', roles: env.OIDC_ROLES_CLAIM || 'roles', ods: env.OIDC_ODS_CLAIM || 'ods' },
+    sessionSecret,
+    idleMinutes: int('CONSOLE_IDLE_MINUTES', 30, 1, 24 * 60),
+    absoluteHours: int('CONSOLE_ABSOLUTE_HOURS', 12, 1, 24),
+  };
 }

@@ -11,3 +11,4 @@ export * from './travel-distance.js';
 export * from './waiting-list-row.js';
 export * from './uuid.js';
 export * from './uk-date.js';
+export * from './reason-codes.js';

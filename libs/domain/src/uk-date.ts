@@ -11,3 +11,29 @@ export function ukDate(at: Date): Date {
   const p = Object.fromEntries(LONDON_DAY.formatToParts(at).map((x) => [x.type, x.value]));
   return new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day)));
 }
+
+const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/**
+ * The instant of a UK wall-clock time (what a clerk types: 15 December 2026, 09:30), summer time
+ * included. In the hour the clocks go back the earlier of the two instants; in the hour they go
+ * forward (a time that does not exist) the instant an hour on.
+ */
+export function ukLocalTime(year: number, month: number, day: number, hour: number, minute: number): Date {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  // London is UTC or UTC+1: try both offsets and keep the one whose London reading matches.
+  for (const offsetHours of [1, 0]) {
+    const at = new Date(asUtc - offsetHours * 3_600_000);
+    const p = Object.fromEntries(LONDON_PARTS.formatToParts(at).map((x) => [x.type, x.value]));
+    if (Number(p.year) === year && Number(p.month) === month && Number(p.day) === day && Number(p.hour) === hour && Number(p.minute) === minute) return at;
+  }
+  return new Date(asUtc);
+}

@@ -11,7 +11,7 @@ export interface StaffWorklistContext {
   readonly counts: Readonly<Record<string, number>>;
   /** Referral ids (no names, no NHS numbers) for the staff console, at most a few. */
   readonly referralIds: readonly string[];
-  /** Where staff open their worklists, no trailing slash. */
+  /** The service's address (PUBLIC_BASE_URL), no trailing slash: the console is at /console. */
   readonly consoleUrl: string;
 }
 
@@ -29,15 +29,15 @@ export function renderStaffWorklist(c: StaffWorklistContext): { subject: string;
   const team = TEAM_NAMES[c.team] ?? c.team;
   const lines = Object.entries(c.counts)
     .filter(([, n]) => n > 0)
-    .map(([w, n]) => `- ${n} ${WORKLIST_TITLES[w] ?? w}: ${c.consoleUrl}/v1/${w === 'tasks' ? `tasks?team=${c.team}` : `referrals?worklist=${w}`}`);
+    .map(([w, n]) => `- ${n} ${WORKLIST_TITLES[w] ?? w}: ${c.consoleUrl}/console/worklists/${encodeURIComponent(w)}`);
   return {
     subject: `crosstrust: ${total} new item${total === 1 ? '' : 's'} for the ${c.trustName} ${team}`,
     body: [
       `New on the ${team}'s worklists at ${c.trustName} since our last email:`,
       ...lines,
-      ...(c.referralIds.length ? ['', 'Referrals (open them in the staff console):', ...c.referralIds.map((id) => `- ${id}`)] : []),
+      ...(c.referralIds.length ? ['', 'Referrals (open them in the staff console):', ...c.referralIds.map((id) => `- ${c.consoleUrl}/console/referrals/${id}`)] : []),
       '',
-      'This email holds no patient details. Sign in to the staff console to see them.',
+      `This email holds no patient details. Sign in to the staff console to see them: ${c.consoleUrl}/console`,
     ].join('\n'),
   };
 }

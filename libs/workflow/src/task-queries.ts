@@ -71,6 +71,15 @@ export class TaskQueries {
     return { items: page.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
   }
 
+  /** How many open tasks a trust has (for one team, or all). */
+  async count(ods: string, team?: TaskTeam): Promise<number> {
+    const { rows } = await this.prisma.sql.query<{ n: string }>(
+      `SELECT count(*) AS n FROM task WHERE trust_ods = $1 AND status = 'OPEN'${team ? ' AND team = $2' : ''}`,
+      team ? [ods, team] : [ods],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** Marks a task of the caller's trust done: 404 when it is not theirs (or not there), 409 when already done. */
   async complete(ods: string, sub: string, id: string): Promise<TaskView> {
     if (!isUuid(id)) throw new ReferralNotFoundError('Task');

@@ -1,0 +1,73 @@
+// nhsuk-frontend's CSS, JS and images for the console, served from the package (not copied), and
+// our own small stylesheet and script. Public: the sign-in pages need them before a session exists.
+import { Controller, Get, Param, Res, StreamableFile, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Public } from '#auth';
+import { ConsolePageError } from './console-access.js';
+import type { ConsoleResponse } from './console-request.js';
+import { NHSUK_DIST } from './views.js';
+import { ConsoleErrorsFilter } from './console-errors.filter.js';
+
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/manifest+json',
+};
+
+/** Our own additions: a few lines nhsuk-frontend has no class for, and the script that starts its components. */
+const OWN: Record<string, string> = {
+  // Links in tables and the footer at least 24 px tall (WCAG 2.2 target size, 2.5.8).
+  'console.css':
+    '.ct-nowrap{white-space:nowrap}.ct-count{display:block;font-size:2.5rem;font-weight:700;line-height:1.1}.ct-filters__button{margin-top:2rem}' +
+    '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}.ct-table-button{margin-bottom:0}\n',
+  'console.js': "import { initAll } from './nhsuk-frontend.min.js';\ninitAll();\n",
+};
+
+const cache = new Map<string, Buffer>();
+
+function asset(name: string): Buffer | null {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  let body: Buffer | null = null;
+  if (OWN[name]) body = Buffer.from(OWN[name]);
+  else if (/^(nhsuk-frontend\.min\.(css|js)|images\/[\w.-]+\.(svg|png|ico)|manifest\.json)$/.test(name)) {
+    const file = name.startsWith('nhsuk-frontend') ? path.join(NHSUK_DIST, 'nhsuk', name) : path.join(NHSUK_DIST, 'nhsuk', 'assets', name);
+    try {
+      body = readFileSync(file);
+      // The stylesheet refers to its images at /assets/: they are served here.
+      if (name.endsWith('.css')) body = Buffer.from(body.toString('utf8').replaceAll('url(/assets/', 'url(/console/assets/'));
+    } catch {
+      body = null;
+    }
+  }
+  if (body) cache.set(name, body);
+  return body;
+}
+
+@ApiExcludeController()
+@Public()
+@UseFilters(ConsoleErrorsFilter)
+@Controller('console/assets')
+export class ConsoleAssetsController {
+  @Get(':name')
+  file(@Param('name') name: string, @Res({ passthrough: true }) res: ConsoleResponse): StreamableFile {
+    return this.serve(name, res);
+  }
+
+  @Get('images/:name')
+  image(@Param('name') name: string, @Res({ passthrough: true }) res: ConsoleResponse): StreamableFile {
+    return this.serve(`images/${name}`, res);
+  }
+
+  private serve(name: string, res: ConsoleResponse): StreamableFile {
+    const body = asset(name);
+    if (!body) throw new ConsolePageError(404, 'Page not found', 'There is no such file.');
+    res.header('cache-control', 'public, max-age=3600');
+    return new StreamableFile(body, { type: TYPES[path.extname(name)] ?? 'application/octet-stream', length: body.length });
+  }
+}

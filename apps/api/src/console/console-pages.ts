@@ -1,0 +1,78 @@
+// What each role works in the console: its worklists (the API's named worklists, tasks and
+// long-waiters), in the order a person of that role would take them.
+import type { Role } from '#auth';
+import type { WorklistName } from '#workflow';
+
+export type ConsoleWorklist = WorklistName | 'tasks' | 'long-waiters';
+
+export interface WorklistCard {
+  readonly name: ConsoleWorklist;
+  readonly title: string;
+  readonly description: string;
+}
+
+export const WORKLIST_CARDS: Record<ConsoleWorklist, WorklistCard> = {
+  'clinical-review': {
+    name: 'clinical-review',
+    title: 'Clinical review',
+    description: 'Long-waiters who passed screening, waiting for a clinician to decide if transfer suits them',
+  },
+  'receiver-acceptance': {
+    name: 'receiver-acceptance',
+    title: 'Transfers of care to accept',
+    description: 'Patients who accepted an offer of treatment here, waiting for a clinician to accept the transfer of care',
+  },
+  'to-book': { name: 'to-book', title: 'To book', description: 'Transferred patients with no appointment booked' },
+  'booking-changed': { name: 'booking-changed', title: 'Bookings changed', description: 'Appointments cancelled and not yet rebooked' },
+  'needs-attention': { name: 'needs-attention', title: 'Needs attention', description: 'Referrals where an automated step failed and was stopped' },
+  tasks: { name: 'tasks', title: 'Tasks', description: 'Unanswered offers, messages that could not be delivered and other things to follow up' },
+  'long-waiters': {
+    name: 'long-waiters',
+    title: 'Long-waiters',
+    description: 'Patients on your waiting list who have waited longest and are not yet referred',
+  },
+};
+
+export const WORKLISTS_BY_ROLE: Record<'booking_clerk' | 'clinician' | 'trust_admin', readonly ConsoleWorklist[]> = {
+  clinician: ['clinical-review', 'receiver-acceptance', 'tasks'],
+  booking_clerk: ['to-book', 'booking-changed', 'tasks', 'long-waiters', 'needs-attention'],
+  trust_admin: ['needs-attention'],
+};
+
+export function worklistsFor(roles: readonly Role[]): ConsoleWorklist[] {
+  const out: ConsoleWorklist[] = [];
+  for (const r of roles) if (r in WORKLISTS_BY_ROLE) for (const w of WORKLISTS_BY_ROLE[r as keyof typeof WORKLISTS_BY_ROLE]) if (!out.includes(w)) out.push(w);
+  return out;
+}
+
+export const SPECIALTIES: Record<string, string> = {
+  '100': 'General surgery',
+  '101': 'Urology',
+  '110': 'Trauma and orthopaedics',
+  '120': 'Ear, nose and throat',
+  '130': 'Ophthalmology',
+  '140': 'Oral surgery',
+  '301': 'Gastroenterology',
+  '320': 'Cardiology',
+  '330': 'Dermatology',
+  '502': 'Gynaecology',
+};
+
+/** Status tags: colour by what the status asks of people (NHS.UK tag colours). */
+export function statusTag(status: string): { text: string; classes: string } {
+  const text = status
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
+  const colour: Record<string, string> = {
+    IDENTIFIED: 'nhsuk-tag--grey',
+    AWAITING_CLINICAL_REVIEW: 'nhsuk-tag--blue',
+    AWAITING_PATIENT_CONSENT: 'nhsuk-tag--purple',
+    AWAITING_RECEIVER_ACCEPTANCE: 'nhsuk-tag--blue',
+    AWAITING_BOOKING: 'nhsuk-tag--orange',
+    BOOKED: 'nhsuk-tag--green',
+    TREATED: 'nhsuk-tag--green',
+    DISCHARGED: 'nhsuk-tag--white',
+  };
+  return { text, classes: colour[status] ?? 'nhsuk-tag--grey' };
+}

@@ -1,0 +1,46 @@
+// What the console reads of a request and writes to a response, in terms both HTTP adapters give
+// (headers, status, a sent body), and the form of a POST (parsed by the platform, or read here).
+import type { IncomingMessage } from 'node:http';
+import type { Caller, Permission } from '#auth';
+import type { ConsoleSession } from './console-session.js';
+
+export interface ConsoleRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+  raw?: IncomingMessage;
+  caller?: Caller;
+  permission?: Permission;
+  consoleSession?: ConsoleSession;
+}
+
+export interface ConsoleResponse {
+  status(code: number): unknown;
+  header(name: string, value: string | string[]): unknown;
+}
+
+/** Forms are small: a few fields and a CSRF token. */
+const FORM_LIMIT_BYTES = 16 * 1024;
+
+export class FormTooLargeError extends Error {}
+
+/** The posted form's fields (the last value of a repeated one). */
+export async function readForm(req: ConsoleRequest): Promise<Record<string, string>> {
+  if (req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) {
+    return Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? String(v.at(-1)) : String(v)]));
+  }
+  const type = String(req.headers['content-type'] ?? '');
+  if (!type.startsWith('application/x-www-form-urlencoded')) return {};
+  const stream = req.raw ?? (req as unknown as IncomingMessage);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > FORM_LIMIT_BYTES) throw new FormTooLargeError();
+    chunks.push(chunk);
+  }
+  const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  req.body = form;
+  return form;
+}

@@ -1,0 +1,25 @@
+// The staff console: server-rendered NHS.UK pages for booking clerks, clinicians and trust admins,
+// at /console on the API's origin. Its own module beside the JSON controllers; it calls the same
+// use cases in process.
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '#config';
+import { PersistenceModule } from '#persistence';
+import { TaskQueries, WorkflowModule } from '#workflow';
+import { ConsoleGuard } from './console-access.js';
+import { ConsoleAssetsController } from './console-assets.controller.js';
+import { ConsoleController } from './console.controller.js';
+import { ConsoleSessions } from './console-session.js';
+import { IdentityProvider } from './identity-provider.js';
+import { SignInController } from './sign-in.controller.js';
+import { ReferralActionsController } from './referral-actions.controller.js';
+import { ReferralPage } from './referral-page.js';
+import { OpenReferrals } from './open-referrals.js';
+import { ReferralSearch } from './search.js';
+import { RedisModule } from '../redis.module.js';
+
+@Module({
+  imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
+  controllers: [ConsoleAssetsController, SignInController, ConsoleController, ReferralActionsController],
+  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, ReferralPage, OpenReferrals, ReferralSearch],
+})
+export class ConsoleModule {}

@@ -1,0 +1,293 @@
+// The referral page's forms: each stage a person acts on, through the same use cases as the API
+// (same rules, audit rows and 409s). Post-redirect-get on success; on a mistake the page again with
+// an error summary and a message at each field; when someone else acted first, the page as it is
+// now with "this referral has moved on".
+import { Controller, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public, type Caller } from '#auth';
+import { NOT_SUITABLE_REASONS, REJECTION_REASONS, isUuid, ukLocalTime } from '#domain';
+import {
+  BusinessRuleError,
+  Bookings,
+  ClinicalReview,
+  ConcurrentChangeError,
+  Consent,
+  ReferralExits,
+  TransferOfCare,
+  TransitionConflictError,
+  TreatmentAndDischarge,
+  WrongSideError,
+} from '#workflow';
+import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
+import { ConsoleErrorsFilter } from './console-errors.filter.js';
+import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
+import { IdentityProvider } from './identity-provider.js';
+import { ReferralPage, movedOnBanner, type Banner, type FormProblem } from './referral-page.js';
+import { renderPage } from './views.js';
+import { layoutContext } from './page-context.js';
+
+/** A mistake in a form, found before any use case runs. */
+class FormErrors extends Error {
+  constructor(readonly errors: Array<{ field: string; text: string }>) {
+    super('The form has mistakes');
+  }
+}
+
+type Form = Record<string, string>;
+const text = (form: Form, name: string) => (form[name] ?? '').trim();
+
+function check(errors: Array<{ field: string; text: string }>, ok: boolean, field: string, message: string): void {
+  if (!ok) errors.push({ field, text: message });
+}
+
+/** A date from the NHS.UK date input's Day, Month and Year fields; null and an error when it is not a real date. */
+function dateInput(form: Form, prefix: string, label: string, errors: Array<{ field: string; text: string }>): { y: number; m: number; d: number } | null {
+  const [d, m, y] = ['day', 'month', 'year'].map((p) => text(form, `${prefix}-${p}`));
+  if (!d && !m && !y) {
+    errors.push({ field: prefix, text: `Enter the ${label.toLowerCase()}` });
+    return null;
+  }
+  const [dn, mn, yn] = [d, m, y].map(Number);
+  const real =
+    [dn, mn, yn].every(Number.isInteger) && yn >= 2000 && yn <= 2100 && mn >= 1 && mn <= 12 && dn >= 1 && dn <= new Date(Date.UTC(yn, mn, 0)).getUTCDate();
+  if (!real) {
+    errors.push({ field: prefix, text: `${label} must be a real date, for example 15 3 2027` });
+    return null;
+  }
+  return { y: yn, m: mn, d: dn };
+}
+
+const DONE: Record<string, string> = {
+  'clinical-review': 'Clinical review recorded',
+  consent: "Patient's answer recorded",
+  'receiver-decision': 'Decision recorded',
+  book: 'Appointment booked',
+  'cancel-booking': 'Appointment cancelled',
+  treatment: 'Treatment recorded',
+  discharge: 'Discharged to the GP',
+  withdraw: 'Referral withdrawn',
+  cancel: 'Referral cancelled',
+};
+
+@ApiExcludeController()
+@Public()
+@UseGuards(ConsoleGuard)
+@UseFilters(ConsoleErrorsFilter)
+@Controller('console/referrals/:id')
+export class ReferralActionsController {
+  constructor(
+    private readonly page: ReferralPage,
+    private readonly idp: IdentityProvider,
+    private readonly clinicalReviews: ClinicalReview,
+    private readonly consents: Consent,
+    private readonly transfers: TransferOfCare,
+    private readonly bookings: Bookings,
+    private readonly treatments: TreatmentAndDischarge,
+    private readonly exits: ReferralExits,
+  ) {}
+
+  @Post('clinical-review')
+  @ConsoleAccess('referral.clinical-review')
+  clinicalReview(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('clinical-review', id, req, res, async (caller, form) => {
+      const errors: Array<{ field: string; text: string }> = [];
+      const decision = text(form, 'decision');
+      check(errors, decision === 'suitable' || decision === 'not_suitable', 'decision', 'Select whether transfer is suitable for this patient');
+      const reasonCode = text(form, 'reasonCode');
+      if (decision === 'not_suitable') check(errors, reasonCode in NOT_SUITABLE_REASONS, 'reasonCode', 'Select the reason transfer is not suitable');
+      const note = text(form, 'note');
+      check(errors, note.length <= 4000, 'note', 'The clinical note must be 4,000 characters or fewer');
+      if (errors.length) throw new FormErrors(errors);
+      await this.clinicalReviews.record(caller, id, {
+        decision: decision as 'suitable' | 'not_suitable',
+        ...(decision === 'not_suitable' ? { reasonCode } : {}),
+        ...(note ? { note } : {}),
+      });
+    });
+  }
+
+  @Post('consent')
+  @ConsoleAccess('referral.consent')
+  consent(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('consent', id, req, res, async (caller, form) => {
+      const answer = text(form, 'answer');
+      if (answer !== 'decline' && !isUuid(answer)) throw new FormErrors([{ field: 'answer', text: "Select the patient's answer" }]);
+      await this.consents.record(
+        caller,
+        id,
+        answer === 'decline' ? { decision: 'decline', method: 'phone' } : { decision: 'accept', offerId: answer, method: 'phone' },
+      );
+    });
+  }
+
+  @Post('receiver-decision')
+  @ConsoleAccess('referral.receiver-decision')
+  async receiverDecision(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    let rejected = false;
+    const out = await this.act('receiver-decision', id, req, res, async (caller, form) => {
+      const errors: Array<{ field: string; text: string }> = [];
+      const decision = text(form, 'decision');
+      check(errors, decision === 'accept' || decision === 'reject', 'decision', 'Select whether you accept the transfer of care');
+      const reasonCode = text(form, 'reasonCode');
+      if (decision === 'reject') check(errors, reasonCode in REJECTION_REASONS, 'reasonCode', 'Select the reason you cannot accept it');
+      if (errors.length) throw new FormErrors(errors);
+      await this.transfers.decide(caller, id, decision === 'reject' ? { decision: 'reject', reasonCode } : { decision: 'accept' });
+      rejected = decision === 'reject';
+    });
+    // A trust that rejects is no longer a party: back to its worklist, which says what happened.
+    if (rejected) return this.redirect(res, '/console/worklists/receiver-acceptance?done=rejected');
+    return out;
+  }
+
+  @Post('bookings')
+  @ConsoleAccess('referral.book')
+  book(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('book', id, req, res, async (caller, form) => {
+      const errors: Array<{ field: string; text: string }> = [];
+      const kind = text(form, 'kind');
+      check(errors, kind === 'pre_op_assessment' || kind === 'procedure', 'kind', 'Select what the appointment is for');
+      const date = dateInput(form, 'date', 'Appointment date', errors);
+      const time = /^([01]?\d|2[0-3])[:.]([0-5]\d)$/.exec(text(form, 'time'));
+      check(errors, time !== null, 'time', 'Enter the time as hours and minutes, for example 09:30');
+      const siteOds = text(form, 'siteOds');
+      check(errors, /^[A-Z0-9]{3,6}$/.test(siteOds), 'siteOds', 'Select the site');
+      let startsAt: Date | null = null;
+      if (date && time) {
+        startsAt = ukLocalTime(date.y, date.m, date.d, Number(time[1]), Number(time[2]));
+        check(errors, startsAt.getTime() > Date.now(), 'date', 'The appointment must be in the future');
+      }
+      if (errors.length || !startsAt) throw new FormErrors(errors);
+      await this.bookings.book(caller, id, { kind: kind as 'pre_op_assessment' | 'procedure', siteOds, startsAt });
+    });
+  }
+
+  @Post('bookings/cancel')
+  @ConsoleAccess('referral.book')
+  cancelBooking(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('cancel-booking', id, req, res, async (caller, form) => {
+      const bookingId = text(form, 'bookingId');
+      const reason = text(form, 'reason');
+      const errors: Array<{ field: string; text: string }> = [];
+      check(errors, isUuid(bookingId), 'bookingId', 'Choose the appointment to cancel');
+      check(errors, reason.length > 0, 'reason', 'Enter why the appointment is cancelled');
+      check(errors, reason.length <= 500, 'reason', 'The reason must be 500 characters or fewer');
+      if (errors.length) throw new FormErrors(errors);
+      await this.bookings.cancel(caller, id, bookingId, { reason });
+    });
+  }
+
+  @Post('treatment')
+  @ConsoleAccess('referral.treatment')
+  treatment(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('treatment', id, req, res, async (caller, form) => {
+      const errors: Array<{ field: string; text: string }> = [];
+      const date = dateInput(form, 'performed', 'Date of procedure', errors);
+      const procedureCode = text(form, 'procedureCode').toUpperCase();
+      check(errors, /^[A-Z]\d{2,3}(\.\d)?$/.test(procedureCode), 'procedureCode', 'Enter the OPCS-4 code of the procedure, for example W371');
+      let performedAt: Date | null = null;
+      if (date) {
+        // Midday in the UK on that day, or now when that is still to come today.
+        const noon = ukLocalTime(date.y, date.m, date.d, 12, 0);
+        performedAt = noon.getTime() > Date.now() && noon.getTime() - Date.now() < 12 * 3_600_000 ? new Date() : noon;
+        check(errors, performedAt.getTime() <= Date.now(), 'performed', 'The date of the procedure must be today or in the past');
+      }
+      if (errors.length || !performedAt) throw new FormErrors(errors);
+      await this.treatments.recordTreatment(caller, id, { performedAt, procedureCode });
+    });
+  }
+
+  @Post('discharge')
+  @ConsoleAccess('referral.discharge')
+  discharge(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('discharge', id, req, res, async (caller, form) => {
+      const summary = text(form, 'summary');
+      const errors: Array<{ field: string; text: string }> = [];
+      check(errors, summary.length > 0, 'summary', 'Enter the discharge summary for the GP');
+      check(errors, summary.length <= 20_000, 'summary', 'The discharge summary must be 20,000 characters or fewer');
+      if (errors.length) throw new FormErrors(errors);
+      await this.treatments.recordDischarge(caller, id, { dischargedAt: new Date(), summary });
+    });
+  }
+
+  @Post('withdraw')
+  @ConsoleAccess('referral.withdraw')
+  withdraw(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('withdraw', id, req, res, async (caller, form) => {
+      const reason = text(form, 'reason');
+      if (reason.length > 500) throw new FormErrors([{ field: 'reason', text: 'The reason must be 500 characters or fewer' }]);
+      await this.exits.withdraw(caller, id, reason ? { reason } : {});
+    });
+  }
+
+  @Post('cancel')
+  @ConsoleAccess('referral.cancel')
+  cancel(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('cancel', id, req, res, async (caller, form) => {
+      const reason = text(form, 'reason');
+      const errors: Array<{ field: string; text: string }> = [];
+      check(errors, reason.length > 0, 'reason', 'Enter why the referral is cancelled');
+      check(errors, reason.length <= 500, 'reason', 'The reason must be 500 characters or fewer');
+      if (errors.length) throw new FormErrors(errors);
+      await this.exits.cancel(caller, id, { reason });
+    });
+  }
+
+  /**
+   * Runs one form's use case: 303 back to the referral on success; the page again with the errors
+   * (400) for a mistake or a rule the use case refused (422); with "moved on" (409) when someone
+   * else changed it first.
+   */
+  private async act(
+    action: string,
+    id: string,
+    req: ConsoleRequest,
+    res: ConsoleResponse,
+    run: (caller: Caller, form: Form) => Promise<void>,
+  ): Promise<string> {
+    if (!isUuid(id)) throw new ConsolePageError(404, 'Page not found', 'There is no referral at this address, or it is not one your trust can see.');
+    const form = await readForm(req);
+    const caller = req.caller!;
+    try {
+      await run(caller, form);
+    } catch (e) {
+      const values = Object.fromEntries(Object.entries(form).filter(([k]) => k !== '_csrf'));
+      if (e instanceof FormErrors) return this.again(req, res, 400, id, { problem: { action, errors: e.errors, values } });
+      if (e instanceof TransitionConflictError || e instanceof ConcurrentChangeError) {
+        const status = e.currentStatus;
+        const banner: Banner = status
+          ? movedOnBanner(status)
+          : {
+              title: 'This referral has moved on',
+              text: 'This referral has moved on: someone else changed it just now. Check it before you do anything else.',
+            };
+        return this.again(req, res, 409, id, { banner });
+      }
+      if (e instanceof BusinessRuleError || e instanceof WrongSideError) {
+        const field = (e.details as { field?: string } | undefined)?.field ?? 'form';
+        return this.again(req, res, 422, id, { problem: { action, errors: [{ field, text: e.message }], values } });
+      }
+      throw e;
+    }
+    return this.redirect(res, `/console/referrals/${id}?done=${action}`);
+  }
+
+  private async again(
+    req: ConsoleRequest,
+    res: ConsoleResponse,
+    status: number,
+    id: string,
+    opts: { problem?: FormProblem; banner?: Banner },
+  ): Promise<string> {
+    const context = await this.page.context(req.caller!, id, opts);
+    res.status(status);
+    return renderPage('referral.njk', { ...context, ...layoutContext(req, res, this.idp.issuerOrigin(), `/console/referrals/${id}`) });
+  }
+
+  private redirect(res: ConsoleResponse, location: string): string {
+    res.status(303);
+    res.header('location', location);
+    return '';
+  }
+}
+
+export { DONE as DONE_MESSAGES };
