@@ -66,3 +66,11 @@ describe('dependencies', () => {
       expect(kept).not.toContain(`node_modules/${name}`);
   });
 });
+
+describe('the runtime image', () => {
+  it("copies the files the apps read at run time that tsc does not compile (the console's templates)", () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('AS runtime'));
+    expect(runtime).toMatch(/COPY --from=build \/app\/apps\/api\/src\/console\/views \.\/apps\/api\/src\/console\/views/);
+  });
+});
