@@ -526,7 +526,9 @@ function report(r) {
     L.push('', `Console pages, as a signed-in person (autocannon, ${settings.connections} connections, ${settings.seconds} s)`);
     L.push(`  ${'page'.padEnd(40)} ${'p50/p95/p99 ms'.padEnd(22)} ${'pages/s'.padStart(9)}`);
     for (const pg of r.consolePages)
-      L.push(`  ${pg.name.padEnd(40)} ${`${n(pg.p50)}/${n(pg.p95)}/${n(pg.p99)}`.padEnd(22)} ${n(pg.perSecond, 0).padStart(9)}${pg.non2xx || pg.errors ? `  [${pg.non2xx} non-2xx, ${pg.errors} errors]` : ''}`);
+      L.push(
+        `  ${pg.name.padEnd(40)} ${`${n(pg.p50)}/${n(pg.p95)}/${n(pg.p99)}`.padEnd(22)} ${n(pg.perSecond, 0).padStart(9)}${pg.non2xx || pg.errors ? `  [${pg.non2xx} non-2xx, ${pg.errors} errors]` : ''}`,
+      );
   }
   const i = r.import;
   if (i) {

@@ -35,7 +35,9 @@ export function renderStaffWorklist(c: StaffWorklistContext): { subject: string;
     body: [
       `New on the ${team}'s worklists at ${c.trustName} since our last email:`,
       ...lines,
-      ...(c.referralIds.length ? ['', 'Referrals (open them in the staff console):', ...c.referralIds.map((id) => `- ${c.consoleUrl}/console/referrals/${id}`)] : []),
+      ...(c.referralIds.length
+        ? ['', 'Referrals (open them in the staff console):', ...c.referralIds.map((id) => `- ${c.consoleUrl}/console/referrals/${id}`)]
+        : []),
       '',
       `This email holds no patient details. Sign in to the staff console to see them: ${c.consoleUrl}/console`,
     ].join('\n'),
