@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it, test } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
+import { GUARDS_METADATA } from '@nestjs/common/constants.js';
+import { CONSOLE_PERMISSION, ConsoleGuard } from '../apps/api/src/console/console-access.js';
 import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
 import { raiseTask } from '#workflow';
 import {
@@ -843,6 +845,8 @@ describe('the table covers the router', () => {
 
   it("every handler in Nest's router names the permission the table says, and only health (and two routes with their own check) is public", () => {
     const routed = new Map<string, Permission | 'public'>();
+    /** The staff console's routes: its session guard and the permission each page needs, or none (sign-in, its assets). */
+    const consoleRoutes = new Map<string, Permission | 'public'>();
     for (const mod of s.api.get(ModulesContainer).values()) {
       for (const wrapper of mod.controllers.values()) {
         const ctrl = wrapper.metatype as (new (...a: never[]) => unknown) | null;
@@ -862,6 +866,15 @@ describe('the table covers the router', () => {
               .filter(Boolean)
               .join('/');
           const isOpen = Reflect.getMetadata(PUBLIC_KEY, handler) === true || Reflect.getMetadata(PUBLIC_KEY, ctrl) === true;
+          if (/^\/console(\/|$)/.test(path)) {
+            const guards = [
+              ...((Reflect.getMetadata(GUARDS_METADATA, ctrl) as unknown[]) ?? []),
+              ...((Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[]) ?? []),
+            ];
+            const permission = (Reflect.getMetadata(CONSOLE_PERMISSION, handler) ?? Reflect.getMetadata(CONSOLE_PERMISSION, ctrl)) as Permission | undefined;
+            consoleRoutes.set(`${method} ${path}`, guards.includes(ConsoleGuard) && permission ? permission : 'public');
+            continue;
+          }
           routed.set(`${method} ${path}`, isOpen ? 'public' : (Reflect.getMetadata(PERMISSION_KEY, handler) ?? Reflect.getMetadata(PERMISSION_KEY, ctrl)));
         }
       }
@@ -885,6 +898,26 @@ describe('the table covers the router', () => {
         .concat(open.filter((k) => k.startsWith('GET /offer/assets')))
         .sort(),
     );
+    // The console: every page behind its session guard names the API permission of what it shows
+    // or does (test/console.e2e.spec.ts acts as each role); only sign-in and its assets are open.
+    expect(
+      [...consoleRoutes]
+        .filter(([, p]) => p === 'public')
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(
+      [
+        'GET /console/accessibility',
+        'GET /console/assets/:name',
+        'GET /console/assets/images/:name',
+        'GET /console/auth/callback',
+        'GET /console/privacy',
+        'GET /console/sign-in',
+        'GET /console/signed-out',
+        'POST /console/sign-out',
+      ].sort(),
+    );
+    expect(consoleRoutes.get('POST /console/referrals/:id/clinical-review')).toBe('referral.clinical-review');
     const guarded = Object.fromEntries([...routed].filter(([, p]) => p !== 'public').sort(([a], [b]) => a.localeCompare(b)));
     const table = Object.fromEntries(ROUTES.map((r) => [routeKey(r), r.permission] as const).sort(([a], [b]) => a.localeCompare(b)));
     expect(guarded).toEqual(table);

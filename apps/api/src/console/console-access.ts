@@ -9,7 +9,7 @@ import { PERMISSIONS, type Permission, type Role } from '#auth';
 import { ConsoleSessions, SESSION_COOKIE, cookieValue } from './console-session.js';
 import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 
-const CONSOLE_PERMISSION = 'crosstrust:console-permission';
+export const CONSOLE_PERMISSION = 'crosstrust:console-permission';
 /** The permission a console page needs (the API's permission of the same action). */
 export const ConsoleAccess = (permission: Permission) => SetMetadata(CONSOLE_PERMISSION, permission);
 
