@@ -9,8 +9,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '#config';
 import { errorBody } from './http-errors.filter.js';
 
-/** The waiting-list upload: the one route whose body is a file, streamed into Postgres. */
-const UPLOAD_ROUTE = { method: 'POST', path: '/v1/waiting-list/imports' } as const;
+/** The waiting-list uploads, the API's and the staff console's: the routes whose body is a file, streamed into Postgres. */
+const UPLOAD_ROUTE = { method: 'POST', paths: ['/v1/waiting-list/imports', '/console/waiting-list'] as readonly string[] } as const;
 
 /** A deadline's word to the handler reading the body, or to the client when no handler has claimed it. */
 export type Expired = (message: string) => void;
@@ -115,7 +115,7 @@ export function requestDeadlines(config: AppConfig) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody || req.complete) return next();
     // Matched as Express routes are: any case, a trailing slash allowed.
-    const upload = req.method === UPLOAD_ROUTE.method && req.path.toLowerCase().replace(/\/+$/, '') === UPLOAD_ROUTE.path;
+    const upload = req.method === UPLOAD_ROUTE.method && UPLOAD_ROUTE.paths.includes(req.path.toLowerCase().replace(/\/+$/, ''));
     const deadline = upload
       ? new BodyDeadline(
           req,
