@@ -106,10 +106,14 @@ async function csrfOf(page: Page): Promise<string> {
 describe('home', () => {
   it('gives a clerk a card for the waiting list, and a trust admin cards for capacity, team addresses and the queue dashboard', async () => {
     const clerk = await h.signedIn('clerk.rlq');
-    expect(await clerk.getByRole('link', { name: 'Waiting list' }).count()).toBe(1);
+    const cards = (page: Page) => page.getByRole('main');
+    const nav = (page: Page) => page.getByRole('navigation', { name: 'Worklists' });
+    expect(await cards(clerk).getByRole('link', { name: 'Waiting list' }).count()).toBe(1);
+    expect(await nav(clerk).getByRole('link', { name: 'Waiting list' }).count()).toBe(1);
     expect(await clerk.getByRole('link', { name: 'Capacity' }).count()).toBe(0);
     const admin = await h.signedIn('admin.rlq');
-    for (const name of ['Capacity', 'Team email addresses', 'Queue dashboard']) expect(await admin.getByRole('link', { name }).count()).toBe(1);
+    for (const name of ['Capacity', 'Team email addresses', 'Queue dashboard']) expect(await cards(admin).getByRole('link', { name }).count()).toBe(1);
+    for (const name of ['Capacity', 'Team emails', 'Queues']) expect(await nav(admin).getByRole('link', { name }).count()).toBe(1);
     expect(await admin.getByRole('link', { name: 'Waiting list' }).count()).toBe(0);
     await h.shots(admin, 'home-admin');
   });

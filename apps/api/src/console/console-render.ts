@@ -1,9 +1,8 @@
-// A console page for the person signed in: the security headers (CSP with this response's nonce),
-// their name, role and trust in the header, and the session's CSRF token for the page's forms.
-import { ROLE_NAMES } from './console-access.js';
-import { securityHeaders } from './console-headers.js';
+// A console page for the person signed in, with the layout's context (headers, CSRF token, the
+// person and their navigation: page-context.ts) and a status; and the redirect after a form.
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import type { IdentityProvider } from './identity-provider.js';
+import { layoutContext } from './page-context.js';
 import { renderPage } from './views.js';
 
 export function renderForSession(
@@ -14,16 +13,9 @@ export function renderForSession(
   context: Record<string, unknown>,
   status = 200,
 ): string {
-  const session = req.consoleSession!;
-  // The identity provider's origin: the header's sign-out form leads there.
-  const cspNonce = securityHeaders(res, idp.issuerOrigin());
   res.status(status);
-  return renderPage(template, {
-    ...context,
-    cspNonce,
-    csrf: session.csrf,
-    user: { name: session.name, roleName: ROLE_NAMES[req.caller!.role], trustName: session.trustName, ods: session.ods },
-  });
+  // The identity provider's origin: the header's sign-out form leads there.
+  return renderPage(template, { ...context, ...layoutContext(req, res, idp.issuerOrigin()) });
 }
 
 /** Post-redirect-get: 303 to `location`. */
