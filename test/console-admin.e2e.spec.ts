@@ -225,6 +225,35 @@ describe('waiting-list upload', () => {
     expect(await page.getByText('No rows were rejected.').count()).toBe(1);
   });
 
+  it('stops following an import once the person is signed out, rather than chasing the sign-in page', async () => {
+    const page = await h.signedIn('clerk.rlq', '/console/waiting-list');
+    const resume = await pauseQueues();
+    const isProgress = (u: string) => /\/console\/waiting-list\/imports\/[0-9a-f-]{36}\/progress$/.test(new URL(u).pathname);
+    try {
+      expect(
+        (await upload(page, { name: 'ptl.csv', mimeType: 'text/csv', buffer: Buffer.from(csv([csvLine(waitingListRow())])) }, 'Only some rows')).status(),
+      ).toBe(303);
+      await page.waitForResponse((r) => isProgress(r.url()) && r.status() === 200);
+      await page.context().clearCookies();
+      await page.waitForResponse((r) => isProgress(r.url()) && r.status() === 303);
+    } finally {
+      await resume();
+    }
+    const signIn: string[] = [];
+    page.on('request', (r) => {
+      if (isProgress(r.url()) || new URL(r.url()).pathname.startsWith('/console/sign-in') || r.url().startsWith(h.idp.issuer)) signIn.push(r.url());
+    });
+    // Longer than the script's longest wait between looks (5 s): nothing more is asked, and the page stays as it was.
+    const asked = await page
+      .waitForRequest((r) => isProgress(r.url()), { timeout: 6_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    expect({ asked, signIn }).toEqual({ asked: false, signIn: [] });
+    expect(await h1(page)).toBe('Import in progress');
+  });
+
   it('takes a CSV compressed with gzip', async () => {
     const page = await h.signedIn('clerk.rlq', '/console/waiting-list');
     const buffer = gzipSync(csv([csvLine(waitingListRow()), csvLine(waitingListRow({ nhs_number: '1234567890' }))]));
