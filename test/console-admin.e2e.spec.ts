@@ -15,6 +15,8 @@ import { bearer, isoDay, nhsNumber, token, waitUntil } from './support/stack.js'
 import { csvLine, WAITING_LIST_HEADER, waitingListRow } from './support/waiting-list.js';
 
 const MAX_ROWS = 10_000;
+/** Short, for the test of an upload that stops sending; longer than the streaming test's pause. */
+const IDLE_MS = 3_000;
 /**
  * nhsuk-frontend's file upload button is named by its label and by itself (aria-labelledby). axe
  * joins its "No file chosen" and "Choose file" with no space, looks for "chosenChoose" in the name
@@ -31,7 +33,7 @@ const BULL_BOARD_FINDINGS = ['button-name', 'color-contrast', 'svg-img-alt'];
 let h: ConsoleHarness;
 
 beforeAll(async () => {
-  h = await startConsole({ env: { WAITING_LIST_MAX_ROWS: String(MAX_ROWS) } });
+  h = await startConsole({ env: { WAITING_LIST_MAX_ROWS: String(MAX_ROWS), WAITING_LIST_IDLE_TIMEOUT_MS: String(IDLE_MS) } });
 }, 120_000);
 
 afterAll(async () => {
@@ -314,6 +316,31 @@ describe('waiting-list upload', () => {
     }
     expect(await importCount()).toBe(before);
   }, 60_000);
+
+  it('ends an upload that stops sending with a 408 page, as the API does (WAITING_LIST_IDLE_TIMEOUT_MS), keeping nothing', async () => {
+    const page = await h.signedIn('clerk.rlq', '/console/waiting-list');
+    const before = await importCount();
+    const { boundary } = multipart([]);
+    const head =
+      `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${await csrfOf(page)}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="mode"\r\n\r\npartial\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="ptl.csv"\r\nContent-Type: text/csv\r\n\r\n${WAITING_LIST_HEADER}\n${csvLine(waitingListRow())}\n`;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    async function* body() {
+      yield Buffer.from(head);
+      await held; // and nothing more while the server waits
+    }
+    try {
+      const res = await post('/console/waiting-list', { Cookie: await h.cookieOf(page), 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body());
+      expect(res.status).toBe(408);
+      expect(res.headers.connection).toBe('close');
+      expect(res.text).toContain(`No data arrived for ${IDLE_MS / 1000} s, so the upload was ended and nothing of it was kept: send the file again`);
+    } finally {
+      release();
+    }
+    expect(await importCount()).toBe(before);
+  });
 
   it('streams the file into Postgres while the browser is still sending it', async () => {
     const ROWS = 8_000;

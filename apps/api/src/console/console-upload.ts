@@ -81,13 +81,6 @@ export function receiveUpload<T>(req: ConsoleRequest, session: ConsoleSession, f
       body?.destroy(error);
       settle({ ok: false, error }, true);
     };
-    // Too slow, or silent too long (request-deadlines.ts): the import's pipeline ends and rolls back; the answer is a 408 page.
-    deadline?.claim((message) => {
-      const error = new UploadRefusedError('UPLOAD_TOO_SLOW', message, [{ field: 'body', messages: [message] }]);
-      body?.destroy(error);
-      settle({ ok: false, error }, true);
-    });
-
     let bb: ReturnType<typeof busboy>;
     try {
       bb = busboy({ headers: raw.headers, limits: LIMITS, defParamCharset: 'utf8' });
@@ -95,6 +88,12 @@ export function receiveUpload<T>(req: ConsoleRequest, session: ConsoleSession, f
       // No boundary, or one busboy cannot use: nothing of it can be read.
       return reject(new UploadRefusedError('UPLOAD_UNREADABLE', 'The form could not be read: send it again from the page'));
     }
+    // Too slow, or silent too long (request-deadlines.ts): the import's pipeline ends and rolls back; the answer is a 408 page.
+    deadline?.claim((message) => {
+      const error = new UploadRefusedError('UPLOAD_TOO_SLOW', message, [{ field: 'body', messages: [message] }]);
+      body?.destroy(error);
+      settle({ ok: false, error }, true);
+    });
     bb.on('field', (name, value) => {
       if (!fileSeen) fields[name] = value;
     });
