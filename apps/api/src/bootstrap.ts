@@ -14,6 +14,7 @@ import { requestDeadlines } from './http/request-deadlines.js';
 import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
 import { mountHttpMetrics, mountOperatorRoutes } from './operator/operator-routes.js';
+import { mountConsoleQueues } from './console/queue-dashboard.js';
 import { addressRateLimit } from './http/address-rate-limit.js';
 import { REDIS, type RedisClient } from './redis.provider.js';
 
@@ -68,6 +69,7 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
   // Before everything that does work: a request refused for its address costs a Redis call.
   fastify.addHook('onRequest', addressRateLimit({ config, redis: app.get<RedisClient>(REDIS), verifier: app.get(TokenVerifier) }));
   mountOperatorRoutes(app); // GET /metrics, /admin/queues
+  mountConsoleQueues(app); // /console/queues: the same dashboard under the staff console's session
   fastify.addHook('onRequest', requestDeadlines(config));
   registerBodyParsers(fastify, config.http.bodyLimit);
   app.useGlobalPipes(validationPipe());

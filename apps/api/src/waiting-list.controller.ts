@@ -19,7 +19,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
-import { LongWaiters, UploadRefusedError, WaitingListImports } from '#workflow';
+import { LongWaiters, UploadRefusedError, WaitingListImports, uploadLimits } from '#workflow';
 import { ImportErrorsQueryDto, ImportUploadQueryDto, LongWaitersQueryDto } from './dto/waiting-list.dto.js';
 import { bodyDeadline } from './http/request-deadlines.js';
 import { uuidParam } from './http/uuid-param.js';
@@ -120,15 +120,7 @@ export class WaitingListController {
         body,
         mode: q.mode ?? 'full',
         gzip: encoding === 'gzip',
-        limits: {
-          maxBytes: this.config.waitingList.maxBytes,
-          maxRows: this.config.waitingList.maxRows,
-          maxRowChars: this.config.waitingList.maxRowChars,
-          maxGzipRatio: this.config.waitingList.maxGzipRatio,
-          perTrust: this.config.waitingList.uploadsPerTrust,
-          // Half the pool at most: requests other than uploads keep the rest.
-          perServer: Math.max(1, Math.floor(this.config.database.poolSize / 2)),
-        },
+        limits: uploadLimits(this.config),
       });
       void res.header('Location', `/v1/waiting-list/imports/${view.id}`);
       return view;

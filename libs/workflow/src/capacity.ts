@@ -92,6 +92,15 @@ export class CapacityService {
     });
   }
 
+  /** The sites a trust declares capacity at, main site first. */
+  async sites(trustOds: string): Promise<Array<{ ods: string; name: string }>> {
+    const { rows } = await this.prisma.sql.query<{ ods: string; name: string }>(
+      `SELECT s.ods, s.name FROM site s JOIN trust t ON t.ods = s.trust_ods WHERE s.trust_ods = $1 ORDER BY s.ods = t.main_site_ods DESC, s.name`,
+      [trustOds],
+    );
+    return rows;
+  }
+
   /** Declarations with their weeks from this week on: slots, used and free per site and week. */
   async list(specialtyCode?: string) {
     const thisWeek = isoDate(mondayOf(new Date()));

@@ -24,8 +24,36 @@ const OWN: Record<string, string> = {
   // Links in tables and the footer at least 24 px tall (WCAG 2.2 target size, 2.5.8).
   'console.css':
     '.ct-nowrap{white-space:nowrap}.ct-count{display:block;font-size:2.5rem;font-weight:700;line-height:1.1}.ct-filters__button{margin-top:2rem}' +
-    '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}.ct-table-button{margin-bottom:0}\n',
+    '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}.ct-table-button{margin-bottom:0}' +
+    '.ct-progress progress{display:block;width:100%;height:1.5rem;accent-color:#005eb8}.ct-progress p{margin-top:.5rem}\n',
   'console.js': "import { initAll } from './nhsuk-frontend.min.js';\ninitAll();\n",
+  // A waiting-list import's page: moves its progress bar from the import's status, and reloads the
+  // page when the import has ended. Each look is audited as the API's GET of an import is: every
+  // second at first, then less often (at most every 5 s) for a long import.
+  'import-progress.js': [
+    "const box = document.querySelector('[data-progress-url]');",
+    'if (box) {',
+    "  const bar = box.querySelector('progress');",
+    "  const text = document.getElementById('import-progress-text');",
+    '  let looks = 0;',
+    '  const tick = async () => {',
+    '    try {',
+    // Not following a redirect: signed out, the answer is one to the sign-in page, and the script stops (the link on the page still works).
+    "      const r = await fetch(box.dataset.progressUrl, { headers: { accept: 'application/json' }, redirect: 'manual' });",
+    '      if (!r.ok) return;',
+    '      const p = await r.json();',
+    '      if (p.done) return location.reload();',
+    '      bar.max = Math.max(p.rowsTotal, 1);',
+    '      bar.value = p.rowsRead;',
+    '      bar.textContent = p.percent + "%";',
+    '      text.textContent = p.text;',
+    '    } catch {}',
+    '    setTimeout(tick, Math.min(5000, 1000 + 250 * looks++));',
+    '  };',
+    '  setTimeout(tick, 1000);',
+    '}',
+    '',
+  ].join('\n'),
 };
 
 const cache = new Map<string, Buffer>();

@@ -45,6 +45,19 @@ export function worklistsFor(roles: readonly Role[]): ConsoleWorklist[] {
   return out;
 }
 
+/** The pages beside the worklists, each for the role that keeps it (home cards; the queue dashboard is bull-board's own page). */
+const TOOLS: ReadonlyArray<{ role: Role; title: string; description: string; href: string }> = [
+  { role: 'booking_clerk', title: 'Waiting list', description: "Upload your trust's waiting list and see how each upload went", href: '/console/waiting-list' },
+  { role: 'trust_admin', title: 'Capacity', description: 'Slots your trust offers the group each week, by specialty and site', href: '/console/capacity' },
+  { role: 'trust_admin', title: 'Team email addresses', description: 'Where each team is emailed when work lands on its worklists', href: '/console/team' },
+  { role: 'trust_admin', title: 'Queue dashboard', description: 'Background jobs: what is waiting, running and failed', href: '/console/queues' },
+];
+
+/** Home cards for the pages beside the worklists that these roles keep. */
+export function toolCardsFor(roles: readonly Role[]): Array<{ title: string; description: string; href: string; count: null }> {
+  return TOOLS.filter((t) => roles.includes(t.role)).map(({ title, description, href }) => ({ title, description, href, count: null }));
+}
+
 export const SPECIALTIES: Record<string, string> = {
   '100': 'General surgery',
   '101': 'Urology',

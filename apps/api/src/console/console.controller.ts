@@ -9,7 +9,7 @@ import { DuplicateError } from '#workflow';
 import { LongWaiters, OpenReferral, ReferralQueries, TaskQueries, WORKLIST_NAMES, type WorklistName } from '#workflow';
 import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
-import { SPECIALTIES, WORKLIST_CARDS, statusTag, worklistsFor, type ConsoleWorklist } from './console-pages.js';
+import { SPECIALTIES, WORKLIST_CARDS, statusTag, toolCardsFor, worklistsFor, type ConsoleWorklist } from './console-pages.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
 import { renderPage } from './views.js';
@@ -53,7 +53,7 @@ export class ConsoleController {
     const summary = await this.referrals.summary(caller);
     const counts: Partial<Record<ConsoleWorklist, number>> = { ...summary.worklists };
     if (names.includes('tasks')) counts.tasks = await this.tasks.count(caller.ods!);
-    const cards = names.map((n) => ({ ...WORKLIST_CARDS[n], count: counts[n] ?? null, href: `/console/worklists/${n}` }));
+    const cards = [...names.map((n) => ({ ...WORKLIST_CARDS[n], count: counts[n] ?? null, href: `/console/worklists/${n}` })), ...toolCardsFor(session.roles)];
     return this.page(req, res, 'home.njk', { title: 'Your worklists', cards });
   }
 

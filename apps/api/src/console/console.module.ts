@@ -4,7 +4,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '#config';
 import { PersistenceModule } from '#persistence';
-import { TaskQueries, WorkflowModule } from '#workflow';
+import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
 import { ConsoleGuard } from './console-access.js';
 import { ConsoleAssetsController } from './console-assets.controller.js';
 import { ConsoleController } from './console.controller.js';
@@ -16,10 +16,21 @@ import { ReferralPage } from './referral-page.js';
 import { OpenReferrals } from './open-referrals.js';
 import { ReferralSearch } from './search.js';
 import { RedisModule } from '../redis.module.js';
+import { WaitingListPagesController } from './waiting-list-pages.controller.js';
+import { CapacityPageController } from './capacity-page.controller.js';
+import { TeamPageController } from './team-page.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
-  controllers: [ConsoleAssetsController, SignInController, ConsoleController, ReferralActionsController],
-  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, ReferralPage, OpenReferrals, ReferralSearch],
+  controllers: [
+    ConsoleAssetsController,
+    SignInController,
+    ConsoleController,
+    ReferralActionsController,
+    WaitingListPagesController,
+    CapacityPageController,
+    TeamPageController,
+  ],
+  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, OpenReferrals, ReferralSearch],
 })
 export class ConsoleModule {}

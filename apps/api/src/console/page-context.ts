@@ -12,6 +12,14 @@ export function layoutContext(req: ConsoleRequest, res: ConsoleResponse, formTar
     { href: '/console', text: 'Your worklists' },
     ...(session.roles.includes('clinician') ? [{ href: '/console/worklists/clinical-review/next', text: 'Review next' }] : []),
     { href: '/console/search', text: 'Find a referral' },
+    ...(session.roles.includes('booking_clerk') ? [{ href: '/console/waiting-list', text: 'Waiting list' }] : []),
+    ...(session.roles.includes('trust_admin')
+      ? [
+          { href: '/console/capacity', text: 'Capacity' },
+          { href: '/console/team', text: 'Team emails' },
+          { href: '/console/queues', text: 'Queues' },
+        ]
+      : []),
   ];
   return {
     cspNonce: securityHeaders(res, formTarget),

@@ -10,8 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
 import { errorBody } from './http-errors.filter.js';
 
-/** The waiting-list upload: the one route whose body is a file, streamed into Postgres. */
-const UPLOAD_ROUTE = { method: 'POST', path: '/v1/waiting-list/imports' } as const;
+/** The waiting-list uploads, the API's and the staff console's: the routes whose body is a file, streamed into Postgres. */
+const UPLOAD_ROUTE = { method: 'POST', paths: ['/v1/waiting-list/imports', '/console/waiting-list'] as readonly string[] } as const;
 
 /** A deadline's word to the handler reading the body, or to the client when no handler has claimed it. */
 export type Expired = (message: string) => void;
@@ -123,7 +123,7 @@ export function requestDeadlines(config: AppConfig) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody || req.complete) return done();
     // Matched as the router matches (any case, a trailing slash allowed: bootstrap.ts).
-    const upload = req.method === UPLOAD_ROUTE.method && request.url.split('?')[0].toLowerCase().replace(/\/+$/, '') === UPLOAD_ROUTE.path;
+    const upload = req.method === UPLOAD_ROUTE.method && UPLOAD_ROUTE.paths.includes(request.url.split('?')[0].toLowerCase().replace(/\/+$/, ''));
     const deadline = upload
       ? new BodyDeadline(
           req,

@@ -15,6 +15,7 @@ import { Injectable } from '@nestjs/common';
 import { parse, CsvError } from 'csv-parse';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
+import type { AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS, type WaitingListColumn } from '#domain';
 import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
@@ -57,6 +58,20 @@ export interface UploadLimits {
   readonly perTrust: number;
   /** Uploads in progress at once on this process: each holds a pool connection for as long as it streams. */
   readonly perServer: number;
+}
+
+/** The limits of the configuration, for every route that takes an upload (the API's and the console's). */
+export function uploadLimits(config: Pick<AppConfig, 'waitingList' | 'database'>): UploadLimits {
+  const w = config.waitingList;
+  return {
+    maxBytes: w.maxBytes,
+    maxRows: w.maxRows,
+    maxRowChars: w.maxRowChars,
+    maxGzipRatio: w.maxGzipRatio,
+    perTrust: w.uploadsPerTrust,
+    // Half the pool at most: requests other than uploads keep the rest.
+    perServer: Math.max(1, Math.floor(config.database.poolSize / 2)),
+  };
 }
 
 export function importJob(importId: string): OutboxJob<'waiting-list.import'> {
@@ -172,13 +187,35 @@ export class WaitingListImports {
     return this.read(this.prisma.sql, caller, id, q);
   }
 
-  private async read(db: SqlRunner, caller: Caller, id: string, q: ImportErrorsQuery = {}) {
-    const { rows } = await db.query<ImportRow>(
-      `SELECT id, origin_ods, mode, status, rows_total, rows_read, accepted, rejected, closed, errors_stored, ignored_columns,
-              failure_reason, created_at, started_at, finished_at
-       FROM waiting_list_import WHERE id = $1::uuid AND origin_ods = $2`,
+  /** The trust's latest imports, newest first, without their errors (the console's list). */
+  async recent(caller: Caller, limit = 20) {
+    const { rows } = await this.prisma.sql.query<ImportRow>(
+      `SELECT ${IMPORT_COLUMNS} FROM waiting_list_import WHERE origin_ods = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [caller.ods ?? '', limit],
+    );
+    return rows.map(importView);
+  }
+
+  /**
+   * An import's field problems counted by field and reason, most frequent first, with the first
+   * row of each: what the console shows of the rejected rows. Reasons never carry a value, so
+   * neither does this. Counts what was kept (MAX_STORED_IMPORT_ERRORS at most).
+   */
+  async errorSummary(caller: Caller, id: string): Promise<Array<{ field: string; reason: string; rows: number; firstRow: number }>> {
+    const { rows } = await this.prisma.sql.query<{ field: string; reason: string; rows: number; first_row: number }>(
+      `SELECT e.field, e.reason, count(*)::int AS rows, min(e.row_number) AS first_row
+       FROM waiting_list_import_error e JOIN waiting_list_import i ON i.id = e.import_id AND i.origin_ods = $2
+       WHERE e.import_id = $1::uuid GROUP BY e.field, e.reason ORDER BY rows DESC, first_row LIMIT 200`,
       [id, caller.ods ?? ''],
     );
+    return rows.map((r) => ({ field: r.field, reason: r.reason, rows: r.rows, firstRow: r.first_row }));
+  }
+
+  private async read(db: SqlRunner, caller: Caller, id: string, q: ImportErrorsQuery = {}) {
+    const { rows } = await db.query<ImportRow>(`SELECT ${IMPORT_COLUMNS} FROM waiting_list_import WHERE id = $1::uuid AND origin_ods = $2`, [
+      id,
+      caller.ods ?? '',
+    ]);
     const imp = rows[0];
     if (!imp) throw new ReferralNotFoundError('Waiting-list import');
     const limit = q.errorsLimit ?? 100;
@@ -192,20 +229,7 @@ export class WaitingListImports {
     const page = errors.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      id: imp.id,
-      status: imp.status,
-      mode: imp.mode,
-      originOds: imp.origin_ods,
-      rowsTotal: imp.rows_total,
-      rowsRead: imp.rows_read,
-      accepted: imp.accepted,
-      rejected: imp.rejected,
-      closed: imp.closed,
-      ignoredColumns: imp.ignored_columns,
-      failureReason: imp.failure_reason,
-      createdAt: imp.created_at.toISOString(),
-      startedAt: imp.started_at?.toISOString() ?? null,
-      finishedAt: imp.finished_at?.toISOString() ?? null,
+      ...importView(imp),
       errors: {
         items: page.map((e) => ({ row: e.row_number, field: e.field, reason: e.reason })),
         nextCursor: errors.length > limit && last ? Buffer.from(JSON.stringify([last.row_number, last.field])).toString('base64url') : null,
@@ -214,6 +238,28 @@ export class WaitingListImports {
       errorsTruncated: imp.errors_stored >= MAX_STORED_IMPORT_ERRORS,
     };
   }
+}
+
+const IMPORT_COLUMNS = `id, origin_ods, mode, status, rows_total, rows_read, accepted, rejected, closed, errors_stored, ignored_columns,
+  failure_reason, created_at, started_at, finished_at`;
+
+function importView(imp: ImportRow) {
+  return {
+    id: imp.id,
+    status: imp.status,
+    mode: imp.mode,
+    originOds: imp.origin_ods,
+    rowsTotal: imp.rows_total,
+    rowsRead: imp.rows_read,
+    accepted: imp.accepted,
+    rejected: imp.rejected,
+    closed: imp.closed,
+    ignoredColumns: imp.ignored_columns,
+    failureReason: imp.failure_reason,
+    createdAt: imp.created_at.toISOString(),
+    startedAt: imp.started_at?.toISOString() ?? null,
+    finishedAt: imp.finished_at?.toISOString() ?? null,
+  };
 }
 
 function decodeErrorCursor(cursor: string): [number, string] {
