@@ -54,6 +54,21 @@ async function offerNotificationOf(referralId: string) {
   return rows![0].id;
 }
 
+/**
+ * A referral whose patient accepted the RJC offer after it was sent. (driveTo answers at once, which
+ * may be before the make-offers job has run; that job then finds the answer and sends no offer.)
+ */
+async function answeredAfterTheOffer() {
+  const r = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
+  await drained(s);
+  const offerId = await offerNotificationOf(r.id);
+  const offer = (await getReferral(s, c.clinRLQ, r.id)).offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
+  const answer = await s.http.post(`/v1/referrals/${r.id}/consent`).set(bearer(r.patient)).send({ decision: 'accept', offerId: offer.id });
+  if (answer.status !== 200) throw new Error(`consent failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  await drained(s);
+  return { r, offerId };
+}
+
 const ageOffer = (id: string, interval: string) => sql(`UPDATE notification SET created_at = now() - $2::interval WHERE id = $1::uuid`, [id, interval]);
 
 describe('offer reminders', () => {
@@ -123,9 +138,7 @@ describe('offer reminders', () => {
   }, 120_000);
 
   it('a reminder whose turn comes after the patient answered is not sent, and says so', async () => {
-    const r = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
-    await drained(s);
-    const offerId = await offerNotificationOf(r.id);
+    const { r, offerId } = await answeredAfterTheOffer();
     // Written while the offer was open (as by a sweep just before the answer), sent after.
     const ref = { id: r.id, status: 'AWAITING_RECEIVER_ACCEPTANCE' as const, version: 1, patient: { email: 'alex@example.com', phone: null } };
     await s.prisma.sqlTransaction((tx) => createNotification(tx, ref, 'offer_reminder', `${offerId}.7d`, { offerNotificationId: offerId, reminder: '7d' }));
@@ -141,9 +154,7 @@ describe('offer reminders', () => {
   }, 120_000);
 
   it('sends no reminder for an offer the patient has answered', async () => {
-    const r = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
-    await drained(s);
-    const offerId = await offerNotificationOf(r.id);
+    const { r, offerId } = await answeredAfterTheOffer();
     await ageOffer(offerId, '7 days 1 minute');
     await sweep();
     await ageOffer(offerId, '21 days 1 minute');
