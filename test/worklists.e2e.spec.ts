@@ -327,6 +327,17 @@ describe('every worklist query uses an index', () => {
     if (path.includes('booking-changed')) expect(plan).toMatch(/referral_receiving_booking_changed(_priority)?_idx/);
   });
 
+  it('the summary, a prepared statement Postgres may plan once for any values, reads the indexes in that generic plan too', async () => {
+    const [st] = await statementsOf('/v1/referrals/summary', c.clerkRJC);
+    expect(st.text).not.toMatch(/LIMIT \$/); // so sent as a named statement (libs/persistence/src/sql.ts)
+    const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN (GENERIC_PLAN) ${st.text}`);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    if (process.env.WORKLIST_EXPLAIN === '1') process.stdout.write(`\n--- summary, generic plan\n${plan}\n`);
+    expect(plan).not.toMatch(/Seq Scan on (referral|booking)\b/);
+    // The statuses of booking-changed arrive as one array parameter: its partial index is still read.
+    expect(plan).toMatch(/referral_receiving_booking_changed(_priority)?_idx/);
+  });
+
   it.each(['/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED&limit=20', '/v1/referrals?status=AWAITING_BOOKING,BOOKED&sort=priority&limit=20'])(
     'several statuses read one ordered range per status (and side), cut at the page: %s',
     async (path) => {

@@ -2,8 +2,21 @@
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
-import { isoDate, isRealDateTime, isUuid, latestClockStartFor, PRIORITIES, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
+import {
+  isoDate,
+  isRealDateTime,
+  isUuid,
+  latestClockStartFor,
+  PRIORITIES,
+  REFERRAL_STATUSES,
+  WORKLIST_NAMES,
+  WORKLIST_STATUSES,
+  type ReferralStatus,
+  type WorklistName,
+} from '#domain';
 import { visibleToSql } from './referral-scope.js';
+import { statusMatch } from './status-sql.js';
+import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import {
   bookingView,
@@ -29,45 +42,39 @@ export interface WorklistQuery {
 }
 
 /**
- * The named worklists: a fixed filter on the referral (alias r) and the side of the caller's trust
- * it is read from (none: either side). Keep README "Worklists" in step.
+ * The named worklists as SQL: the side of the caller's trust each is read from (none: either side),
+ * the team that works it (emailed when a referral lands on it: reminders/reminder-sweep.ts), and
+ * any test beyond the statuses it shows (WORKLIST_STATUSES in libs/domain, the one place those are
+ * named). Keep README "Worklists" in step.
  *
- * - clinical-review: origin; AWAITING_CLINICAL_REVIEW.
- * - to-book: receiving; AWAITING_BOOKING and no booking of any kind currently BOOKED.
- * - booking-changed: receiving; AWAITING_BOOKING or BOOKED (`statuses`: read as one ordered
- *   range each of the partial booking_changed indexes, merged), and `booking_changed`, which the
- *   booking commands keep: some booking of the referral is
- *   CANCELLED with no booking of the same kind created at or after its cancelled_at (not rebooked
- *   since). A rebooking takes the referral off the list; cancelling that one puts it back. Bookings
- *   cancelled because the referral closed are not listed (the referral's status is then final).
- * - receiver-acceptance: receiving; AWAITING_RECEIVER_ACCEPTANCE.
+ * - clinical-review: origin.
+ * - to-book: receiving; no booking of any kind currently BOOKED.
+ * - booking-changed: receiving; its statuses read as one ordered range each of the partial
+ *   booking_changed indexes, merged; and `booking_changed`, which the booking commands keep: some
+ *   booking of the referral is CANCELLED with no booking of the same kind created at or after its
+ *   cancelled_at (not rebooked since). A rebooking takes the referral off the list; cancelling that
+ *   one puts it back. Bookings cancelled because the referral closed are not listed (the referral's
+ *   status is then final).
+ * - receiver-acceptance: receiving.
  * - needs-attention: either side; needs_attention.
  *
  * The booking tests end in `OFFSET 0` so Postgres keeps them as per-row index probes of the
  * referrals walked in order (stopping at the page size) rather than turning them into a hash
  * (anti-)join that reads the whole booking table.
  */
-export const WORKLISTS = {
-  'clinical-review': { side: 'origin', status: 'AWAITING_CLINICAL_REVIEW', where: [`r.status = 'AWAITING_CLINICAL_REVIEW'`] },
+export const WORKLISTS: Readonly<
+  Record<WorklistName, { readonly side: 'origin' | 'receiving' | undefined; readonly team: TaskTeam; readonly where: readonly string[] }>
+> = {
+  'clinical-review': { side: 'origin', team: 'clinical', where: [] },
   'to-book': {
     side: 'receiving',
-    status: 'AWAITING_BOOKING',
-    where: [`r.status = 'AWAITING_BOOKING'`, `NOT EXISTS (SELECT 1 FROM booking b WHERE b.referral_id = r.id AND b.status = 'BOOKED' OFFSET 0)`],
+    team: 'booking',
+    where: [`NOT EXISTS (SELECT 1 FROM booking b WHERE b.referral_id = r.id AND b.status = 'BOOKED' OFFSET 0)`],
   },
-  'booking-changed': {
-    side: 'receiving',
-    status: null,
-    statuses: ['AWAITING_BOOKING', 'BOOKED'],
-    where: [`r.status IN ('AWAITING_BOOKING', 'BOOKED')`, `r.booking_changed`],
-  },
-  'receiver-acceptance': { side: 'receiving', status: 'AWAITING_RECEIVER_ACCEPTANCE', where: [`r.status = 'AWAITING_RECEIVER_ACCEPTANCE'`] },
-  'needs-attention': { side: undefined, status: null, where: [`r.needs_attention`] },
-} as const satisfies Record<
-  string,
-  { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; statuses?: readonly ReferralStatus[]; where: readonly string[] }
->;
-export type WorklistName = keyof typeof WORKLISTS;
-export const WORKLIST_NAMES = Object.keys(WORKLISTS) as WorklistName[];
+  'booking-changed': { side: 'receiving', team: 'booking', where: ['r.booking_changed'] },
+  'receiver-acceptance': { side: 'receiving', team: 'clinical', where: [] },
+  'needs-attention': { side: undefined, team: 'booking', where: ['r.needs_attention'] },
+};
 
 /** The referral columns of a worklist row, named as the view expects (plus the patient id to join). */
 const LIST_COLUMNS = [
@@ -163,16 +170,11 @@ export class ReferralQueries {
     const limit = q.limit ?? 50;
     const sort = q.sort ?? 'weeksWaited';
     const p = new SqlParams();
-    // Several statuses (asked for, or a named list's): one branch each, each an ordered range.
-    const split =
-      q.status && q.status.length > 1
-        ? q.status
-        : !q.status?.length && q.worklist
-          ? (WORKLISTS[q.worklist] as { statuses?: readonly ReferralStatus[] }).statuses
-          : undefined;
-    const filters = this.filters(split ? { ...q, status: undefined } : q, p, now);
+    // The statuses asked for, or the named list's; several are read one branch each, each an ordered range.
+    const statuses = q.status?.length ? q.status : q.worklist ? WORKLIST_STATUSES[q.worklist] : null;
+    const filters = this.filters(q, p, now);
     if (q.cursor) filters.push(afterCursorSql(sort, q.cursor, p));
-    const statusBranches = split ? [...new Set(split)].map((st) => `r.status = ${p.add(st)}::"ReferralStatus"`) : [null];
+    const statusBranches = statuses ? [...new Set(statuses)].map((st) => statusMatch('r.status', [st], p)) : [null];
     const orderR = sort === 'priority' ? 'r.priority, r.rtt_clock_start, r.id' : 'r.rtt_clock_start, r.id';
     const orderW = sort === 'priority' ? 'w.priority, w."rttClockStart", w.id' : 'w."rttClockStart", w.id';
     const take = p.add(limit + 1);
@@ -213,14 +215,10 @@ export class ReferralQueries {
     };
   }
 
-  /** The WHERE conditions (on alias r) of a worklist query, apart from the trust side and the cursor. */
+  /** The WHERE conditions (on alias r) of a worklist query, apart from the trust side, the statuses and the cursor. */
   private filters(q: WorklistQuery, p: SqlParams, now: Date): string[] {
     const out: string[] = [];
     if (q.worklist) out.push(...WORKLISTS[q.worklist].where);
-    // One status as an equality, so the planner can read an ordered (ods, status, ...) index range
-    // instead of sorting every match; several as ANY.
-    if (q.status?.length === 1) out.push(`r.status = ${p.add(q.status[0])}::"ReferralStatus"`);
-    else if (q.status?.length) out.push(`r.status = ANY(${p.add([...q.status])}::"ReferralStatus"[])`);
     if (q.specialty) out.push(`r.specialty_code = ${p.add(q.specialty)}`);
     if (q.needsAttention !== undefined && q.worklist !== 'needs-attention') out.push(`r.needs_attention = ${p.add(q.needsAttention)}`);
     if (q.minWeeksWaited !== undefined) out.push(`r.rtt_clock_start <= ${p.add(isoDate(latestClockStartFor(q.minWeeksWaited, now)))}::date`);
@@ -237,7 +235,8 @@ export class ReferralQueries {
     const names = WORKLIST_NAMES;
     const count = (name: WorklistName) => {
       const w = WORKLISTS[name];
-      const conds = w.where.map((c) => ` AND ${c}`).join('');
+      const statuses = WORKLIST_STATUSES[name];
+      const conds = [...(statuses ? [statusMatch('r.status', statuses, p)] : []), ...w.where].map((c) => ` AND ${c}`).join('');
       return w.side
         ? `(SELECT count(*) FROM referral r WHERE r.${w.side}_ods = ${ods}${conds})`
         : `((SELECT count(*) FROM referral r WHERE r.origin_ods = ${ods}${conds}) + (SELECT count(*) FROM referral r WHERE r.receiving_ods = ${ods} AND r.origin_ods <> ${ods}${conds}))`;
