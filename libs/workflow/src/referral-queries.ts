@@ -18,16 +18,31 @@ import { visibleToSql } from './referral-scope.js';
 import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
+import { bookingView, notificationView, offerView, referralSummary, timelineView } from './referral-views.js';
 import {
-  bookingView,
-  notificationView,
-  offerView,
-  referralFromJson,
-  referralSummary,
-  REFERRAL_VIEW_SQL,
-  timelineView,
-  type ReferralJson,
-} from './referral-views.js';
+  bookingsFromJson,
+  bookingsSql,
+  eventsFromJson,
+  eventsSql,
+  notesFromJson,
+  notesSql,
+  offersFromJson,
+  offersSql,
+  PATIENT_CONTACT,
+  PATIENT_IDENTITY,
+  PATIENT_RECORD,
+  patientColumnNames,
+  patientColumns,
+  referralColumns,
+  withPatient,
+  type AsJson,
+  type BookingRow,
+  type EventRow,
+  type NoteRow,
+  type OfferRow,
+  type PatientRow,
+  type ReferralRow,
+} from './referral-row.js';
 
 export interface WorklistQuery {
   readonly worklist?: WorklistName;
@@ -76,47 +91,27 @@ export const WORKLISTS: Readonly<
   'needs-attention': { side: undefined, team: 'booking', where: ['r.needs_attention'] },
 };
 
-/** The referral columns of a worklist row, named as the view expects (plus the patient id to join). */
-const LIST_COLUMNS = [
-  'r.id',
-  'r.status',
-  'r.origin_ods AS "originOds"',
-  'r.receiving_ods AS "receivingOds"',
-  'r.specialty_code AS "specialtyCode"',
-  'r.procedure_code AS "procedureCode"',
-  'r.pathway_id AS "pathwayId"',
-  'r.priority',
-  'r.rtt_clock_start AS "rttClockStart"',
-  'r.rtt_clock_stop AS "rttClockStop"',
-  'r.needs_attention AS "needsAttention"',
-  'r.travel_radius_miles AS "travelRadiusMiles"',
-  'r.version',
-  'r.created_at AS "createdAt"',
-  'r.updated_at AS "updatedAt"',
-  'r.patient_id AS id_patient',
-].join(', ');
+/** What the referral view reads besides the referral and its patient. */
+type ViewRow = ReferralRow &
+  Pick<PatientRow, (typeof PATIENT_RECORD)[number]> & {
+    readonly demographicsMismatch: boolean;
+    readonly offers: Array<AsJson<OfferRow>>;
+    readonly bookings: Array<AsJson<BookingRow>>;
+    readonly events: Array<AsJson<EventRow>>;
+    readonly notes: Array<AsJson<NoteRow>> | null;
+  };
 
-interface ListRow {
-  id: string;
-  status: string;
-  originOds: string;
-  receivingOds: string | null;
-  specialtyCode: string;
-  procedureCode: string;
-  pathwayId: string;
-  priority: string;
-  rttClockStart: Date;
-  rttClockStop: Date | null;
-  needsAttention: boolean;
-  travelRadiusMiles: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  id_patient: string;
-  nhsNumber: string;
-  familyName: string;
-  givenName: string;
-  dateOfBirth: Date;
+/**
+ * The referral view's one statement: the referral, its patient, an open demographics_mismatch
+ * task, and what it has (offers, bookings, timeline and, when `withNotes`, clinical notes) as JSON.
+ * Callers append `WHERE r.id = ... AND <scope>`.
+ */
+function referralViewSql(withNotes: string): string {
+  return `SELECT ${referralColumns()}, ${patientColumns(PATIENT_RECORD)},
+  EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN') AS "demographicsMismatch",
+  ${offersSql()} AS offers, ${bookingsSql()} AS bookings, ${eventsSql()} AS events,
+  CASE WHEN ${withNotes} THEN ${notesSql()} END AS notes
+FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
 @Injectable()
@@ -131,28 +126,29 @@ export class ReferralQueries {
     const p = new SqlParams();
     const idParam = p.add(id);
     const withNotes = p.add(CLINICAL_TEXT_ROLES.has(caller.role));
-    const { rows } = await this.prisma.sql.query<{ v: ReferralJson }>(
-      `${REFERRAL_VIEW_SQL.replace('$NOTES', withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
+    const { rows } = await this.prisma.sql.query<ViewRow>(
+      `${referralViewSql(withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
       p.values,
     );
-    const json = rows[0]?.v;
-    if (!json) throw new ReferralNotFoundError();
-    const r = referralFromJson(json);
+    const row = rows[0];
+    if (!row) throw new ReferralNotFoundError();
     const view = {
-      ...referralSummary(r, now, caller),
-      offers: r.offers.filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN').map(offerView),
-      bookings: r.bookings.map(bookingView),
-      timeline: r.events.map((e) => timelineView(e, caller)),
+      ...referralSummary({ ...withPatient(row, PATIENT_RECORD), demographicsMismatch: row.demographicsMismatch }, now, caller),
+      offers: offersFromJson(row.offers)
+        .filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN')
+        .map(offerView),
+      bookings: bookingsFromJson(row.bookings).map(bookingView),
+      timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
     };
-    if (json.notes) {
+    if (row.notes) {
       return {
         ...view,
-        clinicalNotes: json.notes.map((n) => ({
+        clinicalNotes: notesFromJson(row.notes).map((n) => ({
           id: n.id,
           kind: n.kind,
           text: n.text,
           authorSub: n.authorSub,
-          createdAt: new Date(n.createdAt).toISOString(),
+          createdAt: n.createdAt.toISOString(),
         })),
       };
     }
@@ -180,7 +176,7 @@ export class ReferralQueries {
     const take = p.add(limit + 1);
     const ods = p.add(caller.ods ?? '');
     const branch = (side: 'origin' | 'receiving', notOrigin: boolean, status: string | null) =>
-      `SELECT ${LIST_COLUMNS} FROM referral r WHERE r.${side}_ods = ${ods}${notOrigin ? ` AND r.origin_ods <> ${ods}` : ''}` +
+      `SELECT ${referralColumns()}, r.patient_id AS id_patient FROM referral r WHERE r.${side}_ods = ${ods}${notOrigin ? ` AND r.origin_ods <> ${ods}` : ''}` +
       [...(status ? [status] : []), ...filters].map((f) => ` AND ${f}`).join('') +
       ` ORDER BY ${orderR} LIMIT ${take}`;
     const side = q.side ?? (q.worklist ? WORKLISTS[q.worklist].side : undefined);
@@ -196,9 +192,9 @@ export class ReferralQueries {
       branches.length === 1 ? branches[0] : `SELECT w.* FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) w ORDER BY ${orderW} LIMIT ${take}`;
     // The patient of each row of the page, one primary-key probe each (OFFSET 0 keeps the LATERAL
     // from being flattened into a join the planner may hash over the whole patient table).
-    const { rows } = await this.prisma.sql.query<ListRow>(
-      `SELECT w.*, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth"
-       FROM (${inner}) w CROSS JOIN LATERAL (SELECT nhs_number, family_name, given_name, date_of_birth FROM patient p WHERE p.id = w.id_patient OFFSET 0) p ORDER BY ${orderW}`,
+    const { rows } = await this.prisma.sql.query<ReferralRow & Pick<PatientRow, (typeof PATIENT_IDENTITY)[number]>>(
+      `SELECT w.*, ${patientColumns(PATIENT_IDENTITY)}
+       FROM (${inner}) w CROSS JOIN LATERAL (SELECT ${patientColumnNames(PATIENT_IDENTITY)} FROM patient p WHERE p.id = w.id_patient OFFSET 0) p ORDER BY ${orderW}`,
       p.values,
     );
     const page = rows.slice(0, limit);
@@ -208,9 +204,7 @@ export class ReferralQueries {
         ? encodeCursor(sort === 'priority' ? [last.priority, last.rttClockStart.toISOString(), last.id] : [last.rttClockStart.toISOString(), last.id])
         : null;
     return {
-      items: page.map(({ nhsNumber, familyName, givenName, dateOfBirth, id_patient: _, ...r }) =>
-        referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth } }, now, caller),
-      ),
+      items: page.map((r) => referralSummary(withPatient(r, PATIENT_IDENTITY), now, caller)),
       nextCursor,
     };
   }
@@ -287,22 +281,16 @@ export class ReferralQueries {
   /** The caller's own referrals, newest first, each with the patient as its trust recorded them and its offers still open to them. */
   async patientReferrals(caller: Caller, now = new Date()) {
     const p = new SqlParams();
-    const { rows } = await this.prisma.sql.query<
-      ListRow & { address: string | null; postcode: string; phone: string | null; email: string | null; offers: OfferJson[] }
-    >(
-      `SELECT ${LIST_COLUMNS}, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth",
-              p.address, p.postcode, p.phone, p.email,
-              COALESCE((SELECT json_agg(json_build_object('id', o.id, 'receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
-                          'earliestWeek', o.earliest_week, 'status', o.status) ORDER BY o.distance_miles, o.id)
-                        FROM offer o WHERE o.referral_id = r.id AND o.status <> 'WITHDRAWN'), '[]') AS offers
+    const { rows } = await this.prisma.sql.query<ReferralRow & Pick<PatientRow, (typeof PATIENT_CONTACT)[number]> & { offers: Array<AsJson<OfferRow>> }>(
+      `SELECT ${referralColumns()}, ${patientColumns(PATIENT_CONTACT)}, ${offersSql(`x.status <> 'WITHDRAWN'`)} AS offers
        FROM referral r JOIN patient p ON p.id = r.patient_id
        WHERE ${visibleToSql(caller, p)} ORDER BY r.created_at DESC, r.id`,
       p.values,
     );
     return {
-      items: rows.map(({ nhsNumber, familyName, givenName, dateOfBirth, address, postcode, phone, email, offers, id_patient: _, ...r }) => ({
-        ...referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth, address, postcode, phone, email } }, now, caller),
-        offers: offers.map((o) => offerView({ ...o, earliestWeek: new Date(o.earliestWeek) })),
+      items: rows.map((r) => ({
+        ...referralSummary(withPatient(r, PATIENT_CONTACT), now, caller),
+        offers: offersFromJson(r.offers).map(offerView),
       })),
       nextCursor: null,
     };
@@ -319,15 +307,6 @@ interface NotificationRow {
   sentAt: Date | null;
   fallbackOf: string | null;
   statuses: Array<{ status: string; at: string; providerAt: string | null }>;
-}
-
-interface OfferJson {
-  id: string;
-  receivingOds: string;
-  siteOds: string;
-  distanceMiles: number;
-  earliestWeek: string;
-  status: string;
 }
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */
