@@ -2,28 +2,15 @@
 // reminders at 7 and 14 days and the booking team's task at 21; appointment reminders 7 days and
 // 1 day before, none for a cancelled, moved or too-close booking; a team email with no patient data.
 // Due times are reached by moving timestamps back in the database, then running the sweep now.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { renderStaffWorklist } from '#notifications';
 import { createNotification } from '#workflow';
 import { ReminderSweepTimer } from '../apps/worker/src/loops/reminder-sweep-timer.js';
-import { bearer, cast, drained, driveTo, getReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, useEnv, useStack, waitUntil } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  // Every pass may send a team email (no batching window here), and the timer stays out of the way.
-  process.env.STAFF_EMAIL_BATCH_MS = '0';
-  process.env.REMINDER_SWEEP_MS = String(3_600_000);
-  s = await startStack();
-  c = await cast();
-}, 60_000);
-
-afterAll(async () => {
-  await s?.close();
-  delete process.env.STAFF_EMAIL_BATCH_MS;
-  delete process.env.REMINDER_SWEEP_MS;
-});
+// Every pass may send a team email (no batching window here), and the timer stays out of the way.
+useEnv({ STAFF_EMAIL_BATCH_MS: '0', REMINDER_SWEEP_MS: String(3_600_000) });
+const { s, c } = useStack();
 
 /** One sweep pass by this worker (another process's worker may hold the lock for a moment), then the sends. */
 async function sweep() {

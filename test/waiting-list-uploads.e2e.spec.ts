@@ -15,7 +15,7 @@ import { stagingTable, WaitingListImporter } from '#workflow';
 import { createWorkerApp } from '../apps/worker/src/bootstrap.js';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
-import { bearer, cast, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, useStack, waitUntil, type Stack } from './support/stack.js';
 
 process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
 process.env.WAITING_LIST_UPLOAD_TIMEOUT_MS = '4000';
@@ -29,27 +29,27 @@ const HEADER = WAITING_LIST_HEADER;
 const row = (over: Partial<WaitingListCsvRow> = {}) => csvLine(waitingListRow(over, 'UP'));
 const csv = (lines: string[], header = HEADER) => [header, ...lines].join('\n') + '\n';
 
-let s: Stack;
-let c: Cast;
-
-function upload(token: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  return s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(token)).set('Content-Type', 'text/csv').set(headers).send(body);
+/** What the suites below do through the stack of the describe that uses them. */
+function through(s: Stack) {
+  const upload = (token: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(token)).set('Content-Type', 'text/csv').set(headers).send(body);
+  const finished = (token: string, id: string) =>
+    waitUntil(async () => {
+      const r = await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(token));
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
+    }, `import ${id} to finish`);
+  const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
+  /** Uploads streaming into Postgres now (a staging table is made in the upload's transaction, so it is not visible from here). */
+  const copiesInProgress = async () =>
+    (
+      await s.prisma.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`,
+      )
+    ).rows[0].n;
+  const stagingExists = async (importId: string) =>
+    (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0].t !== null;
+  return { upload, finished, importCount, copiesInProgress, stagingExists };
 }
-
-async function finished(token: string, id: string) {
-  return waitUntil(async () => {
-    const r = await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(token));
-    return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
-  }, `import ${id} to finish`);
-}
-
-const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
-/** Uploads streaming into Postgres now (a staging table is made in the upload's transaction, so it is not visible from here). */
-const copiesInProgress = async () =>
-  (await s.prisma.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`))
-    .rows[0].n;
-const stagingExists = async (importId: string) =>
-  (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0].t !== null;
 
 interface Answer {
   status: number;
@@ -121,17 +121,14 @@ function slowUpload(port: number, token: string, opts: { everyMs: number; endAft
 }
 
 describe('waiting-list uploads', () => {
+  const { s, c } = useStack();
+  const { upload, finished, importCount, copiesInProgress } = through(s);
   let port: number;
 
   beforeAll(async () => {
-    s = await startStack();
-    c = await cast();
     // Listening as in production, so the server's own timeouts (bootstrap.ts) are the ones in force.
     await s.api.listen(0, '127.0.0.1');
     port = (s.api.getHttpServer().address() as AddressInfo).port;
-  });
-  afterAll(async () => {
-    await s?.close();
   });
 
   it("one trust's slow uploads do not hold up another trust's: the trust has its slots (WAITING_LIST_UPLOADS_PER_TRUST), the second of its own is 429", async () => {
@@ -274,15 +271,12 @@ describe('waiting-list uploads', () => {
 });
 
 describe('the import job', () => {
+  const { s, c } = useStack({ worker: false });
+  const { upload, stagingExists } = through(s);
   let workflow: Queue | undefined;
 
-  beforeAll(async () => {
-    s = await startStack({ worker: false });
-    c = await cast();
-  });
   afterAll(async () => {
     await workflow?.close();
-    await s?.close();
     process.env.QUEUE_PREFIX = BASE_PREFIX;
   });
 

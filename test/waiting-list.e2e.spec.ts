@@ -3,21 +3,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { cohortBand, WAITING_LIST_COLUMNS } from '#domain';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
-import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, isoDay, nhsNumber, useStack, waitUntil } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack();
 
 const HEADER = WAITING_LIST_HEADER;
 type Row = WaitingListCsvRow;

@@ -1,28 +1,18 @@
 // The reads of a referral (the view every command answers with, a worklist, the patient's own list,
 // and the load a workflow step starts from) against the real Postgres: each is made from the one
 // referral row (libs/workflow/src/referral-row.ts), so they agree on every field they share.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplicationContext } from '@nestjs/common';
-import type { PrismaService } from '#persistence';
+import { describe, expect, it } from '@jest/globals';
 import { AutomatedSteps, OpenReferral, ReferralQueries } from '#workflow';
 import { loadReferral } from '../../libs/workflow/src/referral-load.js';
 import { isoDay } from '../support/stack.js';
-import { newReferral, patientCaller, staff, useCaseContext } from './use-case-context.js';
+import { newReferral, patientCaller, staff, useUseCaseContext } from './use-case-context.js';
 
-let app: INestApplicationContext;
-let db: PrismaService;
+const { app, db } = useUseCaseContext();
 const clerkRLQ = staff('booking_clerk', 'RLQ');
 const clinRLQ = staff('clinician', 'RLQ');
 
 /** A read's answer as the test looks at it (each read's own type is a union over what a caller sees). */
 type Shown = Record<string, unknown> & { patient: Record<string, unknown>; offers: unknown[]; bookings: unknown[]; timeline: Array<{ type: string }> };
-
-beforeAll(async () => {
-  ({ app, prisma: db } = await useCaseContext());
-});
-afterAll(async () => {
-  await app?.close();
-});
 
 describe('one referral row, every read', () => {
   it('the view, the worklist, the patient list and a step load agree on the referral and what each shows of the patient', async () => {

@@ -1,23 +1,14 @@
 // The domain's named status sets against the database: the enum, and the partial indexes whose
 // predicates name a set (they are written in migrations, so only a test keeps the two in step),
 // and the sweep's statement that must repeat one such predicate keeps its index in a generic plan.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { INestApplicationContext } from '@nestjs/common';
+import { describe, expect, it, jest } from '@jest/globals';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { FINAL_STATUSES, REFERRAL_STATUSES, WORKLIST_ARRIVALS } from '#domain';
-import { PreparingClient, type PrismaService } from '#persistence';
+import { PreparingClient } from '#persistence';
 import { ReminderSweep } from '#workflow';
-import { useCaseContext } from './use-case-context.js';
+import { useUseCaseContext } from './use-case-context.js';
 
-let app: INestApplicationContext;
-let db: PrismaService;
-
-beforeAll(async () => {
-  ({ app, prisma: db } = await useCaseContext());
-});
-afterAll(async () => {
-  await app?.close();
-});
+const { app, db } = useUseCaseContext();
 
 /** The quoted words of an index's predicate that are referral statuses, in their order there. */
 async function statusesInIndex(name: string): Promise<string[]> {
