@@ -3,7 +3,6 @@
 // length and gzip expansion, batches bounded by bytes, staging dropped with the import, and an
 // import marked failed when its worker keeps dying. Real API, worker, Postgres and Redis; the
 // limits shortened through the configuration, as an operator would set them.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +14,7 @@ import { stagingTable, WaitingListImporter } from '#workflow';
 import { createWorkerApp } from '../apps/worker/src/bootstrap.js';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
+import { rawRequest, type RawAnswer } from './support/raw-http.js';
 import { bearer, useStack, waitUntil, type Stack } from './support/stack.js';
 
 process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
@@ -51,11 +51,6 @@ function through(s: Stack) {
   return { upload, finished, importCount, copiesInProgress, stagingExists };
 }
 
-interface Answer {
-  status: number;
-  body: any;
-}
-
 /**
  * An upload sent a row at a time, as a slow client does: the header at once, then a row every
  * `everyMs`, until `endAfterMs` (then the body ends), `silentAfterMs` (then it sends nothing more
@@ -65,32 +60,16 @@ function slowUpload(port: number, token: string, opts: { everyMs: number; endAft
   let timer: NodeJS.Timeout | undefined;
   let sending = true;
   let answered = false;
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path: '/v1/waiting-list/imports?mode=partial',
-    agent: false,
-    headers: { ...bearer(token), 'Content-Type': 'text/csv' },
-  });
+  const { req, answer } = rawRequest(port, 'POST', '/v1/waiting-list/imports?mode=partial', { ...bearer(token), 'Content-Type': 'text/csv' });
   const stop = () => {
     sending = false;
     clearTimeout(timer);
   };
-  const answer = new Promise<Answer>((resolve, reject) => {
-    req.on('response', (res) => {
-      answered = true;
-      stop();
-      if (!req.writableEnded) req.end();
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-    });
-    // The server may close the connection after answering while rows are still on their way.
-    req.on('error', (e) => (answered ? undefined : reject(e)));
+  req.on('response', () => {
+    answered = true;
+    stop();
+    if (!req.writableEnded) req.end();
   });
-  answer.catch(() => undefined); // awaited by the test; a failure before then must not be unhandled
   const started = Date.now();
   const send = () => {
     if (!sending) return;
@@ -137,7 +116,7 @@ describe('waiting-list uploads', () => {
     try {
       await waitUntil(async () => (await copiesInProgress()) >= 1, "RLQ's first upload to stream into Postgres");
       second = slowUpload(port, c.integrationRLQ, { everyMs: 100 });
-      let secondAnswer: Answer | null = null;
+      let secondAnswer: RawAnswer | null = null;
       void second.answer.then((a) => (secondAnswer = a));
       await waitUntil(async () => secondAnswer ?? (await copiesInProgress()) >= 2, "RLQ's second upload to be answered or to stream");
 
@@ -200,26 +179,13 @@ describe('waiting-list uploads', () => {
   });
 
   it('a JSON body that does not arrive within HTTP_REQUEST_TIMEOUT_MS is 408', async () => {
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/v1/referrals',
-          agent: false,
-          headers: { ...bearer(c.clerkRLQ), 'Content-Type': 'application/json', 'Content-Length': '400' },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.write('{"patient": {"nhsNumber": "'); // and nothing more
+    const { req, answer: answered } = rawRequest(port, 'POST', '/v1/referrals', {
+      ...bearer(c.clerkRLQ),
+      'Content-Type': 'application/json',
+      'Content-Length': '400',
     });
+    req.write('{"patient": {"nhsNumber": "'); // and nothing more
+    const answer = await answered;
     const message = 'The request body did not arrive within 1.5 s (HTTP_REQUEST_TIMEOUT_MS): send the request again';
     expect(answer).toEqual({ status: 408, body: { statusCode: 408, error: 'Request Timeout', message, details: [{ field: 'body', messages: [message] }] } });
   });

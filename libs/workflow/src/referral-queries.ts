@@ -18,7 +18,7 @@ import { visibleToSql } from './referral-scope.js';
 import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
-import { bookingView, notificationView, offerView, referralSummary, timelineView } from './referral-views.js';
+import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
 import {
   bookingsFromJson,
   bookingsSql,
@@ -262,7 +262,9 @@ export class ReferralQueries {
     const p = new SqlParams();
     const { rows: visible } = await this.prisma.sql.query(`SELECT 1 FROM referral r WHERE r.id = ${p.add(id)}::uuid AND ${visibleToSql(caller, p)}`, p.values);
     if (visible.length === 0) throw new ReferralNotFoundError();
-    const { rows } = await this.prisma.sql.query<NotificationRow>(
+    const { rows } = await this.prisma.sql.query<
+      Omit<NotificationHistoryRow, 'statuses'> & { statuses: Array<AsJson<NotificationHistoryRow['statuses'][number]>> }
+    >(
       `SELECT n.id, n.event, n.channel, n.status, n.created_at AS "createdAt", n.updated_at AS "updatedAt", n.sent_at AS "sentAt", n.fallback_of AS "fallbackOf",
               COALESCE((SELECT json_agg(json_build_object('status', s.status, 'at', s.at, 'providerAt', s.provider_at) ORDER BY s.id)
                         FROM notification_status s WHERE s.notification_id = n.id), '[]') AS statuses
@@ -295,18 +297,6 @@ export class ReferralQueries {
       nextCursor: null,
     };
   }
-}
-
-interface NotificationRow {
-  id: string;
-  event: string;
-  channel: string;
-  status: string;
-  createdAt: Date;
-  updatedAt: Date;
-  sentAt: Date | null;
-  fallbackOf: string | null;
-  statuses: Array<{ status: string; at: string; providerAt: string | null }>;
 }
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */

@@ -98,17 +98,20 @@ export function timelineView(e: EventRow, caller: Caller) {
   };
 }
 
-export function notificationView(n: {
-  id: string;
-  event: string;
-  channel: string;
-  status: string;
-  createdAt: Date;
-  updatedAt: Date;
-  sentAt: Date | null;
-  fallbackOf?: string | null;
-  statuses?: ReadonlyArray<{ status: string; at: Date; providerAt: Date | null }>;
-}) {
+/** A patient notification with each delivery status it reached (notification_status). */
+export interface NotificationHistoryRow {
+  readonly id: string;
+  readonly event: string;
+  readonly channel: string;
+  readonly status: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly sentAt: Date | null;
+  readonly fallbackOf: string | null;
+  readonly statuses: ReadonlyArray<{ readonly status: string; readonly at: Date; readonly providerAt: Date | null }>;
+}
+
+export function notificationView(n: NotificationHistoryRow) {
   return {
     id: n.id,
     event: n.event,
@@ -118,11 +121,11 @@ export function notificationView(n: {
     updatedAt: n.updatedAt.toISOString(),
     sentAt: n.sentAt?.toISOString() ?? null,
     /** The notification this letter was sent in place of (after a permanent failure). */
-    fallbackOf: n.fallbackOf ?? null,
+    fallbackOf: n.fallbackOf,
     /** Each status reached, with when we learned it and when the provider says it happened. */
     statusHistory: [
       { status: 'created', at: n.createdAt.toISOString(), providerAt: null },
-      ...(n.statuses ?? []).map((s) => ({ status: s.status, at: s.at.toISOString(), providerAt: s.providerAt?.toISOString() ?? null })),
+      ...n.statuses.map((s) => ({ status: s.status, at: s.at.toISOString(), providerAt: s.providerAt?.toISOString() ?? null })),
     ],
   };
 }
