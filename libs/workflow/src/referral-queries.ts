@@ -34,7 +34,10 @@ import {
   patientColumnNames,
   patientColumns,
   referralColumns,
+  referralFromJson,
+  referralJsonFields,
   withPatient,
+  type ReferralJson,
   type AsJson,
   type BookingRow,
   type EventRow,
@@ -91,26 +94,27 @@ export const WORKLISTS: Readonly<
   'needs-attention': { side: undefined, team: 'booking', where: ['r.needs_attention'] },
 };
 
-/** What the referral view reads besides the referral and its patient. */
-type ViewRow = ReferralRow &
-  Pick<PatientRow, (typeof PATIENT_RECORD)[number]> & {
-    readonly demographicsMismatch: boolean;
-    readonly offers: Array<AsJson<OfferRow>>;
-    readonly bookings: Array<AsJson<BookingRow>>;
-    readonly events: Array<AsJson<EventRow>>;
-    readonly notes: Array<AsJson<NoteRow>> | null;
-  };
+/** What the referral view's statement reads: the referral and its patient, and what it has. */
+type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
+  readonly demographicsMismatch: boolean;
+  readonly offers: Array<AsJson<OfferRow>>;
+  readonly bookings: Array<AsJson<BookingRow>>;
+  readonly events: Array<AsJson<EventRow>>;
+  readonly notes: Array<AsJson<NoteRow>> | null;
+};
 
 /**
  * The referral view's one statement: the referral, its patient, an open demographics_mismatch
- * task, and what it has (offers, bookings, timeline and, when `withNotes`, clinical notes) as JSON.
- * Callers append `WHERE r.id = ... AND <scope>`.
+ * task, and what it has (offers, bookings, timeline and, when `withNotes`, clinical notes), as one
+ * JSON value: one column for pg to read and dates as ISO text, where two dozen typed columns cost
+ * the api about a tenth more CPU a view (npm run bench:request-cost, docs/benchmarks.md). Callers
+ * append `WHERE r.id = ... AND <scope>`.
  */
 function referralViewSql(withNotes: string): string {
-  return `SELECT ${referralColumns()}, ${patientColumns(PATIENT_RECORD)},
-  EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN') AS "demographicsMismatch",
-  ${offersSql()} AS offers, ${bookingsSql()} AS bookings, ${eventsSql()} AS events,
-  CASE WHEN ${withNotes} THEN ${notesSql()} END AS notes
+  return `SELECT json_build_object(${referralJsonFields(PATIENT_RECORD)},
+  'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
+  'offers', ${offersSql()}, 'bookings', ${bookingsSql()}, 'events', ${eventsSql()},
+  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
@@ -126,14 +130,14 @@ export class ReferralQueries {
     const p = new SqlParams();
     const idParam = p.add(id);
     const withNotes = p.add(CLINICAL_TEXT_ROLES.has(caller.role));
-    const { rows } = await this.prisma.sql.query<ViewRow>(
+    const { rows } = await this.prisma.sql.query<{ v: ViewJson }>(
       `${referralViewSql(withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
       p.values,
     );
-    const row = rows[0];
+    const row = rows[0]?.v;
     if (!row) throw new ReferralNotFoundError();
     const view = {
-      ...referralSummary({ ...withPatient(row, PATIENT_RECORD), demographicsMismatch: row.demographicsMismatch }, now, caller),
+      ...referralSummary({ ...referralFromJson(row, PATIENT_RECORD), demographicsMismatch: row.demographicsMismatch }, now, caller),
       offers: offersFromJson(row.offers)
         .filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN')
         .map(offerView),
