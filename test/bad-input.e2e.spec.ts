@@ -2,21 +2,12 @@
 // unknown fields, oversized bodies, bad path ids and query strings, and bad tokens. Each is refused
 // with the contract's error body naming the field, and nothing is written.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { OPERATION_ERRORS } from '../apps/api/src/http/openapi-errors.js';
-import { bearer, cast, drained, driveTo, getReferral, isoDay, referralBody, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, isoDay, referralBody, token, useStack } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack();
 
 interface Res {
   status: number;

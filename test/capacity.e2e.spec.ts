@@ -2,25 +2,11 @@
 // patient accepts an offer and given back when the referral leaves the path before treatment; the
 // last slot goes to one of two concurrent accepts; offers nearest first within the travel radius;
 // when capacity is short, the longest waiter first. Each test uses its own specialty code.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { firstOfferWeek, mondayOf, siteStanding } from '#workflow';
-import {
-  bearer,
-  cast,
-  driveTo,
-  getReferral,
-  isoDay,
-  openReferral,
-  startStack,
-  token,
-  waitForStatus,
-  waitUntil,
-  type Cast,
-  type Stack,
-} from './support/stack.js';
+import { bearer, driveTo, getReferral, isoDay, openReferral, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack();
 
 /** The Monday after today (offers start then), as YYYY-MM-DD. */
 function nextMonday(): string {
@@ -55,14 +41,6 @@ async function openOffer(id: string, siteOds = 'RJC02') {
   const r = await getReferral(s, c.clinRLQ, id);
   return r.offers.find((o: { siteOds: string; status: string }) => o.siteOds === siteOds && o.status === 'OPEN') as { id: string } | undefined;
 }
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
 
 describe('declaring capacity per site and week', () => {
   it('keeps several sites of a trust apart, with per-week overrides, and shows slots, used and free per week', async () => {

@@ -1,24 +1,11 @@
 // Nothing waits silently: a step that fails for good flags the referral for a person, who can
 // retry it; a step lost with Redis is found by the reconciler and run again.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import type { NotificationChannel, OutgoingMessage } from '#notifications';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
-import {
-  bearer,
-  cast,
-  drained,
-  driveTo,
-  getReferral,
-  openReferral,
-  startStack,
-  token,
-  waitForStatus,
-  waitUntil,
-  type Cast,
-  type Stack,
-} from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, openReferral, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
 
 /** A channel standing in for the provider: it can be told to refuse messages for good. */
 class SwitchableChannel implements NotificationChannel {
@@ -32,17 +19,8 @@ class SwitchableChannel implements NotificationChannel {
 }
 
 describe('a step that fails for good', () => {
-  let s: Stack;
-  let c: Cast;
   const channel = new SwitchableChannel();
-
-  beforeAll(async () => {
-    s = await startStack({ notificationChannel: channel });
-    c = await cast();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  const { s, c } = useStack({ notificationChannel: channel });
 
   it('flags needsAttention with a timeline event, lists it, and a trust admin retries it', async () => {
     channel.failing = true;
@@ -78,16 +56,7 @@ describe('a step that fails for good', () => {
 });
 
 describe('a step lost with Redis', () => {
-  let s: Stack;
-  let c: Cast;
-
-  beforeAll(async () => {
-    s = await startStack({ worker: false });
-    c = await cast();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  const { s, c } = useStack({ worker: false });
 
   /** The referrals' unfinished steps were enqueued five minutes ago, then Redis lost them. */
   const loseSteps = (ids: string[]) =>

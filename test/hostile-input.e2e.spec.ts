@@ -3,26 +3,14 @@
 // answers 4xx with the common error body (or 2xx, for a receipt we have nothing to match to), and
 // the API's own log, read line by line, has nothing at error level: a client's mistake is not ours.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { WAITING_LIST_COLUMNS } from '#domain';
-import { bearer, cast, driveTo, LogCapture, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, driveTo, LogCapture, useEnv, useStack, waitUntil } from './support/stack.js';
 
 const CALLBACK_TOKEN = 'notify-callback-token-for-hostile-tests';
-const saved = process.env.NOTIFY_CALLBACK_TOKEN;
 const logs = new LogCapture();
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  process.env.NOTIFY_CALLBACK_TOKEN = CALLBACK_TOKEN;
-  s = await startStack({ logs });
-  c = await cast();
-});
-afterAll(async () => {
-  if (saved === undefined) delete process.env.NOTIFY_CALLBACK_TOKEN;
-  else process.env.NOTIFY_CALLBACK_TOKEN = saved;
-  await s?.close();
-});
+useEnv({ NOTIFY_CALLBACK_TOKEN: CALLBACK_TOKEN });
+const { s, c } = useStack({ logs });
 // Every test: not one line at error level while it ran (the capture works: each 4xx is logged at warn, below).
 let mark = 0;
 beforeEach(() => {

@@ -1,14 +1,13 @@
 // Matching runs (#5): POST /v1/matching/runs proposes how the group's free capacity for a specialty
 // could serve the longest waiters on the group's waiting lists, with counts per cohort band, receiving
 // trust, site and week; GET /v1/matching/runs/:id reads it back. It changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { MatchingRuns } from '#workflow';
-import { bearer, cast, isoDay, nhsNumber, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { bearer, isoDay, nhsNumber, token, useStack } from './support/stack.js';
 
 const SPECIALTY = '320';
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack({ worker: false });
 
 function nextMonday(): string {
   const d = new Date(isoDay(0) + 'T00:00:00Z');
@@ -71,8 +70,6 @@ async function snapshot() {
 }
 
 beforeAll(async () => {
-  s = await startStack({ worker: false });
-  c = await cast();
   const from = nextMonday();
   const put = (ods: string, token: string, body: object) => s.http.put(`/v1/capacity/${ods}/${SPECIALTY}`).set(bearer(token)).send(body);
   const adminRLT = await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });
@@ -89,9 +86,6 @@ beforeAll(async () => {
   ).toBe(200);
   expect((await put('RLT', adminRLT, { weeklySlots: 1, fromDate: from, toDate: plusDays(from, 6) })).status).toBe(200);
   await insertEntries(ENTRIES);
-});
-afterAll(async () => {
-  await s?.close();
 });
 
 describe('POST /v1/matching/runs', () => {

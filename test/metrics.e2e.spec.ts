@@ -1,9 +1,9 @@
 // What operators see: Prometheus /metrics on the API (METRICS_TOKEN) and on the worker's own
 // metrics server, with labels only (route templates, statuses, queue and job names), and the
 // read-only queue dashboard at /admin/queues for trust admins.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
-import { bearer, cast, drained, driveTo, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, token, useStack, waitUntil } from './support/stack.js';
 import { WorkerMetricsServer } from '../apps/worker/src/metrics/metrics-server.js';
 
 /** When this file began: audit rows written before it belong to other suites. */
@@ -41,22 +41,15 @@ function workerGet(port: number, path: string, headers: Record<string, string> =
   });
 }
 
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack();
 let driven: { id: string; nhs: string; body: { patient: Record<string, unknown> } };
 
 beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
   driven = await driveTo(s, c, 'DISCHARGED');
   await drained(s);
   // A request no route matches, with a referral-like id in its path.
   await s.http.get(`/v1/no-such-route/${driven.id}`).set(bearer(c.clinRLQ)).expect(404);
 }, 120_000);
-
-afterAll(async () => {
-  await s?.close();
-});
 
 const scrapeApi = async () => {
   const res = await s.http.get('/metrics').set(bearer(METRICS_TOKEN));

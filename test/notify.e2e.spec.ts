@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { CHANNELS, missingNotifyTemplates, NOTIFICATION_EVENTS, offerLinkToken, offerLinkUrl } from '#notifications';
 import { createNotification, writeOutbox } from '#workflow';
-import { bearer, cast, drained, driveTo, referralBody, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, referralBody, useEnv, useStack, waitUntil } from './support/stack.js';
 import { startFakeNotify, type FakeNotify } from './support/fake-notify.js';
 
 const PATIENT_TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<
@@ -17,23 +17,7 @@ const PATIENT_TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, 
 /** Every patient event on every channel, and the staff worklist email. */
 const TEMPLATES: Record<string, Record<string, string>> = { ...PATIENT_TEMPLATES, staff_worklist: { email: randomUUID() } };
 const CALLBACK_TOKEN = 'notify-callback-token-for-tests-0123';
-const ENV_KEYS = [
-  'NOTIFY_API_KEY',
-  'NOTIFY_BASE_URL',
-  'NOTIFY_TEMPLATES',
-  'NOTIFY_CALLBACK_TOKEN',
-  'NOTIFY_TIMEOUT_MS',
-  'SMS_QUIET_HOURS',
-  'NOTIFY_POLL_INTERVAL_MS',
-  'NOTIFY_POLL_AFTER_MS',
-  'NOTIFY_RATE_LIMIT_MAX',
-  'NOTIFY_RATE_LIMIT_DURATION_MS',
-];
-const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-
 let fake: FakeNotify;
-let s: Stack;
-let c: Cast;
 
 interface Row {
   id: string;
@@ -98,28 +82,24 @@ function receipt(row: Row, status: string, at = new Date()) {
 
 beforeAll(async () => {
   fake = await startFakeNotify({ templates: TEMPLATES });
-  Object.assign(process.env, {
-    NOTIFY_API_KEY: fake.apiKey,
-    NOTIFY_BASE_URL: fake.url,
-    NOTIFY_TEMPLATES: JSON.stringify(TEMPLATES),
-    NOTIFY_CALLBACK_TOKEN: CALLBACK_TOKEN,
-    NOTIFY_TIMEOUT_MS: '1000',
-    SMS_QUIET_HOURS: 'off',
-    // The poll runs often and looks at everything still sending; the fake says `created` until a test changes it.
-    NOTIFY_POLL_INTERVAL_MS: '200',
-    NOTIFY_POLL_AFTER_MS: '0',
-  });
-  s = await startStack();
-  c = await cast();
 });
-
+useEnv(() => ({
+  NOTIFY_API_KEY: fake.apiKey,
+  NOTIFY_BASE_URL: fake.url,
+  NOTIFY_TEMPLATES: JSON.stringify(TEMPLATES),
+  NOTIFY_CALLBACK_TOKEN: CALLBACK_TOKEN,
+  NOTIFY_TIMEOUT_MS: '1000',
+  SMS_QUIET_HOURS: 'off',
+  // The poll runs often and looks at everything still sending; the fake says `created` until a test changes it.
+  NOTIFY_POLL_INTERVAL_MS: '200',
+  NOTIFY_POLL_AFTER_MS: '0',
+  // As they are: restartWorker below changes them, and they are put back with the rest.
+  NOTIFY_RATE_LIMIT_MAX: process.env.NOTIFY_RATE_LIMIT_MAX,
+  NOTIFY_RATE_LIMIT_DURATION_MS: process.env.NOTIFY_RATE_LIMIT_DURATION_MS,
+}));
+const { s, c } = useStack();
 afterAll(async () => {
-  await s?.close();
   await fake?.close();
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 
 describe('sending through GOV.UK Notify', () => {

@@ -8,22 +8,25 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '#config';
 import { offerLinkToken, offerLinkUrl, verifyOfferLinkToken } from '#notifications';
-import { bearer, cast, driveTo, getReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, driveTo, getReferral, useStack, waitUntil } from './support/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
 const DOB = { day: '5', month: '5', year: '1960' }; // referralBody's default date of birth, 1960-05-05
 
-let s: Stack;
-let c: Cast;
 let browser: Browser;
 let base: string;
 let secret: string;
 const contexts: BrowserContext[] = [];
 
+// Registered first so it runs first: the pages go before the server they talk to.
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined);
+  await browser?.close();
+});
+const { s, c } = useStack();
+
 beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
   await s.api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(s.api.getHttpServer().address() as AddressInfo).port}`;
   secret = s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret;
@@ -41,12 +44,6 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-});
-
-afterAll(async () => {
-  for (const ctx of contexts) await ctx.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
 });
 
 async function newPage(opts: { javaScriptEnabled?: boolean } = {}): Promise<Page> {

@@ -3,16 +3,15 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { bearer, startStack, type Stack } from './support/stack.js';
+import { bearer, useEnv, useStack } from './support/stack.js';
 
 const ISSUER = 'https://am.nhsidentity.example/openam/oauth2/realms/root/realms/oidc';
 const AUDIENCE = 'crosstrust-api';
 
 describe('AUTH_MODE=oidc', () => {
-  let s: Stack;
   let jwks: Server;
   let key: CryptoKey;
-  const saved = { ...process.env };
+  let port: number;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });
@@ -23,17 +22,12 @@ describe('AUTH_MODE=oidc', () => {
       res.end(JSON.stringify({ keys: [pub] }));
     });
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
-    const port = (jwks.address() as { port: number }).port;
-    Object.assign(process.env, { AUTH_MODE: 'oidc', AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks`, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE });
-    s = await startStack({ worker: false });
+    port = (jwks.address() as { port: number }).port;
   });
+  useEnv(() => ({ AUTH_MODE: 'oidc', AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks`, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }));
+  const { s } = useStack({ worker: false });
   afterAll(async () => {
-    await s?.close();
     await new Promise((r) => jwks?.close(r));
-    for (const k of ['AUTH_MODE', 'AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE']) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
   });
 
   /** `exp` or `iat` null: the claim is left out. */
@@ -95,7 +89,7 @@ describe('AUTH_MODE=oidc', () => {
 
   it('refuses the local development issuer once configured for OIDC', async () => {
     const { signDevToken } = await import('../scripts/lib/dev-issuer.mjs');
-    const dev = await signDevToken(saved.AUTH_DEV_KEY_FILE!, { roles: ['clinician'], ods: 'RLQ' });
+    const dev = await signDevToken(process.env.AUTH_DEV_KEY_FILE!, { roles: ['clinician'], ods: 'RLQ' });
     expect((await s.http.get('/v1/referrals?limit=1').set(bearer(dev))).status).toBe(401);
   });
 

@@ -3,7 +3,7 @@
 // what GET /docs-json serves; docs/openapi.json is that document; and real answers of every
 // operation fit it field by field (no field undocumented, none promised and missing).
 // `npm run openapi` writes docs/openapi.json from the served document (this file, in write mode).
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { WAITING_LIST_COLUMNS } from '#domain';
 import { REDIS, type RedisClient } from '../apps/api/src/redis.provider.js';
 import { OPERATION_ERRORS } from '../apps/api/src/http/openapi-errors.js';
 import { conform } from './support/openapi-conform.js';
-import { bearer, cast, driveTo, isoDay, referralBody, startStack, token, waitForStatus, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, driveTo, isoDay, referralBody, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
 import { waitingListRow } from './support/waiting-list.js';
 
 const root = process.cwd();
@@ -27,18 +27,11 @@ type Doc = {
   components: { schemas: Record<string, Record<string, unknown>> };
 };
 
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack();
 let doc: Doc;
 
 beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
   doc = (await s.http.get('/docs-json').expect(200)).body;
-});
-
-afterAll(async () => {
-  await s?.close();
 });
 
 /** The first place two JSON values differ, as a JSON pointer-like path. */

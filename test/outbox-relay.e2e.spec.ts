@@ -1,26 +1,15 @@
 // The outbox relay is woken by Postgres (LISTEN/NOTIFY) when jobs are committed, so a step's
 // follow-up job does not wait for the relay's poll; and it listens again when that connection drops.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cast, openReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { openReferral, useEnv, useStack, waitUntil } from './support/stack.js';
 
 const POLL_MS = '60000'; // the longest allowed: within it only a notification moves a job
-let s: Stack;
-let c: Cast;
-let pollBefore: string | undefined;
+useEnv({ OUTBOX_POLL_MS: POLL_MS });
+const { s, c } = useStack();
 
 beforeAll(async () => {
-  pollBefore = process.env.OUTBOX_POLL_MS;
-  process.env.OUTBOX_POLL_MS = POLL_MS;
-  s = await startStack();
-  c = await cast();
   // The relay has run its first pass at boot and is now waiting out the long poll.
   await waitUntil(async () => (await listenerPids()).length === 1, 'the relay to LISTEN');
-}, 60_000);
-
-afterAll(async () => {
-  await s?.close();
-  if (pollBefore === undefined) delete process.env.OUTBOX_POLL_MS;
-  else process.env.OUTBOX_POLL_MS = pollBefore;
 });
 
 async function listenerPids(): Promise<number[]> {

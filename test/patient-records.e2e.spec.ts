@@ -2,13 +2,12 @@
 // of the hostile review). Each referral holds its patient as the trust that opened it recorded
 // them; a trust that is no longer a party reads nothing more; the transfer data set is never sent
 // for a referral that has ended; and the exits are taken only from the side the policy allows.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { WAITING_LIST_COLUMNS } from '#domain';
 import { offerLinkToken, type DeliveryResult, type NotificationChannel, type OutgoingMessage } from '#notifications';
 import {
   bearer,
-  cast,
   drained,
   driveTo,
   getReferral,
@@ -16,12 +15,10 @@ import {
   nhsNumber,
   openReferral,
   referralBody,
-  startStack,
   token,
+  useStack,
   waitForStatus,
   waitUntil,
-  type Cast,
-  type Stack,
 } from './support/stack.js';
 
 /** Records every message the worker sends, with its recipient: where did the patient's mail go? */
@@ -37,16 +34,7 @@ class RecordingChannel implements NotificationChannel {
 }
 
 const channel = new RecordingChannel();
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack({ notificationChannel: channel });
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack({ notificationChannel: channel });
 
 const notificationIds = async (referralId: string, event?: string) =>
   (await s.prisma.notification.findMany({ where: { referralId, ...(event ? { event } : {}) }, select: { id: true } })).map((n) => n.id);

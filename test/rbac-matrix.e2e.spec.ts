@@ -14,7 +14,7 @@
 // route needs, so the answer is the success status and never a 409 left by an earlier cell. Denied
 // calls (and reads, 409s, and retry's "nothing to retry") share one referral per status; a last test
 // checks that none of them changed it.
-import { afterAll, beforeAll, describe, expect, it, test } from '@jest/globals';
+import { beforeAll, describe, expect, it, test } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
@@ -22,21 +22,7 @@ import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { CONSOLE_PERMISSION, ConsoleGuard } from '../apps/api/src/console/console-access.js';
 import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
 import { raiseTask } from '#workflow';
-import {
-  bearer,
-  cast,
-  drained,
-  driveTo,
-  getReferral,
-  isoDay,
-  nhsNumber,
-  referralBody,
-  startStack,
-  token,
-  waitUntil,
-  type Cast,
-  type Stack,
-} from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, isoDay, nhsNumber, referralBody, token, useStack, waitUntil } from './support/stack.js';
 
 // ---------------------------------------------------------------------------------------------
 // The world the matrix is played in.
@@ -612,8 +598,7 @@ const CELLS: readonly Cell[] = ROUTES.flatMap((route) =>
 // ---------------------------------------------------------------------------------------------
 // The stack, tokens and referrals.
 
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack();
 
 interface Driven extends Target {
   readonly patientToken: string;
@@ -699,8 +684,6 @@ function tokenOf(cell: Cell, target: Driven): string {
 }
 
 beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
   for (const caller of CALLERS) {
     if (caller.patient === 'other') tokens.set(caller.label, await token({ role: 'patient', nhsNumber: OTHER_PATIENT_NHS, sub: 'rbac-patient-other' }));
     else if (caller.ods) tokens.set(caller.label, await token({ role: caller.role, ods: caller.ods, sub: `rbac-${caller.role}-${caller.ods}` }));
@@ -733,10 +716,6 @@ beforeAll(async () => {
     versionsBefore.set(stage, { version: r.version, status: r.status, timeline: r.timeline.length });
   }
 }, 180_000);
-
-afterAll(async () => {
-  await s?.close();
-});
 
 // ---------------------------------------------------------------------------------------------
 

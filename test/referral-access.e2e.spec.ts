@@ -1,31 +1,9 @@
 // Who may do what: 409 from the wrong status and on a race, 404 across trusts, 403 by role,
 // idempotent creation, and the worklist's filters and keyset pagination.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  bearer,
-  cast,
-  drained,
-  driveTo,
-  getReferral,
-  openReferral,
-  referralBody,
-  startStack,
-  token,
-  waitForStatus,
-  type Cast,
-  type Stack,
-} from './support/stack.js';
+import { describe, expect, it } from '@jest/globals';
+import { bearer, drained, driveTo, getReferral, openReferral, referralBody, token, useStack, waitForStatus, type Cast } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack();
 
 describe('409: transitions from the wrong status, and races', () => {
   it('says why, naming the current status, and changes nothing', async () => {

@@ -1,17 +1,8 @@
 // Every exit of the workflow, and what each one says about the patient's place on the origin list.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, cast, drained, driveTo, getReferral, isoDay, openReferral, startStack, token, waitForStatus, type Cast, type Stack } from './support/stack.js';
+import { describe, expect, it } from '@jest/globals';
+import { bearer, drained, driveTo, getReferral, isoDay, openReferral, token, useStack, waitForStatus } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack();
 
 const lastEvent = (r: { timeline: Array<{ type: string; detail?: Record<string, unknown> }> }) => r.timeline[r.timeline.length - 1];
 

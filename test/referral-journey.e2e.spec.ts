@@ -1,17 +1,8 @@
 // A referral walked from identification to discharge through the HTTP API, workers running.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, cast, drained, getReferral, openReferral, startStack, token, waitForStatus, type Cast, type Stack } from './support/stack.js';
+import { describe, expect, it } from '@jest/globals';
+import { bearer, drained, getReferral, openReferral, token, useStack, waitForStatus } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack();
 
 describe('the whole referral, open to DISCHARGED', () => {
   it('moves through every stage, keeps the RTT clock, and tells the patient at each step', async () => {

@@ -2,28 +2,15 @@
 // reminders at 7 and 14 days and the booking team's task at 21; appointment reminders 7 days and
 // 1 day before, none for a cancelled, moved or too-close booking; a team email with no patient data.
 // Due times are reached by moving timestamps back in the database, then running the sweep now.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { renderStaffWorklist } from '#notifications';
 import { createNotification } from '#workflow';
 import { ReminderSweepTimer } from '../apps/worker/src/loops/reminder-sweep-timer.js';
-import { bearer, cast, drained, driveTo, getReferral, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, useEnv, useStack, waitUntil } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  // Every pass may send a team email (no batching window here), and the timer stays out of the way.
-  process.env.STAFF_EMAIL_BATCH_MS = '0';
-  process.env.REMINDER_SWEEP_MS = String(3_600_000);
-  s = await startStack();
-  c = await cast();
-}, 60_000);
-
-afterAll(async () => {
-  await s?.close();
-  delete process.env.STAFF_EMAIL_BATCH_MS;
-  delete process.env.REMINDER_SWEEP_MS;
-});
+// Every pass may send a team email (no batching window here), and the timer stays out of the way.
+useEnv({ STAFF_EMAIL_BATCH_MS: '0', REMINDER_SWEEP_MS: String(3_600_000) });
+const { s, c } = useStack();
 
 /** One sweep pass by this worker (another process's worker may hold the lock for a moment), then the sends. */
 async function sweep() {
@@ -52,6 +39,21 @@ async function offerNotificationOf(referralId: string) {
     return r.length ? r : null;
   }, 'the offer notification');
   return rows![0].id;
+}
+
+/**
+ * A referral whose patient accepted the RJC offer after it was sent. (driveTo answers at once, which
+ * may be before the make-offers job has run; that job then finds the answer and sends no offer.)
+ */
+async function answeredAfterTheOffer() {
+  const r = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
+  await drained(s);
+  const offerId = await offerNotificationOf(r.id);
+  const offer = (await getReferral(s, c.clinRLQ, r.id)).offers.find((o: { receivingOds: string }) => o.receivingOds === 'RJC');
+  const answer = await s.http.post(`/v1/referrals/${r.id}/consent`).set(bearer(r.patient)).send({ decision: 'accept', offerId: offer.id });
+  if (answer.status !== 200) throw new Error(`consent failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  await drained(s);
+  return { r, offerId };
 }
 
 const ageOffer = (id: string, interval: string) => sql(`UPDATE notification SET created_at = now() - $2::interval WHERE id = $1::uuid`, [id, interval]);
@@ -123,9 +125,7 @@ describe('offer reminders', () => {
   }, 120_000);
 
   it('a reminder whose turn comes after the patient answered is not sent, and says so', async () => {
-    const r = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
-    await drained(s);
-    const offerId = await offerNotificationOf(r.id);
+    const { r, offerId } = await answeredAfterTheOffer();
     // Written while the offer was open (as by a sweep just before the answer), sent after.
     const ref = { id: r.id, status: 'AWAITING_RECEIVER_ACCEPTANCE' as const, version: 1, patient: { email: 'alex@example.com', phone: null } };
     await s.prisma.sqlTransaction((tx) => createNotification(tx, ref, 'offer_reminder', `${offerId}.7d`, { offerNotificationId: offerId, reminder: '7d' }));
@@ -141,9 +141,7 @@ describe('offer reminders', () => {
   }, 120_000);
 
   it('sends no reminder for an offer the patient has answered', async () => {
-    const r = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
-    await drained(s);
-    const offerId = await offerNotificationOf(r.id);
+    const { r, offerId } = await answeredAfterTheOffer();
     await ageOffer(offerId, '7 days 1 minute');
     await sweep();
     await ageOffer(offerId, '21 days 1 minute');

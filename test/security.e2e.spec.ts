@@ -1,24 +1,16 @@
 // Patient data kept safe: the audit trail, the per-caller rate limit, the per-address limit on
 // traffic no token vouches for, nothing of a patient's in Redis, and production settings that would
 // let anyone in refused at boot.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { ConfigError, DEV_OFFER_LINK_SECRET, loadConfig } from '#config';
 import { createApiApp } from '../apps/api/src/bootstrap.js';
 import { randomUUID } from 'node:crypto';
-import { bearer, cast, drained, driveTo, getReferral, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, token, useEnv, useStack, waitUntil } from './support/stack.js';
 import type { Response as SupertestResponse } from 'supertest';
 
 describe('the audit trail', () => {
-  let s: Stack;
-  let c: Cast;
-  beforeAll(async () => {
-    s = await startStack();
-    c = await cast();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  const { s, c } = useStack();
 
   it('records who read and changed a referral, with the request id and outcome, for the trust admin to see', async () => {
     const { id } = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
@@ -72,18 +64,8 @@ describe('the audit trail', () => {
 });
 
 describe('the rate limit', () => {
-  let s: Stack;
-  let c: Cast;
-  const saved = process.env.RATE_LIMIT_PER_MINUTE;
-  beforeAll(async () => {
-    process.env.RATE_LIMIT_PER_MINUTE = '5';
-    s = await startStack({ worker: false });
-    c = await cast();
-  });
-  afterAll(async () => {
-    process.env.RATE_LIMIT_PER_MINUTE = saved;
-    await s?.close();
-  });
+  useEnv({ RATE_LIMIT_PER_MINUTE: '5' });
+  const { s, c } = useStack({ worker: false });
 
   it('refuses a caller over the limit with 429 and Retry-After; others are unaffected', async () => {
     const me = await token({ role: 'clinician', ods: 'RLQ', sub: `rl-${Date.now()}` });
@@ -108,26 +90,17 @@ describe('the per-address limit on traffic no token vouches for', () => {
   const CALLBACK_TOKEN = 'notify-callback-token-for-address-tests';
   const METRICS_TOKEN = 'metrics-token-for-address-tests-0123';
   const ENV = { PUBLIC_RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUSTED_PROXIES: '127.0.0.1, ::1', NOTIFY_CALLBACK_TOKEN: CALLBACK_TOKEN, METRICS_TOKEN };
-  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
-  let s: Stack;
   let clerk: string;
   let n = 0;
   /** An address of its own for each test (TEST-NET-3), so counts never mix. */
   const address = () => `203.0.113.${++n}`;
 
+  useEnv(ENV);
+  const { s } = useStack({ worker: false });
   beforeAll(async () => {
-    Object.assign(process.env, ENV);
-    s = await startStack({ worker: false });
     clerk = await token({ role: 'booking_clerk', ods: 'RLQ', sub: `address-limit-${Date.now()}` });
     // Until the API's Redis client is connected the limit lets requests through (as when Redis is away).
     await waitUntil(async () => (await s.http.get('/health/ready')).status === 200, 'the API to be ready');
-  });
-  afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    await s?.close();
   });
 
   /** The test's requests all land in one minute's count: start with at least 5 s of the minute left. */
@@ -263,20 +236,10 @@ describe('the per-address limit on traffic no token vouches for', () => {
 });
 
 describe('the per-address limit without trusted proxies', () => {
-  const saved = { PUBLIC_RATE_LIMIT_PER_MINUTE: process.env.PUBLIC_RATE_LIMIT_PER_MINUTE, TRUSTED_PROXIES: process.env.TRUSTED_PROXIES };
-  let s: Stack;
+  useEnv({ PUBLIC_RATE_LIMIT_PER_MINUTE: '5', TRUSTED_PROXIES: undefined });
+  const { s } = useStack({ worker: false });
   beforeAll(async () => {
-    process.env.PUBLIC_RATE_LIMIT_PER_MINUTE = '5';
-    delete process.env.TRUSTED_PROXIES;
-    s = await startStack({ worker: false });
     await waitUntil(async () => (await s.http.get('/health/ready')).status === 200, 'the API to be ready');
-  });
-  afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    await s?.close();
   });
 
   it("believes no X-Forwarded-For: a fresh made-up address on each request still shares the socket address's count", async () => {
@@ -291,15 +254,7 @@ describe('the per-address limit without trusted proxies', () => {
 });
 
 describe('Redis holds ids, never patient data', () => {
-  let s: Stack;
-  let c: Cast;
-  beforeAll(async () => {
-    s = await startStack();
-    c = await cast();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  const { s, c } = useStack();
 
   it('after referrals run through every stage, no key or value holds an NHS number, name, postcode or contact', async () => {
     const walked = await Promise.all([driveTo(s, c, 'DISCHARGED'), driveTo(s, c, 'BOOKED'), driveTo(s, c, 'AWAITING_PATIENT_CONSENT')]);

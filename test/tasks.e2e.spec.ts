@@ -1,20 +1,17 @@
 // The tasks worklist (GET /v1/tasks, POST /v1/tasks/:id/complete) and the team contacts a trust
 // admin manages (GET /v1/team-contacts, PUT /v1/team-contacts/:team), against the real stack.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { raiseTask } from '#workflow';
-import { bearer, cast, driveTo, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { bearer, driveTo, token, useStack } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack();
 let referralId: string;
 /** A kind only this run uses, so other suites' tasks do not get in the way. */
 const KIND = `test_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
 const raised: string[] = [];
 
 beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
   referralId = (await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW')).id;
   // Five booking tasks and one clinical task at RLQ, one booking task at RJC, created a second apart.
   const specs: Array<[string, 'booking' | 'clinical']> = [
@@ -37,10 +34,6 @@ beforeAll(async () => {
     raised.push(rows[0].id);
   }
 }, 120_000);
-
-afterAll(async () => {
-  await s?.close();
-});
 
 async function allPages(t: string, qs: string, limit: number) {
   const ids: string[] = [];

@@ -3,7 +3,6 @@
 // length and gzip expansion, batches bounded by bytes, staging dropped with the import, and an
 // import marked failed when its worker keeps dying. Real API, worker, Postgres and Redis; the
 // limits shortened through the configuration, as an operator would set them.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +14,8 @@ import { stagingTable, WaitingListImporter } from '#workflow';
 import { createWorkerApp } from '../apps/worker/src/bootstrap.js';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
-import { bearer, cast, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { rawRequest, type RawAnswer } from './support/raw-http.js';
+import { bearer, useStack, waitUntil, type Stack } from './support/stack.js';
 
 process.env.WAITING_LIST_IDLE_TIMEOUT_MS = '1000';
 process.env.WAITING_LIST_UPLOAD_TIMEOUT_MS = '4000';
@@ -29,31 +29,26 @@ const HEADER = WAITING_LIST_HEADER;
 const row = (over: Partial<WaitingListCsvRow> = {}) => csvLine(waitingListRow(over, 'UP'));
 const csv = (lines: string[], header = HEADER) => [header, ...lines].join('\n') + '\n';
 
-let s: Stack;
-let c: Cast;
-
-function upload(token: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  return s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(token)).set('Content-Type', 'text/csv').set(headers).send(body);
-}
-
-async function finished(token: string, id: string) {
-  return waitUntil(async () => {
-    const r = await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(token));
-    return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
-  }, `import ${id} to finish`);
-}
-
-const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
-/** Uploads streaming into Postgres now (a staging table is made in the upload's transaction, so it is not visible from here). */
-const copiesInProgress = async () =>
-  (await s.prisma.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`))
-    .rows[0].n;
-const stagingExists = async (importId: string) =>
-  (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0].t !== null;
-
-interface Answer {
-  status: number;
-  body: any;
+/** What the suites below do through the stack of the describe that uses them. */
+function through(s: Stack) {
+  const upload = (token: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    s.http.post('/v1/waiting-list/imports?mode=partial').set(bearer(token)).set('Content-Type', 'text/csv').set(headers).send(body);
+  const finished = (token: string, id: string) =>
+    waitUntil(async () => {
+      const r = await s.http.get(`/v1/waiting-list/imports/${id}`).set(bearer(token));
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : null;
+    }, `import ${id} to finish`);
+  const importCount = async () => (await s.prisma.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM waiting_list_import')).rows[0].n;
+  /** Uploads streaming into Postgres now (a staging table is made in the upload's transaction, so it is not visible from here). */
+  const copiesInProgress = async () =>
+    (
+      await s.prisma.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE datname = current_database() AND command = 'COPY FROM'`,
+      )
+    ).rows[0].n;
+  const stagingExists = async (importId: string) =>
+    (await s.prisma.sql.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [stagingTable(importId)])).rows[0].t !== null;
+  return { upload, finished, importCount, copiesInProgress, stagingExists };
 }
 
 /**
@@ -65,32 +60,16 @@ function slowUpload(port: number, token: string, opts: { everyMs: number; endAft
   let timer: NodeJS.Timeout | undefined;
   let sending = true;
   let answered = false;
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path: '/v1/waiting-list/imports?mode=partial',
-    agent: false,
-    headers: { ...bearer(token), 'Content-Type': 'text/csv' },
-  });
+  const { req, answer } = rawRequest(port, 'POST', '/v1/waiting-list/imports?mode=partial', { ...bearer(token), 'Content-Type': 'text/csv' });
   const stop = () => {
     sending = false;
     clearTimeout(timer);
   };
-  const answer = new Promise<Answer>((resolve, reject) => {
-    req.on('response', (res) => {
-      answered = true;
-      stop();
-      if (!req.writableEnded) req.end();
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-    });
-    // The server may close the connection after answering while rows are still on their way.
-    req.on('error', (e) => (answered ? undefined : reject(e)));
+  req.on('response', () => {
+    answered = true;
+    stop();
+    if (!req.writableEnded) req.end();
   });
-  answer.catch(() => undefined); // awaited by the test; a failure before then must not be unhandled
   const started = Date.now();
   const send = () => {
     if (!sending) return;
@@ -121,17 +100,14 @@ function slowUpload(port: number, token: string, opts: { everyMs: number; endAft
 }
 
 describe('waiting-list uploads', () => {
+  const { s, c } = useStack();
+  const { upload, finished, importCount, copiesInProgress } = through(s);
   let port: number;
 
   beforeAll(async () => {
-    s = await startStack();
-    c = await cast();
     // Listening as in production, so the server's own timeouts (bootstrap.ts) are the ones in force.
     await s.api.listen(0, '127.0.0.1');
     port = (s.api.getHttpServer().address() as AddressInfo).port;
-  });
-  afterAll(async () => {
-    await s?.close();
   });
 
   it("one trust's slow uploads do not hold up another trust's: the trust has its slots (WAITING_LIST_UPLOADS_PER_TRUST), the second of its own is 429", async () => {
@@ -140,7 +116,7 @@ describe('waiting-list uploads', () => {
     try {
       await waitUntil(async () => (await copiesInProgress()) >= 1, "RLQ's first upload to stream into Postgres");
       second = slowUpload(port, c.integrationRLQ, { everyMs: 100 });
-      let secondAnswer: Answer | null = null;
+      let secondAnswer: RawAnswer | null = null;
       void second.answer.then((a) => (secondAnswer = a));
       await waitUntil(async () => secondAnswer ?? (await copiesInProgress()) >= 2, "RLQ's second upload to be answered or to stream");
 
@@ -203,26 +179,13 @@ describe('waiting-list uploads', () => {
   });
 
   it('a JSON body that does not arrive within HTTP_REQUEST_TIMEOUT_MS is 408', async () => {
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/v1/referrals',
-          agent: false,
-          headers: { ...bearer(c.clerkRLQ), 'Content-Type': 'application/json', 'Content-Length': '400' },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.write('{"patient": {"nhsNumber": "'); // and nothing more
+    const { req, answer: answered } = rawRequest(port, 'POST', '/v1/referrals', {
+      ...bearer(c.clerkRLQ),
+      'Content-Type': 'application/json',
+      'Content-Length': '400',
     });
+    req.write('{"patient": {"nhsNumber": "'); // and nothing more
+    const answer = await answered;
     const message = 'The request body did not arrive within 1.5 s (HTTP_REQUEST_TIMEOUT_MS): send the request again';
     expect(answer).toEqual({ status: 408, body: { statusCode: 408, error: 'Request Timeout', message, details: [{ field: 'body', messages: [message] }] } });
   });
@@ -274,15 +237,12 @@ describe('waiting-list uploads', () => {
 });
 
 describe('the import job', () => {
+  const { s, c } = useStack({ worker: false });
+  const { upload, stagingExists } = through(s);
   let workflow: Queue | undefined;
 
-  beforeAll(async () => {
-    s = await startStack({ worker: false });
-    c = await cast();
-  });
   afterAll(async () => {
     await workflow?.close();
-    await s?.close();
     process.env.QUEUE_PREFIX = BASE_PREFIX;
   });
 

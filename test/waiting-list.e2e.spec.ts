@@ -3,21 +3,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { cohortBand, WAITING_LIST_COLUMNS } from '#domain';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow, type WaitingListCsvRow } from './support/waiting-list.js';
-import { bearer, cast, isoDay, nhsNumber, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { rawRequest } from './support/raw-http.js';
+import { bearer, isoDay, nhsNumber, useStack, waitUntil } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
-
-beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const { s, c } = useStack();
 
 const HEADER = WAITING_LIST_HEADER;
 type Row = WaitingListCsvRow;
@@ -442,27 +434,8 @@ describe('a large file, streamed', () => {
           yield chunk;
         }
       }
-      const upload = new Promise<{ status: number; body: any }>((resolve, reject) => {
-        const req = http.request(
-          {
-            agent: false,
-            port,
-            host: '127.0.0.1',
-            method: 'POST',
-            path: '/v1/waiting-list/imports?mode=full',
-            headers: { ...bearer(c.clerkRLT), 'Content-Type': 'text/csv' },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (d) => (text += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-          },
-        );
-        req.on('error', reject);
-        Readable.from(file()).pipe(req);
-      });
-      upload.catch(() => undefined); // awaited below; a failure before then must not be unhandled
+      const { req, answer: upload } = rawRequest(port, 'POST', '/v1/waiting-list/imports?mode=full', { ...bearer(c.clerkRLT), 'Content-Type': 'text/csv' });
+      Readable.from(file()).pipe(req);
       // COPY progress into staging, seen from another connection while the body is held.
       const copied = await waitUntil(
         async () => {

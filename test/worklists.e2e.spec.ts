@@ -1,12 +1,11 @@
 // The named worklists of GET /v1/referrals (?worklist=...) and GET /v1/referrals/summary, against
 // the real stack. Each list is checked against an oracle written independently with Prisma (not the
 // list's SQL), for each trust, and for the referrals made here by name.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Prisma } from '#prisma-client';
-import { bearer, cast, drained, driveTo, getReferral, isoDay, startStack, token, type Cast, type Stack } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, isoDay, token, useStack } from './support/stack.js';
 
-let s: Stack;
-let c: Cast;
+const { s, c } = useStack();
 
 const WORKLISTS = ['clinical-review', 'to-book', 'booking-changed', 'receiver-acceptance', 'needs-attention'] as const;
 type Worklist = (typeof WORKLISTS)[number];
@@ -23,8 +22,6 @@ const mine = {
 };
 
 beforeAll(async () => {
-  s = await startStack();
-  c = await cast();
   // Clinical review (screening needs 52+ weeks waited): priorities mixed, clock starts with ties, so both sort orders have ties to break.
   const specs: Array<[string, number]> = [
     ['P4', -60],
@@ -46,10 +43,6 @@ beforeAll(async () => {
   await s.prisma.referral.updateMany({ where: { id: { in: [mine.attention, mine.acceptance] } }, data: { needsAttention: true } });
   await drained(s);
 }, 180_000);
-
-afterAll(async () => {
-  await s?.close();
-});
 
 /** Every page of a worklist query, checking that the pages neither repeat nor skip. */
 async function allPages(t: string, qs: string, limit = 200): Promise<Row[]> {
@@ -325,6 +318,17 @@ describe('every worklist query uses an index', () => {
     expect(plan).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
     // booking-changed reads the partial indexes of flagged referrals, not every booking-stage referral.
     if (path.includes('booking-changed')) expect(plan).toMatch(/referral_receiving_booking_changed(_priority)?_idx/);
+  });
+
+  it('the summary, a prepared statement Postgres may plan once for any values, reads the indexes in that generic plan too', async () => {
+    const [st] = await statementsOf('/v1/referrals/summary', c.clerkRJC);
+    expect(st.text).not.toMatch(/LIMIT \$/); // so sent as a named statement (libs/persistence/src/sql.ts)
+    const { rows } = await s.prisma.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN (GENERIC_PLAN) ${st.text}`);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    if (process.env.WORKLIST_EXPLAIN === '1') process.stdout.write(`\n--- summary, generic plan\n${plan}\n`);
+    expect(plan).not.toMatch(/Seq Scan on (referral|booking)\b/);
+    // The statuses of booking-changed arrive as one array parameter: its partial index is still read.
+    expect(plan).toMatch(/referral_receiving_booking_changed(_priority)?_idx/);
   });
 
   it.each(['/v1/referrals?side=receiving&status=AWAITING_BOOKING,BOOKED&limit=20', '/v1/referrals?status=AWAITING_BOOKING,BOOKED&sort=priority&limit=20'])(

@@ -1,8 +1,10 @@
 // Drives referrals through the HTTP API as clients would (retrying through outages), then
 // checks the database for what the fault suite promises: nothing lost, nothing twice.
+import { expect } from '@jest/globals';
 import pg from 'pg';
 import { Queue } from 'bullmq';
 import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
+import { withCheckDigit } from '../../scripts/lib/nhs-number.mjs';
 import { PATHWAY_STATUSES } from '#domain';
 import type { Cluster } from './cluster.js';
 
@@ -14,15 +16,32 @@ export interface CallRecord {
   at: number;
 }
 
-function nhsNumberFrom(n: number): string {
+/** The first valid NHS number at or after `n` in the range from `base` (999... is the test range), wrapping after `span`. */
+export function nhsNumberFrom(n: number, base = 999_100_000, span = 399_999): string {
   for (let k = n; ; k++) {
-    const body = String(999_100_000 + (k % 399_999));
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    let c = 11 - (sum % 11);
-    if (c === 11) c = 0;
-    if (c !== 10) return body + c;
+    const number = withCheckDigit(String(base + (k % span)));
+    if (number) return number;
   }
+}
+
+/** A referral body for the fault suites: a patient 60 weeks waiting for trauma and orthopaedics. */
+export function faultReferralBody(nhsNumber: string, pathwayId: string, familyName: string) {
+  return {
+    patient: {
+      nhsNumber,
+      familyName,
+      givenName: 'Sam',
+      dateOfBirth: '1955-01-01',
+      postcode: 'HR1 2ER',
+      email: 'sam@example.com',
+      gpPracticeOds: 'M81001',
+    },
+    specialtyCode: '110',
+    procedureCode: 'W371',
+    rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
+    pathwayId,
+    priority: 'P4',
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,22 +129,7 @@ export class Driver {
   async journey(n: number, salt: string): Promise<string> {
     const nhs = nhsNumberFrom(n * 7 + salt.length * 1000);
     const pathwayId = `F-${salt}-${n}`;
-    const body = {
-      patient: {
-        nhsNumber: nhs,
-        familyName: 'Faultpatient',
-        givenName: 'Sam',
-        dateOfBirth: '1955-01-01',
-        postcode: 'HR1 2ER',
-        email: 'sam@example.com',
-        gpPracticeOds: 'M81001',
-      },
-      specialtyCode: '110',
-      procedureCode: 'W371',
-      rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
-      pathwayId,
-      priority: 'P4',
-    };
+    const body = faultReferralBody(nhs, pathwayId, 'Faultpatient');
     const open = () => this.call('POST', '/v1/referrals', this.tokens.clerkRLQ, body, { 'idempotency-key': pathwayId });
     const opened = this.opts.twice ? await Promise.all([open(), open()]) : [await open()];
     const created = opened.find((r) => r.status === 201);
@@ -207,6 +211,27 @@ export interface Verdict {
   /** Log lines of any process that contain a patient's NHS number or name. */
   patientDataInLogs: number;
   errors: string[];
+}
+
+/**
+ * What the fault suites promise, every step exactly once: every referral discharged, nothing doubled
+ * or missing, nothing left unfinished or for a person, no 5xx, no patient data in any log.
+ */
+export function expectExactlyOnce(v: Verdict, referrals: number): void {
+  expect(v.errors).toEqual([]);
+  expect(v).toMatchObject({
+    referrals,
+    notDischarged: 0,
+    duplicateEvents: 0,
+    duplicateNotifications: 0,
+    missingNotifications: 0,
+    duplicateSends: 0,
+    unfinishedSteps: 0,
+    failedJobsWithoutAttention: 0,
+    needsAttention: 0,
+    bad5xx: 0,
+    patientDataInLogs: 0,
+  });
 }
 
 /** Events the worker checks again before sending, cancelling them once no longer true. */

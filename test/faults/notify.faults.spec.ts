@@ -10,7 +10,7 @@ import { CHANNELS, NOTIFICATION_EVENTS } from '#notifications';
 import { signDevToken } from '../../scripts/lib/dev-issuer.mjs';
 import { startFakeNotify, type FakeNotify } from '../support/fake-notify.js';
 import { Cluster } from './cluster.js';
-import { Driver } from './journeys.js';
+import { Driver, faultReferralBody, nhsNumberFrom } from './journeys.js';
 
 const REFERRALS = 4;
 /** Sends the fake takes and then holds without answering, until the worker is killed. */
@@ -55,16 +55,6 @@ async function waitUntil<T>(fn: () => Promise<T | null | undefined | false>, wha
 }
 
 /** A valid NHS number (modulus 11) for referral n. */
-function nhsNumber(n: number): string {
-  for (let k = n; ; k++) {
-    const body = String(999_200_000 + k);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    const c = (11 - (sum % 11)) % 11;
-    if (c !== 10) return body + c;
-  }
-}
-
 interface Row {
   id: string;
   referral_id: string;
@@ -115,22 +105,7 @@ describe('GOV.UK Notify and a killed worker', () => {
     const ids = await Promise.all(
       Array.from({ length: REFERRALS }, async (_, n) => {
         const pathwayId = `NF-${n}`;
-        const body = {
-          patient: {
-            nhsNumber: nhsNumber(n),
-            familyName: 'Notifypatient',
-            givenName: 'Sam',
-            dateOfBirth: '1955-01-01',
-            postcode: 'HR1 2ER',
-            email: 'sam@example.com',
-            gpPracticeOds: 'M81001',
-          },
-          specialtyCode: '110',
-          procedureCode: 'W371',
-          rttClockStart: new Date(Date.now() - 60 * 7 * 86_400_000).toISOString().slice(0, 10),
-          pathwayId,
-          priority: 'P4',
-        };
+        const body = faultReferralBody(nhsNumberFrom(n, 999_200_000), pathwayId, 'Notifypatient');
         const open = await driver.call('POST', '/v1/referrals', clerk, body, { 'idempotency-key': pathwayId });
         expect(open.status).toBe(201);
         const id = open.json.id as string;

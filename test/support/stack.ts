@@ -1,5 +1,6 @@
 // Test harness: the real API (supertest) and the real worker in this process, against the
 // Postgres and Redis that `npm test` started, plus tokens, factories and wait-until helpers.
+import { afterAll, beforeAll } from '@jest/globals';
 import request from 'supertest';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -88,6 +89,73 @@ export async function startStack(opts: { worker?: boolean; notificationChannel?:
     },
   };
   return stack;
+}
+
+export type StackOptions = NonNullable<Parameters<typeof startStack>[0]>;
+
+/**
+ * The one way to set up an e2e suite: the stack and the usual cast, started before the suite's tests
+ * (a beforeAll) and closed after them (an afterAll). Call it where the suite's hooks go:
+ * `const { s, c } = useStack({ worker: false })`. `s` and `c` are ready in every test, and in every
+ * hook registered after this call; a hook registered before it runs first (to set the environment
+ * the stack reads, say), and `opts` may be a function, called when the stack starts, for options
+ * such a hook makes.
+ */
+export function useStack(opts: StackOptions | (() => StackOptions) = {}): { readonly s: Stack; readonly c: Cast } {
+  let stack: Stack | undefined;
+  let people: Cast | undefined;
+  beforeAll(async () => {
+    stack = await startStack(typeof opts === 'function' ? opts() : opts);
+    people = await cast();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  return { s: readyLater('the stack', () => stack), c: readyLater('the cast', () => people) };
+}
+
+/**
+ * Environment variables a suite's stack reads, set in a beforeAll and put back as they were in an
+ * afterAll (undefined: unset). Call it before useStack, so they are set when the stack starts; a
+ * function is called in that beforeAll, for values an earlier hook makes.
+ */
+export function useEnv(vars: Record<string, string | undefined> | (() => Record<string, string | undefined>)): void {
+  let saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    const set = typeof vars === 'function' ? vars() : vars;
+    saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+    putEnv(set);
+  });
+  afterAll(() => putEnv(saved));
+}
+
+function putEnv(vars: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+/**
+ * A stand-in for a value a beforeAll makes, usable as the value itself once it is made (property
+ * reads, calls and writes go to it), so a suite can name it where its hooks are declared.
+ */
+export function readyLater<T extends object>(what: string, get: () => T | undefined): T {
+  const value = (): T => {
+    const v = get();
+    if (!v) throw new Error(`${what} is made in a beforeAll: use it inside a test or a later hook`);
+    return v;
+  };
+  return new Proxy({} as T, {
+    get(_, key) {
+      const v = value();
+      const x: unknown = Reflect.get(v, key, v);
+      // A class's method reads `this`: bound to the value. Own properties (functions too) as they are.
+      return typeof x === 'function' && !Object.hasOwn(v, key) ? (x as (...a: unknown[]) => unknown).bind(v) : x;
+    },
+    set: (_, key, x) => Reflect.set(value(), key, x),
+    has: (_, key) => Reflect.has(value(), key),
+  });
 }
 
 export function token(opts: {

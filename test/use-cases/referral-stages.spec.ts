@@ -1,9 +1,7 @@
 // Each stage's use case as a function against the real Postgres (no HTTP, no worker): what it
 // writes, what it refuses and with which error. The e2e suites keep the contract; these keep the
 // use cases honest one by one, in a second or two.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplicationContext } from '@nestjs/common';
-import type { PrismaService } from '#persistence';
+import { describe, expect, it } from '@jest/globals';
 import {
   AutomatedSteps,
   Bookings,
@@ -20,22 +18,14 @@ import {
   TreatmentAndDischarge,
   WrongSideError,
 } from '#workflow';
-import { newReferral, patientCaller, staff, useCaseContext } from './use-case-context.js';
+import { newReferral, patientCaller, staff, useUseCaseContext } from './use-case-context.js';
 
-let app: INestApplicationContext;
-let db: PrismaService;
+const { app, db } = useUseCaseContext();
 const clerkRLQ = staff('booking_clerk', 'RLQ');
 const clinRLQ = staff('clinician', 'RLQ');
 const clinRJC = staff('clinician', 'RJC');
 const clerkRJC = staff('booking_clerk', 'RJC');
 const clerkRLT = staff('booking_clerk', 'RLT');
-
-beforeAll(async () => {
-  ({ app, prisma: db } = await useCaseContext());
-});
-afterAll(async () => {
-  await app?.close();
-});
 
 const row = async (id: string) =>
   (

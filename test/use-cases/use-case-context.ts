@@ -1,6 +1,7 @@
 // The middle tier of tests: libs/workflow's use cases called as functions against the real
 // Postgres `npm test` started, with no HTTP, no Redis and no worker. Automated steps are called
 // directly where the worker would run them, so each file runs in a second or two.
+import { afterAll, beforeAll } from '@jest/globals';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule } from '#config';
@@ -9,14 +10,14 @@ import type { Caller, Role } from '#auth';
 import type { NewReferral } from '#domain';
 import { WorkflowModule } from '#workflow';
 import { seed } from '../../prisma/seed.mjs';
-import { requireServices, referralBody } from '../support/stack.js';
+import { readyLater, requireServices, referralBody } from '../support/stack.js';
 
 @Module({ imports: [ConfigModule, PersistenceModule, WorkflowModule] })
 class UseCaseModule {}
 
 let seeded = false;
 
-export async function useCaseContext(): Promise<{ app: INestApplicationContext; prisma: PrismaService }> {
+async function useCaseContext(): Promise<{ app: INestApplicationContext; prisma: PrismaService }> {
   requireServices();
   if (!seeded) {
     await seed(process.env.DATABASE_URL!, { demoReferrals: false });
@@ -24,6 +25,21 @@ export async function useCaseContext(): Promise<{ app: INestApplicationContext; 
   }
   const app = await NestFactory.createApplicationContext(UseCaseModule, { logger: false });
   return { app, prisma: app.get(PrismaService) };
+}
+
+/**
+ * The one way to set up a use-case suite: the context made before the suite's tests and closed
+ * after them (as useStack is for the e2e suites): `const { app, db } = useUseCaseContext()`.
+ */
+export function useUseCaseContext(): { readonly app: INestApplicationContext; readonly db: PrismaService } {
+  let ctx: { app: INestApplicationContext; prisma: PrismaService } | undefined;
+  beforeAll(async () => {
+    ctx = await useCaseContext();
+  });
+  afterAll(async () => {
+    await ctx?.app.close();
+  });
+  return { app: readyLater('the use-case context', () => ctx?.app), db: readyLater('the database', () => ctx?.prisma) };
 }
 
 export function staff(role: Role, ods: string, sub = `${role}-${ods.toLowerCase()}`): Caller {

@@ -1,6 +1,7 @@
 // Pure domain rules of crosstrust: no Nest, no Prisma, no I/O.
 export * from './referral-status.js';
 export * from './referral-state-machine.js';
+export * from './errors.js';
 export * from './referral-input.js';
 export * from './state-diagram.js';
 export * from './rtt-clock.js';

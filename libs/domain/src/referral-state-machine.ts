@@ -1,4 +1,5 @@
 // The referral state machine: the one transition table every stage change goes through.
+import { TransitionConflictError } from './errors.js';
 import { BEFORE_TREATMENT, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type ReferralStatus } from './referral-status.js';
 
 export const REFERRAL_ACTIONS = [
@@ -64,6 +65,18 @@ export function transition(current: ReferralStatus, action: ReferralAction): Tra
     allowedFrom: rule.from,
     reason: `Cannot ${rule.label}: the referral is ${current} (${STATUS_DESCRIPTIONS[current]}). This is only possible while it is ${where}.`,
   };
+}
+
+/**
+ * The table's answer for `action` from `status`, or its refusal in its words (TRANSITION_REFUSED,
+ * naming the current status and those it would be allowed from). Commands that must refuse before
+ * any other check (an offer match, a capacity claim) ask it first; applyTransition asks it again,
+ * so no command restates the table.
+ */
+export function requireTransition(status: ReferralStatus, action: ReferralAction): { readonly from: ReferralStatus; readonly to: ReferralStatus } {
+  const t = transition(status, action);
+  if (!t.allowed) throw new TransitionConflictError(t.reason, status, t.allowedFrom);
+  return { from: t.from, to: t.to };
 }
 
 /** Every (from, to) pair the table allows, for tests and documentation. */

@@ -1,14 +1,25 @@
+// The referral statuses and their named sets, each set checked against the transition table.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { TRANSITIONS, allowedPairs } from './referral-state-machine.js';
 import {
+  AWAITING_ANSWER,
+  BEFORE_TREATMENT,
+  BOOKING_STAGE,
   EXIT_STATUSES,
   FINAL_STATUSES,
+  OFFERS_HELD,
+  OPENED_STATUS,
   PATHWAY_STATUSES,
   RECEIVER_OWNS,
   REFERRAL_STATUSES,
   STATUS_DESCRIPTIONS,
+  WORKLIST_ARRIVALS,
+  WORKLIST_NAMES,
   isFinal,
   isReferralStatus,
+  patientToldOfTransfer,
+  worklistStatuses,
 } from './referral-status.js';
 
 describe('referral-status', () => {
@@ -49,5 +60,60 @@ describe('isReferralStatus (property)', () => {
         expect(isReferralStatus(value)).toBe((REFERRAL_STATUSES as readonly string[]).includes(value));
       }),
     );
+  });
+});
+
+describe('named status sets, checked against the transition table', () => {
+  it('a referral is opened in IDENTIFIED, which no action leads back to', () => {
+    expect(OPENED_STATUS).toBe('IDENTIFIED');
+    expect(allowedPairs().filter((p) => p.to === OPENED_STATUS)).toEqual([]);
+  });
+
+  it("the patient's answer is awaited exactly where consent can be recorded", () => {
+    expect([AWAITING_ANSWER]).toEqual(TRANSITIONS.consent_accepted.from);
+    expect([AWAITING_ANSWER]).toEqual(TRANSITIONS.consent_declined.from);
+  });
+
+  it('offers are held from the screening that makes them until the patient answers', () => {
+    expect(OFFERS_HELD).toEqual([TRANSITIONS.screening_passed.to, ...TRANSITIONS.consent_accepted.from]);
+  });
+
+  it('the booking stage is where the receiving trust books and cancels', () => {
+    expect(BOOKING_STAGE).toEqual(TRANSITIONS.pre_op_assessment_booked.from);
+    expect(BOOKING_STAGE).toEqual(TRANSITIONS.pre_op_assessment_cancelled.from);
+    expect([...TRANSITIONS.procedure_booked.from, ...TRANSITIONS.procedure_cancelled.from]).toEqual(BOOKING_STAGE);
+    for (const s of BOOKING_STAGE) expect(RECEIVER_OWNS.has(s)).toBe(true);
+  });
+
+  it('before treatment is every pathway status up to BOOKED, the statuses a referral may be withdrawn or cancelled from', () => {
+    expect(BEFORE_TREATMENT.at(-1)).toBe(TRANSITIONS.treatment_recorded.from[0]);
+    expect(BEFORE_TREATMENT.some(isFinal)).toBe(false);
+    expect(BEFORE_TREATMENT).toEqual(PATHWAY_STATUSES.slice(0, BEFORE_TREATMENT.length));
+    expect(TRANSITIONS.withdrawn.from).toEqual(BEFORE_TREATMENT);
+    expect(TRANSITIONS.cancelled.from).toEqual(BEFORE_TREATMENT);
+  });
+
+  it('the patient has been told of the transfer from the clinical review on, and not before', () => {
+    expect(REFERRAL_STATUSES.filter((s) => !patientToldOfTransfer(s))).toEqual(['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW']);
+    // Told once the clinician has found transfer suitable, whatever happened next.
+    for (const { from, to } of allowedPairs()) if (patientToldOfTransfer(from)) expect(patientToldOfTransfer(to)).toBe(true);
+    expect(patientToldOfTransfer(TRANSITIONS.clinical_review_suitable.to!)).toBe(true);
+  });
+
+  it('every worklist shows a set of statuses (or any), and each of a worklist of one status is reached by a stage change', () => {
+    expect(WORKLIST_NAMES).toEqual(['clinical-review', 'to-book', 'booking-changed', 'receiver-acceptance', 'needs-attention']);
+    expect(worklistStatuses('booking-changed')).toEqual(BOOKING_STAGE);
+    expect(worklistStatuses('needs-attention')).toEqual(REFERRAL_STATUSES);
+    expect([...WORKLIST_ARRIVALS]).toEqual([
+      ['AWAITING_CLINICAL_REVIEW', 'clinical-review'],
+      ['AWAITING_RECEIVER_ACCEPTANCE', 'receiver-acceptance'],
+      ['AWAITING_BOOKING', 'to-book'],
+    ]);
+    const reached = new Set(
+      allowedPairs()
+        .filter((p) => p.from !== p.to)
+        .map((p) => p.to),
+    );
+    for (const status of WORKLIST_ARRIVALS.keys()) expect(reached.has(status)).toBe(true);
   });
 });

@@ -41,6 +41,57 @@ export function patientToldOfTransfer(status: ReferralStatus): boolean {
   return !BEFORE_OFFER.has(status);
 }
 
+/** The status a referral is opened in, before screening. */
+export const OPENED_STATUS: ReferralStatus = PATHWAY_STATUSES[0];
+
+/**
+ * The patient's answer to an offer is awaited: the only status in which an offer (or its reminder)
+ * is worth sending, its link may be answered, or the booking team chases an unanswered one.
+ */
+export const AWAITING_ANSWER: ReferralStatus = 'AWAITING_PATIENT_CONSENT';
+
+/**
+ * Offers made at screening are open from the clinician's review until the patient answers: while a
+ * referral is in one of these, its open offers count as a claim on a site's capacity.
+ */
+export const OFFERS_HELD: readonly ReferralStatus[] = ['AWAITING_CLINICAL_REVIEW', AWAITING_ANSWER];
+
+/** The receiving trust's booking stage: the procedure to book, or booked and not yet done. Live bookings belong here. */
+export const BOOKING_STAGE: readonly ReferralStatus[] = ['AWAITING_BOOKING', 'BOOKED'];
+
+/**
+ * The named worklists staff work from, and the statuses each shows (null: any status). The side of
+ * the trust each is read from, and any test beyond the status, are the query's
+ * (libs/workflow/src/referral-queries.ts). Keep README "Worklists" in step.
+ */
+export const WORKLIST_STATUSES = {
+  'clinical-review': ['AWAITING_CLINICAL_REVIEW'],
+  'to-book': ['AWAITING_BOOKING'],
+  'booking-changed': BOOKING_STAGE,
+  'receiver-acceptance': ['AWAITING_RECEIVER_ACCEPTANCE'],
+  'needs-attention': null,
+} as const satisfies Record<string, readonly ReferralStatus[] | null>;
+export type WorklistName = keyof typeof WORKLIST_STATUSES;
+export const WORKLIST_NAMES = Object.keys(WORKLIST_STATUSES) as WorklistName[];
+
+/** The statuses a worklist shows (every status for one that shows any). */
+export function worklistStatuses(name: WorklistName): readonly ReferralStatus[] {
+  return WORKLIST_STATUSES[name] ?? REFERRAL_STATUSES;
+}
+
+/**
+ * A stage change into one of these statuses puts the referral on a team's worklist (the one that
+ * shows that status alone), and the team is told by email. In pathway order.
+ */
+export const WORKLIST_ARRIVALS: ReadonlyMap<ReferralStatus, WorklistName> = new Map(
+  PATHWAY_STATUSES.flatMap((status) =>
+    WORKLIST_NAMES.filter((name) => {
+      const shows = WORKLIST_STATUSES[name];
+      return shows?.length === 1 && shows[0] === status;
+    }).map((name) => [status, name] as const),
+  ),
+);
+
 /** Plain-English description of each status, for patients and for error messages. */
 export const STATUS_DESCRIPTIONS: Record<ReferralStatus, string> = {
   IDENTIFIED: 'identified as a long-waiter; eligibility screening is running',

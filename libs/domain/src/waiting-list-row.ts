@@ -1,6 +1,7 @@
 // A row of a trust's waiting-list (PTL) extract: the columns of the contract's CSV and the rules
 // each must meet. The same rules (and wording) as POST /v1/referrals, whose DTO uses these patterns.
 import { isGpPracticeCode } from './ods-code.js';
+import type { PatientDetails } from './referral-input.js';
 import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number.js';
 import { parseIsoDate } from './rtt-clock.js';
 import { isUkPostcode } from './travel-distance.js';
@@ -32,13 +33,8 @@ export type Priority = (typeof PRIORITIES)[number];
 
 export type RawWaitingListRow = Partial<Record<WaitingListColumn, string | null>>;
 
-export interface WaitingListRow {
-  readonly nhsNumber: string;
-  readonly familyName: string;
-  readonly givenName: string;
-  readonly dateOfBirth: Date;
-  readonly postcode: string;
-  readonly gpPracticeOds: string;
+/** One pathway of a waiting list: who the patient is (as PatientDetails has it), and the pathway. */
+export interface WaitingListRow extends Pick<PatientDetails, 'nhsNumber' | 'familyName' | 'givenName' | 'dateOfBirth' | 'postcode' | 'gpPracticeOds'> {
   readonly specialtyCode: string;
   readonly procedureCode: string;
   readonly rttClockStart: Date;

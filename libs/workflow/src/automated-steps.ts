@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { screen, isFinal, isoDate } from '#domain';
+import { AWAITING_ANSWER, isFinal, isoDate, originListOutcome, screen, transition } from '#domain';
 import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
 import { OnJob, type JobOutcome, type JobPayloads } from '#queue';
@@ -34,7 +34,7 @@ export class AutomatedSteps {
       // the timeline by an offers_made it had made stale).
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
-      if (ref.status !== 'IDENTIFIED') return skipped(`already screened (${ref.status})`);
+      if (!transition(ref.status, 'screening_passed').allowed) return skipped(`already screened (${ref.status})`);
       const trusts = await this.offers.trustsWithCapacity(tx, ref.originOds, ref.specialtyCode, today);
       const result = screen({
         rttClockStart: ref.rttClockStart,
@@ -52,7 +52,7 @@ export class AutomatedSteps {
           detail: {
             weeksWaited: result.weeksWaited,
             reasons: result.reasons.map((r) => ({ ...r })),
-            placeOnOriginList: 'kept on the origin trust waiting list unchanged; weeks waited keep counting',
+            placeOnOriginList: originListOutcome(ref.status, 'NOT_ELIGIBLE'),
           },
         });
         return done('not eligible');
@@ -78,7 +78,7 @@ export class AutomatedSteps {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
-      if (ref.status !== 'AWAITING_PATIENT_CONSENT') return skipped(`status moved on (${ref.status})`);
+      if (ref.status !== AWAITING_ANSWER) return skipped(`status moved on (${ref.status})`);
       const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
       if (already.rowCount) return skipped('offer already sent');
       await this.offers.refresh(tx, ref, today);
@@ -154,8 +154,8 @@ export class AutomatedSteps {
         rttClockStop: ref.rttClockStop ? isoDate(ref.rttClockStop) : null,
         summary: notes[0]?.text ?? null,
       });
-      await appendEvent(tx, referralId, 'DISCHARGED', 'discharge_summary_sent', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
-      await appendEvent(tx, referralId, 'DISCHARGED', 'discharge_summary_acknowledged', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
+      await appendEvent(tx, referralId, ref.status, 'discharge_summary_sent', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
+      await appendEvent(tx, referralId, ref.status, 'discharge_summary_acknowledged', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
       return done();
     });
   }

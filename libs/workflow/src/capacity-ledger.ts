@@ -8,7 +8,7 @@
 // an accepted offer of that site takes a slot, only while the site's free slots (from the offer's
 // earliest week on) exceed the open offers there held by referrals ahead of it. Among equals, the
 // first to accept gets the slot: the UPDATE ... WHERE used < slots decides, and the other is refused.
-import { isoDate, ukDate } from '#domain';
+import { isoDate, OFFERS_HELD, ukDate } from '#domain';
 import { BusinessRuleError } from './workflow-errors.js';
 import type { Tx } from './referral-transition.js';
 
@@ -39,9 +39,6 @@ export function firstClaimableWeek(week: Date, now: Date): Date {
   return laterWeek(mondayOf(week), firstOfferWeek(now));
 }
 
-/** Statuses whose open offers still count as a claim on a site. */
-const OFFER_HOLDING_STATUSES = ['AWAITING_CLINICAL_REVIEW', 'AWAITING_PATIENT_CONSENT'];
-
 export interface Rank {
   readonly referralId: string;
   readonly rttClockStart: Date;
@@ -50,8 +47,8 @@ export interface Rank {
 
 /**
  * Per site: free slots from `fromWeek` on (never from a week earlier than offers are made for at
- * `now`: past weeks' slots are not free), and open offers there held by referrals ranking ahead of
- * `rank`. One statement for all the sites asked about.
+ * `now`: past weeks' slots are not free), and open offers there held (OFFERS_HELD) by referrals
+ * ranking ahead of `rank`. One statement for all the sites asked about.
  */
 export async function siteStanding(
   tx: Tx,
@@ -70,19 +67,11 @@ export async function siteStanding(
             CASE WHEN $4::uuid IS NULL THEN 0 ELSE
               (SELECT count(*) FROM offer o JOIN referral r ON r.id = o.referral_id
                WHERE o.site_ods = s.site_ods AND o.status = 'OPEN' AND r.specialty_code = $1 AND r.id <> $4::uuid
-                 AND r.status::text = ANY($7::text[])
+                 AND r.status = ANY($7::"ReferralStatus"[])
                  AND (r.rtt_clock_start < $5::date OR (r.rtt_clock_start = $5::date AND r.priority < $6)))
             END::int AS ahead
      FROM unnest($2::text[]) AS s(site_ods)`,
-    [
-      specialtyCode,
-      [...siteOds],
-      isoDate(fromWeek),
-      rank?.referralId ?? null,
-      rank ? isoDate(rank.rttClockStart) : null,
-      rank?.priority ?? null,
-      OFFER_HOLDING_STATUSES,
-    ],
+    [specialtyCode, [...siteOds], isoDate(fromWeek), rank?.referralId ?? null, rank ? isoDate(rank.rttClockStart) : null, rank?.priority ?? null, OFFERS_HELD],
   );
   return new Map(rows.map((r) => [r.site_ods, { free: r.free, ahead: r.ahead }]));
 }

@@ -2,19 +2,50 @@
 import { Injectable } from '@nestjs/common';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import { PrismaService, SqlParams } from '#persistence';
-import { isoDate, isRealDateTime, isUuid, latestClockStartFor, PRIORITIES, REFERRAL_STATUSES, type ReferralStatus } from '#domain';
-import { visibleToSql } from './referral-scope.js';
-import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import {
-  bookingView,
-  notificationView,
-  offerView,
+  isoDate,
+  isRealDateTime,
+  isUuid,
+  latestClockStartFor,
+  PRIORITIES,
+  REFERRAL_STATUSES,
+  WORKLIST_NAMES,
+  WORKLIST_STATUSES,
+  type ReferralStatus,
+  type WorklistName,
+} from '#domain';
+import { visibleToSql } from './referral-scope.js';
+import { statusMatch } from './status-sql.js';
+import type { TaskTeam } from './tasks.js';
+import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
+import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
+import {
+  bookingsFromJson,
+  bookingsSql,
+  eventsFromJson,
+  eventsSql,
+  notesFromJson,
+  notesSql,
+  offersFromJson,
+  offersSql,
+  PATIENT_CONTACT,
+  PATIENT_IDENTITY,
+  PATIENT_RECORD,
+  patientColumnNames,
+  patientColumns,
+  referralColumns,
   referralFromJson,
-  referralSummary,
-  REFERRAL_VIEW_SQL,
-  timelineView,
+  referralJsonFields,
+  withPatient,
   type ReferralJson,
-} from './referral-views.js';
+  type AsJson,
+  type BookingRow,
+  type EventRow,
+  type NoteRow,
+  type OfferRow,
+  type PatientRow,
+  type ReferralRow,
+} from './referral-row.js';
 
 export interface WorklistQuery {
   readonly worklist?: WorklistName;
@@ -29,87 +60,62 @@ export interface WorklistQuery {
 }
 
 /**
- * The named worklists: a fixed filter on the referral (alias r) and the side of the caller's trust
- * it is read from (none: either side). Keep README "Worklists" in step.
+ * The named worklists as SQL: the side of the caller's trust each is read from (none: either side),
+ * the team that works it (emailed when a referral lands on it: reminders/reminder-sweep.ts), and
+ * any test beyond the statuses it shows (WORKLIST_STATUSES in libs/domain, the one place those are
+ * named). Keep README "Worklists" in step.
  *
- * - clinical-review: origin; AWAITING_CLINICAL_REVIEW.
- * - to-book: receiving; AWAITING_BOOKING and no booking of any kind currently BOOKED.
- * - booking-changed: receiving; AWAITING_BOOKING or BOOKED (`statuses`: read as one ordered
- *   range each of the partial booking_changed indexes, merged), and `booking_changed`, which the
- *   booking commands keep: some booking of the referral is
- *   CANCELLED with no booking of the same kind created at or after its cancelled_at (not rebooked
- *   since). A rebooking takes the referral off the list; cancelling that one puts it back. Bookings
- *   cancelled because the referral closed are not listed (the referral's status is then final).
- * - receiver-acceptance: receiving; AWAITING_RECEIVER_ACCEPTANCE.
+ * - clinical-review: origin.
+ * - to-book: receiving; no booking of any kind currently BOOKED.
+ * - booking-changed: receiving; its statuses read as one ordered range each of the partial
+ *   booking_changed indexes, merged; and `booking_changed`, which the booking commands keep: some
+ *   booking of the referral is CANCELLED with no booking of the same kind created at or after its
+ *   cancelled_at (not rebooked since). A rebooking takes the referral off the list; cancelling that
+ *   one puts it back. Bookings cancelled because the referral closed are not listed (the referral's
+ *   status is then final).
+ * - receiver-acceptance: receiving.
  * - needs-attention: either side; needs_attention.
  *
  * The booking tests end in `OFFSET 0` so Postgres keeps them as per-row index probes of the
  * referrals walked in order (stopping at the page size) rather than turning them into a hash
  * (anti-)join that reads the whole booking table.
  */
-export const WORKLISTS = {
-  'clinical-review': { side: 'origin', status: 'AWAITING_CLINICAL_REVIEW', where: [`r.status = 'AWAITING_CLINICAL_REVIEW'`] },
+export const WORKLISTS: Readonly<
+  Record<WorklistName, { readonly side: 'origin' | 'receiving' | undefined; readonly team: TaskTeam; readonly where: readonly string[] }>
+> = {
+  'clinical-review': { side: 'origin', team: 'clinical', where: [] },
   'to-book': {
     side: 'receiving',
-    status: 'AWAITING_BOOKING',
-    where: [`r.status = 'AWAITING_BOOKING'`, `NOT EXISTS (SELECT 1 FROM booking b WHERE b.referral_id = r.id AND b.status = 'BOOKED' OFFSET 0)`],
+    team: 'booking',
+    where: [`NOT EXISTS (SELECT 1 FROM booking b WHERE b.referral_id = r.id AND b.status = 'BOOKED' OFFSET 0)`],
   },
-  'booking-changed': {
-    side: 'receiving',
-    status: null,
-    statuses: ['AWAITING_BOOKING', 'BOOKED'],
-    where: [`r.status IN ('AWAITING_BOOKING', 'BOOKED')`, `r.booking_changed`],
-  },
-  'receiver-acceptance': { side: 'receiving', status: 'AWAITING_RECEIVER_ACCEPTANCE', where: [`r.status = 'AWAITING_RECEIVER_ACCEPTANCE'`] },
-  'needs-attention': { side: undefined, status: null, where: [`r.needs_attention`] },
-} as const satisfies Record<
-  string,
-  { side: 'origin' | 'receiving' | undefined; status: ReferralStatus | null; statuses?: readonly ReferralStatus[]; where: readonly string[] }
->;
-export type WorklistName = keyof typeof WORKLISTS;
-export const WORKLIST_NAMES = Object.keys(WORKLISTS) as WorklistName[];
+  'booking-changed': { side: 'receiving', team: 'booking', where: ['r.booking_changed'] },
+  'receiver-acceptance': { side: 'receiving', team: 'clinical', where: [] },
+  'needs-attention': { side: undefined, team: 'booking', where: ['r.needs_attention'] },
+};
 
-/** The referral columns of a worklist row, named as the view expects (plus the patient id to join). */
-const LIST_COLUMNS = [
-  'r.id',
-  'r.status',
-  'r.origin_ods AS "originOds"',
-  'r.receiving_ods AS "receivingOds"',
-  'r.specialty_code AS "specialtyCode"',
-  'r.procedure_code AS "procedureCode"',
-  'r.pathway_id AS "pathwayId"',
-  'r.priority',
-  'r.rtt_clock_start AS "rttClockStart"',
-  'r.rtt_clock_stop AS "rttClockStop"',
-  'r.needs_attention AS "needsAttention"',
-  'r.travel_radius_miles AS "travelRadiusMiles"',
-  'r.version',
-  'r.created_at AS "createdAt"',
-  'r.updated_at AS "updatedAt"',
-  'r.patient_id AS id_patient',
-].join(', ');
+/** What the referral view's statement reads: the referral and its patient, and what it has. */
+type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
+  readonly demographicsMismatch: boolean;
+  readonly offers: Array<AsJson<OfferRow>>;
+  readonly bookings: Array<AsJson<BookingRow>>;
+  readonly events: Array<AsJson<EventRow>>;
+  readonly notes: Array<AsJson<NoteRow>> | null;
+};
 
-interface ListRow {
-  id: string;
-  status: string;
-  originOds: string;
-  receivingOds: string | null;
-  specialtyCode: string;
-  procedureCode: string;
-  pathwayId: string;
-  priority: string;
-  rttClockStart: Date;
-  rttClockStop: Date | null;
-  needsAttention: boolean;
-  travelRadiusMiles: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  id_patient: string;
-  nhsNumber: string;
-  familyName: string;
-  givenName: string;
-  dateOfBirth: Date;
+/**
+ * The referral view's one statement: the referral, its patient, an open demographics_mismatch
+ * task, and what it has (offers, bookings, timeline and, when `withNotes`, clinical notes), as one
+ * JSON value: one column for pg to read and dates as ISO text, where two dozen typed columns cost
+ * the api about a tenth more CPU a view (npm run bench:request-cost, docs/benchmarks.md). Callers
+ * append `WHERE r.id = ... AND <scope>`.
+ */
+function referralViewSql(withNotes: string): string {
+  return `SELECT json_build_object(${referralJsonFields(PATIENT_RECORD)},
+  'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
+  'offers', ${offersSql()}, 'bookings', ${bookingsSql()}, 'events', ${eventsSql()},
+  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END) AS v
+FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
 @Injectable()
@@ -124,28 +130,29 @@ export class ReferralQueries {
     const p = new SqlParams();
     const idParam = p.add(id);
     const withNotes = p.add(CLINICAL_TEXT_ROLES.has(caller.role));
-    const { rows } = await this.prisma.sql.query<{ v: ReferralJson }>(
-      `${REFERRAL_VIEW_SQL.replace('$NOTES', withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
+    const { rows } = await this.prisma.sql.query<{ v: ViewJson }>(
+      `${referralViewSql(withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
       p.values,
     );
-    const json = rows[0]?.v;
-    if (!json) throw new ReferralNotFoundError();
-    const r = referralFromJson(json);
+    const row = rows[0]?.v;
+    if (!row) throw new ReferralNotFoundError();
     const view = {
-      ...referralSummary(r, now, caller),
-      offers: r.offers.filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN').map(offerView),
-      bookings: r.bookings.map(bookingView),
-      timeline: r.events.map((e) => timelineView(e, caller)),
+      ...referralSummary({ ...referralFromJson(row, PATIENT_RECORD), demographicsMismatch: row.demographicsMismatch }, now, caller),
+      offers: offersFromJson(row.offers)
+        .filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN')
+        .map(offerView),
+      bookings: bookingsFromJson(row.bookings).map(bookingView),
+      timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
     };
-    if (json.notes) {
+    if (row.notes) {
       return {
         ...view,
-        clinicalNotes: json.notes.map((n) => ({
+        clinicalNotes: notesFromJson(row.notes).map((n) => ({
           id: n.id,
           kind: n.kind,
           text: n.text,
           authorSub: n.authorSub,
-          createdAt: new Date(n.createdAt).toISOString(),
+          createdAt: n.createdAt.toISOString(),
         })),
       };
     }
@@ -163,22 +170,17 @@ export class ReferralQueries {
     const limit = q.limit ?? 50;
     const sort = q.sort ?? 'weeksWaited';
     const p = new SqlParams();
-    // Several statuses (asked for, or a named list's): one branch each, each an ordered range.
-    const split =
-      q.status && q.status.length > 1
-        ? q.status
-        : !q.status?.length && q.worklist
-          ? (WORKLISTS[q.worklist] as { statuses?: readonly ReferralStatus[] }).statuses
-          : undefined;
-    const filters = this.filters(split ? { ...q, status: undefined } : q, p, now);
+    // The statuses asked for, or the named list's; several are read one branch each, each an ordered range.
+    const statuses = q.status?.length ? q.status : q.worklist ? WORKLIST_STATUSES[q.worklist] : null;
+    const filters = this.filters(q, p, now);
     if (q.cursor) filters.push(afterCursorSql(sort, q.cursor, p));
-    const statusBranches = split ? [...new Set(split)].map((st) => `r.status = ${p.add(st)}::"ReferralStatus"`) : [null];
+    const statusBranches = statuses ? [...new Set(statuses)].map((st) => statusMatch('r.status', [st], p)) : [null];
     const orderR = sort === 'priority' ? 'r.priority, r.rtt_clock_start, r.id' : 'r.rtt_clock_start, r.id';
     const orderW = sort === 'priority' ? 'w.priority, w."rttClockStart", w.id' : 'w."rttClockStart", w.id';
     const take = p.add(limit + 1);
     const ods = p.add(caller.ods ?? '');
     const branch = (side: 'origin' | 'receiving', notOrigin: boolean, status: string | null) =>
-      `SELECT ${LIST_COLUMNS} FROM referral r WHERE r.${side}_ods = ${ods}${notOrigin ? ` AND r.origin_ods <> ${ods}` : ''}` +
+      `SELECT ${referralColumns()}, r.patient_id AS id_patient FROM referral r WHERE r.${side}_ods = ${ods}${notOrigin ? ` AND r.origin_ods <> ${ods}` : ''}` +
       [...(status ? [status] : []), ...filters].map((f) => ` AND ${f}`).join('') +
       ` ORDER BY ${orderR} LIMIT ${take}`;
     const side = q.side ?? (q.worklist ? WORKLISTS[q.worklist].side : undefined);
@@ -194,9 +196,9 @@ export class ReferralQueries {
       branches.length === 1 ? branches[0] : `SELECT w.* FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) w ORDER BY ${orderW} LIMIT ${take}`;
     // The patient of each row of the page, one primary-key probe each (OFFSET 0 keeps the LATERAL
     // from being flattened into a join the planner may hash over the whole patient table).
-    const { rows } = await this.prisma.sql.query<ListRow>(
-      `SELECT w.*, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth"
-       FROM (${inner}) w CROSS JOIN LATERAL (SELECT nhs_number, family_name, given_name, date_of_birth FROM patient p WHERE p.id = w.id_patient OFFSET 0) p ORDER BY ${orderW}`,
+    const { rows } = await this.prisma.sql.query<ReferralRow & Pick<PatientRow, (typeof PATIENT_IDENTITY)[number]>>(
+      `SELECT w.*, ${patientColumns(PATIENT_IDENTITY)}
+       FROM (${inner}) w CROSS JOIN LATERAL (SELECT ${patientColumnNames(PATIENT_IDENTITY)} FROM patient p WHERE p.id = w.id_patient OFFSET 0) p ORDER BY ${orderW}`,
       p.values,
     );
     const page = rows.slice(0, limit);
@@ -206,21 +208,15 @@ export class ReferralQueries {
         ? encodeCursor(sort === 'priority' ? [last.priority, last.rttClockStart.toISOString(), last.id] : [last.rttClockStart.toISOString(), last.id])
         : null;
     return {
-      items: page.map(({ nhsNumber, familyName, givenName, dateOfBirth, id_patient: _, ...r }) =>
-        referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth } }, now, caller),
-      ),
+      items: page.map((r) => referralSummary(withPatient(r, PATIENT_IDENTITY), now, caller)),
       nextCursor,
     };
   }
 
-  /** The WHERE conditions (on alias r) of a worklist query, apart from the trust side and the cursor. */
+  /** The WHERE conditions (on alias r) of a worklist query, apart from the trust side, the statuses and the cursor. */
   private filters(q: WorklistQuery, p: SqlParams, now: Date): string[] {
     const out: string[] = [];
     if (q.worklist) out.push(...WORKLISTS[q.worklist].where);
-    // One status as an equality, so the planner can read an ordered (ods, status, ...) index range
-    // instead of sorting every match; several as ANY.
-    if (q.status?.length === 1) out.push(`r.status = ${p.add(q.status[0])}::"ReferralStatus"`);
-    else if (q.status?.length) out.push(`r.status = ANY(${p.add([...q.status])}::"ReferralStatus"[])`);
     if (q.specialty) out.push(`r.specialty_code = ${p.add(q.specialty)}`);
     if (q.needsAttention !== undefined && q.worklist !== 'needs-attention') out.push(`r.needs_attention = ${p.add(q.needsAttention)}`);
     if (q.minWeeksWaited !== undefined) out.push(`r.rtt_clock_start <= ${p.add(isoDate(latestClockStartFor(q.minWeeksWaited, now)))}::date`);
@@ -237,7 +233,8 @@ export class ReferralQueries {
     const names = WORKLIST_NAMES;
     const count = (name: WorklistName) => {
       const w = WORKLISTS[name];
-      const conds = w.where.map((c) => ` AND ${c}`).join('');
+      const statuses = WORKLIST_STATUSES[name];
+      const conds = [...(statuses ? [statusMatch('r.status', statuses, p)] : []), ...w.where].map((c) => ` AND ${c}`).join('');
       return w.side
         ? `(SELECT count(*) FROM referral r WHERE r.${w.side}_ods = ${ods}${conds})`
         : `((SELECT count(*) FROM referral r WHERE r.origin_ods = ${ods}${conds}) + (SELECT count(*) FROM referral r WHERE r.receiving_ods = ${ods} AND r.origin_ods <> ${ods}${conds}))`;
@@ -269,7 +266,9 @@ export class ReferralQueries {
     const p = new SqlParams();
     const { rows: visible } = await this.prisma.sql.query(`SELECT 1 FROM referral r WHERE r.id = ${p.add(id)}::uuid AND ${visibleToSql(caller, p)}`, p.values);
     if (visible.length === 0) throw new ReferralNotFoundError();
-    const { rows } = await this.prisma.sql.query<NotificationRow>(
+    const { rows } = await this.prisma.sql.query<
+      Omit<NotificationHistoryRow, 'statuses'> & { statuses: Array<AsJson<NotificationHistoryRow['statuses'][number]>> }
+    >(
       `SELECT n.id, n.event, n.channel, n.status, n.created_at AS "createdAt", n.updated_at AS "updatedAt", n.sent_at AS "sentAt", n.fallback_of AS "fallbackOf",
               COALESCE((SELECT json_agg(json_build_object('status', s.status, 'at', s.at, 'providerAt', s.provider_at) ORDER BY s.id)
                         FROM notification_status s WHERE s.notification_id = n.id), '[]') AS statuses
@@ -288,47 +287,20 @@ export class ReferralQueries {
   /** The caller's own referrals, newest first, each with the patient as its trust recorded them and its offers still open to them. */
   async patientReferrals(caller: Caller, now = new Date()) {
     const p = new SqlParams();
-    const { rows } = await this.prisma.sql.query<
-      ListRow & { address: string | null; postcode: string; phone: string | null; email: string | null; offers: OfferJson[] }
-    >(
-      `SELECT ${LIST_COLUMNS}, p.nhs_number AS "nhsNumber", p.family_name AS "familyName", p.given_name AS "givenName", p.date_of_birth AS "dateOfBirth",
-              p.address, p.postcode, p.phone, p.email,
-              COALESCE((SELECT json_agg(json_build_object('id', o.id, 'receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
-                          'earliestWeek', o.earliest_week, 'status', o.status) ORDER BY o.distance_miles, o.id)
-                        FROM offer o WHERE o.referral_id = r.id AND o.status <> 'WITHDRAWN'), '[]') AS offers
+    const { rows } = await this.prisma.sql.query<ReferralRow & Pick<PatientRow, (typeof PATIENT_CONTACT)[number]> & { offers: Array<AsJson<OfferRow>> }>(
+      `SELECT ${referralColumns()}, ${patientColumns(PATIENT_CONTACT)}, ${offersSql(`x.status <> 'WITHDRAWN'`)} AS offers
        FROM referral r JOIN patient p ON p.id = r.patient_id
        WHERE ${visibleToSql(caller, p)} ORDER BY r.created_at DESC, r.id`,
       p.values,
     );
     return {
-      items: rows.map(({ nhsNumber, familyName, givenName, dateOfBirth, address, postcode, phone, email, offers, id_patient: _, ...r }) => ({
-        ...referralSummary({ ...r, patient: { nhsNumber, familyName, givenName, dateOfBirth, address, postcode, phone, email } }, now, caller),
-        offers: offers.map((o) => offerView({ ...o, earliestWeek: new Date(o.earliestWeek) })),
+      items: rows.map((r) => ({
+        ...referralSummary(withPatient(r, PATIENT_CONTACT), now, caller),
+        offers: offersFromJson(r.offers).map(offerView),
       })),
       nextCursor: null,
     };
   }
-}
-
-interface NotificationRow {
-  id: string;
-  event: string;
-  channel: string;
-  status: string;
-  createdAt: Date;
-  updatedAt: Date;
-  sentAt: Date | null;
-  fallbackOf: string | null;
-  statuses: Array<{ status: string; at: string; providerAt: string | null }>;
-}
-
-interface OfferJson {
-  id: string;
-  receivingOds: string;
-  siteOds: string;
-  distanceMiles: number;
-  earliestWeek: string;
-  status: string;
 }
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */

@@ -4,13 +4,13 @@
 // Plain SQL on the transaction's connection (see libs/persistence/src/sql.ts): a stage change is
 // the hot path, and this is two statements where the Prisma version was five or more.
 import { randomUUID } from 'node:crypto';
-import { isoDate, transition, type ReferralAction, type ReferralStatus } from '#domain';
+import { isoDate, requireTransition, type ReferralAction, type ReferralStatus } from '#domain';
 import { SqlParams, type SqlRunner } from '#persistence';
 import type { Actor } from '#auth';
 import { outboxJob, type OutboxJob } from '#queue';
 import { outboxInsertSql } from './outbox/outbox.js';
 import { preferredChannel, type NotificationEvent } from '#notifications';
-import { ConcurrentChangeError, TransitionConflictError } from './workflow-errors.js';
+import { ConcurrentChangeError } from './workflow-errors.js';
 
 /** The connection of the transaction a workflow step runs in. */
 export type Tx = SqlRunner;
@@ -58,17 +58,6 @@ export interface TransitionOutcome {
   readonly to: ReferralStatus;
   readonly eventId: string;
   readonly version: number;
-}
-
-/**
- * The transition table's answer for `action` from `status`, or a 409 in its words. Commands that
- * must refuse before any other check (an offer match, a capacity claim) ask it first; applyTransition
- * asks it again, so a command never restates the table.
- */
-export function requireTransition(status: ReferralStatus, action: ReferralAction): { from: ReferralStatus; to: ReferralStatus } {
-  const t = transition(status, action);
-  if (!t.allowed) throw new TransitionConflictError(t.reason, status, t.allowedFrom);
-  return t;
 }
 
 export async function applyTransition(tx: Tx, ref: ReferralRef, spec: TransitionSpec): Promise<TransitionOutcome> {

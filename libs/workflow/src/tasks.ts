@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { RECEIVER_OWNS, type ReferralStatus } from '#domain';
 import type { SqlRunner } from '#persistence';
+import { statusLiterals } from './status-sql.js';
 
 export const TASK_TEAMS = ['booking', 'clinical'] as const;
 export type TaskTeam = (typeof TASK_TEAMS)[number];
@@ -27,10 +28,12 @@ export function taskTrustFor(status: string, originOds: string, receivingOds: st
   return RECEIVER_OWNS.has(status as ReferralStatus) && receivingOds ? receivingOds : originOds;
 }
 
-/** taskTrustFor as a SQL expression over a referral row aliased `r` (same rule, for set-based queries). */
+/**
+ * taskTrustFor as a SQL expression over a referral row aliased `r` (same rule, for set-based
+ * queries). Literals, as it takes no parameters: it is a part of a statement that has its own.
+ */
 export function taskTrustSql(r: string): string {
-  const owns = [...RECEIVER_OWNS].map((s) => `'${s}'`).join(', ');
-  return `CASE WHEN ${r}.status::text IN (${owns}) AND ${r}.receiving_ods IS NOT NULL THEN ${r}.receiving_ods ELSE ${r}.origin_ods END`;
+  return `CASE WHEN ${r}.status IN (${statusLiterals(RECEIVER_OWNS)}) AND ${r}.receiving_ods IS NOT NULL THEN ${r}.receiving_ods ELSE ${r}.origin_ods END`;
 }
 
 /** Raises a task in the caller's transaction (or on the pool); true when this call created it. */

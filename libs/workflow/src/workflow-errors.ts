@@ -1,47 +1,15 @@
 // Errors a use case raises, each with a code; the HTTP edge maps codes to statuses in one table
-// (apps/api/src/http/error-statuses.ts), so no library knows about HTTP.
-import type { ReferralStatus } from '#domain';
+// (apps/api/src/http/error-statuses.ts), so no library knows about HTTP. The base class, the codes
+// and the refused transition are the domain's (libs/domain/src/errors.ts): its table raises that one.
+import { WorkflowError, type ReferralStatus } from '#domain';
 
-/** What went wrong, as a code the edges (HTTP, the offer page) map to their own answers. */
-export const WORKFLOW_ERROR_CODES = [
-  'NOT_FOUND',
-  'TRANSITION_REFUSED',
-  'CONCURRENT_CHANGE',
-  'DUPLICATE',
-  'BUSINESS_RULE',
-  'WRONG_SIDE',
-  'UPLOAD_UNREADABLE',
-  'UPLOAD_TOO_SLOW',
-  'UPLOAD_TOO_LARGE',
-  'UPLOAD_NOT_CSV',
-  'UPLOADS_BUSY',
-] as const;
-export type WorkflowErrorCode = (typeof WORKFLOW_ERROR_CODES)[number];
-
-export abstract class WorkflowError extends Error {
-  abstract readonly code: WorkflowErrorCode;
-  readonly details?: unknown;
-}
+export { TransitionConflictError, WORKFLOW_ERROR_CODES, WorkflowError, type WorkflowErrorCode } from '#domain';
 
 /** Not there, or not visible to this caller: the same answer either way. */
 export class ReferralNotFoundError extends WorkflowError {
   readonly code = 'NOT_FOUND' as const;
   constructor(what = 'Referral') {
     super(`${what} not found`);
-  }
-}
-
-/** The action is not allowed from the referral's current status. */
-export class TransitionConflictError extends WorkflowError {
-  readonly code = 'TRANSITION_REFUSED' as const;
-  override readonly details: { currentStatus: ReferralStatus; allowedFrom?: readonly ReferralStatus[] };
-  constructor(
-    message: string,
-    readonly currentStatus: ReferralStatus,
-    allowedFrom?: readonly ReferralStatus[],
-  ) {
-    super(message);
-    this.details = { currentStatus, allowedFrom };
   }
 }
 

@@ -2,8 +2,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { REFERRAL_STATUSES, type ReferralStatus } from '#domain';
-import { WORKLISTS, WORKLIST_NAMES, type WorklistName } from '#workflow';
+import { REFERRAL_STATUSES, WORKLIST_NAMES, worklistStatuses, type ReferralStatus, type WorklistName } from '#domain';
+import { WORKLISTS } from '#workflow';
 import { PageQueryDto } from './page-query.dto.js';
 
 export class WorklistQueryDto extends PageQueryDto {
@@ -68,7 +68,7 @@ export function worklistConflicts(q: WorklistQueryDto): Array<{ field: string; m
   const out: Array<{ field: string; messages: string[] }> = [];
   if (q.side && w.side && q.side !== w.side) out.push({ field: 'side', messages: [`side must be ${w.side} (or left out) with worklist=${q.worklist}`] });
   if (q.status?.length && q.worklist !== 'needs-attention') {
-    const allowed: readonly ReferralStatus[] = w.status ? [w.status] : ['AWAITING_BOOKING', 'BOOKED'];
+    const allowed = worklistStatuses(q.worklist);
     const bad = q.status.filter((s) => !allowed.includes(s));
     if (bad.length) out.push({ field: 'status', messages: [`status ${bad.join(', ')} is never on worklist=${q.worklist} (it lists ${allowed.join(', ')})`] });
   }

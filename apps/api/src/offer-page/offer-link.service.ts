@@ -3,6 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '#config';
+import { AWAITING_ANSWER } from '#domain';
 import { PrismaService } from '#persistence';
 import { verifyOfferLinkToken } from '#notifications';
 import { isLatestOfferNotification } from '#workflow';
@@ -75,7 +76,7 @@ export class OfferLinkService {
     if (link.lockedAt) return 'locked';
     if (now.getTime() >= link.lastSentAt.getTime() + OFFER_LINK_DAYS * 86_400_000) return 'expired';
     if (!link.isLatestOffer) return 'superseded';
-    if (link.status !== 'AWAITING_PATIENT_CONSENT') return 'notOpen';
+    if (link.status !== AWAITING_ANSWER) return 'notOpen';
     return 'open';
   }
 

@@ -1,4 +1,5 @@
 // The pure rules of sending a notification: whether it is still true, and which channel it can go by.
+import { AWAITING_ANSWER } from '#domain';
 import type { Channel } from '#notifications';
 
 /** What the rules read of a notification and its referral. */
@@ -15,7 +16,7 @@ export interface DeliveryFacts {
  * cancelled, moved (a new booking has its own reminders) or past.
  */
 export function staleBecause(n: DeliveryFacts): string | null {
-  if ((n.event === 'offer' || n.event === 'offer_reminder') && n.referral_status !== 'AWAITING_PATIENT_CONSENT')
+  if ((n.event === 'offer' || n.event === 'offer_reminder') && n.referral_status !== AWAITING_ANSWER)
     return `referral is ${n.referral_status}, no longer awaiting the patient's answer`;
   if (n.event === 'appointment_reminder' && !n.booking?.live) return n.booking ? 'booking cancelled or already started' : 'booking gone';
   return null;

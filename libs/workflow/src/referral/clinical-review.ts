@@ -1,11 +1,11 @@
 // Stage 2, the clinician's part of eligibility: a clinician of the referring trust finds transfer
 // suitable (offers are made and the patient told, by a job) or not suitable, with a reason code.
 import { Injectable } from '@nestjs/common';
-import { originListOutcome } from '#domain';
+import { originListOutcome, requireTransition } from '#domain';
 import { PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob } from '#queue';
-import { applyTransition, requireTransition } from '../referral-transition.js';
+import { applyTransition } from '../referral-transition.js';
 import { requireSide } from '../referral-scope.js';
 import { BusinessRuleError } from '../workflow-errors.js';
 import { OfferMatcher } from '../offer-matcher.js';

@@ -1,11 +1,11 @@
 // Stage 3, offer and consent: the patient (online, or a booking clerk of the referring trust for a
 // phone call or letter) accepts an offer, which takes a slot, or declines and keeps their place.
 import { Injectable } from '@nestjs/common';
-import { originListOutcome } from '#domain';
+import { originListOutcome, requireTransition } from '#domain';
 import { PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob } from '#queue';
-import { applyTransition, requireTransition } from '../referral-transition.js';
+import { applyTransition } from '../referral-transition.js';
 import { requireSide } from '../referral-scope.js';
 import { BusinessRuleError, ReferralNotFoundError } from '../workflow-errors.js';
 import { claimSlot, firstOfferWeek, releaseSlot, siteStanding } from '../capacity-ledger.js';

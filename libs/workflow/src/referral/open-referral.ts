@@ -2,7 +2,7 @@
 // entry), once per Idempotency-Key; screening starts as a job.
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { FINAL_STATUSES, isoDate, type NewReferral } from '#domain';
+import { FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral } from '#domain';
 import { isUniqueViolation, PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import { outboxJob } from '#queue';
@@ -54,10 +54,10 @@ export class OpenReferral {
         const referralId = randomUUID();
         const { rows } = await tx.query<{ event_id: string }>(
           `WITH r AS (
-             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, updated_at)
-             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, now()) RETURNING id)
+             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, status, updated_at)
+             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, $15::"ReferralStatus", now()) RETURNING id)
            INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
-           SELECT id, 'referral_opened', NULL, 'IDENTIFIED', $11, $12, $13, $14::jsonb FROM r RETURNING id::text AS event_id`,
+           SELECT id, 'referral_opened', NULL, $15::"ReferralStatus", $11, $12, $13, $14::jsonb FROM r RETURNING id::text AS event_id`,
           [
             referralId,
             patientId,
@@ -77,6 +77,7 @@ export class OpenReferral {
               rttClockStart: isoDate(input.rttClockStart),
               ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}),
             }),
+            OPENED_STATUS,
           ],
         );
         if (identity.mismatched.length) {

@@ -20,11 +20,13 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { inTransaction, PrismaService, type SqlRunner } from '#persistence';
-import type { ReferralStatus } from '#domain';
+import { AWAITING_ANSWER, BOOKING_STAGE, WORKLIST_ARRIVALS, type ReferralStatus, type WorklistName } from '#domain';
 import type { OutboxJob } from '#queue';
 import { createNotification, isLatestOfferNotification, type ReferralRef } from '../referral-transition.js';
 import { writeOutbox } from '../outbox/outbox.js';
 import { raiseTask, taskTrustSql } from '../tasks.js';
+import { WORKLISTS } from '../referral-queries.js';
+import { statusLiterals } from '../status-sql.js';
 
 /** Arbitrary, fixed: the advisory lock key of the reminder sweep ("crosstrust reminders"). */
 const LOCK_KEY = 7_351_902_205;
@@ -77,12 +79,22 @@ export interface SweepReport {
   readonly more: boolean;
 }
 
-/** Which team's worklist a stage change or flag puts a referral on. */
-const LANDS_ON = `CASE
-    WHEN e.type = 'needs_attention' THEN 'needs-attention'
-    WHEN e.to_status = 'AWAITING_CLINICAL_REVIEW' THEN 'clinical-review'
-    WHEN e.to_status = 'AWAITING_RECEIVER_ACCEPTANCE' THEN 'receiver-acceptance'
-    ELSE 'to-book' END`;
+/**
+ * What a stage change into one of WORKLIST_ARRIVALS (or a flag, needs_attention) puts on a team's
+ * worklist, as SQL over the timeline event `e` and its referral `r`: which worklist, which team
+ * works it, and which trust's team that is (the side the worklist is read from; a flag goes to the
+ * trust that holds the referral now). The statuses are literals because the statement must repeat
+ * the predicate of its partial index, timeline_event_worklist_at_idx (status-sql.ts says why);
+ * test/use-cases/status-sets.spec.ts checks that the index names the same statuses.
+ */
+const ARRIVALS = [...WORKLIST_ARRIVALS];
+const ARRIVAL_EVENT = `(e.type = 'needs_attention'
+                OR (e.to_status IN (${statusLiterals(WORKLIST_ARRIVALS.keys())}) AND e.from_status IS DISTINCT FROM e.to_status))`;
+const byArrival = (flagged: string, value: (w: WorklistName) => string) =>
+  `CASE WHEN e.type = 'needs_attention' THEN ${flagged} ${ARRIVALS.map(([status, w]) => `WHEN e.to_status = ${statusLiterals([status])} THEN ${value(w)}`).join(' ')} END`;
+const LANDS_ON = byArrival(`'needs-attention'`, (w) => `'${w}'`);
+const TEAM = byArrival(`'${WORKLISTS['needs-attention'].team}'`, (w) => `'${WORKLISTS[w].team}'`);
+const TRUST = byArrival(taskTrustSql('r'), (w) => (WORKLISTS[w].side === 'origin' ? 'r.origin_ods' : 'coalesce(r.receiving_ods, r.origin_ods)'));
 
 @Injectable()
 export class ReminderSweep {
@@ -119,10 +131,10 @@ export class ReminderSweep {
        FROM notification n JOIN referral r ON r.id = n.referral_id JOIN patient p ON p.id = r.patient_id
        WHERE ${isLatestOfferNotification('n')}
          AND n.created_at <= now() - make_interval(days => $1) AND n.created_at > now() - make_interval(days => $2)
-         AND r.status = 'AWAITING_PATIENT_CONSENT'
+         AND r.status = $4::"ReferralStatus"
          AND NOT EXISTS (SELECT 1 FROM notification x WHERE x.key = r.id::text || '.offer_reminder.' || n.id::text || '.' || $3)
        ORDER BY n.created_at LIMIT ${SWEEP_BATCH}`,
-      [r.afterDays, r.untilDays, r.which],
+      [r.afterDays, r.untilDays, r.which, AWAITING_ANSWER],
     );
     for (const row of rows) {
       await createNotification(tx, refOf(row), 'offer_reminder', `${row.offer_notification_id}.${r.which}`, {
@@ -139,10 +151,10 @@ export class ReminderSweep {
        FROM notification n JOIN referral r ON r.id = n.referral_id
        WHERE ${isLatestOfferNotification('n')}
          AND n.created_at <= now() - make_interval(days => $1) AND n.created_at > now() - make_interval(days => $2)
-         AND r.status = 'AWAITING_PATIENT_CONSENT'
+         AND r.status = $3::"ReferralStatus"
          AND NOT EXISTS (SELECT 1 FROM task t WHERE t.key = 'offer_unanswered.' || n.id::text)
        ORDER BY n.created_at LIMIT ${SWEEP_BATCH}`,
-      [OFFER_UNANSWERED_TASK_DAYS, OFFER_UNANSWERED_TASK_UNTIL_DAYS],
+      [OFFER_UNANSWERED_TASK_DAYS, OFFER_UNANSWERED_TASK_UNTIL_DAYS, AWAITING_ANSWER],
     );
     for (const row of rows) {
       await raiseTask(tx, {
@@ -167,11 +179,11 @@ export class ReminderSweep {
        WHERE b.status = 'BOOKED'
          AND b.starts_at > now() + make_interval(hours => $2) AND b.starts_at <= now() + make_interval(hours => $1)
          AND b.created_at <= b.starts_at - make_interval(hours => $1)
-         AND r.status IN ('AWAITING_BOOKING', 'BOOKED')
+         AND r.status = ANY($4::"ReferralStatus"[])
          AND NOT EXISTS (SELECT 1 FROM notification x
                          WHERE x.key = r.id::text || '.appointment_reminder.' || b.id::text || '.' || floor(extract(epoch FROM b.starts_at))::bigint::text || '.' || $3)
        ORDER BY b.starts_at LIMIT ${SWEEP_BATCH}`,
-      [r.beforeHours, r.notWithinHours, r.which],
+      [r.beforeHours, r.notWithinHours, r.which, BOOKING_STAGE],
     );
     for (const row of rows) {
       await createNotification(tx, refOf(row), 'appointment_reminder', row.step_key, { bookingId: row.booking_id, reminder: r.which });
@@ -185,7 +197,7 @@ export class ReminderSweep {
    */
   private async collectStaffItems(tx: SqlRunner): Promise<{ count: number; full: boolean }> {
     // Who: the origin's clinicians review; the receiver's clinicians accept; the receiver's booking
-    // team books; a flagged referral goes to the booking team of the trust that holds it now.
+    // team books; a flagged referral goes to the booking team of the trust that holds it now (WORKLISTS).
     const events = await this.readFrom(
       tx,
       'staff_worklist.events',
@@ -193,16 +205,11 @@ export class ReminderSweep {
       (p) =>
         `WITH e AS (
          SELECT e.id, e.at, e.type, e.to_status, e.referral_id FROM timeline_event e
-         WHERE (e.type = 'needs_attention'
-                OR (e.to_status IN ('AWAITING_CLINICAL_REVIEW', 'AWAITING_RECEIVER_ACCEPTANCE', 'AWAITING_BOOKING') AND e.from_status IS DISTINCT FROM e.to_status))
+         WHERE ${ARRIVAL_EVENT}
            AND (e.at, e.id) > (${p.at}, ${p.id}::bigint)
          ORDER BY e.at, e.id LIMIT ${SWEEP_BATCH}),
        i AS (
-         SELECT 'event.' || e.id::text AS key, e.at, e.referral_id, ${LANDS_ON} AS worklist,
-                CASE WHEN e.type = 'needs_attention' OR e.to_status = 'AWAITING_BOOKING' THEN 'booking' ELSE 'clinical' END AS team,
-                CASE WHEN e.type = 'needs_attention' THEN ${taskTrustSql('r')}
-                     WHEN e.to_status = 'AWAITING_CLINICAL_REVIEW' THEN r.origin_ods
-                     ELSE coalesce(r.receiving_ods, r.origin_ods) END AS trust_ods
+         SELECT 'event.' || e.id::text AS key, e.at, e.referral_id, ${LANDS_ON} AS worklist, ${TEAM} AS team, ${TRUST} AS trust_ods
          FROM e JOIN referral r ON r.id = e.referral_id),
        ins AS (
          INSERT INTO staff_worklist_item (key, trust_ods, team, worklist, referral_id, at)

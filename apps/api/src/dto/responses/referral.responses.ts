@@ -1,12 +1,11 @@
 // What the referral routes answer with, for the OpenAPI document (and so for generated clients):
-// the shapes libs/workflow/src/referral-views.ts and referral-queries.service.ts build. The
+// the shapes libs/workflow/src/referral-views.ts and referral-queries.ts build. The
 // controllers declare these as their return types, so tsc fails when a view loses or retypes a
 // field documented here; test/openapi.e2e.spec.ts checks real answers against the document,
 // field by field, so a field added to a view and not here fails there.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { COHORT_BANDS, PRIORITIES, REFERRAL_STATUSES } from '#domain';
+import { COHORT_BANDS, PRIORITIES, REFERRAL_STATUSES, WORKLIST_NAMES } from '#domain';
 import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '#notifications';
-import { WORKLIST_NAMES } from '#workflow';
 import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
 
 export class ReferralPatientView {
