@@ -1,7 +1,7 @@
 // What each role works in the console: its worklists (the API's named worklists, tasks and
 // long-waiters), in the order a person of that role would take them.
 import type { Role } from '#auth';
-import type { WorklistName } from '#workflow';
+import type { WorklistName } from '#domain';
 
 export type ConsoleWorklist = WorklistName | 'tasks' | 'long-waiters';
 

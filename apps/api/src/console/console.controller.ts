@@ -4,9 +4,9 @@
 import { Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '#auth';
-import { isUuid } from '#domain';
+import { WORKLIST_NAMES, isUuid, type WorklistName } from '#domain';
 import { DuplicateError } from '#workflow';
-import { LongWaiters, OpenReferral, ReferralQueries, TaskQueries, WORKLIST_NAMES, type WorklistName } from '#workflow';
+import { LongWaiters, OpenReferral, ReferralQueries, TaskQueries } from '#workflow';
 import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import { SPECIALTIES, WORKLIST_CARDS, statusTag, toolCardsFor, worklistsFor, type ConsoleWorklist } from './console-pages.js';
