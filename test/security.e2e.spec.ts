@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { ConfigError, DEV_OFFER_LINK_SECRET, loadConfig } from '#config';
+import { ConsoleSessions } from '../apps/api/src/console/console-session.js';
 import { createApiApp } from '../apps/api/src/bootstrap.js';
 import { randomUUID } from 'node:crypto';
 import { bearer, drained, driveTo, getReferral, token, useEnv, useStack, waitUntil } from './support/stack.js';
@@ -112,6 +113,26 @@ describe('the per-address limit on traffic no token vouches for', () => {
     for (let i = 0; i < count; i++) out.push((await send(i)).status);
     return out;
   };
+
+  it('staff signed in to the console are not counted: their session vouches for them, as a token does', async () => {
+    const from = address();
+    await freshMinute();
+    const sessions = s.api.get(ConsoleSessions);
+    const cookie = (
+      await sessions.sessionCookie(sessions.newSession({ sub: 'nat-clerk', name: 'A Clerk', roles: ['booking_clerk'], ods: 'RLQ', trustName: 'Wye Valley' }))
+    ).split(';')[0];
+    // Console sign-in is configured for this stack? Not needed: the guard reads the cookie alone.
+    const signedIn = await statuses(LIMIT + 3, () => s.http.get('/console/signed-out').set(via(from)).set('Cookie', cookie));
+    expect(signedIn).toEqual(Array(LIMIT + 3).fill(200));
+    // Without the cookie, or with one that is not a session, the same address is counted.
+    const codes = await statuses(LIMIT + 1, (i) =>
+      s.http
+        .get('/console/signed-out')
+        .set(via(from))
+        .set('Cookie', i % 2 ? 'ct_console=forged' : ''),
+    );
+    expect(codes).toEqual([...Array(LIMIT).fill(200), 429]);
+  });
 
   it('bad tokens from one address: 401 up to the limit, then 429 with Retry-After and the common body', async () => {
     const from = address();

@@ -15,6 +15,7 @@ import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
 import { mountHttpMetrics, mountOperatorRoutes } from './operator/operator-routes.js';
 import { mountConsoleQueues } from './console/queue-dashboard.js';
+import { ConsoleSessions, SESSION_COOKIE, cookieValue } from './console/console-session.js';
 import { addressRateLimit } from './http/address-rate-limit.js';
 import { REDIS, type RedisClient } from './redis.provider.js';
 
@@ -67,7 +68,16 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
   await app.register(helmet, { contentSecurityPolicy: false });
   mountHttpMetrics(app);
   // Before everything that does work: a request refused for its address costs a Redis call.
-  fastify.addHook('onRequest', addressRateLimit({ config, redis: app.get<RedisClient>(REDIS), verifier: app.get(TokenVerifier) }));
+  const sessions = app.get(ConsoleSessions);
+  fastify.addHook(
+    'onRequest',
+    addressRateLimit({
+      config,
+      redis: app.get<RedisClient>(REDIS),
+      verifier: app.get(TokenVerifier),
+      consoleSession: async (cookie) => (await sessions.open(cookieValue(cookie, SESSION_COOKIE))) !== null,
+    }),
+  );
   mountOperatorRoutes(app); // GET /metrics, /admin/queues
   mountConsoleQueues(app); // /console/queues: the same dashboard under the staff console's session
   fastify.addHook('onRequest', requestDeadlines(config));

@@ -20,7 +20,9 @@ import { addressBucket, clientAddress, trustedProxyList } from './client-address
 import { errorBody } from './http-errors.filter.js';
 
 /** Never counted: load balancers' health checks, and files with no lookup behind them. */
-const NOT_COUNTED = ['/health', '/offer/assets'];
+const NOT_COUNTED = ['/health', '/offer/assets', '/console/assets'];
+/** The staff console: a signed-in person's session cookie vouches for them as a bearer token does. */
+const CONSOLE_AREA = '/console';
 /** Public pages: every request counts, whatever token it carries (a token opens nothing there). */
 const PUBLIC_PAGES = '/offer';
 /** Notify's delivery receipts: vouched for by the callback token alone (a user's JWT opens nothing there). */
@@ -35,8 +37,14 @@ export const under = (path: string, prefix: string) => {
 /** A request's path, without its query string. */
 export const pathOf = (req: FastifyRequest) => req.url.split('?')[0];
 
-export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; verifier: TokenVerifier }) {
-  const { config, redis, verifier } = deps;
+export function addressRateLimit(deps: {
+  config: AppConfig;
+  redis: RedisClient;
+  verifier: TokenVerifier;
+  /** Opens a console session cookie's value (ConsoleSessions.open): null when it is not a live session. */
+  consoleSession?: (cookieHeader: string | undefined) => Promise<boolean>;
+}) {
+  const { config, redis, verifier, consoleSession } = deps;
   const logger = new Logger('AddressRateLimit');
   const trusted = trustedProxyList(config.http.trustedProxies);
   const isNotify = notifyCallbackAuth(config.notify.callbackToken);
@@ -49,6 +57,8 @@ export function addressRateLimit(deps: { config: AppConfig; redis: RedisClient; 
     if (under(path, NOTIFY_CALLBACK_AREA)) return isNotify(req.headers.authorization);
     // Prometheus scrapes every API process from one address, and the count is shared: its token vouches for it.
     if (under(path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;
+    // Staff behind one NAT address work all day in the console: their sessions are theirs, not the address's.
+    if (consoleSession && under(path, CONSOLE_AREA) && (await consoleSession(req.headers.cookie))) return true;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
     return verifier.verifyFor(req, m[1]).then(
