@@ -9,7 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startLocalIdentityProvider } from '../scripts/lib/local-identity-provider.mjs';
 import { raiseTask } from '#workflow';
-import { bearer, cast, driveTo, startStack, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, cast, driveTo, referralBody, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
 import { WAITING_LIST_HEADER, csvLine, waitingListRow } from './support/waiting-list.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -310,9 +310,14 @@ describe('acting on a referral', () => {
     for (const id of ids) {
       const after = (await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clinRLQ))).body;
       expect(after.status).toBe('DISCHARGED');
-      // The timeline says who did each step, with their trust.
+      // The timeline says who did each step, by name, with their trust.
       expect(after.timeline.map((e: { actor?: { ods: string | null } }) => e.actor?.ods)).toEqual(expect.arrayContaining(['RLQ', after.receivingOds]));
+      const names = after.timeline.map((e: { actor?: { name?: string | null } }) => e.actor?.name);
+      expect(names).toEqual(expect.arrayContaining(['Megan Price', 'Dr Owen Hughes']));
     }
+    page = await as('clinician.rlq');
+    await page.goto(`${base}/console/referrals/${ids[0]}`);
+    expect(await page.locator('.ct-timeline').textContent()).toMatch(/Dr Owen Hughes, clinician \(RLQ\)/);
   }, 600_000);
 
   it('tells the second person to act that the referral has moved on, and shows it as it is now', async () => {
@@ -369,6 +374,25 @@ describe('acting on a referral', () => {
       .send({ _csrf: csrf, decision: 'suitable' });
     expect(res.status).toBe(403);
     expect((await s.http.get(`/v1/referrals/${ref.id}`).set({ Authorization: `Bearer ${c.clinRLQ}` })).body.status).toBe('AWAITING_CLINICAL_REVIEW');
+  });
+});
+
+describe("the timeline in people's names", () => {
+  it("records a member of staff's name from their token, and never a patient's", async () => {
+    const named = await token({ role: 'booking_clerk', ods: 'RLQ', sub: 'named-clerk', extra: { name: 'Megan Price' } });
+    const res = await s.http.post('/v1/referrals').set(bearer(named)).send(referralBody());
+    expect(res.status).toBe(201);
+    expect(res.body.timeline[0].actor).toEqual({ sub: 'named-clerk', role: 'booking_clerk', ods: 'RLQ', name: 'Megan Price' });
+    const unnamed = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).send(referralBody());
+    expect(unnamed.body.timeline[0].actor.name).toBeNull();
+    const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
+    const patient = await token({ role: 'patient', nhsNumber: ref.body.patient.nhsNumber, extra: { name: 'Alex Testpatient' } });
+    const offerId = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRLQ))).body.offers[0].id as string;
+    expect((await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId })).status).toBe(200);
+    const view = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRLQ))).body;
+    const answered = view.timeline.find((e: { actor?: { role: string } }) => e.actor?.role === 'patient');
+    expect(answered.actor.name).toBeNull();
+    expect(JSON.stringify(view.timeline)).not.toContain('Alex Testpatient');
   });
 });
 

@@ -10,6 +10,8 @@ export interface Caller {
   readonly ods: string | null;
   /** Patients only. */
   readonly nhsNumber: string | null;
+  /** The person's name from their token or console sign-in (CIS2's `name`), for the timeline; null when it had none. */
+  readonly name?: string | null;
 }
 
 /** Who did something, as recorded on a referral's timeline. */
@@ -17,10 +19,12 @@ export interface Actor {
   readonly sub: string;
   readonly role: string;
   readonly ods: string | null;
+  /** The person's name, as people read the timeline. */
+  readonly name?: string | null;
 }
 
 export function actorOf(caller: Caller): Actor {
-  return { sub: caller.sub, role: caller.role, ods: caller.ods };
+  return { sub: caller.sub, role: caller.role, ods: caller.ods, name: caller.name ?? null };
 }
 
 /** The system itself, for automated steps. */

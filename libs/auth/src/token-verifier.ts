@@ -12,6 +12,8 @@ export interface VerifiedClaims {
   readonly roles: Role[];
   readonly ods: string | null;
   readonly nhsNumber: string | null;
+  /** A member of staff's name (the token's `name`, as CIS2 carries it), for the timeline; never a patient's. */
+  readonly name: string | null;
 }
 
 /** How many verified tokens are remembered, and for at most how long (a key withdrawn from the JWKS stops working within this). */
@@ -107,7 +109,15 @@ export class TokenVerifier {
     if (roles.some((r) => r !== 'patient') && !ods) throw new TokenError('Invalid bearer token: staff tokens need an ods claim');
     if (roles.includes('patient') && !nhsNumber) throw new TokenError('Invalid bearer token: patient tokens need an nhs_number claim');
     this.checkLifetime(payload.iat!, payload.exp!, roles);
-    return { claims: { sub: payload.sub, roles, ods, nhsNumber }, exp: payload.exp };
+    // Staff only: a patient's name stays in their record, not on every step they take.
+    const name =
+      !roles.includes('patient') && typeof payload.name === 'string' && payload.name.trim()
+        ? payload.name
+            .replace(/[\u0000-\u001f\u007f]/g, ' ')
+            .trim()
+            .slice(0, 200)
+        : null;
+    return { claims: { sub: payload.sub, roles, ods, nhsNumber, name }, exp: payload.exp };
   }
 
   /**

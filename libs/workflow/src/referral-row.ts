@@ -186,6 +186,7 @@ export interface EventRow {
   readonly actorSub: string;
   readonly actorRole: string;
   readonly actorOds: string | null;
+  readonly actorName: string | null;
   readonly at: Date;
   readonly detail: unknown;
 }
@@ -229,6 +230,7 @@ const EVENTS: Nested<EventRow> = {
     actorSub: 'actor_sub',
     actorRole: 'actor_role',
     actorOds: 'actor_ods',
+    actorName: 'actor_name',
     at: 'at',
     detail: 'detail',
   },

@@ -73,9 +73,9 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   }
   const { rows } = await tx.query<{ id: string }>(
     `WITH u AS (UPDATE referral SET ${sets.join(', ')} WHERE id = ${p.add(ref.id)}::uuid AND version = ${p.add(ref.version)} RETURNING id)
-     INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
+     INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
      SELECT id, ${p.add(spec.type ?? spec.action)}, ${p.add(ref.status)}::"ReferralStatus", ${to}::"ReferralStatus",
-            ${p.add(spec.actor.sub)}, ${p.add(spec.actor.role)}, ${p.add(spec.actor.ods)}, ${p.add(jsonOrNull(spec.detail))}::jsonb
+            ${p.add(spec.actor.sub)}, ${p.add(spec.actor.role)}, ${p.add(spec.actor.ods)}, ${p.add(spec.actor.name ?? null)}, ${p.add(jsonOrNull(spec.detail))}::jsonb
      FROM u RETURNING id::text AS id`,
     p.values,
   );
@@ -144,9 +144,9 @@ export async function appendEvent(
   detail?: Record<string, unknown>,
 ): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
-     VALUES ($1::uuid, $2, $3::"ReferralStatus", $3::"ReferralStatus", $4, $5, $6, $7::jsonb) RETURNING id::text AS id`,
-    [referralId, type, status, actor.sub, actor.role, actor.ods, jsonOrNull(detail)],
+    `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
+     VALUES ($1::uuid, $2, $3::"ReferralStatus", $3::"ReferralStatus", $4, $5, $6, $8, $7::jsonb) RETURNING id::text AS id`,
+    [referralId, type, status, actor.sub, actor.role, actor.ods, jsonOrNull(detail), actor.name ?? null],
   );
   return rows[0].id;
 }

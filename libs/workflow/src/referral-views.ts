@@ -92,7 +92,7 @@ export function timelineView(e: EventRow, caller: Caller) {
     type: e.type,
     fromStatus: e.fromStatus,
     toStatus: e.toStatus,
-    actor: { sub: e.actorSub, role: e.actorRole, ods: e.actorOds },
+    actor: { sub: e.actorSub, role: e.actorRole, ods: e.actorOds, name: e.actorName ?? null },
     at: e.at.toISOString(),
     detail: detail ?? undefined,
   };

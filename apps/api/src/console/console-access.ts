@@ -96,7 +96,7 @@ export class ConsoleGuard implements CanActivate {
     if (!role) {
       throw new ConsolePageError(403, 'You cannot use this page', `This page is for ${allowed.map((r) => `${ROLE_NAMES[r]}s`).join(' and ')}.`);
     }
-    req.caller = { sub: session.sub, roles: session.roles, role, ods: session.ods, nhsNumber: null };
+    req.caller = { sub: session.sub, roles: session.roles, role, ods: session.ods, nhsNumber: null, name: session.name };
     if (permission) req.permission = permission;
     return true;
   }

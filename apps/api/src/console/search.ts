@@ -60,7 +60,8 @@ export class ReferralSearch {
       q.kind === 'nhsNumber'
         ? `p.nhs_number = ${p.add(q.nhsNumber)}`
         : q.kind === 'pathwayId'
-          ? `r.pathway_id = ${p.add(q.pathwayId)}`
+          ? // As read out on the phone: in the trust's capitals too (two index probes, not a scan).
+            `r.pathway_id IN (${p.add(q.pathwayId)}, ${p.add(q.pathwayId.toUpperCase())})`
           : `lower(p.family_name) = lower(${p.add(q.familyName)}) AND p.date_of_birth = ${p.add(q.dateOfBirth)}::date`;
     const { rows } = await this.prisma.sql.query<SearchHit>(
       `SELECT r.id, r.status, r.pathway_id AS "pathwayId", p.family_name AS "familyName", p.given_name AS "givenName", p.nhs_number AS "nhsNumber",

@@ -56,8 +56,8 @@ export class OpenReferral {
           `WITH r AS (
              INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, status, updated_at)
              VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, $15::"ReferralStatus", now()) RETURNING id)
-           INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
-           SELECT id, 'referral_opened', NULL, $15::"ReferralStatus", $11, $12, $13, $14::jsonb FROM r RETURNING id::text AS event_id`,
+           INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
+           SELECT id, 'referral_opened', NULL, $15::"ReferralStatus", $11, $12, $13, $16, $14::jsonb FROM r RETURNING id::text AS event_id`,
           [
             referralId,
             patientId,
@@ -78,6 +78,7 @@ export class OpenReferral {
               ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}),
             }),
             OPENED_STATUS,
+            caller.name ?? null,
           ],
         );
         if (identity.mismatched.length) {

@@ -156,6 +156,14 @@ export class ActorView {
 
   @ApiProperty(NULLABLE_ODS)
   ods!: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'Dr Owen Hughes',
+    description: "Timeline only: the person's name from their sign-in (the token's `name`); null for the system and for patients",
+  })
+  name?: string | null;
 }
 
 export class TimelineEventView {
