@@ -58,8 +58,10 @@ ENV NODE_ENV=production
 COPY package.json ./
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The staff console's page templates (Nunjucks, not compiled): found beside the sources at run time.
+# The page templates of the staff console and the patient's offer page (Nunjucks, not compiled):
+# found beside the sources at run time (apps/api/src/views/views.ts).
 COPY --from=build /app/apps/api/src/console/views ./apps/api/src/console/views
+COPY --from=build /app/apps/api/src/offer-page/views ./apps/api/src/offer-page/views
 # Every module of both apps loads with only these dependencies (nothing starts: bootstrap only exports).
 RUN node --input-type=module -e "await import('./dist/apps/api/src/bootstrap.js'); await import('./dist/apps/worker/src/bootstrap.js')"
 USER node

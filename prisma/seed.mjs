@@ -11,10 +11,12 @@
 import pg from 'pg';
 import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 
+// Booking teams' numbers from Ofcom's ranges for drama (01632 960xxx, 0113 496 0xxx): never a real line.
+const HOURS = 'Monday to Friday, 9am to 5pm';
 const TRUSTS = [
-  { ods: 'RLQ', name: 'Wye Valley NHS Trust', main: 'RLQ01' },
-  { ods: 'RJC', name: 'South Warwickshire University NHS Foundation Trust', main: 'RJC02' },
-  { ods: 'RLT', name: 'George Eliot Hospital NHS Trust', main: 'RLT01' },
+  { ods: 'RLQ', name: 'Wye Valley NHS Trust', main: 'RLQ01', phone: '01632 960 101', hours: HOURS },
+  { ods: 'RJC', name: 'South Warwickshire University NHS Foundation Trust', main: 'RJC02', phone: '01632 960 202', hours: HOURS },
+  { ods: 'RLT', name: 'George Eliot Hospital NHS Trust', main: 'RLT01', phone: '0113 496 0303', hours: 'Monday to Friday, 8am to 6pm' },
 ];
 const SITES = [
   { ods: 'RLQ01', trust: 'RLQ', name: 'Hereford County Hospital', postcode: 'HR1 2ER', lat: 52.0596, lon: -2.7062 },
@@ -71,7 +73,13 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
   try {
     await client.query('BEGIN');
     for (const t of TRUSTS) {
-      await client.query('INSERT INTO trust (ods, name, main_site_ods) VALUES ($1,$2,$3) ON CONFLICT (ods) DO NOTHING', [t.ods, t.name, t.main]);
+      // A number a trust admin has set is kept; a database seeded before the column existed gets the demo one.
+      await client.query(
+        `INSERT INTO trust (ods, name, main_site_ods, booking_phone, booking_phone_hours) VALUES ($1,$2,$3,$4,$5)
+         ON CONFLICT (ods) DO UPDATE SET booking_phone = COALESCE(trust.booking_phone, EXCLUDED.booking_phone),
+           booking_phone_hours = COALESCE(trust.booking_phone_hours, EXCLUDED.booking_phone_hours)`,
+        [t.ods, t.name, t.main, t.phone, t.hours],
+      );
     }
     // Demo addresses each team's worklist emails go to (a trust admin changes them: PUT /v1/team-contacts/:team).
     for (const t of TRUSTS) {

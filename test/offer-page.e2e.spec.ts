@@ -1,13 +1,16 @@
 // The patient's offer page in a real browser: Playwright (playwright-core) driving Debian's
 // Chromium headless against the real API listening on a loopback port, with the worker making
-// the offer. Screenshots at 320 px and 1280 px go to test-output/screenshots/.
+// the offer. Screenshots at 320 px and 1280 px go to test-output/screenshots/. Also the footer's
+// pages, the booking team's phone number (a trust setting) and the reference on the confirmation.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Caller } from '#auth';
 import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '#config';
 import { offerLinkToken, offerLinkUrl, verifyOfferLinkToken } from '#notifications';
+import { ReferralSearch, parseSearch } from '../apps/api/src/console/search.js';
 import { bearer, driveTo, getReferral, useStack, waitUntil } from './support/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -132,6 +135,19 @@ const takeAllSlots = (specialty: string, siteOds: string) =>
 const h1 = (page: Page) => page.locator('h1').first().innerText();
 const statusOf = async (id: string) => (await getReferral(s, c.clinRLQ, id)).status as string;
 const linkRow = (notificationId: string) => s.prisma.offerLink.findUnique({ where: { notificationId } });
+const mainText = (page: Page) => page.locator('main').innerText();
+
+/** What the confirmation page shows as the reference: the booking team finds the referral by it in the console's search. */
+async function expectReferenceFound(page: Page, ref: { id: string; body: { pathwayId: string } }) {
+  expect(await page.locator('.nhsuk-panel').innerText()).toContain('Your reference number');
+  const reference = await page.locator('.nhsuk-panel #reference').innerText();
+  expect(reference).toBe(ref.body.pathwayId);
+  const clerk: Caller = { sub: 'clerk.rlq', roles: ['booking_clerk'], role: 'booking_clerk', ods: 'RLQ', nhsNumber: null };
+  const query = parseSearch(reference);
+  expect(query).toEqual({ kind: 'pathwayId', pathwayId: reference });
+  const hits = await s.api.get(ReferralSearch, { strict: false }).find(clerk, query as { kind: 'pathwayId'; pathwayId: string });
+  expect(hits.map((h) => h.id)).toContain(ref.id);
+}
 
 describe('offer link token', () => {
   it('names the offer notification, and refuses altered, foreign or malformed tokens', () => {
@@ -208,6 +224,7 @@ describe('offer page in Chromium', () => {
     await page.waitForURL(`${ref.url}/answered`);
     expect(await h1(page)).toBe('You have accepted the offer');
     expect(await page.locator('main').innerText()).toMatch(/We have asked .+ to take over your care at .+\./);
+    await expectReferenceFound(page, ref);
     await shots(page, 'accepted');
 
     // The same transition, timeline and notifications as the API's consent route.
@@ -245,6 +262,7 @@ describe('offer page in Chromium', () => {
     await page.waitForURL(`${ref.url}/answered`);
     expect(await h1(page)).toBe('You have chosen to stay on your current waiting list');
     expect(await page.locator('main').innerText()).toContain('the time you have already waited still counts');
+    await expectReferenceFound(page, ref);
     await shots(page, 'declined');
     expect(await statusOf(ref.id)).toBe('DECLINED');
     expect((await s.prisma.referral.findUniqueOrThrow({ where: { id: ref.id } })).travelRadiusMiles).toBe(25);
@@ -459,6 +477,117 @@ describe('offer page in Chromium', () => {
     expect(res.status).toBe(303);
     expect(await statusOf(ref.id)).toBe('AWAITING_PATIENT_CONSENT');
     expect(await statusOf(other.id)).toBe('AWAITING_PATIENT_CONSENT');
+  });
+});
+
+describe("the footer's pages and the booking team's number", () => {
+  it('links every page to an accessibility statement, a privacy notice and a contact page, each open to anyone without a link', async () => {
+    const ref = await offered();
+    const page = await newPage();
+    await page.goto(ref.url);
+    const footer = page.locator('footer');
+    expect(await footer.getByRole('link').evaluateAll((els) => els.map((e) => `${e.textContent?.trim()} ${e.getAttribute('href')}`))).toEqual([
+      'Accessibility statement /offer/accessibility',
+      'Privacy notice /offer/privacy',
+      'Contact us /offer/contact',
+    ]);
+    expect(await footer.innerText()).toContain('This page is for you only. Do not share the link.');
+
+    // From the link's page, by the footer.
+    await footer.getByRole('link', { name: 'Accessibility statement' }).click();
+    await page.waitForURL(`${base}/offer/accessibility`);
+    expect(await h1(page)).toBe('Accessibility statement');
+    let text = await mainText(page);
+    for (const heading of [
+      'How accessible this service is',
+      'Reporting accessibility problems',
+      'Enforcement procedure',
+      'Preparation of this accessibility statement',
+    ])
+      expect(text).toContain(heading);
+    expect(text).toContain('Web Content Accessibility Guidelines (WCAG) version 2.2');
+    // Not somebody's link: nothing asks the reader to keep it private.
+    expect(await page.locator('footer').innerText()).not.toContain('Do not share the link');
+    await shots(page, 'accessibility-statement');
+
+    // Straight to each, in a browser that has never seen a link, without JavaScript.
+    const trusts = await s.prisma.trust.findMany({ orderBy: { name: 'asc' } });
+    expect(trusts.map((t) => t.ods).sort()).toEqual(['RJC', 'RLQ', 'RLT']);
+    const stranger = await newPage({ javaScriptEnabled: false });
+    let res = await stranger.goto(`${base}/offer/privacy`);
+    expect(res!.status()).toBe(200);
+    expect(res!.headers()['content-security-policy']).toContain("default-src 'none'");
+    expect(await stranger.title()).toBe('Privacy notice – Treatment at another hospital – NHS');
+    text = await mainText(stranger);
+    for (const heading of ['What we hold', 'Why we hold it', 'Who we share it with', 'How long we keep it', 'Cookies', 'Your rights', 'Who to contact'])
+      expect(text).toContain(heading);
+    expect(text).toContain('data protection officer of the trust that referred you');
+    expect(text).toContain('offer_session');
+    for (const t of trusts) expect(text).toContain(t.name);
+    await shots(stranger, 'privacy-notice');
+
+    res = await stranger.goto(`${base}/offer/contact`);
+    expect(res!.status()).toBe(200);
+    expect(await h1(stranger)).toBe('Contact us');
+    text = await mainText(stranger);
+    for (const t of trusts) {
+      expect(t.bookingPhone).toBeTruthy();
+      expect(await stranger.getByRole('heading', { name: t.name }).count()).toBe(1);
+      expect(text).toContain(`Booking team: ${t.bookingPhone}\n${t.bookingPhoneHours}`);
+      expect(await stranger.getByRole('link', { name: t.bookingPhone! }).getAttribute('href')).toBe(`tel:${t.bookingPhone!.replace(/ /g, '')}`);
+    }
+    await shots(stranger, 'contact-us');
+  });
+
+  it("says the referring trust's booking team number on the pages of a link that cannot be used, and the letter's when the trust has set none", async () => {
+    const rlq = await s.prisma.trust.findUniqueOrThrow({ where: { ods: 'RLQ' } });
+    // The demo numbers are from Ofcom's ranges for drama: never a real line.
+    expect(rlq.bookingPhone).toMatch(/^(01632 960 \d{3}|0113 496 0\d{3})$/);
+    const sentence = `phone the hospital booking team at Wye Valley NHS Trust on ${rlq.bookingPhone} (${rlq.bookingPhoneHours}).`;
+    const page = await newPage();
+
+    const expired = await offered();
+    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '15 days' WHERE id = ${expired.notificationId}::uuid`;
+    expect((await page.goto(expired.url))!.status()).toBe(410);
+    expect(await mainText(page)).toContain(`To answer the offer, ${sentence}`);
+    expect(await page.getByRole('link', { name: rlq.bookingPhone! }).getAttribute('href')).toBe(`tel:${rlq.bookingPhone!.replace(/ /g, '')}`);
+    await shots(page, 'expired-with-phone');
+
+    // Answered by phone meanwhile: the page of a link no longer open says the same number.
+    const moved = await offered();
+    expect((await s.http.post(`/v1/referrals/${moved.id}/consent`).set(bearer(moved.patient)).send({ decision: 'decline' })).status).toBe(200);
+    expect((await page.goto(moved.url))!.status()).toBe(410);
+    expect(await mainText(page)).toContain(`If you have a question, ${sentence}`);
+
+    // A link that is not ours names no trust: the contact page lists every booking team.
+    expect((await page.goto(`${base}/offer/${moved.id}`))!.status()).toBe(404);
+    expect(await mainText(page)).toContain('phone the booking team at the hospital that referred you. Their phone numbers are on our contact us page.');
+    expect(await page.getByRole('link', { name: 'contact us page' }).getAttribute('href')).toBe('/offer/contact');
+
+    // A trust that has not set a number: the pages point to the letter, as before the setting.
+    await s.prisma.trust.update({ where: { ods: 'RLQ' }, data: { bookingPhone: null } });
+    try {
+      await page.goto(moved.url);
+      expect(await mainText(page)).toContain(
+        'If you have a question, phone the hospital booking team at Wye Valley NHS Trust. Their phone number is on the letter or message we sent you.',
+      );
+      expect(await page.locator('main a[href^="tel:"]').count()).toBe(0);
+    } finally {
+      await s.prisma.trust.update({ where: { ods: 'RLQ' }, data: { bookingPhone: rlq.bookingPhone } });
+    }
+  });
+
+  it('keeps a booking phone number the pages can dial: digits and single spaces, 10 or 11 digits, starting with 0', async () => {
+    const set = (phone: string) => s.prisma.$executeRaw`UPDATE trust SET booking_phone = ${phone} WHERE ods = 'RLT'`;
+    const before = (await s.prisma.trust.findUniqueOrThrow({ where: { ods: 'RLT' } })).bookingPhone;
+    try {
+      for (const bad of ['call us', '+44 1632 960 303', '01632  960 303', '01632 960', '01632 960 303 1', ' 01632 960 303'])
+        await expect(set(bad)).rejects.toThrow(/trust_booking_phone_check/);
+      await expect(set('01632960303')).resolves.toBe(1);
+      await expect(s.prisma.$executeRaw`UPDATE trust SET booking_phone_hours = '' WHERE ods = 'RLT'`).rejects.toThrow(/trust_booking_phone_hours_check/);
+    } finally {
+      await s.prisma.trust.update({ where: { ods: 'RLT' }, data: { bookingPhone: before } });
+    }
   });
 });
 

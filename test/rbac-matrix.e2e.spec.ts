@@ -861,7 +861,7 @@ describe('the table covers the router', () => {
     // Without a JWT: health, and two routes with a check of their own instead, each tested in its
     // own file: the patient's offer page (a signed single-use link, then the date of birth:
     // test/offer-page.e2e.spec.ts) and GOV.UK Notify's delivery callback (its bearer token:
-    // test/notify.e2e.spec.ts).
+    // test/notify.e2e.spec.ts). Beside the offer page, its footer's pages, the same for everyone.
     const ownCheck = (k: string) => k === 'POST /v1/notify/delivery-status' || /^(GET|POST) \/offer\//.test(k);
     const open = [...routed].filter(([, p]) => p === 'public').map(([k]) => k);
     expect(open.filter((k) => !isPublic(k.split(' ')[1]) && !ownCheck(k))).toEqual([]);
@@ -869,6 +869,9 @@ describe('the table covers the router', () => {
       [
         'GET /offer/:token',
         'GET /offer/:token/answered',
+        'GET /offer/accessibility',
+        'GET /offer/contact',
+        'GET /offer/privacy',
         'GET /offer/:token/choose',
         'POST /offer/:token',
         'POST /offer/:token/choose',

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { runtimePackages } from '../scripts/lib/runtime-packages.mjs';
+import { TEMPLATE_FOLDERS } from '../apps/api/src/views/views.js';
 
 const root = process.cwd();
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -68,9 +69,12 @@ describe('dependencies', () => {
 });
 
 describe('the runtime image', () => {
-  it("copies the files the apps read at run time that tsc does not compile (the console's templates)", () => {
+  it("copies the files the apps read at run time that tsc does not compile (the console's and the offer page's templates)", () => {
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('AS runtime'));
     expect(runtime).toMatch(/COPY --from=build \/app\/apps\/api\/src\/console\/views \.\/apps\/api\/src\/console\/views/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/apps\/api\/src\/offer-page\/views \.\/apps\/api\/src\/offer-page\/views/);
+    // And any template folder added later: every folder the API's pages read.
+    for (const folder of TEMPLATE_FOLDERS) expect(runtime).toContain(`COPY --from=build /app/apps/api/src/${folder} ./apps/api/src/${folder}\n`);
   });
 });

@@ -1,5 +1,6 @@
 // The offer link's state and its record (table offer_link): which page a link shows, date-of-birth
-// checks with a lockout, the short session after a right date of birth, and the single use.
+// checks with a lockout, the short session after a right date of birth, and the single use; and
+// the trusts' booking teams the pages tell patients to phone.
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '#config';
@@ -7,7 +8,7 @@ import { AWAITING_ANSWER } from '#domain';
 import { PrismaService } from '#persistence';
 import { verifyOfferLinkToken } from '#notifications';
 import { isLatestOfferNotification } from '#workflow';
-import type { OfferView } from './offer-views.js';
+import type { BookingTeam, OfferView } from './offer-views.js';
 
 /** A link lasts this long after the last message carrying it (the offer, or a reminder of it) was created. */
 export const OFFER_LINK_DAYS = 14;
@@ -28,6 +29,11 @@ export interface LinkRecord {
   /** Whether this is the referral's latest offer (a newer offer replaces its link). */
   readonly isLatestOffer: boolean;
   readonly originName: string;
+  /** The referring trust's booking team: its number and hours (trust settings; null when not set). */
+  readonly bookingPhone: string | null;
+  readonly bookingPhoneHours: string | null;
+  /** The referral's pathway id at the referring trust: the reference the confirmation shows. */
+  readonly pathwayId: string;
   readonly dateOfBirth: string;
   readonly nhsNumber: string;
   readonly failedAttempts: number;
@@ -55,7 +61,8 @@ export class OfferLinkService {
               -- The link lasts 14 days from the last message that carried it (the offer, or a reminder of it).
               GREATEST(n.created_at, (SELECT max(n3.created_at) FROM notification n3 WHERE n3.referral_id = n.referral_id
                 AND n3.event = 'offer_reminder' AND n3.detail->>'offerNotificationId' = n.id::text)) AS "lastSentAt",
-              t.name AS "originName", to_char(p.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", p.nhs_number AS "nhsNumber",
+              t.name AS "originName", t.booking_phone AS "bookingPhone", t.booking_phone_hours AS "bookingPhoneHours", r.pathway_id AS "pathwayId",
+              to_char(p.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", p.nhs_number AS "nhsNumber",
               COALESCE(l.failed_attempts, 0) AS "failedAttempts", l.locked_at AS "lockedAt", l.used_at AS "usedAt", l.decision
          FROM notification n
          JOIN referral r ON r.id = n.referral_id
@@ -67,6 +74,19 @@ export class OfferLinkService {
     );
     const row = rows[0];
     return row && row.event === 'offer' ? row : null;
+  }
+
+  /** The referring trust's booking team, as the pages name it. */
+  teamOf(link: LinkRecord): BookingTeam {
+    return { trustName: link.originName, phone: link.bookingPhone, hours: link.bookingPhoneHours };
+  }
+
+  /** Every trust's booking team, for the contact and privacy pages (no link: the page does not know the patient's trust). */
+  async bookingTeams(): Promise<BookingTeam[]> {
+    const { rows } = await this.prisma.sql.query<BookingTeam>(
+      'SELECT name AS "trustName", booking_phone AS phone, booking_phone_hours AS hours FROM trust ORDER BY name',
+    );
+    return rows;
   }
 
   /** What the link shows, in order: answered, locked, expired, replaced by a newer offer, referral moved on. */

@@ -1,7 +1,8 @@
 // The patient's offer page, server-rendered, no bearer token: the single-use link from the offer
 // message, a date-of-birth check, the offer(s) in plain English, and the answer, recorded through
 // Consent.record as a patient (same transition, timeline, audit and
-// notifications as POST /v1/referrals/:id/consent). Works without JavaScript.
+// notifications as POST /v1/referrals/:id/consent); and the footer's pages (accessibility,
+// privacy, contact), open to anyone. Works without JavaScript.
 import { Controller, Get, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
@@ -18,9 +19,12 @@ import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } fr
 import {
   PAGES,
   acceptedPage,
+  accessibilityPage,
+  contactPage,
   declinedPage,
   dobPage,
   offersPage,
+  privacyPage,
   placeTakenChooseAnother,
   placeTakenPage,
   type ChooseForm,
@@ -140,6 +144,23 @@ export class OfferPageController {
       .send(readFileSync(file));
   }
 
+  // ---------- the footer's pages (no link needed; static routes, matched before :token) ----------
+
+  @Get('accessibility')
+  async accessibility(@Res() res: Response) {
+    await this.page(res, () => Promise.resolve(this.send(res, 200, accessibilityPage())));
+  }
+
+  @Get('privacy')
+  async privacy(@Res() res: Response) {
+    await this.page(res, async () => this.send(res, 200, privacyPage(await this.links.bookingTeams())));
+  }
+
+  @Get('contact')
+  async contact(@Res() res: Response) {
+    await this.page(res, async () => this.send(res, 200, contactPage(await this.links.bookingTeams())));
+  }
+
   // ---------- 1. the link and the date of birth ----------
 
   @Get(':token')
@@ -147,7 +168,7 @@ export class OfferPageController {
     await this.page(res, async () => {
       const link = await this.linkFor(token);
       const state = this.links.stateOf(link);
-      if (state !== 'open') return this.statePage(res, state);
+      if (state !== 'open') return this.statePage(res, state, link);
       if (this.links.sessionValid(link!.notificationId, cookieOf(req, COOKIE))) return this.redirect(res, `/offer/${token}/choose`);
       this.send(res, 200, dobPage({ action: `/offer/${token}`, values: { day: '', month: '', year: '' }, errors: [], message: null, fields: new Set() }));
     });
@@ -158,7 +179,7 @@ export class OfferPageController {
     await this.page(res, async () => {
       const link = await this.linkFor(token);
       const state = this.links.stateOf(link);
-      if (state !== 'open') return this.statePage(res, state);
+      if (state !== 'open') return this.statePage(res, state, link);
       const body = await readForm(req);
       const values: DobForm = { day: field(body, 'dob-day'), month: field(body, 'dob-month'), year: field(body, 'dob-year') };
       const action = `/offer/${token}`;
@@ -173,7 +194,7 @@ export class OfferPageController {
       const given = `${values.year}-${values.month.padStart(2, '0')}-${values.day.padStart(2, '0')}`;
       if (given !== link!.dateOfBirth) {
         const left = await this.links.recordFailed(link!);
-        if (left === 0) return this.statePage(res, 'locked');
+        if (left === 0) return this.statePage(res, 'locked', link);
         const message = `The date of birth you entered does not match our records. Check it and try again. You have ${left} more ${left === 1 ? 'try' : 'tries'} before this link is locked.`;
         return this.send(
           res,
@@ -181,7 +202,7 @@ export class OfferPageController {
           dobPage({ action, values, errors: [{ href: 'dob-day', text: message }], message, fields: new Set(['day', 'month', 'year']) }),
         );
       }
-      if (!(await this.links.recordVerified(link!))) return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)));
+      if (!(await this.links.recordVerified(link!))) return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)), link);
       this.setSession(req, res, token, this.links.newSession(link!.notificationId));
       this.redirect(res, `/offer/${token}/choose`);
     });
@@ -194,7 +215,7 @@ export class OfferPageController {
     await this.page(res, async () => {
       const link = await this.linkFor(token);
       const state = this.links.stateOf(link);
-      if (state !== 'open') return this.statePage(res, state);
+      if (state !== 'open') return this.statePage(res, state, link);
       const session = cookieOf(req, COOKIE);
       if (!this.links.sessionValid(link!.notificationId, session)) return this.redirect(res, `/offer/${token}`);
       const offers = await this.links.openOffers(link!.referralId);
@@ -214,7 +235,7 @@ export class OfferPageController {
     await this.page(res, async () => {
       const link = await this.linkFor(token);
       const state = this.links.stateOf(link);
-      if (state !== 'open') return this.statePage(res, state);
+      if (state !== 'open') return this.statePage(res, state, link);
       const session = cookieOf(req, COOKIE);
       const body = await readForm(req);
       // SameSite=Strict keeps the cookie off cross-site posts; the hidden field, bound to the session, is a second check.
@@ -252,7 +273,8 @@ export class OfferPageController {
           // that still have room, if any, to choose from.
           const gone = await this.consents.capacityGone(link!.referralId, chosen.id, reason);
           const left = offers.filter((o) => gone.openWithRoom.includes(o.id));
-          if (left.length === 0) return this.send(res, 200, placeTakenPage({ siteName: chosen.siteName, originName: link!.originName }));
+          if (left.length === 0)
+            return this.send(res, 200, placeTakenPage({ siteName: chosen.siteName, originName: link!.originName, team: this.links.teamOf(link!) }));
           errors.answer = placeTakenChooseAnother(chosen.siteName);
           return this.send(res, 409, this.offersPage(token, link!, session!, left, { answer: '', radius: values.radius }, errors));
         }
@@ -262,7 +284,7 @@ export class OfferPageController {
           errors.answer = 'That offer is not open any more. Choose one of the options below';
         } else {
           // The referral moved on meanwhile (answered by phone, withdrawn, or a second submit of this form).
-          return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)));
+          return this.statePage(res, this.links.stateOf(await this.links.load(link!.notificationId)), link);
         }
         return this.send(res, 400, this.offersPage(token, link!, session!, await this.links.openOffers(link!.referralId), values, errors));
       }
@@ -278,15 +300,16 @@ export class OfferPageController {
   async answered(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
     await this.page(res, async () => {
       const link = await this.linkFor(token);
-      if (!link?.usedAt) return link ? this.redirect(res, `/offer/${token}`) : this.statePage(res, 'invalid');
+      if (!link?.usedAt) return link ? this.redirect(res, `/offer/${token}`) : this.statePage(res, 'invalid', null);
       // The details only with the session that answered; anyone else sees "already answered".
-      if (!this.links.sessionValid(link.notificationId, cookieOf(req, COOKIE))) return this.statePage(res, 'used');
+      if (!this.links.sessionValid(link.notificationId, cookieOf(req, COOKIE))) return this.statePage(res, 'used', link);
+      const answered = { originName: link.originName, reference: link.pathwayId, team: this.links.teamOf(link) };
       if (link.decision === 'accept') {
         const offer = await this.links.acceptedOffer(link.referralId);
-        if (offer) return this.send(res, 200, acceptedPage({ siteName: offer.siteName, trustName: offer.trustName, originName: link.originName }));
-        return this.statePage(res, 'used');
+        if (offer) return this.send(res, 200, acceptedPage({ ...answered, siteName: offer.siteName, trustName: offer.trustName }));
+        return this.statePage(res, 'used', link);
       }
-      this.send(res, 200, declinedPage({ originName: link.originName }));
+      this.send(res, 200, declinedPage(answered));
     });
   }
 
@@ -350,9 +373,11 @@ export class OfferPageController {
     void res.redirect(to, 303);
   }
 
-  private statePage(res: Response, state: LinkState) {
-    if (state === 'open') return this.send(res, 500, PAGES.error());
-    this.send(res, STATE_STATUS[state], PAGES[state]());
+  /** The page of a link that cannot be used now, naming the referring trust's booking team when the link is ours. */
+  private statePage(res: Response, state: LinkState, link: LinkRecord | null) {
+    const team = link ? this.links.teamOf(link) : null;
+    if (state === 'open') return this.send(res, 500, PAGES.error(team));
+    this.send(res, STATE_STATUS[state], PAGES[state](team));
   }
 
   /** Runs a page; a failure shows the NHS.UK "problem with the service" page (logged without patient data). */
@@ -362,10 +387,10 @@ export class OfferPageController {
     } catch (e) {
       const err = e as { type?: string; status?: number; name?: string; message?: string };
       if (err.type === 'entity.too.large' || (err.status && err.status >= 400 && err.status < 500)) {
-        return this.send(res, 400, PAGES.error());
+        return this.send(res, 400, PAGES.error(null));
       }
       this.logger.error({ err: { type: err.name, message: String(err.message ?? '').slice(0, 200) } }, 'offer page failed');
-      if (!res.sent) this.send(res, 500, PAGES.error());
+      if (!res.sent) this.send(res, 500, PAGES.error(null));
     }
   }
 }
