@@ -3,129 +3,30 @@
 // plus the console's defences (session per trust, CSRF, open redirects, CSP, no session) over HTTP.
 // Screenshots at 1280 and 768 px go to test-output/screenshots/ (not in git).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startLocalIdentityProvider } from '../scripts/lib/local-identity-provider.mjs';
+import type { Page } from 'playwright-core';
 import { raiseTask } from '#workflow';
-import { bearer, cast, driveTo, referralBody, startStack, token, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { signInWithForm, startConsole, type ConsoleHarness } from './support/console.js';
+import { bearer, driveTo, referralBody, token, waitUntil, type Cast, type Stack } from './support/stack.js';
 import { WAITING_LIST_HEADER, csvLine, waitingListRow } from './support/waiting-list.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
+let h: ConsoleHarness;
 let s: Stack;
 let c: Cast;
-let browser: Browser;
 let base: string;
-let idp: Awaited<ReturnType<typeof startLocalIdentityProvider>>;
-const contexts: BrowserContext[] = [];
-const saved: Record<string, string | undefined> = {};
-/** axe-core's findings per page, checked by the last test. */
-const axeFindings = new Map<string, string[]>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+let idp: ConsoleHarness['idp'];
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  idp = await startLocalIdentityProvider({
-    publicHost: '127.0.0.1',
-    redirectUris: [`${base}/console/auth/callback`],
-    postLogoutRedirectUris: [`${base}/console/signed-out`],
-  });
-  const env = { PUBLIC_BASE_URL: base, OIDC_ISSUER_URL: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  s = await startStack();
-  c = await cast();
-  await s.api.listen(port, '127.0.0.1');
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  h = await startConsole();
+  ({ s, c, base, idp } = h);
 }, 120_000);
 
 afterAll(async () => {
-  for (const ctx of contexts) await ctx.close().catch(() => undefined);
-  await browser?.close();
-  await s?.close();
-  await idp?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  await h?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(ctx);
-  return ctx.newPage();
-}
-
-/** Signs in through the provider's form, as a person would, from wherever `page` was sent. */
-async function signInWithForm(page: Page, username: string, password = 'demo') {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function signedIn(username: string, start = '/console'): Promise<Page> {
-  const page = await newPage();
-  await page.goto(`${base}${start}`);
-  await signInWithForm(page, username);
-  await page.waitForURL((u) => u.pathname.startsWith('/console') && !u.pathname.startsWith('/console/auth'));
-  return page;
-}
-
-/** axe-core on the page as it is (its own CSP allows our script only, so axe runs in a CSP-bypassing copy). */
-async function axeCheck(page: Page, name: string) {
-  const html = await page.content();
-  const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-  contexts.push(ctx);
-  const p = await ctx.newPage();
-  const at = `${base}/console/__axe__/${name}`;
-  await p.route(at, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-  await p.goto(at);
-  await p.addScriptTag({ path: path.join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js') });
-  const violations: string[] = await p.evaluate(
-    `(async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations
-       .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))(${JSON.stringify(AXE_TAGS)})`,
-  );
-  axeFindings.set(name, violations);
-  await p.close();
-}
-
-async function shots(page: Page, name: string) {
-  await axeCheck(page, name);
-  await page.setViewportSize({ width: 768, height: 900 });
-  await page.screenshot({ path: path.join(SHOTS, `console-${name}-768.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: path.join(SHOTS, `console-${name}-1280.png`), fullPage: true });
-}
+const newPage = () => h.newPage();
+const signedIn = (username: string, start = '/console') => h.signedIn(username, start);
+const shots = (page: Page, name: string) => h.shots(page, name);
 
 describe('signing in', () => {
   it('sends a console address without a session to sign in, and back to that address after', async () => {
@@ -539,7 +440,7 @@ describe('defences', () => {
 
 describe('accessibility', () => {
   it('every page above meets WCAG 2.2 A and AA as far as axe-core can tell', () => {
-    expect(axeFindings.size).toBeGreaterThanOrEqual(10);
-    expect(Object.fromEntries(axeFindings)).toEqual(Object.fromEntries([...axeFindings.keys()].map((k) => [k, []])));
+    expect(h.axeFindings.size).toBeGreaterThanOrEqual(10);
+    expect(Object.fromEntries(h.axeFindings)).toEqual(Object.fromEntries([...h.axeFindings.keys()].map((k) => [k, []])));
   });
 });

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Caller } from '#auth';
 import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '#config';
 import { offerLinkToken, offerLinkUrl, verifyOfferLinkToken } from '#notifications';
 import { ReferralSearch, parseSearch } from '../apps/api/src/console/search.js';
 import { bearer, driveTo, getReferral, useStack, waitUntil } from './support/stack.js';
+import { launchChromium } from './support/console.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
 const DOB = { day: '5', month: '5', year: '1960' }; // referralBody's default date of birth, 1960-05-05
 
@@ -34,19 +34,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(s.api.getHttpServer().address() as AddressInfo).port}`;
   secret = s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret;
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 async function newPage(opts: { javaScriptEnabled?: boolean } = {}): Promise<Page> {

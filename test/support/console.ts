@@ -24,7 +24,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function launch(): Promise<Browser> {
+/** Debian's Chromium, headless, as every browser suite starts it. */
+export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -106,7 +107,7 @@ export async function startConsole(opts: { env?: Record<string, string> } = {}):
     s = await startStack();
     await s.api.listen(port, '127.0.0.1');
     mkdirSync(SHOTS, { recursive: true });
-    browser = await launch();
+    browser = await launchChromium();
   } catch (e) {
     // Nothing left running when the harness cannot start.
     await s?.close().catch(() => undefined);

@@ -12,7 +12,7 @@ export function ukDate(at: Date): Date {
   return new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day)));
 }
 
-const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
+const LONDON = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
   hourCycle: 'h23',
   year: 'numeric',
@@ -20,7 +20,14 @@ const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
   day: '2-digit',
   hour: '2-digit',
   minute: '2-digit',
+  second: '2-digit',
 });
+
+/** The UK date and time at an instant. */
+export function londonParts(at: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const p = Object.fromEntries(LONDON.formatToParts(at).map((x) => [x.type, x.value]));
+  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour), minute: Number(p.minute), second: Number(p.second) };
+}
 
 /**
  * The instant of a UK wall-clock time (what a clerk types: 15 December 2026, 09:30), summer time
@@ -32,8 +39,8 @@ export function ukLocalTime(year: number, month: number, day: number, hour: numb
   // London is UTC or UTC+1: try both offsets and keep the one whose London reading matches.
   for (const offsetHours of [1, 0]) {
     const at = new Date(asUtc - offsetHours * 3_600_000);
-    const p = Object.fromEntries(LONDON_PARTS.formatToParts(at).map((x) => [x.type, x.value]));
-    if (Number(p.year) === year && Number(p.month) === month && Number(p.day) === day && Number(p.hour) === hour && Number(p.minute) === minute) return at;
+    const p = londonParts(at);
+    if (p.year === year && p.month === month && p.day === day && p.hour === hour && p.minute === minute) return at;
   }
   return new Date(asUtc);
 }

@@ -1,26 +1,10 @@
 // UK wall-clock time (Europe/London, summer time included) and the SMS quiet-hours window.
+import { londonParts } from '#domain';
 
 /** A window of UK time in minutes after midnight; start > end wraps past midnight (21:00-08:00). */
 export interface QuietHours {
   readonly start: number;
   readonly end: number;
-}
-
-const LONDON = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-/** The UK date and time at an instant. */
-export function londonParts(at: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
-  const p = Object.fromEntries(LONDON.formatToParts(at).map((x) => [x.type, x.value]));
-  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour), minute: Number(p.minute), second: Number(p.second) };
 }
 
 /** How far UK time is ahead of UTC at an instant (0 in winter, 1 h in summer). */
