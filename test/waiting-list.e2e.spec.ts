@@ -312,7 +312,16 @@ describe('GET /v1/long-waiters', () => {
 
   it('lists open, unreferred entries longest wait first with weeks waited and cohort band, page by page', async () => {
     const ids = new Set(rows.map((r) => r.pathway_id));
-    const all = (await allLongWaiters(c.clinRLT, 'limit=2')).filter((i) => ids.has(i.pathwayId));
+    // Page by page through this file's two specialties (other suites upload thousands of RLT rows of 110),
+    // then in one list by wait: each page's order is the API's, the merge only interleaves the two.
+    const bySpecialty = [...(await allLongWaiters(c.clinRLT, 'limit=2&specialty=101')), ...(await allLongWaiters(c.clinRLT, 'limit=2&specialty=120'))].filter(
+      (i) => ids.has(i.pathwayId),
+    );
+    for (const sp of ['101', '120']) {
+      const mine = bySpecialty.filter((i) => i.specialtyCode === sp).map((i) => i.weeksWaited);
+      expect(mine).toEqual([...mine].sort((a, b) => b - a));
+    }
+    const all = [...bySpecialty].sort((a, b) => b.weeksWaited - a.weeksWaited);
     expect(all.map((i) => i.weeksWaited)).toEqual([110, 80, 66, 53, 41, 20, 5]);
     expect(all.map((i) => i.cohortBand)).toEqual([104, 78, 65, 52, 40, 18, null]);
     expect(all.map((i) => i.cohortBand)).toEqual(all.map((i) => cohortBand(i.weeksWaited)));
