@@ -92,7 +92,8 @@ export function timelineView(e: EventRow, caller: Caller) {
     type: e.type,
     fromStatus: e.fromStatus,
     toStatus: e.toStatus,
-    actor: { sub: e.actorSub, role: e.actorRole, ods: e.actorOds, name: e.actorName ?? null },
+    // The name only when the person's sign-in carried one: the actor is otherwise as it always was.
+    actor: { sub: e.actorSub, role: e.actorRole, ods: e.actorOds, ...(e.actorName ? { name: e.actorName } : {}) },
     at: e.at.toISOString(),
     detail: detail ?? undefined,
   };

@@ -159,11 +159,10 @@ export class ActorView {
 
   @ApiPropertyOptional({
     type: String,
-    nullable: true,
     example: 'Dr Owen Hughes',
-    description: "Timeline only: the person's name from their sign-in (the token's `name`); null for the system and for patients",
+    description: "Timeline only: the member of staff's name from their sign-in (the token's `name`); absent for the system, for patients and when the sign-in carried none",
   })
-  name?: string | null;
+  name?: string;
 }
 
 export class TimelineEventView {
