@@ -160,7 +160,8 @@ export class ActorView {
   @ApiPropertyOptional({
     type: String,
     example: 'Dr Owen Hughes',
-    description: "Timeline only: the member of staff's name from their sign-in (the token's `name`); absent for the system, for patients and when the sign-in carried none",
+    description:
+      "Timeline only: the member of staff's name from their sign-in (the token's `name`); absent for the system, for patients and when the sign-in carried none",
   })
   name?: string;
 }
