@@ -197,7 +197,8 @@ async function captureStatements(databaseUrl) {
   };
   // Every statement, by Prisma's adapter or plain SQL through the pool, runs on a pooled client.
   prisma.pool.on('connect', (client) => wrap(client));
-  const referrals = new ReferralQueries(prisma);
+  const { SiteNames } = await import('#workflow');
+  const referrals = new ReferralQueries(prisma, new SiteNames(prisma));
   // The summary answers counts, not a page: wrapped to look like a list of one item.
   const summary = { list: async (caller) => ({ items: [await referrals.summary(caller)] }) };
   const services = { referrals, longWaiters: new LongWaiters(prisma), summary };

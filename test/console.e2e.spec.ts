@@ -288,7 +288,11 @@ describe("the timeline in people's names", () => {
     expect(unnamed.body.timeline[0].actor).toEqual({ sub: 'clerk-rlq', role: 'booking_clerk', ods: 'RLQ' });
     const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
     const patient = await token({ role: 'patient', nhsNumber: ref.body.patient.nhsNumber, extra: { name: 'Alex Testpatient' } });
-    const offerId = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRLQ))).body.offers[0].id as string;
+    const offer = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRLQ))).body.offers[0] as { id: string; siteOds: string; siteName: string };
+    // The API's offers name the hospital (the console's consent radios are labelled with it).
+    const site = (await s.prisma.sql.query<{ name: string }>('SELECT name FROM site WHERE ods = $1', [offer.siteOds])).rows[0];
+    expect(offer.siteName).toBe(site.name);
+    const offerId = offer.id;
     expect((await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId })).status).toBe(200);
     const view = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRLQ))).body;
     const answered = view.timeline.find((e: { actor?: { role: string } }) => e.actor?.role === 'patient');

@@ -24,3 +24,4 @@ export * from './notifications/delivery-rules.js';
 export * from './outbox/outbox.js';
 export * from './outbox/needs-attention.js';
 export * from './notifications/send-staff-notification.js';
+export * from './site-names.js';

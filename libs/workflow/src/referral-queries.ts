@@ -18,6 +18,7 @@ import { visibleToSql } from './referral-scope.js';
 import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
+import { SiteNames } from './site-names.js';
 import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
 import {
   bookingsFromJson,
@@ -120,7 +121,10 @@ FROM referral r JOIN patient p ON p.id = r.patient_id`;
 
 @Injectable()
 export class ReferralQueries {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sites: SiteNames,
+  ) {}
 
   /**
    * One referral as the caller may see it: one statement (referral, patient, offers, bookings,
@@ -136,11 +140,12 @@ export class ReferralQueries {
     );
     const row = rows[0]?.v;
     if (!row) throw new ReferralNotFoundError();
+    const sites = await this.sites.all();
     const view = {
       ...referralSummary({ ...referralFromJson(row, PATIENT_RECORD), demographicsMismatch: row.demographicsMismatch }, now, caller),
       offers: offersFromJson(row.offers)
         .filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN')
-        .map(offerView),
+        .map((o) => offerView(o, sites.get(o.siteOds) ?? null)),
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
     };
@@ -293,10 +298,11 @@ export class ReferralQueries {
        WHERE ${visibleToSql(caller, p)} ORDER BY r.created_at DESC, r.id`,
       p.values,
     );
+    const sites = await this.sites.all();
     return {
       items: rows.map((r) => ({
         ...referralSummary(withPatient(r, PATIENT_CONTACT), now, caller),
-        offers: offersFromJson(r.offers).map(offerView),
+        offers: offersFromJson(r.offers).map((o) => offerView(o, sites.get(o.siteOds) ?? null)),
       })),
       nextCursor: null,
     };

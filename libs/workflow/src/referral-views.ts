@@ -53,11 +53,13 @@ export function referralSummary(r: SummaryInput, now: Date, caller: Caller) {
   return { ...base, ...(r.demographicsMismatch !== undefined ? { demographicsMismatch: r.demographicsMismatch } : {}), patient };
 }
 
-export function offerView(o: OfferRow) {
+export function offerView(o: OfferRow, siteName: string | null = null) {
   return {
     id: o.id,
     receivingOds: o.receivingOds,
     siteOds: o.siteOds,
+    /** The hospital's name, as the patient and the booking clerk say it. */
+    siteName: siteName ?? o.siteOds,
     distanceMiles: o.distanceMiles,
     earliestWeek: isoDate(o.earliestWeek),
     status: o.status,

@@ -12,6 +12,7 @@ import { LongWaiters } from './waiting-list/long-waiters.js';
 import { DemographicsCheck } from './patient-record.js';
 import { OutboxCompletions } from './outbox/outbox.js';
 import { NeedsAttention } from './outbox/needs-attention.js';
+import { SiteNames } from './site-names.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
@@ -30,5 +31,5 @@ const EXPORTED = [
   LongWaiters,
 ];
 
-@Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })
+@Module({ providers: [DemographicsCheck, OfferMatcher, SiteNames, ...EXPORTED], exports: EXPORTED })
 export class WorkflowModule {}

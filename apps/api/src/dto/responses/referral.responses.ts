@@ -114,6 +114,9 @@ export class OfferView {
   @ApiProperty({ ...ODS, description: 'ODS code of the site' })
   siteOds!: string;
 
+  @ApiProperty({ type: String, example: 'Warwick Hospital', description: "The site's name (its ODS code when the group has no name for it)" })
+  siteName!: string;
+
   @ApiProperty({ type: Number, example: 12.4 })
   distanceMiles!: number;
 
