@@ -12,8 +12,7 @@ import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import { SPECIALTIES, WORKLIST_CARDS, statusTag, toolCardsFor, worklistsFor, type ConsoleWorklist } from './console-pages.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
-import { renderPage } from './views.js';
-import { layoutContext } from './page-context.js';
+import { renderForSession, seeOther } from './console-render.js';
 import { ReferralPage } from './referral-page.js';
 import { OpenReferrals } from './open-referrals.js';
 import { ReferralSearch, parseSearch } from './search.js';
@@ -65,11 +64,11 @@ export class ConsoleController {
     // Longest waiters first; the first that nobody else has open becomes this clinician's.
     for (let page = 0; page < 20; page++) {
       const list = await this.referrals.list(caller, { worklist: 'clinical-review', sort: 'weeksWaited', cursor, limit: 50 });
-      for (const r of list.items) if (await this.openReferrals.take(r.id, caller.sub)) return redirect(res, `/console/referrals/${r.id}`);
+      for (const r of list.items) if (await this.openReferrals.take(r.id, caller.sub)) return seeOther(res, `/console/referrals/${r.id}`);
       if (!list.nextCursor) break;
       cursor = list.nextCursor;
     }
-    return redirect(res, '/console/worklists/clinical-review?done=none-left');
+    return seeOther(res, '/console/worklists/clinical-review?done=none-left');
   }
 
   @Get('worklists/tasks')
@@ -107,7 +106,7 @@ export class ConsoleController {
       // Done by someone else already: the list shows it gone, which is what the person wanted.
       if (!(e instanceof DuplicateError)) throw e;
     }
-    return redirect(res, '/console/worklists/tasks?done=task');
+    return seeOther(res, '/console/worklists/tasks?done=task');
   }
 
   @Get('worklists/long-waiters')
@@ -150,11 +149,11 @@ export class ConsoleController {
     try {
       const input = await this.longWaiters.referralFromEntry(caller, entryId);
       const out = await this.opening.open(caller, input, null, { waitingListEntryId: entryId });
-      return redirect(res, `/console/referrals/${out.referralId}?done=opened`);
+      return seeOther(res, `/console/referrals/${out.referralId}?done=opened`);
     } catch (e) {
       // Referred by someone else a moment ago: show that referral.
       const referralId = e instanceof DuplicateError ? (e.details as { referralId?: string } | undefined)?.referralId : undefined;
-      if (referralId) return redirect(res, `/console/referrals/${referralId}`);
+      if (referralId) return seeOther(res, `/console/referrals/${referralId}`);
       throw e;
     }
   }
@@ -165,7 +164,7 @@ export class ConsoleController {
     const text = typeof q === 'string' ? q.slice(0, 100) : '';
     const parsed = text.trim() ? parseSearch(text) : null;
     const hits = parsed && parsed.kind !== 'unclear' ? await this.search.find(req.caller!, parsed) : [];
-    if (hits.length === 1) return redirect(res, `/console/referrals/${hits[0].id}`);
+    if (hits.length === 1) return seeOther(res, `/console/referrals/${hits[0].id}`);
     return this.page(req, res, 'search.njk', {
       title: 'Find a referral',
       q: text,
@@ -259,7 +258,7 @@ export class ConsoleController {
   }
 
   private page(req: ConsoleRequest, res: ConsoleResponse, template: string, context: Record<string, unknown>): string {
-    return renderPage(template, { ...context, ...layoutContext(req, res, this.idp.issuerOrigin()) });
+    return renderForSession(req, res, this.idp, template, context);
   }
 }
 
@@ -273,9 +272,3 @@ const TASK_KINDS: Record<string, string> = {
   demographics_mismatch: "Check the patient's details: your trust holds this NHS number under another name or date of birth",
   pre_op_assessment: 'Arrange the pre-operative assessment',
 };
-
-function redirect(res: ConsoleResponse, location: string): string {
-  res.status(303);
-  res.header('location', location);
-  return '';
-}

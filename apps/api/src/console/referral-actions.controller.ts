@@ -23,8 +23,7 @@ import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
 import { ReferralPage, movedOnBanner, type Banner, type FormProblem } from './referral-page.js';
-import { renderPage } from './views.js';
-import { layoutContext } from './page-context.js';
+import { renderForSession, seeOther } from './console-render.js';
 
 /** A mistake in a form, found before any use case runs. */
 class FormErrors extends Error {
@@ -135,7 +134,7 @@ export class ReferralActionsController {
       rejected = decision === 'reject';
     });
     // A trust that rejects is no longer a party: back to its worklist, which says what happened.
-    if (rejected) return this.redirect(res, '/console/worklists/receiver-acceptance?done=rejected');
+    if (rejected) return seeOther(res, '/console/worklists/receiver-acceptance?done=rejected');
     return out;
   }
 
@@ -268,7 +267,7 @@ export class ReferralActionsController {
       }
       throw e;
     }
-    return this.redirect(res, `/console/referrals/${id}?done=${action}`);
+    return seeOther(res, `/console/referrals/${id}?done=${action}`);
   }
 
   private async again(
@@ -278,15 +277,7 @@ export class ReferralActionsController {
     id: string,
     opts: { problem?: FormProblem; banner?: Banner },
   ): Promise<string> {
-    const context = await this.page.context(req.caller!, id, opts);
-    res.status(status);
-    return renderPage('referral.njk', { ...context, ...layoutContext(req, res, this.idp.issuerOrigin(), `/console/referrals/${id}`) });
-  }
-
-  private redirect(res: ConsoleResponse, location: string): string {
-    res.status(303);
-    res.header('location', location);
-    return '';
+    return renderForSession(req, res, this.idp, 'referral.njk', await this.page.context(req.caller!, id, opts), status);
   }
 }
 

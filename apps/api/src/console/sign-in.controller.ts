@@ -12,13 +12,12 @@ import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-r
 import { ConsoleSessions, SESSION_COOKIE, SIGN_IN_COOKIE, cookieValue, safeReturnTo } from './console-session.js';
 import { IdentityProvider, SignInRefusedError } from './identity-provider.js';
 import { renderPage } from './views.js';
+import { seeOther } from './console-render.js';
 
-function redirect(res: ConsoleResponse, location: string, cookies: string[] = []): string {
-  res.status(303);
-  res.header('location', location);
-  res.header('cache-control', 'no-store');
-  if (cookies.length) res.header('set-cookie', cookies);
-  return '';
+/** Post-redirect-get, setting the sign-in's cookies on the way. */
+function redirect(res: ConsoleResponse, location: string, cookies: string[]): string {
+  res.header('set-cookie', cookies);
+  return seeOther(res, location);
 }
 
 @ApiExcludeController()
