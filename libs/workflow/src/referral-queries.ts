@@ -145,7 +145,7 @@ export class ReferralQueries {
       ...referralSummary({ ...referralFromJson(row, PATIENT_RECORD), demographicsMismatch: row.demographicsMismatch }, now, caller),
       offers: offersFromJson(row.offers)
         .filter((o) => caller.role !== 'patient' || o.status !== 'WITHDRAWN')
-        .map((o) => offerView(o, sites.get(o.siteOds) ?? null)),
+        .map((o) => offerView(o, sites.get(o.siteOds)?.name ?? null)),
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
     };
@@ -302,7 +302,7 @@ export class ReferralQueries {
     return {
       items: rows.map((r) => ({
         ...referralSummary(withPatient(r, PATIENT_CONTACT), now, caller),
-        offers: offersFromJson(r.offers).map((o) => offerView(o, sites.get(o.siteOds) ?? null)),
+        offers: offersFromJson(r.offers).map((o) => offerView(o, sites.get(o.siteOds)?.name ?? null)),
       })),
       nextCursor: null,
     };

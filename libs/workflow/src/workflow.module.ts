@@ -29,7 +29,8 @@ const EXPORTED = [
   WaitingListImports,
   WaitingListImporter,
   LongWaiters,
+  SiteNames,
 ];
 
-@Module({ providers: [DemographicsCheck, OfferMatcher, SiteNames, ...EXPORTED], exports: EXPORTED })
+@Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })
 export class WorkflowModule {}

@@ -4,8 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { PERMISSIONS, type Caller, type Permission, type SidedPermission } from '#auth';
 import { NOT_SUITABLE_REASONS, REJECTION_REASONS, STATUS_DESCRIPTIONS, transition, type ReferralAction, type ReferralStatus } from '#domain';
-import { PrismaService } from '#persistence';
-import { ReferralQueries, WrongSideError, requireSide } from '#workflow';
+import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
 import { SPECIALTIES, statusTag } from './console-pages.js';
 
 export type ReferralView = Awaited<ReturnType<ReferralQueries['get']>>;
@@ -58,29 +57,15 @@ const options = (codes: Record<string, string>) => [
 
 @Injectable()
 export class ReferralPage {
-  private sites: Promise<Map<string, { name: string; trustOds: string }>> | null = null;
-
   constructor(
     private readonly queries: ReferralQueries,
-    private readonly prisma: PrismaService,
+    private readonly siteDirectory: SiteNames,
   ) {}
-
-  /** The sites of the group, read once (the seed's, and those an admin adds after a restart). */
-  private siteNames(): Promise<Map<string, { name: string; trustOds: string }>> {
-    this.sites ??= this.prisma.sql
-      .query<{ ods: string; name: string; trust_ods: string }>('SELECT ods, name, trust_ods FROM site ORDER BY name')
-      .then(({ rows }) => new Map(rows.map((r) => [r.ods, { name: r.name, trustOds: r.trust_ods }])))
-      .catch((e: unknown) => {
-        this.sites = null;
-        throw e;
-      });
-    return this.sites;
-  }
 
   async context(caller: Caller, id: string, opts: { problem?: FormProblem; banner?: Banner } = {}): Promise<Record<string, unknown>> {
     const referral = await this.queries.get(caller, id);
     const messages = await this.queries.notifications(caller, id);
-    const sites = await this.siteNames();
+    const sites = await this.siteDirectory.all();
     const site = (ods: string) => sites.get(ods)?.name ?? ods;
     const actions = ACTIONS.map((a) => a.name).filter((n) => mayAct(caller, referral, n));
     const openOffers = referral.offers.filter((o) => o.status === 'OPEN');
@@ -90,7 +75,6 @@ export class ReferralPage {
     return {
       title: 'patient' in referral && referral.patient ? `${referral.patient.givenName} ${referral.patient.familyName}` : 'Referral',
       referral,
-      offers: referral.offers.map((o) => ({ ...o, siteName: site(o.siteOds) })),
       bookings: referral.bookings.map((b) => ({ ...b, siteName: site(b.siteOds) })),
       patientRows: patientRows(referral),
       statusTag: statusTag(referral.status),
@@ -99,7 +83,7 @@ export class ReferralPage {
       actions: Object.fromEntries(actions.map((a) => [a, true])),
       hasActions: actions.length > 0,
       consentItems: [
-        ...openOffers.map((o) => ({ value: o.id, text: site(o.siteOds), hint: { text: `${o.distanceMiles} miles from home (${o.receivingOds})` } })),
+        ...openOffers.map((o) => ({ value: o.id, text: o.siteName, hint: { text: `${o.distanceMiles} miles from home (${o.receivingOds})` } })),
         { divider: 'or' },
         { value: 'decline', text: 'Patient declines' },
       ],
