@@ -248,20 +248,8 @@ async function directLoop(databaseUrl, statements, { connections, seconds }) {
   }
 }
 
-/** autocannon against one API path; latencies per request from its 'response' events. */
-async function apiLoad(url, token, { connections, seconds }) {
-  const headers = { authorization: `Bearer ${token}` };
-  await autocannon({ url, connections, duration: settings.warmupSeconds, headers });
-  const lat = [];
-  const inst = autocannon({ url, connections, duration: seconds, headers });
-  inst.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
-  const r = await inst;
-  return { ...summary(lat), perSecond: r.requests.average, non2xx: r.non2xx, errors: r.errors + r.timeouts, total: r.requests.total };
-}
-
-/** Loads one console page as a signed-in person (the session cookie) for `seconds`. */
-async function pageLoad(url, cookie, { connections, seconds }) {
-  const headers = { cookie };
+/** autocannon against one path with `headers` (a bearer token, a session cookie); latencies per request from its 'response' events. */
+async function loadWith(url, headers, { connections, seconds }) {
   await autocannon({ url, connections, duration: settings.warmupSeconds, headers });
   const lat = [];
   const inst = autocannon({ url, connections, duration: seconds, headers });
@@ -306,7 +294,7 @@ async function consolePages(db, apps, env) {
   for (const pg of pages) {
     const check = await fetch(apps.base + pg.path, { headers: { cookie: people[pg.who] }, redirect: 'manual' });
     if (check.status !== 200) throw new Error(`${pg.path}: HTTP ${check.status}`);
-    const load = await pageLoad(apps.base + pg.path, people[pg.who], settings);
+    const load = await loadWith(apps.base + pg.path, { cookie: people[pg.who] }, settings);
     log(`console ${pg.name}: p50 ${n(load.p50)} p95 ${n(load.p95)} p99 ${n(load.p99)} ms, ${n(load.perSecond, 0)} pages/s`);
     out.push({ ...pg, ...load });
   }
@@ -617,7 +605,7 @@ async function main() {
     if (!check.ok) throw new Error(`${s.path}: HTTP ${check.status} ${JSON.stringify(body).slice(0, 300)}`);
     const perPage = body.items?.length ?? 1;
     log(`${s.name}: ${perPage} items per page (service call: ${items}); ${statements.length} statement(s)`);
-    const api = await apiLoad(apps.base + s.path, token, settings);
+    const api = await loadWith(apps.base + s.path, { authorization: `Bearer ${token}` }, settings);
     log(`  API: p50 ${n(api.p50)} p95 ${n(api.p95)} p99 ${n(api.p99)} ms, ${n(api.perSecond, 0)} req/s`);
     const direct = await directLoop(databaseUrl, statements, settings);
     log(`  SQL: p50 ${n(direct.p50)} p95 ${n(direct.p95)} p99 ${n(direct.p99)} ms, ${n(direct.perSecond, 0)} per s`);
