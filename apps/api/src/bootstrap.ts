@@ -15,7 +15,7 @@ import { documentErrors } from './http/openapi-errors.js';
 import { validationPipe } from './http/validation.js';
 import { mountHttpMetrics, mountOperatorRoutes } from './operator/operator-routes.js';
 import { mountConsoleQueues } from './console/queue-dashboard.js';
-import { ConsoleSessions, SESSION_COOKIE, cookieValue } from './console/console-session.js';
+import { ConsoleSessions } from './console/console-session.js';
 import { addressRateLimit } from './http/address-rate-limit.js';
 import { REDIS, type RedisClient } from './redis.provider.js';
 
@@ -75,7 +75,7 @@ export async function createApiApp(opts: { logger?: boolean; logDestination?: De
       config,
       redis: app.get<RedisClient>(REDIS),
       verifier: app.get(TokenVerifier),
-      consoleSession: async (cookie) => (await sessions.open(cookieValue(cookie, SESSION_COOKIE))) !== null,
+      consoleSession: async (req) => (await sessions.openFor(req, req.headers.cookie)) !== null,
     }),
   );
   mountOperatorRoutes(app); // GET /metrics, /admin/queues

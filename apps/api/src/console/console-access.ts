@@ -7,7 +7,7 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import { PERMISSIONS, type Permission, type Role } from '#auth';
-import { ConsoleSessions, SESSION_COOKIE, cookieValue, type ConsoleSession } from './console-session.js';
+import { ConsoleSessions, type ConsoleSession } from './console-session.js';
 import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 
 export const CONSOLE_PERMISSION = 'crosstrust:console-permission';
@@ -80,7 +80,7 @@ export class ConsoleGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<ConsoleRequest>();
     const res = ctx.switchToHttp().getResponse<ConsoleResponse>();
-    const opened = await this.sessions.open(cookieValue(req.headers.cookie as string | undefined, SESSION_COOKIE));
+    const opened = await this.sessions.openFor(req, req.headers.cookie as string | undefined);
     if (!opened) throw new SignInNeeded(req.method === 'GET' ? req.url : '/console');
     const { session } = opened;
     if (opened.touch) res.header('set-cookie', await this.sessions.sessionCookie(session, true));

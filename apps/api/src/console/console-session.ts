@@ -60,6 +60,21 @@ export class ConsoleSessions {
     return { ...who, csrf: randomBytes(24).toString('base64url'), signedInAt: t, seenAt: t };
   }
 
+  private readonly perRequest = new WeakMap<object, { value: string | undefined; result: ReturnType<ConsoleSessions['open']> }>();
+
+  /**
+   * A request's session cookie opened once per request: the per-address rate limit (which counts
+   * requests without a session) and the console's guard both ask (as TokenVerifier.verifyFor).
+   */
+  openFor(req: object, cookieHeader: string | undefined): ReturnType<ConsoleSessions['open']> {
+    const value = cookieValue(cookieHeader, SESSION_COOKIE);
+    const seen = this.perRequest.get(req);
+    if (seen && seen.value === value) return seen.result;
+    const result = this.open(value);
+    this.perRequest.set(req, { value, result });
+    return result;
+  }
+
   /** The session in a cookie value, or null when absent, unreadable, idle too long or too old. */
   async open(value: string | undefined): Promise<{ session: ConsoleSession; touch: boolean } | null> {
     const payload = await this.decrypt(value, 'session');

@@ -41,8 +41,8 @@ export function addressRateLimit(deps: {
   config: AppConfig;
   redis: RedisClient;
   verifier: TokenVerifier;
-  /** Opens a console session cookie's value (ConsoleSessions.open): null when it is not a live session. */
-  consoleSession?: (cookieHeader: string | undefined) => Promise<boolean>;
+  /** Whether the request carries a live console session (ConsoleSessions.openFor). */
+  consoleSession?: (req: FastifyRequest) => Promise<boolean>;
 }) {
   const { config, redis, verifier, consoleSession } = deps;
   const logger = new Logger('AddressRateLimit');
@@ -58,7 +58,7 @@ export function addressRateLimit(deps: {
     // Prometheus scrapes every API process from one address, and the count is shared: its token vouches for it.
     if (under(path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;
     // Staff behind one NAT address work all day in the console: their sessions are theirs, not the address's.
-    if (consoleSession && under(path, CONSOLE_AREA) && (await consoleSession(req.headers.cookie))) return true;
+    if (consoleSession && under(path, CONSOLE_AREA) && (await consoleSession(req))) return true;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
     return verifier.verifyFor(req, m[1]).then(
