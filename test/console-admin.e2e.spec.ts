@@ -10,8 +10,9 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
 import { startConsole, type ConsoleHarness } from './support/console.js';
-import { bearer, isoDay, nhsNumber, token, waitUntil } from './support/stack.js';
+import { bearer, isoDay, token, waitUntil } from './support/stack.js';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow } from './support/waiting-list.js';
 
 const MAX_ROWS = 10_000;
@@ -342,6 +343,19 @@ describe('waiting-list upload', () => {
     expect(await importCount()).toBe(before);
   });
 
+  /**
+   * NHS numbers for the 8,000 streamed rows from a range the suites' nhsNumber() never gives
+   * (999 000 000 up; it starts at 999 500 000): thousands of RLT entries must not share a number
+   * with another suite's patient, whose trust would then see a demographics mismatch.
+   */
+  let streamSeq = 0;
+  const streamNhsNumber = (): string => {
+    for (;;) {
+      const n = withCheckDigit(String(999_000_000 + (streamSeq++ % 499_999)));
+      if (n) return n;
+    }
+  };
+
   it('streams the file into Postgres while the browser is still sending it', async () => {
     const ROWS = 8_000;
     const HOLD_AT = 5_000;
@@ -363,7 +377,7 @@ describe('waiting-list upload', () => {
         if (i === HOLD_AT) await held;
         let chunk = '';
         for (let n = 0; n < 1000 && i < ROWS; n++, i++)
-          chunk += `${nhsNumber()},Streampatient,Sam,1970-01-01,HR1 2ER,M81001,110,W371,${start},CSTREAM-${i},P4,\n`;
+          chunk += `${streamNhsNumber()},Streampatient,Sam,1970-01-01,HR1 2ER,M81001,110,W371,${start},CSTREAM-${i},P4,\n`;
         yield Buffer.from(chunk);
       }
       yield Buffer.from(`\r\n--${boundary}--\r\n`);
