@@ -75,6 +75,8 @@ describe('GET /metrics on the API', () => {
   });
 
   it('times HTTP requests by method, route template and status, never the raw URL', async () => {
+    expect((await s.http.get('/admin/queues/api/queues')).status).toBe(401);
+    const consoleQueues = (await s.http.get('/console/queues/api/queues')).status;
     const text = await scrapeApi();
     const count = (method: string, route: string, status: string) =>
       sample(text, 'crosstrust_http_request_duration_seconds_count', { app: 'api', method, route, status });
@@ -82,6 +84,9 @@ describe('GET /metrics on the API', () => {
     expect(count('GET', '/v1/referrals/:id', '200')).toBeGreaterThanOrEqual(1);
     expect(count('POST', '/v1/referrals/:id/discharge', '200')).toBeGreaterThanOrEqual(1);
     expect(count('GET', 'unmatched', '404')).toBeGreaterThanOrEqual(1);
+    // The two queue dashboards' own routes (bull-board's, under a prefix) are labelled with the prefix, not "unmatched".
+    expect(count('GET', '/admin/queues', '401')).toBeGreaterThanOrEqual(1);
+    expect(count('GET', '/console/queues', String(consoleQueues))).toBeGreaterThanOrEqual(1);
     expect(text).not.toContain('splat');
     expect(
       sample(text, 'crosstrust_http_request_duration_seconds_bucket', { route: '/v1/referrals/:id', method: 'GET', status: '200', le: '+Inf' }),

@@ -10,6 +10,7 @@ import { httpMetrics, metricsAuth } from '#metrics';
 import { errorBody } from '../http/http-errors.filter.js';
 import { ApiMetrics } from './api-metrics.js';
 import { MonitoredQueues } from './monitored-queues.js';
+import { CONSOLE_QUEUES_PATH } from '../console/queue-dashboard.js';
 import { QUEUE_DASHBOARD_PATH, dashboardGuard, queueDashboard } from './queue-dashboard.js';
 
 export const METRICS_PATH = '/metrics';
@@ -19,7 +20,7 @@ export function mountHttpMetrics(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', httpMetrics(app.get(ApiMetrics).metrics, { mounts: [QUEUE_DASHBOARD_PATH] }));
+    .addHook('onRequest', httpMetrics(app.get(ApiMetrics).metrics, { mounts: [QUEUE_DASHBOARD_PATH, CONSOLE_QUEUES_PATH] }));
 }
 
 /** Add before the body-reading hooks; the routes are Fastify's own, beside Nest's. */
