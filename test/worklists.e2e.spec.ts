@@ -3,6 +3,7 @@
 // list's SQL), for each trust, and for the referrals made here by name.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Prisma } from '#prisma-client';
+import { ReferralQueries } from '#workflow';
 import { bearer, drained, driveTo, getReferral, isoDay, token, useStack } from './support/stack.js';
 
 const { s, c } = useStack();
@@ -206,6 +207,26 @@ describe('GET /v1/referrals/summary', () => {
       for (const name of WORKLISTS) expect([name, res.body.worklists[name]]).toEqual([name, (await oracle(name, ods)).length]);
       expect(res.body.needsAttention).toBe((await oracle('needs-attention', ods)).length);
     }
+  });
+
+  it('gives the console\'s home its worklist counts, each stopped at a cap ("more" beyond it), exact below it', async () => {
+    const queries = s.api.get(ReferralQueries);
+    for (const ods of ['RLQ', 'RJC', 'RLT']) {
+      const caller = { sub: 'counts', roles: ['booking_clerk'] as const, role: 'booking_clerk' as const, ods, nhsNumber: null };
+      const exact = Object.fromEntries(await Promise.all(WORKLISTS.map(async (n) => [n, (await oracle(n, ods)).length] as const)));
+      const uncapped = await queries.worklistCounts(caller, 1_000_000);
+      for (const n of WORKLISTS) expect([n, uncapped[n]]).toEqual([n, { count: exact[n], more: false }]);
+      // A cap of 1: a list of two or more reads 1 and "more"; needs-attention counts two sides, each stopped at the cap.
+      const capped = await queries.worklistCounts(caller, 1);
+      for (const n of WORKLISTS) expect([n, capped[n]]).toEqual([n, { count: Math.min(exact[n], 1), more: exact[n] > 1 }]);
+    }
+    // This trust's clinical review list holds the seven made here: more than a cap of 1 for certain.
+    expect(
+      (await queries.worklistCounts({ sub: 'counts', roles: ['clinician'], role: 'clinician', ods: 'RLQ', nhsNumber: null }, 1))['clinical-review'],
+    ).toEqual({
+      count: 1,
+      more: true,
+    });
   });
 
   it('is audited like the list (who, trust, action referral.list, no referral id)', async () => {

@@ -18,6 +18,13 @@ import { OpenReferrals } from './open-referrals.js';
 import { ReferralSearch, parseSearch } from './search.js';
 import { DONE_MESSAGES } from './referral-actions.controller.js';
 
+/** Home counts stop here ("1,000+"): a count is an index range, and a worklist's range grows with the group (docs/benchmarks.md). */
+const HOME_COUNT_CAP = 1000;
+
+function countText(c: { count: number; more: boolean }): string {
+  return `${c.count.toLocaleString('en-GB')}${c.more ? '+' : ''}`;
+}
+
 const WEEKS_BANDS = [
   { value: '', text: 'Any' },
   { value: '18', text: '18 weeks or more' },
@@ -49,9 +56,9 @@ export class ConsoleController {
     const caller = req.caller!;
     const session = req.consoleSession!;
     const names = worklistsFor(session.roles);
-    const summary = await this.referrals.summary(caller);
-    const counts: Partial<Record<ConsoleWorklist, number>> = { ...summary.worklists };
-    if (names.includes('tasks')) counts.tasks = await this.tasks.count(caller.ods!);
+    const counts: Partial<Record<ConsoleWorklist, string>> = {};
+    for (const [n, c] of Object.entries(await this.referrals.worklistCounts(caller, HOME_COUNT_CAP))) counts[n as ConsoleWorklist] = countText(c);
+    if (names.includes('tasks')) counts.tasks = countText({ count: await this.tasks.count(caller.ods!), more: false });
     const cards = [...names.map((n) => ({ ...WORKLIST_CARDS[n], count: counts[n] ?? null, href: `/console/worklists/${n}` })), ...toolCardsFor(session.roles)];
     return this.page(req, res, 'home.njk', { title: 'Your worklists', cards });
   }
