@@ -42,7 +42,7 @@ describe('additional requirements', () => {
         'Carer or escort',
         'Large print',
         'Easy read',
-        'Contact by text message',
+        'Contact: Text message',
         'Reasonable adjustments',
         'Other needs',
       ],

@@ -902,6 +902,8 @@ describe('the table covers the router', () => {
       [
         'GET /offer/:token',
         'GET /offer/:token/answered',
+        'GET /offer/:token/needs',
+        'POST /offer/:token/needs',
         'GET /offer/accessibility',
         'GET /offer/contact',
         'GET /offer/privacy',

@@ -133,7 +133,7 @@ export function requirementsSummary(r: AdditionalRequirements): string[] {
   for (const m of r.mobility) out.push(MOBILITY_NEEDS[m]);
   if (r.escort) out.push('Carer or escort');
   for (const f of r.informationFormats) out.push(INFORMATION_FORMATS[f]);
-  if (r.contactMethod) out.push(`Contact by ${CONTACT_METHODS[r.contactMethod].toLowerCase()}`);
+  if (r.contactMethod) out.push(`Contact: ${CONTACT_METHODS[r.contactMethod]}`);
   if (r.learningDisabilityAdjustments) out.push('Reasonable adjustments');
   if (r.other) out.push('Other needs');
   return out;

@@ -15,7 +15,7 @@ import { renderForSession, seeOther } from './console-render.js';
 import { ReferralSearch, parseSearch } from './search.js';
 import { statusTag } from './console-pages.js';
 import { movedOnBanner, type Banner } from './referral-page.js';
-import { formMessage, requirementsFormItems, requirementsFromForm } from '../views/requirements-form.js';
+import { formMessage, requirementsFormItems, requirementsFromForm, type OpenBoxes } from '../views/requirements-form.js';
 
 const notFound = () => new ConsolePageError(404, 'Page not found', 'There is no referral at this address, or it is not one your trust can see.');
 
@@ -74,10 +74,10 @@ export class AdditionalRequirementsPageController {
   async save(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse): Promise<string> {
     if (!isUuid(id)) throw notFound();
     const form = await readForm(req);
-    const { value, problems } = requirementsFromForm(form);
+    const { value, problems, open } = requirementsFromForm(form);
     if (problems.length) {
       const errors = problems.map((p) => ({ field: p.field, text: formMessage(p) }));
-      return this.page(req, res, id, { errors, sent: value }, 400);
+      return this.page(req, res, id, { errors, sent: value, open }, 400);
     }
     try {
       await this.requirements.record(req.caller!, id, value);
@@ -99,7 +99,7 @@ export class AdditionalRequirementsPageController {
     req: ConsoleRequest,
     res: ConsoleResponse,
     id: string,
-    opts: { banner?: Banner; errors?: Array<{ field: string; text: string }>; sent?: AdditionalRequirements },
+    opts: { banner?: Banner; errors?: Array<{ field: string; text: string }>; sent?: AdditionalRequirements; open?: OpenBoxes },
     status = 200,
   ): Promise<string> {
     const caller = req.caller!;
@@ -118,7 +118,7 @@ export class AdditionalRequirementsPageController {
         current: ref.additionalRequirements,
         mayChange: mayChangeRequirements(caller, ref),
         holder: ref.receivingOds && RECEIVER_OWNS.has(ref.status) ? ref.receivingOds : ref.originOds,
-        form: requirementsFormItems(opts.sent ?? ref.additionalRequirements ?? undefined),
+        form: requirementsFormItems(opts.sent ?? ref.additionalRequirements ?? undefined, opts.open),
         errors: opts.errors?.map((e) => ({ text: e.text, href: `#${e.field}` })) ?? [],
         errorOf,
         banner: opts.banner,

@@ -22,8 +22,20 @@ const one = (form: Form, name: string): string => {
 };
 const ticked = (form: Form, prefix: string, list: Record<string, string>) => Object.keys(list).filter((code) => one(form, `${prefix}-${code}`) !== '');
 
-/** A posted form as the record it asks for, and each problem with the field it names. */
-export function requirementsFromForm(form: Form): { value: AdditionalRequirements; problems: RequirementProblem[] } {
+/** The form's top-level boxes (each reveals the questions about it). */
+const TOP_BOXES = ['transportNeeded', 'interpreter', 'accessible', 'escort', 'mobilityNeeds', 'adjustments', 'anythingElse'] as const;
+export type OpenBoxes = Partial<Record<(typeof TOP_BOXES)[number], boolean>>;
+
+/**
+ * A posted form as the record it asks for, each problem with the field it names, and the boxes
+ * ticked (shown ticked again when the form is refused, whatever the record made of them).
+ */
+export function requirementsFromForm(form: Form): { value: AdditionalRequirements; problems: RequirementProblem[]; open: OpenBoxes } {
+  const open = Object.fromEntries(TOP_BOXES.map((b) => [b, one(form, b) === 'yes'])) as OpenBoxes;
+  return { ...readForm(form), open };
+}
+
+function readForm(form: Form) {
   return readRequirements({
     transportNeeded: one(form, 'transportNeeded') === 'yes',
     patientTransportEligibility: one(form, 'patientTransportEligibility') || undefined,
@@ -48,11 +60,12 @@ export function formMessage(p: RequirementProblem): string {
 }
 
 /** The form's controls, with `value` filled in (after a refused post: what was sent). */
-export function requirementsFormItems(value: AdditionalRequirements = NO_REQUIREMENTS) {
+export function requirementsFormItems(value: AdditionalRequirements = NO_REQUIREMENTS, open: OpenBoxes = {}) {
   const boxes = (prefix: string, list: Record<string, string>, chosen: readonly string[]) =>
     Object.entries(list).map(([code, text]) => ({ name: `${prefix}-${code}`, value: 'yes', text, checked: chosen.includes(code), id: `${prefix}-${code}` }));
   return {
     value,
+    open,
     transportEligibility: Object.entries(PATIENT_TRANSPORT_ELIGIBILITY).map(([code, text]) => ({
       value: code,
       text,
