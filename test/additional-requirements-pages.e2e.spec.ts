@@ -106,6 +106,11 @@ describe('additional requirements in the browser', () => {
     await h.shots(page, 'additional-requirements-error');
 
     await page.getByLabel('Interpreter language').selectOption({ label: 'Polish' });
+    // Accessible formats ticked, with an answer, then unticked: with JavaScript the hidden answers go with it.
+    await page.getByLabel('Needs information in an accessible format').check();
+    await page.getByLabel('Braille', { exact: true }).check();
+    await page.getByLabel('Needs information in an accessible format').uncheck();
+    expect(await page.getByLabel('Braille', { exact: true }).isChecked()).toBe(false);
     await page.getByLabel('Needs transport').check();
     await page.getByLabel('Eligible', { exact: true }).check();
     await page.getByLabel('Mobility needs (for example a wheelchair user)').check();

@@ -29,17 +29,29 @@ export type OpenBoxes = Partial<Record<(typeof TOP_BOXES)[number], boolean>>;
 /**
  * A posted form as the record it asks for, each problem with the field it names, and the boxes
  * ticked (shown ticked again when the form is refused, whatever the record made of them).
+ *
+ * A follow-up answer counts whether or not its box is ticked: without JavaScript (the offer page
+ * never runs any) every follow-up question shows, and a patient may answer one and not tick its
+ * box. With JavaScript the console clears a box's answers when it is unticked (console.js). A box
+ * ticked with its follow-up left empty is a mistake named at that field.
  */
 export function requirementsFromForm(form: Form): { value: AdditionalRequirements; problems: RequirementProblem[]; open: OpenBoxes } {
   const open = Object.fromEntries(TOP_BOXES.map((b) => [b, one(form, b) === 'yes'])) as OpenBoxes;
-  return { ...readForm(form), open };
+  const { value, problems } = readForm(form);
+  const empty = (field: RequirementField, message: string) => problems.push({ field, message });
+  if (open.mobilityNeeds && value.mobility.length === 0) empty('mobility', 'Select the help needed with moving around');
+  if (open.accessible && value.informationFormats.length === 0 && !value.contactMethod)
+    empty('informationFormats', 'Select the format information is needed in, or how to make contact');
+  if (open.adjustments && !value.learningDisabilityAdjustments) empty('learningDisabilityAdjustments', 'Describe the reasonable adjustments needed');
+  if (open.anythingElse && !value.other) empty('other', 'Say what else is needed');
+  return { value, problems, open };
 }
 
 function readForm(form: Form) {
   return readRequirements({
     transportNeeded: one(form, 'transportNeeded') === 'yes',
     patientTransportEligibility: one(form, 'patientTransportEligibility') || undefined,
-    interpreterLanguage: one(form, 'interpreter') === 'yes' ? one(form, 'interpreterLanguage') || 'missing' : null,
+    interpreterLanguage: one(form, 'interpreterLanguage') || (one(form, 'interpreter') === 'yes' ? 'missing' : null),
     informationFormats: ticked(form, 'informationFormats', INFORMATION_FORMATS),
     contactMethod: one(form, 'contactMethod') || null,
     escort: one(form, 'escort') === 'yes',
