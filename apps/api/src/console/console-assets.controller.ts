@@ -34,7 +34,7 @@ const OWN: Record<string, string> = {
     "document.addEventListener('change', (e) => {\n" +
     '  const box = e.target;\n' +
     "  const id = box instanceof HTMLInputElement && box.type === 'checkbox' && !box.checked ? (box.getAttribute('aria-controls') ?? box.dataset.ariaControls) : null;\n" +
-    "  if (!id) return;\n" +
+    '  if (!id) return;\n' +
     "  for (const f of document.getElementById(id)?.querySelectorAll('input, select, textarea') ?? []) {\n" +
     "    if (f.type === 'checkbox' || f.type === 'radio') f.checked = false;\n" +
     "    else f.value = '';\n" +
