@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { offerLinkToken, offerLinkUrl } from '#notifications';
 import { startConsole, type ConsoleHarness } from './support/console.js';
-import { bearer, driveTo, getReferral, waitUntil } from './support/stack.js';
+import { bearer, driveTo, getReferral, isoDay, waitUntil } from './support/stack.js';
 
 let h: ConsoleHarness;
 
@@ -25,7 +25,8 @@ const main = (page: Page) => page.locator('main').innerText();
 
 describe('additional requirements in the browser', () => {
   it('the patient tells us on the offer page; the receiving booking team sees it on its worklist and the referral page', async () => {
-    const ref = await driveTo(h.s, h.c, 'AWAITING_PATIENT_CONSENT');
+    // Waited longer than any other suite's referral, so it heads RJC's to-book worklist's first page whatever ran before.
+    const ref = await driveTo(h.s, h.c, 'AWAITING_PATIENT_CONSENT', { rttClockStart: isoDay(-450 * 7) });
     const n = (await waitUntil(() => h.s.prisma.notification.findFirst({ where: { referralId: ref.id, event: 'offer' } }), 'the offer notification'))!;
     const secret = h.s.api.get<AppConfig>(APP_CONFIG).workflow.offerLinkSecret;
     const url = offerLinkUrl(h.base, offerLinkToken(secret, n.id));

@@ -2,7 +2,7 @@
 // patient's care, read by both parties' staff and the additional requirements manager (who gets
 // nothing clinical), carried with the transfer of care, hidden from other trusts, never logged.
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, drained, driveTo, getReferral, LogCapture, token, useStack } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, isoDay, LogCapture, token, useStack } from './support/stack.js';
 
 const logs = new LogCapture();
 const { s, c } = useStack({ logs });
@@ -29,7 +29,8 @@ beforeAll(async () => {
 
 describe('additional requirements', () => {
   it('the referring clerk records them; the receiving team sees them on its worklist and the referral; they travel with the transfer of care', async () => {
-    const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
+    // A wait no other suite's referral has, so the worklist can be filtered down to it.
+    const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { rttClockStart: isoDay(-420 * 7) });
     const put = await s.http.put(path(ref.id)).set(bearer(c.clerkRLQ)).set('X-Request-Id', `needs-${ref.id}`).send(NEEDS);
     expect(put.status).toBe(200);
     expect(put.body.additionalRequirements).toMatchObject({
@@ -76,7 +77,7 @@ describe('additional requirements', () => {
     expect(early.body.message).toMatch(/referring trust \(RLQ\)/);
 
     expect((await s.http.post(`/v1/referrals/${ref.id}/receiver-decision`).set(bearer(c.clinRJC)).send({ decision: 'accept' })).status).toBe(200);
-    const toBook = await s.http.get('/v1/referrals?worklist=to-book&limit=100').set(bearer(c.clerkRJC));
+    const toBook = await s.http.get('/v1/referrals?worklist=to-book&minWeeksWaited=415&limit=100').set(bearer(c.clerkRJC));
     expect(toBook.status).toBe(200);
     const row = toBook.body.items.find((r: { id: string }) => r.id === ref.id);
     expect(row.additionalRequirements).toEqual(expect.arrayContaining(['Interpreter: Polish', 'Transport (PTS eligible)', 'Wheelchair user']));
@@ -105,8 +106,8 @@ describe('additional requirements', () => {
   });
 
   it('a worklist row without requirements has an empty summary, and the referral view says none were recorded', async () => {
-    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
-    const page = await s.http.get('/v1/referrals?worklist=clinical-review&limit=100').set(bearer(c.clinRLQ));
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW', { rttClockStart: isoDay(-420 * 7) });
+    const page = await s.http.get('/v1/referrals?worklist=clinical-review&minWeeksWaited=415&limit=100').set(bearer(c.clinRLQ));
     expect(page.body.items.find((r: { id: string }) => r.id === ref.id).additionalRequirements).toEqual([]);
     expect((await getReferral(s, c.clinRLQ, ref.id)).additionalRequirements).toBeNull();
     expect((await s.http.get(path(ref.id)).set(bearer(c.clinRLQ))).body.additionalRequirements).toBeNull();
