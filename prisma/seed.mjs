@@ -61,8 +61,49 @@ function nhsNumber(seed) {
 const day = (offset) => new Date(Date.now() + offset * 864e5).toISOString().slice(0, 10);
 
 const DEMO = [
-  { seed: 101, family: 'Jones', given: 'Mary', dob: '1956-03-02', postcode: 'HR1 2ER', weeks: 78, proc: 'W371', priority: 'P4' },
-  { seed: 111, family: 'Price', given: 'Owen', dob: '1949-11-20', postcode: 'HR4 9AB', weeks: 66, proc: 'W401', priority: 'P3' },
+  // Travelling from Herefordshire to Warwick is not for everyone: additional requirements as the booking team recorded them.
+  {
+    seed: 101,
+    family: 'Jones',
+    given: 'Mary',
+    dob: '1956-03-02',
+    postcode: 'HR1 2ER',
+    weeks: 78,
+    proc: 'W371',
+    priority: 'P4',
+    needs: {
+      transportNeeded: true,
+      patientTransportEligibility: 'not_assessed',
+      interpreterLanguage: null,
+      informationFormats: ['large_print'],
+      contactMethod: 'telephone',
+      escort: true,
+      mobility: ['walking_aid'],
+      learningDisabilityAdjustments: null,
+      other: 'Lives alone; her daughter drives her to appointments when she can.',
+    },
+  },
+  {
+    seed: 111,
+    family: 'Price',
+    given: 'Owen',
+    dob: '1949-11-20',
+    postcode: 'HR4 9AB',
+    weeks: 66,
+    proc: 'W401',
+    priority: 'P3',
+    needs: {
+      transportNeeded: false,
+      patientTransportEligibility: 'not_assessed',
+      interpreterLanguage: 'bfi',
+      informationFormats: [],
+      contactMethod: 'bsl_video_relay',
+      escort: false,
+      mobility: [],
+      learningDisabilityAdjustments: null,
+      other: null,
+    },
+  },
   { seed: 121, family: 'Watkins', given: 'Ellen', dob: '1962-07-14', postcode: 'HR9 5AA', weeks: 58, proc: 'W371', priority: 'P4' },
   { seed: 131, family: 'Morgan', given: 'Dylan', dob: '1971-01-09', postcode: 'HR6 8AA', weeks: 30, proc: 'W401', priority: 'P4' },
 ];
@@ -144,6 +185,25 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
            VALUES ($1, 'referral_opened', 'IDENTIFIED', 'seed', 'integration', 'RLQ', '{"source":"demo seed"}') RETURNING id`,
           [id],
         );
+        if (p.needs) {
+          await client.query(
+            `INSERT INTO additional_requirement (referral_id, requirements, recorded_by_role, recorded_by_ods) VALUES ($1, $2::jsonb, 'booking_clerk', 'RLQ')`,
+            [id, JSON.stringify(p.needs)],
+          );
+          // The timeline names the fields recorded, never their values (as the use case does).
+          await client.query(
+            `INSERT INTO timeline_event (referral_id, type, to_status, from_status, actor_sub, actor_role, actor_ods, detail)
+             VALUES ($1, 'additional_requirements_updated', 'IDENTIFIED', 'IDENTIFIED', 'seed', 'booking_clerk', 'RLQ', $2::jsonb)`,
+            [
+              id,
+              JSON.stringify({
+                fields: Object.keys(p.needs).filter(
+                  (k) => p.needs[k] !== null && p.needs[k] !== false && !(Array.isArray(p.needs[k]) && p.needs[k].length === 0),
+                ),
+              }),
+            ],
+          );
+        }
         await client.query(`INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload) VALUES ($1, 'workflow', 'referral.screen', $2, $3)`, [
           id,
           `referral.screen.${id}.${ev.rows[0].id}`,

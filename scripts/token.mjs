@@ -8,7 +8,7 @@ import { root } from './lib/local-services.mjs';
 
 requireRuntime();
 
-const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration'];
+const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration', 'additional_requirements_manager'];
 const { values } = parseArgs({
   options: {
     role: { type: 'string', multiple: true },

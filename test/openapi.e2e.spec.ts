@@ -198,6 +198,19 @@ describe('real answers fit the document', () => {
       await s.http.patch(`/v1/referrals/${open.id}/patient-contact`).set(bearer(c.clerkRLQ)).send({ phone: null, email: 'alex.new@example.com' }),
       'patch /v1/referrals/{id}/patient-contact',
     );
+    expect(fits(await get(c.clerkRLQ, `/v1/referrals/${open.id}/additional-requirements`), 'get /v1/referrals/{id}/additional-requirements')).toMatchObject({
+      additionalRequirements: null,
+    });
+    expect(
+      fits(
+        await s.http
+          .put(`/v1/referrals/${open.id}/additional-requirements`)
+          .set(bearer(c.clerkRLQ))
+          .send({ transportNeeded: true, interpreterLanguage: 'bfi', informationFormats: ['easy_read'], contactMethod: 'text_relay', other: 'Guide dog' }),
+        'put /v1/referrals/{id}/additional-requirements',
+      ).additionalRequirements,
+    ).toMatchObject({ interpreterLanguage: 'bfi', summary: expect.arrayContaining(['BSL interpreter']) });
+    fits(await get(c.clerkRLQ, `/v1/referrals/${open.id}`), 'get /v1/referrals/{id}');
     fits(await get(c.clinRLQ, '/v1/referrals?worklist=clinical-review&limit=3'), 'get /v1/referrals');
     // A referral flagged by a job that failed for good (flagged here by hand): a trust admin retries it.
     await s.prisma.sql.query('UPDATE referral SET needs_attention = true WHERE id = $1::uuid', [open.id]);

@@ -41,7 +41,7 @@ type Stage = (typeof STAGES)[number];
 const receiverAt = (stage: Stage): Trust | null => (STAGES.indexOf(stage) >= STAGES.indexOf('AWAITING_RECEIVER_ACCEPTANCE') ? RECEIVING : null);
 
 // ---------------------------------------------------------------------------------------------
-// Callers: four roles at each of three trusts, and two patients.
+// Callers: five roles at each of three trusts, and two patients.
 
 interface CallerSpec {
   readonly label: string;
@@ -50,7 +50,7 @@ interface CallerSpec {
   readonly patient: 'own' | 'other' | null;
 }
 
-const STAFF_LIKE_ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'integration'] as const satisfies readonly Role[];
+const STAFF_LIKE_ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'integration', 'additional_requirements_manager'] as const satisfies readonly Role[];
 const CALLERS: readonly CallerSpec[] = [
   ...TRUSTS.flatMap((ods) => STAFF_LIKE_ROLES.map((role): CallerSpec => ({ label: `${role}@${ods}`, role, ods, patient: null }))),
   { label: 'patient(own)', role: 'patient', ods: null, patient: 'own' },
@@ -147,7 +147,37 @@ const readRoutes = (at: Stage): RouteSpec[] => [
     path: (t) => `${ref(t)}/notifications`,
     verify: lists,
   },
+  {
+    method: 'GET',
+    template: '/v1/referrals/:id/additional-requirements',
+    permission: 'additional-requirements.read',
+    scope: 'referral',
+    at,
+    variant: at,
+    mutates: false,
+    success: 200,
+    path: (t) => `${ref(t)}/additional-requirements`,
+    verify: (res, call) => expect(res.body.referralId).toBe(call.target.id),
+  },
 ];
+
+/** The trust that holds the patient's care records their additional requirements (PERMISSION_SIDES 'owner'). */
+const ADDITIONAL_REQUIREMENTS: RouteSpec = {
+  method: 'PUT',
+  template: '/v1/referrals/:id/additional-requirements',
+  permission: 'additional-requirements.write',
+  scope: 'referral',
+  stage: 'AWAITING_BOOKING',
+  side: () => 'receiving',
+  mutates: true,
+  success: 200,
+  path: (t) => `${ref(t)}/additional-requirements`,
+  body: () => ({ transportNeeded: true, interpreterLanguage: 'bfi' }),
+  verify: (res, call) => {
+    expect(res.body.referralId).toBe(call.target.id);
+    expect(res.body.additionalRequirements).toMatchObject({ transportNeeded: true, interpreterLanguage: 'bfi', recordedBy: { role: call.caller.role } });
+  },
+};
 
 const CLINICAL_REVIEW: RouteSpec = {
   method: 'POST',
@@ -317,6 +347,9 @@ const ROUTES: readonly RouteSpec[] = [
       expect(res.body.patient.phone).toBe('07700900456');
     },
   },
+  ADDITIONAL_REQUIREMENTS,
+  // Before the transfer of care the referring trust holds the patient's care.
+  { ...ADDITIONAL_REQUIREMENTS, stage: 'AWAITING_RECEIVER_ACCEPTANCE', variant: 'AWAITING_RECEIVER_ACCEPTANCE', side: () => 'origin' },
   {
     // Nothing failed, so an allowed retry is refused as a conflict and changes nothing.
     method: 'POST',
@@ -721,7 +754,7 @@ beforeAll(async () => {
 
 describe('RBAC matrix', () => {
   it('is generated over every route and every kind of caller', () => {
-    expect(CALLERS).toHaveLength(14);
+    expect(CALLERS).toHaveLength(17);
     expect(CELLS).toHaveLength(ROUTES.length * CALLERS.length);
     // Every outcome the rules can give occurs somewhere, and each referral action is allowed to someone.
     expect(new Set(CELLS.map((x) => x.expect.why))).toEqual(new Set<Why>(['role', 'hidden', 'side', 'conflict', 'allowed']));
@@ -869,6 +902,8 @@ describe('the table covers the router', () => {
       [
         'GET /offer/:token',
         'GET /offer/:token/answered',
+        'GET /offer/:token/needs',
+        'POST /offer/:token/needs',
         'GET /offer/accessibility',
         'GET /offer/contact',
         'GET /offer/privacy',

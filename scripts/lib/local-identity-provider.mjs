@@ -23,6 +23,10 @@ export const DEMO_USERS = [
   { username: 'clerk.rlt', name: 'Tom Bennett', role: 'booking_clerk', ods: 'RLT' },
   { username: 'clinician.rlt', name: 'Dr Aisha Rahman', role: 'clinician', ods: 'RLT' },
   { username: 'admin.rlt', name: 'Gareth Lewis', role: 'trust_admin', ods: 'RLT' },
+  // e-RS's "additional requirements manager": records patients' transport, interpreter and accessibility needs, nothing clinical.
+  { username: 'needs.rlq', name: 'Carys Jenkins', role: 'additional_requirements_manager', ods: 'RLQ' },
+  { username: 'needs.rjc', name: 'Ben Whitfield', role: 'additional_requirements_manager', ods: 'RJC' },
+  { username: 'needs.rlt', name: 'Nadia Hussain', role: 'additional_requirements_manager', ods: 'RLT' },
 ];
 export const DEMO_PASSWORD = 'demo';
 

@@ -29,6 +29,8 @@ const FORMATS: Record<string, RegExp> = {
 /** Every way `value` departs from `schema`, as `path: problem` lines (empty: it fits). */
 export function conform(doc: Doc, schema: Schema | undefined, value: unknown, at = '$'): string[] {
   if (!schema) return [`${at}: no schema to check against`];
+  // `nullable` beside `allOf: [{$ref}]` is how Nest (and OpenAPI 3.0) says "this object, or null".
+  if (value === null && schema.nullable) return [];
   if (schema.$ref) {
     const name = schema.$ref.replace('#/components/schemas/', '');
     return conform(doc, doc.components?.schemas?.[name], value, at);

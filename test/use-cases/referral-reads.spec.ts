@@ -24,7 +24,7 @@ describe('one referral row, every read', () => {
     const reads = app.get(ReferralQueries);
 
     const view = (await reads.get(clinRLQ, id, now)) as unknown as Shown;
-    const { patient, demographicsMismatch, offers, bookings, timeline, clinicalNotes, ...referral } = view;
+    const { patient, demographicsMismatch, offers, bookings, timeline, clinicalNotes, additionalRequirements, ...referral } = view;
     expect(referral).toMatchObject({
       id,
       status: 'AWAITING_CLINICAL_REVIEW',
@@ -49,11 +49,14 @@ describe('one referral row, every read', () => {
     expect(bookings).toEqual([]);
     expect(timeline.map((e) => e.type)).toEqual(['referral_opened', 'screening_passed']);
     expect(clinicalNotes).toEqual([]);
+    expect(additionalRequirements).toBeNull();
 
     // A worklist shows the same referral fields, and only who the patient is.
     const page = await reads.list(clinRLQ, { worklist: 'clinical-review', limit: 200 }, now);
+    // (and, for additional requirements, their short summary: none here)
     expect(page.items.find((i) => i.id === id)).toEqual({
       ...referral,
+      additionalRequirements: [],
       patient: { nhsNumber: patient.nhsNumber, familyName: patient.familyName, givenName: patient.givenName, dateOfBirth: patient.dateOfBirth },
     });
 

@@ -1,6 +1,11 @@
 // Roles and the one role-to-permission map every route is checked against.
 
-export const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration'] as const;
+/**
+ * `additional_requirements_manager`: e-RS's "additional requirements manager", who records a patient's
+ * transport, interpreter and accessibility needs for the trust without clinical access: they read the
+ * referral's identification and its additional requirements, and change those, and nothing else.
+ */
+export const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration', 'additional_requirements_manager'] as const;
 export type Role = (typeof ROLES)[number];
 
 const STAFF: readonly Role[] = ['clinician', 'booking_clerk', 'trust_admin'];
@@ -22,6 +27,9 @@ export const PERMISSIONS = {
   'referral.patient-contact': ['booking_clerk'],
   'referral.cancel': ['clinician', 'booking_clerk'],
   'referral.retry': ['trust_admin'],
+  /** The patient's additional requirements (transport, interpreter, accessible information...) and who the patient is; nothing clinical. */
+  'additional-requirements.read': ['booking_clerk', 'clinician', 'additional_requirements_manager'],
+  'additional-requirements.write': ['booking_clerk', 'clinician', 'additional_requirements_manager'],
   'notification.read': [...STAFF, 'patient'],
   'patient.own-referrals': ['patient'],
   /** Upload a waiting-list (PTL) CSV of the caller's own trust, and follow its import. */
@@ -66,6 +74,8 @@ export const PERMISSION_SIDES = {
   'referral.treatment': 'receiving',
   'referral.discharge': 'receiving',
   'referral.cancel': 'owner',
+  /** The trust that holds the patient's care at this stage records their needs (either party reads them). */
+  'additional-requirements.write': 'owner',
 } as const satisfies Partial<Record<Permission, 'origin' | 'receiving' | 'owner'>>;
 export type SidedPermission = keyof typeof PERMISSION_SIDES;
 

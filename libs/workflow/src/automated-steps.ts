@@ -10,6 +10,7 @@ import { OnJob, type JobOutcome, type JobPayloads } from '#queue';
 import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
 import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
+import { loadRequirements } from './referral/additional-requirements.js';
 
 /** What running a step came to (the job catalogue's JobOutcome). */
 export type StepOutcome = JobOutcome;
@@ -127,6 +128,8 @@ export class AutomatedSteps {
         procedureCode: ref.procedureCode,
         priority: ref.priority,
         pathwayHistory: events.map((e) => ({ type: e.type, toStatus: e.toStatus, at: e.at.toISOString() })),
+        // What the receiving booking team needs to arrange (transport, interpreter, accessible formats...); null: none recorded.
+        additionalRequirements: await loadRequirements(tx, referralId),
       };
       await recordDispatch(tx, referralId, 'TRANSFER', ref.receivingOds, payload);
       await appendEvent(tx, referralId, ref.status, 'transfer_dispatched', SYSTEM_ACTOR, { recipientOds: ref.receivingOds, rttStatus: '21' });

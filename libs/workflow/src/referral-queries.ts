@@ -7,7 +7,9 @@ import {
   isRealDateTime,
   isUuid,
   latestClockStartFor,
+  NO_REQUIREMENTS,
   PRIORITIES,
+  requirementsSummary,
   REFERRAL_STATUSES,
   WORKLIST_NAMES,
   WORKLIST_STATUSES,
@@ -19,7 +21,17 @@ import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { SiteNames } from './site-names.js';
-import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
+import {
+  bookingView,
+  notificationView,
+  offerView,
+  referralSummary,
+  requirementsView,
+  timelineView,
+  type NotificationHistoryRow,
+  type StoredRequirements,
+} from './referral-views.js';
+import { storedRequirementsSql } from './referral/additional-requirements.js';
 import {
   bookingsFromJson,
   bookingsSql,
@@ -102,6 +114,7 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
   readonly bookings: Array<AsJson<BookingRow>>;
   readonly events: Array<AsJson<EventRow>>;
   readonly notes: Array<AsJson<NoteRow>> | null;
+  readonly requirements: StoredRequirements | null;
 };
 
 /**
@@ -115,7 +128,7 @@ function referralViewSql(withNotes: string): string {
   return `SELECT json_build_object(${referralJsonFields(PATIENT_RECORD)},
   'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
   'offers', ${offersSql()}, 'bookings', ${bookingsSql()}, 'events', ${eventsSql()},
-  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END) AS v
+  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END, 'requirements', ${storedRequirementsSql()}) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
@@ -148,6 +161,8 @@ export class ReferralQueries {
         .map((o) => offerView(o, sites.get(o.siteOds)?.name ?? null)),
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
+      // Staff of either party; the patient told us these and reads them on no page of ours.
+      ...(caller.role === 'patient' ? {} : { additionalRequirements: requirementsView(row.requirements) }),
     };
     if (row.notes) {
       return {
@@ -201,8 +216,12 @@ export class ReferralQueries {
       branches.length === 1 ? branches[0] : `SELECT w.* FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) w ORDER BY ${orderW} LIMIT ${take}`;
     // The patient of each row of the page, one primary-key probe each (OFFSET 0 keeps the LATERAL
     // from being flattened into a join the planner may hash over the whole patient table).
-    const { rows } = await this.prisma.sql.query<ReferralRow & Pick<PatientRow, (typeof PATIENT_IDENTITY)[number]>>(
-      `SELECT w.*, ${patientColumns(PATIENT_IDENTITY)}
+    // The additional requirements of each row, a primary-key probe each, for the worklist's summary.
+    const { rows } = await this.prisma.sql.query<
+      ReferralRow & Pick<PatientRow, (typeof PATIENT_IDENTITY)[number]> & { requirements: StoredRequirements['value'] | null }
+    >(
+      `SELECT w.*, ${patientColumns(PATIENT_IDENTITY)},
+              (SELECT a.requirements FROM additional_requirement a WHERE a.referral_id = w.id) AS requirements
        FROM (${inner}) w CROSS JOIN LATERAL (SELECT ${patientColumnNames(PATIENT_IDENTITY)} FROM patient p WHERE p.id = w.id_patient OFFSET 0) p ORDER BY ${orderW}`,
       p.values,
     );
@@ -213,7 +232,11 @@ export class ReferralQueries {
         ? encodeCursor(sort === 'priority' ? [last.priority, last.rttClockStart.toISOString(), last.id] : [last.rttClockStart.toISOString(), last.id])
         : null;
     return {
-      items: page.map((r) => referralSummary(withPatient(r, PATIENT_IDENTITY), now, caller)),
+      items: page.map((r) => ({
+        ...referralSummary(withPatient(r, PATIENT_IDENTITY), now, caller),
+        /** The short summary of the patient's additional requirements (empty: none recorded). */
+        additionalRequirements: r.requirements ? requirementsSummary({ ...NO_REQUIREMENTS, ...r.requirements }) : [],
+      })),
       nextCursor,
     };
   }

@@ -1,5 +1,5 @@
 // How a referral is shown to each kind of caller (data minimised by role).
-import { cohortBand, isoDate, STATUS_DESCRIPTIONS, weeksWaited } from '#domain';
+import { cohortBand, isoDate, NO_REQUIREMENTS, requirementsSummary, STATUS_DESCRIPTIONS, weeksWaited, type AdditionalRequirements } from '#domain';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import type { BookingRow, EventRow, OfferRow, PATIENT_IDENTITY, PatientRow, ReferralRow } from './referral-row.js';
 
@@ -130,5 +130,30 @@ export function notificationView(n: NotificationHistoryRow) {
       { status: 'created', at: n.createdAt.toISOString(), providerAt: null },
       ...n.statuses.map((s) => ({ status: s.status, at: s.at.toISOString(), providerAt: s.providerAt?.toISOString() ?? null })),
     ],
+  };
+}
+
+/** The patient's additional requirements as stored with who recorded them (storedRequirementsSql reads them as JSON). */
+export interface StoredRequirements {
+  readonly value: Partial<AdditionalRequirements>;
+  readonly role: string;
+  readonly ods: string | null;
+  readonly updatedAt: string;
+}
+
+/**
+ * The additional requirements as staff read them: each field, the worklist's short summary, and who
+ * recorded them last ('patient': the patient, on the offer page); null when none were recorded.
+ */
+export function requirementsView(stored: StoredRequirements | null) {
+  if (!stored) return null;
+  const value: AdditionalRequirements = { ...NO_REQUIREMENTS, ...stored.value };
+  return {
+    ...value,
+    informationFormats: [...value.informationFormats],
+    mobility: [...value.mobility],
+    summary: requirementsSummary(value),
+    recordedBy: { role: stored.role, ods: stored.ods },
+    updatedAt: new Date(stored.updatedAt).toISOString(),
   };
 }

@@ -2,7 +2,17 @@
 import { Module } from '@nestjs/common';
 import { AutomatedSteps } from './automated-steps.js';
 import { OfferMatcher } from './offer-matcher.js';
-import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, ReferralExits, TransferOfCare, TreatmentAndDischarge } from './referral/index.js';
+import {
+  AdditionalRequirementsRecord,
+  Bookings,
+  ClinicalReview,
+  Consent,
+  OpenReferral,
+  PatientContact,
+  ReferralExits,
+  TransferOfCare,
+  TreatmentAndDischarge,
+} from './referral/index.js';
 import { ReferralQueries } from './referral-queries.js';
 import { CapacityService } from './capacity.js';
 import { MatchingRuns } from './matching-runs.js';
@@ -15,7 +25,17 @@ import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
 
 /** The steps people take, one provider per stage. */
-const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
+const REFERRAL_STEPS = [
+  OpenReferral,
+  ClinicalReview,
+  Consent,
+  TransferOfCare,
+  Bookings,
+  TreatmentAndDischarge,
+  ReferralExits,
+  PatientContact,
+  AdditionalRequirementsRecord,
+];
 
 /** What the api and the worker use; the providers behind them stay inside. */
 const EXPORTED = [

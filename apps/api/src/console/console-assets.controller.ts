@@ -25,8 +25,21 @@ const OWN: Record<string, string> = {
   'console.css':
     '.ct-nowrap{white-space:nowrap}.ct-count{display:block;font-size:2.5rem;font-weight:700;line-height:1.1}.ct-filters__button{margin-top:2rem}' +
     '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}.ct-table-button{margin-bottom:0}' +
-    '.ct-progress progress{display:block;width:100%;height:1.5rem;accent-color:#005eb8}.ct-progress p{margin-top:.5rem}\n',
-  'console.js': "import { initAll } from './nhsuk-frontend.min.js';\ninitAll();\n",
+    '.ct-progress progress{display:block;width:100%;height:1.5rem;accent-color:#005eb8}.ct-progress p{margin-top:.5rem}' +
+    '.ct-tags{list-style:none;padding:0;margin:0 0 1rem}.ct-tags li{display:inline-block;margin:0 .25rem .25rem 0}\n',
+  // Unticking a box whose follow-up questions it hides clears their answers, so what is saved is what is seen
+  // (without JavaScript every follow-up shows and counts: views/requirements-form.ts).
+  'console.js':
+    "import { initAll } from './nhsuk-frontend.min.js';\ninitAll();\n" +
+    "document.addEventListener('change', (e) => {\n" +
+    '  const box = e.target;\n' +
+    "  const id = box instanceof HTMLInputElement && box.type === 'checkbox' && !box.checked ? (box.getAttribute('aria-controls') ?? box.dataset.ariaControls) : null;\n" +
+    '  if (!id) return;\n' +
+    "  for (const f of document.getElementById(id)?.querySelectorAll('input, select, textarea') ?? []) {\n" +
+    "    if (f.type === 'checkbox' || f.type === 'radio') f.checked = false;\n" +
+    "    else f.value = '';\n" +
+    '  }\n' +
+    '});\n',
   // A waiting-list import's page: moves its progress bar from the import's status, and reloads the
   // page when the import has ended. Each look is audited as the API's GET of an import is: every
   // second at first, then less often (at most every 5 s) for a long import.

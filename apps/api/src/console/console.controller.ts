@@ -221,6 +221,7 @@ export class ConsoleController {
       specialty: SPECIALTIES[r.specialtyCode] ?? r.specialtyCode,
       tag: statusTag(r.status),
       trust: r.receivingOds && r.receivingOds !== caller.ods ? r.receivingOds : r.originOds,
+      needs: r.additionalRequirements,
     }));
     const card = WORKLIST_CARDS[name as ConsoleWorklist];
     return this.page(req, res, 'worklist.njk', {

@@ -66,6 +66,7 @@ const DONE: Record<string, string> = {
   discharge: 'Discharged to the GP',
   withdraw: 'Referral withdrawn',
   cancel: 'Referral cancelled',
+  'additional-requirements': 'Additional requirements saved',
 };
 
 @ApiExcludeController()

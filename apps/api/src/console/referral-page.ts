@@ -6,6 +6,7 @@ import { PERMISSIONS, type Caller, type Permission, type SidedPermission } from 
 import { NOT_SUITABLE_REASONS, REJECTION_REASONS, STATUS_DESCRIPTIONS, transition, type ReferralAction, type ReferralStatus } from '#domain';
 import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
 import { SPECIALTIES, statusTag } from './console-pages.js';
+import { mayChangeRequirements } from './additional-requirements-page.controller.js';
 
 export type ReferralView = Awaited<ReturnType<ReferralQueries['get']>>;
 
@@ -77,6 +78,18 @@ export class ReferralPage {
       referral,
       bookings: referral.bookings.map((b) => ({ ...b, siteName: site(b.siteOds) })),
       patientRows: patientRows(referral),
+      requirements: 'additionalRequirements' in referral ? referral.additionalRequirements : null,
+      // The free text in full (the tags above only name it).
+      requirementsText:
+        'additionalRequirements' in referral && referral.additionalRequirements
+          ? [
+              ['Reasonable adjustments', referral.additionalRequirements.learningDisabilityAdjustments],
+              ['Anything else', referral.additionalRequirements.other],
+            ]
+              .filter(([, v]) => v)
+              .map(([k, v]) => ({ key: { text: k }, value: { text: v } }))
+          : [],
+      mayChangeRequirements: mayChangeRequirements(caller, referral),
       statusTag: statusTag(referral.status),
       specialty: SPECIALTIES[referral.specialtyCode] ?? referral.specialtyCode,
       messages: messages.items,

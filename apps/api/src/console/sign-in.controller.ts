@@ -3,7 +3,7 @@
 // clears it and ends the identity provider's session too.
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '#auth';
+import { PERMISSIONS, Public } from '#auth';
 import { PrismaService } from '#persistence';
 import { ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
@@ -48,7 +48,11 @@ export class SignInController {
     const { rows } = await this.prisma.sql.query<{ name: string }>('SELECT name FROM trust WHERE ods = $1', [person.ods]);
     if (!rows[0]) throw new ConsolePageError(403, 'Your organisation does not use crosstrust', `${person.ods} is not a trust of the group.`);
     const session = this.sessions.newSession({ ...person, trustName: rows[0].name });
-    return redirect(res, pending.returnTo, [await this.sessions.sessionCookie(session), this.sessions.cleared(SIGN_IN_COOKIE)]);
+    // The additional requirements manager has no worklists: their home is the page where they find a patient.
+    const onlyRequirements =
+      person.roles.includes('additional_requirements_manager') && !person.roles.some((r) => (PERMISSIONS['referral.list'] as readonly string[]).includes(r));
+    const to = onlyRequirements && pending.returnTo === '/console' ? '/console/additional-requirements' : pending.returnTo;
+    return redirect(res, to, [await this.sessions.sessionCookie(session), this.sessions.cleared(SIGN_IN_COOKIE)]);
   }
 
   @Post('sign-out')

@@ -95,6 +95,8 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'get /v1/referrals/summary': [],
   'get /v1/referrals/{id}': [400, 404],
   'get /v1/referrals/{id}/notifications': [400, 404],
+  'get /v1/referrals/{id}/additional-requirements': [400, 404],
+  'put /v1/referrals/{id}/additional-requirements': [400, 404, 409],
   'post /v1/referrals/{id}/clinical-review': [400, 404, 409, 422],
   'post /v1/referrals/{id}/consent': [400, 404, 409, 422],
   'post /v1/referrals/{id}/receiver-decision': [400, 404, 409, 422],

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { AuditService, Public, type Caller } from '#auth';
 import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
 import { distanceInWords } from '#notifications';
-import { BusinessRuleError, CAPACITY_GONE_REASONS, Consent, WorkflowError } from '#workflow';
+import { AdditionalRequirementsRecord, BusinessRuleError, CAPACITY_GONE_REASONS, Consent, TransitionConflictError, WorkflowError } from '#workflow';
+import { formMessage, requirementsFormItems, requirementsFromForm, type OpenBoxes } from '../views/requirements-form.js';
 import { httpStatusOf } from '../http/error-statuses.js';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
 import {
@@ -23,6 +24,7 @@ import {
   contactPage,
   declinedPage,
   dobPage,
+  needsPage,
   offersPage,
   privacyPage,
   placeTakenChooseAnother,
@@ -49,6 +51,8 @@ function stylesheet(): string {
 /** The forms are a date of birth, or an answer and a distance: a few hundred bytes, at most a handful of fields. */
 const FORM_MAX_BYTES = 4 * 1024;
 const FORM_MAX_FIELDS = 10;
+/** The needs form: about twenty boxes and two short texts (500 characters each, up to 9 bytes a character encoded). */
+const NEEDS_FORM = { bytes: 16 * 1024, fields: 30 };
 
 /** A form the page will not read: shown as the "problem with the service" page (400), as any client's mistake is. */
 const unreadableForm = (status: 413 | 415, message: string) => Object.assign(new Error(message), { status });
@@ -59,7 +63,7 @@ const unreadableForm = (status: 413 | 415, message: string) => Object.assign(new
  * Another type reads as no fields. Too large, too many fields or compressed: refused, and the
  * rest of the body is discarded (not the connection: the page still answers).
  */
-function readForm(req: Request): Promise<Record<string, unknown>> {
+function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields: FORM_MAX_FIELDS }): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return Promise.resolve({});
   const raw = req.raw;
@@ -79,13 +83,13 @@ function readForm(req: Request): Promise<Record<string, unknown>> {
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > FORM_MAX_BYTES) return stop(unreadableForm(413, 'the form is too large'));
+      if (size > limits.bytes) return stop(unreadableForm(413, 'the form is too large'));
       chunks.push(chunk);
     };
     const onEnd = () => {
       stop();
       const text = Buffer.concat(chunks).toString('utf8');
-      if (text.split('&').filter(Boolean).length > FORM_MAX_FIELDS) return reject(unreadableForm(413, 'the form has too many fields'));
+      if (text.split('&').filter(Boolean).length > limits.fields) return reject(unreadableForm(413, 'the form has too many fields'));
       resolve(parseQueryString(text));
     };
     raw.on('data', onData).on('end', onEnd).on('error', stop);
@@ -114,6 +118,7 @@ export class OfferPageController {
   constructor(
     private readonly links: OfferLinkService,
     private readonly consents: Consent,
+    private readonly requirements: AdditionalRequirementsRecord,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -306,10 +311,101 @@ export class OfferPageController {
       const answered = { originName: link.originName, reference: link.pathwayId, team: this.links.teamOf(link) };
       if (link.decision === 'accept') {
         const offer = await this.links.acceptedOffer(link.referralId);
-        if (offer) return this.send(res, 200, acceptedPage({ ...answered, siteName: offer.siteName, trustName: offer.trustName }));
+        if (offer)
+          return this.send(
+            res,
+            200,
+            acceptedPage({
+              ...answered,
+              siteName: offer.siteName,
+              trustName: offer.trustName,
+              needsHref: `/offer/${token}/needs`,
+              needsSaved: (req.query as Record<string, unknown> | undefined)?.needs === 'saved',
+            }),
+          );
         return this.statePage(res, 'used', link);
       }
       this.send(res, 200, declinedPage(answered));
+    });
+  }
+
+  // ---------- 4. optional, after accepting: what the patient needs to get there and take part ----------
+
+  @Get(':token/needs')
+  async needs(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.needsLink(token, req, res);
+      if (!link) return;
+      const caller = this.callerFor(link);
+      const current = (await this.requirements.read(caller, link.referralId)).additionalRequirements;
+      await this.audit.record({ caller, action: 'additional-requirements.read', referralId: link.referralId, requestId: requestId(req), outcome: 200 });
+      this.send(res, 200, this.needsForm(token, link, cookieOf(req, COOKIE)!, current ?? undefined, []));
+    });
+  }
+
+  @Post(':token/needs')
+  async saveNeeds(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    await this.page(res, async () => {
+      const link = await this.needsLink(token, req, res);
+      if (!link) return;
+      const session = cookieOf(req, COOKIE)!;
+      const body = await readForm(req, NEEDS_FORM);
+      if (!this.links.csrfValid(link.notificationId, session, body.csrf)) return this.redirect(res, `/offer/${token}`);
+      const { value, problems } = requirementsFromForm(body);
+      if (problems.length)
+        return this.send(
+          res,
+          400,
+          this.needsForm(
+            token,
+            link,
+            session,
+            value,
+            problems.map((p) => ({ href: p.field, text: formMessage(p) })),
+          ),
+        );
+      const caller = this.callerFor(link);
+      try {
+        await this.requirements.record(caller, link.referralId, value);
+      } catch (e) {
+        // The referral has closed since (withdrawn, cancelled): nothing to record against.
+        if (e instanceof TransitionConflictError) return this.statePage(res, 'notOpen', link);
+        throw e;
+      }
+      await this.audit.record({ caller, action: 'additional-requirements.write', referralId: link.referralId, requestId: requestId(req), outcome: 200 });
+      this.redirect(res, `/offer/${token}/answered?needs=saved`);
+    });
+  }
+
+  /** The link of a patient who accepted, with the session that answered; otherwise the page that says why (null). */
+  private async needsLink(token: string, req: Request, res: Response): Promise<LinkRecord | null> {
+    const link = await this.linkFor(token);
+    if (!link?.usedAt) {
+      if (link) this.redirect(res, `/offer/${token}`);
+      else this.statePage(res, 'invalid', null);
+      return null;
+    }
+    if (!this.links.sessionValid(link.notificationId, cookieOf(req, COOKIE)) || link.decision !== 'accept') {
+      this.statePage(res, 'used', link);
+      return null;
+    }
+    return link;
+  }
+
+  private needsForm(
+    token: string,
+    link: LinkRecord,
+    session: string,
+    value: Parameters<typeof requirementsFormItems>[0],
+    errors: FieldError[],
+    open: OpenBoxes = {},
+  ): string {
+    return needsPage({
+      action: `/offer/${token}/needs`,
+      csrf: this.links.csrfFor(link.notificationId, session),
+      back: `/offer/${token}/answered`,
+      form: requirementsFormItems(value, open),
+      errors,
     });
   }
 

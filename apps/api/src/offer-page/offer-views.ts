@@ -175,12 +175,27 @@ export function offersPage(opts: {
 }
 
 /** `reference`: what the patient gives the booking team on the phone (the referral's pathway id, see offer-answered.njk). */
-export function acceptedPage(opts: { siteName: string; trustName: string; originName: string; reference: string; team: BookingTeam }): string {
+export function acceptedPage(opts: {
+  siteName: string;
+  trustName: string;
+  originName: string;
+  reference: string;
+  team: BookingTeam;
+  /** The optional step where the patient tells us what help they need, and whether they just did. */
+  needsHref?: string;
+  needsSaved?: boolean;
+}): string {
   return render('offer-answered.njk', 'You have accepted the offer', { ...opts, accepted: true });
 }
 
 export function declinedPage(opts: { originName: string; reference: string; team: BookingTeam }): string {
   return render('offer-answered.njk', 'You have chosen to stay on your current waiting list', { ...opts, accepted: false });
+}
+
+/** The optional step after accepting: transport, interpreter, accessible information and other help. */
+export function needsPage(opts: { action: string; csrf: string; back: string; form: unknown; errors: readonly FieldError[] }): string {
+  const errorOf = (field: string) => opts.errors.find((e) => e.href === field)?.text;
+  return render('offer-needs.njk', 'Do you need any help to get to your appointment or to take part in it?', { ...opts, errorOf }, { errors: opts.errors });
 }
 
 /** The place the patient chose was taken just before they answered, and no other offer has room: a person follows up. */

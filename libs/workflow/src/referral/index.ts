@@ -8,3 +8,4 @@ export * from './bookings.js';
 export * from './treatment-and-discharge.js';
 export * from './exits.js';
 export * from './patient-contact.js';
+export * from './additional-requirements.js';

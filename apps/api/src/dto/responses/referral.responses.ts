@@ -7,6 +7,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { COHORT_BANDS, PRIORITIES, REFERRAL_STATUSES, WORKLIST_NAMES } from '#domain';
 import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '#notifications';
 import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
+import { AdditionalRequirementsView } from './additional-requirements.responses.js';
 
 export class ReferralPatientView {
   @ApiPropertyOptional({ type: String, example: '9434765919', description: 'Staff only' })
@@ -232,6 +233,13 @@ export class ReferralView extends ReferralSummaryView {
 
   @ApiPropertyOptional({ type: () => [ClinicalNoteView], description: 'Clinicians only' })
   clinicalNotes?: ClinicalNoteView[];
+
+  @ApiPropertyOptional({
+    type: () => AdditionalRequirementsView,
+    nullable: true,
+    description: "Staff only: the patient's additional requirements (transport, interpreter, accessible information...); null: none recorded",
+  })
+  additionalRequirements?: AdditionalRequirementsView | null;
 }
 
 export class BookedReferralView extends ReferralView {
@@ -262,9 +270,19 @@ export class ReceiverRejectionView {
   receivingOds!: null;
 }
 
+/** A worklist row. */
+export class WorklistItemView extends ReferralSummaryView {
+  @ApiProperty({
+    type: [String],
+    example: ['BSL interpreter', 'Transport (PTS eligible)'],
+    description: "The short summary of the patient's additional requirements; empty: none recorded",
+  })
+  additionalRequirements!: string[];
+}
+
 export class ReferralPage {
-  @ApiProperty({ type: () => [ReferralSummaryView] })
-  items!: ReferralSummaryView[];
+  @ApiProperty({ type: () => [WorklistItemView] })
+  items!: WorklistItemView[];
 
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last' })
   nextCursor!: string | null;
