@@ -22,6 +22,10 @@ export const PERMISSIONS = {
   'referral.patient-contact': ['booking_clerk'],
   'referral.cancel': ['clinician', 'booking_clerk'],
   'referral.retry': ['trust_admin'],
+  /** The referral as FHIR R4 UK Core resources (GET /v1/referrals/:id/fhir): staff of a party trust. */
+  'referral.fhir-export': STAFF,
+  /** BaRS-shaped messages (POST /fhir/r4/$process-message): a trust's own systems open, withdraw or cancel its referrals. */
+  'fhir.process-message': ['integration'],
   'notification.read': [...STAFF, 'patient'],
   'patient.own-referrals': ['patient'],
   /** Upload a waiting-list (PTL) CSV of the caller's own trust, and follow its import. */

@@ -94,6 +94,11 @@ export class HttpErrorsFilter implements ExceptionFilter {
     // Already answered (a body deadline's 408, request-deadlines.ts): this is the body's reading ending after it.
     if (reply.sent) return;
     if (status === 503) void reply.header('Retry-After', '5');
+    this.send(host, reply, status, body);
+  }
+
+  /** Writes the answer (the FHIR routes' filter writes it as an OperationOutcome instead). */
+  protected send(_host: ArgumentsHost, reply: FastifyReply, status: number, body: ErrorBody): void {
     void reply.status(status).send(body);
   }
 
