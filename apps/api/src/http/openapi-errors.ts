@@ -115,7 +115,8 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'get /v1/waiting-list/imports/{id}': [400, 404, 422],
   'get /v1/long-waiters': [400, 422],
   'get /v1/referrals/{id}/fhir': [400, 404],
-  'get /fhir/r4/metadata': [],
+  // Public, but limited per address like every request without a token (PUBLIC_RATE_LIMIT_PER_MINUTE).
+  'get /fhir/r4/metadata': [429],
   'post /fhir/r4/$process-message': [400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
 };
 
