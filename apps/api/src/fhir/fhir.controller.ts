@@ -62,14 +62,15 @@ function unprocessable(issues: readonly FhirIssue[]): HttpException {
 @UseFilters(OperationOutcomeFilter)
 @Controller()
 export class FhirController {
+  /** The FHIR base URL, for fullUrls. */
+  private readonly base: string;
+
   constructor(
     private readonly fhir: FhirExport,
     private readonly intake: BarsIntake,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  private get base(): string {
-    return fhirBase(this.config.http.publicBaseUrl);
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.base = fhirBase(config.http.publicBaseUrl);
   }
 
   @Get('v1/referrals/:id/fhir')
