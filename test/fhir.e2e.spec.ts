@@ -265,6 +265,21 @@ describe('BaRS intake and the FHIR export', () => {
     expect(rows[0].request_id).toBe(requestId);
   });
 
+  it('under /fhir/, what no FHIR route reached is an OperationOutcome too: a body that is not JSON, an unknown path', async () => {
+    const unreadable = await s.http
+      .post('/fhir/r4/$process-message')
+      .set(bearer(c.integrationRLQ))
+      .set('X-Request-ID', randomUUID())
+      .set('Content-Type', 'application/fhir+json')
+      .set('X-Correlation-ID', 'corr-bad')
+      .send('{"resourceType": "Bundle",');
+    expect(outcome(unreadable, 400).issue[0]).toMatchObject({ code: 'invalid', diagnostics: 'body: body must be valid JSON' });
+    expect(unreadable.headers['x-correlation-id']).toBe('corr-bad');
+    expect(outcome(await s.http.get('/fhir/r4/Patient').set(bearer(c.integrationRLQ)), 404).issue[0].code).toBe('not-found');
+    // Elsewhere, the API's own body.
+    expect((await s.http.get('/v1/no-such-route').set(bearer(c.clerkRLQ))).body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
   it('GET /fhir/r4/metadata: a CapabilityStatement that validates, without a token', async () => {
     const res = await s.http.get('/fhir/r4/metadata').set('X-Correlation-ID', 'corr-meta');
     expect([res.status, res.headers['content-type'], res.headers['x-correlation-id']]).toEqual([200, 'application/fhir+json; charset=utf-8', 'corr-meta']);

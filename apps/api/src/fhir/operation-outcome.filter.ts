@@ -1,57 +1,14 @@
-// Errors on the FHIR routes as a FHIR OperationOutcome (application/fhir+json), scoped to those
-// controllers: the statuses, the words and the logging are the API's own (HttpErrorsFilter), only
-// the body's shape differs. The rest of the API keeps its error body.
+// Errors of the FHIR controller as FHIR OperationOutcomes (operation-outcome.ts), scoped to it: the
+// statuses, the words and the logging are the API's own (HttpErrorsFilter), only the body's shape
+// differs. The rest of the API keeps its error body.
 import { Catch, type ArgumentsHost } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { HttpErrorsFilter, type ErrorBody } from '../http/http-errors.filter.js';
-import { FHIR_JSON, echoCorrelationId } from './fhir-http.js';
-
-type IssueType = OperationOutcomeIssue['code'];
-
-/** OperationOutcome's issue type for each status the API answers with. */
-const ISSUE_TYPE: Readonly<Record<number, IssueType>> = {
-  400: 'invalid',
-  401: 'login',
-  403: 'forbidden',
-  404: 'not-found',
-  408: 'timeout',
-  409: 'conflict',
-  413: 'too-long',
-  415: 'not-supported',
-  422: 'processing',
-  429: 'throttled',
-  503: 'transient',
-};
-
-/** A field named as FHIRPath (Bundle.entry[1].resource.status) rather than as a header or parameter. */
-const FHIRPATH = /^[A-Z][A-Za-z]+(\.|\[|$)/;
-
-export function operationOutcome(status: number, body: ErrorBody): OperationOutcome {
-  const code = ISSUE_TYPE[status] ?? 'exception';
-  const fields = Array.isArray(body.details) ? (body.details as Array<{ field?: unknown; messages?: unknown; code?: unknown }>) : [];
-  const issue: OperationOutcomeIssue[] = fields
-    .filter((d) => typeof d.field === 'string')
-    .map((d) => {
-      const field = d.field as string;
-      const text = Array.isArray(d.messages) ? d.messages.join('; ') : body.message;
-      const fhirPath = FHIRPATH.test(field) && field !== 'X-Request-ID' && field !== 'X-Correlation-ID';
-      return {
-        severity: 'error' as const,
-        code: typeof d.code === 'string' ? (d.code as IssueType) : code,
-        details: { text },
-        diagnostics: fhirPath ? text : `${field}: ${text}`,
-        ...(fhirPath ? { expression: [field] } : {}),
-      };
-    });
-  if (issue.length === 0) issue.push({ severity: status >= 500 ? 'fatal' : 'error', code, details: { text: body.message }, diagnostics: body.message });
-  return { resourceType: 'OperationOutcome', issue };
-}
+import { sendOperationOutcome } from './operation-outcome.js';
 
 @Catch()
 export class OperationOutcomeFilter extends HttpErrorsFilter {
   protected override send(host: ArgumentsHost, reply: FastifyReply, status: number, body: ErrorBody): void {
-    echoCorrelationId(host.switchToHttp().getRequest<FastifyRequest>(), reply);
-    void reply.status(status).header('Content-Type', FHIR_JSON).send(operationOutcome(status, body));
+    sendOperationOutcome(host.switchToHttp().getRequest<FastifyRequest>(), reply, status, body);
   }
 }
