@@ -15,6 +15,8 @@ import { OPERATION_ERRORS } from '../apps/api/src/http/openapi-errors.js';
 import { conform } from './support/openapi-conform.js';
 import { bearer, driveTo, isoDay, referralBody, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
 import { waitingListRow } from './support/waiting-list.js';
+import { newMessage } from './support/bars-messages.js';
+import { randomUUID } from 'node:crypto';
 
 const root = process.cwd();
 const PUBLISHED = path.join(root, 'docs', 'openapi.json');
@@ -274,6 +276,23 @@ describe('real answers fit the document', () => {
     }, 'the import to complete');
     expect(fits(finished!, 'get /v1/waiting-list/imports/{id}')).toMatchObject({ status: 'completed', accepted: 1, rejected: 1, ignoredColumns: ['extra'] });
     fits(await get(c.clerkRLQ, '/v1/long-waiters?minWeeks=52&limit=3'), 'get /v1/long-waiters');
+  });
+
+  it('FHIR: the CapabilityStatement, a BaRS message, the export, and their OperationOutcomes', async () => {
+    fits(await s.http.get('/fhir/r4/metadata'), 'get /fhir/r4/metadata');
+    const message = (body: unknown) =>
+      s.http
+        .post('/fhir/r4/$process-message')
+        .set(bearer(c.integrationRLQ))
+        .set('X-Request-ID', randomUUID())
+        .set('Content-Type', 'application/fhir+json')
+        .send(JSON.stringify(body));
+    const answer = fits(await message(newMessage()), 'post /fhir/r4/$process-message');
+    const id = (answer.entry as Array<{ resource: { resourceType: string; id: string } }>).find((e) => e.resource.resourceType === 'ServiceRequest')!.resource
+      .id;
+    expect(fits(await message({ resourceType: 'Bundle', type: 'message', entry: [] }), 'post /fhir/r4/$process-message').resourceType).toBe('OperationOutcome');
+    expect(fits(await get(c.clerkRLQ, `/v1/referrals/${id}/fhir`), 'get /v1/referrals/{id}/fhir').type).toBe('collection');
+    expect(fits(await get(c.clerkRLT, `/v1/referrals/${id}/fhir`), 'get /v1/referrals/{id}/fhir').resourceType).toBe('OperationOutcome');
   });
 
   it('GET /health/ready answers 503 with the common error body when Redis does not answer', async () => {

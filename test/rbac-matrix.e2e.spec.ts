@@ -22,6 +22,8 @@ import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { CONSOLE_PERMISSION, ConsoleGuard } from '../apps/api/src/console/console-access.js';
 import { PERMISSIONS, PERMISSION_KEY, PUBLIC_KEY, type Permission, type Role } from '#auth';
 import { raiseTask } from '#workflow';
+import { newMessage } from './support/bars-messages.js';
+import { randomUUID } from 'node:crypto';
 import { bearer, drained, driveTo, getReferral, isoDay, nhsNumber, referralBody, token, useStack, waitUntil } from './support/stack.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -106,6 +108,8 @@ interface RouteSpec {
   readonly body?: (role: Role, t: Target) => Record<string, unknown>;
   /** Extra checks on an allowed answer. */
   readonly verify?: (res: { status: number; body: any }, call: Call) => void;
+  /** Headers the route needs besides the token (a BaRS message's X-Request-ID). */
+  readonly headers?: () => Record<string, string>;
 }
 
 /** A stored matching run for GET /v1/matching/runs/:id (made in beforeAll). */
@@ -158,6 +162,19 @@ const readRoutes = (at: Stage): RouteSpec[] => [
     success: 200,
     path: (t) => `${ref(t)}/additional-requirements`,
     verify: (res, call) => expect(res.body.referralId).toBe(call.target.id),
+  },
+  {
+    method: 'GET',
+    template: '/v1/referrals/:id/fhir',
+    permission: 'referral.fhir-export',
+    scope: 'referral',
+    at,
+    variant: at,
+    mutates: false,
+    success: 200,
+    path: (t) => `${ref(t)}/fhir`,
+    verify: (res, call) =>
+      expect(res.body.entry.find((e: { resource: { resourceType: string } }) => e.resource.resourceType === 'ServiceRequest').resource.id).toBe(call.target.id),
   },
 ];
 
@@ -401,6 +418,22 @@ const ROUTES: readonly RouteSpec[] = [
     verify: (res, call) => {
       expect(res.body.originOds).toBe(call.caller.ods);
       expect(res.body.receivingOds).toBeNull();
+    },
+  },
+  {
+    // A BaRS message opens a referral of the sending system's own trust.
+    method: 'POST',
+    template: '/fhir/r4/$process-message',
+    permission: 'fhir.process-message',
+    scope: 'none',
+    mutates: true,
+    success: 200,
+    path: () => '/fhir/r4/$process-message',
+    body: () => ({ ...newMessage() }),
+    headers: () => ({ 'X-Request-ID': randomUUID() }),
+    verify: (res, call) => {
+      const sr = res.body.entry.find((e: { resource: { resourceType: string } }) => e.resource.resourceType === 'ServiceRequest').resource;
+      expect(sr.requester.reference).toBe(`Organization/${call.caller.ods}`);
     },
   },
   {
@@ -775,7 +808,11 @@ describe('RBAC matrix', () => {
     let req = s.http[method](url).set(bearer(tokenOf(cell, target)));
     if (cell.route.body) req = req.send(cell.route.body(cell.caller.role, target));
     if (cell.route.csv) req = req.set('Content-Type', 'text/csv').send(cell.route.csv());
-    const res = await req;
+    if (cell.route.headers) req = req.set(cell.route.headers());
+    const answer = await req;
+    // The FHIR routes answer errors as OperationOutcomes: read as the common body (its words are the issue's diagnostics).
+    const outcome = answer.body?.resourceType === 'OperationOutcome' ? (answer.body as { issue: Array<{ diagnostics: string }> }) : null;
+    const res = outcome ? { status: answer.status, body: { message: outcome.issue[0].diagnostics } as any } : answer;
     // The message comes along so a failure says why the server answered as it did.
     expect({ status: res.status, message: res.body?.message }).toMatchObject({ status: cell.expect.status });
     switch (cell.expect.why) {
@@ -839,7 +876,8 @@ describe('routes outside the table', () => {
 });
 
 describe('the table covers the router', () => {
-  const isPublic = (path: string) => path.startsWith('/health') || path.startsWith('/docs');
+  // The FHIR CapabilityStatement too: what a server supports is public in FHIR (GET /fhir/r4/metadata).
+  const isPublic = (path: string) => path.startsWith('/health') || path.startsWith('/docs') || path === '/fhir/r4/metadata';
   const tableRoutes = () => [...new Set(ROUTES.map(routeKey))].sort();
 
   it('every route of the OpenAPI document (GET /docs-json) is in the table, and nothing else', async () => {

@@ -26,9 +26,10 @@ import { MonitoredQueues } from './operator/monitored-queues.js';
 import { OfferPageController } from './offer-page/offer-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
 import { ConsoleModule } from './console/console.module.js';
+import { FhirModule } from './fhir/fhir.module.js';
 
 @Module({
-  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, RedisModule, ConsoleModule, TerminusModule.forRoot({ logger: false })],
+  imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, RedisModule, ConsoleModule, FhirModule, TerminusModule.forRoot({ logger: false })],
   controllers: [
     ReferralsController,
     AdditionalRequirementsController,

@@ -12,7 +12,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { parseIsoDate, STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
+import { STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import {
   Bookings,
@@ -34,6 +34,7 @@ import {
   ConsentDto,
   CreateReferralDto,
   DischargeDto,
+  newReferralFrom,
   OptionalReasonDto,
   PatientContactDto,
   ReasonDto,
@@ -53,7 +54,6 @@ import {
 } from './dto/responses/referral.responses.js';
 import { errorBody } from './http/http-errors.filter.js';
 
-const date = (s: string) => parseIsoDate(s)!;
 const id = uuidParam('id');
 
 @ApiTags('referrals')
@@ -109,19 +109,7 @@ export class ReferralsController {
         );
       }
     }
-    const input: NewReferral =
-      entryId !== undefined
-        ? await this.longWaiters.referralFromEntry(caller, entryId)
-        : {
-            patient: { ...dto.patient, dateOfBirth: date(dto.patient.dateOfBirth), postcode: dto.patient.postcode.toUpperCase() },
-            specialtyCode: dto.specialtyCode,
-            procedureCode: dto.procedureCode,
-            rttClockStart: date(dto.rttClockStart),
-            pathwayId: dto.pathwayId,
-            priority: dto.priority,
-            nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
-            tertiary: dto.tertiary,
-          };
+    const input: NewReferral = entryId !== undefined ? await this.longWaiters.referralFromEntry(caller, entryId) : newReferralFrom(dto);
     const result = await this.opening.open(caller, input, key ?? null, { waitingListEntryId: entryId });
     void res.status(201);
     if (result.replayed) void res.header('Idempotent-Replayed', 'true');

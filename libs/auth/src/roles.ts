@@ -30,6 +30,10 @@ export const PERMISSIONS = {
   /** The patient's additional requirements (transport, interpreter, accessible information...) and who the patient is; nothing clinical. */
   'additional-requirements.read': ['booking_clerk', 'clinician', 'additional_requirements_manager'],
   'additional-requirements.write': ['booking_clerk', 'clinician', 'additional_requirements_manager'],
+  /** The referral as FHIR R4 UK Core resources (GET /v1/referrals/:id/fhir): staff of a party trust. */
+  'referral.fhir-export': STAFF,
+  /** BaRS-shaped messages (POST /fhir/r4/$process-message): a trust's own systems open, withdraw or cancel its referrals. */
+  'fhir.process-message': ['integration'],
   'notification.read': [...STAFF, 'patient'],
   'patient.own-referrals': ['patient'],
   /** Upload a waiting-list (PTL) CSV of the caller's own trust, and follow its import. */

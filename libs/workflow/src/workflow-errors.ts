@@ -52,3 +52,13 @@ export class WrongSideError extends WorkflowError {
     super(message);
   }
 }
+
+/** An update written against a version of the referral that has since changed (BaRS: the sender's meta.lastUpdated is stale). */
+export class StaleUpdateError extends WorkflowError {
+  readonly code = 'CONCURRENT_CHANGE' as const;
+  override readonly details: { currentStatus: ReferralStatus; field: string };
+  constructor(currentStatus: ReferralStatus, changedAt: Date, field: string) {
+    super(`The referral has changed since the version this update was written against (it changed at ${changedAt.toISOString()}); read it again`);
+    this.details = { currentStatus, field };
+  }
+}

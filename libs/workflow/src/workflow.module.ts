@@ -23,6 +23,7 @@ import { DemographicsCheck } from './patient-record.js';
 import { OutboxCompletions } from './outbox/outbox.js';
 import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
+import { BarsIntake, FhirExport } from './fhir/index.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [
@@ -50,6 +51,8 @@ const EXPORTED = [
   WaitingListImporter,
   LongWaiters,
   SiteNames,
+  FhirExport,
+  BarsIntake,
 ];
 
 @Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })

@@ -20,6 +20,7 @@ import { WaitingListPagesController } from './waiting-list-pages.controller.js';
 import { CapacityPageController } from './capacity-page.controller.js';
 import { TeamPageController } from './team-page.controller.js';
 import { AdditionalRequirementsPageController } from './additional-requirements-page.controller.js';
+import { ConsoleFhirController } from './fhir-download.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -32,6 +33,7 @@ import { AdditionalRequirementsPageController } from './additional-requirements-
     CapacityPageController,
     TeamPageController,
     AdditionalRequirementsPageController,
+    ConsoleFhirController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, OpenReferrals, ReferralSearch],
 })

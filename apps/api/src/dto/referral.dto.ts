@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN } from '#domain';
+import { OPCS4_CODE, parseIsoDate, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN, type NewReferral } from '#domain';
 import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
 
@@ -146,6 +146,22 @@ export class CreateReferralDto {
   @IsOptional()
   @IsBoolean()
   tertiary?: boolean;
+}
+
+const date = (s: string) => parseIsoDate(s)!;
+
+/** What opening a referral needs, from its validated fields (POST /v1/referrals and a BaRS message alike). */
+export function newReferralFrom(dto: CreateReferralDto): NewReferral {
+  return {
+    patient: { ...dto.patient, dateOfBirth: date(dto.patient.dateOfBirth), postcode: dto.patient.postcode.toUpperCase() },
+    specialtyCode: dto.specialtyCode,
+    procedureCode: dto.procedureCode,
+    rttClockStart: date(dto.rttClockStart),
+    pathwayId: dto.pathwayId,
+    priority: dto.priority,
+    nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
+    tertiary: dto.tertiary,
+  };
 }
 
 export class ClinicalReviewDto {

@@ -18,6 +18,8 @@ interface AuditedRequest {
   permission?: Permission;
   params?: Record<string, string>;
   id?: string;
+  /** The referral a handler acted on when neither its path nor its answer's id names it (a FHIR message). */
+  auditReferralId?: string;
 }
 
 @Injectable()
@@ -37,13 +39,15 @@ export class AuditInterceptor implements NestInterceptor {
         try {
           const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
           const created = (result as { id?: unknown } | undefined)?.id;
-          const referralId = param && isUuid(param) ? param : !NO_REFERRAL.has(action) && typeof created === 'string' && isUuid(created) ? created : null;
+          const referralId =
+            req.auditReferralId ??
+            (param && isUuid(param) ? param : !NO_REFERRAL.has(action) && typeof created === 'string' && isUuid(created) ? created : null);
           await write(referralId, res.statusCode);
           return result;
         } catch (e) {
           const status = e instanceof WorkflowError ? httpStatusOf(e) : e instanceof HttpException ? e.getStatus() : 500;
           // A request the audit cannot record still fails as it would have; the trail write is best effort on errors.
-          await write(param && isUuid(param) ? param : null, status).catch(() => undefined);
+          await write(req.auditReferralId ?? (param && isUuid(param) ? param : null), status).catch(() => undefined);
           throw e;
         }
       })(),

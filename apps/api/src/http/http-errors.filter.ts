@@ -1,7 +1,8 @@
 // One error body for every failure: {statusCode, error, message, details?}; no stack traces or SQL.
 // Fastify's own refusals (a body too large, a Content-Length the body did not keep) read the same.
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendOperationOutcome } from '../fhir/operation-outcome.js';
 import { Prisma } from '#prisma-client';
 import { WorkflowError } from '#workflow';
 import { httpStatusOf } from './error-statuses.js';
@@ -94,6 +95,16 @@ export class HttpErrorsFilter implements ExceptionFilter {
     // Already answered (a body deadline's 408, request-deadlines.ts): this is the body's reading ending after it.
     if (reply.sent) return;
     if (status === 503) void reply.header('Retry-After', '5');
+    this.send(host, reply, status, body);
+  }
+
+  /**
+   * Writes the answer. Under /fhir/ it is an OperationOutcome even when no FHIR controller was reached
+   * (an unknown path, a body that could not be read); the FHIR controller's own filter always writes one.
+   */
+  protected send(host: ArgumentsHost, reply: FastifyReply, status: number, body: ErrorBody): void {
+    const req = host.switchToHttp().getRequest<FastifyRequest | undefined>();
+    if (req && /^\/fhir\//i.test(req.url)) return sendOperationOutcome(req, reply, status, body);
     void reply.status(status).send(body);
   }
 

@@ -5,6 +5,7 @@
 // bearer token, so the document's "Try it out" sends it; the others declare that they need none.
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { REFERRAL_STATUSES } from '#domain';
+import { isFhirPath, OPERATION_OUTCOME_SCHEMA, OPERATION_OUTCOME_SCHEMA_NAME } from '../fhir/fhir-openapi.js';
 
 export const ERROR_SCHEMA_NAME = 'Error';
 
@@ -115,6 +116,10 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'post /v1/waiting-list/imports': [400, 422],
   'get /v1/waiting-list/imports/{id}': [400, 404, 422],
   'get /v1/long-waiters': [400, 422],
+  'get /v1/referrals/{id}/fhir': [400, 404],
+  // Public, but limited per address like every request without a token (PUBLIC_RATE_LIMIT_PER_MINUTE).
+  'get /fhir/r4/metadata': [429],
+  'post /fhir/r4/$process-message': [400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
 };
 
 /** The error statuses `method` on `path` can answer with, besides those its handler documents. */
@@ -129,7 +134,11 @@ export function documentErrors(doc: OpenAPIObject): OpenAPIObject {
   doc.components ??= {};
   doc.components.schemas ??= {};
   doc.components.schemas[ERROR_SCHEMA_NAME] = ERROR_SCHEMA as never;
-  const content = { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } };
+  doc.components.schemas[OPERATION_OUTCOME_SCHEMA_NAME] = OPERATION_OUTCOME_SCHEMA as never;
+  const errorContent = { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } };
+  // The FHIR routes answer errors as OperationOutcomes, in FHIR's media type (and JSON's, as FHIR servers do).
+  const outcome = { schema: { $ref: `#/components/schemas/${OPERATION_OUTCOME_SCHEMA_NAME}` } };
+  const fhirContent = { 'application/fhir+json': outcome, 'application/json': outcome };
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
       const op = item[method];
@@ -140,6 +149,7 @@ export function documentErrors(doc: OpenAPIObject): OpenAPIObject {
         op.responses[String(status)] ??= { description: WHAT[status] };
       }
       // Every failure a handler documents (or that was added above) has the one error body.
+      const content = isFhirPath(path) ? fhirContent : errorContent;
       for (const [status, response] of Object.entries(op.responses)) {
         if (response && Number(status) >= 400 && !('$ref' in response)) response.content ??= content;
       }

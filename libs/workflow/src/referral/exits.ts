@@ -10,14 +10,30 @@ import { requireSide } from '../referral-scope.js';
 import type { LoadedReferral } from '../referral-load.js';
 import { releaseSlot } from '../capacity-ledger.js';
 import { loadVisible } from './referral-step.js';
+import { StaleUpdateError } from '../workflow-errors.js';
+
+export interface ExitOptions {
+  /**
+   * Refuse the exit if the referral changed after this instant (a system's update written against the
+   * version it last read: BaRS's meta.lastUpdated); `field` names where the sender said it.
+   */
+  readonly unchangedSince?: { readonly at: Date; readonly field: string };
+}
+
+/** Read in the step's transaction, and applyTransition then checks the version read: no change slips in between. */
+function unchangedSince(ref: LoadedReferral, opts: ExitOptions): void {
+  if (opts.unchangedSince && ref.updatedAt.getTime() > opts.unchangedSince.at.getTime())
+    throw new StaleUpdateError(ref.status, ref.updatedAt, opts.unchangedSince.field);
+}
 
 @Injectable()
 export class ReferralExits {
   constructor(private readonly prisma: PrismaService) {}
 
-  async withdraw(caller: Caller, id: string, input: { reason?: string }) {
+  async withdraw(caller: Caller, id: string, input: { reason?: string }, opts: ExitOptions = {}) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
+      unchangedSince(ref, opts);
       requireSide(
         caller,
         ref,
@@ -28,9 +44,10 @@ export class ReferralExits {
     });
   }
 
-  async cancel(caller: Caller, id: string, input: { reason: string }) {
+  async cancel(caller: Caller, id: string, input: { reason: string }, opts: ExitOptions = {}) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
+      unchangedSince(ref, opts);
       requireSide(caller, ref, 'referral.cancel', 'cancel the referral');
       // Before an offer the patient has not heard of the transfer: nothing to tell them then.
       const notify = patientToldOfTransfer(ref.status) ? [{ event: 'cancelled' as const, detail: { reason: input.reason } }] : [];

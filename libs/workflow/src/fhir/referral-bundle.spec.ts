@@ -1,0 +1,90 @@
+// The export's mapping for every status a referral can be in, validated against the FHIR R4 base
+// definitions: the e2e suite walks one referral through the API; this covers the statuses it does not reach.
+import { describe, expect, it } from '@jest/globals';
+import type { Bundle, Task } from '@medplum/fhirtypes';
+import { REFERRAL_STATUSES, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type ReferralStatus } from '#domain';
+import { bundleProblems } from '../../../../test/support/fhir-validator.js';
+import { referralBundle, type ReferralViewForFhir } from './referral-bundle.js';
+
+const directory = {
+  trusts: new Map([
+    ['RLQ', 'Wye Valley NHS Trust'],
+    ['RJC', 'South Warwickshire University NHS Foundation Trust'],
+  ]),
+  sites: new Map([['RJC02', { name: 'Warwick Hospital', trustOds: 'RJC' }]]),
+};
+
+function view(status: ReferralStatus, clinician: boolean): ReferralViewForFhir {
+  const treated = ['TREATED', 'DISCHARGED'].includes(status);
+  const received = RECEIVER_OWNS.has(status) || status === 'AWAITING_RECEIVER_ACCEPTANCE';
+  const base = {
+    id: '6f1c1f0e-8d1b-4c57-9a43-1d1b2c3d4e5f',
+    status,
+    statusDescription: STATUS_DESCRIPTIONS[status],
+    originOds: 'RLQ',
+    receivingOds: received ? 'RJC' : null,
+    specialtyCode: '110',
+    procedureCode: 'W371',
+    pathwayId: 'RLQ-PPI-1',
+    priority: 'P2',
+    rttClockStart: '2026-01-05',
+    rttClockStop: treated ? '2026-11-20' : null,
+    weeksWaited: 46,
+    cohortBand: '40-51',
+    needsAttention: false,
+    travelRadiusMiles: null,
+    version: 3,
+    createdAt: '2026-10-01T09:00:00.000Z',
+    updatedAt: '2026-11-21T10:00:00.000Z',
+    patient: {
+      nhsNumber: '9434765919',
+      familyName: 'Jones',
+      givenName: 'Mary',
+      dateOfBirth: '1956-03-02',
+      address: null,
+      postcode: 'HR1 2ER',
+      phone: null,
+      email: 'mary@example.com',
+      gpPracticeOds: 'M81001',
+    },
+    offers: received
+      ? [{ id: 'o1', receivingOds: 'RJC', siteOds: 'RJC02', siteName: 'Warwick Hospital', distanceMiles: 40, earliestWeek: '2026-11-02', status: 'ACCEPTED' }]
+      : [],
+    bookings: ['BOOKED', 'TREATED', 'DISCHARGED', 'CANCELLED'].includes(status)
+      ? [
+          {
+            id: '0b7e7a3c-1111-4a4a-8b8b-222233334444',
+            kind: 'procedure',
+            siteOds: 'RJC02',
+            startsAt: '2026-11-20T08:00:00.000Z',
+            status: status === 'CANCELLED' ? 'CANCELLED' : treated ? 'ATTENDED' : 'BOOKED',
+            cancelReason: status === 'CANCELLED' ? 'referral cancelled' : null,
+            createdAt: '2026-11-01T09:00:00.000Z',
+          },
+        ]
+      : [],
+    timeline: [
+      ...(treated
+        ? [{ id: '41', type: 'treatment_recorded', at: '2026-11-20T12:00:00.000Z', detail: { procedureCode: 'W371', performedAt: '2026-11-20T11:00:00.000Z' } }]
+        : []),
+      ...(status === 'DISCHARGED'
+        ? [{ id: '42', type: 'discharged', at: '2026-11-21T10:00:00.000Z', detail: { dischargedAt: '2026-11-21T09:00:00.000Z' } }]
+        : []),
+    ],
+  };
+  const notes = [{ id: 'n1', kind: 'discharge_summary', text: 'Home <day 2> & well', authorSub: 'clin', createdAt: '2026-11-21T10:00:00.000Z' }];
+  return (clinician ? { ...base, clinicalNotes: notes } : base) as unknown as ReferralViewForFhir;
+}
+
+describe('referralBundle', () => {
+  it.each([...REFERRAL_STATUSES])('%s: every resource validates against FHIR R4 and names its UK Core profile', (status) => {
+    for (const clinician of [true, false]) {
+      const bundle: Bundle = referralBundle(view(status, clinician), directory, 'https://crosstrust.example/fhir/r4', new Date('2026-12-01T00:00:00Z'));
+      expect(bundleProblems(bundle)).toEqual([]);
+      const task = bundle.entry!.map((e) => e.resource).find((r): r is Task => r?.resourceType === 'Task')!;
+      expect(task.businessStatus?.coding?.[0].code).toBe(status);
+      // The summary's words only for clinicians.
+      expect(JSON.stringify(bundle).includes('Home &#60;day 2&#62; &#38; well')).toBe(clinician && status === 'DISCHARGED');
+    }
+  });
+});
