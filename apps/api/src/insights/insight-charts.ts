@@ -125,7 +125,9 @@ export async function capacityChart(cells: CapacityCell[], csvHref: string): Pro
     },
     id,
   );
-  const rows = cells.map((c) => [c.siteName, fullDate(c.weekStart), String(c.slots), String(c.used), String(Math.max(0, c.slots - c.used))]);
+  const rows = cells.length
+    ? cells.map((c) => [c.siteName, fullDate(c.weekStart), String(c.slots), String(c.used), String(Math.max(0, c.slots - c.used))])
+    : [['No capacity declared', '', '', '', '']];
   return {
     chart: { id, title: 'Capacity per site and week: free slots', summary, svg, table: table(['Site', 'Week commencing', 'Slots', 'Taken', 'Free'], rows), csvHref },
     csv: [['site', 'week_commencing', 'slots', 'taken', 'free'], ...cells.map((c) => [c.siteName, c.weekStart, c.slots, c.used, Math.max(0, c.slots - c.used)])],
@@ -151,7 +153,7 @@ export async function whatIfChart(w: WhatIf, specialtyName: string, csvHref: str
         x: { field: 'week', type: 'temporal', title: 'Week commencing', axis: { format: '%d %b' } },
         y: { field: 'patients', type: 'quantitative', title: 'Patients still waiting' },
         color: { field: 'band', type: 'nominal', title: null, sort: WHAT_IF_BANDS.map((b) => `over ${b} weeks`), legend: { orient: 'top' } },
-        strokeDash: { field: 'band', type: 'nominal', sort: WHAT_IF_BANDS.map((b) => `over ${b} weeks`), legend: null },
+        strokeDash: { field: 'band', type: 'nominal', sort: WHAT_IF_BANDS.map((b) => `over ${b} weeks`) },
       },
     },
     id,
