@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import pg from 'pg';
 import { isoDate, ukDate } from '#domain';
-import { InsightQueries, firstOfferWeek, mondayOf } from '#workflow';
+import { InsightQueries, WeeklyReports, deprivationSkew, firstOfferWeek, mondayOf } from '#workflow';
 import { loadImd } from '../scripts/lib/imd-loader.mjs';
-import { deprivationSkew } from '../apps/api/src/insights/insight-charts.js';
 import { startConsole, type ConsoleHarness } from './support/console.js';
+import { waitUntil } from './support/stack.js';
 
 const SPECIALTY = '653';
 const DAY = 86_400_000;
@@ -54,13 +54,22 @@ async function seedTrust(ods: string, receiving: string, receivingSite: string, 
       const dob = new Date(Date.UTC(today.getUTCFullYear() - g.age, today.getUTCMonth(), today.getUTCDate()) - 30 * DAY);
       const { rows: p } = await sql.query<{ id: string }>(
         `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, postcode, gp_practice_ods, sex, ethnic_category, updated_at)
-         VALUES (gen_random_uuid(), $1, 'Equity', 'Test', $2::date, $3, 'M81001', $4, $5, now()) RETURNING id`,
+         VALUES (gen_random_uuid(), $1, 'Seedfamily', 'Test', $2::date, $3, 'M81001', $4, $5, now()) RETURNING id`,
         [`EQ${String(seq).padStart(8, '0')}`, isoDate(dob), g.postcode, g.sex, g.ethnic],
       );
       const { rows: r } = await sql.query<{ id: string }>(
         `INSERT INTO referral (id, patient_id, origin_ods, receiving_ods, specialty_code, procedure_code, rtt_clock_start, rtt_clock_stop, pathway_id, priority, status, updated_at)
          VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, 'W371', $5::date, $6::date, $7, 'P2', $8::"ReferralStatus", now()) RETURNING id`,
-        [p[0].id, ods, g.accepted ? receiving : null, SPECIALTY, daysAgo(420), g.clockStopDaysAgo ? daysAgo(g.clockStopDaysAgo) : null, `EQ-${ods}-${seq}`, g.status],
+        [
+          p[0].id,
+          ods,
+          g.accepted ? receiving : null,
+          SPECIALTY,
+          daysAgo(420),
+          g.clockStopDaysAgo ? daysAgo(g.clockStopDaysAgo) : null,
+          `EQ-${ods}-${seq}`,
+          g.status,
+        ],
       );
       if (g.miles === null) continue;
       const { rows: o } = await sql.query<{ id: string }>(
@@ -86,6 +95,8 @@ async function cleanUp() {
   await sql.query(`DELETE FROM patient WHERE id IN (SELECT patient_id FROM referral WHERE pathway_id LIKE 'EQ-%')`).catch(() => undefined);
   const { rows } = await sql.query<{ patient_id: string }>(`DELETE FROM referral WHERE pathway_id LIKE 'EQ-%' RETURNING patient_id`);
   await sql.query(`DELETE FROM patient WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.patient_id)]);
+  await sql.query(`DELETE FROM staff_notification WHERE trust_ods IN ('RXE', 'RXF')`);
+  await sql.query(`DELETE FROM team_contact WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM capacity_week WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM site WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM trust WHERE ods IN ('RXE', 'RXF')`);
@@ -152,7 +163,7 @@ beforeAll(async () => {
       seq += 1;
       await sql.query(
         `INSERT INTO waiting_list_entry (origin_ods, pathway_id, nhs_number, family_name, given_name, date_of_birth, postcode, gp_practice_ods, specialty_code, procedure_code, rtt_clock_start, priority, last_seen_seq)
-         VALUES ('RXE', $1, $2, 'Equity', 'List', DATE '1960-01-01', 'HR1 2ER', 'M81001', $3, 'W371', $4::date, 'P2', 1)`,
+         VALUES ('RXE', $1, $2, 'Seedfamily', 'List', DATE '1960-01-01', 'HR1 2ER', 'M81001', $3, 'W371', $4::date, 'P2', 1)`,
         [`EQ-WL-${seq}`, `EQ${String(seq).padStart(8, '0')}`, SPECIALTY, daysAgo(weeks * 7)],
       );
     }
@@ -269,6 +280,35 @@ describe('figures of a known population', () => {
   });
 });
 
+describe('the weekly report email', () => {
+  it('goes once a week to each team contact of the trust, with aggregate figures and no patient data', async () => {
+    const sql = h.s.prisma.sql;
+    await sql.query(`INSERT INTO team_contact (trust_ods, team, email, updated_by) VALUES ('RXE', 'clinical', 'rxe.clinical@example.nhs.uk', 'test')`);
+    const reports = h.s.api.get(WeeklyReports);
+    // Monday 09:00 in London: this week's report is due.
+    const monday = new Date(`${isoDate(mondayOf(today))}T09:00:00Z`);
+    expect(await reports.queueDue(monday, ['RXE'])).toBe(1);
+    expect(await reports.queueDue(monday, ['RXE'])).toBe(0);
+    const sent = await waitUntil(async () => {
+      const { rows } = await sql.query<{ id: string; status: string; team: string; recipient: string }>(
+        `SELECT id::text, status, team, recipient FROM staff_notification WHERE trust_ods = 'RXE' AND event = 'insights_weekly'`,
+      );
+      return rows[0]?.status !== 'created' ? rows[0] : null;
+    }, 'the weekly report email to be sent');
+    expect(sent).toMatchObject({ team: 'insights', recipient: 'rxe.clinical@example.nhs.uk' });
+    const { rows: text } = await sql.query<{ subject: string; body: string }>(`SELECT subject, body FROM local_message_text WHERE notification_id = $1::uuid`, [
+      sent!.id,
+    ]);
+    expect(text[0].subject).toContain('acceptance skews by deprivation');
+    expect(text[0].body).toContain('Referrals opened: 85; passed screening: 83; offered a transfer: 80.');
+    expect(text[0].body).toContain('Accepted an offer: 28; treated: 20; discharged: 0.');
+    expect(text[0].body).toContain('Still on the origin list after 52 weeks or more: 25; after 65 weeks or more: 10.');
+    expect(text[0].body).toContain('/console/insights/report.pdf?scope=trust');
+    // Nothing of a patient: no names, NHS numbers or postcodes of the seeded patients.
+    expect(text[0].body).not.toMatch(/Seedfamily|EQ\d|HR9|CV9/);
+  });
+});
+
 describe('the pages', () => {
   it('a trust admin opens the planning page from the navigation: each chart an image named by its title, described by its summary, with its table and CSV', async () => {
     const page = await h.signedIn('admin.rlq');
@@ -297,7 +337,10 @@ describe('the pages', () => {
     expect(h.axeFindings.get('insights-planning')).toEqual([]);
     expect(violations).toEqual([]);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Download the data of "Referrals by stage reached"/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Download the data of "Referrals by stage reached"/ }).click(),
+    ]);
     const text = await new Promise<string>((resolve, reject) => {
       void download.createReadStream().then((s) => {
         let t = '';
@@ -310,7 +353,7 @@ describe('the pages', () => {
     expect(text).toContain('Passed screening,');
   });
 
-  it('the equity page flags the trust\'s skew, not the group\'s, and hides counts under 5 on the page and in the CSV', async () => {
+  it("the equity page flags the trust's skew, not the group's, and hides counts under 5 on the page and in the CSV", async () => {
     const page = await h.signedIn('admin.rlq', '/console/insights/equity?scope=trust');
     expect(await page.locator('#skew-flag').textContent()).toContain('Acceptance skews by deprivation');
     expect(await page.locator('#skew-flag').textContent()).toContain('transport');

@@ -115,3 +115,24 @@ export function acceptanceSkew(most: FifthOutcome, least: FifthOutcome): SkewFin
   const leastRate = least.accepted / least.offered;
   return { kind: mostRate < SKEW_RATIO * leastRate ? 'skewed' : 'fair', mostRate, leastRate };
 }
+
+/** The skew finding in words, as the pages, the report and its email say it. */
+export function skewInWords(f: SkewFinding, deprivationKnown: boolean): { readonly flagged: boolean; readonly text: string } {
+  const pct = (x: number) => `${Math.round(100 * x)}%`;
+  if (!deprivationKnown) return { flagged: false, text: 'Deprivation is not known: the postcode directory is not loaded (see docs/insights.md).' };
+  if (f.kind === 'too-few')
+    return {
+      flagged: false,
+      text: `Too few patients to tell: each of the most and least deprived fifths needs at least ${f.needed} patients offered a transfer.`,
+    };
+  if (f.kind === 'fair')
+    return { flagged: false, text: `No skew: the most deprived fifth accepted ${pct(f.mostRate)} of offers, the least deprived fifth ${pct(f.leastRate)}.` };
+  return {
+    flagged: true,
+    text: `The most deprived fifth of patients accepted ${pct(f.mostRate)} of offers, less than half the ${pct(f.leastRate)} of the least deprived fifth.`,
+  };
+}
+
+/** What to do when the flag fires. */
+export const SKEW_ACTION =
+  'Patients from the most deprived areas often cannot afford or arrange the journey. Ask each patient offered a transfer whether they need transport or other support (their additional requirements), offer travel help before the offer is declined, and look again at sites nearer to them.';

@@ -14,6 +14,7 @@ import { OutboxCompletions } from './outbox/outbox.js';
 import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
 import { InsightQueries } from './insights/insight-queries.js';
+import { WeeklyReports } from './insights/weekly-reports.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
@@ -32,6 +33,7 @@ const EXPORTED = [
   LongWaiters,
   SiteNames,
   InsightQueries,
+  WeeklyReports,
 ];
 
 @Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })

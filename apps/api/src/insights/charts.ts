@@ -54,7 +54,7 @@ export function accessibleSvg(svg: string, id: string): string {
 
 /** Renders a Vega-Lite spec to SVG text (the spec's data inline). */
 export async function renderSvg(spec: TopLevelSpec, id: string): Promise<string> {
-  const compiled = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const compiled = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return accessibleSvg(await view.toSVG(), id);

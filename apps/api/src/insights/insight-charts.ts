@@ -1,18 +1,7 @@
 // The insights' charts from their figures: every patient count published through the disclosure
 // rule first (libs/domain equity.ts), so a hidden count is neither drawn, nor in the table, nor in
 // the CSV. Each builder returns the chart and its data rows for the CSV download.
-import {
-  SEX_NAMES,
-  ETHNIC_CATEGORY_NAMES,
-  SUPPRESSED_TEXT,
-  acceptanceSkew,
-  deprivationFifth,
-  publish,
-  publishColumn,
-  publishRate,
-  type PublishedCount,
-  type SkewFinding,
-} from '#domain';
+import { SEX_NAMES, ETHNIC_CATEGORY_NAMES, SUPPRESSED_TEXT, publish, publishColumn, publishRate, type PublishedCount } from '#domain';
 import { WHAT_IF_BANDS, type CapacityCell, type EquityDimension, type EquityRow, type FunnelStage, type WaitBandCount, type WhatIf } from '#workflow';
 import { SEQUENTIAL_SCHEME, renderSvg, type Chart, type ChartTable } from './charts.js';
 
@@ -54,7 +43,17 @@ export async function funnelChart(stages: FunnelStage[], csvHref: string): Promi
     id,
   );
   return {
-    chart: { id, title: 'Referrals by stage reached', summary, svg, table: table(['Stage', 'Referrals'], stages.map((s, i) => [s.stage, cell(counts[i])])), csvHref },
+    chart: {
+      id,
+      title: 'Referrals by stage reached',
+      summary,
+      svg,
+      table: table(
+        ['Stage', 'Referrals'],
+        stages.map((s, i) => [s.stage, cell(counts[i])]),
+      ),
+      csvHref,
+    },
     csv: [['stage', 'referrals'], ...stages.map((s, i) => [s.stage, cell(counts[i])])],
   };
 }
@@ -129,8 +128,18 @@ export async function capacityChart(cells: CapacityCell[], csvHref: string): Pro
     ? cells.map((c) => [c.siteName, fullDate(c.weekStart), String(c.slots), String(c.used), String(Math.max(0, c.slots - c.used))])
     : [['No capacity declared', '', '', '', '']];
   return {
-    chart: { id, title: 'Capacity per site and week: free slots', summary, svg, table: table(['Site', 'Week commencing', 'Slots', 'Taken', 'Free'], rows), csvHref },
-    csv: [['site', 'week_commencing', 'slots', 'taken', 'free'], ...cells.map((c) => [c.siteName, c.weekStart, c.slots, c.used, Math.max(0, c.slots - c.used)])],
+    chart: {
+      id,
+      title: 'Capacity per site and week: free slots',
+      summary,
+      svg,
+      table: table(['Site', 'Week commencing', 'Slots', 'Taken', 'Free'], rows),
+      csvHref,
+    },
+    csv: [
+      ['site', 'week_commencing', 'slots', 'taken', 'free'],
+      ...cells.map((c) => [c.siteName, c.weekStart, c.slots, c.used, Math.max(0, c.slots - c.used)]),
+    ],
   };
 }
 
@@ -138,7 +147,9 @@ export async function whatIfChart(w: WhatIf, specialtyName: string, csvHref: str
   const id = 'what-if';
   const published = w.weeks.map((wk) => Object.fromEntries(WHAT_IF_BANDS.map((b) => [b, publish(wk.over[b])])));
   const milestone = (m: number) =>
-    w.clearedBy[m] ? `no one would wait over ${m} weeks from the week commencing ${fullDate(w.clearedBy[m])}` : `the capacity runs out: patients would still be waiting over ${m} weeks after 26 weeks`;
+    w.clearedBy[m]
+      ? `no one would wait over ${m} weeks from the week commencing ${fullDate(w.clearedBy[m])}`
+      : `the capacity runs out: patients would still be waiting over ${m} weeks after 26 weeks`;
   const summary =
     w.cohort === 0
       ? `No one on the group's ${specialtyName} waiting lists is waiting to be referred.`
@@ -147,7 +158,9 @@ export async function whatIfChart(w: WhatIf, specialtyName: string, csvHref: str
     {
       width: 480,
       height: 240,
-      data: { values: w.weeks.flatMap((wk, i) => WHAT_IF_BANDS.map((b) => ({ week: wk.weekStart, band: `over ${b} weeks`, patients: value(published[i][b]) }))) },
+      data: {
+        values: w.weeks.flatMap((wk, i) => WHAT_IF_BANDS.map((b) => ({ week: wk.weekStart, band: `over ${b} weeks`, patients: value(published[i][b]) }))),
+      },
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'week', type: 'temporal', title: 'Week commencing', axis: { format: '%d %b' } },
@@ -189,7 +202,17 @@ const GROUP_ORDER: Record<EquityDimension, (g: string | null) => number> = {
   distance: (g) => (g ? Number.parseInt(g.replace('under ', '0'), 10) : 999),
 };
 
-const EQUITY_HEAD = ['Group', 'Eligible', 'Offered', 'Accepted', 'Declined', 'Still waiting', 'Accepted of offered', 'Median weeks at transfer', 'Median weeks after'];
+const EQUITY_HEAD = [
+  'Group',
+  'Eligible',
+  'Offered',
+  'Accepted',
+  'Declined',
+  'Still waiting',
+  'Accepted of offered',
+  'Median weeks at transfer',
+  'Median weeks after',
+];
 
 export async function equityChart(dimension: (typeof DIMENSIONS)[number], all: EquityRow[], csvHref: string): Promise<BuiltChart> {
   const rows = all.filter((r) => r.dimension === dimension.key).sort((a, b) => GROUP_ORDER[dimension.key](a.group) - GROUP_ORDER[dimension.key](b.group));
@@ -233,19 +256,20 @@ export async function equityChart(dimension: (typeof DIMENSIONS)[number], all: E
   return {
     chart: { id, title: `Offers and acceptances by ${dimension.title.toLowerCase()}`, summary, svg, table: table(EQUITY_HEAD, tableRows), csvHref },
     csv: [
-      ['group', 'eligible', 'offered', 'accepted', 'declined', 'still_waiting', 'accepted_of_offered', 'median_weeks_at_transfer', 'median_weeks_after_transfer'],
+      [
+        'group',
+        'eligible',
+        'offered',
+        'accepted',
+        'declined',
+        'still_waiting',
+        'accepted_of_offered',
+        'median_weeks_at_transfer',
+        'median_weeks_after_transfer',
+      ],
       ...tableRows,
     ],
   };
-}
-
-/** The skew rule on the deprivation rows: deciles 1-2 against 9-10 (libs/domain acceptanceSkew). */
-export function deprivationSkew(all: EquityRow[]): SkewFinding {
-  const fifth = (n: number) =>
-    all
-      .filter((r) => r.dimension === 'deprivation' && r.group !== null && deprivationFifth(Number(r.group)) === n)
-      .reduce((a, r) => ({ offered: a.offered + r.offered, accepted: a.accepted + r.accepted }), { offered: 0, accepted: 0 });
-  return acceptanceSkew(fifth(1), fifth(5));
 }
 
 export { SUPPRESSED_TEXT };

@@ -1,11 +1,11 @@
 // What each insights page shows, built from the figures for a scope: the planning charts (funnel,
 // weeks waited, capacity heat map, what-if), the equity charts with the skew flag, and the weekly
 // report, which is both together. Shared by the console pages, the CSV downloads and the report.
-import { SKEW_MIN_OFFERED, type SkewFinding } from '#domain';
-import type { InsightQueries, InsightScope } from '#workflow';
+import { SKEW_ACTION, skewInWords, type SkewFinding } from '#domain';
+import { deprivationSkew, type InsightQueries, type InsightScope } from '#workflow';
 import { SPECIALTIES } from '../console/console-pages.js';
 import type { Chart } from './charts.js';
-import { DIMENSIONS, capacityChart, deprivationSkew, equityChart, funnelChart, waitsChart, whatIfChart, type BuiltChart } from './insight-charts.js';
+import { DIMENSIONS, capacityChart, equityChart, funnelChart, waitsChart, whatIfChart, type BuiltChart } from './insight-charts.js';
 
 export const CHART_NAMES = ['funnel', 'waits', 'capacity', 'what-if', ...DIMENSIONS.map((d) => `equity-${d.key}`)] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
@@ -51,26 +51,12 @@ export async function planningCharts(q: InsightQueries, r: InsightsRequest, now 
 export interface SkewView {
   readonly flagged: boolean;
   readonly text: string;
+  readonly action: string | null;
 }
 
-/** The skew flag in words, with what to do about it when it fires. */
 export function skewView(f: SkewFinding, deprivationKnown: boolean): SkewView {
-  const pct = (x: number) => `${Math.round(100 * x)}%`;
-  if (!deprivationKnown) return { flagged: false, text: 'Deprivation is not known: the postcode directory is not loaded (see docs/insights.md).' };
-  if (f.kind === 'too-few')
-    return {
-      flagged: false,
-      text: `Too few patients to tell: each of the most and least deprived fifths needs at least ${SKEW_MIN_OFFERED} patients offered a transfer.`,
-    };
-  if (f.kind === 'fair')
-    return {
-      flagged: false,
-      text: `No skew: the most deprived fifth accepted ${pct(f.mostRate)} of offers, the least deprived fifth ${pct(f.leastRate)}.`,
-    };
-  return {
-    flagged: true,
-    text: `The most deprived fifth of patients accepted ${pct(f.mostRate)} of offers, less than half the ${pct(f.leastRate)} of the least deprived fifth.`,
-  };
+  const words = skewInWords(f, deprivationKnown);
+  return { ...words, action: words.flagged ? SKEW_ACTION : null };
 }
 
 export async function equityCharts(q: InsightQueries, r: InsightsRequest, now = new Date()): Promise<{ charts: Chart[]; skew: SkewView }> {

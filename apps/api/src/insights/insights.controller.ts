@@ -2,11 +2,12 @@
 // heat map, matching what-if) and equity (offers and acceptances by group, the skew flag), for the
 // trust's own referrals or the whole group's; each chart's data as CSV; the weekly report as HTML and
 // PDF. Aggregates only: every patient count goes through the disclosure rule before it is shown.
-import { Controller, Get, Param, Query, Req, Res, StreamableFile, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, StreamableFile, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { Public } from '#auth';
+import { APP_CONFIG, type AppConfig } from '#config';
 import { DISCLOSURE_THRESHOLD, SKEW_MIN_OFFERED } from '#domain';
 import { InsightQueries } from '#workflow';
 import { ConsoleAccess, ConsoleGuard, ConsolePageError } from '../console/console-access.js';
@@ -18,7 +19,7 @@ import type { ConsoleRequest, ConsoleResponse } from '../console/console-request
 import { IdentityProvider } from '../console/identity-provider.js';
 import { renderPage } from '../console/views.js';
 import { OKABE_ITO } from './charts.js';
-import { CHART_NAMES, buildChart, equityCharts, planningCharts, specialtyName, type ChartName, type InsightsRequest } from './insights-model.js';
+import { CHART_NAMES, buildChart, equityCharts, planningCharts, specialtyName, type InsightsRequest } from './insights-model.js';
 import { INSIGHTS_CSS, REPORT_CSS } from './insights-styles.js';
 import { htmlToPdf } from './report-pdf.js';
 
@@ -31,6 +32,7 @@ export class InsightsController {
   constructor(
     private readonly insights: InsightQueries,
     private readonly idp: IdentityProvider,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -82,7 +84,7 @@ export class InsightsController {
     if (!file.endsWith('.csv') || !(CHART_NAMES as readonly string[]).includes(name))
       throw new ConsolePageError(404, 'Page not found', 'There is no chart data at this address.');
     const r = this.request(req, query);
-    const { csv } = await buildChart(this.insights, name as ChartName, r);
+    const { csv } = await buildChart(this.insights, name, r);
     res.header('cache-control', 'no-store');
     // A spreadsheet opening the file must not run a cell as a formula.
     const body = Readable.from(csv.map((row) => [...row])).pipe(stringify({ escape_formulas: true, record_delimiter: '\r\n' }));
@@ -99,9 +101,13 @@ export class InsightsController {
 
   @Get('report.pdf')
   @ConsoleAccess('insights.read')
-  async reportPdf(@Query() query: Record<string, unknown>, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse): Promise<StreamableFile> {
+  async reportPdf(
+    @Query() query: Record<string, unknown>,
+    @Req() req: ConsoleRequest,
+    @Res({ passthrough: true }) res: ConsoleResponse,
+  ): Promise<StreamableFile> {
     const r = this.request(req, query);
-    const pdf = await htmlToPdf(await this.reportHtml(req, r, true));
+    const pdf = await htmlToPdf(await this.reportHtml(req, r, true), this.config.insights.chromiumPath);
     res.header('cache-control', 'no-store');
     return new StreamableFile(pdf, { type: 'application/pdf', disposition: `attachment; filename="weekly-report-${r.scopeParam}.pdf"` });
   }

@@ -3,11 +3,9 @@
 // weekly, so a browser kept running would cost memory for nothing.
 import { chromium } from 'playwright-core';
 
-/** Where Chromium is (INSIGHTS_CHROMIUM_PATH, else Debian's). */
-export const chromiumPath = () => process.env.INSIGHTS_CHROMIUM_PATH || process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-export async function htmlToPdf(html: string): Promise<Buffer> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+/** `chromiumPath`: INSIGHTS_CHROMIUM_PATH (config.insights). */
+export async function htmlToPdf(html: string, chromiumPath: string): Promise<Buffer> {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
   try {
     // No script runs in the report and nothing is fetched: everything it shows is in the HTML.
     const page = await browser.newPage({ javaScriptEnabled: false, offline: true });
