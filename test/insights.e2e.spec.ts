@@ -11,7 +11,7 @@ import { isoDate, ukDate } from '#domain';
 import { InsightQueries, WeeklyReports, deprivationSkew, firstOfferWeek, mondayOf } from '#workflow';
 import { loadImd } from '../scripts/lib/imd-loader.mjs';
 import { startConsole, type ConsoleHarness } from './support/console.js';
-import { waitUntil } from './support/stack.js';
+import { bearer, token, waitUntil } from './support/stack.js';
 
 const SPECIALTY = '653';
 const DAY = 86_400_000;
@@ -277,6 +277,36 @@ describe('figures of a known population', () => {
   it('the skew flag fires on the skewed population and not on the fair one', async () => {
     expect(deprivationSkew((await q.equity('RXE')).rows)).toMatchObject({ kind: 'skewed', mostRate: 0.2, leastRate: 0.5 });
     expect(deprivationSkew((await q.equity('RXF')).rows)).toMatchObject({ kind: 'fair', mostRate: 0.4, leastRate: 0.5 });
+  });
+});
+
+describe('the JSON API', () => {
+  it("GET /v1/insights/:chart gives a trust admin their trust's figures as published, small counts in words", async () => {
+    const t = await token({ role: 'trust_admin', ods: 'RXE', sub: 'admin-rxe' });
+    const funnel = await h.s.http.get('/v1/insights/funnel').set(bearer(t));
+    expect(funnel.status).toBe(200);
+    expect(funnel.body).toMatchObject({ chart: 'funnel', scope: 'trust', columns: ['stage', 'referrals'], suppressedBelow: 5 });
+    expect(funnel.body.rows.slice(0, 4)).toEqual([
+      ['Opened', '85'],
+      ['Passed screening', '83'],
+      ['Offered a transfer', '80'],
+      ['Accepted an offer', '28'],
+    ]);
+    const age = await h.s.http.get('/v1/insights/equity-age?scope=trust').set(bearer(t));
+    const oldest = (age.body.rows as string[][]).find((r) => r[0] === '80 and over')!;
+    // 3 eligible, 3 waiting: hidden; and one more eligible count beside them, or the total would give them back.
+    expect(oldest.slice(1, 6)).toEqual(['fewer than 5', '0', '0', '0', 'fewer than 5']);
+    expect((age.body.rows as string[][]).filter((r) => r[1] === 'fewer than 5')).toHaveLength(2);
+  });
+
+  it('names the field of a bad chart or scope in a 400', async () => {
+    const t = await token({ role: 'trust_admin', ods: 'RXE', sub: 'admin-rxe' });
+    const chart = await h.s.http.get('/v1/insights/everything').set(bearer(t));
+    expect(chart.status).toBe(400);
+    expect(JSON.stringify(chart.body)).toContain('chart must be one of');
+    const scope = await h.s.http.get('/v1/insights/funnel?scope=world').set(bearer(t));
+    expect(scope.status).toBe(400);
+    expect(JSON.stringify(scope.body)).toContain('scope must be trust or group');
   });
 });
 

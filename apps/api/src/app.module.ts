@@ -11,6 +11,7 @@ import { ReferralsController } from './referrals.controller.js';
 import { PatientController } from './patient.controller.js';
 import { CapacityController } from './capacity.controller.js';
 import { MatchingController } from './matching.controller.js';
+import { InsightsApiController } from './insights.controller.js';
 import { HealthController } from './health.controller.js';
 import { NotifyCallbackController } from './notify-callback.controller.js';
 import { TasksController, TeamContactsController } from './tasks.controller.js';
@@ -33,6 +34,7 @@ import { ConsoleModule } from './console/console.module.js';
     PatientController,
     CapacityController,
     MatchingController,
+    InsightsApiController,
     AuditController,
     WaitingListController,
     LongWaitersController,
