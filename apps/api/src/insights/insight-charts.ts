@@ -36,7 +36,7 @@ export async function funnelChart(stages: FunnelStage[], csvHref: string): Promi
       data: { values: stages.map((s, i) => ({ stage: s.stage, order: i, referrals: value(counts[i]) })) },
       mark: { type: 'bar', color: '#0072B2' },
       encoding: {
-        y: { field: 'stage', type: 'nominal', sort: { field: 'order' }, title: null },
+        y: { field: 'stage', type: 'nominal', sort: { field: 'order' }, title: null, axis: { labelLimit: 240 } },
         x: { field: 'referrals', type: 'quantitative', title: 'Referrals' },
       },
     },
@@ -236,7 +236,7 @@ export async function equityChart(dimension: (typeof DIMENSIONS)[number], all: E
       },
       mark: { type: 'bar', color: '#009E73' },
       encoding: {
-        y: { field: 'group', type: 'nominal', sort: { field: 'order' }, title: null },
+        y: { field: 'group', type: 'nominal', sort: { field: 'order' }, title: null, axis: { labelLimit: 320 } },
         x: { field: 'accepted', type: 'quantitative', title: 'Accepted of those offered (%)', scale: { domain: [0, 100] } },
       },
     },
