@@ -5,6 +5,8 @@
 // console's CSP in Chromium; the weekly report's PDF rendered to an image by pdf.js in Chromium.
 // Two test-only trusts (RXE, RXF) hold the exact populations, so no other suite's referrals count.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { isoDate, ukDate } from '#domain';
@@ -206,6 +208,25 @@ afterAll(async () => {
     else await h.s.prisma.sql.query(`DELETE FROM postcode WHERE postcode = ANY($1::text[])`, [POSTCODES.map((p) => p.postcode.replace(' ', ''))]);
   }
   await h?.close();
+});
+
+describe('the IMD loader', () => {
+  it('refuses a file without the published columns, or with a bad decile, and keeps the areas loaded before', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'imd-'));
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      writeFileSync(path.join(dir, 'no-columns.csv'), 'lsoa,decile\nE01013982,1\n');
+      await expect(loadImd(client, path.join(dir, 'no-columns.csv'))).rejects.toThrow('the header has no "LSOA code (2011)"');
+      writeFileSync(path.join(dir, 'bad-decile.csv'), 'LSOA code (2021),Index of Multiple Deprivation (IMD) Decile\nE01013982,11\n');
+      await expect(loadImd(client, path.join(dir, 'bad-decile.csv'))).rejects.toThrow('row 2: expected an LSOA code and a decile from 1 to 10');
+      const { rows } = await client.query<{ n: number; edition: string }>(`SELECT count(*)::int AS n, min(edition) AS edition FROM imd_lsoa`);
+      expect(rows[0]).toEqual({ n: 10, edition: 'IMD 2019' });
+    } finally {
+      await client.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('figures of a known population', () => {
