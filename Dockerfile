@@ -62,6 +62,7 @@ COPY --from=build /app/dist ./dist
 # found beside the sources at run time (apps/api/src/views/views.ts).
 COPY --from=build /app/apps/api/src/console/views ./apps/api/src/console/views
 COPY --from=build /app/apps/api/src/offer-page/views ./apps/api/src/offer-page/views
+COPY --from=build /app/apps/api/src/insights/views ./apps/api/src/insights/views
 # Every module of both apps loads with only these dependencies (nothing starts: bootstrap only exports).
 RUN node --input-type=module -e "await import('./dist/apps/api/src/bootstrap.js'); await import('./dist/apps/worker/src/bootstrap.js')"
 USER node

@@ -17,6 +17,8 @@
 //      and patients proposed (it reads the top N longest waiters only, N = free slots).
 //   6. the staff console's pages (every worklist page and the referral page) as a signed-in person
 //      loads them (a session cookie sealed as the console seals it): p50/p95/p99 at the same load.
+//   7. the insights views (planning, equity, the weekly report as HTML and PDF; the trust's and the
+//      group's) as a trust admin opens them, each alone, 3 times: wall time of each (target < 2 s).
 // Prints a table; writes bench/results/<timestamp>-scale.json and -scale-explain.txt.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -303,6 +305,35 @@ async function consolePages(db, apps, env) {
         `server p95 ${n(server.p95)} ms (${n(server.within50 * 100, 1)}% within 50 ms)`,
     );
     out.push({ ...pg, ...load, server });
+  }
+  return out;
+}
+
+/**
+ * The insights views (docs/insights.md) as a trust admin opens them: each page, the weekly report and
+ * its PDF, for the trust and for the whole group. Whole-table aggregates looked at a few times a
+ * week, not under load: each is timed alone, `times` times in a row (the first with a cold cache).
+ */
+async function insightsViews(apps, env, times = 3) {
+  const cookie = await consoleCookie(env, { role: 'trust_admin', ods: 'RLQ', trustName: 'Wye Valley NHS Trust' });
+  const views = ['trust', 'group'].flatMap((scope) => [
+    { name: `insights planning (${scope})`, path: `/console/insights?scope=${scope}` },
+    { name: `insights equity (${scope})`, path: `/console/insights/equity?scope=${scope}` },
+    { name: `weekly report HTML (${scope})`, path: `/console/insights/report?scope=${scope}` },
+    { name: `weekly report PDF (${scope})`, path: `/console/insights/report.pdf?scope=${scope}` },
+  ]);
+  const out = [];
+  for (const v of views) {
+    const ms = [];
+    for (let i = 0; i < times; i++) {
+      const t0 = performance.now();
+      const res = await fetch(apps.base + v.path, { headers: { cookie }, redirect: 'manual' });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${v.path}: HTTP ${res.status}`);
+      ms.push(performance.now() - t0);
+    }
+    log(`${v.name}: ${ms.map((x) => n(x)).join(', ')} ms`);
+    out.push({ ...v, ms, worst: Math.max(...ms), best: Math.min(...ms) });
   }
   return out;
 }
@@ -686,8 +717,12 @@ async function main() {
   log(`Console pages: ${settings.connections} connections, ${settings.seconds} s each`);
   const pages = await consolePages(db, apps, env);
 
+  let insights = null;
   let matching = null;
   if (!args['console-only']) {
+    log('Insights views: each alone, 3 times');
+    insights = await insightsViews(apps, env);
+
     log('Matching run: declaring T&O capacity, then 5 runs');
     matching = await matchingRuns(apps.base, keyFile);
     log(
@@ -720,6 +755,7 @@ async function main() {
     dataSet,
     reads,
     consolePages: pages,
+    insights,
     import: importResult,
     matching,
     targets: [
@@ -739,6 +775,15 @@ async function main() {
           ]
         : []),
       { name: 'console page p95 (worst page) < 50 ms', value: `${n(Math.max(...pages.map((x) => x.p95)))} ms`, met: Math.max(...pages.map((x) => x.p95)) < 50 },
+      ...(insights
+        ? [
+            {
+              name: 'insights view (worst, HTML pages; PDF apart) < 2 s',
+              value: `${n(Math.max(...insights.filter((x) => !x.path.includes('.pdf')).map((x) => x.worst)))} ms`,
+              met: Math.max(...insights.filter((x) => !x.path.includes('.pdf')).map((x) => x.worst)) < 2000,
+            },
+          ]
+        : []),
       {
         name: 'console page server-time p95 (worst page) < 50 ms',
         value: `${n(Math.max(...pages.map((x) => x.server.p95)))} ms`,

@@ -161,8 +161,8 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
       for (const p of DEMO) {
         const nhs = nhsNumber(p.seed);
         const { rows } = await client.query(
-          `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, updated_at)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, 'M81001', now()) RETURNING id`,
+          `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, sex, ethnic_category, updated_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, 'M81001', $9, $10, now()) RETURNING id`,
           [
             nhs,
             p.family,
@@ -172,6 +172,9 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
             p.postcode,
             '07700900' + String(p.seed).padStart(3, '0'),
             `${p.given.toLowerCase()}.${p.family.toLowerCase()}@example.com`,
+            // Stated sex and ethnic category (NHS Data Dictionary codes) for the insights' equity figures.
+            p.seed % 2 ? '1' : '2',
+            'AAACHJMZ'[p.seed % 8],
           ],
         );
         const ref = await client.query(

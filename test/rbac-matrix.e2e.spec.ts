@@ -563,6 +563,17 @@ const ROUTES: readonly RouteSpec[] = [
     path: () => `/v1/matching/runs/${matchingRun.id}`,
     verify: (res) => expect(res.body.id).toBe(matchingRun.id),
   },
+  // Insights: aggregate figures of the caller's trust (or the group), counts under 5 hidden.
+  {
+    method: 'GET',
+    template: '/v1/insights/:chart',
+    permission: 'insights.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/insights/funnel',
+    verify: (res) => expect(res.body).toMatchObject({ chart: 'funnel', scope: 'trust', columns: ['stage', 'referrals'], suppressedBelow: 5 }),
+  },
   // The tasks worklist of the caller's trust, and completing a task (ORIGIN's: other trusts' staff get 404).
   {
     method: 'GET',

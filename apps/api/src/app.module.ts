@@ -12,6 +12,7 @@ import { AdditionalRequirementsController } from './additional-requirements.cont
 import { PatientController } from './patient.controller.js';
 import { CapacityController } from './capacity.controller.js';
 import { MatchingController } from './matching.controller.js';
+import { InsightsApiController } from './insights.controller.js';
 import { HealthController } from './health.controller.js';
 import { NotifyCallbackController } from './notify-callback.controller.js';
 import { TasksController, TeamContactsController } from './tasks.controller.js';
@@ -36,6 +37,7 @@ import { FhirModule } from './fhir/fhir.module.js';
     PatientController,
     CapacityController,
     MatchingController,
+    InsightsApiController,
     AuditController,
     WaitingListController,
     LongWaitersController,

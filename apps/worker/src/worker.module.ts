@@ -12,6 +12,7 @@ import { DispatchProcessor, notificationsProcessor, WorkflowProcessor } from './
 import { ProducerQueues } from './jobs/producer-queues.js';
 import { NotifyStatusPoller } from './loops/notify-status-poller.js';
 import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
+import { WeeklyReportTimer } from './loops/weekly-report-timer.js';
 import { OutboxRelay } from './loops/outbox-relay.js';
 import { Reconciler } from './loops/reconciler.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
@@ -44,6 +45,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     Reconciler,
     ReminderSweep,
     ReminderSweepTimer,
+    WeeklyReportTimer,
     NotifyStatusPoller,
     WorkerMetrics,
     WorkerMetricsServer,

@@ -53,6 +53,8 @@ export const PERMISSIONS = {
   'team-contact.write': ['trust_admin'],
   /** The read-only queue dashboard (bull-board) at /admin/queues: every trust's jobs, ids only. */
   'queues.admin': ['trust_admin'],
+  /** The insights pages and weekly report: aggregate figures only (counts under 5 hidden), of the trust's referrals or the group's. */
+  'insights.read': ['trust_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

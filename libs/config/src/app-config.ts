@@ -103,6 +103,15 @@ export interface AppConfig {
     /** How long a whole upload may take to arrive (WAITING_LIST_UPLOAD_TIMEOUT_MS); then 408. */
     readonly uploadTimeoutMs: number;
   };
+  /** The insights pages and weekly report (docs/insights.md). */
+  readonly insights: {
+    /** The Chromium that prints the weekly report to PDF (INSIGHTS_CHROMIUM_PATH; Debian's /usr/bin/chromium by default). */
+    readonly chromiumPath: string;
+    /** How often a worker looks for trusts whose weekly report email is due (INSIGHTS_REPORT_CHECK_MS, an hour by default). */
+    readonly reportCheckMs: number;
+    /** The UK hour on Monday from which the week's report is sent (INSIGHTS_REPORT_HOUR, 7 by default). */
+    readonly reportHour: number;
+  };
   readonly notify: {
     /** GOV.UK Notify API key (NOTIFY_API_KEY); null: the local channel records messages instead. */
     readonly apiKey: string | null;
@@ -457,6 +466,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       uploadsPerTrust: int('WAITING_LIST_UPLOADS_PER_TRUST', 1, 1, 100),
       idleTimeoutMs: int('WAITING_LIST_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
       uploadTimeoutMs: int('WAITING_LIST_UPLOAD_TIMEOUT_MS', 3_600_000, 1_000, 24 * 3_600_000),
+    },
+    insights: {
+      chromiumPath: str('INSIGHTS_CHROMIUM_PATH', '/usr/bin/chromium'),
+      reportCheckMs: int('INSIGHTS_REPORT_CHECK_MS', 3_600_000, 50, 24 * 3_600_000),
+      reportHour: int('INSIGHTS_REPORT_HOUR', 7, 0, 23),
     },
     notify: notifyConfig(env, problems, int, nodeEnv),
     tracing: tracingConfig(env, problems, int),

@@ -14,3 +14,4 @@ export * from './uuid.js';
 export * from './uk-date.js';
 export * from './reason-codes.js';
 export * from './additional-requirements.js';
+export * from './equity.js';

@@ -6,3 +6,4 @@ export * from './offer-link.js';
 export * from './staff-worklist-template.js';
 export * from './notify-channel.js';
 export * from './quiet-hours.js';
+export * from './weekly-report-template.js';

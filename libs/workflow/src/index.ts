@@ -26,3 +26,6 @@ export * from './outbox/needs-attention.js';
 export * from './notifications/send-staff-notification.js';
 export * from './site-names.js';
 export * from './fhir/index.js';
+export * from './insights/insight-queries.js';
+export * from './insights/equity-skew.js';
+export * from './insights/weekly-reports.js';

@@ -24,6 +24,8 @@ import { OutboxCompletions } from './outbox/outbox.js';
 import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
 import { BarsIntake, FhirExport } from './fhir/index.js';
+import { InsightQueries } from './insights/insight-queries.js';
+import { WeeklyReports } from './insights/weekly-reports.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [
@@ -53,6 +55,8 @@ const EXPORTED = [
   SiteNames,
   FhirExport,
   BarsIntake,
+  InsightQueries,
+  WeeklyReports,
 ];
 
 @Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })

@@ -21,6 +21,7 @@ import { CapacityPageController } from './capacity-page.controller.js';
 import { TeamPageController } from './team-page.controller.js';
 import { AdditionalRequirementsPageController } from './additional-requirements-page.controller.js';
 import { ConsoleFhirController } from './fhir-download.controller.js';
+import { InsightsController } from '../insights/insights.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -34,6 +35,7 @@ import { ConsoleFhirController } from './fhir-download.controller.js';
     TeamPageController,
     AdditionalRequirementsPageController,
     ConsoleFhirController,
+    InsightsController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, OpenReferrals, ReferralSearch],
 })

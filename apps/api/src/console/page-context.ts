@@ -18,6 +18,7 @@ export function layoutContext(req: ConsoleRequest, res: ConsoleResponse, formTar
           { href: '/console/capacity', text: 'Capacity' },
           { href: '/console/team', text: 'Team emails' },
           { href: '/console/queues', text: 'Queues' },
+          { href: '/console/insights', text: 'Insights' },
         ]
       : []),
   ];

@@ -11,7 +11,7 @@ import nunjucks from 'nunjucks';
 export const NHSUK_DIST = path.join(path.dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')), 'dist');
 
 /** The folders of our templates, under apps/api/src/ (the Docker runtime stage copies each). */
-export const TEMPLATE_FOLDERS = ['console/views', 'offer-page/views'] as const;
+export const TEMPLATE_FOLDERS = ['console/views', 'offer-page/views', 'insights/views'] as const;
 
 /**
  * Templates live beside the sources (tsc does not copy them): found by walking up from here to the

@@ -5,7 +5,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { OnJob, type JobPayloads } from '#queue';
-import { NOTIFICATION_CHANNEL, STAFF_WORKLIST_EVENT, renderStaffWorklist, type NotificationChannel } from '#notifications';
+import { NOTIFICATION_CHANNEL, STAFF_WORKLIST_EVENT, renderStaffWorklist, renderWeeklyReport, type NotificationChannel } from '#notifications';
+import { WEEKLY_REPORT_EVENT, type WeeklyReportDetail } from '../insights/weekly-reports.js';
 import type { StepOutcome } from '../automated-steps.js';
 
 @Injectable()
@@ -23,24 +24,33 @@ export class SendStaffNotification {
       trust_ods: string;
       team: string;
       recipient: string;
+      event: string;
       status: string;
       detail: StaffDetail | null;
       trust_name: string | null;
     }>(
-      `SELECT s.id::text AS id, s.trust_ods, s.team, s.recipient, s.status, s.detail, t.name AS trust_name
+      `SELECT s.id::text AS id, s.trust_ods, s.team, s.event, s.recipient, s.status, s.detail, t.name AS trust_name
        FROM staff_notification s LEFT JOIN trust t ON t.ods = s.trust_ods WHERE s.id = $1::uuid`,
       [p.staffNotificationId],
     );
     const n = rows[0];
     if (!n) return { outcome: 'skipped', reason: 'staff notification gone' };
     if (n.status !== 'created') return { outcome: 'skipped', reason: `already ${n.status}` };
-    const message = renderStaffWorklist({
-      trustName: n.trust_name ?? n.trust_ods,
-      team: n.team,
-      counts: n.detail?.counts ?? {},
-      referralIds: n.detail?.referralIds ?? [],
-      consoleUrl: this.config.http.publicBaseUrl,
-    });
+    // The weekly report (insights/weekly-reports.ts) goes as a staff email too: its own words, the same template.
+    const message =
+      n.event === WEEKLY_REPORT_EVENT
+        ? renderWeeklyReport({
+            ...(n.detail as unknown as WeeklyReportDetail),
+            trustName: n.trust_name ?? n.trust_ods,
+            consoleUrl: this.config.http.publicBaseUrl,
+          })
+        : renderStaffWorklist({
+            trustName: n.trust_name ?? n.trust_ods,
+            team: n.team,
+            counts: n.detail?.counts ?? {},
+            referralIds: n.detail?.referralIds ?? [],
+            consoleUrl: this.config.http.publicBaseUrl,
+          });
     const result = await this.channel.send({
       notificationId: n.id,
       event: STAFF_WORKLIST_EVENT,
