@@ -8,6 +8,7 @@ import { PersistenceModule } from '#persistence';
 import { AuthModule } from '#auth';
 import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
 import { ReferralsController } from './referrals.controller.js';
+import { ClinicalController, ReasonCodesController } from './clinical.controller.js';
 import { PatientController } from './patient.controller.js';
 import { CapacityController } from './capacity.controller.js';
 import { MatchingController } from './matching.controller.js';
@@ -30,6 +31,8 @@ import { ConsoleModule } from './console/console.module.js';
   imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, RedisModule, ConsoleModule, TerminusModule.forRoot({ logger: false })],
   controllers: [
     ReferralsController,
+    ClinicalController,
+    ReasonCodesController,
     PatientController,
     CapacityController,
     MatchingController,

@@ -121,6 +121,7 @@ export class ReferralsController {
             priority: dto.priority,
             nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
             tertiary: dto.tertiary,
+            ...(dto.clinicalInformation ? { clinicalInformation: dto.clinicalInformation } : {}),
           };
     const result = await this.opening.open(caller, input, key ?? null, { waitingListEntryId: entryId });
     void res.status(201);

@@ -19,6 +19,9 @@ import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { SiteNames } from './site-names.js';
+import { clinicalInformationJson, clinicalInformationView, type ClinicalInformationRow } from './referral/clinical-package.js';
+import { informationRequestsSql, informationRequestView, type InformationRequestRow } from './referral/information-requests.js';
+import { attachmentsSql, attachmentView, type AttachmentRow } from './attachments/attachments.js';
 import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
 import {
   bookingsFromJson,
@@ -102,6 +105,11 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
   readonly bookings: Array<AsJson<BookingRow>>;
   readonly events: Array<AsJson<EventRow>>;
   readonly notes: Array<AsJson<NoteRow>> | null;
+  /** The clinical package and the attachments' descriptions: for clinicians only (null otherwise, and when none). */
+  readonly clinicalInformation: ClinicalInformationRow | null;
+  readonly attachments: AttachmentRow[] | null;
+  /** Requests for information: staff only (null for a patient). */
+  readonly informationRequests: InformationRequestRow[] | null;
 };
 
 /**
@@ -111,11 +119,14 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
  * the api about a tenth more CPU a view (npm run bench:request-cost, docs/benchmarks.md). Callers
  * append `WHERE r.id = ... AND <scope>`.
  */
-function referralViewSql(withNotes: string): string {
+function referralViewSql(withNotes: string, staff = 'true'): string {
   return `SELECT json_build_object(${referralJsonFields(PATIENT_RECORD)},
   'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
   'offers', ${offersSql()}, 'bookings', ${bookingsSql()}, 'events', ${eventsSql()},
-  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END) AS v
+  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END,
+  'clinicalInformation', CASE WHEN ${withNotes} THEN (SELECT ${clinicalInformationJson()} FROM clinical_information ci WHERE ci.referral_id = r.id) END,
+  'attachments', CASE WHEN ${withNotes} THEN ${attachmentsSql()} END,
+  'informationRequests', CASE WHEN ${staff} THEN ${informationRequestsSql()} END) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
@@ -134,8 +145,9 @@ export class ReferralQueries {
     const p = new SqlParams();
     const idParam = p.add(id);
     const withNotes = p.add(CLINICAL_TEXT_ROLES.has(caller.role));
+    const staff = p.add(caller.role !== 'patient');
     const { rows } = await this.prisma.sql.query<{ v: ViewJson }>(
-      `${referralViewSql(withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
+      `${referralViewSql(withNotes, staff)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
       p.values,
     );
     const row = rows[0]?.v;
@@ -148,10 +160,14 @@ export class ReferralQueries {
         .map((o) => offerView(o, sites.get(o.siteOds)?.name ?? null)),
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
+      ...(row.informationRequests ? informationRequestFields(row.informationRequests) : {}),
     };
     if (row.notes) {
       return {
         ...view,
+        /** The clinical package (null: none recorded yet) and the attachments' descriptions: clinicians only. */
+        clinicalInformation: row.clinicalInformation ? clinicalInformationView(row.clinicalInformation) : null,
+        attachments: (row.attachments ?? []).map(attachmentView),
         clinicalNotes: notesFromJson(row.notes).map((n) => ({
           id: n.id,
           kind: n.kind,
@@ -307,6 +323,15 @@ export class ReferralQueries {
       nextCursor: null,
     };
   }
+}
+
+/**
+ * The requests for information, oldest first, and the latest as `informationRequest`: while it is
+ * OPEN the referral waits on the referrer's answer (a sub-state of AWAITING_RECEIVER_ACCEPTANCE).
+ */
+function informationRequestFields(rows: InformationRequestRow[]) {
+  const all = rows.map(informationRequestView);
+  return { informationRequest: all[all.length - 1] ?? null, informationRequests: all };
 }
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */

@@ -2,7 +2,19 @@
 import { Module } from '@nestjs/common';
 import { AutomatedSteps } from './automated-steps.js';
 import { OfferMatcher } from './offer-matcher.js';
-import { Bookings, ClinicalReview, Consent, OpenReferral, PatientContact, ReferralExits, TransferOfCare, TreatmentAndDischarge } from './referral/index.js';
+import {
+  Bookings,
+  ClinicalPackage,
+  ClinicalReview,
+  Consent,
+  InformationRequests,
+  OpenReferral,
+  PatientContact,
+  ReferralExits,
+  TransferOfCare,
+  TreatmentAndDischarge,
+} from './referral/index.js';
+import { ATTACHMENT_STORE, Attachments, PostgresAttachmentStore } from './attachments/index.js';
 import { ReferralQueries } from './referral-queries.js';
 import { CapacityService } from './capacity.js';
 import { MatchingRuns } from './matching-runs.js';
@@ -15,7 +27,19 @@ import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
 
 /** The steps people take, one provider per stage. */
-const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
+const REFERRAL_STEPS = [
+  OpenReferral,
+  ClinicalReview,
+  Consent,
+  TransferOfCare,
+  Bookings,
+  TreatmentAndDischarge,
+  ReferralExits,
+  PatientContact,
+  ClinicalPackage,
+  InformationRequests,
+  Attachments,
+];
 
 /** What the api and the worker use; the providers behind them stay inside. */
 const EXPORTED = [
@@ -32,5 +56,8 @@ const EXPORTED = [
   SiteNames,
 ];
 
-@Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })
+/** Where attachments' bytes live: Postgres locally; a blob store binds here instead. */
+const STORES = [{ provide: ATTACHMENT_STORE, useClass: PostgresAttachmentStore }];
+
+@Module({ providers: [DemographicsCheck, OfferMatcher, ...STORES, ...EXPORTED], exports: EXPORTED })
 export class WorkflowModule {}

@@ -68,7 +68,7 @@ CREATE TABLE "information_request" (
     "answered_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "information_request_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "information_request_status_check" CHECK ("status" IN ('OPEN', 'ANSWERED'))
+    CONSTRAINT "information_request_status_check" CHECK ("status" IN ('OPEN', 'ANSWERED', 'CLOSED'))
 );
 
 -- CreateIndex

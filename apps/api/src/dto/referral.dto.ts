@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { OPCS4_CODE, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN } from '#domain';
 import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
+import { ClinicalInformationDto } from './clinical.dto.js';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
 
 // The same patterns as a waiting-list CSV row (libs/domain/src/waiting-list-row.ts).
@@ -146,6 +147,16 @@ export class CreateReferralDto {
   @IsOptional()
   @IsBoolean()
   tertiary?: boolean;
+
+  @ApiPropertyOptional({
+    type: ClinicalInformationDto,
+    description: 'The clinical package for the receiving clinician (seen by clinicians of the two trusts only); it can be changed until the receiving trust decides',
+  })
+  @IsOptional()
+  @IsObject({ message: '$property must be an object' })
+  @ValidateNested()
+  @Type(() => ClinicalInformationDto)
+  clinicalInformation?: ClinicalInformationDto;
 }
 
 export class ClinicalReviewDto {

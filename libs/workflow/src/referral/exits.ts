@@ -10,6 +10,7 @@ import { requireSide } from '../referral-scope.js';
 import type { LoadedReferral } from '../referral-load.js';
 import { releaseSlot } from '../capacity-ledger.js';
 import { loadVisible } from './referral-step.js';
+import { closeOpenInformationRequest } from './information-requests.js';
 
 @Injectable()
 export class ReferralExits {
@@ -59,6 +60,7 @@ export class ReferralExits {
     });
     await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
     await releaseSlot(tx, ref.id, action);
+    await closeOpenInformationRequest(tx, ref.id, caller.sub);
     await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [
       ref.id,
       `referral ${action}`,

@@ -8,3 +8,5 @@ export * from './bookings.js';
 export * from './treatment-and-discharge.js';
 export * from './exits.js';
 export * from './patient-contact.js';
+export * from './clinical-package.js';
+export * from './information-requests.js';

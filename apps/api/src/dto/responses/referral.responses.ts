@@ -7,6 +7,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { COHORT_BANDS, PRIORITIES, REFERRAL_STATUSES, WORKLIST_NAMES } from '#domain';
 import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '#notifications';
 import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
+import { AttachmentView, ClinicalInformationView, InformationRequestView } from './clinical.responses.js';
 
 export class ReferralPatientView {
   @ApiPropertyOptional({ type: String, example: '9434765919', description: 'Staff only' })
@@ -232,6 +233,26 @@ export class ReferralView extends ReferralSummaryView {
 
   @ApiPropertyOptional({ type: () => [ClinicalNoteView], description: 'Clinicians only' })
   clinicalNotes?: ClinicalNoteView[];
+
+  @ApiPropertyOptional({
+    type: () => ClinicalInformationView,
+    nullable: true,
+    description: 'Clinicians only: the clinical package the referring trust recorded (null: none yet)',
+  })
+  clinicalInformation?: ClinicalInformationView | null;
+
+  @ApiPropertyOptional({ type: () => [AttachmentView], description: 'Clinicians only: the documents sent with the referral (descriptions; GET each to open it)' })
+  attachments?: AttachmentView[];
+
+  @ApiPropertyOptional({
+    type: () => InformationRequestView,
+    nullable: true,
+    description: 'Staff only: the latest request for information; while its status is OPEN the referral waits on the referrer',
+  })
+  informationRequest?: InformationRequestView | null;
+
+  @ApiPropertyOptional({ type: () => [InformationRequestView], description: 'Staff only: every request for information, oldest first' })
+  informationRequests?: InformationRequestView[];
 }
 
 export class BookedReferralView extends ReferralView {
