@@ -15,6 +15,7 @@ import {
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
+import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -70,7 +71,7 @@ export class ClinicalController {
   @Patch('clinical-information')
   @RequirePermission('referral.clinical-information')
   @ApiOperation({
-    summary: "Referring trust: record or change the clinical package the receiving clinician decides on, until the receiving trust decides",
+    summary: 'Referring trust: record or change the clinical package the receiving clinician decides on, until the receiving trust decides',
     description:
       'Only the fields sent change; null clears one (comorbidities: the list sent replaces the one held). SNOMED CT concept ids are checked (Verhoeff check digit). ' +
       'The timeline names the fields that changed, never their values. Seen by clinicians of the two trusts only.',
@@ -92,7 +93,7 @@ export class ClinicalController {
   @ApiOperation({
     summary: 'Receiving clinician: request for information from the referrer before deciding (e-RS "request for information")',
     description:
-      "While the transfer of care awaits the decision. The referral keeps its status and shows informationRequest.status OPEN until the referring trust answers; its clinical team gets a task (and its worklist email). One open at a time.",
+      'While the transfer of care awaits the decision. The referral keeps its status and shows informationRequest.status OPEN until the referring trust answers; its clinical team gets a task (and its worklist email). One open at a time.',
   })
   @ApiCreatedResponse({ type: ReferralView, description: 'The referral with the request open' })
   @ApiConflictResponse({ description: 'Not awaiting the receiving trust’s decision, or a request is open already' })
@@ -156,7 +157,8 @@ export class ClinicalController {
   ): Promise<AttachmentView> {
     const req = request.raw;
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (!UPLOAD_TYPES.has(type)) throw new AttachmentTypeError(`Send the file itself as application/pdf, image/png or image/jpeg (Content-Type was ${type || 'missing'})`);
+    if (!UPLOAD_TYPES.has(type))
+      throw new AttachmentTypeError(`Send the file itself as application/pdf, image/png or image/jpeg (Content-Type was ${type || 'missing'})`);
     const max = this.config.workflow.attachmentMaxBytes;
     if (Number(req.headers['content-length'] ?? NaN) > max) {
       void res.header('Connection', 'close'); // do not read the rest of what we refuse
@@ -164,14 +166,24 @@ export class ClinicalController {
         { field: 'body', messages: [`body must be at most ${max} bytes`] },
       ]);
     }
+    // Read through a stream of our own: a refusal part-way ends it, not the request's socket, so the answer still goes.
+    const body = new PassThrough();
+    const interrupted = () => {
+      if (!req.complete) body.destroy(new UploadRefusedError('UPLOAD_UNREADABLE', 'The upload was interrupted'));
+    };
+    req.once('close', interrupted);
+    req.pipe(body);
     try {
-      const view = await this.attachments.add(caller, refId, { kind: q.kind, filename: q.filename, body: req, maxBytes: max });
+      const view = await this.attachments.add(caller, refId, { kind: q.kind, filename: q.filename, body, maxBytes: max });
       void res.header('Location', `/v1/referrals/${refId}/attachments/${view.id}`);
       return view;
     } catch (e) {
-      if (e instanceof UploadRefusedError) void res.header('Connection', 'close');
+      req.unpipe(body);
+      if (e instanceof UploadRefusedError && e.code === 'UPLOAD_TOO_LARGE') void res.header('Connection', 'close');
       else if (!req.complete) req.resume();
       throw e;
+    } finally {
+      req.off('close', interrupted);
     }
   }
 
@@ -186,7 +198,9 @@ export class ClinicalController {
 
   @Get('attachments/:attachmentId')
   @RequirePermission('attachment.download')
-  @ApiOperation({ summary: 'Open one attachment (its bytes): clinicians of the two trusts only; every download is in the audit trail (action attachment.download)' })
+  @ApiOperation({
+    summary: 'Open one attachment (its bytes): clinicians of the two trusts only; every download is in the audit trail (action attachment.download)',
+  })
   @ApiProduces('application/pdf', 'image/png', 'image/jpeg')
   @ApiOkResponse({ description: 'The file', schema: { type: 'string', format: 'binary' } })
   @ApiNotFoundResponse({ description: 'Not there, or not visible to you' })

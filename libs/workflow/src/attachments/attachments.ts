@@ -84,7 +84,6 @@ export class Attachments {
       const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
       size += b.length;
       if (size > input.maxBytes) {
-        input.body.destroy();
         throw new UploadRefusedError('UPLOAD_TOO_LARGE', `The file is larger than the ${input.maxBytes} bytes allowed (ATTACHMENT_MAX_BYTES)`, [
           { field: 'body', messages: [`body must be at most ${input.maxBytes} bytes`] },
         ]);
@@ -96,7 +95,9 @@ export class Attachments {
     const sniffed = await fileTypeFromBuffer(content.subarray(0, SNIFF_BYTES));
     const mediaType = sniffed?.mime;
     if (!mediaType || !(ATTACHMENT_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
-      throw new AttachmentTypeError(`Only PDF, PNG or JPEG files can be attached; this file is ${sniffed ? `${sniffed.mime} (.${sniffed.ext})` : 'of a type not recognised'}`);
+      throw new AttachmentTypeError(
+        `Only PDF, PNG or JPEG files can be attached; this file is ${sniffed ? `${sniffed.mime} (.${sniffed.ext})` : 'of a type not recognised'}`,
+      );
     }
     const attachmentId = randomUUID();
     const filename = safeFilename(input.filename, mediaType);
@@ -104,14 +105,14 @@ export class Attachments {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       requireSide(caller, ref, 'attachment.upload', 'add attachments');
-      await tx.query(
+      const { rows } = await tx.query<{ created_at: Date }>(
         `INSERT INTO attachment (id, referral_id, kind, filename, media_type, size_bytes, sha256, uploaded_by_sub, uploaded_by_ods)
-         VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9)`,
+         VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at`,
         [attachmentId, id, input.kind, filename, mediaType, size, sha256, caller.sub, caller.ods],
       );
       await this.store.put(tx, attachmentId, content);
       await appendEvent(tx, id, ref.status, 'attachment_added', actorOf(caller), { attachmentId, kind: input.kind });
-      return attachmentView({ id: attachmentId, kind: input.kind, filename, mediaType, sizeBytes: size, createdAt: new Date() });
+      return attachmentView({ id: attachmentId, kind: input.kind, filename, mediaType, sizeBytes: size, createdAt: rows[0].created_at });
     });
   }
 

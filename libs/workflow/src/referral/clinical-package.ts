@@ -16,7 +16,7 @@ import { actorOf, type Caller } from '#auth';
 import { appendEvent, type Tx } from '../referral-transition.js';
 import { requireSide } from '../referral-scope.js';
 import { BusinessRuleError, ConcurrentChangeError } from '../workflow-errors.js';
-import { loadVisible } from './referral-step.js';
+import { loadLocked } from './referral-step.js';
 
 /** The package as stored, one row per referral. */
 export interface ClinicalInformationRow {
@@ -93,9 +93,7 @@ export function requireValidClinicalInformation(input: ClinicalInformation, pref
 export async function writeClinicalInformation(tx: Tx, referralId: string, input: ClinicalInformation, sub: string): Promise<ClinicalInformationField[]> {
   const sent = CLINICAL_INFORMATION_FIELDS.filter((f) => input[f] !== undefined);
   if (sent.length === 0) return [];
-  const { rows: before } = await tx.query<Record<string, unknown>>('SELECT * FROM clinical_information WHERE referral_id = $1::uuid FOR UPDATE', [
-    referralId,
-  ]);
+  const { rows: before } = await tx.query<Record<string, unknown>>('SELECT * FROM clinical_information WHERE referral_id = $1::uuid FOR UPDATE', [referralId]);
   const old = before[0];
   const p = new SqlParams();
   const cols: string[] = [];
@@ -108,8 +106,7 @@ export async function writeClinicalInformation(tx: Tx, referralId: string, input
       cols.push(col);
       vals.push(`${p.add(v)}${CASTS[col] ?? ''}`);
       const was = old?.[col] ?? null;
-      const norm = (x: unknown) => (x === null || x === undefined ? null : col === 'comorbidities' ? JSON.stringify(typeof x === 'string' ? JSON.parse(x) : x) : String(x));
-      if (norm(was) !== norm(v)) differs = true;
+      if (comparable(col, was) !== comparable(col, v)) differs = true;
     }
     if (differs) changed.push(f);
   }
@@ -124,6 +121,14 @@ export async function writeClinicalInformation(tx: Tx, referralId: string, input
   return changed;
 }
 
+/** A column's value as text to compare what was held with what is written (pg reads numeric as text: '30.0' is 30). */
+function comparable(col: string, x: unknown): string | null {
+  if (x === null || x === undefined) return null;
+  if (col === 'comorbidities') return JSON.stringify(typeof x === 'string' ? JSON.parse(x) : x);
+  if (typeof x === 'number' || col === 'bmi' || col === 'asa_grade') return String(Number(x));
+  return typeof x === 'string' ? x : JSON.stringify(x);
+}
+
 @Injectable()
 export class ClinicalPackage {
   constructor(private readonly prisma: PrismaService) {}
@@ -135,7 +140,7 @@ export class ClinicalPackage {
   async update(caller: Caller, id: string, input: ClinicalInformation): Promise<{ changed: ClinicalInformationField[] }> {
     requireValidClinicalInformation(input);
     return this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadVisible(tx, caller, id);
+      const ref = await loadLocked(tx, caller, id);
       requireSide(caller, ref, 'referral.clinical-information', 'change the clinical information');
       if (!BEFORE_RECEIVER_DECISION.includes(ref.status)) {
         throw new TransitionConflictError(

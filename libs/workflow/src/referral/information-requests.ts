@@ -12,7 +12,7 @@ import { requireSide } from '../referral-scope.js';
 import { raiseTask } from '../tasks.js';
 import { ConcurrentChangeError, DuplicateError, ReferralNotFoundError } from '../workflow-errors.js';
 import type { LoadedReferral } from '../referral-load.js';
-import { loadVisible } from './referral-step.js';
+import { loadLocked } from './referral-step.js';
 
 /** A request for information as stored. */
 export interface InformationRequestRow {
@@ -63,7 +63,7 @@ export class InformationRequests {
   async ask(caller: Caller, id: string, input: { question: string }): Promise<{ requestId: string }> {
     try {
       return await this.prisma.sqlTransaction(async (tx) => {
-        const ref = await loadVisible(tx, caller, id);
+        const ref = await loadLocked(tx, caller, id);
         requireSide(caller, ref, 'referral.information-request', 'request information from the referrer');
         if (ref.status !== AWAITING_RECEIVER) {
           throw new TransitionConflictError(
@@ -101,7 +101,7 @@ export class InformationRequests {
   /** The referring trust answers the open request; the sub-state clears and the task is done. */
   async answer(caller: Caller, id: string, requestId: string, input: { answer: string }): Promise<void> {
     await this.prisma.sqlTransaction(async (tx) => {
-      const ref = await loadVisible(tx, caller, id);
+      const ref = await loadLocked(tx, caller, id);
       requireSide(caller, ref, 'referral.information-answer', 'answer a request for information');
       const { rows } = await tx.query<{ status: string }>('SELECT status FROM information_request WHERE id = $1::uuid AND referral_id = $2::uuid FOR UPDATE', [
         requestId,
