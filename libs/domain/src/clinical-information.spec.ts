@@ -41,7 +41,10 @@ describe('the package', () => {
   it('names each bad field', () => {
     const problems = clinicalInformationProblems({
       diagnosis: { code: '239873008', text: '' },
-      comorbidities: [{ code: '38341003', text: 'Hypertension' }, { code: '1', text: 'x' }],
+      comorbidities: [
+        { code: '38341003', text: 'Hypertension' },
+        { code: '1', text: 'x' },
+      ],
       bmi: 31.45,
       asaGrade: 6,
       anticoagulation: { taking: true },

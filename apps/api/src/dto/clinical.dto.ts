@@ -2,7 +2,22 @@
 // opened), a request for information and its answer, and return to referrer with advice.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { LATERALITIES, type Laterality } from '#domain';
 import { IsSnomedConcept } from './validators.js';
 
@@ -46,7 +61,11 @@ export class ClinicalInformationDto {
   @IsIn(LATERALITIES, { message: `$property must be one of ${LATERALITIES.join(', ')}` })
   laterality?: Laterality | null;
 
-  @ApiPropertyOptional({ type: [CodedConceptDto], nullable: true, description: 'Relevant comorbidities (SNOMED CT), at most 30; the list sent replaces the one held' })
+  @ApiPropertyOptional({
+    type: [CodedConceptDto],
+    nullable: true,
+    description: 'Relevant comorbidities (SNOMED CT), at most 30; the list sent replaces the one held',
+  })
   @given
   @IsArray({ message: '$property must be a list' })
   @ArrayMaxSize(30)

@@ -16,7 +16,7 @@ import { closeOpenInformationRequest } from './information-requests.js';
 export class ReferralExits {
   constructor(private readonly prisma: PrismaService) {}
 
-  async withdraw(caller: Caller, id: string, input: { reason?: string }) {
+  async withdraw(caller: Caller, id: string, input: { reason?: string; reasonCode?: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       requireSide(
@@ -25,17 +25,17 @@ export class ReferralExits {
         'referral.withdraw',
         'record that the patient withdraws (the receiving trust cancels, with a reason, once it holds the transfer of care)',
       );
-      return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input.reason, ['withdrawn']);
+      return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input, ['withdrawn']);
     });
   }
 
-  async cancel(caller: Caller, id: string, input: { reason: string }) {
+  async cancel(caller: Caller, id: string, input: { reason: string; reasonCode?: string }) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       requireSide(caller, ref, 'referral.cancel', 'cancel the referral');
       // Before an offer the patient has not heard of the transfer: nothing to tell them then.
       const notify = patientToldOfTransfer(ref.status) ? [{ event: 'cancelled' as const, detail: { reason: input.reason } }] : [];
-      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input.reason, notify);
+      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input, notify);
     });
   }
 
@@ -45,7 +45,7 @@ export class ReferralExits {
     caller: Caller,
     action: 'withdrawn' | 'cancelled',
     exitStatus: ReferralStatus,
-    reason: string | undefined,
+    why: { reason?: string; reasonCode?: string },
     notify: TransitionSpec['notify'],
   ) {
     // A receiving trust that had not yet accepted the transfer of care is no longer a party: it reads
@@ -54,7 +54,11 @@ export class ReferralExits {
     const out = await applyTransition(tx, ref, {
       action,
       actor: actorOf(caller),
-      detail: { reason: reason ?? null, placeOnOriginList: originListOutcome(ref.status, exitStatus) },
+      detail: {
+        reason: why.reason ?? null,
+        ...(why.reasonCode ? { reasonCode: why.reasonCode } : {}),
+        placeOnOriginList: originListOutcome(ref.status, exitStatus),
+      },
       data: releaseReceiver ? { receivingOds: null, formerReceivingOds: ref.receivingOds } : undefined,
       notify,
     });

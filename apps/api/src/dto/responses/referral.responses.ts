@@ -241,7 +241,10 @@ export class ReferralView extends ReferralSummaryView {
   })
   clinicalInformation?: ClinicalInformationView | null;
 
-  @ApiPropertyOptional({ type: () => [AttachmentView], description: 'Clinicians only: the documents sent with the referral (descriptions; GET each to open it)' })
+  @ApiPropertyOptional({
+    type: () => [AttachmentView],
+    description: 'Clinicians only: the documents sent with the referral (descriptions; GET each to open it)',
+  })
   attachments?: AttachmentView[];
 
   @ApiPropertyOptional({
