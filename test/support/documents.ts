@@ -1,30 +1,8 @@
-// Small documents for the attachment tests and the demo data: a real one-page PDF, a 1x1 PNG, and
-// files of other types (GIF, ZIP, plain text) that must be refused.
+// Small documents for the attachment tests: a real one-page PDF (the demo data's, scripts/lib/demo-pdf.mjs),
+// a 1x1 PNG, and a GIF, which must be refused.
 import { deflateSync } from 'node:zlib';
 
-/** A one-page PDF with a line of text, its cross-reference table computed so readers open it. */
-export function tinyPdf(text = 'Knee X-ray report: moderate medial compartment narrowing.', padTo = 0): Buffer {
-  const stream = `BT /F1 12 Tf 72 720 Td (${text.replace(/[()\\]/g, '')}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  // A comment before the cross-reference table makes the file as large as a test needs.
-  if (padTo > out.length) out += `%${'x'.repeat(padTo - out.length)}\n`;
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
+export { tinyPdf } from '../../scripts/lib/demo-pdf.mjs';
 
 /** A 1x1 white PNG, its chunks' CRCs computed. */
 export function tinyPng(): Buffer {
