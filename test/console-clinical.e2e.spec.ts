@@ -24,9 +24,9 @@ describe('the clinical package on the referral page', () => {
     const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
     const page = `/console/referrals/${ref.id}`;
 
-    // The referring clinician records the package and attaches the X-ray report (the file input, named
-    // "Document (PDF, PNG or JPEG)", is behind nhsuk-frontend's enhanced drop button with JavaScript on).
+    // The referring clinician records the package and attaches the X-ray report.
     const origin = await h.signedIn('clinician.rlq', page);
+    await h.shots(origin, 'referral-clinical-forms');
     await origin.getByLabel('Diagnosis SNOMED CT code').fill('239873007');
     await origin.getByLabel('Diagnosis', { exact: true }).fill('Osteoarthritis of knee');
     await origin.getByLabel('Side').selectOption('left');
@@ -40,12 +40,12 @@ describe('the clinical package on the referral page', () => {
     await origin.getByRole('button', { name: 'Save clinical information' }).click();
     expect(await origin.locator('.nhsuk-notification-banner').textContent()).toContain('Clinical information saved');
     await origin.getByLabel('What the document is').selectOption('imaging_report');
-    await origin.locator('input[type=file][name=file]').setInputFiles({ name: 'knee-xray-report.pdf', mimeType: 'application/pdf', buffer: tinyPdf() });
+    await origin.getByLabel('Document (PDF, PNG or JPEG)').setInputFiles({ name: 'knee-xray-report.pdf', mimeType: 'application/pdf', buffer: tinyPdf() });
     await origin.getByRole('button', { name: 'Add attachment' }).click();
     expect(await origin.locator('.nhsuk-notification-banner').textContent()).toContain('Attachment added');
     // A GIF is refused at its field.
     await origin.getByLabel('What the document is').selectOption('clinic_letter');
-    await origin.locator('input[type=file][name=file]').setInputFiles({ name: 'scan.gif', mimeType: 'image/gif', buffer: tinyGif() });
+    await origin.getByLabel('Document (PDF, PNG or JPEG)').setInputFiles({ name: 'scan.gif', mimeType: 'image/gif', buffer: tinyGif() });
     await origin.getByRole('button', { name: 'Add attachment' }).click();
     expect(await origin.locator('.nhsuk-error-summary').textContent()).toContain('The selected file must be a PDF, PNG or JPEG');
 
@@ -127,7 +127,7 @@ describe('the clinical package on the referral page', () => {
   });
 
   it('every page shot here has no axe-core findings', () => {
-    expect([...h.axeFindings.keys()].sort()).toEqual(['referral-clinical-package', 'referral-information-answered']);
-    expect(Object.fromEntries(h.axeFindings)).toEqual({ 'referral-clinical-package': [], 'referral-information-answered': [] });
+    expect([...h.axeFindings.keys()].sort()).toEqual(['referral-clinical-forms', 'referral-clinical-package', 'referral-information-answered']);
+    expect(Object.fromEntries(h.axeFindings)).toEqual({ 'referral-clinical-forms': [], 'referral-clinical-package': [], 'referral-information-answered': [] });
   });
 });

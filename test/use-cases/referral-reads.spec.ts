@@ -24,7 +24,19 @@ describe('one referral row, every read', () => {
     const reads = app.get(ReferralQueries);
 
     const view = (await reads.get(clinRLQ, id, now)) as unknown as Shown;
-    const { patient, demographicsMismatch, offers, bookings, timeline, clinicalNotes, ...referral } = view;
+    const {
+      patient,
+      demographicsMismatch,
+      offers,
+      bookings,
+      timeline,
+      clinicalNotes,
+      clinicalInformation,
+      attachments,
+      informationRequest,
+      informationRequests,
+      ...referral
+    } = view;
     expect(referral).toMatchObject({
       id,
       status: 'AWAITING_CLINICAL_REVIEW',
@@ -49,6 +61,13 @@ describe('one referral row, every read', () => {
     expect(bookings).toEqual([]);
     expect(timeline.map((e) => e.type)).toEqual(['referral_opened', 'screening_passed']);
     expect(clinicalNotes).toEqual([]);
+    // What the view adds for the clinical package (none recorded here): a worklist row has none of it.
+    expect({ clinicalInformation, attachments, informationRequest, informationRequests }).toEqual({
+      clinicalInformation: null,
+      attachments: [],
+      informationRequest: null,
+      informationRequests: [],
+    });
 
     // A worklist shows the same referral fields, and only who the patient is.
     const page = await reads.list(clinRLQ, { worklist: 'clinical-review', limit: 200 }, now);
