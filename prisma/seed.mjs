@@ -9,7 +9,9 @@
 // For production load the real centroids from the ONS Postcode Directory (ONSPD) or Code-Point
 // Open (Ordnance Survey, Open Government Licence), averaging unit-postcode coordinates per district.
 import pg from 'pg';
+import { createHash } from 'node:crypto';
 import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
+import { tinyPdf } from '../scripts/lib/demo-pdf.mjs';
 
 // Booking teams' numbers from Ofcom's ranges for drama (01632 960xxx, 0113 496 0xxx): never a real line.
 const HOURS = 'Monday to Friday, 9am to 5pm';
@@ -71,6 +73,7 @@ const DEMO = [
     weeks: 78,
     proc: 'W371',
     priority: 'P4',
+    clinical: true,
     needs: {
       transportNeeded: true,
       patientTransportEligibility: 'not_assessed',
@@ -207,6 +210,7 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
             ],
           );
         }
+        if (p.clinical) await demoClinicalPackage(client, id);
         await client.query(`INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload) VALUES ($1, 'workflow', 'referral.screen', $2, $3)`, [
           id,
           `referral.screen.${id}.${ev.rows[0].id}`,
@@ -220,6 +224,47 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
     throw e;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Mary Jones's clinical package and referral letter (a generated one-page PDF), as the referring
+ * trust would record them: what a clinician sees on her referral page, and the receiving one too.
+ */
+async function demoClinicalPackage(client, referralId) {
+  await client.query(
+    `INSERT INTO clinical_information (referral_id, diagnosis_code, diagnosis_text, laterality, comorbidities, bmi, asa_grade, anticoagulated, anticoagulant,
+       mobility, referral_letter, updated_by_sub)
+     VALUES ($1, '239873007', 'Osteoarthritis of knee', 'left', $2::jsonb, 31.4, 2, true, 'Apixaban 5 mg twice daily', 'Walks with a stick; manages stairs slowly', $3, 'seed')`,
+    [
+      referralId,
+      JSON.stringify([
+        { code: '38341003', text: 'Hypertension' },
+        { code: '44054006', text: 'Type 2 diabetes mellitus' },
+      ]),
+      'Dear colleague,\nThank you for seeing Mrs Jones, who has waited 78 weeks for a left total knee replacement. ' +
+        'Her diabetes is well controlled (HbA1c 48 mmol/mol); apixaban is to be stopped 48 hours before surgery.\nYours sincerely,\nDr Owen Hughes',
+    ],
+  );
+  const pdf = tinyPdf('Referral letter: left total knee replacement for Mary Jones (demo).');
+  const { rows } = await client.query(
+    `INSERT INTO attachment (id, referral_id, kind, filename, media_type, size_bytes, sha256, uploaded_by_sub, uploaded_by_ods)
+     VALUES (gen_random_uuid(), $1, 'referral_letter', 'referral-letter.pdf', 'application/pdf', $2, $3, 'seed', 'RLQ') RETURNING id`,
+    [referralId, pdf.length, createHash('sha256').update(pdf).digest('hex')],
+  );
+  await client.query('INSERT INTO attachment_content (attachment_id, content) VALUES ($1, $2)', [rows[0].id, pdf]);
+  for (const [type, detail] of [
+    [
+      'clinical_information_updated',
+      { fields: ['diagnosis', 'laterality', 'comorbidities', 'bmi', 'asaGrade', 'anticoagulation', 'mobility', 'referralLetter'] },
+    ],
+    ['attachment_added', { attachmentId: rows[0].id, kind: 'referral_letter' }],
+  ]) {
+    await client.query(
+      `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, detail)
+       VALUES ($1, $2, 'IDENTIFIED', 'IDENTIFIED', 'seed', 'integration', 'RLQ', $3::jsonb)`,
+      [referralId, type, JSON.stringify(detail)],
+    );
   }
 }
 

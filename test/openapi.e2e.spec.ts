@@ -17,6 +17,7 @@ import { bearer, driveTo, isoDay, referralBody, token, useStack, waitForStatus, 
 import { waitingListRow } from './support/waiting-list.js';
 import { newMessage } from './support/bars-messages.js';
 import { randomUUID } from 'node:crypto';
+import { tinyPdf } from './support/documents.js';
 
 const root = process.cwd();
 const PUBLISHED = path.join(root, 'docs', 'openapi.json');
@@ -75,7 +76,9 @@ describe('the OpenAPI document', () => {
           'security',
           1,
         ]);
-        const schema = success[0][1].content?.['application/json']?.schema;
+        // A JSON answer's schema; a file download's (an attachment) is under its own media types.
+        const content = success[0][1].content;
+        const schema = content?.['application/json']?.schema ?? (content ? Object.values(content)[0]?.schema : undefined);
         expect([name, schema && (schema.$ref || schema.anyOf || schema.type) ? 'typed' : 'untyped']).toEqual([name, 'typed']);
       }
     }
@@ -312,6 +315,44 @@ describe('real answers fit the document', () => {
     } finally {
       ping.mockRestore();
     }
+  });
+
+  it('the clinical package, attachments, request for information, return to referrer with advice and the reason codes', async () => {
+    const pkg = { diagnosis: { code: '239873007', text: 'Osteoarthritis of knee' }, laterality: 'left', bmi: 31.4, asaGrade: 2 };
+    const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE', { clinicalInformation: pkg });
+    const path = `/v1/referrals/${ref.id}`;
+    fits(
+      await s.http.patch(`${path}/clinical-information`).set(bearer(c.clinRLQ)).send({ mobility: 'Walks with a stick' }),
+      'patch /v1/referrals/{id}/clinical-information',
+    );
+    const added = fits(
+      await s.http
+        .post(`${path}/attachments?kind=imaging_report&filename=report.pdf`)
+        .set(bearer(c.clinRLQ))
+        .set('Content-Type', 'application/pdf')
+        .send(tinyPdf()),
+      'post /v1/referrals/{id}/attachments',
+    );
+    fits(await get(c.clinRJC, `${path}/attachments`), 'get /v1/referrals/{id}/attachments');
+    // The download is the file itself: its documented answer names the file's media types.
+    const file = await get(c.clinRJC, `${path}/attachments/${added.id}`);
+    const download = doc.paths['/v1/referrals/{id}/attachments/{attachmentId}']?.get?.responses['200'];
+    expect([file.status, file.headers['content-type'], Object.keys(download?.content ?? {}).sort()]).toEqual([
+      200,
+      'application/pdf',
+      ['application/pdf', 'image/jpeg', 'image/png'],
+    ]);
+    checked.add('get /v1/referrals/{id}/attachments/{attachmentId}');
+    const asked = fits(await post(c.clinRJC, `${path}/information-requests`, { question: 'Latest HbA1c?' }), 'post /v1/referrals/{id}/information-requests');
+    const answered = fits(
+      await post(c.clerkRLQ, `${path}/information-requests/${asked.informationRequest.id}/answer`, { answer: 'HbA1c 48 mmol/mol' }),
+      'post /v1/referrals/{id}/information-requests/{requestId}/answer',
+    );
+    // A clinician's view carries the package and the attachments.
+    expect(fits(await get(c.clinRJC, path), 'get /v1/referrals/{id}')).toMatchObject({ clinicalInformation: pkg, attachments: [added] });
+    expect(answered.informationRequest.status).toBe('ANSWERED');
+    fits(await post(c.clinRJC, `${path}/return-to-referrer`, { advice: 'Refer to weight management first.' }), 'post /v1/referrals/{id}/return-to-referrer');
+    fits(await get(c.clerkRLQ, '/v1/reason-codes'), 'get /v1/reason-codes');
   });
 
   it('covered every operation of the document with a success', () => {

@@ -25,6 +25,7 @@ import { raiseTask } from '#workflow';
 import { newMessage } from './support/bars-messages.js';
 import { randomUUID } from 'node:crypto';
 import { bearer, drained, driveTo, getReferral, isoDay, nhsNumber, referralBody, token, useStack, waitUntil } from './support/stack.js';
+import { tinyPdf } from './support/documents.js';
 
 // ---------------------------------------------------------------------------------------------
 // The world the matrix is played in.
@@ -72,6 +73,10 @@ interface Target {
   readonly entryId?: string;
   /** POST /v1/tasks/:id/complete: a task of ORIGIN (fresh for an allowed call, which completes it). */
   readonly taskId?: string;
+  /** The referral's open request for information (routes marked withRequest). */
+  readonly requestId?: string;
+  /** An attachment of the referral (the shared AWAITING_BOOKING referral has one). */
+  readonly attachmentId?: string;
 }
 
 interface Call {
@@ -90,6 +95,10 @@ interface RouteSpec {
   readonly scope: 'referral' | 'trust-param' | 'origin-owned' | 'none';
   /** A text/csv body instead of JSON (the waiting-list upload). */
   readonly csv?: () => string;
+  /** A file as the body, with its Content-Type (an attachment). */
+  readonly file?: () => { type: string; body: Buffer };
+  /** The referral must have an open request for information (the answer route). */
+  readonly withRequest?: boolean;
   /** referral routes that change status: the status the action is allowed from (what a referral is driven to). */
   readonly stage?: Stage;
   /** referral routes: where the row's referral sits, when not at `stage` (reads; or an action from the wrong status: 409 if allowed). */
@@ -381,6 +390,122 @@ const ROUTES: readonly RouteSpec[] = [
       expect(res.body.message).toMatch(/Nothing to retry/);
       expect(res.body.currentStatus).toBe('AWAITING_BOOKING');
     },
+  },
+  // The clinical package (issue 16).
+  {
+    method: 'PATCH',
+    template: '/v1/referrals/:id/clinical-information',
+    permission: 'referral.clinical-information',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'origin',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/clinical-information`,
+    body: () => ({ bmi: 31.4 }),
+    verify: reads,
+  },
+  {
+    // After the receiving trust has decided, the package is the record the decision was made on.
+    method: 'PATCH',
+    template: '/v1/referrals/:id/clinical-information',
+    permission: 'referral.clinical-information',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    at: 'AWAITING_BOOKING',
+    variant: 'AWAITING_BOOKING',
+    side: () => 'origin',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/clinical-information`,
+    body: () => ({ bmi: 31.4 }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/information-requests',
+    permission: 'referral.information-request',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'receiving',
+    mutates: true,
+    success: 201,
+    path: (t) => `${ref(t)}/information-requests`,
+    body: () => ({ question: 'Latest HbA1c?' }),
+    verify: (res, call) => {
+      becomes('AWAITING_RECEIVER_ACCEPTANCE')(res, call);
+      expect(res.body.informationRequest.status).toBe('OPEN');
+    },
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/information-requests/:requestId/answer',
+    permission: 'referral.information-answer',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    withRequest: true,
+    side: () => 'origin',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/information-requests/${t.requestId}/answer`,
+    body: () => ({ answer: 'HbA1c 48 mmol/mol' }),
+    verify: (res) => expect(res.body.informationRequest.status).toBe('ANSWERED'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/return-to-referrer',
+    permission: 'referral.return-with-advice',
+    scope: 'referral',
+    stage: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'receiving',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/return-to-referrer`,
+    body: () => ({ advice: 'Refer to weight management first.' }),
+    verify: becomes('REJECTED_BY_RECEIVER'),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/attachments',
+    permission: 'attachment.upload',
+    scope: 'referral',
+    at: 'AWAITING_BOOKING',
+    side: () => 'origin',
+    mutates: true,
+    success: 201,
+    path: (t) => `${ref(t)}/attachments?kind=clinic_letter`,
+    file: () => ({ type: 'application/pdf', body: tinyPdf() }),
+    verify: (res) => expect(res.body.mediaType).toBe('application/pdf'),
+  },
+  {
+    method: 'GET',
+    template: '/v1/referrals/:id/attachments',
+    permission: 'attachment.read',
+    scope: 'referral',
+    at: 'AWAITING_BOOKING',
+    mutates: false,
+    success: 200,
+    path: (t) => `${ref(t)}/attachments`,
+    verify: (res) => expect(res.body.items).toHaveLength(1),
+  },
+  {
+    method: 'GET',
+    template: '/v1/referrals/:id/attachments/:attachmentId',
+    permission: 'attachment.download',
+    scope: 'referral',
+    at: 'AWAITING_BOOKING',
+    mutates: false,
+    success: 200,
+    path: (t) => `${ref(t)}/attachments/${t.attachmentId}`,
+  },
+  {
+    method: 'GET',
+    template: '/v1/reason-codes',
+    permission: 'reason-codes.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/reason-codes',
+    verify: (res) => expect(res.body.cancellation.length).toBeGreaterThan(0),
   },
   // Routes not about one referral.
   {
@@ -723,14 +848,30 @@ async function importWaitingList(): Promise<void> {
   fromEntry.forEach((cell, i) => waitingList.freshEntries.set(cell.name, rows[i + 1].id));
 }
 
-async function drive(stage: Stage): Promise<Driven> {
+async function drive(stage: Stage, opts: { withRequest?: boolean } = {}): Promise<Driven> {
   const d = await driveTo(s, c, stage);
+  let requestId: string | undefined;
+  if (opts.withRequest) {
+    const asked = await s.http.post(`/v1/referrals/${d.id}/information-requests`).set(bearer(c.clinRJC)).send({ question: 'Latest HbA1c?' });
+    if (asked.status !== 201) throw new Error(`request for information failed: ${asked.status} ${JSON.stringify(asked.body)}`);
+    requestId = asked.body.informationRequest.id;
+  }
   let bookingId: string | null = null;
   if (stage === 'BOOKED') {
     const r = await getReferral(s, c.clinRJC, d.id);
     bookingId = r.bookings.find((b: { kind: string; status: string }) => b.kind === 'procedure' && b.status === 'BOOKED')!.id;
   }
-  return { id: d.id, bookingId, patientToken: d.patient };
+  let attachmentId: string | undefined;
+  if (stage === 'AWAITING_BOOKING') {
+    const added = await s.http
+      .post(`/v1/referrals/${d.id}/attachments?kind=clinic_letter`)
+      .set(bearer(c.clinRLQ))
+      .set('Content-Type', 'application/pdf')
+      .send(tinyPdf());
+    if (added.status !== 201) throw new Error(`attachment failed: ${added.status} ${JSON.stringify(added.body)}`);
+    attachmentId = added.body.id;
+  }
+  return { id: d.id, bookingId, patientToken: d.patient, requestId, attachmentId };
 }
 
 /** Runs the tasks with at most `width` at once. */
@@ -769,10 +910,11 @@ beforeAll(async () => {
   const stages = new Set<Stage>([...ROUTES.flatMap((r) => (r.scope === 'referral' ? [sitsAt(r)] : [])), 'AWAITING_BOOKING']);
   const tasks: Array<() => Promise<void>> = [
     ...[...stages].map((stage) => async () => {
-      shared.set(stage, await drive(stage));
+      // The shared referral awaiting the receiver has an open request for information, for the answer route's denied cells.
+      shared.set(stage, await drive(stage, { withRequest: stage === 'AWAITING_RECEIVER_ACCEPTANCE' }));
     }),
     ...CELLS.filter((cell) => cell.fresh).map((cell) => async () => {
-      fresh.set(cell.name, await drive(cell.route.stage!));
+      fresh.set(cell.name, await drive(cell.route.stage ?? sitsAt(cell.route), { withRequest: cell.route.withRequest }));
     }),
   ];
   await pool(tasks, 8);
@@ -820,6 +962,10 @@ describe('RBAC matrix', () => {
     if (cell.route.body) req = req.send(cell.route.body(cell.caller.role, target));
     if (cell.route.csv) req = req.set('Content-Type', 'text/csv').send(cell.route.csv());
     if (cell.route.headers) req = req.set(cell.route.headers());
+    if (cell.route.file) {
+      const f = cell.route.file();
+      req = req.set('Content-Type', f.type).send(f.body);
+    }
     const answer = await req;
     // The FHIR routes answer errors as OperationOutcomes: read as the common body (its words are the issue's diagnostics).
     const outcome = answer.body?.resourceType === 'OperationOutcome' ? (answer.body as { issue: Array<{ diagnostics: string }> }) : null;

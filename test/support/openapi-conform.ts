@@ -35,6 +35,8 @@ export function conform(doc: Doc, schema: Schema | undefined, value: unknown, at
     const name = schema.$ref.replace('#/components/schemas/', '');
     return conform(doc, doc.components?.schemas?.[name], value, at);
   }
+  // OpenAPI 3.0: `nullable` beside allOf (how Nest writes a nullable reference to another schema) admits null.
+  if (value === null && schema.nullable && schema.allOf) return [];
   if (schema.allOf) return schema.allOf.flatMap((s) => conform(doc, s, value, at));
   if (schema.anyOf || schema.oneOf) {
     const branches = (schema.anyOf ?? schema.oneOf)!.map((s) => conform(doc, s, value, at));

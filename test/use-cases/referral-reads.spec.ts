@@ -24,7 +24,20 @@ describe('one referral row, every read', () => {
     const reads = app.get(ReferralQueries);
 
     const view = (await reads.get(clinRLQ, id, now)) as unknown as Shown;
-    const { patient, demographicsMismatch, offers, bookings, timeline, clinicalNotes, additionalRequirements, ...referral } = view;
+    const {
+      patient,
+      demographicsMismatch,
+      offers,
+      bookings,
+      timeline,
+      clinicalNotes,
+      clinicalInformation,
+      attachments,
+      informationRequest,
+      informationRequests,
+      additionalRequirements,
+      ...referral
+    } = view;
     expect(referral).toMatchObject({
       id,
       status: 'AWAITING_CLINICAL_REVIEW',
@@ -50,6 +63,13 @@ describe('one referral row, every read', () => {
     expect(timeline.map((e) => e.type)).toEqual(['referral_opened', 'screening_passed']);
     expect(clinicalNotes).toEqual([]);
     expect(additionalRequirements).toBeNull();
+    // What the view adds for the clinical package (none recorded here): a worklist row has none of it.
+    expect({ clinicalInformation, attachments, informationRequest, informationRequests }).toEqual({
+      clinicalInformation: null,
+      attachments: [],
+      informationRequest: null,
+      informationRequests: [],
+    });
 
     // A worklist shows the same referral fields, and only who the patient is.
     const page = await reads.list(clinRLQ, { worklist: 'clinical-review', limit: 200 }, now);

@@ -9,6 +9,7 @@ import { AuthModule } from '#auth';
 import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
 import { ReferralsController } from './referrals.controller.js';
 import { AdditionalRequirementsController } from './additional-requirements.controller.js';
+import { ClinicalController, ReasonCodesController } from './clinical.controller.js';
 import { PatientController } from './patient.controller.js';
 import { CapacityController } from './capacity.controller.js';
 import { MatchingController } from './matching.controller.js';
@@ -34,6 +35,8 @@ import { FhirModule } from './fhir/fhir.module.js';
   controllers: [
     ReferralsController,
     AdditionalRequirementsController,
+    ClinicalController,
+    ReasonCodesController,
     PatientController,
     CapacityController,
     MatchingController,

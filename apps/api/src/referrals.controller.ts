@@ -30,16 +30,17 @@ import {
 } from '#workflow';
 import {
   BookingDto,
+  CancelReferralDto,
   ClinicalReviewDto,
   ConsentDto,
   CreateReferralDto,
   DischargeDto,
   newReferralFrom,
-  OptionalReasonDto,
   PatientContactDto,
   ReasonDto,
   ReceiverDecisionDto,
   TreatmentDto,
+  WithdrawDto,
 } from './dto/referral.dto.js';
 import { WorklistQueryDto, worklistConflicts } from './dto/query.dto.js';
 import { uuidParam } from './http/uuid-param.js';
@@ -243,7 +244,7 @@ export class ReferralsController {
   @RequirePermission('referral.withdraw')
   @ApiOperation({ summary: 'The patient withdraws; they keep their place on the origin waiting list' })
   @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: OptionalReasonDto): Promise<ReferralView> {
+  async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: WithdrawDto): Promise<ReferralView> {
     await this.exits.withdraw(caller, refId, dto);
     return this.queries.get(caller, refId);
   }
@@ -282,7 +283,7 @@ export class ReferralsController {
   @RequirePermission('referral.cancel')
   @ApiOperation({ summary: 'Cancel the referral with a reason; the patient keeps their place on the origin waiting list' })
   @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ReasonDto): Promise<ReferralView> {
+  async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: CancelReferralDto): Promise<ReferralView> {
     await this.exits.cancel(caller, refId, dto);
     return this.queries.get(caller, refId);
   }

@@ -26,6 +26,20 @@ export const PERMISSIONS = {
   /** Correct the patient's contact details on a referral (the referring trust's booking team). */
   'referral.patient-contact': ['booking_clerk'],
   'referral.cancel': ['clinician', 'booking_clerk'],
+  /** Record or change the clinical package the receiving clinician decides on (the referring trust's clinicians and booking team). */
+  'referral.clinical-information': ['clinician', 'booking_clerk'],
+  /** The receiving clinician asks the referrer a question before deciding (e-RS: request for information). */
+  'referral.information-request': ['clinician'],
+  /** The referring trust answers a request for information (its clinicians or booking team). */
+  'referral.information-answer': ['clinician', 'booking_clerk'],
+  /** The receiving clinician does not accept, and sends advice to the referrer (e-RS: return to referrer with advice). */
+  'referral.return-with-advice': ['clinician'],
+  /** Add a referral letter, clinic letter or imaging report (the referring trust). */
+  'attachment.upload': ['clinician', 'booking_clerk'],
+  /** List the attachments: clinical content, for clinicians of the two trusts only. */
+  'attachment.read': ['clinician'],
+  /** Open (download) one: its own permission, so the audit trail names every download as such. */
+  'attachment.download': ['clinician'],
   'referral.retry': ['trust_admin'],
   /** The patient's additional requirements (transport, interpreter, accessible information...) and who the patient is; nothing clinical. */
   'additional-requirements.read': ['booking_clerk', 'clinician', 'additional_requirements_manager'],
@@ -34,6 +48,8 @@ export const PERMISSIONS = {
   'referral.fhir-export': STAFF,
   /** BaRS-shaped messages (POST /fhir/r4/$process-message): a trust's own systems open, withdraw or cancel its referrals. */
   'fhir.process-message': ['integration'],
+  /** The coded reason lists and their meanings (no patient data). */
+  'reason-codes.read': STAFF,
   'notification.read': [...STAFF, 'patient'],
   'patient.own-referrals': ['patient'],
   /** Upload a waiting-list (PTL) CSV of the caller's own trust, and follow its import. */
@@ -82,6 +98,11 @@ export const PERMISSION_SIDES = {
   'referral.cancel': 'owner',
   /** The trust that holds the patient's care at this stage records their needs (either party reads them). */
   'additional-requirements.write': 'owner',
+  'referral.clinical-information': 'origin',
+  'referral.information-request': 'receiving',
+  'referral.information-answer': 'origin',
+  'referral.return-with-advice': 'receiving',
+  'attachment.upload': 'origin',
 } as const satisfies Partial<Record<Permission, 'origin' | 'receiving' | 'owner'>>;
 export type SidedPermission = keyof typeof PERMISSION_SIDES;
 

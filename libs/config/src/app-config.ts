@@ -62,6 +62,8 @@ export interface AppConfig {
     readonly screeningThresholdWeeks: number;
     /** Signs the patient's offer links (OFFER_LINK_SECRET); a dev default outside production. */
     readonly offerLinkSecret: string;
+    /** Largest attachment (referral letter, clinic letter, imaging report) in bytes (ATTACHMENT_MAX_BYTES, 20 MB by default); larger: 413. */
+    readonly attachmentMaxBytes: number;
   };
   readonly worker: {
     readonly outboxPollMs: number;
@@ -446,7 +448,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       patientTokenMaxSeconds: int('AUTH_PATIENT_TOKEN_MAX_SECONDS', 3600, 60, 24 * 3600),
     },
     console: consoleConfig,
-    workflow: { screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520), offerLinkSecret },
+    workflow: {
+      screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520),
+      offerLinkSecret,
+      attachmentMaxBytes: int('ATTACHMENT_MAX_BYTES', 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    },
     worker: {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
       concurrency: int('WORKER_CONCURRENCY', 10, 1, 500),

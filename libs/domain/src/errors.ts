@@ -16,6 +16,7 @@ export const WORKFLOW_ERROR_CODES = [
   'UPLOAD_TOO_LARGE',
   'UPLOAD_NOT_CSV',
   'UPLOADS_BUSY',
+  'ATTACHMENT_TYPE',
 ] as const;
 export type WorkflowErrorCode = (typeof WORKFLOW_ERROR_CODES)[number];
 

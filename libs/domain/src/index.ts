@@ -15,3 +15,4 @@ export * from './uk-date.js';
 export * from './reason-codes.js';
 export * from './additional-requirements.js';
 export * from './equity.js';
+export * from './clinical-information.js';

@@ -1,6 +1,8 @@
-// Coded reasons, each with its meaning in plain English: why a clinician found transfer not
-// suitable, and why a receiving trust did not accept the transfer of care. The console offers
-// these; the API takes any upper-case code still (a trust's own codes), and shows these meanings.
+// Coded reasons, each with its meaning in plain English, in one place: why a clinician found
+// transfer not suitable, why a receiving trust did not accept the transfer of care, why a referral
+// was cancelled, and why a patient withdrew. The console offers these lists. The API also takes a
+// trust's own upper-case code (README "Reason codes" says why) and shows its meaning from here
+// when it is one of ours, the code itself otherwise.
 
 export const NOT_SUITABLE_REASONS = {
   COMORBIDITY: 'Other conditions make treatment away from the usual team unsafe',
@@ -12,6 +14,9 @@ export const NOT_SUITABLE_REASONS = {
   OTHER_CLINICAL: 'Another clinical reason (say why in the clinical note)',
 } as const;
 
+/** The reason code of a return to referrer with advice: a rejection whose advice goes to the referring clinicians. */
+export const RETURNED_WITH_ADVICE = 'RETURNED_WITH_ADVICE';
+
 export const REJECTION_REASONS = {
   NO_ANAESTHETIC_CAPACITY: 'No anaesthetic capacity for this patient in the weeks offered',
   NO_SURGICAL_CAPACITY: 'No surgeon available for this procedure in the weeks offered',
@@ -19,12 +24,53 @@ export const REJECTION_REASONS = {
   PROCEDURE_NOT_PROVIDED: 'This procedure is not done at this site',
   INCOMPLETE_INFORMATION: 'The referral does not carry enough information to accept it',
   OTHER: 'Another reason (the booking teams will talk)',
+  [RETURNED_WITH_ADVICE]: 'Returned to the referrer with advice (the advice is on the referral)',
+} as const;
+
+/** Why the trust that holds the referral cancels it. */
+export const CANCELLATION_REASONS = {
+  TREATED_ELSEWHERE: 'The patient has been treated elsewhere (privately or at another trust)',
+  NO_LONGER_NEEDED: 'The procedure is no longer needed',
+  PATIENT_DIED: 'The patient has died',
+  CLINICAL_CHANGE: "The patient's condition has changed: treatment must be planned again",
+  DUPLICATE_REFERRAL: 'This referral duplicates another for the same pathway',
+  ENTERED_IN_ERROR: 'The referral was opened in error',
+  CAPACITY_WITHDRAWN: 'The receiving trust can no longer treat the patient in the weeks offered',
+  OTHER_CANCELLATION: 'Another reason (say why in the reason text)',
+} as const;
+
+/** Why the patient withdraws (they keep their place on the referring trust's list). */
+export const WITHDRAWAL_REASONS = {
+  PREFERS_LOCAL_TREATMENT: 'The patient prefers to wait for treatment at their own hospital',
+  TRAVEL_TOO_DIFFICULT: 'Travelling to the receiving hospital is too difficult for the patient',
+  CARING_RESPONSIBILITIES: 'The patient cannot be away from home (caring or work responsibilities)',
+  PERSONAL_CIRCUMSTANCES: "The patient's circumstances have changed",
+  CHANGED_MIND: 'The patient no longer wants the procedure',
+  OTHER_WITHDRAWAL: 'Another reason (say why in the reason text)',
 } as const;
 
 export type NotSuitableReason = keyof typeof NOT_SUITABLE_REASONS;
 export type RejectionReason = keyof typeof REJECTION_REASONS;
+export type CancellationReason = keyof typeof CANCELLATION_REASONS;
+export type WithdrawalReason = keyof typeof WITHDRAWAL_REASONS;
+
+/** Every list by what it is for (the API's GET /v1/reason-codes and the console read them here). */
+export const REASON_CODE_LISTS = {
+  notSuitable: NOT_SUITABLE_REASONS,
+  rejection: REJECTION_REASONS,
+  cancellation: CANCELLATION_REASONS,
+  withdrawal: WITHDRAWAL_REASONS,
+} as const;
+export type ReasonCodeList = keyof typeof REASON_CODE_LISTS;
+
+/** An upper-case reason code: ours, or a trust's own. */
+export const REASON_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 
 /** The plain-English meaning of a reason code, or the code itself when it is one of a trust's own. */
 export function reasonMeaning(code: string): string {
-  return (NOT_SUITABLE_REASONS as Record<string, string>)[code] ?? (REJECTION_REASONS as Record<string, string>)[code] ?? code;
+  for (const list of Object.values(REASON_CODE_LISTS)) {
+    const meaning = (list as Record<string, string>)[code];
+    if (meaning) return meaning;
+  }
+  return code;
 }

@@ -1,5 +1,6 @@
 // What opening a referral needs: the patient as the referring trust records them, and the pathway.
 // One type for the API, a waiting-list entry and the workflow (no I/O here).
+import type { ClinicalInformation } from './clinical-information.js';
 
 /** The patient's demographics and contact details, as one trust recorded them on one referral. */
 export interface PatientDetails {
@@ -27,4 +28,6 @@ export interface NewReferral {
   readonly priority: string;
   readonly nextAppointmentDate?: Date | null;
   readonly tertiary?: boolean;
+  /** The clinical package for the receiving clinician, when the referring trust has it at opening. */
+  readonly clinicalInformation?: ClinicalInformation;
 }

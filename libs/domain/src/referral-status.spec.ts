@@ -1,9 +1,11 @@
 // The referral statuses and their named sets, each set checked against the transition table.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { TRANSITIONS, allowedPairs } from './referral-state-machine.js';
+import { TRANSITIONS, allowedPairs, transition } from './referral-state-machine.js';
 import {
   AWAITING_ANSWER,
+  AWAITING_RECEIVER,
+  BEFORE_RECEIVER_DECISION,
   BEFORE_TREATMENT,
   BOOKING_STAGE,
   EXIT_STATUSES,
@@ -115,5 +117,18 @@ describe('named status sets, checked against the transition table', () => {
         .map((p) => p.to),
     );
     for (const status of WORKLIST_ARRIVALS.keys()) expect(reached.has(status)).toBe(true);
+  });
+});
+
+describe("the receiving clinician's decision", () => {
+  it('AWAITING_RECEIVER is the one status the receiver accepts or rejects from', () => {
+    for (const s of REFERRAL_STATUSES) {
+      expect(transition(s, 'receiver_accepted').allowed).toBe(s === AWAITING_RECEIVER);
+      expect(transition(s, 'receiver_rejected').allowed).toBe(s === AWAITING_RECEIVER);
+    }
+  });
+
+  it('BEFORE_RECEIVER_DECISION is every status that is neither final nor held by the receiver', () => {
+    expect([...BEFORE_RECEIVER_DECISION].sort()).toEqual(REFERRAL_STATUSES.filter((s) => !FINAL_STATUSES.has(s) && !RECEIVER_OWNS.has(s)).sort());
   });
 });

@@ -109,3 +109,12 @@ export const STATUS_DESCRIPTIONS: Record<ReferralStatus, string> = {
   WITHDRAWN: 'closed: the patient withdrew',
   CANCELLED: 'closed: cancelled by the trust',
 };
+
+/** The receiving trust's clinician is to decide: the only status in which they may ask the referrer for information, or return the referral with advice. */
+export const AWAITING_RECEIVER: ReferralStatus = 'AWAITING_RECEIVER_ACCEPTANCE';
+
+/**
+ * Until the receiving trust has decided: the referring trust may still change the clinical package
+ * the receiving clinician decides on (after that it is the record the decision was made on).
+ */
+export const BEFORE_RECEIVER_DECISION: readonly ReferralStatus[] = PATHWAY_STATUSES.slice(0, PATHWAY_STATUSES.indexOf(AWAITING_RECEIVER) + 1);

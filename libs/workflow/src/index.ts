@@ -29,3 +29,4 @@ export * from './fhir/index.js';
 export * from './insights/insight-queries.js';
 export * from './insights/equity-skew.js';
 export * from './insights/weekly-reports.js';
+export * from './attachments/index.js';

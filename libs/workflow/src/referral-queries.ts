@@ -32,6 +32,9 @@ import {
   type StoredRequirements,
 } from './referral-views.js';
 import { storedRequirementsSql } from './referral/additional-requirements.js';
+import { clinicalInformationJson, clinicalInformationView, type ClinicalInformationRow } from './referral/clinical-package.js';
+import { informationRequestsSql, informationRequestView, type InformationRequestRow } from './referral/information-requests.js';
+import { attachmentsSql, attachmentView, type AttachmentRow } from './attachments/attachments.js';
 import {
   bookingsFromJson,
   bookingsSql,
@@ -115,6 +118,11 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
   readonly events: Array<AsJson<EventRow>>;
   readonly notes: Array<AsJson<NoteRow>> | null;
   readonly requirements: StoredRequirements | null;
+  /** The clinical package and the attachments' descriptions: for clinicians only (null otherwise, and when none). */
+  readonly clinicalInformation: ClinicalInformationRow | null;
+  readonly attachments: AttachmentRow[] | null;
+  /** Requests for information: staff only (null for a patient). */
+  readonly informationRequests: InformationRequestRow[] | null;
 };
 
 /**
@@ -124,11 +132,14 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
  * the api about a tenth more CPU a view (npm run bench:request-cost, docs/benchmarks.md). Callers
  * append `WHERE r.id = ... AND <scope>`.
  */
-function referralViewSql(withNotes: string): string {
+function referralViewSql(withNotes: string, staff = 'true'): string {
   return `SELECT json_build_object(${referralJsonFields(PATIENT_RECORD)},
   'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
   'offers', ${offersSql()}, 'bookings', ${bookingsSql()}, 'events', ${eventsSql()},
-  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END, 'requirements', ${storedRequirementsSql()}) AS v
+  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END, 'requirements', ${storedRequirementsSql()},
+  'clinicalInformation', CASE WHEN ${withNotes} THEN (SELECT ${clinicalInformationJson()} FROM clinical_information ci WHERE ci.referral_id = r.id) END,
+  'attachments', CASE WHEN ${withNotes} THEN ${attachmentsSql()} END,
+  'informationRequests', CASE WHEN ${staff} THEN ${informationRequestsSql()} END) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
@@ -147,8 +158,9 @@ export class ReferralQueries {
     const p = new SqlParams();
     const idParam = p.add(id);
     const withNotes = p.add(CLINICAL_TEXT_ROLES.has(caller.role));
+    const staff = p.add(caller.role !== 'patient');
     const { rows } = await this.prisma.sql.query<{ v: ViewJson }>(
-      `${referralViewSql(withNotes)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
+      `${referralViewSql(withNotes, staff)} WHERE r.id = ${idParam}::uuid AND ${visibleToSql(caller, p)}`,
       p.values,
     );
     const row = rows[0]?.v;
@@ -163,10 +175,14 @@ export class ReferralQueries {
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
       // Staff of either party; the patient told us these and reads them on no page of ours.
       ...(caller.role === 'patient' ? {} : { additionalRequirements: requirementsView(row.requirements) }),
+      ...(row.informationRequests ? informationRequestFields(row.informationRequests) : {}),
     };
     if (row.notes) {
       return {
         ...view,
+        /** The clinical package (null: none recorded yet) and the attachments' descriptions: clinicians only. */
+        clinicalInformation: row.clinicalInformation ? clinicalInformationView(row.clinicalInformation) : null,
+        attachments: (row.attachments ?? []).map(attachmentView),
         clinicalNotes: notesFromJson(row.notes).map((n) => ({
           id: n.id,
           kind: n.kind,
@@ -357,6 +373,15 @@ function worklistCountSql(name: WorklistName, ods: string, p: SqlParams, limit: 
       ? `(SELECT count(*) FROM referral r WHERE ${where}${conds})`
       : `(SELECT count(*) FROM (SELECT 1 FROM referral r WHERE ${where}${conds} LIMIT ${p.add(limit)}) x)`;
   return w.side ? side(`r.${w.side}_ods = ${ods}`) : `(${side(`r.origin_ods = ${ods}`)} + ${side(`r.receiving_ods = ${ods} AND r.origin_ods <> ${ods}`)})`;
+}
+
+/**
+ * The requests for information, oldest first, and the latest as `informationRequest`: while it is
+ * OPEN the referral waits on the referrer's answer (a sub-state of AWAITING_RECEIVER_ACCEPTANCE).
+ */
+function informationRequestFields(rows: InformationRequestRow[]) {
+  const all = rows.map(informationRequestView);
+  return { informationRequest: all[all.length - 1] ?? null, informationRequests: all };
 }
 
 /** The keyset condition after a cursor, as a row comparison the worklist indexes can range over. */

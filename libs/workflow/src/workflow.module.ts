@@ -5,14 +5,17 @@ import { OfferMatcher } from './offer-matcher.js';
 import {
   AdditionalRequirementsRecord,
   Bookings,
+  ClinicalPackage,
   ClinicalReview,
   Consent,
+  InformationRequests,
   OpenReferral,
   PatientContact,
   ReferralExits,
   TransferOfCare,
   TreatmentAndDischarge,
 } from './referral/index.js';
+import { ATTACHMENT_STORE, Attachments, PostgresAttachmentStore } from './attachments/index.js';
 import { ReferralQueries } from './referral-queries.js';
 import { CapacityService } from './capacity.js';
 import { MatchingRuns } from './matching-runs.js';
@@ -38,6 +41,9 @@ const REFERRAL_STEPS = [
   ReferralExits,
   PatientContact,
   AdditionalRequirementsRecord,
+  ClinicalPackage,
+  InformationRequests,
+  Attachments,
 ];
 
 /** What the api and the worker use; the providers behind them stay inside. */
@@ -59,5 +65,8 @@ const EXPORTED = [
   WeeklyReports,
 ];
 
-@Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })
+/** Where attachments' bytes live: Postgres locally; a blob store binds here instead. */
+const STORES = [{ provide: ATTACHMENT_STORE, useClass: PostgresAttachmentStore }];
+
+@Module({ providers: [DemographicsCheck, OfferMatcher, ...STORES, ...EXPORTED], exports: EXPORTED })
 export class WorkflowModule {}

@@ -44,10 +44,17 @@ const LIMITS = { fields: 10, fieldSize: 1024, fieldNameSize: 100, files: 1, part
  * (too large, too slow) settles at once: answer it with `Connection: close` (dropsConnection).
  * Otherwise the rest of the body is read and discarded first, so the answer reaches the browser.
  */
-export function receiveUpload<T>(req: ConsoleRequest, session: ConsoleSession, fileField: string, use: (file: UploadedFile) => Promise<T>): Promise<T> {
+export function receiveUpload<T>(
+  req: ConsoleRequest,
+  session: ConsoleSession,
+  fileField: string,
+  use: (file: UploadedFile) => Promise<T>,
+  /** What the field's error says when no file was chosen. */
+  missing = 'Select a CSV file to upload',
+): Promise<T> {
   const raw = req.raw ?? (req as unknown as IncomingMessage);
   const type = String(req.headers['content-type'] ?? '');
-  if (!/^multipart\/form-data\s*;/i.test(type)) return Promise.reject(new UploadFormError([{ field: fileField, text: 'Select a CSV file to upload' }]));
+  if (!/^multipart\/form-data\s*;/i.test(type)) return Promise.reject(new UploadFormError([{ field: fileField, text: missing }]));
 
   return new Promise<T>((resolve, reject) => {
     const fields: Record<string, string> = {};
@@ -106,7 +113,7 @@ export function receiveUpload<T>(req: ConsoleRequest, session: ConsoleSession, f
       }
       if (!info.filename) {
         stream.resume();
-        return settle({ ok: false, error: new UploadFormError([{ field: fileField, text: 'Select a CSV file to upload' }]) });
+        return settle({ ok: false, error: new UploadFormError([{ field: fileField, text: missing }]) });
       }
       const file = new PassThrough();
       body = file;
@@ -127,7 +134,7 @@ export function receiveUpload<T>(req: ConsoleRequest, session: ConsoleSession, f
       if (!fileSeen) {
         settle({
           ok: false,
-          error: csrfMatches(fields._csrf, session) ? new UploadFormError([{ field: fileField, text: 'Select a CSV file to upload' }]) : formExpired(),
+          error: csrfMatches(fields._csrf, session) ? new UploadFormError([{ field: fileField, text: missing }]) : formExpired(),
         });
       } else if (outcome) finish();
     });

@@ -279,4 +279,6 @@ const TASK_KINDS: Record<string, string> = {
   staff_email_failed: 'A worklist email to your team could not be delivered',
   demographics_mismatch: "Check the patient's details: your trust holds this NHS number under another name or date of birth",
   pre_op_assessment: 'Arrange the pre-operative assessment',
+  information_requested: 'The receiving clinician asks for information before deciding: answer the request for information',
+  returned_with_advice: 'The receiving clinician returned the referral with advice: read it on the referral',
 };

@@ -13,6 +13,8 @@ import { IdentityProvider } from './identity-provider.js';
 import { SignInController } from './sign-in.controller.js';
 import { ReferralActionsController } from './referral-actions.controller.js';
 import { ReferralPage } from './referral-page.js';
+import { ReferralForms } from './referral-form.js';
+import { ClinicalActionsController } from './clinical-actions.controller.js';
 import { OpenReferrals } from './open-referrals.js';
 import { ReferralSearch } from './search.js';
 import { RedisModule } from '../redis.module.js';
@@ -30,6 +32,7 @@ import { InsightsController } from '../insights/insights.controller.js';
     SignInController,
     ConsoleController,
     ReferralActionsController,
+    ClinicalActionsController,
     WaitingListPagesController,
     CapacityPageController,
     TeamPageController,
@@ -37,6 +40,6 @@ import { InsightsController } from '../insights/insights.controller.js';
     ConsoleFhirController,
     InsightsController,
   ],
-  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, OpenReferrals, ReferralSearch],
+  providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, ReferralForms, OpenReferrals, ReferralSearch],
 })
 export class ConsoleModule {}

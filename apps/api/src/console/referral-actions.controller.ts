@@ -5,39 +5,16 @@
 import { Controller, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public, type Caller } from '#auth';
-import { NOT_SUITABLE_REASONS, REJECTION_REASONS, isUuid, ukLocalTime } from '#domain';
-import {
-  BusinessRuleError,
-  Bookings,
-  ClinicalReview,
-  ConcurrentChangeError,
-  Consent,
-  ReferralExits,
-  TransferOfCare,
-  TransitionConflictError,
-  TreatmentAndDischarge,
-  WrongSideError,
-} from '#workflow';
-import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
+import { CANCELLATION_REASONS, NOT_SUITABLE_REASONS, REJECTION_REASONS, WITHDRAWAL_REASONS, isUuid, ukLocalTime, type CancellationReason } from '#domain';
+import { Bookings, ClinicalReview, Consent, ReferralExits, TransferOfCare, TreatmentAndDischarge } from '#workflow';
+import { ConsoleAccess, ConsoleGuard } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
-import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
-import { IdentityProvider } from './identity-provider.js';
-import { ReferralPage, movedOnBanner, type Banner, type FormProblem } from './referral-page.js';
-import { renderForSession, seeOther } from './console-render.js';
+import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
+import { seeOther } from './console-render.js';
+import { CLINICAL_DONE } from './clinical-actions.controller.js';
+import { FormErrors, ReferralForms, check, formText, type Form } from './referral-form.js';
 
-/** A mistake in a form, found before any use case runs. */
-class FormErrors extends Error {
-  constructor(readonly errors: Array<{ field: string; text: string }>) {
-    super('The form has mistakes');
-  }
-}
-
-type Form = Record<string, string>;
-const text = (form: Form, name: string) => (form[name] ?? '').trim();
-
-function check(errors: Array<{ field: string; text: string }>, ok: boolean, field: string, message: string): void {
-  if (!ok) errors.push({ field, text: message });
-}
+const text = formText;
 
 /** A date from the NHS.UK date input's Day, Month and Year fields; null and an error when it is not a real date. */
 function dateInput(form: Form, prefix: string, label: string, errors: Array<{ field: string; text: string }>): { y: number; m: number; d: number } | null {
@@ -67,6 +44,7 @@ const DONE: Record<string, string> = {
   withdraw: 'Referral withdrawn',
   cancel: 'Referral cancelled',
   'additional-requirements': 'Additional requirements saved',
+  ...CLINICAL_DONE,
 };
 
 @ApiExcludeController()
@@ -76,8 +54,7 @@ const DONE: Record<string, string> = {
 @Controller('console/referrals/:id')
 export class ReferralActionsController {
   constructor(
-    private readonly page: ReferralPage,
-    private readonly idp: IdentityProvider,
+    private readonly forms: ReferralForms,
     private readonly clinicalReviews: ClinicalReview,
     private readonly consents: Consent,
     private readonly transfers: TransferOfCare,
@@ -214,8 +191,12 @@ export class ReferralActionsController {
   withdraw(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
     return this.act('withdraw', id, req, res, async (caller, form) => {
       const reason = text(form, 'reason');
-      if (reason.length > 500) throw new FormErrors([{ field: 'reason', text: 'The reason must be 500 characters or fewer' }]);
-      await this.exits.withdraw(caller, id, reason ? { reason } : {});
+      const reasonCode = text(form, 'reasonCode');
+      const errors: Array<{ field: string; text: string }> = [];
+      check(errors, reasonCode in WITHDRAWAL_REASONS, 'reasonCode', 'Select why the patient withdraws');
+      check(errors, reason.length <= 500, 'reason', 'The reason must be 500 characters or fewer');
+      if (errors.length) throw new FormErrors(errors);
+      await this.exits.withdraw(caller, id, { reasonCode, ...(reason ? { reason } : {}) });
     });
   }
 
@@ -224,61 +205,18 @@ export class ReferralActionsController {
   cancel(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
     return this.act('cancel', id, req, res, async (caller, form) => {
       const reason = text(form, 'reason');
+      const reasonCode = text(form, 'reasonCode');
       const errors: Array<{ field: string; text: string }> = [];
-      check(errors, reason.length > 0, 'reason', 'Enter why the referral is cancelled');
+      check(errors, reasonCode in CANCELLATION_REASONS, 'reasonCode', 'Select why the referral is cancelled');
       check(errors, reason.length <= 500, 'reason', 'The reason must be 500 characters or fewer');
       if (errors.length) throw new FormErrors(errors);
-      await this.exits.cancel(caller, id, { reason });
+      // The contract's reason is words: the code's meaning when nothing more is said.
+      await this.exits.cancel(caller, id, { reasonCode, reason: reason || CANCELLATION_REASONS[reasonCode as CancellationReason] });
     });
   }
 
-  /**
-   * Runs one form's use case: 303 back to the referral on success; the page again with the errors
-   * (400) for a mistake or a rule the use case refused (422); with "moved on" (409) when someone
-   * else changed it first.
-   */
-  private async act(
-    action: string,
-    id: string,
-    req: ConsoleRequest,
-    res: ConsoleResponse,
-    run: (caller: Caller, form: Form) => Promise<void>,
-  ): Promise<string> {
-    if (!isUuid(id)) throw new ConsolePageError(404, 'Page not found', 'There is no referral at this address, or it is not one your trust can see.');
-    const form = await readForm(req);
-    const caller = req.caller!;
-    try {
-      await run(caller, form);
-    } catch (e) {
-      const values = Object.fromEntries(Object.entries(form).filter(([k]) => k !== '_csrf'));
-      if (e instanceof FormErrors) return this.again(req, res, 400, id, { problem: { action, errors: e.errors, values } });
-      if (e instanceof TransitionConflictError || e instanceof ConcurrentChangeError) {
-        const status = e.currentStatus;
-        const banner: Banner = status
-          ? movedOnBanner(status)
-          : {
-              title: 'This referral has moved on',
-              text: 'This referral has moved on: someone else changed it just now. Check it before you do anything else.',
-            };
-        return this.again(req, res, 409, id, { banner });
-      }
-      if (e instanceof BusinessRuleError || e instanceof WrongSideError) {
-        const field = (e.details as { field?: string } | undefined)?.field ?? 'form';
-        return this.again(req, res, 422, id, { problem: { action, errors: [{ field, text: e.message }], values } });
-      }
-      throw e;
-    }
-    return seeOther(res, `/console/referrals/${id}?done=${action}`);
-  }
-
-  private async again(
-    req: ConsoleRequest,
-    res: ConsoleResponse,
-    status: number,
-    id: string,
-    opts: { problem?: FormProblem; banner?: Banner },
-  ): Promise<string> {
-    return renderForSession(req, res, this.idp, 'referral.njk', await this.page.context(req.caller!, id, opts), status);
+  private act(action: string, id: string, req: ConsoleRequest, res: ConsoleResponse, run: (caller: Caller, form: Form) => Promise<void>) {
+    return this.forms.act(action, id, req, res, run);
   }
 }
 

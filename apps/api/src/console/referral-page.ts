@@ -1,9 +1,23 @@
 // The referral page: everything a person needs to act on one referral, and only the actions this
 // person may take now (their role, their trust's side, the referral's status), each a form.
 // Built for a plain read and again, with the errors and the values sent, when a form is refused.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#config';
 import { PERMISSIONS, type Caller, type Permission, type SidedPermission } from '#auth';
-import { NOT_SUITABLE_REASONS, REJECTION_REASONS, STATUS_DESCRIPTIONS, transition, type ReferralAction, type ReferralStatus } from '#domain';
+import {
+  ASA_GRADE_NAMES,
+  BEFORE_RECEIVER_DECISION,
+  CANCELLATION_REASONS,
+  FINAL_STATUSES,
+  NOT_SUITABLE_REASONS,
+  REJECTION_REASONS,
+  RETURNED_WITH_ADVICE,
+  STATUS_DESCRIPTIONS,
+  WITHDRAWAL_REASONS,
+  transition,
+  type ReferralAction,
+  type ReferralStatus,
+} from '#domain';
 import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
 import { SPECIALTIES, statusTag } from './console-pages.js';
 import { mayChangeRequirements } from './additional-requirements-page.controller.js';
@@ -23,8 +37,13 @@ export interface Banner {
   readonly type?: 'success';
 }
 
-/** The console's actions: the API permission each needs, and the transition(s) it may make. */
-const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transitions: readonly ReferralAction[] }> = [
+type PageReferral = { status: ReferralStatus; originOds: string; receivingOds: string | null; informationRequest?: { status: string } | null };
+
+/**
+ * The console's actions: the API permission each needs, and the transition(s) it may make (or, for
+ * an action that changes no status, `when` the referral allows it).
+ */
+const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transitions?: readonly ReferralAction[]; when?: (r: PageReferral) => boolean }> = [
   { name: 'clinical-review', permission: 'referral.clinical-review', transitions: ['clinical_review_suitable'] },
   { name: 'consent', permission: 'referral.consent', transitions: ['consent_accepted'] },
   { name: 'receiver-decision', permission: 'referral.receiver-decision', transitions: ['receiver_accepted'] },
@@ -34,14 +53,25 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
   { name: 'discharge', permission: 'referral.discharge', transitions: ['discharged'] },
   { name: 'withdraw', permission: 'referral.withdraw', transitions: ['withdrawn'] },
   { name: 'cancel', permission: 'referral.cancel', transitions: ['cancelled'] },
+  { name: 'clinical-information', permission: 'referral.clinical-information', when: (r) => BEFORE_RECEIVER_DECISION.includes(r.status) },
+  {
+    name: 'request-information',
+    permission: 'referral.information-request',
+    transitions: ['receiver_accepted'],
+    when: (r) => r.informationRequest?.status !== 'OPEN',
+  },
+  { name: 'return-with-advice', permission: 'referral.return-with-advice', transitions: ['receiver_rejected'] },
+  { name: 'answer-information', permission: 'referral.information-answer', when: (r) => r.informationRequest?.status === 'OPEN' },
+  { name: 'attachment', permission: 'attachment.upload', when: (r) => !FINAL_STATUSES.has(r.status) },
 ];
 
 /** Whether `caller` may take `action` on the referral now: role, side and status. */
-export function mayAct(caller: Caller, ref: { status: ReferralStatus; originOds: string; receivingOds: string | null }, action: string): boolean {
+export function mayAct(caller: Caller, ref: PageReferral, action: string): boolean {
   const a = ACTIONS.find((x) => x.name === action);
   if (!a) return false;
   if (!caller.roles.some((r) => (PERMISSIONS[a.permission as Permission] as readonly string[]).includes(r))) return false;
-  if (!a.transitions.some((t) => transition(ref.status, t).allowed)) return false;
+  if (a.transitions && !a.transitions.some((t) => transition(ref.status, t).allowed)) return false;
+  if (a.when && !a.when(ref)) return false;
   try {
     requireSide({ ...caller, role: 'booking_clerk' }, ref, a.permission, 'act');
     return true;
@@ -61,6 +91,7 @@ export class ReferralPage {
   constructor(
     private readonly queries: ReferralQueries,
     private readonly siteDirectory: SiteNames,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async context(caller: Caller, id: string, opts: { problem?: FormProblem; banner?: Banner } = {}): Promise<Record<string, unknown>> {
@@ -102,7 +133,11 @@ export class ReferralPage {
       ],
       receivingSites,
       notSuitableReasons: options(NOT_SUITABLE_REASONS),
-      rejectionReasons: options(REJECTION_REASONS),
+      rejectionReasons: options(REJECTION_REASONS).filter((o) => o.value !== RETURNED_WITH_ADVICE),
+      cancellationReasons: options(CANCELLATION_REASONS),
+      withdrawalReasons: options(WITHDRAWAL_REASONS),
+      attachmentMaxSize: `${Math.round((this.config.workflow.attachmentMaxBytes / (1024 * 1024)) * 10) / 10} MB`,
+      clinical: clinicalContext(referral, problem?.action === 'clinical-information' ? problem.values : undefined),
       cancellableBookings: referral.bookings.filter((b) => b.status === 'BOOKED').map((b) => ({ ...b, siteName: site(b.siteOds) })),
       errors: problem?.errors.map((e) => ({ text: e.text, href: `#${problem.action}-${e.field}` })) ?? [],
       errorOf,
@@ -140,4 +175,82 @@ function patientRows(referral: ReferralView): Array<{ key: { text: string }; val
     );
   }
   return rows;
+}
+
+const LATERALITY_WORDS: Record<string, string> = { left: 'Left', right: 'Right', bilateral: 'Both sides', not_applicable: 'Not applicable' };
+const KIND_WORDS: Record<string, string> = { referral_letter: 'Referral letter', clinic_letter: 'Clinic letter', imaging_report: 'Imaging report' };
+const REQUEST_TAGS: Record<string, { text: string; classes: string }> = {
+  OPEN: { text: "Waiting for the referrer's answer", classes: 'nhsuk-tag--yellow' },
+  ANSWERED: { text: 'Answered', classes: 'nhsuk-tag--green' },
+  CLOSED: { text: 'Closed without an answer', classes: 'nhsuk-tag--grey' },
+};
+
+/**
+ * The clinical package as the page shows it (clinicians: the view has it only for them), the form's
+ * values (what was sent back after a mistake, else what is held), the attachments with their links,
+ * and the requests for information.
+ */
+function clinicalContext(referral: ReferralView, sent: Readonly<Record<string, string>> | undefined) {
+  const r = referral as ReferralView & {
+    clinicalInformation?: {
+      diagnosis: { code: string; text: string } | null;
+      laterality: string | null;
+      comorbidities: Array<{ code: string; text: string }>;
+      bmi: number | null;
+      asaGrade: number | null;
+      anticoagulation: { taking: boolean; medication: string | null } | null;
+      mobility: string | null;
+      referralLetter: string | null;
+    } | null;
+    attachments?: Array<{ id: string; kind: string; filename: string; mediaType: string; sizeBytes: number; createdAt: string }>;
+    informationRequests?: Array<{ id: string; status: string; question: string; answer: string | null; askedAt: string; answeredAt: string | null }>;
+    informationRequest?: { id: string; status: string } | null;
+  };
+  const ci = r.clinicalInformation ?? null;
+  const row = (key: string, value: string | null | undefined) => ({ key: { text: key }, value: { text: value || 'Not recorded' } });
+  const rows = ci
+    ? [
+        row('Diagnosis', ci.diagnosis ? `${ci.diagnosis.text} (SNOMED CT ${ci.diagnosis.code})` : null),
+        row('Side', ci.laterality ? LATERALITY_WORDS[ci.laterality] : null),
+        row('Comorbidities', ci.comorbidities.map((c) => `${c.text} (${c.code})`).join('; ') || 'None recorded'),
+        row('BMI', ci.bmi === null ? null : String(ci.bmi)),
+        row('ASA grade', ci.asaGrade === null ? null : ASA_GRADE_NAMES[ci.asaGrade]),
+        row('Anticoagulation', ci.anticoagulation ? (ci.anticoagulation.taking ? `Yes: ${ci.anticoagulation.medication ?? ''}` : 'No') : null),
+        row('Mobility', ci.mobility),
+      ]
+    : [];
+  const held: Record<string, string> = ci
+    ? {
+        diagnosisCode: ci.diagnosis?.code ?? '',
+        diagnosisText: ci.diagnosis?.text ?? '',
+        laterality: ci.laterality ?? '',
+        comorbidities: ci.comorbidities.map((c) => `${c.code} ${c.text}`).join('\n'),
+        bmi: ci.bmi === null ? '' : String(ci.bmi),
+        asaGrade: ci.asaGrade === null ? '' : String(ci.asaGrade),
+        anticoagulated: ci.anticoagulation ? (ci.anticoagulation.taking ? 'yes' : 'no') : '',
+        anticoagulant: ci.anticoagulation?.medication ?? '',
+        mobility: ci.mobility ?? '',
+        referralLetter: ci.referralLetter ?? '',
+      }
+    : {};
+  return {
+    /** Whether the view carried the package at all (clinicians only). */
+    shown: r.clinicalInformation !== undefined,
+    recorded: ci !== null,
+    rows,
+    letter: ci?.referralLetter ?? null,
+    form: sent ?? held,
+    lateralities: [{ value: '', text: 'Not recorded' }, ...Object.entries(LATERALITY_WORDS).map(([value, text]) => ({ value, text }))],
+    asaGrades: [{ value: '', text: 'Not recorded' }, ...Object.entries(ASA_GRADE_NAMES).map(([value, text]) => ({ value, text }))],
+    attachments: (r.attachments ?? []).map((a) => ({
+      ...a,
+      kindText: KIND_WORDS[a.kind] ?? a.kind,
+      size: a.sizeBytes < 1024 * 1024 ? `${Math.max(1, Math.round(a.sizeBytes / 1024))} KB` : `${(a.sizeBytes / (1024 * 1024)).toFixed(1)} MB`,
+      href: `/console/referrals/${referral.id}/attachments/${a.id}`,
+    })),
+    attachmentsShown: r.attachments !== undefined,
+    attachmentKinds: [{ value: '', text: 'Choose what it is' }, ...Object.entries(KIND_WORDS).map(([value, text]) => ({ value, text }))],
+    requests: (r.informationRequests ?? []).map((q) => ({ ...q, tag: REQUEST_TAGS[q.status] })).reverse(),
+    openRequest: r.informationRequest?.status === 'OPEN' ? r.informationRequest : null,
+  };
 }

@@ -18,8 +18,9 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { OPCS4_CODE, parseIsoDate, PATHWAY_ID, PERSON_NAME, SPECIALTY_CODE, UUID_PATTERN, type NewReferral } from '#domain';
+import { OPCS4_CODE, parseIsoDate, PATHWAY_ID, PERSON_NAME, REASON_CODE, SPECIALTY_CODE, UUID_PATTERN, type NewReferral } from '#domain';
 import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
+import { ClinicalInformationDto } from './clinical.dto.js';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
 
 // The same patterns as a waiting-list CSV row (libs/domain/src/waiting-list-row.ts).
@@ -146,6 +147,17 @@ export class CreateReferralDto {
   @IsOptional()
   @IsBoolean()
   tertiary?: boolean;
+
+  @ApiPropertyOptional({
+    type: ClinicalInformationDto,
+    description:
+      'The clinical package for the receiving clinician (seen by clinicians of the two trusts only); it can be changed until the receiving trust decides',
+  })
+  @IsOptional()
+  @IsObject({ message: '$property must be an object' })
+  @ValidateNested()
+  @Type(() => ClinicalInformationDto)
+  clinicalInformation?: ClinicalInformationDto;
 }
 
 const date = (s: string) => parseIsoDate(s)!;
@@ -161,6 +173,7 @@ export function newReferralFrom(dto: CreateReferralDto): NewReferral {
     priority: dto.priority,
     nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
     tertiary: dto.tertiary,
+    ...(dto.clinicalInformation ? { clinicalInformation: dto.clinicalInformation } : {}),
   };
 }
 
@@ -244,6 +257,22 @@ export class OptionalReasonDto {
   @IsString()
   @MaxLength(500)
   reason?: string;
+}
+
+const REASON_CODE_MSG = '$property must be an upper-case reason code (GET /v1/reason-codes lists ours)';
+
+export class CancelReferralDto extends ReasonDto {
+  @ApiPropertyOptional({ example: 'TREATED_ELSEWHERE', description: "A cancellation reason code (GET /v1/reason-codes), or a trust's own upper-case code" })
+  @IsOptional()
+  @Matches(REASON_CODE, { message: REASON_CODE_MSG })
+  reasonCode?: string;
+}
+
+export class WithdrawDto extends OptionalReasonDto {
+  @ApiPropertyOptional({ example: 'TRAVEL_TOO_DIFFICULT', description: "A withdrawal reason code (GET /v1/reason-codes), or a trust's own upper-case code" })
+  @IsOptional()
+  @Matches(REASON_CODE, { message: REASON_CODE_MSG })
+  reasonCode?: string;
 }
 
 export class TreatmentDto {

@@ -1,6 +1,6 @@
 // Field validators for the NHS identifiers and dates of the contract.
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isGpPracticeCode, isOdsCode, isRealDateTime, isUkPostcode, isValidNhsNumber, parseIsoDate } from '#domain';
+import { isGpPracticeCode, isOdsCode, isRealDateTime, isUkPostcode, isValidNhsNumber, parseIsoDate, sctidProblem } from '#domain';
 
 export const IsNhsNumber = (opts?: ValidationOptions) =>
   ValidateBy(
@@ -73,6 +73,19 @@ export const IsDateTime = (opts?: ValidationOptions) =>
       validator: {
         validate: (v) => typeof v === 'string' && isRealDateTime(v),
         defaultMessage: () => '$property must be an ISO 8601 date-time with a timezone, e.g. 2026-12-01T09:30:00Z',
+      },
+    },
+    opts,
+  );
+
+/** A SNOMED CT concept id: 6 to 18 digits, a concept's partition and a correct Verhoeff check digit. */
+export const IsSnomedConcept = (opts?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isSnomedConcept',
+      validator: {
+        validate: (v) => typeof v === 'string' && sctidProblem(v) === null,
+        defaultMessage: (a) => `$property ${typeof a?.value === 'string' ? sctidProblem(a.value) : 'must be a SNOMED CT concept id (a string of digits)'}`,
       },
     },
     opts,

@@ -9,7 +9,14 @@ import { WorkflowError } from '#workflow';
 import { httpStatusOf } from './error-statuses.js';
 
 /** Permissions whose routes read or change no patient's data. */
-const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read', 'team-contact.read', 'team-contact.write']);
+const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>([
+  'capacity.read',
+  'capacity.write',
+  'audit.read',
+  'team-contact.read',
+  'team-contact.write',
+  'reason-codes.read',
+]);
 /** Permissions whose routes touch patient data but no one referral: their ids (an import's) are not referral ids. */
 const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read', 'matching.run', 'task.read', 'task.complete']);
 

@@ -14,6 +14,7 @@ export const HTTP_STATUS_OF_CODE: Readonly<Record<WorkflowErrorCode, number>> = 
   UPLOAD_TOO_LARGE: 413,
   UPLOAD_NOT_CSV: 415,
   UPLOADS_BUSY: 429,
+  ATTACHMENT_TYPE: 415,
 };
 
 export function httpStatusOf(e: WorkflowError): number {

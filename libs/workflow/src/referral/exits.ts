@@ -25,12 +25,13 @@ function unchangedSince(ref: LoadedReferral, opts: ExitOptions): void {
   if (opts.unchangedSince && ref.updatedAt.getTime() > opts.unchangedSince.at.getTime())
     throw new StaleUpdateError(ref.status, ref.updatedAt, opts.unchangedSince.field);
 }
+import { closeOpenInformationRequest } from './information-requests.js';
 
 @Injectable()
 export class ReferralExits {
   constructor(private readonly prisma: PrismaService) {}
 
-  async withdraw(caller: Caller, id: string, input: { reason?: string }, opts: ExitOptions = {}) {
+  async withdraw(caller: Caller, id: string, input: { reason?: string; reasonCode?: string }, opts: ExitOptions = {}) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       unchangedSince(ref, opts);
@@ -40,18 +41,18 @@ export class ReferralExits {
         'referral.withdraw',
         'record that the patient withdraws (the receiving trust cancels, with a reason, once it holds the transfer of care)',
       );
-      return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input.reason, ['withdrawn']);
+      return this.exit(tx, ref, caller, 'withdrawn', 'WITHDRAWN', input, ['withdrawn']);
     });
   }
 
-  async cancel(caller: Caller, id: string, input: { reason: string }, opts: ExitOptions = {}) {
+  async cancel(caller: Caller, id: string, input: { reason: string; reasonCode?: string }, opts: ExitOptions = {}) {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadVisible(tx, caller, id);
       unchangedSince(ref, opts);
       requireSide(caller, ref, 'referral.cancel', 'cancel the referral');
       // Before an offer the patient has not heard of the transfer: nothing to tell them then.
       const notify = patientToldOfTransfer(ref.status) ? [{ event: 'cancelled' as const, detail: { reason: input.reason } }] : [];
-      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input.reason, notify);
+      return this.exit(tx, ref, caller, 'cancelled', 'CANCELLED', input, notify);
     });
   }
 
@@ -61,7 +62,7 @@ export class ReferralExits {
     caller: Caller,
     action: 'withdrawn' | 'cancelled',
     exitStatus: ReferralStatus,
-    reason: string | undefined,
+    why: { reason?: string; reasonCode?: string },
     notify: TransitionSpec['notify'],
   ) {
     // A receiving trust that had not yet accepted the transfer of care is no longer a party: it reads
@@ -70,12 +71,17 @@ export class ReferralExits {
     const out = await applyTransition(tx, ref, {
       action,
       actor: actorOf(caller),
-      detail: { reason: reason ?? null, placeOnOriginList: originListOutcome(ref.status, exitStatus) },
+      detail: {
+        reason: why.reason ?? null,
+        ...(why.reasonCode ? { reasonCode: why.reasonCode } : {}),
+        placeOnOriginList: originListOutcome(ref.status, exitStatus),
+      },
       data: releaseReceiver ? { receivingOds: null, formerReceivingOds: ref.receivingOds } : undefined,
       notify,
     });
     await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
     await releaseSlot(tx, ref.id, action);
+    await closeOpenInformationRequest(tx, ref.id, caller.sub);
     await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [
       ref.id,
       `referral ${action}`,

@@ -9,3 +9,5 @@ export * from './treatment-and-discharge.js';
 export * from './exits.js';
 export * from './patient-contact.js';
 export * from './additional-requirements.js';
+export * from './clinical-package.js';
+export * from './information-requests.js';

@@ -4,13 +4,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral } from '#domain';
 import { isUniqueViolation, PrismaService } from '#persistence';
-import type { Caller } from '#auth';
 import { outboxJob } from '#queue';
 import { writeOutbox } from '../outbox/outbox.js';
 import { BusinessRuleError, DuplicateError } from '../workflow-errors.js';
 import { raiseTask } from '../tasks.js';
 import { linkWaitingListEntry } from '../waiting-list/long-waiters.js';
 import { DemographicsCheck, insertPatient } from '../patient-record.js';
+import { appendEvent } from '../referral-transition.js';
+import { actorOf, type Caller } from '#auth';
+import { requireValidClinicalInformation, writeClinicalInformation } from './clinical-package.js';
 
 export interface CreateResult {
   readonly referralId: string;
@@ -33,6 +35,7 @@ export class OpenReferral {
     if (input.rttClockStart < input.patient.dateOfBirth) {
       throw new BusinessRuleError('The RTT clock cannot start before the patient was born', { field: 'rttClockStart' });
     }
+    if (input.clinicalInformation) requireValidClinicalInformation(input.clinicalInformation);
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     if (idempotencyKey) {
       // Keys are kept for 24 hours; after that the same key starts afresh.
@@ -90,6 +93,11 @@ export class OpenReferral {
             key: `demographics_mismatch:${referralId}`,
             detail: { fields: identity.mismatched },
           });
+        }
+        if (input.clinicalInformation) {
+          // Its own event, naming the fields given (never their values), as every later change does.
+          const fields = await writeClinicalInformation(tx, referralId, input.clinicalInformation, caller.sub);
+          if (fields.length) await appendEvent(tx, referralId, OPENED_STATUS, 'clinical_information_updated', actorOf(caller), { fields });
         }
         await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0].event_id)]);
         await linkWaitingListEntry(tx, { ods, pathwayId: input.pathwayId, referralId, entryId: opts.waitingListEntryId });

@@ -13,6 +13,17 @@ export async function loadVisible(tx: Tx, caller: Caller, id: string): Promise<L
   return ref;
 }
 
+/**
+ * The same, its row locked until the transaction ends: for a change that moves the version without
+ * a transition (the clinical package, a request for information), which then waits for an automated
+ * step that is changing the referral (screening, say) instead of failing as a concurrent change.
+ */
+export async function loadLocked(tx: Tx, caller: Caller, id: string): Promise<LoadedReferral> {
+  const ref = await loadReferral(tx, id, caller, { lock: true });
+  if (!ref) throw new ReferralNotFoundError();
+  return ref;
+}
+
 /** A clinical note (review note, discharge summary) with the step that wrote it; nothing when empty. */
 export async function saveNote(tx: Tx, referralId: string, kind: string, text: string | undefined, authorSub: string): Promise<void> {
   if (text)

@@ -8,6 +8,7 @@ import { COHORT_BANDS, PRIORITIES, REFERRAL_STATUSES, WORKLIST_NAMES } from '#do
 import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '#notifications';
 import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
 import { AdditionalRequirementsView } from './additional-requirements.responses.js';
+import { AttachmentView, ClinicalInformationView, InformationRequestView } from './clinical.responses.js';
 
 export class ReferralPatientView {
   @ApiPropertyOptional({ type: String, example: '9434765919', description: 'Staff only' })
@@ -240,6 +241,29 @@ export class ReferralView extends ReferralSummaryView {
     description: "Staff only: the patient's additional requirements (transport, interpreter, accessible information...); null: none recorded",
   })
   additionalRequirements?: AdditionalRequirementsView | null;
+
+  @ApiPropertyOptional({
+    type: () => ClinicalInformationView,
+    nullable: true,
+    description: 'Clinicians only: the clinical package the referring trust recorded (null: none yet)',
+  })
+  clinicalInformation?: ClinicalInformationView | null;
+
+  @ApiPropertyOptional({
+    type: () => [AttachmentView],
+    description: 'Clinicians only: the documents sent with the referral (descriptions; GET each to open it)',
+  })
+  attachments?: AttachmentView[];
+
+  @ApiPropertyOptional({
+    type: () => InformationRequestView,
+    nullable: true,
+    description: 'Staff only: the latest request for information; while its status is OPEN the referral waits on the referrer',
+  })
+  informationRequest?: InformationRequestView | null;
+
+  @ApiPropertyOptional({ type: () => [InformationRequestView], description: 'Staff only: every request for information, oldest first' })
+  informationRequests?: InformationRequestView[];
 }
 
 export class BookedReferralView extends ReferralView {

@@ -1,0 +1,3 @@
+// Attachments sent with a referral, and the store their bytes live in.
+export * from './attachment-store.js';
+export * from './attachments.js';
