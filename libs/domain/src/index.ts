@@ -13,3 +13,4 @@ export * from './waiting-list-row.js';
 export * from './uuid.js';
 export * from './uk-date.js';
 export * from './reason-codes.js';
+export * from './service-rules.js';

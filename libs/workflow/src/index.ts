@@ -25,3 +25,4 @@ export * from './outbox/outbox.js';
 export * from './outbox/needs-attention.js';
 export * from './notifications/send-staff-notification.js';
 export * from './site-names.js';
+export * from './postcodes/postcode-loader.js';
