@@ -1,6 +1,6 @@
 // Unit tests of the directory's rules: OPCS-4 patterns, exclusions, unknown values never excluding.
 import { describe, expect, it } from '@jest/globals';
-import { ageInYears, exclusionReasons, procedureAccepted, procedurePatternProblem } from './service-rules.js';
+import { exclusionReasons, procedureAccepted, procedurePatternProblem } from './service-rules.js';
 
 describe('procedureAccepted', () => {
   it('reads codes, prefixes and ranges; no patterns accept every code', () => {
@@ -34,12 +34,5 @@ describe('exclusionReasons', () => {
   it('an unknown BMI or ASA grade never excludes; a value at the limit is within it', () => {
     expect(exclusionReasons({ ageYears: 60, bmi: null, asaGrade: undefined, procedureCode: 'W371' }, rules)).toEqual([]);
     expect(exclusionReasons({ ageYears: 18, bmi: 40, asaGrade: 3, procedureCode: 'W371' }, rules)).toEqual([]);
-  });
-});
-
-describe('ageInYears', () => {
-  it('counts whole years, the birthday itself included', () => {
-    expect(ageInYears(new Date('2000-06-15'), new Date('2018-06-14'))).toBe(17);
-    expect(ageInYears(new Date('2000-06-15'), new Date('2018-06-15'))).toBe(18);
   });
 });

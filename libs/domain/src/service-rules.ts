@@ -66,11 +66,3 @@ export function exclusionInWords(reason: ExclusionReason, facts: MatchingFacts, 
       return `Age ${facts.ageYears} is under this service's minimum of ${rules.minAgeYears}`;
   }
 }
-
-/** Whole years of age on `today` (UTC dates). */
-export function ageInYears(dateOfBirth: Date, today: Date): number {
-  let years = today.getUTCFullYear() - dateOfBirth.getUTCFullYear();
-  const m = today.getUTCMonth() - dateOfBirth.getUTCMonth();
-  if (m < 0 || (m === 0 && today.getUTCDate() < dateOfBirth.getUTCDate())) years--;
-  return years;
-}

@@ -19,9 +19,11 @@ import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { SiteNames } from './site-names.js';
-import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
+import { bookingView, exclusionView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
 import {
   bookingsFromJson,
+  exclusionsSql,
+  type ExclusionRow,
   bookingsSql,
   eventsFromJson,
   eventsSql,
@@ -102,6 +104,9 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
   readonly bookings: Array<AsJson<BookingRow>>;
   readonly events: Array<AsJson<EventRow>>;
   readonly notes: Array<AsJson<NoteRow>> | null;
+  readonly exclusions: ExclusionRow[] | null;
+  readonly bmi: number | null;
+  readonly asaGrade: number | null;
 };
 
 /**
@@ -115,7 +120,8 @@ function referralViewSql(withNotes: string): string {
   return `SELECT json_build_object(${referralJsonFields(PATIENT_RECORD)},
   'demographicsMismatch', EXISTS (SELECT 1 FROM task t WHERE t.referral_id = r.id AND t.kind = 'demographics_mismatch' AND t.status = 'OPEN'),
   'offers', ${offersSql()}, 'bookings', ${bookingsSql()}, 'events', ${eventsSql()},
-  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END) AS v
+  'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END,
+  'exclusions', CASE WHEN ${withNotes} THEN ${exclusionsSql()} END, 'bmi', CASE WHEN ${withNotes} THEN r.bmi END, 'asaGrade', CASE WHEN ${withNotes} THEN r.asa_grade END) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
@@ -149,9 +155,14 @@ export class ReferralQueries {
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
     };
+    // The travel radius could not be applied: the clerk follows the patient's postcode up.
+    const distanceUnknown = caller.role === 'patient' ? {} : { distanceUnknown: row.offers.some((o) => o.status !== 'WITHDRAWN' && o.distanceBasis === 'unknown') };
     if (row.notes) {
+      const facts = { procedureCode: row.procedureCode, dateOfBirth: new Date(row.patient.dateOfBirth), bmi: row.bmi === null ? null : Number(row.bmi), asaGrade: row.asaGrade };
       return {
         ...view,
+        ...distanceUnknown,
+        excludedSites: (row.exclusions ?? []).map((x) => exclusionView(x, facts, sites.get(x.siteOds)?.name ?? null, now)),
         clinicalNotes: notesFromJson(row.notes).map((n) => ({
           id: n.id,
           kind: n.kind,
@@ -161,7 +172,7 @@ export class ReferralQueries {
         })),
       };
     }
-    return view;
+    return { ...view, ...distanceUnknown };
   }
 
   /**

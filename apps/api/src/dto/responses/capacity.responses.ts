@@ -39,6 +39,12 @@ export class CapacityDeclarationView {
   @ApiProperty(ODS)
   siteOds!: string;
 
+  @ApiProperty({ ...UUID, description: 'The service of the site the slots are for' })
+  serviceId!: string;
+
+  @ApiProperty({ type: String, example: 'Upper limb surgery' })
+  serviceName!: string;
+
   @ApiProperty(COUNT)
   weeklySlots!: number;
 
