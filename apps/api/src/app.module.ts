@@ -25,6 +25,7 @@ import { MonitoredQueues } from './operator/monitored-queues.js';
 import { OfferPageController } from './offer-page/offer-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
 import { ConsoleModule } from './console/console.module.js';
+import { DirectoryController, GroupController, PostcodesController } from './directory.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, RedisModule, ConsoleModule, TerminusModule.forRoot({ logger: false })],
@@ -41,6 +42,9 @@ import { ConsoleModule } from './console/console.module.js';
     TasksController,
     TeamContactsController,
     OfferPageController,
+    DirectoryController,
+    PostcodesController,
+    GroupController,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },

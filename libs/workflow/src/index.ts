@@ -26,3 +26,4 @@ export * from './outbox/needs-attention.js';
 export * from './notifications/send-staff-notification.js';
 export * from './site-names.js';
 export * from './postcodes/postcode-loader.js';
+export * from './directory/service-directory.js';

@@ -13,6 +13,7 @@ import { DemographicsCheck } from './patient-record.js';
 import { OutboxCompletions } from './outbox/outbox.js';
 import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
+import { ServiceDirectory } from './directory/service-directory.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [OpenReferral, ClinicalReview, Consent, TransferOfCare, Bookings, TreatmentAndDischarge, ReferralExits, PatientContact];
@@ -30,6 +31,7 @@ const EXPORTED = [
   WaitingListImporter,
   LongWaiters,
   SiteNames,
+  ServiceDirectory,
 ];
 
 @Module({ providers: [DemographicsCheck, OfferMatcher, ...EXPORTED], exports: EXPORTED })

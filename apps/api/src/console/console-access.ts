@@ -46,6 +46,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   trust_admin: 'trust admin',
   patient: 'patient',
   integration: 'integration',
+  group_admin: 'group admin',
 };
 
 function sameToken(a: string, b: string): boolean {

@@ -9,9 +9,27 @@ import { WorkflowError } from '#workflow';
 import { httpStatusOf } from './error-statuses.js';
 
 /** Permissions whose routes read or change no patient's data. */
-const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>(['capacity.read', 'capacity.write', 'audit.read', 'team-contact.read', 'team-contact.write']);
+const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>([
+  'capacity.read',
+  'capacity.write',
+  'audit.read',
+  'team-contact.read',
+  'team-contact.write',
+  'directory.read',
+  'group.read',
+]);
 /** Permissions whose routes touch patient data but no one referral: their ids (an import's) are not referral ids. */
-const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read', 'matching.run', 'task.read', 'task.complete']);
+const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>([
+  'waiting-list.import',
+  'waiting-list.read',
+  'matching.run',
+  'task.read',
+  'task.complete',
+  // The directory, postcodes and the group: audited (who changed what, when), and no referral's.
+  'directory.write',
+  'postcodes.load',
+  'group.write',
+]);
 
 interface AuditedRequest {
   caller?: Caller;

@@ -30,7 +30,7 @@ export interface PostcodeLoadResult {
   /** Rows with no usable postcode or coordinates (ONSPD gives 99.999999 where it has no grid reference). */
   readonly rejected: number;
   readonly districts: number;
-  readonly problems: ReadonlyArray<{ readonly row: number; readonly reason: string }>;
+  readonly problems: Array<{ readonly row: number; readonly reason: string }>;
 }
 
 export interface PostcodeLoadOptions {
