@@ -90,6 +90,7 @@ export class PostcodesController {
   constructor(private readonly directory: ServiceDirectory) {}
 
   @Post('loads')
+  @HttpCode(200)
   @RequirePermission('postcodes.load')
   @ApiOperation({
     summary: 'Load postcode geography from the ONS Postcode Directory (ONSPD) CSV, streamed, for travel distances at full-postcode precision (trust_admin)',

@@ -55,9 +55,12 @@ const howToAnswer = (c: TemplateContext) =>
 
 const keepPlace = (c: TemplateContext) => `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
 
-/** One offered site: "- Warwick Hospital (South Warwickshire ...), about 12 miles from your home, from the week of Monday 7 December 2026". */
+/**
+ * One offered site: "- Warwick Hospital (South Warwickshire ...), Lakin Road, Warwick, CV34 5BW, about 12 miles from your home, from
+ * the week of Monday 7 December 2026. Booking team: 01632 960 202" (address and number when the directory has them).
+ */
 const offerLine = (o: TemplateContext['offers'][number]) =>
-  `- ${o.siteName}${o.address ? `, ${o.address}` : ''} (${o.trustName}), ${distanceFromHome(o.distanceMiles)}, from the week of ${dayInWords(o.earliestWeek)}` +
+  `- ${o.siteName} (${o.trustName})${o.address ? `, ${o.address}` : ''}, ${distanceFromHome(o.distanceMiles)}, from the week of ${dayInWords(o.earliestWeek)}` +
   (o.bookingPhone ? `. Booking team: ${o.bookingPhone}` : '');
 
 const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessage> = {

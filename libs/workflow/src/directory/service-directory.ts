@@ -8,6 +8,7 @@ import { PrismaService, type SqlRunner } from '#persistence';
 import type { Caller } from '#auth';
 import type { Readable } from 'node:stream';
 import { homeOf } from '../offer-matcher.js';
+import { SiteNames } from '../site-names.js';
 import { loadPostcodes, type PostcodeLoadOptions, type PostcodeLoadResult } from '../postcodes/postcode-loader.js';
 import { BusinessRuleError, DuplicateError, ReferralNotFoundError, WrongSideError } from '../workflow-errors.js';
 
@@ -70,7 +71,10 @@ const SERVICE_COLUMNS =
 
 @Injectable()
 export class ServiceDirectory {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly names: SiteNames,
+  ) {}
 
   /** The sites of the caller's group (or of one trust of it), each with its services. */
   async sites(caller: Caller, trustOds?: string) {
@@ -104,7 +108,7 @@ export class ServiceDirectory {
         [siteOds, ods, input.name, input.address, at.postcode, input.bookingPhone ?? null, at.latitude, at.longitude],
       );
       return this.site(tx, siteOds);
-    });
+    }).finally(() => this.names.forget());
   }
 
   /** A new service at a site of the caller's trust. */
@@ -200,7 +204,7 @@ export class ServiceDirectory {
       );
       await tx.query('INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, $2, $3)', [input.ods, groupId, caller.sub]);
       return { ods: input.ods, name: input.name, groupId, mainSiteOds: input.mainSite.ods };
-    });
+    }).finally(() => this.names.forget());
   }
 
   private async ownSite(tx: SqlRunner, ods: string, siteOds: string): Promise<void> {
