@@ -148,7 +148,9 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
     // The three trusts are the Foundation Group (a group admin adds others: POST /v1/group/trusts).
     await client.query(`INSERT INTO trust_group (id, name) VALUES ('foundation', 'Foundation Group') ON CONFLICT (id) DO NOTHING`);
     for (const t of TRUSTS) {
-      await client.query(`INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, 'foundation', 'seed') ON CONFLICT (trust_ods) DO NOTHING`, [t.ods]);
+      await client.query(`INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, 'foundation', 'seed') ON CONFLICT (trust_ods) DO NOTHING`, [
+        t.ods,
+      ]);
     }
     await loadDemoPostcodes(client);
     for (const sv of SERVICES) {

@@ -50,7 +50,13 @@ const openSites = (view: { offers: Array<{ siteOds: string; status: string }> })
 describe('matching honours the directory', () => {
   it("a site's BMI exclusion keeps a patient from being offered there, and the clinician sees why; an unknown BMI never excludes", async () => {
     const rlt = await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });
-    const svc = await addService(c.adminRJC, 'RJC08', { treatmentFunction: '401', name: 'Hips, BMI up to 35', procedures: ['W37-W39'], maxBmi: 35, maxAsaGrade: 3 });
+    const svc = await addService(c.adminRJC, 'RJC08', {
+      treatmentFunction: '401',
+      name: 'Hips, BMI up to 35',
+      procedures: ['W37-W39'],
+      maxBmi: 35,
+      maxAsaGrade: 3,
+    });
     await declare(c.adminRJC, 'RJC', '401', { ...fourWeeks(), serviceId: svc });
     await declare(rlt, 'RLT', '401', fourWeeks());
 
@@ -146,7 +152,9 @@ describe('distances that are true', () => {
       [ref.id],
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0].body).toContain('Warwick Hospital (South Warwickshire University NHS Foundation Trust), Lakin Road, Warwick, CV34 5BW, we could not work out the distance');
+    expect(rows[0].body).toContain(
+      'Warwick Hospital (South Warwickshire University NHS Foundation Trust), Lakin Road, Warwick, CV34 5BW, we could not work out the distance',
+    );
     expect(rows[0].body).toContain('Booking team: 01632 960 202');
     expect(rows[0].body).not.toMatch(/less than 1 mile/);
 
@@ -181,7 +189,9 @@ describe('distances that are true', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const { rows } = await s.prisma.sql.query('SELECT pcds, district, lsoa11, lsoa21 FROM postcode WHERE postcode = ANY($1::text[])', [['CV379ZX', 'CV379ZY', 'CV379ZW']]);
+    const { rows } = await s.prisma.sql.query('SELECT pcds, district, lsoa11, lsoa21 FROM postcode WHERE postcode = ANY($1::text[])', [
+      ['CV379ZX', 'CV379ZY', 'CV379ZW'],
+    ]);
     expect(rows).toEqual([{ pcds: 'CV37 9ZX', district: 'CV37', lsoa11: 'E01031234', lsoa21: 'E01035678' }]);
 
     const ref = await openReferral(s, c, { specialtyCode: '404', patient: { postcode: 'cv37 9zx' } });
@@ -218,21 +228,28 @@ describe('the directory is kept by each trust, the group by its admins', () => {
     const other = await s.http.put('/v1/directory/sites/RJC08').set(bearer(c.adminRLQ)).send(site);
     expect(other.status).toBe(403);
     expect(other.body.message).toContain('RJC');
-    expect((await s.http.post('/v1/directory/sites/RJC08/services').set(bearer(c.adminRLQ)).send({ treatmentFunction: '407', name: 'x', procedures: [] })).status).toBe(
-      403,
-    );
     expect(
-      (await s.http.put(`/v1/directory/services/${theirs}`).set(bearer(c.adminRLQ)).send({ treatmentFunction: '407', name: 'Mine now', procedures: [] })).status,
+      (await s.http.post('/v1/directory/sites/RJC08/services').set(bearer(c.adminRLQ)).send({ treatmentFunction: '407', name: 'x', procedures: [] })).status,
+    ).toBe(403);
+    expect(
+      (await s.http.put(`/v1/directory/services/${theirs}`).set(bearer(c.adminRLQ)).send({ treatmentFunction: '407', name: 'Mine now', procedures: [] }))
+        .status,
     ).toBe(403);
     expect((await s.http.put('/v1/directory/sites/RJC08').set(bearer(c.clinRJC)).send(site)).status).toBe(403);
 
     const own = await s.http.put('/v1/directory/sites/RJC08').set(bearer(c.adminRJC)).send(site);
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ ods: 'RJC08', trustOds: 'RJC', bookingPhone: '01632 960 208', postcode: 'CV37 6NX' });
-    const nowhere = await s.http.put('/v1/directory/sites/RJC09').set(bearer(c.adminRJC)).send({ ...site, postcode: 'TR21 0PW' });
+    const nowhere = await s.http
+      .put('/v1/directory/sites/RJC09')
+      .set(bearer(c.adminRJC))
+      .send({ ...site, postcode: 'TR21 0PW' });
     expect(nowhere.status).toBe(422);
     expect(nowhere.body.details[0].field).toBe('postcode');
-    const badRange = await s.http.put(`/v1/directory/services/${theirs}`).set(bearer(c.adminRJC)).send({ treatmentFunction: '407', name: 'Hands (407)', procedures: ['T54-T52'] });
+    const badRange = await s.http
+      .put(`/v1/directory/services/${theirs}`)
+      .set(bearer(c.adminRJC))
+      .send({ treatmentFunction: '407', name: 'Hands (407)', procedures: ['T54-T52'] });
     expect(badRange.status).toBe(422);
     expect(badRange.body.details[0].field).toBe('procedures[0]');
     const changed = await s.http
@@ -240,13 +257,19 @@ describe('the directory is kept by each trust, the group by its admins', () => {
       .set(bearer(c.adminRJC))
       .send({ treatmentFunction: '407', name: 'Hands (407)', procedures: ['T52-T54'], maxAsaGrade: 2, bookingGuidance: 'Day case.' });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ exclusions: { maxBmi: null, maxAsaGrade: 2, minAgeYears: null }, bookingGuidance: 'Day case.', updatedBy: 'admin-rjc' });
+    expect(changed.body).toMatchObject({
+      exclusions: { maxBmi: null, maxAsaGrade: 2, minAgeYears: null },
+      bookingGuidance: 'Day case.',
+      updatedBy: 'admin-rjc',
+    });
 
     const listed = await s.http.get('/v1/directory/sites?ods=RJC').set(bearer(c.clerkRLQ));
     expect(listed.status).toBe(200);
     const stratford = listed.body.items.find((x: { ods: string }) => x.ods === 'RJC08');
     expect(stratford.services.map((v: { name: string }) => v.name)).toContain('Hands (407)');
-    const { rows } = await s.prisma.sql.query("SELECT action, outcome FROM audit_event WHERE actor_sub = 'admin-rjc' AND action = 'directory.write' AND outcome = 200 LIMIT 1");
+    const { rows } = await s.prisma.sql.query(
+      "SELECT action, outcome FROM audit_event WHERE actor_sub = 'admin-rjc' AND action = 'directory.write' AND outcome = 200 LIMIT 1",
+    );
     expect(rows).toHaveLength(1);
   });
 

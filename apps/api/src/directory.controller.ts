@@ -64,7 +64,8 @@ export class DirectoryController {
   @HttpCode(201)
   @RequirePermission('directory.write')
   @ApiOperation({
-    summary: "Add a service a site of the caller's trust offers the group: treatment function, OPCS-4 procedures accepted, exclusions, booking guidance (trust_admin)",
+    summary:
+      "Add a service a site of the caller's trust offers the group: treatment function, OPCS-4 procedures accepted, exclusions, booking guidance (trust_admin)",
   })
   @ApiCreatedResponse({ type: ServiceView })
   @ApiForbiddenResponse({ description: "The site is another trust's" })

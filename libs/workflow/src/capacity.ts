@@ -125,7 +125,8 @@ export class CapacityService {
       if (!sv) throw new BusinessRuleError(`Service ${d.serviceId} is not a service of ${trustOds}`, { field: 'serviceId' });
       if (sv.treatment_function !== specialtyCode)
         throw new BusinessRuleError(`Service ${d.serviceId} is for treatment function ${sv.treatment_function}, not ${specialtyCode}`, { field: 'serviceId' });
-      if (d.siteOds && d.siteOds !== sv.site_ods) throw new BusinessRuleError(`Service ${d.serviceId} is at ${sv.site_ods}, not ${d.siteOds}`, { field: 'siteOds' });
+      if (d.siteOds && d.siteOds !== sv.site_ods)
+        throw new BusinessRuleError(`Service ${d.serviceId} is at ${sv.site_ods}, not ${d.siteOds}`, { field: 'siteOds' });
       return { siteOds: sv.site_ods, serviceId: sv.id };
     }
     const { rows: sites } = await tx.query<{ ods: string }>(

@@ -148,7 +148,12 @@ export class OfferMatcher {
     for (const r of open) if (!perSite.has(r.site_ods)) perSite.set(r.site_ods, r);
     if (perSite.size === 0) return { offers: [], excluded };
     const home = await homeOf(tx, input.postcode);
-    const candidates: CandidateSite[] = [...perSite.values()].map((r) => ({ trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude }));
+    const candidates: CandidateSite[] = [...perSite.values()].map((r) => ({
+      trustOds: r.trust_ods,
+      siteOds: r.site_ods,
+      latitude: r.latitude,
+      longitude: r.longitude,
+    }));
     const offers = rankOffers(candidates, home, input.travelRadiusMiles).map((o) => {
       const r = perSite.get(o.siteOds)!;
       return { ...o, earliestWeek: r.earliest, serviceId: r.service_id, distanceBasis: home?.basis ?? ('unknown' as const) };

@@ -156,9 +156,15 @@ export class ReferralQueries {
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
     };
     // The travel radius could not be applied: the clerk follows the patient's postcode up.
-    const distanceUnknown = caller.role === 'patient' ? {} : { distanceUnknown: row.offers.some((o) => o.status !== 'WITHDRAWN' && o.distanceBasis === 'unknown') };
+    const distanceUnknown =
+      caller.role === 'patient' ? {} : { distanceUnknown: row.offers.some((o) => o.status !== 'WITHDRAWN' && o.distanceBasis === 'unknown') };
     if (row.notes) {
-      const facts = { procedureCode: row.procedureCode, dateOfBirth: new Date(row.patient.dateOfBirth), bmi: row.bmi === null ? null : Number(row.bmi), asaGrade: row.asaGrade };
+      const facts = {
+        procedureCode: row.procedureCode,
+        dateOfBirth: new Date(row.patient.dateOfBirth),
+        bmi: row.bmi === null ? null : Number(row.bmi),
+        asaGrade: row.asaGrade,
+      };
       return {
         ...view,
         ...distanceUnknown,

@@ -63,7 +63,8 @@ export function offerView(o: OfferRow, siteName: string | null = null) {
     /** Null when not known (never 0): see `distance`. */
     distanceMiles: o.distanceMiles,
     /** How the distance was worked out: from the full postcode, its district's centroid, or not at all. */
-    distance: o.distanceMiles === null ? { miles: null, basis: 'unknown' as const } : { miles: o.distanceMiles, basis: o.distanceBasis as 'postcode' | 'district' },
+    distance:
+      o.distanceMiles === null ? { miles: null, basis: 'unknown' as const } : { miles: o.distanceMiles, basis: o.distanceBasis as 'postcode' | 'district' },
     earliestWeek: isoDate(o.earliestWeek),
     status: o.status,
   };

@@ -152,7 +152,11 @@ export class OfferLinkService {
         ORDER BY o.distance_miles, o.id`,
       [referralId],
     );
-    return rows.map((r) => ({ ...r, distanceMiles: r.distanceMiles === null ? null : Number(r.distanceMiles), earliestWeek: new Date(`${r.earliestWeek}T00:00:00Z`) }));
+    return rows.map((r) => ({
+      ...r,
+      distanceMiles: r.distanceMiles === null ? null : Number(r.distanceMiles),
+      earliestWeek: new Date(`${r.earliestWeek}T00:00:00Z`),
+    }));
   }
 
   // ---------- the session after a right date of birth: `<expiry seconds>.<hmac>` bound to the link ----------

@@ -90,25 +90,35 @@ export class ServiceDirectory {
       `SELECT ${SERVICE_COLUMNS} FROM service WHERE site_ods = ANY($1::text[]) ORDER BY site_ods, treatment_function, is_default, name`,
       [sites.map((s) => s.ods)],
     );
-    return { items: sites.map((s) => siteView(s, services.filter((v) => v.site_ods === s.ods))) };
+    return {
+      items: sites.map((s) =>
+        siteView(
+          s,
+          services.filter((v) => v.site_ods === s.ods),
+        ),
+      ),
+    };
   }
 
   /** Adds or changes a site of the caller's trust; its position comes from the postcode tables. */
   async putSite(caller: Caller, siteOds: string, input: SiteInput) {
     const ods = requireTrust(caller);
-    return this.prisma.sqlTransaction(async (tx) => {
-      const { rows: existing } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1 FOR UPDATE', [siteOds]);
-      if (existing[0] && existing[0].trust_ods !== ods) throw new WrongSideError(`Site ${siteOds} is a site of ${existing[0].trust_ods}: only its admins change it`);
-      const at = await locate(tx, input.postcode, 'postcode');
-      await tx.query(
-        `INSERT INTO site (ods, trust_ods, name, address, postcode, booking_phone, latitude, longitude, updated_at)
+    return this.prisma
+      .sqlTransaction(async (tx) => {
+        const { rows: existing } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1 FOR UPDATE', [siteOds]);
+        if (existing[0] && existing[0].trust_ods !== ods)
+          throw new WrongSideError(`Site ${siteOds} is a site of ${existing[0].trust_ods}: only its admins change it`);
+        const at = await locate(tx, input.postcode, 'postcode');
+        await tx.query(
+          `INSERT INTO site (ods, trust_ods, name, address, postcode, booking_phone, latitude, longitude, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
          ON CONFLICT (ods) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, postcode = EXCLUDED.postcode,
            booking_phone = EXCLUDED.booking_phone, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, updated_at = now()`,
-        [siteOds, ods, input.name, input.address, at.postcode, input.bookingPhone ?? null, at.latitude, at.longitude],
-      );
-      return this.site(tx, siteOds);
-    }).finally(() => this.names.forget());
+          [siteOds, ods, input.name, input.address, at.postcode, input.bookingPhone ?? null, at.latitude, at.longitude],
+        );
+        return this.site(tx, siteOds);
+      })
+      .finally(() => this.names.forget());
   }
 
   /** A new service at a site of the caller's trust. */
@@ -181,30 +191,42 @@ export class ServiceDirectory {
    */
   async addTrust(caller: Caller, input: NewTrustInput) {
     const adminOds = requireTrust(caller);
-    return this.prisma.sqlTransaction(async (tx) => {
-      const { rows: groups } = await tx.query<{ group_id: string }>('SELECT group_id FROM group_membership WHERE trust_ods = $1', [adminOds]);
-      const groupId = groups[0]?.group_id;
-      if (!groupId) throw new WrongSideError(`Your trust (${adminOds}) is in no group, so you cannot add a trust to one`);
-      const { rows: member } = await tx.query<{ group_id: string }>('SELECT group_id FROM group_membership WHERE trust_ods = $1', [input.ods]);
-      if (member[0]) throw new DuplicateError(`${input.ods} is already a member of a group`, { field: 'ods' });
-      const { rows: site } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1', [input.mainSite.ods]);
-      if (site[0] && site[0].trust_ods !== input.ods) throw new DuplicateError(`Site ${input.mainSite.ods} is a site of ${site[0].trust_ods}`, { field: 'mainSite.ods' });
-      const at = await locate(tx, input.mainSite.postcode, 'mainSite.postcode');
-      await tx.query(
-        `INSERT INTO trust (ods, name, main_site_ods, booking_phone, booking_phone_hours) VALUES ($1, $2, $3, $4, $5)
+    return this.prisma
+      .sqlTransaction(async (tx) => {
+        const { rows: groups } = await tx.query<{ group_id: string }>('SELECT group_id FROM group_membership WHERE trust_ods = $1', [adminOds]);
+        const groupId = groups[0]?.group_id;
+        if (!groupId) throw new WrongSideError(`Your trust (${adminOds}) is in no group, so you cannot add a trust to one`);
+        const { rows: member } = await tx.query<{ group_id: string }>('SELECT group_id FROM group_membership WHERE trust_ods = $1', [input.ods]);
+        if (member[0]) throw new DuplicateError(`${input.ods} is already a member of a group`, { field: 'ods' });
+        const { rows: site } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1', [input.mainSite.ods]);
+        if (site[0] && site[0].trust_ods !== input.ods)
+          throw new DuplicateError(`Site ${input.mainSite.ods} is a site of ${site[0].trust_ods}`, { field: 'mainSite.ods' });
+        const at = await locate(tx, input.mainSite.postcode, 'mainSite.postcode');
+        await tx.query(
+          `INSERT INTO trust (ods, name, main_site_ods, booking_phone, booking_phone_hours) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (ods) DO UPDATE SET name = EXCLUDED.name, main_site_ods = EXCLUDED.main_site_ods,
            booking_phone = COALESCE(EXCLUDED.booking_phone, trust.booking_phone), booking_phone_hours = COALESCE(EXCLUDED.booking_phone_hours, trust.booking_phone_hours)`,
-        [input.ods, input.name, input.mainSite.ods, input.bookingPhone ?? null, input.bookingPhoneHours ?? null],
-      );
-      await tx.query(
-        `INSERT INTO site (ods, trust_ods, name, address, postcode, booking_phone, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          [input.ods, input.name, input.mainSite.ods, input.bookingPhone ?? null, input.bookingPhoneHours ?? null],
+        );
+        await tx.query(
+          `INSERT INTO site (ods, trust_ods, name, address, postcode, booking_phone, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (ods) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, postcode = EXCLUDED.postcode,
            latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, updated_at = now()`,
-        [input.mainSite.ods, input.ods, input.mainSite.name, input.mainSite.address, at.postcode, input.mainSite.bookingPhone ?? null, at.latitude, at.longitude],
-      );
-      await tx.query('INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, $2, $3)', [input.ods, groupId, caller.sub]);
-      return { ods: input.ods, name: input.name, groupId, mainSiteOds: input.mainSite.ods };
-    }).finally(() => this.names.forget());
+          [
+            input.mainSite.ods,
+            input.ods,
+            input.mainSite.name,
+            input.mainSite.address,
+            at.postcode,
+            input.mainSite.bookingPhone ?? null,
+            at.latitude,
+            at.longitude,
+          ],
+        );
+        await tx.query('INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, $2, $3)', [input.ods, groupId, caller.sub]);
+        return { ods: input.ods, name: input.name, groupId, mainSiteOds: input.mainSite.ods };
+      })
+      .finally(() => this.names.forget());
   }
 
   private async ownSite(tx: SqlRunner, ods: string, siteOds: string): Promise<void> {
@@ -219,9 +241,10 @@ export class ServiceDirectory {
        FROM site s JOIN trust t ON t.ods = s.trust_ods WHERE s.ods = $1`,
       [siteOds],
     );
-    const { rows: services } = await tx.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE site_ods = $1 ORDER BY treatment_function, is_default, name`, [
-      siteOds,
-    ]);
+    const { rows: services } = await tx.query<ServiceRow>(
+      `SELECT ${SERVICE_COLUMNS} FROM service WHERE site_ods = $1 ORDER BY treatment_function, is_default, name`,
+      [siteOds],
+    );
     return siteView(rows[0], services);
   }
 }
@@ -237,9 +260,12 @@ async function locate(tx: SqlRunner, postcode: string, field: string): Promise<{
   if (!district) throw new BusinessRuleError(`${field} is not a UK postcode`, { field });
   const home = await homeOf(tx, postcode);
   if (!home)
-    throw new BusinessRuleError(`${field} ${postcode} is not in the postcode tables: load the ONS Postcode Directory for its area first (POST /v1/postcodes/loads)`, {
-      field,
-    });
+    throw new BusinessRuleError(
+      `${field} ${postcode} is not in the postcode tables: load the ONS Postcode Directory for its area first (POST /v1/postcodes/loads)`,
+      {
+        field,
+      },
+    );
   const compact = postcode.toUpperCase().replace(/\s+/g, '');
   return { postcode: `${compact.slice(0, -3)} ${compact.slice(-3)}`, latitude: home.latitude, longitude: home.longitude };
 }
@@ -250,7 +276,9 @@ function checkService(input: ServiceInput): void {
     if (problem) throw new BusinessRuleError(`procedures[${i}]: ${problem}`, { field: `procedures[${i}]` });
   }
   if (input.name.toLowerCase().startsWith('treatment function '))
-    throw new BusinessRuleError('Names starting "Treatment function" are kept for the default service of a capacity declaration without one', { field: 'name' });
+    throw new BusinessRuleError('Names starting "Treatment function" are kept for the default service of a capacity declaration without one', {
+      field: 'name',
+    });
 }
 
 function serviceValues(input: ServiceInput) {

@@ -173,7 +173,14 @@ export interface NotificationRow {
   family_name: string | null;
   postcode: string | null;
   accessible_format: string | null;
-  offers: Array<{ receivingOds: string; siteOds: string; distanceMiles: number | null; earliestWeek: string; address: string | null; bookingPhone: string | null }> | null;
+  offers: Array<{
+    receivingOds: string;
+    siteOds: string;
+    distanceMiles: number | null;
+    earliestWeek: string;
+    address: string | null;
+    bookingPhone: string | null;
+  }> | null;
   /** live: still BOOKED and still to come. */
   booking: { kind: string; siteOds: string; startsAt: string; live: boolean } | null;
   trusts: Record<string, string> | null;

@@ -98,9 +98,12 @@ export async function loadPostcodes(db: SqlRunner, body: Readable, options: Post
           header = new Map(record.map((name, i) => [name.trim().toLowerCase(), i]));
           const missing = POSTCODE_COLUMNS.required.filter((c) => !header!.has(c));
           if (missing.length > 0) {
-            throw new BusinessRuleError(`The file has no ${missing.join(', ')} column: expected the ONS Postcode Directory CSV (pcds, lat, long, doterm, lsoa11, lsoa21)`, {
-              field: 'body',
-            });
+            throw new BusinessRuleError(
+              `The file has no ${missing.join(', ')} column: expected the ONS Postcode Directory CSV (pcds, lat, long, doterm, lsoa11, lsoa21)`,
+              {
+                field: 'body',
+              },
+            );
           }
           return;
         }
@@ -146,7 +149,8 @@ export async function loadPostcodes(db: SqlRunner, body: Readable, options: Post
   try {
     await (pipeline as (...s: unknown[]) => Promise<void>)(...(options.gzip ? [body, createGunzip(), limit, parser, sink] : [body, limit, parser, sink]));
   } catch (e) {
-    if (e instanceof CsvError) throw new UploadRefusedError('UPLOAD_UNREADABLE', `Row ${rowNumber + 1} is not CSV: ${e.message}`, [{ field: 'body', messages: [e.message] }]);
+    if (e instanceof CsvError)
+      throw new UploadRefusedError('UPLOAD_UNREADABLE', `Row ${rowNumber + 1} is not CSV: ${e.message}`, [{ field: 'body', messages: [e.message] }]);
     if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('Z_'))
       throw new UploadRefusedError('UPLOAD_UNREADABLE', 'The body is not valid gzip', [{ field: 'Content-Encoding', messages: ['not valid gzip'] }]);
     throw e;

@@ -110,7 +110,8 @@ export class OfferDistanceView {
 
   @ApiProperty({
     enum: ['postcode', 'district', 'unknown'],
-    description: "postcode: from the patient's full postcode; district: from its district's centroid (the postcode is not loaded); unknown: neither is known, miles is null and the travel radius could not be applied",
+    description:
+      "postcode: from the patient's full postcode; district: from its district's centroid (the postcode is not loaded); unknown: neither is known, miles is null and the travel radius could not be applied",
   })
   basis!: 'postcode' | 'district' | 'unknown';
 }
@@ -270,13 +271,15 @@ export class ReferralView extends ReferralSummaryView {
 
   @ApiPropertyOptional({
     type: Boolean,
-    description: "Staff only: an offer's distance could not be worked out (the patient's postcode is not in the postcode tables), so the travel radius was not applied: check the postcode",
+    description:
+      "Staff only: an offer's distance could not be worked out (the patient's postcode is not in the postcode tables), so the travel radius was not applied: check the postcode",
   })
   distanceUnknown?: boolean;
 
   @ApiPropertyOptional({
     type: () => [ExcludedSiteView],
-    description: "Clinicians only: sites with free capacity that were not offered because their service's rules exclude the patient (procedure, BMI, ASA grade, age), as of the last match",
+    description:
+      "Clinicians only: sites with free capacity that were not offered because their service's rules exclude the patient (procedure, BMI, ASA grade, age), as of the last match",
   })
   excludedSites?: ExcludedSiteView[];
 
