@@ -107,7 +107,7 @@ export class ServiceDirectory {
       .sqlTransaction(async (tx) => {
         const { rows: existing } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1 FOR UPDATE', [siteOds]);
         if (existing[0] && existing[0].trust_ods !== ods)
-          throw new WrongSideError(`Site ${siteOds} is a site of ${existing[0].trust_ods}: only its admins change it`);
+          throw new WrongSideError(`Only an admin of ${existing[0].trust_ods} may change its site ${siteOds}`);
         const at = await locate(tx, input.postcode, 'postcode');
         await tx.query(
           `INSERT INTO site (ods, trust_ods, name, address, postcode, booking_phone, latitude, longitude, updated_at)
@@ -146,7 +146,7 @@ export class ServiceDirectory {
       const { rows: found } = await tx.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE id = $1::uuid FOR UPDATE`, [id]);
       const sv = found[0];
       if (!sv) throw new ReferralNotFoundError('Service');
-      if (sv.trust_ods !== ods) throw new WrongSideError(`That service is ${sv.trust_ods}'s: only its admins change it`);
+      if (sv.trust_ods !== ods) throw new WrongSideError(`Only an admin of ${sv.trust_ods} may change its services`);
       if (sv.treatment_function !== input.treatmentFunction)
         throw new BusinessRuleError(`The service is for treatment function ${sv.treatment_function}: add a new service for ${input.treatmentFunction}`, {
           field: 'treatmentFunction',
@@ -232,7 +232,7 @@ export class ServiceDirectory {
   private async ownSite(tx: SqlRunner, ods: string, siteOds: string): Promise<void> {
     const { rows } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1', [siteOds]);
     if (!rows[0]) throw new ReferralNotFoundError('Site');
-    if (rows[0].trust_ods !== ods) throw new WrongSideError(`Site ${siteOds} is a site of ${rows[0].trust_ods}: only its admins change it`);
+    if (rows[0].trust_ods !== ods) throw new WrongSideError(`Only an admin of ${rows[0].trust_ods} may add services to its site ${siteOds}`);
   }
 
   private async site(tx: SqlRunner, siteOds: string) {
