@@ -45,6 +45,7 @@ const WEEK_MS = 7 * 86_400_000;
 interface DeclarationRow {
   service_id: string;
   service_name: string;
+  service_default: boolean;
   trust_ods: string;
   specialty_code: string;
   site_ods: string;
@@ -90,7 +91,7 @@ export class CapacityService {
            ON CONFLICT (service_id) DO UPDATE
              SET weekly_slots = EXCLUDED.weekly_slots, from_date = EXCLUDED.from_date, to_date = EXCLUDED.to_date, updated_at = now()
            RETURNING service_id, trust_ods, specialty_code, site_ods, weekly_slots, from_date, to_date, updated_at)
-         SELECT c.*, sv.name AS service_name FROM c JOIN service sv ON sv.id = c.service_id`,
+         SELECT c.*, sv.name AS service_name, sv.is_default AS service_default FROM c JOIN service sv ON sv.id = c.service_id`,
         [trustOds, specialtyCode, siteOds, d.weeklySlots, isoDate(d.fromDate), isoDate(d.toDate), serviceId],
       );
       // Slots change; what is used stays (it may then exceed slots, and nothing more is taken).
@@ -151,7 +152,7 @@ export class CapacityService {
   async list(specialtyCode?: string) {
     const thisWeek = isoDate(mondayOf(new Date()));
     const { rows } = await this.prisma.sql.query<DeclarationRow>(
-      `SELECT c.service_id, sv.name AS service_name, c.trust_ods, c.specialty_code, c.site_ods, c.weekly_slots, c.from_date, c.to_date, c.updated_at
+      `SELECT c.service_id, sv.name AS service_name, sv.is_default AS service_default, c.trust_ods, c.specialty_code, c.site_ods, c.weekly_slots, c.from_date, c.to_date, c.updated_at
        FROM capacity c JOIN service sv ON sv.id = c.service_id
        WHERE ($1::text IS NULL OR c.specialty_code = $1) ORDER BY c.specialty_code, c.trust_ods, c.site_ods, sv.is_default DESC, sv.name`,
       [specialtyCode ?? null],
@@ -175,6 +176,8 @@ function view(r: DeclarationRow, weeks: readonly WeekRow[]) {
     siteOds: r.site_ods,
     serviceId: r.service_id,
     serviceName: r.service_name,
+    /** The site's default service for the treatment function (a declaration that named no service). */
+    defaultService: r.service_default,
     weeklySlots: r.weekly_slots,
     fromDate: isoDate(r.from_date),
     toDate: isoDate(r.to_date),

@@ -178,7 +178,7 @@ export class OfferMatcher {
    * capacity and the patient's travel radius, and stored. When nothing matches nothing is stored,
    * so offers already made stand (the caller decides what no offer means).
    */
-  async refresh(tx: Tx, ref: OfferSubject, today: Date): Promise<MatchedOffer[]> {
+  async refresh(tx: Tx, ref: OfferSubject, today: Date): Promise<{ offers: MatchedOffer[]; excluded: SiteExclusion[] }> {
     const { offers: matched, excluded } = await this.matchWithExclusions(
       tx,
       {
@@ -200,7 +200,7 @@ export class OfferMatcher {
          SELECT $1::uuid, x.service_id, x.site_ods, string_to_array(x.reasons, ',') FROM unnest($2::uuid[], $3::text[], $4::text[]) AS x(service_id, site_ods, reasons)`,
         [ref.id, excluded.map((e) => e.serviceId), excluded.map((e) => e.siteOds), excluded.map((e) => e.reasons.join(','))],
       );
-    return matched;
+    return { offers: matched, excluded };
   }
 
   /** Stores matched offers as OPEN; open offers no longer matched are withdrawn. */

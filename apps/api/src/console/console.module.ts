@@ -19,6 +19,7 @@ import { RedisModule } from '../redis.module.js';
 import { WaitingListPagesController } from './waiting-list-pages.controller.js';
 import { CapacityPageController } from './capacity-page.controller.js';
 import { TeamPageController } from './team-page.controller.js';
+import { DirectoryPageController, GroupPageController } from './directory-pages.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -30,6 +31,8 @@ import { TeamPageController } from './team-page.controller.js';
     WaitingListPagesController,
     CapacityPageController,
     TeamPageController,
+    DirectoryPageController,
+    GroupPageController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, OpenReferrals, ReferralSearch],
 })

@@ -45,6 +45,9 @@ export class CapacityDeclarationView {
   @ApiProperty({ type: String, example: 'Upper limb surgery' })
   serviceName!: string;
 
+  @ApiProperty({ type: Boolean, description: "The site's default service for the treatment function (what a declaration without serviceId sets)" })
+  defaultService!: boolean;
+
   @ApiProperty(COUNT)
   weeklySlots!: number;
 
