@@ -162,8 +162,8 @@ describe('distances that are true', () => {
     expect(clerk.offers).toEqual([expect.objectContaining({ siteOds: 'RJC02', distanceMiles: null, distance: { miles: null, basis: 'unknown' } })]);
     expect(clerk.distanceUnknown).toBe(true);
     await drained(s);
-    const { rows } = await s.prisma.sql.query<{ body: string }>(
-      `SELECT t.body FROM local_message_text t JOIN notification n ON n.id = t.notification_id WHERE n.referral_id = $1::uuid AND t.event = 'offer'`,
+    const { rows } = await s.prisma.sql.query<{ body: string; link: string }>(
+      `SELECT t.body, t.link FROM local_message_text t JOIN notification n ON n.id = t.notification_id WHERE n.referral_id = $1::uuid AND t.event = 'offer'`,
       [ref.id],
     );
     expect(rows).toHaveLength(1);
@@ -172,6 +172,18 @@ describe('distances that are true', () => {
     );
     expect(rows[0].body).toContain('Booking team: 01632 960 202');
     expect(rows[0].body).not.toMatch(/less than 1 mile/);
+
+    // The offer page says the same, with the hospital's address and its booking team's number.
+    const page = new URL(rows[0].link).pathname;
+    const checked = await s.http.post(page).type('form').send({ 'dob-day': '5', 'dob-month': '5', 'dob-year': '1960' });
+    expect(checked.status).toBe(303);
+    const cookie = ([] as string[]).concat(checked.headers['set-cookie'] ?? []).map((x) => x.split(';')[0]);
+    const choose = await s.http.get(`${page}/choose`).set('Cookie', cookie);
+    expect(choose.status).toBe(200);
+    expect(choose.text).toContain('We could not work out the distance from your home (so we could not check it against how far you are willing to travel)');
+    expect(choose.text).toContain('Lakin Road, Warwick, CV34 5BW');
+    expect(choose.text).toContain('01632 960 202');
+    expect(choose.text).not.toContain('less than 1 mile');
 
     // A postcode of a known district with no loaded unit postcode: the district's centroid, and it says so.
     const district = await openReferral(s, c, { specialtyCode: '403', patient: { postcode: 'HR4 0ZZ' } });
