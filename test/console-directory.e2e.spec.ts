@@ -31,7 +31,9 @@ describe('service directory', () => {
     const page = await h.signedIn('admin.rjc', '/console/directory');
     expect(await h1(page)).toBe('Service directory');
     // The seed's services, each site under its own heading.
-    expect(await page.getByRole('table', { name: 'Services at Stratford Hospital' }).getByRole('row').filter({ hasText: 'Upper limb surgery' }).count()).toBe(1);
+    expect(await page.getByRole('table', { name: 'Services at Stratford Hospital' }).getByRole('row').filter({ hasText: 'Upper limb surgery' }).count()).toBe(
+      1,
+    );
     await h.shots(page, 'directory');
 
     await page.getByLabel('Site', { exact: true }).selectOption({ label: 'Stratford Hospital' });
@@ -76,7 +78,13 @@ describe('service directory', () => {
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), add.getByRole('button', { name: 'Add service' }).click()]);
     expect(res.status()).toBe(400);
     const alert = await page.getByRole('alert').textContent();
-    for (const m of ['Select the site', 'Select the specialty', 'Enter the name of the service', '"HIPS" is not an OPCS-4 code', 'Maximum ASA grade must be a whole number from 1 to 5'])
+    for (const m of [
+      'Select the site',
+      'Select the specialty',
+      'Enter the name of the service',
+      '"HIPS" is not an OPCS-4 code',
+      'Maximum ASA grade must be a whole number from 1 to 5',
+    ])
       expect(alert).toContain(m);
     // The summary's links lead to the fields, and what was typed stays.
     expect(await page.getByRole('link', { name: 'Select the site' }).getAttribute('href')).toBe('#new-siteOds');
@@ -87,7 +95,10 @@ describe('service directory', () => {
     await page.getByText('Change the details of Warwick Hospital').click();
     const site = page.locator('form[action="/console/directory/sites/RJC02"]');
     await site.getByLabel('Postcode').fill('TR21 0PW');
-    const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), site.getByRole('button', { name: 'Save Warwick Hospital' }).click()]);
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      site.getByRole('button', { name: 'Save Warwick Hospital' }).click(),
+    ]);
     expect(refused.status()).toBe(422);
     expect(await page.getByRole('alert').textContent()).toContain('postcode TR21 0PW is not in the postcode tables');
     expect(await servicesOf('RJC02')).toEqual(before);
@@ -102,7 +113,10 @@ describe('service directory', () => {
     });
     expect(res.status()).toBe(403);
     expect(await res.text()).toContain('Only an admin of RJC may change its site RJC08');
-    const noToken = await page.request.post(`${h.base}/console/directory/sites/RLQ01`, { form: { name: 'x', address: 'y', postcode: 'HR1 2ER' }, maxRedirects: 0 });
+    const noToken = await page.request.post(`${h.base}/console/directory/sites/RLQ01`, {
+      form: { name: 'x', address: 'y', postcode: 'HR1 2ER' },
+      maxRedirects: 0,
+    });
     expect(noToken.status()).toBe(403);
     const clerk = await h.signedIn('clerk.rjc');
     expect((await clerk.goto(`${h.base}/console/directory`))?.status()).toBe(403);
@@ -123,7 +137,9 @@ describe('group', () => {
     await page.getByLabel('Main site postcode').fill('B1 1ZZ');
     await page.getByRole('button', { name: 'Add trust' }).click();
     await page.waitForURL(`${h.base}/console/group?added=RBK`);
-    expect(await page.getByRole('alert').filter({ hasText: 'Trust added' }).textContent()).toContain('Walsall Healthcare NHS Trust is a member of Foundation Group');
+    expect(await page.getByRole('alert').filter({ hasText: 'Trust added' }).textContent()).toContain(
+      'Walsall Healthcare NHS Trust is a member of Foundation Group',
+    );
     const group = await h.s.http.get('/v1/group').set(bearer(h.c.clerkRLQ));
     expect(group.body.members.map((m: { ods: string }) => m.ods)).toContain('RBK');
 
@@ -145,7 +161,14 @@ describe('referral page', () => {
       .set(bearer(rjc))
       .send({ treatmentFunction: '420', name: 'Knees, BMI up to 35 (420)', procedures: ['W40-W42'], maxBmi: 35 });
     const week = { weeklySlots: 2, fromDate: isoDay(7), toDate: isoDay(40) };
-    expect((await h.s.http.put('/v1/capacity/RJC/420').set(bearer(rjc)).send({ ...week, serviceId: svc.body.id })).status).toBe(200);
+    expect(
+      (
+        await h.s.http
+          .put('/v1/capacity/RJC/420')
+          .set(bearer(rjc))
+          .send({ ...week, serviceId: svc.body.id })
+      ).status,
+    ).toBe(200);
     expect((await h.s.http.put('/v1/capacity/RLT/420').set(bearer(rlt)).send(week)).status).toBe(200);
 
     const ref = await openReferral(h.s, h.c, { specialtyCode: '420', procedureCode: 'W401', patient: { postcode: 'TR21 0PW' } });

@@ -47,7 +47,10 @@ function optionalNumber(form: Form, name: string, label: string, min: number, ma
   if (!v) return null;
   const ok = whole ? /^\d+$/.test(v) : /^\d+(\.\d)?$/.test(v);
   if (!ok || Number(v) < min || Number(v) > max) {
-    errors.push({ field: name, text: `${label} must be ${whole ? 'a whole number' : 'a number with at most one decimal place'} from ${min} to ${max}, or left blank` });
+    errors.push({
+      field: name,
+      text: `${label} must be ${whole ? 'a whole number' : 'a number with at most one decimal place'} from ${min} to ${max}, or left blank`,
+    });
     return null;
   }
   return Number(v);
@@ -114,7 +117,12 @@ export class DirectoryPageController {
     } catch (e) {
       const r = e instanceof FormErrors ? null : refusal(e, 'postcode');
       if (e instanceof FormErrors || r)
-        return this.render(req, res, { problem: { form: `site-${siteOds}`, errors: r ? [r] : errors, values: form } }, r ? (e instanceof WrongSideError ? 403 : 422) : 400);
+        return this.render(
+          req,
+          res,
+          { problem: { form: `site-${siteOds}`, errors: r ? [r] : errors, values: form } },
+          r ? (e instanceof WrongSideError ? 403 : 422) : 400,
+        );
       throw e;
     }
   }
@@ -133,7 +141,8 @@ export class DirectoryPageController {
       return seeOther(res, `/console/directory?saved=${encodeURIComponent(saved.name)}#service-${saved.id}`);
     } catch (e) {
       const r = e instanceof FormErrors ? null : refusal(e, 'siteOds');
-      if (e instanceof FormErrors || r) return this.render(req, res, { problem: { form: 'service-new', errors: r ? [r] : errors, values: form } }, r ? 422 : 400);
+      if (e instanceof FormErrors || r)
+        return this.render(req, res, { problem: { form: 'service-new', errors: r ? [r] : errors, values: form } }, r ? 422 : 400);
       throw e;
     }
   }
@@ -151,7 +160,8 @@ export class DirectoryPageController {
       return seeOther(res, `/console/directory?saved=${encodeURIComponent(saved.name)}#service-${saved.id}`);
     } catch (e) {
       const r = e instanceof FormErrors ? null : refusal(e, 'name');
-      if (e instanceof FormErrors || r) return this.render(req, res, { problem: { form: `service-${id}`, errors: r ? [r] : errors, values: form } }, r ? 422 : 400);
+      if (e instanceof FormErrors || r)
+        return this.render(req, res, { problem: { form: `service-${id}`, errors: r ? [r] : errors, values: form } }, r ? 422 : 400);
       throw e;
     }
   }
@@ -255,7 +265,12 @@ export class GroupPageController {
     }
   }
 
-  private async render(req: ConsoleRequest, res: ConsoleResponse, opts: { added?: string | null; errors?: FieldError[]; values?: Form }, status = 200): Promise<string> {
+  private async render(
+    req: ConsoleRequest,
+    res: ConsoleResponse,
+    opts: { added?: string | null; errors?: FieldError[]; values?: Form },
+    status = 200,
+  ): Promise<string> {
     const group = await this.directory.group(req.caller!);
     const errors = opts.errors ?? [];
     const added = opts.added ? group.members.find((m) => m.ods === opts.added) : undefined;
@@ -270,7 +285,13 @@ export class GroupPageController {
         errors: errors.map((e) => ({ text: e.text, href: `#trust-${e.field}` })),
         errorOf: (f: string) => errors.find((e) => e.field === f)?.text,
         values: opts.values ?? {},
-        banner: added ? { title: 'Trust added', text: `${added.name} is a member of ${group.name}. Its trust admins can now set its sites, services and capacity.`, type: 'success' as const } : undefined,
+        banner: added
+          ? {
+              title: 'Trust added',
+              text: `${added.name} is a member of ${group.name}. Its trust admins can now set its sites, services and capacity.`,
+              type: 'success' as const,
+            }
+          : undefined,
         back: { href: '/console', text: 'Home' },
       },
       status,

@@ -106,8 +106,7 @@ export class ServiceDirectory {
     return this.prisma
       .sqlTransaction(async (tx) => {
         const { rows: existing } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1 FOR UPDATE', [siteOds]);
-        if (existing[0] && existing[0].trust_ods !== ods)
-          throw new WrongSideError(`Only an admin of ${existing[0].trust_ods} may change its site ${siteOds}`);
+        if (existing[0] && existing[0].trust_ods !== ods) throw new WrongSideError(`Only an admin of ${existing[0].trust_ods} may change its site ${siteOds}`);
         const at = await locate(tx, input.postcode, 'postcode');
         await tx.query(
           `INSERT INTO site (ods, trust_ods, name, address, postcode, booking_phone, latitude, longitude, updated_at)
