@@ -24,7 +24,7 @@ export class SiteDto {
   @Matches(POSTCODE, { message: '$property must be a UK postcode' })
   postcode!: string;
 
-  @ApiPropertyOptional({ example: '01632 960 208', nullable: true, description: "The site's booking team, when it is not the trust's number" })
+  @ApiPropertyOptional({ type: String, example: '01632 960 208', nullable: true, description: "The site's booking team, when it is not the trust's number" })
   @IsOptional()
   @Matches(PHONE, { message: '$property must be a phone number' })
   bookingPhone?: string | null;
@@ -52,28 +52,33 @@ export class ServiceDto {
   @IsString({ each: true, message: '$property must be OPCS-4 codes or ranges' })
   procedures!: string[];
 
-  @ApiPropertyOptional({ example: 40, nullable: true, description: 'Highest BMI the service takes (a patient whose BMI is not recorded is not excluded)' })
+  @ApiPropertyOptional({
+    type: Number,
+    example: 40,
+    nullable: true,
+    description: 'Highest BMI the service takes (a patient whose BMI is not recorded is not excluded)',
+  })
   @IsOptional()
   @IsNumber({ maxDecimalPlaces: 1 }, { message: '$property must be a number with at most one decimal place' })
   @Min(10)
   @Max(99.9)
   maxBmi?: number | null;
 
-  @ApiPropertyOptional({ example: 3, nullable: true, description: 'Highest ASA grade (1-5) the service takes' })
+  @ApiPropertyOptional({ type: 'integer', example: 3, nullable: true, description: 'Highest ASA grade (1-5) the service takes' })
   @IsOptional()
   @IsInt({ message: '$property must be a whole number' })
   @Min(1)
   @Max(5)
   maxAsaGrade?: number | null;
 
-  @ApiPropertyOptional({ example: 18, nullable: true, description: 'Youngest age, in whole years, the service takes' })
+  @ApiPropertyOptional({ type: 'integer', example: 18, nullable: true, description: 'Youngest age, in whole years, the service takes' })
   @IsOptional()
   @IsInt({ message: '$property must be a whole number' })
   @Min(0)
   @Max(120)
   minAgeYears?: number | null;
 
-  @ApiPropertyOptional({ example: 'Day-case surgery: arrange for someone to take you home.', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Day-case surgery: arrange for someone to take you home.', nullable: true })
   @IsOptional()
   @IsString({ message: '$property must be text' })
   @MaxLength(2000)
@@ -98,12 +103,12 @@ export class NewTrustDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiPropertyOptional({ example: '01632 960 404', nullable: true })
+  @ApiPropertyOptional({ type: String, example: '01632 960 404', nullable: true })
   @IsOptional()
   @Matches(PHONE, { message: '$property must be a phone number' })
   bookingPhone?: string | null;
 
-  @ApiPropertyOptional({ example: 'Monday to Friday, 9am to 5pm', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Monday to Friday, 9am to 5pm', nullable: true })
   @IsOptional()
   @IsString({ message: '$property must be text' })
   @MaxLength(200)
