@@ -24,7 +24,8 @@ describe('one referral row, every read', () => {
     const reads = app.get(ReferralQueries);
 
     const view = (await reads.get(clinRLQ, id, now)) as unknown as Shown;
-    const { patient, demographicsMismatch, offers, bookings, timeline, clinicalNotes, ...referral } = view;
+    // distanceUnknown and excludedSites belong to the view of one referral (the directory, #16), as offers do.
+    const { patient, demographicsMismatch, offers, bookings, timeline, clinicalNotes, distanceUnknown, excludedSites, ...referral } = view;
     expect(referral).toMatchObject({
       id,
       status: 'AWAITING_CLINICAL_REVIEW',
@@ -49,6 +50,8 @@ describe('one referral row, every read', () => {
     expect(bookings).toEqual([]);
     expect(timeline.map((e) => e.type)).toEqual(['referral_opened', 'screening_passed']);
     expect(clinicalNotes).toEqual([]);
+    expect(distanceUnknown).toBe(false);
+    expect(Array.isArray(excludedSites)).toBe(true);
 
     // A worklist shows the same referral fields, and only who the patient is.
     const page = await reads.list(clinRLQ, { worklist: 'clinical-review', limit: 200 }, now);
