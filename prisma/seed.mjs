@@ -1,13 +1,12 @@
-// Demo data for the Foundation Group: trusts, sites, postcode districts, RJC's trauma and
-// orthopaedics capacity, and a few long-waiters at RLQ. Safe to run again (it only fills gaps).
+// Demo data for the Foundation Group: trusts, their group, sites, services and capacity (RJC's hip
+// and knee replacement and upper limb surgery), the demo postcode extract, and a few long-waiters at RLQ. Safe to run again (it only fills gaps).
 //
 // Provenance of the coordinates: NOT taken from an official data set. The site coordinates and
-// the postcode-district centroids below were typed in by hand for this demo, as approximate
-// positions (to about a mile) of the towns and hospitals from general public knowledge of where
-// they are; no file was downloaded and none is redistributed. Site codes are illustrative.
-// Travel distances computed from them are good enough to rank sites for a demo, not for real use.
-// For production load the real centroids from the ONS Postcode Directory (ONSPD) or Code-Point
-// Open (Ordnance Survey, Open Government Licence), averaging unit-postcode coordinates per district.
+// the demo postcode extract (prisma/demo-postcodes.csv, see loadDemoPostcodes) were made up for
+// this demo near the true positions (to a mile or two) of the towns and hospitals, from general
+// public knowledge of where they are; no file was downloaded and none is redistributed. Site codes
+// are illustrative. Distances from them are good enough to rank sites for a demo, not for real use.
+// For production load the ONS Postcode Directory (ONSPD) itself: `npm run postcodes:load -- <file>`.
 import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
@@ -26,32 +25,75 @@ const SITES = [
   { ods: 'RJC08', trust: 'RJC', name: 'Stratford Hospital', postcode: 'CV37 6NX', lat: 52.1967, lon: -1.7197 },
   { ods: 'RLT01', trust: 'RLT', name: 'George Eliot Hospital', postcode: 'CV10 7DJ', lat: 52.5125, lon: -1.493 },
 ];
-const DISTRICTS = [
-  ['HR1', 52.06, -2.71],
-  ['HR2', 52.03, -2.75],
-  ['HR3', 52.08, -3.05],
-  ['HR4', 52.09, -2.76],
-  ['HR5', 52.2, -3.02],
-  ['HR6', 52.23, -2.74],
-  ['HR7', 52.19, -2.51],
-  ['HR8', 52.04, -2.43],
-  ['HR9', 51.91, -2.58],
-  ['CV1', 52.41, -1.51],
-  ['CV10', 52.52, -1.49],
-  ['CV11', 52.52, -1.45],
-  ['CV12', 52.48, -1.47],
-  ['CV21', 52.37, -1.26],
-  ['CV31', 52.28, -1.53],
-  ['CV32', 52.3, -1.53],
-  ['CV34', 52.28, -1.58],
-  ['CV35', 52.23, -1.62],
-  ['CV37', 52.19, -1.71],
-  ['WR1', 52.19, -2.22],
-  ['WR14', 52.11, -2.33],
-  ['GL1', 51.86, -2.24],
-  ['B1', 52.48, -1.9],
-  ['LD1', 52.24, -3.38],
+// The group's service directory: what each site offers (treatment function 110, trauma and
+// orthopaedics, split by procedure group), who it cannot take, and the capacity declared for it.
+// OPCS-4: W37-W42 hip and knee replacements; O06-O08 shoulder and elbow replacements, T52-T54 palmar fascia (Dupuytren's).
+const SERVICES = [
+  {
+    site: 'RJC02',
+    trust: 'RJC',
+    tf: '110',
+    name: 'Hip and knee replacement',
+    procedures: ['W37-W42'],
+    maxBmi: 40,
+    maxAsa: 3,
+    minAge: 18,
+    guidance: 'Pre-operative assessment at Warwick Hospital two to four weeks before surgery; bring a list of your medicines.',
+    slots: 20,
+  },
+  {
+    site: 'RJC08',
+    trust: 'RJC',
+    tf: '110',
+    name: 'Upper limb surgery',
+    procedures: ['O06-O08', 'T52-T54'],
+    maxBmi: null,
+    maxAsa: 3,
+    minAge: 16,
+    guidance: 'Day-case surgery at Stratford Hospital: arrange for someone to take you home.',
+    slots: 5,
+  },
 ];
+const SITE_ADDRESSES = {
+  RLQ01: 'Union Walk, Hereford',
+  RJC02: 'Lakin Road, Warwick',
+  RJC08: 'Arden Street, Stratford-upon-Avon',
+  RLT01: 'College Street, Nuneaton',
+};
+
+/**
+ * The demo extract of the ONS Postcode Directory (prisma/demo-postcodes.csv, ONSPD's columns):
+ * a few hundred postcodes of Herefordshire, Warwickshire, Nuneaton, Worcestershire and the edge of
+ * Birmingham. Real-shaped, NOT official: the outward codes are real districts, the inward codes and
+ * LSOA codes are made up, and each coordinate is within a mile or two of the district's true
+ * centroid (the sites' and the demo patients' own postcodes at the hospitals and towns). The same
+ * columns and rules as `npm run postcodes:load` (libs/workflow/src/postcodes/postcode-loader.ts),
+ * read here without the compiled app because the seed also runs in the migrate image.
+ */
+async function loadDemoPostcodes(client) {
+  const { parse } = await import('csv-parse/sync');
+  const { readFile } = await import('node:fs/promises');
+  const rows = parse(await readFile(new URL('./demo-postcodes.csv', import.meta.url)), { columns: true, skip_empty_lines: true });
+  const live = rows.filter((r) => !r.doterm);
+  const key = (p) => p.toUpperCase().replace(/\s+/g, '');
+  await client.query(
+    `INSERT INTO postcode (postcode, pcds, district, latitude, longitude, lsoa11, lsoa21)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[]) ON CONFLICT (postcode) DO NOTHING`,
+    [
+      live.map((r) => key(r.pcds)),
+      live.map((r) => r.pcds.toUpperCase()),
+      live.map((r) => r.pcds.toUpperCase().split(' ')[0]),
+      live.map((r) => Number(r.lat)),
+      live.map((r) => Number(r.long)),
+      live.map((r) => r.lsoa11 || null),
+      live.map((r) => r.lsoa21 || null),
+    ],
+  );
+  await client.query(
+    `INSERT INTO postcode_district (district, latitude, longitude)
+     SELECT district, avg(latitude), avg(longitude) FROM postcode GROUP BY district ON CONFLICT (district) DO NOTHING`,
+  );
+}
 
 function nhsNumber(seed) {
   for (let n = seed; ; n++) {
@@ -144,21 +186,38 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         s.lon,
       ]);
     }
-    for (const [d, lat, lon] of DISTRICTS) {
-      await client.query('INSERT INTO postcode_district (district, latitude, longitude) VALUES ($1,$2,$3) ON CONFLICT (district) DO NOTHING', [d, lat, lon]);
+    for (const [ods, address] of Object.entries(SITE_ADDRESSES)) {
+      await client.query('UPDATE site SET address = COALESCE(address, $2) WHERE ods = $1', [ods, address]);
     }
-    await client.query(
-      `INSERT INTO capacity (id, trust_ods, specialty_code, site_ods, weekly_slots, from_date, to_date, updated_at)
-       VALUES (gen_random_uuid(), 'RJC', '110', 'RJC02', 20, $1, $2, now()) ON CONFLICT (trust_ods, site_ods, specialty_code) DO NOTHING`,
-      [day(-30), day(365)],
-    );
-    // Its weeks (Monday-start), 20 slots each; a re-run leaves weeks already there (and their use) alone.
-    await client.query(
-      `INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, week_start, slots)
-       SELECT 'RJC', 'RJC02', '110', w::date, 20 FROM generate_series(date_trunc('week', $1::timestamp), $2::timestamp, interval '7 days') AS w
-       ON CONFLICT DO NOTHING`,
-      [day(-30), day(365)],
-    );
+    // The three trusts are the Foundation Group (a group admin adds others: POST /v1/group/trusts).
+    await client.query(`INSERT INTO trust_group (id, name) VALUES ('foundation', 'Foundation Group') ON CONFLICT (id) DO NOTHING`);
+    for (const t of TRUSTS) {
+      await client.query(`INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, 'foundation', 'seed') ON CONFLICT (trust_ods) DO NOTHING`, [
+        t.ods,
+      ]);
+    }
+    await loadDemoPostcodes(client);
+    for (const sv of SERVICES) {
+      const { rows: svc } = await client.query(
+        `INSERT INTO service (trust_ods, site_ods, treatment_function, name, procedures, max_bmi, max_asa_grade, min_age_years, booking_guidance, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'seed')
+         ON CONFLICT (site_ods, name) DO UPDATE SET updated_at = service.updated_at RETURNING id`,
+        [sv.trust, sv.site, sv.tf, sv.name, sv.procedures, sv.maxBmi, sv.maxAsa, sv.minAge, sv.guidance],
+      );
+      const serviceId = svc[0].id;
+      await client.query(
+        `INSERT INTO capacity (id, trust_ods, specialty_code, site_ods, service_id, weekly_slots, from_date, to_date, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (service_id) DO NOTHING`,
+        [sv.trust, sv.tf, sv.site, serviceId, sv.slots, day(-30), day(365)],
+      );
+      // Its weeks (Monday-start); a re-run leaves weeks already there (and their use) alone.
+      await client.query(
+        `INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, service_id, week_start, slots)
+         SELECT $1, $2, $3, $4, w::date, $5 FROM generate_series(date_trunc('week', $6::timestamp), $7::timestamp, interval '7 days') AS w
+         ON CONFLICT DO NOTHING`,
+        [sv.trust, sv.site, sv.tf, serviceId, sv.slots, day(-30), day(365)],
+      );
+    }
     const { rowCount } = await client.query(`SELECT 1 FROM referral WHERE pathway_id LIKE 'RLQ-DEMO-%' LIMIT 1`);
     if (demoReferrals && rowCount === 0) {
       for (const p of DEMO) {

@@ -8,7 +8,7 @@ import { root } from './lib/local-services.mjs';
 
 requireRuntime();
 
-const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration', 'additional_requirements_manager'];
+const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration', 'additional_requirements_manager', 'group_admin'];
 const { values } = parseArgs({
   options: {
     role: { type: 'string', multiple: true },
@@ -21,7 +21,7 @@ const { values } = parseArgs({
 });
 const fail = (msg) => {
   process.stderr.write(
-    `${msg}\nUsage: npm run token -- --role clinician|booking_clerk|trust_admin|integration --ods RLQ\n       npm run token -- --role patient --nhs-number 9434765919\n`,
+    `${msg}\nUsage: npm run token -- --role clinician|booking_clerk|trust_admin|integration|group_admin --ods RLQ\n       npm run token -- --role patient --nhs-number 9434765919\n`,
   );
   process.exit(2);
 };

@@ -250,6 +250,54 @@ describe('real answers fit the document', () => {
     fits(await get(adminRLT, '/v1/team-contacts'), 'get /v1/team-contacts');
   });
 
+  it('the service directory, postcode loads and the group', async () => {
+    const adminRLT = await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });
+    const groupAdmin = await token({ role: 'group_admin', ods: 'RLT', sub: 'group-admin-rlt' });
+    fits(await get(c.clerkRLQ, '/v1/directory/sites?ods=RJC'), 'get /v1/directory/sites');
+    fits(
+      await s.http
+        .put('/v1/directory/sites/RLT01')
+        .set(bearer(adminRLT))
+        .send({ name: 'George Eliot Hospital', address: 'College Street, Nuneaton', postcode: 'CV10 7DJ' }),
+      'put /v1/directory/sites/{siteOds}',
+    );
+    // A treatment function no referral uses, with no capacity: it changes no offer.
+    const added = fits(
+      await post(adminRLT, '/v1/directory/sites/RLT01/services', {
+        treatmentFunction: '590',
+        name: `OpenAPI ${Date.now()}`,
+        procedures: ['W37-W42'],
+        maxBmi: 40,
+      }),
+      'post /v1/directory/sites/{siteOds}/services',
+    );
+    fits(
+      await s.http
+        .put(`/v1/directory/services/${added.id}`)
+        .set(bearer(adminRLT))
+        .send({ treatmentFunction: '590', name: added.name, procedures: [], bookingGuidance: 'Day case.' }),
+      'put /v1/directory/services/{id}',
+    );
+    fits(
+      await s.http
+        .post('/v1/postcodes/loads')
+        .set(bearer(adminRLT))
+        .set('Content-Type', 'text/csv')
+        .send('pcds,lat,long,doterm\nCV10 9ZZ,52.52,-1.49,\nXX,1,1,\n'),
+      'post /v1/postcodes/loads',
+    );
+    fits(await get(c.clerkRLQ, '/v1/group'), 'get /v1/group');
+    const code = `Y${Date.now().toString(36).slice(-2).toUpperCase()}`;
+    fits(
+      await post(groupAdmin, '/v1/group/trusts', {
+        ods: code,
+        name: `Trust ${code}`,
+        mainSite: { ods: `${code}01`, name: 'A hospital', address: '1 Road, Town', postcode: 'CV10 9ZZ' },
+      }),
+      'post /v1/group/trusts',
+    );
+  });
+
   it('capacity and matching runs', async () => {
     // A specialty no other suite offers in, so their offers do not change.
     const monday = (() => {

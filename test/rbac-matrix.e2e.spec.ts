@@ -44,7 +44,7 @@ type Stage = (typeof STAGES)[number];
 const receiverAt = (stage: Stage): Trust | null => (STAGES.indexOf(stage) >= STAGES.indexOf('AWAITING_RECEIVER_ACCEPTANCE') ? RECEIVING : null);
 
 // ---------------------------------------------------------------------------------------------
-// Callers: five roles at each of three trusts, and two patients.
+// Callers: five roles at each of three trusts, a group admin, and two patients.
 
 interface CallerSpec {
   readonly label: string;
@@ -56,6 +56,8 @@ interface CallerSpec {
 const STAFF_LIKE_ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'integration', 'additional_requirements_manager'] as const satisfies readonly Role[];
 const CALLERS: readonly CallerSpec[] = [
   ...TRUSTS.flatMap((ods) => STAFF_LIKE_ROLES.map((role): CallerSpec => ({ label: `${role}@${ods}`, role, ods, patient: null }))),
+  // A person at ORIGIN who runs the group (its membership): no trust's staff role.
+  { label: 'group_admin@RLQ', role: 'group_admin', ods: ORIGIN, patient: null },
   { label: 'patient(own)', role: 'patient', ods: null, patient: 'own' },
   { label: 'patient(other)', role: 'patient', ods: null, patient: 'other' },
 ];
@@ -120,6 +122,12 @@ interface RouteSpec {
   /** Headers the route needs besides the token (a BaRS message's X-Request-ID). */
   readonly headers?: () => Record<string, string>;
 }
+
+/** A service of ORIGIN's main site for PUT /v1/directory/services/:id (made in beforeAll). */
+const originService = { id: '' };
+/** A fresh name or code per allowed call that adds one. */
+let added = 0;
+const uniqueCode = () => `${Date.now().toString(36).slice(-3)}${added++}`.toUpperCase();
 
 /** A stored matching run for GET /v1/matching/runs/:id (made in beforeAll). */
 const matchingRun = { id: '' };
@@ -742,6 +750,90 @@ const ROUTES: readonly RouteSpec[] = [
     body: () => ({ email: 'clinical-team@example.nhs.uk' }),
     verify: (res, call) => expect(res.body).toMatchObject({ trustOds: call.caller.ods, team: 'clinical', email: 'clinical-team@example.nhs.uk' }),
   },
+  // The service directory: any staff of the group reads it; each trust's admins keep their own sites (a site of ORIGIN here).
+  {
+    method: 'GET',
+    template: '/v1/directory/sites',
+    permission: 'directory.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/directory/sites',
+    verify: lists,
+  },
+  {
+    method: 'PUT',
+    template: '/v1/directory/sites/:siteOds',
+    permission: 'directory.write',
+    scope: 'trust-param',
+    trustParam: ORIGIN,
+    mutates: true,
+    success: 200,
+    // The seed's own values: no other suite sees a change.
+    path: () => '/v1/directory/sites/RLQ01',
+    body: () => ({ name: 'Hereford County Hospital', address: 'Union Walk, Hereford', postcode: 'HR1 2ER' }),
+    verify: (res) => expect(res.body).toMatchObject({ ods: 'RLQ01', trustOds: ORIGIN }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/directory/sites/:siteOds/services',
+    permission: 'directory.write',
+    scope: 'trust-param',
+    trustParam: ORIGIN,
+    mutates: true,
+    success: 201,
+    // A treatment function no referral here uses, with no capacity: it changes no offer.
+    path: () => '/v1/directory/sites/RLQ01/services',
+    body: () => ({ treatmentFunction: '503', name: `RBAC ${uniqueCode()}`, procedures: ['W37-W42'] }),
+    verify: (res) => expect(res.body).toMatchObject({ siteOds: 'RLQ01', treatmentFunction: '503' }),
+  },
+  {
+    method: 'PUT',
+    template: '/v1/directory/services/:id',
+    permission: 'directory.write',
+    scope: 'trust-param',
+    trustParam: ORIGIN,
+    mutates: true,
+    success: 200,
+    path: () => `/v1/directory/services/${originService.id}`,
+    body: () => ({ treatmentFunction: '503', name: 'RBAC service', procedures: [], maxBmi: 45 }),
+    verify: (res) => expect(res.body).toMatchObject({ id: originService.id, exclusions: { maxBmi: 45 } }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/postcodes/loads',
+    permission: 'postcodes.load',
+    scope: 'none',
+    mutates: true,
+    success: 200,
+    path: () => '/v1/postcodes/loads',
+    csv: () => 'pcds,lat,long\nHR1 9ZZ,52.06,-2.71\n',
+    verify: (res) => expect(res.body).toMatchObject({ rows: 1, loaded: 1 }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/group',
+    permission: 'group.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/group',
+    verify: (res) => expect(res.body.members.map((m: { ods: string }) => m.ods)).toEqual(expect.arrayContaining([...TRUSTS])),
+  },
+  {
+    method: 'POST',
+    template: '/v1/group/trusts',
+    permission: 'group.write',
+    scope: 'none',
+    mutates: true,
+    success: 201,
+    path: () => '/v1/group/trusts',
+    body: () => {
+      const code = `Z${uniqueCode().slice(-2)}`;
+      return { ods: code, name: `Trust ${code}`, mainSite: { ods: `${code}01`, name: `${code} Hospital`, address: '1 Road, Town', postcode: 'WR1 9ZZ' } };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ groupId: 'foundation' }),
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -920,6 +1012,9 @@ beforeAll(async () => {
   await pool(tasks, 8);
   await importWaitingList();
   matchingRun.id = (await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: '110', minWeeks: 52 })).body.id;
+  originService.id = (
+    await s.http.post('/v1/directory/sites/RLQ01/services').set(bearer(c.adminRLQ)).send({ treatmentFunction: '503', name: 'RBAC service', procedures: [] })
+  ).body.id;
   for (const cell of [null, ...CELLS.filter((x) => x.route.template === '/v1/tasks/:id/complete' && x.fresh)]) {
     const key = `rbac.${process.pid}.${cell?.name ?? 'shared'}`;
     await raiseTask(s.prisma.sql, { trustOds: ORIGIN, team: 'booking', kind: 'rbac_check', referralId: null, key });
@@ -940,7 +1035,8 @@ beforeAll(async () => {
 
 describe('RBAC matrix', () => {
   it('is generated over every route and every kind of caller', () => {
-    expect(CALLERS).toHaveLength(17);
+    // Five roles at three trusts, a group admin, two patients.
+    expect(CALLERS).toHaveLength(18);
     expect(CELLS).toHaveLength(ROUTES.length * CALLERS.length);
     // Every outcome the rules can give occurs somewhere, and each referral action is allowed to someone.
     expect(new Set(CELLS.map((x) => x.expect.why))).toEqual(new Set<Why>(['role', 'hidden', 'side', 'conflict', 'allowed']));

@@ -17,6 +17,8 @@ export const DEMO_USERS = [
   // A second consultant at Wye Valley: two clinicians working the same review list.
   { username: 'clinician2.rlq', name: 'Dr Rhian Morgan', role: 'clinician', ods: 'RLQ' },
   { username: 'admin.rlq', name: 'Siân Powell', role: 'trust_admin', ods: 'RLQ' },
+  // Runs the Foundation Group itself (its members): no trust role.
+  { username: 'group.admin', name: 'Carys Evans', role: 'group_admin', ods: 'RLQ' },
   { username: 'clerk.rjc', name: 'Priya Shah', role: 'booking_clerk', ods: 'RJC' },
   { username: 'clinician.rjc', name: 'Mr David Okafor', role: 'clinician', ods: 'RJC' },
   { username: 'admin.rjc', name: 'Helen Carter', role: 'trust_admin', ods: 'RJC' },

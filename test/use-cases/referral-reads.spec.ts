@@ -36,6 +36,8 @@ describe('one referral row, every read', () => {
       informationRequest,
       informationRequests,
       additionalRequirements,
+      distanceUnknown,
+      excludedSites,
       ...referral
     } = view;
     expect(referral).toMatchObject({
@@ -70,6 +72,8 @@ describe('one referral row, every read', () => {
       informationRequest: null,
       informationRequests: [],
     });
+    expect(distanceUnknown).toBe(false);
+    expect(Array.isArray(excludedSites)).toBe(true);
 
     // A worklist shows the same referral fields, and only who the patient is.
     const page = await reads.list(clinRLQ, { worklist: 'clinical-review', limit: 200 }, now);

@@ -29,6 +29,7 @@ import { OfferPageController } from './offer-page/offer-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
 import { ConsoleModule } from './console/console.module.js';
 import { FhirModule } from './fhir/fhir.module.js';
+import { DirectoryController, GroupController, PostcodesController } from './directory.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, AuthModule, WorkflowModule, RedisModule, ConsoleModule, FhirModule, TerminusModule.forRoot({ logger: false })],
@@ -49,6 +50,9 @@ import { FhirModule } from './fhir/fhir.module.js';
     TasksController,
     TeamContactsController,
     OfferPageController,
+    DirectoryController,
+    PostcodesController,
+    GroupController,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },

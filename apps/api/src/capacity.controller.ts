@@ -16,7 +16,7 @@ export class CapacityController {
   @RequirePermission('capacity.write')
   @ApiOperation({
     summary:
-      'Declare weekly slots offered to the group for a specialty at a site (default the main site), with optional per-week overrides (trust_admin of :ods)',
+      "Declare weekly slots offered to the group for a specialty at a site (default the main site), for one of its services (serviceId; default the site's default service for the treatment function), with optional per-week overrides (trust_admin of :ods)",
   })
   @ApiOkResponse({ type: CapacityDeclarationView, description: 'The declaration with its weeks from this week on' })
   declare(
@@ -31,7 +31,14 @@ export class CapacityController {
     const to = parseIsoDate(dto.toDate);
     if (!from) throw new BusinessRuleError('fromDate is not a real date', { field: 'fromDate' });
     if (!to) throw new BusinessRuleError('toDate is not a real date', { field: 'toDate' });
-    return this.capacity.declare(ods, specialty, { weeklySlots: dto.weeklySlots, fromDate: from, toDate: to, siteOds: dto.siteOds, weeks: dto.weeks });
+    return this.capacity.declare(ods, specialty, {
+      weeklySlots: dto.weeklySlots,
+      fromDate: from,
+      toDate: to,
+      siteOds: dto.siteOds,
+      serviceId: dto.serviceId,
+      weeks: dto.weeks,
+    });
   }
 
   @Get()

@@ -4,8 +4,13 @@
  * `additional_requirements_manager`: e-RS's "additional requirements manager", who records a patient's
  * transport, interpreter and accessibility needs for the trust without clinical access: they read the
  * referral's identification and its additional requirements, and change those, and nothing else.
+ *
+ * group_admin: a person at one of the group's trusts who runs the group itself (which trusts are
+ * members). A role, not a claim on trust_admin: adding a trust changes who every member's patients
+ * may be sent to, which is the group's decision, not any one trust's; a separate role keeps that
+ * grant explicit in the identity provider and out of every trust admin's token.
  */
-export const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration', 'additional_requirements_manager'] as const;
+export const ROLES = ['clinician', 'booking_clerk', 'trust_admin', 'patient', 'integration', 'additional_requirements_manager', 'group_admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const STAFF: readonly Role[] = ['clinician', 'booking_clerk', 'trust_admin'];
@@ -67,6 +72,16 @@ export const PERMISSIONS = {
   /** Where the trust's teams are emailed when work lands on their worklists. */
   'team-contact.read': ['trust_admin'],
   'team-contact.write': ['trust_admin'],
+  /** The group's service directory: sites and the services they offer (any staff of the group reads it). */
+  'directory.read': [...STAFF, 'group_admin'],
+  /** A trust's own sites and services (trust_admin of that trust). */
+  'directory.write': ['trust_admin'],
+  /** Load postcode geography (ONS Postcode Directory CSV) for travel distances. */
+  'postcodes.load': ['trust_admin'],
+  /** The group and its members. */
+  'group.read': [...STAFF, 'group_admin'],
+  /** Add a trust to the group. */
+  'group.write': ['group_admin'],
   /** The read-only queue dashboard (bull-board) at /admin/queues: every trust's jobs, ids only. */
   'queues.admin': ['trust_admin'],
   /** The insights pages and weekly report: aggregate figures only (counts under 5 hidden), of the trust's referrals or the group's. */

@@ -16,3 +16,4 @@ export * from './reason-codes.js';
 export * from './additional-requirements.js';
 export * from './equity.js';
 export * from './clinical-information.js';
+export * from './service-rules.js';

@@ -127,7 +127,7 @@ describe('rankOffers', () => {
     const ranked = rankOffers(SITES, HEREFORD);
     expect(ranked.map((o) => o.siteOds)).toEqual(['RWP01', 'RLT01', 'RJC02', 'RAL01']);
     expect(ranked[2]).toEqual({ receivingOds: 'RJC', siteOds: 'RJC02', distanceMiles: distanceMiles(HEREFORD, WARWICK) });
-    for (let i = 1; i < ranked.length; i++) expect(ranked[i].distanceMiles).toBeGreaterThanOrEqual(ranked[i - 1].distanceMiles);
+    for (let i = 1; i < ranked.length; i++) expect(ranked[i].distanceMiles!).toBeGreaterThanOrEqual(ranked[i - 1].distanceMiles!);
   });
 
   it('leaves out sites beyond the travel radius, keeping one exactly at it', () => {
@@ -149,10 +149,10 @@ describe('rankOffers', () => {
     expect(rankOffers(SITES, HEREFORD, undefined)).toHaveLength(4);
   });
 
-  it('with an unknown home, every distance is 0 and offers are sorted by trust code; the radius is ignored', () => {
+  it('with an unknown home, every distance is unknown (null, never 0) and offers are sorted by trust code; the radius cannot apply', () => {
     const ranked = rankOffers(SITES, null, 5);
     expect(ranked.map((o) => o.receivingOds)).toEqual(['RAL', 'RJC', 'RLT', 'RWP']);
-    expect(ranked.every((o) => o.distanceMiles === 0)).toBe(true);
+    expect(ranked.every((o) => o.distanceMiles === null)).toBe(true);
     expect(rankOffers(SITES, null).map((o) => o.receivingOds)).toEqual(['RAL', 'RJC', 'RLT', 'RWP']);
   });
 
@@ -187,12 +187,12 @@ describe('rankOffers', () => {
         expect(ranked).toHaveLength(expectedCount);
         for (const o of ranked) {
           if (home && radius != null) expect(o.distanceMiles).toBeLessThanOrEqual(radius);
-          if (!home) expect(o.distanceMiles).toBe(0);
+          if (!home) expect(o.distanceMiles).toBeNull();
         }
         for (let i = 1; i < ranked.length; i++) {
           const prev = ranked[i - 1];
           const cur = ranked[i];
-          expect(cur.distanceMiles).toBeGreaterThanOrEqual(prev.distanceMiles);
+          expect(cur.distanceMiles ?? 0).toBeGreaterThanOrEqual(prev.distanceMiles ?? 0);
           if (cur.distanceMiles === prev.distanceMiles) expect(prev.receivingOds.localeCompare(cur.receivingOds)).toBeLessThanOrEqual(0);
         }
       }),

@@ -1,4 +1,4 @@
-// Travel distance from a patient's postcode district to a hospital site, and offer ranking.
+// Travel distance from a patient's postcode (or its district) to a hospital site, and offer ranking.
 
 export interface LatLon {
   readonly latitude: number;
@@ -35,19 +35,25 @@ export interface CandidateSite extends LatLon {
 export interface RankedOffer {
   readonly receivingOds: string;
   readonly siteOds: string;
-  readonly distanceMiles: number;
+  /** Null when the patient's home could not be placed: never 0, which would read as "less than 1 mile". */
+  readonly distanceMiles: number | null;
 }
 
+/** What a distance was worked out from: the full postcode, its district's centroid, or nothing (not known). */
+export type DistanceBasis = 'postcode' | 'district' | 'unknown';
+
 /**
- * Ranks the sites with capacity nearest first; unknown home location ranks by trust code.
- * With a travel radius, sites beyond it are left out.
+ * Ranks the sites with capacity nearest first. With the home unknown, distances are null and sites
+ * rank by trust code; the travel radius cannot be applied then, and the caller says so (the offer
+ * carries distance basis 'unknown', the patient reads "we could not work out the distance").
+ * With a travel radius and a known home, sites beyond it are left out.
  */
 export function rankOffers(sites: readonly CandidateSite[], home: LatLon | null, radiusMiles?: number | null): RankedOffer[] {
   const ranked = sites.map((s) => ({
     receivingOds: s.trustOds,
     siteOds: s.siteOds,
-    distanceMiles: home ? distanceMiles(home, s) : 0,
+    distanceMiles: home ? distanceMiles(home, s) : null,
   }));
-  const within = radiusMiles != null && home ? ranked.filter((o) => o.distanceMiles <= radiusMiles) : ranked;
-  return within.sort((a, b) => a.distanceMiles - b.distanceMiles || a.receivingOds.localeCompare(b.receivingOds));
+  const within = radiusMiles != null && home ? ranked.filter((o) => o.distanceMiles! <= radiusMiles) : ranked;
+  return within.sort((a, b) => (a.distanceMiles ?? 0) - (b.distanceMiles ?? 0) || a.receivingOds.localeCompare(b.receivingOds));
 }

@@ -65,3 +65,27 @@ describe('offers in patient messages', () => {
     }
   });
 });
+
+describe('offers with the directory and distances not known', () => {
+  it("give the site's address and booking team's number, and say when the distance could not be worked out (never 'less than 1 mile')", () => {
+    const { body } = renderNotification('offer', {
+      ...ctx('2026-12-01T14:05:00.000Z'),
+      booking: null,
+      offerUrl: null,
+      offers: [
+        {
+          trustName: 'South Warwickshire University NHS Foundation Trust',
+          siteName: 'Stratford Hospital',
+          distanceMiles: null,
+          earliestWeek: '2026-12-07',
+          address: 'Arden Street, Stratford-upon-Avon, CV37 6NX',
+          bookingPhone: '01632 960 202',
+        },
+      ],
+    });
+    expect(body).toContain(
+      '- Stratford Hospital (South Warwickshire University NHS Foundation Trust), Arden Street, Stratford-upon-Avon, CV37 6NX, we could not work out the distance from your home, from the week of Monday 7 December 2026. Booking team: 01632 960 202',
+    );
+    expect(body).not.toContain('less than 1 mile');
+  });
+});

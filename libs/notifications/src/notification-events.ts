@@ -1,5 +1,5 @@
 // What the patient is told at each patient-facing step, in plain English.
-import { dayInWords, distanceInWords, momentInWords } from './plain-english.js';
+import { dayInWords, distanceFromHome, momentInWords } from './plain-english.js';
 
 export const NOTIFICATION_EVENTS = [
   'offer',
@@ -27,7 +27,15 @@ export interface TemplateContext {
   readonly givenName: string;
   readonly originTrustName: string;
   readonly receivingTrustName: string | null;
-  readonly offers: ReadonlyArray<{ trustName: string; siteName: string; distanceMiles: number; earliestWeek: string }>;
+  readonly offers: ReadonlyArray<{
+    trustName: string;
+    siteName: string;
+    distanceMiles: number | null;
+    earliestWeek: string;
+    /** The site's address and its booking team's number, when the directory has them. */
+    address?: string | null;
+    bookingPhone?: string | null;
+  }>;
   readonly booking: { kind: string; siteName: string; startsAt: string } | null;
   readonly reason: string | null;
   /** The patient's single-use offer link (offer and offer_reminder only), or null. */
@@ -47,9 +55,13 @@ const howToAnswer = (c: TemplateContext) =>
 
 const keepPlace = (c: TemplateContext) => `You keep your place on ${c.originTrustName}'s waiting list and the time you have already waited still counts.`;
 
-/** One offered site: "- Warwick Hospital (South Warwickshire ...), about 12 miles from your home, from the week of Monday 7 December 2026". */
+/**
+ * One offered site: "- Warwick Hospital (South Warwickshire ...), Lakin Road, Warwick, CV34 5BW, about 12 miles from your home, from
+ * the week of Monday 7 December 2026. Booking team: 01632 960 202" (address and number when the directory has them).
+ */
 const offerLine = (o: TemplateContext['offers'][number]) =>
-  `- ${o.siteName} (${o.trustName}), ${distanceInWords(o.distanceMiles)} from your home, from the week of ${dayInWords(o.earliestWeek)}`;
+  `- ${o.siteName} (${o.trustName})${o.address ? `, ${o.address}` : ''}, ${distanceFromHome(o.distanceMiles)}, from the week of ${dayInWords(o.earliestWeek)}` +
+  (o.bookingPhone ? `. Booking team: ${o.bookingPhone}` : '');
 
 const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessage> = {
   offer: (c) => ({

@@ -45,6 +45,15 @@ export function momentInWords(iso: string | Date): string {
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')} at ${time}`;
 }
 
+/**
+ * How far a site is from the patient's home, in a sentence's middle: "about 12 miles from your
+ * home", or, when the postcode could not be placed, that we could not work it out (never "less than
+ * 1 mile": a distance not known is not a short one).
+ */
+export function distanceFromHome(miles: number | null): string {
+  return miles === null ? 'we could not work out the distance from your home' : `${distanceInWords(miles)} from your home`;
+}
+
 /** "less than 1 mile", "about 1 mile", "about 12 miles". */
 export function distanceInWords(miles: number): string {
   const n = Math.round(miles);

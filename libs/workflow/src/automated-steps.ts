@@ -58,7 +58,7 @@ export class AutomatedSteps {
         });
         return done('not eligible');
       }
-      const matched = await this.offers.refresh(tx, ref, today);
+      const { offers: matched } = await this.offers.refresh(tx, ref, today);
       await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,

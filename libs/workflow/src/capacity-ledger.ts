@@ -1,4 +1,4 @@
-// The slots of capacity_week: taken when a patient accepts an offer, given back when the referral
+// The slots of capacity_week (per service of a site, service-directory.ts): taken when a patient accepts an offer, given back when the referral
 // leaves the path before treatment. Every function runs inside the caller's transaction, so a slot
 // moves together with the stage change that moves it.
 //
@@ -76,9 +76,40 @@ export async function siteStanding(
   return new Map(rows.map((r) => [r.site_ods, { free: r.free, ahead: r.ahead }]));
 }
 
+/**
+ * Per service: free slots from `fromWeek` on and open offers of that service held by referrals
+ * ranking ahead of `rank` (as siteStanding, for the services a site offers apart).
+ */
+export async function serviceStanding(
+  tx: Tx,
+  serviceIds: readonly string[],
+  fromWeek: Date,
+  rank: Rank | null,
+  now: Date = new Date(),
+): Promise<Map<string, { free: number; ahead: number }>> {
+  if (serviceIds.length === 0) return new Map();
+  fromWeek = firstClaimableWeek(fromWeek, now);
+  const { rows } = await tx.query<{ service_id: string; free: number; ahead: number }>(
+    `SELECT s.service_id,
+            COALESCE((SELECT sum(GREATEST(cw.slots - cw.used, 0)) FROM capacity_week cw
+                      WHERE cw.service_id = s.service_id AND cw.week_start >= $2::date), 0)::int AS free,
+            CASE WHEN $3::uuid IS NULL THEN 0 ELSE
+              (SELECT count(*) FROM offer o JOIN referral r ON r.id = o.referral_id
+               WHERE o.service_id = s.service_id AND o.status = 'OPEN' AND r.id <> $3::uuid
+                 AND r.status = ANY($6::"ReferralStatus"[])
+                 AND (r.rtt_clock_start < $4::date OR (r.rtt_clock_start = $4::date AND r.priority < $5)))
+            END::int AS ahead
+     FROM unnest($1::uuid[]) AS s(service_id)`,
+    [[...serviceIds], isoDate(fromWeek), rank?.referralId ?? null, rank ? isoDate(rank.rttClockStart) : null, rank?.priority ?? null, OFFERS_HELD],
+  );
+  return new Map(rows.map((r) => [r.service_id, { free: r.free, ahead: r.ahead }]));
+}
+
 export interface ClaimInput {
   readonly offerId: string;
   readonly siteOds: string;
+  /** The service whose weeks the slot comes from (the offer's). */
+  readonly serviceId: string;
   readonly specialtyCode: string;
   readonly earliestWeek: Date;
   readonly rank: Rank;
@@ -95,7 +126,7 @@ export interface ClaimInput {
 export async function claimSlot(tx: Tx, input: ClaimInput): Promise<Date> {
   const now = input.now ?? new Date();
   const from = firstClaimableWeek(input.earliestWeek, now);
-  const standing = (await siteStanding(tx, input.specialtyCode, [input.siteOds], from, input.rank, now)).get(input.siteOds)!;
+  const standing = (await serviceStanding(tx, [input.serviceId], from, input.rank, now)).get(input.serviceId)!;
   if (standing.free > 0 && standing.free <= standing.ahead) {
     throw new BusinessRuleError(
       `The ${standing.free} free slot(s) at ${input.siteOds} from the week of ${isoDate(from)} are held for ${standing.ahead} patient(s) who have waited longer or are of higher clinical priority; offer the patient another site or wait until those offers are answered`,
@@ -104,20 +135,20 @@ export async function claimSlot(tx: Tx, input: ClaimInput): Promise<Date> {
   }
   // The earliest week with room, its slot taken and the claim written in one statement: the week's
   // row stays locked from this statement to the commit, and every consent for the site and
-  // specialty queues on it, so nothing else runs in between.
+  // service queues on it, so nothing else runs in between.
   for (;;) {
     const { rows } = await tx.query<{ week_start: Date; claimed: Date | null }>(
       `WITH next AS (
-         SELECT week_start FROM capacity_week WHERE site_ods = $1 AND specialty_code = $2 AND week_start >= $3::date AND used < slots ORDER BY week_start LIMIT 1),
+         SELECT week_start FROM capacity_week WHERE service_id = $6::uuid AND week_start >= $3::date AND used < slots ORDER BY week_start LIMIT 1),
        taken AS (
          UPDATE capacity_week cw SET used = cw.used + 1, updated_at = now() FROM next
-         WHERE cw.site_ods = $1 AND cw.specialty_code = $2 AND cw.week_start = next.week_start AND cw.used < cw.slots
+         WHERE cw.service_id = $6::uuid AND cw.week_start = next.week_start AND cw.used < cw.slots
          RETURNING cw.week_start),
        claim AS (
-         INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, week_start)
-         SELECT $4::uuid, $5::uuid, $1, $2, week_start FROM taken RETURNING week_start)
+         INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, service_id, week_start)
+         SELECT $4::uuid, $5::uuid, $1, $2, $6::uuid, week_start FROM taken RETURNING week_start)
        SELECT next.week_start, (SELECT week_start FROM claim) AS claimed FROM next`,
-      [input.siteOds, input.specialtyCode, isoDate(from), input.rank.referralId, input.offerId],
+      [input.siteOds, input.specialtyCode, isoDate(from), input.rank.referralId, input.offerId, input.serviceId],
     );
     const row = rows[0];
     if (!row) {
@@ -140,9 +171,9 @@ export async function releaseSlot(tx: Tx, referralId: string, reason: string): P
   const { rows } = await tx.query<{ week_start: Date }>(
     `WITH c AS (
        UPDATE capacity_claim SET released_at = now(), released_reason = $2 WHERE referral_id = $1::uuid AND released_at IS NULL
-       RETURNING site_ods, specialty_code, week_start)
+       RETURNING service_id, week_start)
      UPDATE capacity_week cw SET used = cw.used - 1, updated_at = now() FROM c
-     WHERE cw.site_ods = c.site_ods AND cw.specialty_code = c.specialty_code AND cw.week_start = c.week_start
+     WHERE cw.service_id = c.service_id AND cw.week_start = c.week_start
      RETURNING cw.week_start`,
     [referralId, reason],
   );

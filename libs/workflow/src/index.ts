@@ -30,3 +30,5 @@ export * from './insights/insight-queries.js';
 export * from './insights/equity-skew.js';
 export * from './insights/weekly-reports.js';
 export * from './attachments/index.js';
+export * from './postcodes/postcode-loader.js';
+export * from './directory/service-directory.js';

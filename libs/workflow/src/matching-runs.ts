@@ -6,9 +6,11 @@
 // have waited at least minWeeks. Referrals already open are on the offer path and compete there
 // (capacity-ledger.ts); slots they have taken are not free here, open offers are not deducted.
 // Order: longest wait first (earliest RTT clock start), then clinical priority (P1 first), then id.
-// Each patient gets the nearest site of another trust with a free slot within radiusMiles of their
-// postcode district centroid, in that site's earliest week with room. A patient whose district is
-// not in postcode_district is not placed (counted as unknownLocation).
+// Each patient gets the nearest site of another trust of the caller's group with a free slot, in a
+// service that accepts their procedure and age (the directory's rules; BMI and ASA grade are not on
+// a waiting list, and unknown values never exclude), within radiusMiles of their full postcode (or
+// its district's centroid when the postcode is not loaded), in that service's earliest week with
+// room. A patient whose postcode and district are both unknown is not placed (unknownLocation).
 //
 // Privacy: the group-wide totals (bands, byReceivingTrust, byOriginTrust, byDestination) are for
 // every trust; who would go where (placements: entry id, weeks waited, priority) only for the
@@ -19,7 +21,7 @@
 // once every slot is placed, the cohort ends, or 2F + 1000 patients have been read.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { COHORT_BANDS, distanceMiles, isoDate, latestClockStartFor, ukDate, weeksWaited } from '#domain';
+import { ageInYears, COHORT_BANDS, distanceMiles, exclusionReasons, isoDate, latestClockStartFor, ukDate, weeksWaited, type ServiceRules } from '#domain';
 import { PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import { firstOfferWeek } from './capacity-ledger.js';
@@ -42,6 +44,8 @@ interface CohortRow {
   rtt_clock_start: Date;
   start: string;
   priority: string;
+  procedure_code: string;
+  date_of_birth: Date;
   latitude: number | null;
   longitude: number | null;
 }
@@ -51,6 +55,8 @@ interface SiteWeeks {
   readonly siteOds: string;
   readonly latitude: number;
   readonly longitude: number;
+  readonly serviceId: string;
+  readonly rules: ServiceRules;
   /** Free slots per week, earliest first; decremented as patients are placed. */
   readonly weeks: Array<{ weekStart: string; free: number }>;
   free: number;
@@ -72,18 +78,42 @@ export class MatchingRuns {
     const result = await this.prisma.sqlTransaction(async (tx) => {
       // One consistent, read-only snapshot: the proposal cannot change anything.
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const { rows: cap } = await tx.query<{ trust_ods: string; site_ods: string; week_start: Date; free: number; latitude: number; longitude: number }>(
-        `SELECT cw.trust_ods, cw.site_ods, cw.week_start, (cw.slots - cw.used)::int AS free, s.latitude, s.longitude
-         FROM capacity_week cw JOIN site s ON s.ods = cw.site_ods
+      const { rows: cap } = await tx.query<{
+        service_id: string;
+        trust_ods: string;
+        site_ods: string;
+        week_start: Date;
+        free: number;
+        latitude: number;
+        longitude: number;
+        procedures: string[];
+        min_age_years: number | null;
+      }>(
+        `SELECT cw.service_id, cw.trust_ods, cw.site_ods, cw.week_start, (cw.slots - cw.used)::int AS free, s.latitude, s.longitude, sv.procedures, sv.min_age_years
+         FROM capacity_week cw JOIN site s ON s.ods = cw.site_ods JOIN service sv ON sv.id = cw.service_id
          WHERE cw.specialty_code = $1 AND cw.week_start >= $2::date AND cw.week_start < $3::date AND cw.used < cw.slots
-         ORDER BY cw.site_ods, cw.week_start`,
-        [input.specialtyCode, isoDate(from), isoDate(until)],
+           AND cw.trust_ods IN (SELECT m.trust_ods FROM group_membership m JOIN group_membership c ON c.group_id = m.group_id WHERE c.trust_ods = $4)
+         ORDER BY cw.site_ods, cw.service_id, cw.week_start`,
+        [input.specialtyCode, isoDate(from), isoDate(until), caller.ods ?? ''],
       );
+      // Per service of a site (a site may offer upper limb apart from hips and knees).
       const sites = new Map<string, SiteWeeks>();
       for (const r of cap) {
-        let site = sites.get(r.site_ods);
+        let site = sites.get(r.service_id);
         if (!site)
-          sites.set(r.site_ods, (site = { trustOds: r.trust_ods, siteOds: r.site_ods, latitude: r.latitude, longitude: r.longitude, weeks: [], free: 0 }));
+          sites.set(
+            r.service_id,
+            (site = {
+              trustOds: r.trust_ods,
+              siteOds: r.site_ods,
+              latitude: r.latitude,
+              longitude: r.longitude,
+              serviceId: r.service_id,
+              rules: { procedures: r.procedures, minAgeYears: r.min_age_years },
+              weeks: [],
+              free: 0,
+            }),
+          );
         site.weeks.push({ weekStart: isoDate(r.week_start), free: r.free });
         site.free += r.free;
       }
@@ -93,8 +123,9 @@ export class MatchingRuns {
       const bandCuts = COHORT_BANDS.map((b) => isoDate(latestClockStartFor(Math.max(b, input.minWeeks), today)));
       const { rows: agg } = await tx.query<Record<string, number>>(
         `SELECT count(*)::int AS total, ${COHORT_BANDS.map((b, i) => `count(*) FILTER (WHERE rtt_clock_start <= $${i + 3}::date)::int AS b${b}`).join(', ')}
-         FROM waiting_list_entry WHERE status = 'open' AND referral_id IS NULL AND specialty_code = $1 AND rtt_clock_start <= $2::date`,
-        [input.specialtyCode, isoDate(cut), ...bandCuts],
+         FROM waiting_list_entry WHERE status = 'open' AND referral_id IS NULL AND specialty_code = $1 AND rtt_clock_start <= $2::date
+           AND origin_ods IN (SELECT m.trust_ods FROM group_membership m JOIN group_membership c ON c.group_id = m.group_id WHERE c.trust_ods = $${COHORT_BANDS.length + 3})`,
+        [input.specialtyCode, isoDate(cut), ...bandCuts, caller.ods ?? ''],
       );
       const totals = agg[0];
 
@@ -125,14 +156,17 @@ export class MatchingRuns {
       while (remaining > 0 && scanned < scanLimit) {
         const limit = Math.min(BATCH, scanLimit - scanned);
         const { rows }: { rows: CohortRow[] } = await tx.query<CohortRow>(
-          `SELECT e.id, e.origin_ods, e.rtt_clock_start, e.rtt_clock_start::text AS start, e.priority, d.latitude, d.longitude
-           FROM (SELECT id, origin_ods, rtt_clock_start, priority, postcode FROM waiting_list_entry
+          `SELECT e.id, e.origin_ods, e.rtt_clock_start, e.rtt_clock_start::text AS start, e.priority, e.procedure_code, e.date_of_birth,
+                  COALESCE(pc.latitude, d.latitude) AS latitude, COALESCE(pc.longitude, d.longitude) AS longitude
+           FROM (SELECT id, origin_ods, rtt_clock_start, priority, postcode, procedure_code, date_of_birth FROM waiting_list_entry
                  WHERE status = 'open' AND referral_id IS NULL AND specialty_code = $1 AND rtt_clock_start <= $2::date
                    AND ($3::date IS NULL OR (rtt_clock_start, priority, id) > ($3::date, $4::text, $5::uuid))
+                   AND origin_ods IN (SELECT m.trust_ods FROM group_membership m JOIN group_membership c ON c.group_id = m.group_id WHERE c.trust_ods = $7)
                  ORDER BY rtt_clock_start, priority, id LIMIT $6) e
+           LEFT JOIN postcode pc ON pc.postcode = upper(replace(e.postcode, ' ', ''))
            LEFT JOIN postcode_district d ON d.district = left(upper(replace(e.postcode, ' ', '')), length(replace(e.postcode, ' ', '')) - 3)
            ORDER BY e.rtt_clock_start, e.priority, e.id`,
-          [input.specialtyCode, isoDate(cut), key?.start ?? null, key?.priority ?? null, key?.id ?? null, limit],
+          [input.specialtyCode, isoDate(cut), key?.start ?? null, key?.priority ?? null, key?.id ?? null, limit, caller.ods ?? ''],
         );
         if (rows.length === 0) break;
         for (const e of rows) {
@@ -146,6 +180,7 @@ export class MatchingRuns {
           let bestMiles = Infinity;
           for (const s of sites.values()) {
             if (s.free === 0 || s.trustOds === e.origin_ods) continue;
+            if (exclusionReasons({ procedureCode: e.procedure_code, ageYears: ageInYears(e.date_of_birth, today) }, s.rules).length > 0) continue;
             const miles = distanceMiles({ latitude: e.latitude, longitude: e.longitude }, s);
             if (miles > radiusMiles) continue;
             if (miles < bestMiles || (miles === bestMiles && best && s.siteOds < best.siteOds)) [best, bestMiles] = [s, miles];

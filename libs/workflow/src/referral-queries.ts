@@ -23,6 +23,7 @@ import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { SiteNames } from './site-names.js';
 import {
   bookingView,
+  exclusionView,
   notificationView,
   offerView,
   referralSummary,
@@ -37,6 +38,8 @@ import { informationRequestsSql, informationRequestView, type InformationRequest
 import { attachmentsSql, attachmentView, type AttachmentRow } from './attachments/attachments.js';
 import {
   bookingsFromJson,
+  exclusionsSql,
+  type ExclusionRow,
   bookingsSql,
   eventsFromJson,
   eventsSql,
@@ -123,6 +126,9 @@ type ViewJson = ReferralJson<(typeof PATIENT_RECORD)[number]> & {
   readonly attachments: AttachmentRow[] | null;
   /** Requests for information: staff only (null for a patient). */
   readonly informationRequests: InformationRequestRow[] | null;
+  readonly exclusions: ExclusionRow[] | null;
+  readonly bmi: number | null;
+  readonly asaGrade: number | null;
 };
 
 /**
@@ -139,7 +145,8 @@ function referralViewSql(withNotes: string, staff = 'true'): string {
   'notes', CASE WHEN ${withNotes} THEN ${notesSql()} END, 'requirements', ${storedRequirementsSql()},
   'clinicalInformation', CASE WHEN ${withNotes} THEN (SELECT ${clinicalInformationJson()} FROM clinical_information ci WHERE ci.referral_id = r.id) END,
   'attachments', CASE WHEN ${withNotes} THEN ${attachmentsSql()} END,
-  'informationRequests', CASE WHEN ${staff} THEN ${informationRequestsSql()} END) AS v
+  'informationRequests', CASE WHEN ${staff} THEN ${informationRequestsSql()} END,
+  'exclusions', CASE WHEN ${withNotes} THEN ${exclusionsSql()} END, 'bmi', CASE WHEN ${withNotes} THEN r.bmi END, 'asaGrade', CASE WHEN ${withNotes} THEN r.asa_grade END) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 
@@ -177,12 +184,23 @@ export class ReferralQueries {
       ...(caller.role === 'patient' ? {} : { additionalRequirements: requirementsView(row.requirements) }),
       ...(row.informationRequests ? informationRequestFields(row.informationRequests) : {}),
     };
+    // The travel radius could not be applied: the clerk follows the patient's postcode up.
+    const distanceUnknown =
+      caller.role === 'patient' ? {} : { distanceUnknown: row.offers.some((o) => o.status !== 'WITHDRAWN' && o.distanceBasis === 'unknown') };
     if (row.notes) {
+      const facts = {
+        procedureCode: row.procedureCode,
+        dateOfBirth: new Date(row.patient.dateOfBirth),
+        bmi: row.bmi === null ? null : Number(row.bmi),
+        asaGrade: row.asaGrade,
+      };
       return {
         ...view,
         /** The clinical package (null: none recorded yet) and the attachments' descriptions: clinicians only. */
         clinicalInformation: row.clinicalInformation ? clinicalInformationView(row.clinicalInformation) : null,
         attachments: (row.attachments ?? []).map(attachmentView),
+        ...distanceUnknown,
+        excludedSites: (row.exclusions ?? []).map((x) => exclusionView(x, facts, sites.get(x.siteOds)?.name ?? null, now)),
         clinicalNotes: notesFromJson(row.notes).map((n) => ({
           id: n.id,
           kind: n.kind,
@@ -192,7 +210,7 @@ export class ReferralQueries {
         })),
       };
     }
-    return view;
+    return { ...view, ...distanceUnknown };
   }
 
   /**

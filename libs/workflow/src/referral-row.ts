@@ -163,9 +163,23 @@ export interface OfferRow {
   readonly id: string;
   readonly receivingOds: string;
   readonly siteOds: string;
-  readonly distanceMiles: number;
+  /** Null when the distance is not known (distanceBasis 'unknown'). */
+  readonly distanceMiles: number | null;
+  readonly distanceBasis: string;
   readonly earliestWeek: Date;
   readonly status: string;
+}
+
+/** A service with room that could not take the referral's patient, as of its last match (site_exclusion). */
+export interface ExclusionRow {
+  readonly siteOds: string;
+  readonly receivingOds: string;
+  readonly serviceName: string;
+  readonly reasons: string[];
+  readonly procedures: string[];
+  readonly maxBmi: number | null;
+  readonly maxAsaGrade: number | null;
+  readonly minAgeYears: number | null;
 }
 
 export interface BookingRow {
@@ -210,7 +224,15 @@ interface Nested<T> extends Shape<T> {
 
 const OFFERS: Nested<OfferRow> = {
   table: 'offer',
-  columns: { id: 'id', receivingOds: 'receiving_ods', siteOds: 'site_ods', distanceMiles: 'distance_miles', earliestWeek: 'earliest_week', status: 'status' },
+  columns: {
+    id: 'id',
+    receivingOds: 'receiving_ods',
+    siteOds: 'site_ods',
+    distanceMiles: 'distance_miles',
+    distanceBasis: 'distance_basis',
+    earliestWeek: 'earliest_week',
+    status: 'status',
+  },
   dates: ['earliestWeek'],
   orderBy: 'distance_miles, id',
 };
@@ -256,6 +278,12 @@ function nestedSql<T>(n: Nested<T>, where?: string): string {
 }
 
 const nestedFromJson = <T>(n: Nested<T>, rows: ReadonlyArray<AsJson<T>>): T[] => rows.map((j) => fromJson(n, j));
+
+/** The referral's site exclusions with their services' rules, as a JSON array, on the referral aliased `r`. */
+export const exclusionsSql = () =>
+  `COALESCE((SELECT json_agg(json_build_object('siteOds', x.site_ods, 'receivingOds', sv.trust_ods, 'serviceName', sv.name, 'reasons', x.reasons,
+     'procedures', sv.procedures, 'maxBmi', sv.max_bmi, 'maxAsaGrade', sv.max_asa_grade, 'minAgeYears', sv.min_age_years) ORDER BY x.site_ods, sv.name)
+   FROM site_exclusion x JOIN service sv ON sv.id = x.service_id WHERE x.referral_id = r.id), '[]')`;
 
 /** A referral's offers (nearest first); `where`: a condition on the offer, aliased `x`. */
 export const offersSql = (where?: string) => nestedSql(OFFERS, where);

@@ -1,7 +1,18 @@
 // How a referral is shown to each kind of caller (data minimised by role).
-import { cohortBand, isoDate, NO_REQUIREMENTS, requirementsSummary, STATUS_DESCRIPTIONS, weeksWaited, type AdditionalRequirements } from '#domain';
+import {
+  ageInYears,
+  cohortBand,
+  exclusionInWords,
+  isoDate,
+  NO_REQUIREMENTS,
+  requirementsSummary,
+  STATUS_DESCRIPTIONS,
+  weeksWaited,
+  type AdditionalRequirements,
+  type ExclusionReason,
+} from '#domain';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
-import type { BookingRow, EventRow, OfferRow, PATIENT_IDENTITY, PatientRow, ReferralRow } from './referral-row.js';
+import type { BookingRow, EventRow, ExclusionRow, OfferRow, PATIENT_IDENTITY, PatientRow, ReferralRow } from './referral-row.js';
 
 /**
  * A referral as a summary reads it: its row, its patient as far as the read has them (the identity
@@ -60,9 +71,34 @@ export function offerView(o: OfferRow, siteName: string | null = null) {
     siteOds: o.siteOds,
     /** The hospital's name, as the patient and the booking clerk say it. */
     siteName: siteName ?? o.siteOds,
+    /** Null when not known (never 0): see `distance`. */
     distanceMiles: o.distanceMiles,
+    /** How the distance was worked out: from the full postcode, its district's centroid, or not at all. */
+    distance:
+      o.distanceMiles === null ? { miles: null, basis: 'unknown' as const } : { miles: o.distanceMiles, basis: o.distanceBasis as 'postcode' | 'district' },
     earliestWeek: isoDate(o.earliestWeek),
     status: o.status,
+  };
+}
+
+/**
+ * Why a site with room was not offered: its service's reasons, each in words with the service's limit
+ * and the patient's value (so for clinicians only: BMI and ASA grade are clinical information).
+ */
+export function exclusionView(
+  x: ExclusionRow,
+  facts: { procedureCode: string; dateOfBirth: Date; bmi: number | null; asaGrade: number | null },
+  siteName: string | null,
+  now: Date,
+) {
+  const patient = { procedureCode: facts.procedureCode, bmi: facts.bmi, asaGrade: facts.asaGrade, ageYears: ageInYears(facts.dateOfBirth, now) };
+  const rules = { procedures: x.procedures, maxBmi: x.maxBmi === null ? null : Number(x.maxBmi), maxAsaGrade: x.maxAsaGrade, minAgeYears: x.minAgeYears };
+  return {
+    siteOds: x.siteOds,
+    siteName: siteName ?? x.siteOds,
+    receivingOds: x.receivingOds,
+    serviceName: x.serviceName,
+    reasons: x.reasons.map((code) => ({ code, text: exclusionInWords(code as ExclusionReason, patient, rules) })),
   };
 }
 

@@ -17,6 +17,11 @@ export class SiteNames {
 
   constructor(private readonly prisma: PrismaService) {}
 
+  /** Reads the sites afresh next time (this process changed one: the directory's routes). */
+  forget(): void {
+    this.cache = null;
+  }
+
   /** Every site by its ODS code, in name order (a site added by an admin shows within a minute). */
   all(): Promise<ReadonlyMap<string, Site>> {
     if (!this.cache || Date.now() - this.cache.at > FRESH_MS) {

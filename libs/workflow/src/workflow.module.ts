@@ -29,6 +29,7 @@ import { SiteNames } from './site-names.js';
 import { BarsIntake, FhirExport } from './fhir/index.js';
 import { InsightQueries } from './insights/insight-queries.js';
 import { WeeklyReports } from './insights/weekly-reports.js';
+import { ServiceDirectory } from './directory/service-directory.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [
@@ -63,6 +64,7 @@ const EXPORTED = [
   BarsIntake,
   InsightQueries,
   WeeklyReports,
+  ServiceDirectory,
 ];
 
 /** Where attachments' bytes live: Postgres locally; a blob store binds here instead. */

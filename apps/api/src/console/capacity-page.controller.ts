@@ -71,7 +71,8 @@ export class CapacityPageController {
       if (errors.length || !monday || slots === null) throw new FormErrors(errors);
       // Read, then declare: two admins saving the same site and specialty in the same instant could
       // each keep the other's week as it was; the page shows the result, so the second one sees it.
-      const current = (await this.capacity.list(specialty)).items.find((d) => d.ods === ods && d.siteOds === siteOds) ?? null;
+      // The form sets the site's default service for the specialty (a named service's slots: PUT /v1/capacity with serviceId).
+      const current = (await this.capacity.list(specialty)).items.find((d) => d.ods === ods && d.siteOds === siteOds && d.defaultService) ?? null;
       await this.capacity.declare(ods, specialty, weekChange(current, siteOds, monday, slots, thisMonday));
       return seeOther(
         res,
@@ -97,8 +98,8 @@ export class CapacityPageController {
       .filter((d) => d.ods === ods)
       .map((d) => ({
         ...d,
-        id: `capacity-${d.siteOds}-${d.specialtyCode}`,
-        heading: `${specialtyName(d.specialtyCode)} at ${siteName.get(d.siteOds) ?? d.siteOds}`,
+        id: d.defaultService ? `capacity-${d.siteOds}-${d.specialtyCode}` : `capacity-${d.serviceId}`,
+        heading: `${d.defaultService ? specialtyName(d.specialtyCode) : `${d.serviceName} (${specialtyName(d.specialtyCode)})`} at ${siteName.get(d.siteOds) ?? d.siteOds}`,
         shown: d.weeks.slice(0, WEEKS_SHOWN),
         later: d.weeks.slice(WEEKS_SHOWN),
       }));
@@ -107,7 +108,7 @@ export class CapacityPageController {
     let banner;
     const saved = opts.saved;
     if (saved && parseIsoDate(saved.week)) {
-      const d = declarations.find((x) => x.siteOds === saved.site && x.specialtyCode === saved.specialty);
+      const d = declarations.find((x) => x.siteOds === saved.site && x.specialtyCode === saved.specialty && x.defaultService);
       const week = d?.weeks.find((w) => w.weekStart === saved.week);
       if (d && week)
         banner = {

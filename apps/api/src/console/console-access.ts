@@ -47,6 +47,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   patient: 'patient',
   integration: 'integration',
   additional_requirements_manager: 'additional requirements manager',
+  group_admin: 'group admin',
 };
 
 function sameToken(a: string, b: string): boolean {

@@ -49,6 +49,13 @@ export function worklistsFor(roles: readonly Role[]): ConsoleWorklist[] {
 const TOOLS: ReadonlyArray<{ role: Role; title: string; description: string; href: string }> = [
   { role: 'booking_clerk', title: 'Waiting list', description: "Upload your trust's waiting list and see how each upload went", href: '/console/waiting-list' },
   { role: 'trust_admin', title: 'Capacity', description: 'Slots your trust offers the group each week, by specialty and site', href: '/console/capacity' },
+  {
+    role: 'trust_admin',
+    title: 'Service directory',
+    description: 'Your sites and the services each offers the group: procedures, exclusions, booking guidance',
+    href: '/console/directory',
+  },
+  { role: 'group_admin', title: 'Group members', description: 'The trusts of the group, and adding one', href: '/console/group' },
   { role: 'trust_admin', title: 'Team email addresses', description: 'Where each team is emailed when work lands on its worklists', href: '/console/team' },
   { role: 'trust_admin', title: 'Queue dashboard', description: 'Background jobs: what is waiting, running and failed', href: '/console/queues' },
 ];

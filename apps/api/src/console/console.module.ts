@@ -24,6 +24,7 @@ import { TeamPageController } from './team-page.controller.js';
 import { AdditionalRequirementsPageController } from './additional-requirements-page.controller.js';
 import { ConsoleFhirController } from './fhir-download.controller.js';
 import { InsightsController } from '../insights/insights.controller.js';
+import { DirectoryPageController, GroupPageController } from './directory-pages.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -39,6 +40,8 @@ import { InsightsController } from '../insights/insights.controller.js';
     AdditionalRequirementsPageController,
     ConsoleFhirController,
     InsightsController,
+    DirectoryPageController,
+    GroupPageController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, ReferralForms, OpenReferrals, ReferralSearch],
 })

@@ -16,11 +16,13 @@ export function layoutContext(req: ConsoleRequest, res: ConsoleResponse, formTar
     ...(session.roles.includes('trust_admin')
       ? [
           { href: '/console/capacity', text: 'Capacity' },
+          { href: '/console/directory', text: 'Directory' },
           { href: '/console/team', text: 'Team emails' },
           { href: '/console/queues', text: 'Queues' },
           { href: '/console/insights', text: 'Insights' },
         ]
       : []),
+    ...(session.roles.includes('group_admin') ? [{ href: '/console/group', text: 'Group' }] : []),
   ];
   return {
     cspNonce: securityHeaders(res, formTarget),

@@ -127,7 +127,11 @@ export class ReferralPage {
       actions: Object.fromEntries(actions.map((a) => [a, true])),
       hasActions: actions.length > 0,
       consentItems: [
-        ...openOffers.map((o) => ({ value: o.id, text: o.siteName, hint: { text: `${o.distanceMiles} miles from home (${o.receivingOds})` } })),
+        ...openOffers.map((o) => ({
+          value: o.id,
+          text: o.siteName,
+          hint: { text: `${o.distanceMiles === null ? 'distance not known' : `${o.distanceMiles} miles from home`} (${o.receivingOds})` },
+        })),
         { divider: 'or' },
         { value: 'decline', text: 'Patient declines' },
       ],

@@ -1,7 +1,7 @@
 // Bodies of the capacity and matching-run routes.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsUUID, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 export class CapacityWeekDto {
   @ApiProperty({ example: '2026-12-07', description: 'The Monday the week starts on' })
@@ -38,6 +38,15 @@ export class CapacityDeclarationDto {
   @IsOptional()
   @Matches(/^[A-Z0-9]{3,6}$/, { message: '$property must be an ODS site code' })
   siteOds?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "The service of the directory the slots are for (GET /v1/directory/sites); without it, the site's default service for the treatment function, which accepts every procedure and excludes no one",
+  })
+  @IsOptional()
+  @IsUUID('all', { message: '$property must be a service id (a UUID)' })
+  serviceId?: string;
 
   @ApiPropertyOptional({ type: [CapacityWeekDto], description: 'Weeks (Mondays between fromDate and toDate) with a different number of slots' })
   @IsOptional()

@@ -16,9 +16,21 @@ const NOT_AUDITED: ReadonlySet<Permission> = new Set<Permission>([
   'team-contact.read',
   'team-contact.write',
   'reason-codes.read',
+  'directory.read',
+  'group.read',
 ]);
 /** Permissions whose routes touch patient data but no one referral: their ids (an import's) are not referral ids. */
-const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>(['waiting-list.import', 'waiting-list.read', 'matching.run', 'task.read', 'task.complete']);
+const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>([
+  'waiting-list.import',
+  'waiting-list.read',
+  'matching.run',
+  'task.read',
+  'task.complete',
+  // The directory, postcodes and the group: audited (who changed what, when), and no referral's.
+  'directory.write',
+  'postcodes.load',
+  'group.write',
+]);
 
 interface AuditedRequest {
   caller?: Caller;

@@ -129,6 +129,13 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   // Public, but limited per address like every request without a token (PUBLIC_RATE_LIMIT_PER_MINUTE).
   'get /fhir/r4/metadata': [429],
   'post /fhir/r4/$process-message': [400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
+  'get /v1/directory/sites': [400, 422],
+  'put /v1/directory/sites/{siteOds}': [400, 403, 422],
+  'post /v1/directory/sites/{siteOds}/services': [400, 403, 404, 409, 422],
+  'put /v1/directory/services/{id}': [400, 403, 404, 409, 422],
+  'post /v1/postcodes/loads': [400, 408, 413, 415, 422],
+  'get /v1/group': [404],
+  'post /v1/group/trusts': [400, 403, 409, 422],
 };
 
 /** The error statuses `method` on `path` can answer with, besides those its handler documents. */

@@ -10,8 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
 import { errorBody } from './http-errors.filter.js';
 
-/** The waiting-list uploads, the API's and the staff console's: the routes whose body is a file, streamed into Postgres. */
-const UPLOAD_ROUTE = { method: 'POST', paths: ['/v1/waiting-list/imports', '/console/waiting-list'] as readonly string[] } as const;
+/** The waiting-list uploads (the API's and the staff console's) and the postcode load: the routes whose body is a file, streamed into Postgres. */
+const UPLOAD_ROUTE = { method: 'POST', paths: ['/v1/waiting-list/imports', '/console/waiting-list', '/v1/postcodes/loads'] as readonly string[] } as const;
 
 /** A deadline's word to the handler reading the body, or to the client when no handler has claimed it. */
 export type Expired = (message: string) => void;

@@ -145,13 +145,18 @@ export class OfferLinkService {
 
   private async offers(referralId: string, where: string): Promise<OfferView[]> {
     const { rows } = await this.prisma.sql.query<Omit<OfferView, 'earliestWeek'> & { earliestWeek: string }>(
-      `SELECT o.id, s.name AS "siteName", t.name AS "trustName", o.distance_miles AS "distanceMiles", to_char(o.earliest_week, 'YYYY-MM-DD') AS "earliestWeek"
+      `SELECT o.id, s.name AS "siteName", t.name AS "trustName", o.distance_miles AS "distanceMiles", to_char(o.earliest_week, 'YYYY-MM-DD') AS "earliestWeek",
+              NULLIF(concat_ws(', ', s.address, s.postcode), '') AS address, COALESCE(s.booking_phone, t.booking_phone) AS "bookingPhone"
          FROM offer o JOIN site s ON s.ods = o.site_ods JOIN trust t ON t.ods = o.receiving_ods
         WHERE o.referral_id = $1::uuid AND ${where}
         ORDER BY o.distance_miles, o.id`,
       [referralId],
     );
-    return rows.map((r) => ({ ...r, distanceMiles: Number(r.distanceMiles), earliestWeek: new Date(`${r.earliestWeek}T00:00:00Z`) }));
+    return rows.map((r) => ({
+      ...r,
+      distanceMiles: r.distanceMiles === null ? null : Number(r.distanceMiles),
+      earliestWeek: new Date(`${r.earliestWeek}T00:00:00Z`),
+    }));
   }
 
   // ---------- the session after a right date of birth: `<expiry seconds>.<hmac>` bound to the link ----------

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AuditService, Public, type Caller } from '#auth';
 import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
-import { distanceInWords } from '#notifications';
+import { distanceFromHome } from '#notifications';
 import { AdditionalRequirementsRecord, BusinessRuleError, CAPACITY_GONE_REASONS, Consent, TransitionConflictError, WorkflowError } from '#workflow';
 import { formMessage, requirementsFormItems, requirementsFromForm, type OpenBoxes } from '../views/requirements-form.js';
 import { httpStatusOf } from '../http/error-statuses.js';
@@ -284,7 +284,7 @@ export class OfferPageController {
           return this.send(res, 409, this.offersPage(token, link!, session!, left, { answer: '', radius: values.radius }, errors));
         }
         if (f === 'travelRadiusMiles' && chosen) {
-          errors.radius = `${chosen.siteName} is ${distanceInWords(chosen.distanceMiles)} from your home, further than the distance you entered. Enter a larger distance or leave it blank`;
+          errors.radius = `${chosen.siteName} is ${distanceFromHome(chosen.distanceMiles)}, further than the distance you entered. Enter a larger distance or leave it blank`;
         } else if (f === 'offerId') {
           errors.answer = 'That offer is not open any more. Choose one of the options below';
         } else {

@@ -1,7 +1,7 @@
 // The offer pages' words and what each template is given: rendered from nhsuk-frontend's own
 // Nunjucks macros (header, footer, error summary, date input, radios, panel...) through the API's
 // one environment (../views/views.ts), templates in ./views. No JavaScript needed.
-import { dayInWords, distanceInWords } from '#notifications';
+import { dayInWords, distanceFromHome } from '#notifications';
 import { renderPage } from '../views/views.js';
 
 export const SERVICE_NAME = 'Treatment at another hospital';
@@ -16,8 +16,12 @@ export interface OfferView {
   readonly id: string;
   readonly siteName: string;
   readonly trustName: string;
-  readonly distanceMiles: number;
+  /** Null: the patient's postcode could not be placed, and the page says so. */
+  readonly distanceMiles: number | null;
   readonly earliestWeek: Date;
+  /** The site's address and its booking team's number (the site's own, else the trust's), when the directory has them. */
+  readonly address: string | null;
+  readonly bookingPhone: string | null;
 }
 
 /** A trust's booking team as the pages name it: its phone number and hours are trust settings (null: not set). */
@@ -142,7 +146,7 @@ export function offersPage(opts: {
       id: i === 0 ? 'answer' : `answer-${i + 1}`,
       value: `accept:${o.id}`,
       text: `Yes, I would like to be treated at ${o.siteName}`,
-      hint: { text: `${o.trustName}, ${distanceInWords(o.distanceMiles)} from your home` },
+      hint: { text: `${o.trustName}, ${distanceFromHome(o.distanceMiles)}` },
     })),
     ...(offers.length > 0 ? [{ divider: 'or' }] : []),
     {
@@ -162,8 +166,11 @@ export function offersPage(opts: {
       offers: offers.map((o) => ({
         siteName: o.siteName,
         trustName: o.trustName,
-        distance: distanceInWords(o.distanceMiles),
+        distance: distanceFromHome(o.distanceMiles),
+        distanceKnown: o.distanceMiles !== null,
         earliestWeek: dayInWords(o.earliestWeek),
+        address: o.address,
+        bookingPhone: o.bookingPhone,
       })),
       answers,
       values: opts.values,

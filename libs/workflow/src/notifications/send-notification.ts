@@ -50,8 +50,10 @@ export class SendNotification {
       `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, COALESCE(r.receiving_ods, r.former_receiving_ods) AS receiving_ods, r.status::text AS referral_status,
               pt.given_name, pt.email, pt.phone, pt.address, pt.family_name, pt.postcode, pt.accessible_format,
               (SELECT json_agg(json_build_object('receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
-                                                 'earliestWeek', o.earliest_week) ORDER BY o.distance_miles, o.id)
-                 FROM offer o WHERE o.referral_id = r.id AND o.status = 'OPEN') AS offers,
+                                                 'earliestWeek', o.earliest_week, 'address', concat_ws(', ', os.address, os.postcode),
+                                                 'bookingPhone', COALESCE(os.booking_phone, ot.booking_phone)) ORDER BY o.distance_miles, o.id)
+                 FROM offer o JOIN site os ON os.ods = o.site_ods JOIN trust ot ON ot.ods = o.receiving_ods
+                 WHERE o.referral_id = r.id AND o.status = 'OPEN') AS offers,
               (SELECT json_build_object('kind', b.kind, 'siteOds', b.site_ods, 'startsAt', b.starts_at, 'live', b.status = 'BOOKED' AND b.starts_at > now())
                  FROM booking b WHERE b.referral_id = r.id AND b.id::text = n.detail->>'bookingId') AS booking,
               (SELECT json_object_agg(t.ods, t.name) FROM trust t) AS trusts,
@@ -85,6 +87,8 @@ export class SendNotification {
         siteName: sites[o.siteOds] ?? o.siteOds,
         distanceMiles: o.distanceMiles,
         earliestWeek: o.earliestWeek,
+        address: o.address,
+        bookingPhone: o.bookingPhone,
       })),
       booking: n.booking
         ? { kind: n.booking.kind, siteName: sites[n.booking.siteOds] ?? n.booking.siteOds, startsAt: new Date(n.booking.startsAt).toISOString() }
@@ -169,7 +173,14 @@ export interface NotificationRow {
   family_name: string | null;
   postcode: string | null;
   accessible_format: string | null;
-  offers: Array<{ receivingOds: string; siteOds: string; distanceMiles: number; earliestWeek: string }> | null;
+  offers: Array<{
+    receivingOds: string;
+    siteOds: string;
+    distanceMiles: number | null;
+    earliestWeek: string;
+    address: string | null;
+    bookingPhone: string | null;
+  }> | null;
   /** live: still BOOKED and still to come. */
   booking: { kind: string; siteOds: string; startsAt: string; live: boolean } | null;
   trusts: Record<string, string> | null;

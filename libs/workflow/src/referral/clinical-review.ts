@@ -41,7 +41,15 @@ export class ClinicalReview {
       }
       // From the wrong status a 409 comes before any word about capacity.
       requireTransition(ref.status, 'clinical_review_suitable');
-      const offers = await this.offers.refresh(tx, ref, new Date());
+      const { offers, excluded } = await this.offers.refresh(tx, ref, new Date());
+      if (offers.length === 0 && excluded.length > 0) {
+        // Capacity there is, but no service of it can take this patient: say which and why (the reasons are codes, no values).
+        const why = excluded.map((x) => `${x.siteOds} (${x.reasons.join(', ')})`).join('; ');
+        throw new BusinessRuleError(`No site with capacity can take this patient: the directory's services exclude them at ${why}.`, {
+          reason: 'ALL_SITES_EXCLUDED',
+          excludedSites: excluded.map((x) => ({ siteOds: x.siteOds, receivingOds: x.receivingOds, reasons: x.reasons })),
+        });
+      }
       if (offers.length === 0) {
         throw new BusinessRuleError(
           'No group member declares capacity for this specialty any more, so there is nothing to offer the patient. Ask a trust admin to check capacity.',

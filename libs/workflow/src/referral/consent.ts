@@ -8,7 +8,7 @@ import { outboxJob } from '#queue';
 import { applyTransition } from '../referral-transition.js';
 import { requireSide } from '../referral-scope.js';
 import { BusinessRuleError, ReferralNotFoundError } from '../workflow-errors.js';
-import { claimSlot, firstOfferWeek, releaseSlot, siteStanding } from '../capacity-ledger.js';
+import { claimSlot, firstOfferWeek, releaseSlot, serviceStanding } from '../capacity-ledger.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
 import { loadVisible } from './referral-step.js';
 
@@ -49,7 +49,7 @@ export class Consent {
       }
       // From the wrong status a 409 comes before any word about the offer chosen.
       requireTransition(ref.status, 'consent_accepted');
-      const { rows: offers } = await tx.query<{ id: string; receivingOds: string; siteOds: string; distanceMiles: number; status: string }>(
+      const { rows: offers } = await tx.query<{ id: string; receivingOds: string; siteOds: string; distanceMiles: number | null; status: string }>(
         'SELECT id, receiving_ods AS "receivingOds", site_ods AS "siteOds", distance_miles AS "distanceMiles", status FROM offer WHERE referral_id = $1::uuid ORDER BY distance_miles, id',
         [id],
       );
@@ -71,7 +71,8 @@ export class Consent {
         notify: ['consent_recorded'],
       });
       if (offer.status !== 'OPEN') throw new BusinessRuleError('That offer is not open any more', { field: 'offerId' });
-      if (input.travelRadiusMiles != null && offer.distanceMiles > input.travelRadiusMiles) {
+      // A distance not known is not within any radius nor beyond it: the offer said so, and the patient chose.
+      if (input.travelRadiusMiles != null && offer.distanceMiles !== null && offer.distanceMiles > input.travelRadiusMiles) {
         throw new BusinessRuleError(`That offer is ${offer.distanceMiles} miles away, beyond the patient's travel radius of ${input.travelRadiusMiles} miles`, {
           field: 'travelRadiusMiles',
         });
@@ -82,10 +83,21 @@ export class Consent {
       );
       // One slot of the site's earliest week with room, from the offer's week or (for an old offer)
       // the first week offers are made for now; refused (422, rolled back) when none is left.
-      const { rows: held } = await tx.query<{ earliestWeek: Date }>('SELECT earliest_week AS "earliestWeek" FROM offer WHERE id = $1::uuid', [offer.id]);
+      const { rows: held } = await tx.query<{ earliestWeek: Date; serviceId: string | null }>(
+        `SELECT o.earliest_week AS "earliestWeek",
+                COALESCE(o.service_id, (SELECT s.id FROM service s WHERE s.site_ods = o.site_ods AND s.treatment_function = $2 AND s.is_default)) AS "serviceId"
+         FROM offer o WHERE o.id = $1::uuid`,
+        [offer.id, ref.specialtyCode],
+      );
+      if (!held[0].serviceId)
+        throw new BusinessRuleError(`${offer.siteOds} declares no capacity for this referral's service any more: offer the patient another site`, {
+          field: 'offerId',
+          reason: 'NO_CAPACITY_LEFT',
+        });
       await claimSlot(tx, {
         offerId: offer.id,
         siteOds: offer.siteOds,
+        serviceId: held[0].serviceId,
         specialtyCode: ref.specialtyCode,
         earliestWeek: held[0].earliestWeek,
         rank: { referralId: id, rttClockStart: ref.rttClockStart, priority: ref.priority },
@@ -119,15 +131,16 @@ export class Consent {
         key: `offer_capacity_gone:${referralId}:${offerId}`,
         detail: { offerId, reason },
       });
-      const { rows: others } = await tx.query<{ id: string; site_ods: string }>(
-        `SELECT id, site_ods FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN' AND id <> $2::uuid`,
+      const { rows: others } = await tx.query<{ id: string; service_id: string | null }>(
+        `SELECT id, service_id FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN' AND id <> $2::uuid`,
         [referralId, offerId],
       );
       if (others.length === 0) return { openWithRoom: [], taskRaised };
       const rank = { referralId, rttClockStart: ref.rtt_clock_start, priority: ref.priority };
-      const standing = await siteStanding(tx, ref.specialty_code, [...new Set(others.map((o) => o.site_ods))], firstOfferWeek(now), rank, now);
+      const services = [...new Set(others.flatMap((o) => (o.service_id ? [o.service_id] : [])))];
+      const standing = await serviceStanding(tx, services, firstOfferWeek(now), rank, now);
       const openWithRoom = others.filter((o) => {
-        const st = standing.get(o.site_ods);
+        const st = o.service_id ? standing.get(o.service_id) : undefined;
         return !!st && st.free > st.ahead;
       });
       return { openWithRoom: openWithRoom.map((o) => o.id), taskRaised };

@@ -39,6 +39,15 @@ export class CapacityDeclarationView {
   @ApiProperty(ODS)
   siteOds!: string;
 
+  @ApiProperty({ ...UUID, description: 'The service of the site the slots are for' })
+  serviceId!: string;
+
+  @ApiProperty({ type: String, example: 'Upper limb surgery' })
+  serviceName!: string;
+
+  @ApiProperty({ type: Boolean, description: "The site's default service for the treatment function (what a declaration without serviceId sets)" })
+  defaultService!: boolean;
+
   @ApiProperty(COUNT)
   weeklySlots!: number;
 

@@ -106,6 +106,43 @@ export class ReferralSummaryView {
   patient?: ReferralPatientView;
 }
 
+export class OfferDistanceView {
+  @ApiProperty({ type: Number, nullable: true, example: 12.4 })
+  miles!: number | null;
+
+  @ApiProperty({
+    enum: ['postcode', 'district', 'unknown'],
+    description:
+      "postcode: from the patient's full postcode; district: from its district's centroid (the postcode is not loaded); unknown: neither is known, miles is null and the travel radius could not be applied",
+  })
+  basis!: 'postcode' | 'district' | 'unknown';
+}
+
+export class ExclusionReasonView {
+  @ApiProperty({ enum: ['PROCEDURE_NOT_ACCEPTED', 'BMI_ABOVE_MAXIMUM', 'ASA_GRADE_ABOVE_MAXIMUM', 'AGE_BELOW_MINIMUM'] })
+  code!: string;
+
+  @ApiProperty({ type: String, example: "BMI 42 is above this service's maximum of 40" })
+  text!: string;
+}
+
+export class ExcludedSiteView {
+  @ApiProperty(ODS)
+  siteOds!: string;
+
+  @ApiProperty({ type: String, example: 'Warwick Hospital' })
+  siteName!: string;
+
+  @ApiProperty(ODS)
+  receivingOds!: string;
+
+  @ApiProperty({ type: String, example: 'Hip and knee replacement' })
+  serviceName!: string;
+
+  @ApiProperty({ type: () => [ExclusionReasonView] })
+  reasons!: ExclusionReasonView[];
+}
+
 export class OfferView {
   @ApiProperty({ type: String, format: 'uuid' })
   id!: string;
@@ -119,8 +156,16 @@ export class OfferView {
   @ApiProperty({ type: String, example: 'Warwick Hospital', description: "The site's name (its ODS code when the group has no name for it)" })
   siteName!: string;
 
-  @ApiProperty({ type: Number, example: 12.4 })
-  distanceMiles!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 12.4,
+    description: "Miles from the patient's home; null when it could not be worked out (never 0 for an unknown postcode): see distance",
+  })
+  distanceMiles!: number | null;
+
+  @ApiProperty({ type: () => OfferDistanceView, description: 'The distance and what it was worked out from' })
+  distance!: OfferDistanceView;
 
   @ApiProperty({ ...DATE, description: 'Monday of the earliest week with a free slot' })
   earliestWeek!: string;
@@ -225,6 +270,20 @@ export class ReferralView extends ReferralSummaryView {
 
   @ApiProperty({ type: () => [OfferView], description: 'Nearest site first (the patient does not see withdrawn offers)' })
   offers!: OfferView[];
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      "Staff only: an offer's distance could not be worked out (the patient's postcode is not in the postcode tables), so the travel radius was not applied: check the postcode",
+  })
+  distanceUnknown?: boolean;
+
+  @ApiPropertyOptional({
+    type: () => [ExcludedSiteView],
+    description:
+      "Clinicians only: sites with free capacity that were not offered because their service's rules exclude the patient (procedure, BMI, ASA grade, age), as of the last match",
+  })
+  excludedSites?: ExcludedSiteView[];
 
   @ApiProperty({ type: () => [BookingView] })
   bookings!: BookingView[];
