@@ -173,7 +173,10 @@ describe('referral page', () => {
 
     const ref = await openReferral(h.s, h.c, { specialtyCode: '420', procedureCode: 'W401', patient: { postcode: 'TR21 0PW' } });
     await waitForStatus(h.s, h.c.clinRLQ, ref.id, 'AWAITING_CLINICAL_REVIEW');
-    await h.s.prisma.sql.query('UPDATE referral SET bmi = 38 WHERE id = $1::uuid', [ref.id]);
+    await h.s.prisma.sql.query(
+      `INSERT INTO clinical_information (referral_id, bmi, updated_by_sub) VALUES ($1::uuid, 38, 'test') ON CONFLICT (referral_id) DO UPDATE SET bmi = EXCLUDED.bmi`,
+      [ref.id],
+    );
     expect((await h.s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(h.c.clinRLQ)).send({ decision: 'suitable' })).status).toBe(200);
 
     const clinician = await h.signedIn('clinician.rlq', `/console/referrals/${ref.id}`);

@@ -63,7 +63,10 @@ describe('matching honours the directory', () => {
     const heavy = await screened({ specialtyCode: '401' });
     const unknown = await screened({ specialtyCode: '401' });
     // What the origin's clinician recorded (the referral's clinical information: bmi, asa_grade), then the review re-matches.
-    await s.prisma.sql.query('UPDATE referral SET bmi = 42.5, asa_grade = 2 WHERE id = $1::uuid', [heavy.id]);
+    await s.prisma.sql.query(
+      `INSERT INTO clinical_information (referral_id, bmi, asa_grade, updated_by_sub) VALUES ($1::uuid, 42.5, 2, 'test') ON CONFLICT (referral_id) DO UPDATE SET bmi = EXCLUDED.bmi, asa_grade = EXCLUDED.asa_grade`,
+      [heavy.id],
+    );
     for (const id of [heavy.id, unknown.id]) {
       expect((await s.http.post(`/v1/referrals/${id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' })).status).toBe(200);
     }
@@ -126,7 +129,10 @@ describe('matching honours the directory', () => {
     const svc = await addService(c.adminRJC, 'RJC08', { treatmentFunction: '409', name: 'Fit patients (409)', procedures: [], maxAsaGrade: 2 });
     await declare(c.adminRJC, 'RJC', '409', { ...fourWeeks(), serviceId: svc });
     const ref = await screened({ specialtyCode: '409' });
-    await s.prisma.sql.query('UPDATE referral SET asa_grade = 4 WHERE id = $1::uuid', [ref.id]);
+    await s.prisma.sql.query(
+      `INSERT INTO clinical_information (referral_id, asa_grade, updated_by_sub) VALUES ($1::uuid, 4, 'test') ON CONFLICT (referral_id) DO UPDATE SET asa_grade = EXCLUDED.asa_grade`,
+      [ref.id],
+    );
     const res = await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' });
     expect(res.status).toBe(422);
     expect(res.body.message).toBe("No site with capacity can take this patient: the directory's services exclude them at RJC08 (ASA_GRADE_ABOVE_MAXIMUM).");

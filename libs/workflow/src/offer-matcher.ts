@@ -164,7 +164,7 @@ export class OfferMatcher {
   /** What the directory's services judge the referral's patient on (BMI and ASA grade from its clinical information, when recorded). */
   async factsOf(tx: Tx, referralId: string, today: Date): Promise<MatchingFacts | undefined> {
     const { rows } = await tx.query<{ procedure_code: string; bmi: string | null; asa_grade: number | null; date_of_birth: Date }>(
-      'SELECT r.procedure_code, r.bmi, r.asa_grade, p.date_of_birth FROM referral r JOIN patient p ON p.id = r.patient_id WHERE r.id = $1::uuid',
+      'SELECT r.procedure_code, ci.bmi, ci.asa_grade, p.date_of_birth FROM referral r JOIN patient p ON p.id = r.patient_id LEFT JOIN clinical_information ci ON ci.referral_id = r.id WHERE r.id = $1::uuid',
       [referralId],
     );
     const r = rows[0];

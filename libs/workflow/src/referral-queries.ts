@@ -146,7 +146,8 @@ function referralViewSql(withNotes: string, staff = 'true'): string {
   'clinicalInformation', CASE WHEN ${withNotes} THEN (SELECT ${clinicalInformationJson()} FROM clinical_information ci WHERE ci.referral_id = r.id) END,
   'attachments', CASE WHEN ${withNotes} THEN ${attachmentsSql()} END,
   'informationRequests', CASE WHEN ${staff} THEN ${informationRequestsSql()} END,
-  'exclusions', CASE WHEN ${withNotes} THEN ${exclusionsSql()} END, 'bmi', CASE WHEN ${withNotes} THEN r.bmi END, 'asaGrade', CASE WHEN ${withNotes} THEN r.asa_grade END) AS v
+  'exclusions', CASE WHEN ${withNotes} THEN ${exclusionsSql()} END, 'bmi', CASE WHEN ${withNotes} THEN (SELECT ci.bmi FROM clinical_information ci WHERE ci.referral_id = r.id) END,
+  'asaGrade', CASE WHEN ${withNotes} THEN (SELECT ci.asa_grade FROM clinical_information ci WHERE ci.referral_id = r.id) END) AS v
 FROM referral r JOIN patient p ON p.id = r.patient_id`;
 }
 

@@ -106,9 +106,7 @@ CREATE TABLE "site_exclusion" (
     CONSTRAINT "site_exclusion_referral_fkey" FOREIGN KEY ("referral_id") REFERENCES "referral"("id") ON DELETE RESTRICT ON UPDATE CASCADE
 );
 
--- What the receiving clinician knows of the patient's fitness for surgery (null: not recorded, never excluding).
-ALTER TABLE "referral" ADD COLUMN IF NOT EXISTS "bmi" NUMERIC(4,1),
-                       ADD COLUMN IF NOT EXISTS "asa_grade" SMALLINT;
+-- BMI and ASA grade, which the exclusions are judged on, are the clinical package's (clinical_information).
 
 -- 5.
 CREATE TABLE "postcode" (
