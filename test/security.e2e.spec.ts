@@ -245,11 +245,13 @@ describe('the per-address limit on traffic no token vouches for', () => {
     ]);
   });
 
-  it('the OpenAPI document lists the 429 on every /v1 operation, naming both limits, and none on health', async () => {
+  // The FHIR routes (/fhir/r4/...) are limited as every request is: the CapabilityStatement, without a token, by address.
+  it('the OpenAPI document lists the 429 on every /v1 and /fhir operation, naming both limits, and none on health', async () => {
     const doc = (await s.http.get('/docs-json').set(via(address()))).body;
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { description: string }> }>>)) {
       for (const op of Object.values(item)) {
-        if (path.startsWith('/v1/')) expect([path, op.responses['429']?.description]).toEqual([path, expect.stringMatching(/PUBLIC_RATE_LIMIT_PER_MINUTE/)]);
+        if (path.startsWith('/v1/') || path.startsWith('/fhir/'))
+          expect([path, op.responses['429']?.description]).toEqual([path, expect.stringMatching(/PUBLIC_RATE_LIMIT_PER_MINUTE/)]);
         else expect([path, op.responses['429']]).toEqual([path, undefined]);
       }
     }
