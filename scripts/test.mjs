@@ -50,6 +50,10 @@ try {
     AUTH_DEV_KEY_FILE: keyFile,
     AUTH_MODE: 'dev',
     OUTBOX_POLL_MS: '20',
+    // The local MESH mailbox in this profile's data folder, its loops as quick as the outbox's.
+    MESH_LOCAL_DIR: path.join(root, '.data', profile, `mesh-${process.pid}`),
+    MESH_SEND_INTERVAL_MS: '20',
+    MESH_POLL_INTERVAL_MS: '20',
     // The suites send hundreds of requests a minute as one caller; the limit has its own test.
     RATE_LIMIT_PER_MINUTE: '1000000',
     // Likewise the per-address limit on requests without a valid token (every suite sends from 127.0.0.1).

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { originListOutcome } from '#domain';
 import { PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
+import { outboxJob } from '#queue';
 import { applyTransition } from '../referral-transition.js';
 import { requireSide } from '../referral-scope.js';
 import { BusinessRuleError } from '../workflow-errors.js';
@@ -28,6 +29,7 @@ export class TransferOfCare {
           // No longer a party: the trust that rejected reads nothing more (kept as history).
           data: { receivingOds: null, formerReceivingOds: ref.receivingOds },
           notify: ['transfer_rejected'],
+          jobs: (eventId) => [outboxJob('decision.dispatch', { referralId: id }, eventId)],
         });
         await releaseSlot(tx, id, 'receiver_rejected');
         return out;
@@ -43,6 +45,7 @@ export class TransferOfCare {
           note: 'ownership moved to the receiving trust; the RTT clock keeps running',
         },
         notify: ['transfer_confirmed'],
+        jobs: (eventId) => [outboxJob('decision.dispatch', { referralId: id }, eventId)],
       });
     });
   }
