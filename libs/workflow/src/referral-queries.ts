@@ -19,7 +19,8 @@ import { statusMatch } from './status-sql.js';
 import type { TaskTeam } from './tasks.js';
 import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { SiteNames } from './site-names.js';
-import { bookingView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
+import { bookingView, dispatchStateView, notificationView, offerView, referralSummary, timelineView, type NotificationHistoryRow } from './referral-views.js';
+import { dispatchesOf } from './mesh/dispatches.js';
 import {
   bookingsFromJson,
   bookingsSql,
@@ -148,6 +149,7 @@ export class ReferralQueries {
         .map((o) => offerView(o, sites.get(o.siteOds)?.name ?? null)),
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
+      ...(caller.role === 'patient' ? {} : { dispatches: (await dispatchesOf(this.prisma.sql, id)).map(dispatchStateView) }),
     };
     if (row.notes) {
       return {

@@ -2,6 +2,7 @@
 import { cohortBand, isoDate, STATUS_DESCRIPTIONS, weeksWaited } from '#domain';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import type { BookingRow, EventRow, OfferRow, PATIENT_IDENTITY, PatientRow, ReferralRow } from './referral-row.js';
+import type { DispatchView } from './mesh/dispatches.js';
 
 /**
  * A referral as a summary reads it: its row, its patient as far as the read has them (the identity
@@ -130,5 +131,18 @@ export function notificationView(n: NotificationHistoryRow) {
       { status: 'created', at: n.createdAt.toISOString(), providerAt: null },
       ...n.statuses.map((s) => ({ status: s.status, at: s.at.toISOString(), providerAt: s.providerAt?.toISOString() ?? null })),
     ],
+  };
+}
+
+/** A dispatch's state for staff (what it said is not shown: it is read where it went). */
+export function dispatchStateView(d: DispatchView) {
+  return {
+    kind: d.kind,
+    status: d.status,
+    recipientOds: d.recipientOds,
+    attempts: d.attempts,
+    sentAt: d.sentAt?.toISOString() ?? null,
+    acknowledgedAt: d.acknowledgedAt?.toISOString() ?? null,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
   };
 }
