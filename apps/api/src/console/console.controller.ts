@@ -271,4 +271,7 @@ const TASK_KINDS: Record<string, string> = {
   staff_email_failed: 'A worklist email to your team could not be delivered',
   demographics_mismatch: "Check the patient's details: your trust holds this NHS number under another name or date of birth",
   pre_op_assessment: 'Arrange the pre-operative assessment',
+  dispatch_failed: 'A message to another organisation failed: send its content another way',
+  dispatch_send_failing: 'A message to another organisation cannot be sent yet (MESH unreachable): it keeps trying',
+  dispatch_unacknowledged: 'A message to another organisation has not been acknowledged: check it arrived',
 };

@@ -80,6 +80,7 @@ export class ReferralPage {
       statusTag: statusTag(referral.status),
       specialty: SPECIALTIES[referral.specialtyCode] ?? referral.specialtyCode,
       messages: messages.items,
+      dispatches: ('dispatches' in referral ? (referral.dispatches ?? []) : []).map(dispatchRow),
       actions: Object.fromEntries(actions.map((a) => [a, true])),
       hasActions: actions.length > 0,
       consentItems: [
@@ -99,6 +100,33 @@ export class ReferralPage {
       back: { href: '/console', text: 'Your worklists' },
     };
   }
+}
+
+const DISPATCH_WORDS: Record<string, (ods: string) => string> = {
+  TRANSFER: (ods) => `Transfer data set (IPT) to ${ods}'s patient administration system`,
+  REMOVE_FROM_LIST: (ods) => `Remove from waiting list, to ${ods}'s patient administration system`,
+  RECEIVER_DECISION: (ods) => `Transfer of care decision, to ${ods}'s patient administration system`,
+  DISCHARGE_SUMMARY: (ods) => `Discharge summary, to GP practice ${ods}`,
+};
+
+const DISPATCH_STATES: Record<string, string> = {
+  QUEUED: 'Waiting to send',
+  SENT: 'Sent, not yet delivered',
+  DELIVERED: 'Delivered, not yet acknowledged',
+  ACKNOWLEDGED: 'Acknowledged',
+  FAILED: 'Failed: a task is open',
+};
+
+/** A message to another organisation over MESH, in words, for the referral page's table. */
+function dispatchRow(d: NonNullable<ReferralView['dispatches']>[number]) {
+  const retrying = d.status === 'QUEUED' && d.attempts > 0;
+  return {
+    what: (DISPATCH_WORDS[d.kind] ?? ((ods: string) => `${d.kind} to ${ods}`))(d.recipientOds),
+    state: retrying ? `Not sent yet: tried ${d.attempts} times, trying again` : (DISPATCH_STATES[d.status] ?? d.status),
+    status: d.status,
+    sentAt: d.sentAt,
+    acknowledgedAt: d.acknowledgedAt,
+  };
 }
 
 /** "This referral has moved on": what someone sees when another person acted first (a 409 underneath). */
