@@ -368,8 +368,9 @@ function meshConfig(env: Env, problems: string[], int: (name: string, fallback: 
     sharedKey: env.MESH_SHARED_KEY ?? '',
     tls,
     localDir: env.MESH_LOCAL_DIR?.trim() || '.data/mesh',
-    sendIntervalMs: int('MESH_SEND_INTERVAL_MS', 5_000, 10, 3_600_000),
-    pollIntervalMs: int('MESH_POLL_INTERVAL_MS', 60_000, 10, 3_600_000),
+    // The local mailbox is a folder: read it often, so `npm start` shows acknowledgements at once.
+    sendIntervalMs: int('MESH_SEND_INTERVAL_MS', url ? 5_000 : 1_000, 10, 3_600_000),
+    pollIntervalMs: int('MESH_POLL_INTERVAL_MS', url ? 300_000 : 2_000, 10, 3_600_000),
     sendAttempts: int('MESH_SEND_ATTEMPTS', 8, 1, 1_000),
     retryBaseMs,
     retryMaxMs,
