@@ -83,7 +83,7 @@ describe('the transfer of care over MESH', () => {
     expect(ipt).toMatchObject({
       dataSet: 'IPT-AMDS',
       nhsNumber: ref.nhs,
-      nhsNumberStatus: '01',
+      nhsNumberStatus: '02',
       familyName: 'Testpatient',
       givenName: 'Alex',
       dateOfBirth: '1960-05-05',

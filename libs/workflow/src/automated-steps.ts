@@ -135,7 +135,7 @@ export class AutomatedSteps {
       // The inter-provider transfer administrative minimum data set (docs/mesh.md lists each field).
       const payload = {
         nhsNumber: ref.patient.nhsNumber,
-        nhsNumberStatus: '01',
+        nhsNumberStatus: '02',
         familyName: ref.patient.familyName,
         givenName: ref.patient.givenName,
         dateOfBirth: isoDate(ref.patient.dateOfBirth),
