@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startConsole, type ConsoleHarness } from './support/console.js';
-import { driveTo, drained, waitUntil } from './support/stack.js';
+import { bearer, driveTo, drained, waitUntil } from './support/stack.js';
 
 let h: ConsoleHarness;
 
@@ -48,6 +48,31 @@ describe('the local folder mailbox', () => {
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'document' });
     // Our own inbox is empty again: each acknowledgement was read and taken out.
     expect((await readdir(path.join(process.env.MESH_LOCAL_DIR!, 'CROSSTRUST', 'in'))).filter((n) => n.endsWith('.json'))).toEqual([]);
+  });
+
+  it("sends the origin's PAS a rejection, with its reason code, and no remove-from-list notice", async () => {
+    const ref = await driveTo(h.s, h.c, 'AWAITING_RECEIVER_ACCEPTANCE');
+    // The data set goes first (a rejection before its job ran would leave nothing to send: the trust is no longer a party).
+    await drained(h.s);
+    const res = await h.s.http
+      .post(`/v1/referrals/${ref.id}/receiver-decision`)
+      .set(bearer(h.c.clinRJC))
+      .send({ decision: 'reject', reasonCode: 'NO_SURGICAL_CAPACITY' });
+    expect(res.status).toBe(200);
+    await drained(h.s);
+    expect((await dispatches(ref.id)).map((d) => [d.kind, d.status])).toEqual([
+      ['RECEIVER_DECISION', 'ACKNOWLEDGED'],
+      ['TRANSFER', 'ACKNOWLEDGED'],
+    ]);
+    const { rows } = await h.s.prisma.sql.query<{ payload: Record<string, unknown>; recipientOds: string; senderOds: string }>(
+      `SELECT payload, recipient_ods AS "recipientOds", sender_ods AS "senderOds" FROM dispatch WHERE referral_id = $1::uuid AND kind = 'RECEIVER_DECISION'`,
+      [ref.id],
+    );
+    expect(rows[0]).toMatchObject({
+      recipientOds: 'RLQ',
+      senderOds: 'RJC',
+      payload: { decision: 'rejected', reasonCode: 'NO_SURGICAL_CAPACITY', receivingOds: 'RJC' },
+    });
   });
 
   it('fails a dispatch to an organisation with no mailbox recorded, with a task for the sending team', async () => {

@@ -229,6 +229,31 @@ describe('when things go wrong', () => {
   });
 });
 
+describe('an acknowledgement that arrives before its send is recorded', () => {
+  it('stays in the inbox until the dispatch is SENT, then closes it', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
+    const sent = await waitForDispatch(ref.id, 'TRANSFER', 'SENT');
+    // As if the send were still being recorded: QUEUED, no message id yet, not due again for an hour.
+    await s.prisma.sql.query(`UPDATE dispatch SET status = 'QUEUED', message_id = NULL, next_attempt_at = now() + interval '1 hour' WHERE id = $1::uuid`, [
+      sent.id,
+    ]);
+    const ackId = mesh.deliver({
+      from: 'RJCPAS01',
+      to: 'CROSSTRUST',
+      workflowId: 'CROSSTRUST_IPT_ACK',
+      body: Buffer.from(JSON.stringify({ acknowledgement: { localId: sent.id, outcome: 'accepted' } })),
+    });
+    const polls = () => mesh.requests.filter((r) => r.method === 'GET' && r.path === '/messageexchange/CROSSTRUST/inbox').length;
+    const before = polls();
+    await waitUntil(async () => polls() >= before + 3, 'three inbox polls');
+    expect(mesh.messages.find((m) => m.messageId === ackId)?.status).toBe('accepted');
+    expect((await dispatchOf(s, ref.id, 'TRANSFER')).status).toBe('QUEUED');
+    await s.prisma.sql.query(`UPDATE dispatch SET status = 'SENT', message_id = $2 WHERE id = $1::uuid`, [sent.id, sent.messageId]);
+    await waitForDispatch(ref.id, 'TRANSFER', 'ACKNOWLEDGED');
+    await waitUntil(async () => mesh.messages.find((m) => m.messageId === ackId)?.status === 'acknowledged', 'the acknowledgement to leave the inbox');
+  });
+});
+
 describe('the MESH client against the documented API', () => {
   const client = (over: Partial<Record<string, string>> = {}) =>
     new MeshApiMailbox(

@@ -62,9 +62,10 @@ export class MeshExchange {
       });
       return 'sent';
     } catch (e) {
-      if (!(e instanceof MailboxError)) throw e;
-      if (!e.retryable) return this.fail(d, 'refused', e.message);
-      return this.retryLater(d, e);
+      if (e instanceof MailboxError && !e.retryable) return this.fail(d, 'refused', e.message);
+      // Anything else (MESH unreachable, a document that would not render) is tried again later,
+      // counted, and after MESH_SEND_ATTEMPTS told to the sending team: never left claimed and silent.
+      return this.retryLater(d, e instanceof MailboxError ? e : new MailboxError(e instanceof Error ? e.message : 'send failed', true));
     }
   }
 
@@ -126,11 +127,17 @@ export class MeshExchange {
         if (ack) {
           const done = await this.prisma.sqlTransaction(async (tx) => {
             const d = await findDispatch(tx, ack);
-            if (!d) return false;
-            if (ack.outcome === 'rejected') return this.closeFailedIn(tx, d, 'rejected_by_recipient');
-            return this.acknowledged(tx, d);
+            if (!d) return 'unknown';
+            // An acknowledgement can beat the record of its own send (a quick recipient, a slow
+            // commit): left in the inbox for the next pass, when the dispatch is SENT.
+            if (d.status === 'QUEUED') return 'early';
+            if (ack.outcome === 'rejected') return (await this.closeFailedIn(tx, d, 'rejected_by_recipient')) ? 'closed' : 'repeat';
+            return (await this.acknowledged(tx, d)) ? 'closed' : 'repeat';
           });
-          if (done) closed++;
+          if (done === 'early') continue;
+          if (done === 'closed') closed++;
+          if (done === 'unknown')
+            this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement of no dispatch we know; taken out of the inbox');
         } else this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement we could not read; taken out of the inbox');
       } else {
         this.logger.warn({ messageId, workflowId: m.workflowId }, 'a MESH message crosstrust does not expect; taken out of the inbox');
