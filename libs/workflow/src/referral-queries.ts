@@ -149,7 +149,6 @@ export class ReferralQueries {
         .map((o) => offerView(o, sites.get(o.siteOds)?.name ?? null)),
       bookings: bookingsFromJson(row.bookings).map(bookingView),
       timeline: eventsFromJson(row.events).map((e) => timelineView(e, caller)),
-      ...(caller.role === 'patient' ? {} : { dispatches: (await dispatchesOf(this.prisma.sql, id)).map(dispatchStateView) }),
     };
     if (row.notes) {
       return {
@@ -267,6 +266,16 @@ export class ReferralQueries {
       worklists,
       needsAttention: worklists['needs-attention'],
     };
+  }
+
+  /**
+   * The view with, for staff, each message sent to another organisation and its state (GET
+   * /v1/referrals/:id and the console's referral page; commands answer the plain view).
+   */
+  async getWithDispatches(caller: Caller, id: string, now = new Date()) {
+    const view = await this.get(caller, id, now);
+    if (caller.role === 'patient') return view;
+    return { ...view, dispatches: (await dispatchesOf(this.prisma.sql, id)).map(dispatchStateView) };
   }
 
   async notifications(caller: Caller, id: string) {

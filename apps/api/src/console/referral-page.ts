@@ -7,7 +7,7 @@ import { NOT_SUITABLE_REASONS, REJECTION_REASONS, STATUS_DESCRIPTIONS, transitio
 import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
 import { SPECIALTIES, statusTag } from './console-pages.js';
 
-export type ReferralView = Awaited<ReturnType<ReferralQueries['get']>>;
+export type ReferralView = Awaited<ReturnType<ReferralQueries['getWithDispatches']>>;
 
 /** A form's refusal: a message per field (the error summary links to each), and what was sent. */
 export interface FormProblem {
@@ -63,7 +63,7 @@ export class ReferralPage {
   ) {}
 
   async context(caller: Caller, id: string, opts: { problem?: FormProblem; banner?: Banner } = {}): Promise<Record<string, unknown>> {
-    const referral = await this.queries.get(caller, id);
+    const referral = await this.queries.getWithDispatches(caller, id);
     const messages = await this.queries.notifications(caller, id);
     const sites = await this.siteDirectory.all();
     const site = (ods: string) => sites.get(ods)?.name ?? ods;
@@ -118,7 +118,7 @@ const DISPATCH_STATES: Record<string, string> = {
 };
 
 /** A message to another organisation over MESH, in words, for the referral page's table. */
-function dispatchRow(d: NonNullable<ReferralView['dispatches']>[number]) {
+function dispatchRow(d: { kind: string; status: string; recipientOds: string; attempts: number; sentAt: string | null; acknowledgedAt: string | null }) {
   const retrying = d.status === 'QUEUED' && d.attempts > 0;
   return {
     what: (DISPATCH_WORDS[d.kind] ?? ((ods: string) => `${d.kind} to ${ods}`))(d.recipientOds),
