@@ -176,6 +176,16 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         );
       }
     }
+    // Demo MESH mailboxes (docs/mesh.md): each trust's PAS and the demo GP practices. Under `npm start`
+    // they are folders of the local mailbox; in production, the mailbox ids NHS England issued.
+    const mailboxes = [...TRUSTS.map((t) => [t.ods, 'PAS', `${t.ods}PAS01`]), ['M81001', 'GP', 'M81001GP01'], ['M81002', 'GP', 'M81002GP01']];
+    for (const [ods, service, mailbox] of mailboxes) {
+      await client.query('INSERT INTO mesh_mailbox (ods_code, service, mailbox_id) VALUES ($1, $2, $3) ON CONFLICT (ods_code, service) DO NOTHING', [
+        ods,
+        service,
+        mailbox,
+      ]);
+    }
     for (const s of SITES) {
       await client.query('INSERT INTO site (ods, trust_ods, name, postcode, latitude, longitude) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ods) DO NOTHING', [
         s.ods,

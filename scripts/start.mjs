@@ -36,6 +36,8 @@ const env = {
   REDIS_URL: services.redisUrl,
   AUTH_DEV_KEY_FILE: keyFile,
   PORT: process.env.PORT || '3000',
+  // With no MESH_URL, dispatches go to the local folder mailbox here (docs/mesh.md).
+  MESH_LOCAL_DIR: process.env.MESH_LOCAL_DIR || path.join(root, '.data', 'dev', 'mesh'),
 };
 const children = [];
 let stopping = false;

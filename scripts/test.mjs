@@ -2,6 +2,7 @@
 // Redis started in .data/test (or DATABASE_URL / REDIS_URL when given), workers running.
 // Each run gets its own database and queue prefix, so it never touches a running instance's data.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { dropDatabase, ensureServices, log, prisma, root } from './lib/local-services.mjs';
 import { ensureBuilt, ensureGenerated } from './lib/build.mjs';
@@ -37,6 +38,8 @@ if (!namedFiles && !process.argv.includes('--faults') && !process.argv.includes(
 const database = `crosstrust_test_${process.pid}`;
 const profile = process.env.CROSSTRUST_TEST_PROFILE || 'test';
 const services = await ensureServices(profile, { database, recreateDatabase: true });
+// The local MESH mailbox of this run, removed with its database at the end.
+const meshDir = path.join(root, '.data', profile, `mesh-${process.pid}`);
 let code = 1;
 try {
   const keyFile = path.join(root, '.data', profile, 'dev-issuer.json');
@@ -50,6 +53,10 @@ try {
     AUTH_DEV_KEY_FILE: keyFile,
     AUTH_MODE: 'dev',
     OUTBOX_POLL_MS: '20',
+    // The local MESH mailbox in this profile's data folder, its loops as quick as the outbox's.
+    MESH_LOCAL_DIR: meshDir,
+    MESH_SEND_INTERVAL_MS: '20',
+    MESH_POLL_INTERVAL_MS: '20',
     // The suites send hundreds of requests a minute as one caller; the limit has its own test.
     RATE_LIMIT_PER_MINUTE: '1000000',
     // Likewise the per-address limit on requests without a valid token (every suite sends from 127.0.0.1).
@@ -80,6 +87,7 @@ try {
   }
 } finally {
   if (services.pgInfo) await dropDatabase(services.pgInfo, database).catch(() => {});
+  rmSync(meshDir, { recursive: true, force: true });
   await services.stop();
 }
 log(`Tests ${code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -256,7 +256,10 @@ export async function waitForStatus(s: Stack, t: string, id: string, status: str
   }, `referral ${id} to reach ${status}`);
 }
 
-/** Waits until every outbox row is enqueued and every queue has run all its jobs. */
+/**
+ * Waits until every outbox row is enqueued, every queue has run all its jobs, and every dispatch
+ * due now has been sent and acknowledged (the local MESH mailbox acknowledges at once).
+ */
 export async function drained(s: Stack) {
   await waitUntil(async () => {
     if ((await s.prisma.outboxMessage.count({ where: { dispatchedAt: null } })) > 0) return false;
@@ -264,9 +267,18 @@ export async function drained(s: Stack) {
       const n = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
       if (Object.values(n).some((v) => v > 0)) return false;
     }
+    if (s.worker && (await dispatchesInFlight(s)) > 0) return false;
     // A job may have enqueued more work through the outbox while we looked.
     return (await s.prisma.outboxMessage.count({ where: { dispatchedAt: null } })) === 0;
   }, 'outbox and queues to drain');
+}
+
+/** Dispatches due now or sent and not yet acknowledged. */
+async function dispatchesInFlight(s: Stack): Promise<number> {
+  const { rows } = await s.prisma.sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM dispatch WHERE (status = 'QUEUED' AND next_attempt_at <= now()) OR status IN ('SENT', 'DELIVERED')`,
+  );
+  return rows[0].n;
 }
 
 export async function openReferral(s: Stack, c: Cast, over: Parameters<typeof referralBody>[0] = {}) {

@@ -141,7 +141,7 @@ export class ReferralsController {
   @ApiNotFoundResponse({ description: 'Not there, or not visible to your trust' })
   @ApiOkResponse({ type: ReferralView })
   get(@CurrentCaller() caller: Caller, @Param('id', id) refId: string): Promise<ReferralView> {
-    return this.queries.get(caller, refId);
+    return this.queries.getWithDispatches(caller, refId);
   }
 
   @Get(':id/notifications')

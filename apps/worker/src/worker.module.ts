@@ -4,7 +4,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, ConfigModule, loggingModule, type AppConfig } from '#config';
 import { PersistenceModule, PrismaService } from '#persistence';
-import { ReminderSweep, SendNotification, SendStaffNotification, WorkflowModule } from '#workflow';
+import { LocalFolderMailbox, MAILBOX, MeshApiMailbox, MeshExchange, ReminderSweep, SendNotification, SendStaffNotification, WorkflowModule } from '#workflow';
 import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { JobRouter } from './jobs/job-router.js';
@@ -15,6 +15,7 @@ import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
 import { WeeklyReportTimer } from './loops/weekly-report-timer.js';
 import { OutboxRelay } from './loops/outbox-relay.js';
 import { Reconciler } from './loops/reconciler.js';
+import { MeshLoops } from './loops/mesh-loops.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { WorkerMetricsServer } from './metrics/metrics-server.js';
 
@@ -47,6 +48,15 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     ReminderSweepTimer,
     WeeklyReportTimer,
     NotifyStatusPoller,
+    // MESH when MESH_URL is set; else the local folder mailbox, so `npm start` needs nothing external.
+    {
+      provide: MAILBOX,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        config.mesh.url ? new MeshApiMailbox(config.mesh) : new LocalFolderMailbox(config.mesh.localDir, config.mesh.mailboxId),
+    },
+    MeshExchange,
+    MeshLoops,
     WorkerMetrics,
     WorkerMetricsServer,
   ],

@@ -140,6 +140,34 @@ export interface AppConfig {
      */
     readonly localMessagesKept: number;
   };
+  /** MESH, the NHS message exchange the transfer data set and discharge summaries go through (docs/mesh.md). */
+  readonly mesh: {
+    /** The MESH API (MESH_URL); null: the local folder mailbox under localDir, which needs nothing external. */
+    readonly url: string | null;
+    /** Our mailbox (MESH_MAILBOX_ID), its password (MESH_PASSWORD) and the environment's shared key for the HMAC Authorization header (MESH_SHARED_KEY). */
+    readonly mailboxId: string;
+    readonly password: string;
+    readonly sharedKey: string;
+    /** The TLS client certificate, its key and the CA that signs MESH's certificate: file paths (MESH_TLS_CERT, MESH_TLS_KEY, MESH_TLS_CA). */
+    readonly tls: { readonly cert: string | null; readonly key: string | null; readonly ca: string | null };
+    /** The local folder mailbox's folder (MESH_LOCAL_DIR). */
+    readonly localDir: string;
+    /** How often the worker sends due dispatches (MESH_SEND_INTERVAL_MS). */
+    readonly sendIntervalMs: number;
+    /** How often the worker reads the inbox and tracks sent messages (MESH_POLL_INTERVAL_MS). */
+    readonly pollIntervalMs: number;
+    /** Failed sends before the sending team gets a task (MESH_SEND_ATTEMPTS); sending goes on after it, at the longest wait. */
+    readonly sendAttempts: number;
+    /** The first retry's wait, doubled each attempt (MESH_RETRY_BASE_MS), up to MESH_RETRY_MAX_MS. */
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    /** How long a sent message may go without its business acknowledgement before the sending team gets a task (MESH_ACK_TIMEOUT_MS). */
+    readonly ackTimeoutMs: number;
+    /** Largest chunk of a message (MESH_CHUNK_BYTES); larger messages go in chunks (MESH allows 100 MB a chunk). */
+    readonly chunkBytes: number;
+    /** How long one request to MESH may take (MESH_TIMEOUT_MS). */
+    readonly timeoutMs: number;
+  };
   /** OpenTelemetry traces over OTLP (docs/traces.md); read before the app loads (libs/telemetry). */
   readonly tracing: {
     /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); null: tracing off, no SDK started. */
@@ -307,6 +335,59 @@ function notifyConfig(env: Env, problems: string[], int: (name: string, fallback
     pollAfterMs: int('NOTIFY_POLL_AFTER_MS', 900_000, 0, 7 * 86_400_000),
     smsQuietHours,
     localMessagesKept,
+  };
+}
+
+/** The MESH settings (see the README's configuration table and docs/mesh.md). */
+function meshConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number, nodeEnv: AppConfig['nodeEnv']) {
+  const url = env.MESH_URL?.trim() || null;
+  if (url) {
+    try {
+      const protocol = new URL(url).protocol;
+      // The MESH API is mutual TLS: plain HTTP would send the mailbox password's HMAC and patient documents in clear.
+      if (nodeEnv === 'production' && protocol !== 'https:') problems.push('MESH_URL must be an https: URL when NODE_ENV=production');
+      else if (!['https:', 'http:'].includes(protocol)) problems.push('MESH_URL must be an http(s) URL');
+    } catch {
+      problems.push('MESH_URL is not a valid URL');
+    }
+    for (const name of ['MESH_MAILBOX_ID', 'MESH_PASSWORD', 'MESH_SHARED_KEY']) if (!env[name]) problems.push(`${name} is required with MESH_URL`);
+  }
+  const mailboxId = env.MESH_MAILBOX_ID?.trim() || (url ? '' : 'CROSSTRUST');
+  if (mailboxId && !/^[A-Za-z0-9_-]{1,20}$/.test(mailboxId))
+    problems.push(`MESH_MAILBOX_ID must be a MESH mailbox id: letters, digits, _ or - (got "${mailboxId}")`);
+  const file = (name: string): string | null => {
+    const path = env[name]?.trim();
+    if (!path) return null;
+    try {
+      readFileSync(path);
+    } catch {
+      problems.push(`${name} must name a readable file (got "${path}")`);
+    }
+    return path;
+  };
+  const tls = { cert: file('MESH_TLS_CERT'), key: file('MESH_TLS_KEY'), ca: file('MESH_TLS_CA') };
+  if (!!tls.cert !== !!tls.key) problems.push('MESH_TLS_CERT and MESH_TLS_KEY go together (the client certificate and its private key)');
+  if (url && nodeEnv === 'production' && !tls.cert)
+    problems.push('MESH_TLS_CERT and MESH_TLS_KEY are required with MESH_URL when NODE_ENV=production (MESH authenticates the client certificate)');
+  const retryBaseMs = int('MESH_RETRY_BASE_MS', 30_000, 10, 3_600_000);
+  const retryMaxMs = int('MESH_RETRY_MAX_MS', 3_600_000, 10, 86_400_000);
+  if (retryMaxMs < retryBaseMs) problems.push('MESH_RETRY_MAX_MS must be at least MESH_RETRY_BASE_MS');
+  return {
+    url: url?.replace(/\/+$/, '') ?? null,
+    mailboxId,
+    password: env.MESH_PASSWORD ?? '',
+    sharedKey: env.MESH_SHARED_KEY ?? '',
+    tls,
+    localDir: env.MESH_LOCAL_DIR?.trim() || '.data/mesh',
+    // The local mailbox is a folder: read it often, so `npm start` shows acknowledgements at once.
+    sendIntervalMs: int('MESH_SEND_INTERVAL_MS', url ? 5_000 : 1_000, 10, 3_600_000),
+    pollIntervalMs: int('MESH_POLL_INTERVAL_MS', url ? 300_000 : 2_000, 10, 3_600_000),
+    sendAttempts: int('MESH_SEND_ATTEMPTS', 8, 1, 1_000),
+    retryBaseMs,
+    retryMaxMs,
+    ackTimeoutMs: int('MESH_ACK_TIMEOUT_MS', 2 * 86_400_000, 10, 30 * 86_400_000),
+    chunkBytes: int('MESH_CHUNK_BYTES', 20 * 1024 * 1024, 64, 100 * 1000 * 1000),
+    timeoutMs: int('MESH_TIMEOUT_MS', 30_000, 100, 600_000),
   };
 }
 
@@ -479,6 +560,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       reportHour: int('INSIGHTS_REPORT_HOUR', 7, 0, 23),
     },
     notify: notifyConfig(env, problems, int, nodeEnv),
+    mesh: meshConfig(env, problems, int, nodeEnv),
     tracing: tracingConfig(env, problems, int),
   };
   if (problems.length) throw new ConfigError(problems);

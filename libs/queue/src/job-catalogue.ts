@@ -14,6 +14,8 @@ export interface JobPayloads {
   'transfer.dispatch': { referralId: string };
   /** Sends the discharge summary to the patient's GP practice. */
   'discharge.dispatch': { referralId: string };
+  /** Sends the receiving trust's acceptance or rejection to the origin (and, on acceptance, the remove-from-list notice). */
+  'decision.dispatch': { referralId: string };
   /** Sends one patient notification. */
   'notification.send': { referralId: string; notificationId: string };
   /** Validates and applies one uploaded waiting-list CSV, in batches (the rows wait in Postgres). */
@@ -50,6 +52,7 @@ export const JOBS: Readonly<Record<JobName, JobDefinition>> = {
   'referral.make-offers': { queue: 'workflow', retry: RETRY_INTERNAL_STEP },
   'transfer.dispatch': { queue: 'dispatch', retry: RETRY_EXTERNAL_DISPATCH },
   'discharge.dispatch': { queue: 'dispatch', retry: RETRY_EXTERNAL_DISPATCH },
+  'decision.dispatch': { queue: 'dispatch', retry: RETRY_EXTERNAL_DISPATCH },
   'notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
   'waiting-list.import': { queue: 'workflow', retry: RETRY_IMPORT },
   'staff-notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },

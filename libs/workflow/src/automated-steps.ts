@@ -1,16 +1,17 @@
 // The automated steps of the workflow, run by worker jobs. Each is idempotent: guard clauses
 // first (referral gone, status moved on, already done) return "skipped" instead of throwing.
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { AWAITING_ANSWER, isFinal, isoDate, originListOutcome, screen, transition } from '#domain';
 import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
 import { OnJob, type JobOutcome, type JobPayloads } from '#queue';
-import { appendEvent, applyTransition, createNotification, type Tx } from './referral-transition.js';
+import { appendEvent, applyTransition, createNotification } from './referral-transition.js';
 import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
 import { loadRequirements } from './referral/additional-requirements.js';
+import { hasDispatch, queueDispatch } from './mesh/dispatches.js';
+import type { DischargeData } from './mesh/documents.js';
 
 /** What running a step came to (the job catalogue's JobOutcome). */
 export type StepOutcome = JobOutcome;
@@ -93,7 +94,7 @@ export class AutomatedSteps {
     });
   }
 
-  /** Stage 4: sends the inter-provider transfer data set to the receiving trust. */
+  /** Stage 4: queues the inter-provider transfer data set for the receiving trust's PAS (sent over MESH by the worker). */
   @OnJob('transfer.dispatch')
   async dispatchTransfer({ referralId }: JobPayloads['transfer.dispatch']): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
@@ -106,14 +107,36 @@ export class AutomatedSteps {
       // that accepted keeps the data set even when the job runs late (after discharge, say).
       if (!ref.receivingOds)
         return skipped(isFinal(ref.status) ? `referral ended (${ref.status}) before the transfer of care: nothing sent` : 'no receiving trust');
-      if (await dispatched(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
-      const { rows: events } = await tx.query<{ type: string; toStatus: string | null; at: Date }>(
-        'SELECT type, to_status AS "toStatus", at FROM timeline_event WHERE referral_id = $1::uuid ORDER BY id',
+      if (await hasDispatch(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
+      const { rows: events } = await tx.query<{
+        type: string;
+        toStatus: string | null;
+        at: Date;
+        actorSub: string;
+        actorRole: string;
+        actorOds: string | null;
+        actorName: string | null;
+      }>(
+        `SELECT type, to_status AS "toStatus", at, actor_sub AS "actorSub", actor_role AS "actorRole", actor_ods AS "actorOds", actor_name AS "actorName"
+           FROM timeline_event WHERE referral_id = $1::uuid ORDER BY id`,
         [referralId],
       );
-      // The inter-provider transfer administrative minimum data set.
+      // The decision to refer to another provider is the patient's acceptance of the offer (after
+      // the referring clinician found the transfer suitable); the referring professional is that clinician.
+      const decided = [...events].reverse().find((e) => e.type === 'consent_accepted');
+      const reviewer = [...events].reverse().find((e) => e.type === 'clinical_review_suitable');
+      const organisations: Array<{ odsCode: string; role: string }> = [];
+      const addOrg = (odsCode: string | null | undefined, role: string) => {
+        if (odsCode && !organisations.some((o) => o.odsCode === odsCode)) organisations.push({ odsCode, role });
+      };
+      addOrg(ref.patient.gpPracticeOds, 'referring GP practice');
+      addOrg(ref.originOds, 'referring provider (pathway identifier issuer)');
+      for (const e of events) addOrg(e.actorOds, e.actorOds === ref.receivingOds ? 'receiving provider' : 'provider on the pathway');
+      addOrg(ref.receivingOds, 'receiving provider');
+      // The inter-provider transfer administrative minimum data set (docs/mesh.md lists each field).
       const payload = {
         nhsNumber: ref.patient.nhsNumber,
+        nhsNumberStatus: '02',
         familyName: ref.patient.familyName,
         givenName: ref.patient.givenName,
         dateOfBirth: isoDate(ref.patient.dateOfBirth),
@@ -122,57 +145,124 @@ export class AutomatedSteps {
         referringOds: ref.originOds,
         receivingOds: ref.receivingOds,
         pathwayId: ref.pathwayId,
+        pathwayIdIssuer: ref.originOds,
         rttClockStart: isoDate(ref.rttClockStart),
         rttStatus: '21',
+        decisionToReferDate: decided ? decided.at.toISOString().slice(0, 10) : null,
+        referringProfessional: reviewer ? { id: reviewer.actorSub, name: reviewer.actorName, role: reviewer.actorRole, odsCode: reviewer.actorOds } : null,
         specialtyCode: ref.specialtyCode,
         procedureCode: ref.procedureCode,
         priority: ref.priority,
-        pathwayHistory: events.map((e) => ({ type: e.type, toStatus: e.toStatus, at: e.at.toISOString() })),
+        organisations,
+        pathwayHistory: events.map((e) => ({ type: e.type, toStatus: e.toStatus, at: e.at.toISOString(), odsCode: e.actorOds })),
         // What the receiving booking team needs to arrange (transport, interpreter, accessible formats...); null: none recorded.
         additionalRequirements: await loadRequirements(tx, referralId),
       };
-      await recordDispatch(tx, referralId, 'TRANSFER', ref.receivingOds, payload);
-      await appendEvent(tx, referralId, ref.status, 'transfer_dispatched', SYSTEM_ACTOR, { recipientOds: ref.receivingOds, rttStatus: '21' });
-      await appendEvent(tx, referralId, ref.status, 'transfer_acknowledged', SYSTEM_ACTOR, { recipientOds: ref.receivingOds });
+      await queueDispatch(tx, { referralId, kind: 'TRANSFER', senderOds: ref.originOds, recipientOds: ref.receivingOds, payload });
       return done();
     });
   }
 
-  /** Stage 7: sends the discharge summary to the patient's registered GP practice. */
+  /**
+   * Stage 4, the receiving trust's answer, back to the origin's PAS; when it accepted, also the
+   * notice to take the patient off the origin's waiting list (the RTT period carries on at the receiver).
+   */
+  @OnJob('decision.dispatch')
+  async dispatchDecision({ referralId }: JobPayloads['decision.dispatch']): Promise<StepOutcome> {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadReferral(tx, referralId, undefined, { lock: true });
+      if (!ref) return skipped('referral gone');
+      if (await hasDispatch(tx, referralId, 'RECEIVER_DECISION')) return skipped('already dispatched');
+      const { rows } = await tx.query<{ type: string; at: Date; actorOds: string | null; detail: { reasonCode?: string } | null }>(
+        `SELECT type, at, actor_ods AS "actorOds", detail FROM timeline_event
+          WHERE referral_id = $1::uuid AND type IN ('transfer_of_care', 'receiver_rejected') ORDER BY id DESC LIMIT 1`,
+        [referralId],
+      );
+      const decision = rows[0];
+      if (!decision) return skipped('no decision recorded');
+      const accepted = decision.type === 'transfer_of_care';
+      const receiver = decision.actorOds ?? ref.receivingOds;
+      if (!receiver) return skipped('no receiving trust');
+      await queueDispatch(tx, {
+        referralId,
+        kind: 'RECEIVER_DECISION',
+        senderOds: receiver,
+        recipientOds: ref.originOds,
+        payload: {
+          pathwayId: ref.pathwayId,
+          pathwayIdIssuer: ref.originOds,
+          nhsNumber: ref.patient.nhsNumber,
+          receivingOds: receiver,
+          decision: accepted ? 'accepted' : 'rejected',
+          reasonCode: accepted ? null : (decision.detail?.reasonCode ?? null),
+          decidedAt: decision.at.toISOString(),
+        },
+      });
+      if (accepted)
+        await queueDispatch(tx, {
+          referralId,
+          kind: 'REMOVE_FROM_LIST',
+          senderOds: ref.originOds,
+          recipientOds: ref.originOds,
+          payload: {
+            pathwayId: ref.pathwayId,
+            pathwayIdIssuer: ref.originOds,
+            nhsNumber: ref.patient.nhsNumber,
+            rttStatus: '21',
+            rttClockStart: isoDate(ref.rttClockStart),
+            transferredTo: receiver,
+            transferredAt: decision.at.toISOString(),
+            reason: 'transferred to another provider: remove from the waiting list, the RTT period continues there',
+          },
+        });
+      return done(accepted ? 'decision and remove-from-list queued' : 'decision queued');
+    });
+  }
+
+  /** Stage 7: queues the discharge summary for the patient's registered GP practice. */
   @OnJob('discharge.dispatch')
   async dispatchDischarge({ referralId }: JobPayloads['discharge.dispatch']): Promise<StepOutcome> {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'DISCHARGED') return skipped(`not discharged (${ref.status})`);
-      if (await dispatched(tx, referralId, 'DISCHARGE_SUMMARY')) return skipped('already dispatched');
-      const { rows: notes } = await tx.query<{ text: string }>(
-        `SELECT text FROM clinical_note WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1`,
+      if (await hasDispatch(tx, referralId, 'DISCHARGE_SUMMARY')) return skipped('already dispatched');
+      const { rows: notes } = await tx.query<{ text: string; author: string }>(
+        `SELECT text, author_sub AS author FROM clinical_note WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1`,
         [referralId],
       );
-      await recordDispatch(tx, referralId, 'DISCHARGE_SUMMARY', ref.patient.gpPracticeOds, {
+      const { rows: ev } = await tx.query<{ type: string; at: Date; actorSub: string; actorName: string | null; detail: Record<string, unknown> | null }>(
+        `SELECT type, at, actor_sub AS "actorSub", actor_name AS "actorName", detail FROM timeline_event
+          WHERE referral_id = $1::uuid AND type IN ('treatment_recorded', 'discharged') ORDER BY id`,
+        [referralId],
+      );
+      const discharged = ev.filter((e) => e.type === 'discharged').pop();
+      const treated = ev.filter((e) => e.type === 'treatment_recorded').pop();
+      const { rows: trust } = await tx.query<{ name: string }>('SELECT name FROM trust WHERE ods = $1', [ref.receivingOds]);
+      const data: DischargeData = {
         nhsNumber: ref.patient.nhsNumber,
+        familyName: ref.patient.familyName,
+        givenName: ref.patient.givenName,
+        dateOfBirth: isoDate(ref.patient.dateOfBirth),
+        gpPracticeOds: ref.patient.gpPracticeOds,
         treatingOds: ref.receivingOds,
+        treatingName: trust[0]?.name ?? null,
         procedureCode: ref.procedureCode,
+        specialtyCode: ref.specialtyCode,
+        performedAt: typeof treated?.detail?.performedAt === 'string' ? treated.detail.performedAt : null,
+        dischargedAt: typeof discharged?.detail?.dischargedAt === 'string' ? discharged.detail.dischargedAt : null,
         rttClockStop: ref.rttClockStop ? isoDate(ref.rttClockStop) : null,
         summary: notes[0]?.text ?? null,
+        author: discharged ? { id: discharged.actorSub, name: discharged.actorName } : null,
+      };
+      await queueDispatch(tx, {
+        referralId,
+        kind: 'DISCHARGE_SUMMARY',
+        senderOds: ref.receivingOds ?? ref.originOds,
+        recipientOds: ref.patient.gpPracticeOds,
+        payload: data as unknown as Record<string, unknown>,
       });
-      await appendEvent(tx, referralId, ref.status, 'discharge_summary_sent', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
-      await appendEvent(tx, referralId, ref.status, 'discharge_summary_acknowledged', SYSTEM_ACTOR, { gpPracticeOds: ref.patient.gpPracticeOds });
       return done();
     });
   }
-}
-
-async function dispatched(tx: Tx, referralId: string, kind: string): Promise<boolean> {
-  const { rowCount } = await tx.query('SELECT 1 FROM dispatch WHERE referral_id = $1::uuid AND kind = $2', [referralId, kind]);
-  return !!rowCount;
-}
-
-/** The message to the other organisation, sent and acknowledged (a local stand-in for the real exchange). */
-async function recordDispatch(tx: Tx, referralId: string, kind: string, recipientOds: string, payload: Record<string, unknown>): Promise<void> {
-  await tx.query(
-    `INSERT INTO dispatch (id, referral_id, kind, recipient_ods, payload, status, acknowledged_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, 'ACKNOWLEDGED', now())`,
-    [randomUUID(), referralId, kind, recipientOds, JSON.stringify(payload)],
-  );
 }

@@ -23,6 +23,7 @@ import { ReferralNotFoundError, BusinessRuleError } from './workflow-errors.js';
 import { SiteNames } from './site-names.js';
 import {
   bookingView,
+  dispatchStateView,
   exclusionView,
   notificationView,
   offerView,
@@ -36,6 +37,7 @@ import { storedRequirementsSql } from './referral/additional-requirements.js';
 import { clinicalInformationJson, clinicalInformationView, type ClinicalInformationRow } from './referral/clinical-package.js';
 import { informationRequestsSql, informationRequestView, type InformationRequestRow } from './referral/information-requests.js';
 import { attachmentsSql, attachmentView, type AttachmentRow } from './attachments/attachments.js';
+import { dispatchesOf } from './mesh/dispatches.js';
 import {
   bookingsFromJson,
   exclusionsSql,
@@ -334,6 +336,16 @@ export class ReferralQueries {
     const out = Object.fromEntries(names.map((n) => [n, { count: 0, more: false }])) as Record<WorklistName, { count: number; more: boolean }>;
     for (const r of rows) out[r.key] = { count: Math.min(Number(r.n), cap), more: Number(r.n) > cap };
     return out;
+  }
+
+  /**
+   * The view with, for staff, each message sent to another organisation and its state (GET
+   * /v1/referrals/:id and the console's referral page; commands answer the plain view).
+   */
+  async getWithDispatches(caller: Caller, id: string, now = new Date()) {
+    const view = await this.get(caller, id, now);
+    if (caller.role === 'patient') return view;
+    return { ...view, dispatches: (await dispatchesOf(this.prisma.sql, id)).map(dispatchStateView) };
   }
 
   async notifications(caller: Caller, id: string) {

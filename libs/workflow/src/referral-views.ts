@@ -13,6 +13,7 @@ import {
 } from '#domain';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import type { BookingRow, EventRow, ExclusionRow, OfferRow, PATIENT_IDENTITY, PatientRow, ReferralRow } from './referral-row.js';
+import type { DispatchView } from './mesh/dispatches.js';
 
 /**
  * A referral as a summary reads it: its row, its patient as far as the read has them (the identity
@@ -191,5 +192,18 @@ export function requirementsView(stored: StoredRequirements | null) {
     summary: requirementsSummary(value),
     recordedBy: { role: stored.role, ods: stored.ods },
     updatedAt: new Date(stored.updatedAt).toISOString(),
+  };
+}
+
+/** A dispatch's state for staff (what it said is not shown: it is read where it went). */
+export function dispatchStateView(d: DispatchView) {
+  return {
+    kind: d.kind,
+    status: d.status,
+    recipientOds: d.recipientOds,
+    attempts: d.attempts,
+    sentAt: d.sentAt?.toISOString() ?? null,
+    acknowledgedAt: d.acknowledgedAt?.toISOString() ?? null,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
   };
 }

@@ -281,4 +281,7 @@ const TASK_KINDS: Record<string, string> = {
   pre_op_assessment: 'Arrange the pre-operative assessment',
   information_requested: 'The receiving clinician asks for information before deciding: answer the request for information',
   returned_with_advice: 'The receiving clinician returned the referral with advice: read it on the referral',
+  dispatch_failed: 'A message to another organisation failed: send its content another way',
+  dispatch_send_failing: 'A message to another organisation cannot be sent yet (MESH unreachable): it keeps trying',
+  dispatch_unacknowledged: 'A message to another organisation has not been acknowledged: check it arrived',
 };

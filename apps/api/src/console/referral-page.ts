@@ -22,7 +22,7 @@ import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workfl
 import { SPECIALTIES, statusTag } from './console-pages.js';
 import { mayChangeRequirements } from './additional-requirements-page.controller.js';
 
-export type ReferralView = Awaited<ReturnType<ReferralQueries['get']>>;
+export type ReferralView = Awaited<ReturnType<ReferralQueries['getWithDispatches']>>;
 
 /** A form's refusal: a message per field (the error summary links to each), and what was sent. */
 export interface FormProblem {
@@ -95,7 +95,7 @@ export class ReferralPage {
   ) {}
 
   async context(caller: Caller, id: string, opts: { problem?: FormProblem; banner?: Banner } = {}): Promise<Record<string, unknown>> {
-    const referral = await this.queries.get(caller, id);
+    const referral = await this.queries.getWithDispatches(caller, id);
     const messages = await this.queries.notifications(caller, id);
     const sites = await this.siteDirectory.all();
     const site = (ods: string) => sites.get(ods)?.name ?? ods;
@@ -124,6 +124,7 @@ export class ReferralPage {
       statusTag: statusTag(referral.status),
       specialty: SPECIALTIES[referral.specialtyCode] ?? referral.specialtyCode,
       messages: messages.items,
+      dispatches: ('dispatches' in referral ? (referral.dispatches ?? []) : []).map(dispatchRow),
       actions: Object.fromEntries(actions.map((a) => [a, true])),
       hasActions: actions.length > 0,
       consentItems: [
@@ -151,6 +152,33 @@ export class ReferralPage {
       back: { href: '/console', text: 'Your worklists' },
     };
   }
+}
+
+const DISPATCH_WORDS: Record<string, (ods: string) => string> = {
+  TRANSFER: (ods) => `Transfer data set (IPT) to ${ods}'s patient administration system`,
+  REMOVE_FROM_LIST: (ods) => `Remove from waiting list, to ${ods}'s patient administration system`,
+  RECEIVER_DECISION: (ods) => `Transfer of care decision, to ${ods}'s patient administration system`,
+  DISCHARGE_SUMMARY: (ods) => `Discharge summary, to GP practice ${ods}`,
+};
+
+const DISPATCH_STATES: Record<string, string> = {
+  QUEUED: 'Waiting to send',
+  SENT: 'Sent, not yet delivered',
+  DELIVERED: 'Delivered, not yet acknowledged',
+  ACKNOWLEDGED: 'Acknowledged',
+  FAILED: 'Failed: a task is open',
+};
+
+/** A message to another organisation over MESH, in words, for the referral page's table. */
+function dispatchRow(d: { kind: string; status: string; recipientOds: string; attempts: number; sentAt: string | null; acknowledgedAt: string | null }) {
+  const retrying = d.status === 'QUEUED' && d.attempts > 0;
+  return {
+    what: (DISPATCH_WORDS[d.kind] ?? ((ods: string) => `${d.kind} to ${ods}`))(d.recipientOds),
+    state: retrying ? `Not sent yet: tried ${d.attempts} times, trying again` : (DISPATCH_STATES[d.status] ?? d.status),
+    status: d.status,
+    sentAt: d.sentAt,
+    acknowledgedAt: d.acknowledgedAt,
+  };
 }
 
 /** "This referral has moved on": what someone sees when another person acted first (a 409 underneath). */

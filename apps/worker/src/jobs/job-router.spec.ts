@@ -19,6 +19,9 @@ class Steps {
   @OnJob('discharge.dispatch') async discharge(_p: JobPayloads['discharge.dispatch']) {
     return ok();
   }
+  @OnJob('decision.dispatch') async decision(_p: JobPayloads['decision.dispatch']) {
+    return ok();
+  }
   notBound() {
     return 1;
   }

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { originListOutcome, RETURNED_WITH_ADVICE } from '#domain';
 import { PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
+import { outboxJob } from '#queue';
 import { applyTransition } from '../referral-transition.js';
 import { requireSide } from '../referral-scope.js';
 import { BusinessRuleError } from '../workflow-errors.js';
@@ -37,6 +38,7 @@ export class TransferOfCare {
           // No longer a party: the trust that rejected reads nothing more (kept as history).
           data: { receivingOds: null, formerReceivingOds: ref.receivingOds },
           notify: ['transfer_rejected'],
+          jobs: (eventId) => [outboxJob('decision.dispatch', { referralId: id }, eventId)],
         });
         await releaseSlot(tx, id, 'receiver_rejected');
         return out;
@@ -52,6 +54,7 @@ export class TransferOfCare {
           note: 'ownership moved to the receiving trust; the RTT clock keeps running',
         },
         notify: ['transfer_confirmed'],
+        jobs: (eventId) => [outboxJob('decision.dispatch', { referralId: id }, eventId)],
       });
     });
   }

@@ -260,6 +260,30 @@ export class ClinicalNoteView {
   createdAt!: string;
 }
 
+/** A message to another organisation over MESH (docs/mesh.md). */
+export class DispatchStateView {
+  @ApiProperty({ enum: ['TRANSFER', 'REMOVE_FROM_LIST', 'RECEIVER_DECISION', 'DISCHARGE_SUMMARY'] })
+  kind!: string;
+
+  @ApiProperty({ enum: ['QUEUED', 'SENT', 'DELIVERED', 'ACKNOWLEDGED', 'FAILED'] })
+  status!: string;
+
+  @ApiProperty({ type: String, example: 'RJC', description: 'ODS code of the organisation it goes to' })
+  recipientOds!: string;
+
+  @ApiProperty({ type: Number, description: 'Send attempts so far' })
+  attempts!: number;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true })
+  sentAt!: string | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true })
+  acknowledgedAt!: string | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'While queued: when it is tried next' })
+  nextAttemptAt!: string | null;
+}
+
 /** One referral: what every command on it answers with. */
 export class ReferralView extends ReferralSummaryView {
   @ApiPropertyOptional({
@@ -323,6 +347,12 @@ export class ReferralView extends ReferralSummaryView {
 
   @ApiPropertyOptional({ type: () => [InformationRequestView], description: 'Staff only: every request for information, oldest first' })
   informationRequests?: InformationRequestView[];
+
+  @ApiPropertyOptional({
+    type: () => [DispatchStateView],
+    description: 'Staff only, on GET: each message sent to another organisation and its state, oldest first',
+  })
+  dispatches?: DispatchStateView[];
 }
 
 export class BookedReferralView extends ReferralView {

@@ -1,0 +1,124 @@
+// The mailbox of `npm start` and the tests: messages are files under MESH_LOCAL_DIR, and the
+// recipient (no one runs it locally) acknowledges each one at once, so a dispatch runs its whole
+// lifecycle (queued, sent, acknowledged) with nothing external.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MailboxError, type InboxMessage, type Mailbox, type OutgoingMessage, type Tracking } from './mailbox.js';
+import { acknowledgementBody, ACK_SUFFIX } from './acknowledgements.js';
+
+interface Stored {
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly workflowId: string;
+  readonly localId: string | null;
+  readonly subject: string | null;
+  readonly contentType: string;
+  readonly fileName: string;
+  readonly at: string;
+  status: 'accepted' | 'acknowledged';
+}
+
+/** MESH-like ids: 20 upper-case characters, date first so a folder lists oldest first. */
+const newId = () => `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}${randomUUID().replace(/-/g, '').slice(0, 6).toUpperCase()}`;
+const SAFE = /^[A-Za-z0-9_-]{1,40}$/;
+
+export class LocalFolderMailbox implements Mailbox {
+  readonly kind = 'local' as const;
+
+  /** `<dir>/<mailbox>/in/<id>.json` (what MESH would say of it) beside `<id>.dat` (its bytes); `out/` keeps what we sent, for tracking. */
+  constructor(
+    private readonly dir: string,
+    private readonly mailboxId: string,
+  ) {}
+
+  async send(m: OutgoingMessage): Promise<string> {
+    if (!SAFE.test(m.to)) throw new MailboxError(`not a mailbox id: ${m.to}`, false, 417);
+    const messageId = newId();
+    const meta: Stored = {
+      messageId,
+      from: this.mailboxId,
+      to: m.to,
+      workflowId: m.workflowId,
+      localId: m.localId,
+      subject: m.subject,
+      contentType: m.contentType,
+      fileName: m.fileName,
+      at: new Date().toISOString(),
+      status: 'acknowledged',
+    };
+    await this.put(m.to, 'in', meta, m.body);
+    await this.put(this.mailboxId, 'out', meta, Buffer.alloc(0));
+    // The recipient's business acknowledgement, at once.
+    const ack: Stored = {
+      messageId: newId(),
+      from: m.to,
+      to: this.mailboxId,
+      workflowId: `${m.workflowId}${ACK_SUFFIX}`,
+      localId: null,
+      subject: 'Acknowledgement',
+      contentType: 'application/json',
+      fileName: 'ack.json',
+      at: new Date().toISOString(),
+      status: 'accepted',
+    };
+    await this.put(this.mailboxId, 'in', ack, acknowledgementBody({ messageId, localId: m.localId, outcome: 'accepted' }));
+    return messageId;
+  }
+
+  async inbox(): Promise<string[]> {
+    const folder = path.join(this.dir, this.mailboxId, 'in');
+    const names = await readdir(folder).catch(() => [] as string[]);
+    return names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -5))
+      .sort();
+  }
+
+  async download(messageId: string): Promise<InboxMessage> {
+    const meta = await this.meta(this.mailboxId, 'in', messageId);
+    const body = await readFile(path.join(this.dir, this.mailboxId, 'in', `${messageId}.dat`));
+    return {
+      messageId,
+      from: meta.from,
+      workflowId: meta.workflowId,
+      localId: meta.localId,
+      messageType: 'DATA',
+      linkedMessageId: null,
+      statusSuccess: null,
+      contentType: meta.contentType,
+      body,
+    };
+  }
+
+  async acknowledge(messageId: string): Promise<void> {
+    await this.meta(this.mailboxId, 'in', messageId);
+    const done = path.join(this.dir, this.mailboxId, 'read');
+    await mkdir(done, { recursive: true });
+    for (const ext of ['json', 'dat']) await rename(path.join(this.dir, this.mailboxId, 'in', `${messageId}.${ext}`), path.join(done, `${messageId}.${ext}`));
+  }
+
+  async tracking(messageId: string): Promise<Tracking | null> {
+    const meta = await this.meta(this.mailboxId, 'out', messageId).catch(() => null);
+    return meta ? { messageId, status: meta.status, statusSuccess: true, description: null } : null;
+  }
+
+  private async put(mailbox: string, box: 'in' | 'out', meta: Stored, body: Buffer): Promise<void> {
+    const folder = path.join(this.dir, mailbox, box);
+    await mkdir(folder, { recursive: true });
+    // The bytes first, then the description: a reader lists descriptions, so never finds half a message.
+    await writeFile(path.join(folder, `${meta.messageId}.dat`), body);
+    await writeFile(path.join(folder, `${meta.messageId}.json.tmp`), JSON.stringify(meta));
+    await rename(path.join(folder, `${meta.messageId}.json.tmp`), path.join(folder, `${meta.messageId}.json`));
+  }
+
+  private async meta(mailbox: string, box: 'in' | 'out', messageId: string): Promise<Stored> {
+    if (!SAFE.test(messageId)) throw new MailboxError(`no message ${messageId}`, false, 404);
+    try {
+      return JSON.parse(await readFile(path.join(this.dir, mailbox, box, `${messageId}.json`), 'utf8')) as Stored;
+    } catch {
+      throw new MailboxError(`no message ${messageId}`, false, 404);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+// The dispatch lifecycle over the Mailbox: send what is due (retrying with backoff, a task for the
+// sending team after MESH_SEND_ATTEMPTS failures, FAILED when MESH refuses the message itself),
+// read the inbox for business acknowledgements and MESH's reports, track sent messages to DELIVERED,
+// and raise a task for each one not acknowledged in time. Every step is safe to repeat.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#config';
+import type { ReferralStatus } from '#domain';
+import { PrismaService, type SqlRunner } from '#persistence';
+import { SYSTEM_ACTOR } from '#auth';
+import { appendEvent, type Tx } from '../referral-transition.js';
+import { raiseTask } from '../tasks.js';
+import { MAILBOX, MailboxError, type Mailbox } from './mailbox.js';
+import { ACK_SUFFIX, parseAcknowledgement } from './acknowledgements.js';
+import { DISPATCH_ROUTES, renderDispatch, type DispatchKind } from './documents.js';
+import { claimDueDispatches, findDispatch, mailboxFor, sentNotDelivered, unacknowledged, type DueDispatch, type WaitingDispatch } from './dispatches.js';
+
+const BATCH = 50;
+
+/** The timeline events the transfer data set and the discharge summary have always had. */
+const EVENTS: Partial<Record<DispatchKind, { sent: string; acknowledged: string; detail: (d: { recipientOds: string }) => Record<string, unknown> }>> = {
+  TRANSFER: { sent: 'transfer_dispatched', acknowledged: 'transfer_acknowledged', detail: (d) => ({ recipientOds: d.recipientOds }) },
+  DISCHARGE_SUMMARY: { sent: 'discharge_summary_sent', acknowledged: 'discharge_summary_acknowledged', detail: (d) => ({ gpPracticeOds: d.recipientOds }) },
+};
+
+@Injectable()
+export class MeshExchange {
+  private readonly logger = new Logger('MeshExchange');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(MAILBOX) private readonly mailbox: Mailbox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Sends every due dispatch, a batch at a time; answers how many went and how many must wait. */
+  async sendDue(): Promise<{ sent: number; waiting: number; failed: number }> {
+    const out = { sent: 0, waiting: 0, failed: 0 };
+    const lease = this.config.mesh.timeoutMs * 4 + 10_000;
+    for (;;) {
+      const due = await claimDueDispatches(this.prisma.sql, BATCH, lease);
+      for (const d of due) out[await this.sendOne(d)]++;
+      if (due.length < BATCH) return out;
+    }
+  }
+
+  private async sendOne(d: DueDispatch): Promise<'sent' | 'waiting' | 'failed'> {
+    const route = DISPATCH_ROUTES[d.kind];
+    const to = await mailboxFor(this.prisma.sql, d.recipientOds, route.service);
+    if (!to) return this.fail(d, 'no_mailbox', `no ${route.service} MESH mailbox is recorded for ${d.recipientOds}`);
+    try {
+      const doc = await renderDispatch(d.kind, d.id, d.payload);
+      const messageId = await this.mailbox.send({ to, workflowId: route.workflowId, subject: route.subject, localId: d.id, ...doc });
+      await this.prisma.sqlTransaction(async (tx) => {
+        const { rowCount } = await tx.query(
+          `UPDATE dispatch SET status = 'SENT', message_id = $2, sent_at = now(), recipient_mailbox = $3, workflow_id = $4, attempts = attempts + 1,
+                  claimed_until = NULL, next_attempt_at = NULL, last_error = NULL
+            WHERE id = $1::uuid AND status = 'QUEUED'`,
+          [d.id, messageId, to, route.workflowId],
+        );
+        const ev = EVENTS[d.kind];
+        if (rowCount && ev) await this.event(tx, d.referralId, ev.sent, { ...ev.detail(d), ...(d.kind === 'TRANSFER' ? { rttStatus: '21' } : {}) });
+      });
+      return 'sent';
+    } catch (e) {
+      if (e instanceof MailboxError && !e.retryable) return this.fail(d, 'refused', e.message);
+      // Anything else (MESH unreachable, a document that would not render) is tried again later,
+      // counted, and after MESH_SEND_ATTEMPTS told to the sending team: never left claimed and silent.
+      return this.retryLater(d, e instanceof MailboxError ? e : new MailboxError(e instanceof Error ? e.message : 'send failed', true));
+    }
+  }
+
+  /** Backoff: base x 2^(attempts-1), at most retryMaxMs; a task once sending has failed sendAttempts times, and sending goes on. */
+  private async retryLater(d: DueDispatch, e: MailboxError): Promise<'waiting'> {
+    const attempts = d.attempts + 1;
+    const { retryBaseMs, retryMaxMs, sendAttempts } = this.config.mesh;
+    const waitMs = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts - 1, 30));
+    await this.prisma.sqlTransaction(async (tx) => {
+      await tx.query(
+        `UPDATE dispatch SET attempts = $2, next_attempt_at = now() + make_interval(secs => $3 / 1000.0), last_error = $4, claimed_until = NULL
+          WHERE id = $1::uuid AND status = 'QUEUED'`,
+        [d.id, attempts, waitMs, e.message.slice(0, 300)],
+      );
+      if (attempts >= sendAttempts) await this.task(tx, d, 'dispatch_send_failing', `dispatch-send-failing.${d.id}`, { attempts });
+    });
+    this.logger.warn({ dispatchId: d.id, kind: d.kind, attempts, status: e.status, retryInMs: waitMs }, 'MESH send failed; will try again');
+    return 'waiting';
+  }
+
+  private async fail(
+    d: { id: string; referralId: string; kind: DispatchKind; senderOds: string | null; recipientOds: string },
+    reason: string,
+    message: string,
+  ) {
+    await this.prisma.sqlTransaction(async (tx) => {
+      const { rowCount } = await tx.query(
+        `UPDATE dispatch SET status = 'FAILED', failed_at = now(), last_error = $2, claimed_until = NULL, next_attempt_at = NULL
+          WHERE id = $1::uuid AND status <> 'FAILED' AND status <> 'ACKNOWLEDGED'`,
+        [d.id, message.slice(0, 300)],
+      );
+      if (!rowCount) return;
+      await this.event(tx, d.referralId, 'dispatch_failed', { kind: d.kind, recipientOds: d.recipientOds, reason });
+      await this.task(tx, d, 'dispatch_failed', `dispatch-failed.${d.id}`, { reason });
+    });
+    this.logger.warn({ dispatchId: d.id, kind: d.kind, reason }, 'dispatch failed');
+    return 'failed' as const;
+  }
+
+  /**
+   * Reads the inbox: each business acknowledgement closes its dispatch (ACKNOWLEDGED, or FAILED
+   * when the recipient refused it), each MESH report of a message it could not deliver fails it.
+   * A message is taken out of the inbox only after what it says is committed: a worker that dies in
+   * between reads it again, and the second reading changes nothing.
+   */
+  async pollInbox(): Promise<{ read: number; closed: number }> {
+    let read = 0,
+      closed = 0;
+    for (const messageId of await this.mailbox.inbox()) {
+      const m = await this.mailbox.download(messageId);
+      read++;
+      if (m.messageType === 'REPORT') {
+        if (m.statusSuccess === false && m.linkedMessageId) {
+          const d = await findDispatch(this.prisma.sql, { messageId: m.linkedMessageId });
+          if (d && (await this.closeFailed(d, 'undeliverable'))) closed++;
+        }
+      } else if (m.workflowId?.endsWith(ACK_SUFFIX)) {
+        const ack = parseAcknowledgement(m.body);
+        if (ack) {
+          const done = await this.prisma.sqlTransaction(async (tx) => {
+            const d = await findDispatch(tx, ack);
+            if (!d) return 'unknown';
+            // An acknowledgement can beat the record of its own send (a quick recipient, a slow
+            // commit): left in the inbox for the next pass, when the dispatch is SENT.
+            if (d.status === 'QUEUED') return 'early';
+            if (ack.outcome === 'rejected') return (await this.closeFailedIn(tx, d, 'rejected_by_recipient')) ? 'closed' : 'repeat';
+            return (await this.acknowledged(tx, d)) ? 'closed' : 'repeat';
+          });
+          if (done === 'early') continue;
+          if (done === 'closed') closed++;
+          if (done === 'unknown')
+            this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement of no dispatch we know; taken out of the inbox');
+        } else this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement we could not read; taken out of the inbox');
+      } else {
+        this.logger.warn({ messageId, workflowId: m.workflowId }, 'a MESH message crosstrust does not expect; taken out of the inbox');
+      }
+      await this.mailbox.acknowledge(messageId);
+    }
+    return { read, closed };
+  }
+
+  /** Asks MESH about messages sent and not yet downloaded: downloaded ones become DELIVERED. */
+  async track(): Promise<{ delivered: number }> {
+    let delivered = 0;
+    for (const d of await sentNotDelivered(this.prisma.sql, BATCH)) {
+      const t = await this.mailbox.tracking(d.messageId);
+      if (!t) continue;
+      if (t.statusSuccess === false || t.status === 'error' || t.status === 'undeliverable') {
+        await this.closeFailed(d, 'undeliverable');
+      } else if (t.status === 'acknowledged') {
+        const { rowCount } = await this.prisma.sql.query(
+          `UPDATE dispatch SET status = 'DELIVERED', delivered_at = now() WHERE id = $1::uuid AND status = 'SENT'`,
+          [d.id],
+        );
+        delivered += rowCount ?? 0;
+      }
+    }
+    return { delivered };
+  }
+
+  /** A task for the sending team about each dispatch sent longer ago than MESH_ACK_TIMEOUT_MS with no acknowledgement. */
+  async raiseOverdue(): Promise<{ raised: number }> {
+    let raised = 0;
+    for (const d of await unacknowledged(this.prisma.sql, this.config.mesh.ackTimeoutMs, BATCH)) {
+      if (await this.task(this.prisma.sql, d, 'dispatch_unacknowledged', `dispatch-unacknowledged.${d.id}`, { status: d.status })) raised++;
+    }
+    return { raised };
+  }
+
+  private async acknowledged(tx: Tx, d: WaitingDispatch): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `UPDATE dispatch SET status = 'ACKNOWLEDGED', acknowledged_at = now(), delivered_at = COALESCE(delivered_at, now())
+        WHERE id = $1::uuid AND status IN ('SENT', 'DELIVERED')`,
+      [d.id],
+    );
+    const ev = EVENTS[d.kind];
+    if (rowCount && ev) await this.event(tx, d.referralId, ev.acknowledged, ev.detail(d));
+    return !!rowCount;
+  }
+
+  private closeFailed(d: WaitingDispatch, reason: string): Promise<boolean> {
+    return this.prisma.sqlTransaction((tx) => this.closeFailedIn(tx, d, reason));
+  }
+
+  private async closeFailedIn(tx: Tx, d: WaitingDispatch, reason: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `UPDATE dispatch SET status = 'FAILED', failed_at = now(), last_error = $2 WHERE id = $1::uuid AND status IN ('SENT', 'DELIVERED')`,
+      [d.id, reason],
+    );
+    if (!rowCount) return false;
+    await this.event(tx, d.referralId, 'dispatch_failed', { kind: d.kind, recipientOds: d.recipientOds, reason });
+    await this.task(tx, d, 'dispatch_failed', `dispatch-failed.${d.id}`, { reason });
+    return true;
+  }
+
+  private async event(tx: Tx, referralId: string, type: string, detail: Record<string, unknown>): Promise<void> {
+    const { rows } = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [referralId]);
+    if (rows[0]) await appendEvent(tx, referralId, rows[0].status, type, SYSTEM_ACTOR, detail);
+  }
+
+  private task(
+    db: SqlRunner,
+    d: { id: string; referralId: string; kind: DispatchKind; senderOds: string | null; recipientOds: string },
+    kind: string,
+    key: string,
+    detail: Record<string, unknown>,
+  ) {
+    return raiseTask(db, {
+      trustOds: d.senderOds ?? d.recipientOds,
+      team: DISPATCH_ROUTES[d.kind].team,
+      kind,
+      referralId: d.referralId,
+      key,
+      detail: { dispatchId: d.id, dispatchKind: d.kind, recipientOds: d.recipientOds, ...detail },
+    });
+  }
+}
