@@ -280,7 +280,7 @@ describe('attachments: the type is judged from the bytes, the size is bounded, o
 
 describe('return to referrer with advice', () => {
   it('lands the referral back with the referring trust, tells its clinicians and the patient', async () => {
-    const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE', { clinicalInformation: { bmi: 46 } });
+    const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE', { clinicalInformation: { bmi: 33 } });
     const asked = await s.http.post(`/v1/referrals/${ref.id}/information-requests`).set(bearer(c.clinRJC)).send({ question: 'Latest weight?' });
     expect(asked.status).toBe(201);
     const advice = 'BMI 46 is above our site limit of 40: please refer to weight management first, then refer again.';

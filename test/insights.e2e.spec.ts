@@ -75,13 +75,14 @@ async function seedTrust(ods: string, receiving: string, receivingSite: string, 
       );
       if (g.miles === null) continue;
       const { rows: o } = await sql.query<{ id: string }>(
-        `INSERT INTO offer (id, referral_id, receiving_ods, site_ods, distance_miles, earliest_week, status)
-         VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::date, $6) RETURNING id`,
+        `INSERT INTO offer (id, referral_id, receiving_ods, site_ods, distance_miles, distance_basis, earliest_week, status)
+         VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, 'postcode', $5::date, $6) RETURNING id`,
         [r[0].id, receiving, receivingSite, g.miles, isoDate(firstOfferWeek(new Date())), g.offerStatus ?? 'OPEN'],
       );
       if (g.accepted)
         await sql.query(
-          `INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, week_start, claimed_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5::date, ($6::date + time '12:00') AT TIME ZONE 'UTC')`,
+          `INSERT INTO capacity_claim (referral_id, offer_id, site_ods, specialty_code, service_id, week_start, claimed_at)
+           SELECT $1::uuid, $2::uuid, $3, $4, sv.id, $5::date, ($6::date + time '12:00') AT TIME ZONE 'UTC' FROM service sv WHERE sv.site_ods = $3 AND sv.is_default`,
           [r[0].id, o[0].id, receivingSite, SPECIALTY, claimWeek, daysAgo(70)],
         );
     }
@@ -100,6 +101,7 @@ async function cleanUp() {
   await sql.query(`DELETE FROM staff_notification WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM team_contact WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM capacity_week WHERE trust_ods IN ('RXE', 'RXF')`);
+  await sql.query(`DELETE FROM service WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM site WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM trust WHERE ods IN ('RXE', 'RXF')`);
 }
@@ -138,23 +140,29 @@ beforeAll(async () => {
       ods,
       `${ods} General Hospital`,
     ]);
-    await sql.query(`INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, week_start, slots, used) VALUES ($1, $2, $3, $4::date, 100, 0)`, [
+    // Capacity is a service's (the site's default one for the treatment function, as a declaration without a service makes).
+    await sql.query(`INSERT INTO service (trust_ods, site_ods, treatment_function, name, is_default, updated_by) VALUES ($1, $2, $3, $4, true, 'test')`, [
       ods,
       `${ods}01`,
       SPECIALTY,
-      claimWeek,
+      `Trauma and orthopaedics (${SPECIALTY})`,
     ]);
+    await sql.query(
+      `INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, service_id, week_start, slots, used)
+       SELECT $1, $2, $3, sv.id, $4::date, 100, 0 FROM service sv WHERE sv.site_ods = $2 AND sv.is_default`,
+      [ods, `${ods}01`, SPECIALTY, claimWeek],
+    );
   }
   // RXE's site: 10 slots this week (4 taken), then 5 free a week for 26 weeks: the heat map's and the what-if's capacity.
-  await sql.query(`INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, week_start, slots, used) VALUES ('RXE', 'RXE01', $1, $2::date, 10, 4)`, [
-    SPECIALTY,
-    isoDate(mondayOf(today)),
-  ]);
+  await sql.query(
+    `INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, service_id, week_start, slots, used) SELECT 'RXE', 'RXE01', $1, sv.id, $2::date, 10, 4 FROM service sv WHERE sv.site_ods = 'RXE01'`,
+    [SPECIALTY, isoDate(mondayOf(today))],
+  );
   for (let w = 0; w < 26; w++)
-    await sql.query(`INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, week_start, slots, used) VALUES ('RXE', 'RXE01', $1, $2::date, 5, 0)`, [
-      SPECIALTY,
-      isoDate(new Date(firstOfferWeek(new Date()).getTime() + w * WEEK)),
-    ]);
+    await sql.query(
+      `INSERT INTO capacity_week (trust_ods, site_ods, specialty_code, service_id, week_start, slots, used) SELECT 'RXE', 'RXE01', $1, sv.id, $2::date, 5, 0 FROM service sv WHERE sv.site_ods = 'RXE01'`,
+      [SPECIALTY, isoDate(new Date(firstOfferWeek(new Date()).getTime() + w * WEEK))],
+    );
   // RXE's waiting list, not yet referred: 10 patients at 70 weeks, 10 at 60, 10 at 30.
   for (const [weeks, n] of [
     [70, 10],

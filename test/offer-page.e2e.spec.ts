@@ -499,7 +499,8 @@ describe("the footer's pages and the booking team's number", () => {
     await shots(page, 'accessibility-statement');
 
     // Straight to each, in a browser that has never seen a link, without JavaScript.
-    const trusts = await s.prisma.trust.findMany({ orderBy: { name: 'asc' } });
+    // The Foundation Group's trusts (other suites add trusts of their own to the group's directory while this runs).
+    const trusts = await s.prisma.trust.findMany({ where: { ods: { in: ['RJC', 'RLQ', 'RLT'] } }, orderBy: { name: 'asc' } });
     expect(trusts.map((t) => t.ods).sort()).toEqual(['RJC', 'RLQ', 'RLT']);
     const stranger = await newPage({ javaScriptEnabled: false });
     let res = await stranger.goto(`${base}/offer/privacy`);

@@ -1,5 +1,7 @@
 // Test harness: the real API (supertest) and the real worker in this process, against the
 // Postgres and Redis that `npm test` started, plus tokens, factories and wait-until helpers.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import request from 'supertest';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -195,10 +197,40 @@ export type Cast = Awaited<ReturnType<typeof cast>>;
 
 let counter = Math.floor(Math.random() * 400_000);
 
-/** A fresh NHS number in the 999 test range with a valid Modulus 11 check digit. */
+/** Numbers are handed out in blocks of this many; a block is one suite's alone for the run. */
+const BLOCK = 2_000;
+const BLOCKS = Math.floor(499_999 / BLOCK);
+let block: { next: number; end: number } | null = null;
+
+/**
+ * A block of the test range no other suite of this run holds: claimed by creating its directory under
+ * the run's CROSSTRUST_NHS_BLOCKS (global-setup.ts), which succeeds for one process only. Suites share one
+ * database, and two that drew the same number under different names made a demographics mismatch.
+ */
+function claimBlock(dir: string): { next: number; end: number } {
+  const first = Math.floor(Math.random() * BLOCKS);
+  for (let i = 0; i < BLOCKS; i++) {
+    const k = (first + i) % BLOCKS;
+    try {
+      mkdirSync(path.join(dir, String(k)));
+      return { next: k * BLOCK, end: (k + 1) * BLOCK };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw new Error('Every block of test NHS numbers is taken in this run');
+}
+
+/** A fresh NHS number in the 999 test range with a valid Modulus 11 check digit, never given to another suite of the run. */
 export function nhsNumber(): string {
+  const dir = process.env.CROSSTRUST_NHS_BLOCKS;
   for (;;) {
-    const number = withCheckDigit(String(999_500_000 + (counter++ % 499_999)));
+    let n: number;
+    if (dir) {
+      if (!block || block.next >= block.end) block = claimBlock(dir);
+      n = block.next++;
+    } else n = counter++ % 499_999;
+    const number = withCheckDigit(String(999_500_000 + n));
     if (number) return number;
   }
 }
