@@ -123,6 +123,62 @@ describe('service directory', () => {
   });
 });
 
+describe('capacity per service', () => {
+  /** The week `weeks` from now, as the form takes it (any day of it) and as the API shows it (its Monday). */
+  function weekAhead(weeks: number) {
+    const day = new Date(Date.now() + weeks * 7 * 86_400_000);
+    const monday = new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
+    return {
+      day: String(day.getUTCDate()),
+      month: String(day.getUTCMonth() + 1),
+      year: String(day.getUTCFullYear()),
+      monday: monday.toISOString().slice(0, 10),
+    };
+  }
+  const slotsOf = async (where: string, week: string) => {
+    const { rows } = await h.s.prisma.sql.query<{ slots: number }>(
+      `SELECT cw.slots FROM capacity_week cw JOIN service sv ON sv.id = cw.service_id WHERE sv.site_ods = 'RJC08' AND sv.treatment_function = '110' AND ${where} AND cw.week_start = $1::date`,
+      [week],
+    );
+    return rows.map((r) => r.slots);
+  };
+
+  it("a trust admin sets a week's slots for upper limb surgery apart from the rest of trauma and orthopaedics at the site", async () => {
+    const page = await h.signedIn('admin.rjc', '/console/capacity');
+    const w = weekAhead(7);
+    const fill = async (service: string) => {
+      await page.getByLabel('Site').selectOption({ label: 'Stratford Hospital' });
+      await page.getByLabel('Specialty').selectOption('110');
+      await page.getByLabel('Service').selectOption({ label: service });
+      await page.getByLabel('Day').fill(w.day);
+      await page.getByLabel('Month').fill(w.month);
+      await page.getByLabel('Year').fill(w.year);
+      await page.getByLabel('Slots', { exact: true }).fill('3');
+      await page.getByRole('button', { name: 'Save slots' }).click();
+    };
+    const before = await slotsOf('sv.is_default', w.monday);
+    await fill('Upper limb surgery at Stratford Hospital (Trauma and orthopaedics)');
+    await page.waitForURL((u) => u.pathname === '/console/capacity' && u.searchParams.get('week') === w.monday && u.searchParams.has('service'));
+    expect(await page.getByRole('alert').filter({ hasText: 'Capacity saved' }).textContent()).toContain(
+      'Upper limb surgery (Trauma and orthopaedics) at Stratford Hospital: 3 slots in the week commencing',
+    );
+    // The upper limb service has the week's 3 slots; the site's own T&O service is as it was.
+    expect(await slotsOf(`sv.name = 'Upper limb surgery'`, w.monday)).toEqual([3]);
+    expect(await slotsOf('sv.is_default', w.monday)).toEqual(before);
+    expect(await page.getByRole('heading', { name: 'Upper limb surgery (Trauma and orthopaedics) at Stratford Hospital' }).count()).toBe(1);
+    await h.shots(page, 'capacity-service');
+
+    // A service of another site: said at the field, nothing saved.
+    await page.getByLabel('Site').selectOption({ label: 'Warwick Hospital' });
+    await page.getByLabel('Service').selectOption({ label: 'Upper limb surgery at Stratford Hospital (Trauma and orthopaedics)' });
+    await page.getByLabel('Slots', { exact: true }).fill('9');
+    await page.getByRole('button', { name: 'Save slots' }).click();
+    await page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor();
+    expect(await page.locator('#set-service-error').textContent()).toContain('Upper limb surgery is at Stratford Hospital, for Trauma and orthopaedics');
+    expect(await slotsOf(`sv.name = 'Upper limb surgery'`, w.monday)).toEqual([3]);
+  });
+});
+
 describe('group', () => {
   it('a group admin adds a trust to the group; a trust admin cannot', async () => {
     const page = await h.signedIn('group.admin', '/console/group');

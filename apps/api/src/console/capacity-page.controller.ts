@@ -1,11 +1,12 @@
-// The console's capacity page for trust admins: the trust's weekly slots per specialty and site,
-// week by week, and a form to set one week's slots, through the same use case as the API's
+// The console's capacity page for trust admins: the trust's weekly slots per specialty and site (or
+// per named service of a site, such as upper limb surgery apart from hips and knees), week by week,
+// and a form to set one week's slots, through the same use case as the API's
 // PUT /v1/capacity/:ods/:specialty (CapacityService.declare; capacity-week.ts makes the declaration).
 import { Controller, Get, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '#auth';
 import { isoDate, parseIsoDate } from '#domain';
-import { BusinessRuleError, CapacityService, mondayOf } from '#workflow';
+import { BusinessRuleError, CapacityService, mondayOf, ServiceDirectory } from '#workflow';
 import { ConsoleAccess, ConsoleGuard } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import { FormErrors, dateInput, field, wholeNumber, type FieldError, type Form } from './console-forms.js';
@@ -39,8 +40,15 @@ const weekCommencing = (iso: string) => {
 export class CapacityPageController {
   constructor(
     private readonly capacity: CapacityService,
+    private readonly directory: ServiceDirectory,
     private readonly idp: IdentityProvider,
   ) {}
+
+  /** The trust's named services (not a site's default one per specialty), each with its site's name. */
+  private async namedServices(req: ConsoleRequest) {
+    const { items } = await this.directory.sites(req.caller!, req.caller!.ods!);
+    return items.flatMap((site) => site.services.filter((v) => !v.isDefault).map((v) => ({ ...v, siteName: site.name })));
+  }
 
   @Get()
   @ConsoleAccess('capacity.write')
@@ -68,16 +76,25 @@ export class CapacityPageController {
       if (monday && monday.getTime() > thisMonday.getTime() + WEEKS_AHEAD * WEEK_MS)
         errors.push({ field: 'week', text: 'The week must be within the next 2 years' });
       const slots = wholeNumber(form, 'slots', 'Slots', MAX_SLOTS, errors);
+      // A named service has slots of its own; none chosen: the site's service for the specialty.
+      const serviceId = field(form, 'service');
+      const service = serviceId ? (await this.namedServices(req)).find((v) => v.id === serviceId) : undefined;
+      if (serviceId && !service) errors.push({ field: 'service', text: 'Select the service' });
+      if (service && (service.siteOds !== siteOds || service.treatmentFunction !== specialty))
+        errors.push({
+          field: 'service',
+          text: `${service.name} is at ${service.siteName}, for ${specialtyName(service.treatmentFunction)}: choose that site and specialty, or the site's service for the specialty`,
+        });
       if (errors.length || !monday || slots === null) throw new FormErrors(errors);
       // Read, then declare: two admins saving the same site and specialty in the same instant could
       // each keep the other's week as it was; the page shows the result, so the second one sees it.
-      // The form sets the site's default service for the specialty (a named service's slots: PUT /v1/capacity with serviceId).
-      const current = (await this.capacity.list(specialty)).items.find((d) => d.ods === ods && d.siteOds === siteOds && d.defaultService) ?? null;
-      await this.capacity.declare(ods, specialty, weekChange(current, siteOds, monday, slots, thisMonday));
-      return seeOther(
-        res,
-        `/console/capacity?${new URLSearchParams({ site: siteOds, specialty, week: isoDate(monday) }).toString()}#capacity-${siteOds}-${specialty}`,
-      );
+      const current =
+        (await this.capacity.list(specialty)).items.find((d) =>
+          service ? d.serviceId === service.id : d.ods === ods && d.siteOds === siteOds && d.defaultService,
+        ) ?? null;
+      await this.capacity.declare(ods, specialty, { ...weekChange(current, siteOds, monday, slots, thisMonday), serviceId: service?.id ?? null });
+      const query = new URLSearchParams({ site: siteOds, specialty, week: isoDate(monday), ...(service ? { service: service.id } : {}) });
+      return seeOther(res, `/console/capacity?${query.toString()}#${service ? `capacity-${service.id}` : `capacity-${siteOds}-${specialty}`}`);
     } catch (e) {
       if (e instanceof FormErrors) return this.render(req, res, { errors: e.errors, values: form }, 400);
       if (e instanceof BusinessRuleError) return this.render(req, res, { errors: [{ field: 'week', text: e.message }], values: form }, 422);
@@ -108,7 +125,9 @@ export class CapacityPageController {
     let banner;
     const saved = opts.saved;
     if (saved && parseIsoDate(saved.week)) {
-      const d = declarations.find((x) => x.siteOds === saved.site && x.specialtyCode === saved.specialty && x.defaultService);
+      const d = declarations.find((x) =>
+        saved.service ? x.serviceId === saved.service : x.siteOds === saved.site && x.specialtyCode === saved.specialty && x.defaultService,
+      );
       const week = d?.weeks.find((w) => w.weekStart === saved.week);
       if (d && week)
         banner = {
@@ -118,7 +137,8 @@ export class CapacityPageController {
         };
     }
     // After a save, the form keeps the site and specialty: the next week set is most often for the same.
-    const values = opts.values ?? (saved ? { siteOds: saved.site, specialty: saved.specialty } : {});
+    const values = opts.values ?? (saved ? { siteOds: saved.site, specialty: saved.specialty, service: saved.service ?? '' } : {});
+    const named = await this.namedServices(req);
     return renderForSession(
       req,
       res,
@@ -131,6 +151,10 @@ export class CapacityPageController {
         specialtyItems: [
           { value: '', text: 'Choose a specialty' },
           ...Object.entries(SPECIALTIES).map(([value, text]) => ({ value, text: `${text} (${value})` })),
+        ],
+        serviceItems: [
+          { value: '', text: "The site's service for the specialty" },
+          ...named.map((v) => ({ value: v.id, text: `${v.name} at ${v.siteName} (${specialtyName(v.treatmentFunction)})` })),
         ],
         errors: errors.map((e) => ({ text: e.text, href: `#set-${e.field}${e.field === 'week' ? '-day' : ''}` })),
         errorOf,
