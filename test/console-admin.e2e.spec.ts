@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { withCheckDigit } from '../scripts/lib/nhs-number.mjs';
-import { startConsole, type ConsoleHarness } from './support/console.js';
+import { startConsole, weekAhead, type ConsoleHarness } from './support/console.js';
 import { bearer, isoDay, token, waitUntil } from './support/stack.js';
 import { csvLine, WAITING_LIST_HEADER, waitingListRow } from './support/waiting-list.js';
 
@@ -415,18 +415,6 @@ describe('waiting-list upload', () => {
 });
 
 describe('capacity', () => {
-  /** The week `weeks` from now, as the form takes it (any day of it) and as the API shows it (its Monday). */
-  function weekAhead(weeks: number) {
-    const day = new Date(Date.now() + weeks * 7 * 86_400_000);
-    const monday = new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
-    return {
-      day: String(day.getUTCDate()),
-      month: String(day.getUTCMonth() + 1),
-      year: String(day.getUTCFullYear()),
-      monday: monday.toISOString().slice(0, 10),
-    };
-  }
-
   async function setWeek(page: Page, w: ReturnType<typeof weekAhead>, slots: string) {
     await page.getByLabel('Site').selectOption({ label: 'George Eliot Hospital' });
     await page.getByLabel('Specialty').selectOption('140');

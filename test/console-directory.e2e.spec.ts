@@ -5,7 +5,7 @@
 // not known. axe-core on every page (no findings); screenshots at 1280 and 768 px.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { startConsole, type ConsoleHarness } from './support/console.js';
+import { startConsole, weekAhead, type ConsoleHarness } from './support/console.js';
 import { bearer, isoDay, openReferral, token, waitForStatus } from './support/stack.js';
 
 let h: ConsoleHarness;
@@ -124,17 +124,6 @@ describe('service directory', () => {
 });
 
 describe('capacity per service', () => {
-  /** The week `weeks` from now, as the form takes it (any day of it) and as the API shows it (its Monday). */
-  function weekAhead(weeks: number) {
-    const day = new Date(Date.now() + weeks * 7 * 86_400_000);
-    const monday = new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
-    return {
-      day: String(day.getUTCDate()),
-      month: String(day.getUTCMonth() + 1),
-      year: String(day.getUTCFullYear()),
-      monday: monday.toISOString().slice(0, 10),
-    };
-  }
   const slotsOf = async (where: string, week: string) => {
     const { rows } = await h.s.prisma.sql.query<{ slots: number }>(
       `SELECT cw.slots FROM capacity_week cw JOIN service sv ON sv.id = cw.service_id WHERE sv.site_ods = 'RJC08' AND sv.treatment_function = '110' AND ${where} AND cw.week_start = $1::date`,

@@ -41,6 +41,13 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The week `weeks` from now, as the capacity form takes it (any day of it) and as the API shows it (its Monday). */
+export function weekAhead(weeks: number) {
+  const day = new Date(Date.now() + weeks * 7 * 86_400_000);
+  const monday = new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000);
+  return { day: String(day.getUTCDate()), month: String(day.getUTCMonth() + 1), year: String(day.getUTCFullYear()), monday: monday.toISOString().slice(0, 10) };
+}
+
 /** Signs in through the provider's form, as a person would, from wherever `page` was sent. */
 export async function signInWithForm(page: Page, username: string, password = 'demo'): Promise<void> {
   await page.getByLabel('Username').fill(username);
