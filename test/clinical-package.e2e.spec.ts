@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import { ReminderSweepTimer } from '../apps/worker/src/loops/reminder-sweep-timer.js';
-import { bearer, drained, driveTo, getReferral, openReferral, referralBody, useEnv, useStack, waitUntil } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, lastEventOf, openReferral, referralBody, useEnv, useStack, waitUntil } from './support/stack.js';
 import { rawRequest } from './support/raw-http.js';
 import { tinyGif, tinyPdf, tinyPng } from './support/documents.js';
 
@@ -291,17 +291,17 @@ describe('return to referrer with advice', () => {
     expect((await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clinRJC))).status).toBe(404);
 
     const view = await getReferral(s, c.clinRLQ, ref.id);
-    const ev = view.timeline[view.timeline.length - 1];
+    const ev = lastEventOf(view, 'returned_to_referrer');
     expect(ev).toMatchObject({ type: 'returned_to_referrer', toStatus: 'REJECTED_BY_RECEIVER', detail: { reasonCode: 'RETURNED_WITH_ADVICE', note: advice } });
-    expect(ev.detail.placeOnOriginList).toMatch(/kept/);
+    expect(ev.detail!.placeOnOriginList).toMatch(/kept/);
     expect(view.clinicalNotes.map((n: { kind: string; text: string }) => [n.kind, n.text])).toEqual([['advice_to_referrer', advice]]);
     // The open question closed with the decision, its task with it.
     expect(view.informationRequest.status).toBe('CLOSED');
     // The advice is clinical: the booking clerk sees the return, not the advice.
     const clerkView = await getReferral(s, c.clerkRLQ, ref.id);
-    expect(clerkView.timeline[clerkView.timeline.length - 1].detail).toEqual({
+    expect(lastEventOf(clerkView, 'returned_to_referrer').detail).toEqual({
       reasonCode: 'RETURNED_WITH_ADVICE',
-      placeOnOriginList: ev.detail.placeOnOriginList,
+      placeOnOriginList: ev.detail!.placeOnOriginList,
     });
 
     const open = async (kind: string) =>

@@ -5,7 +5,7 @@
 // and withdraw forms offer the coded reasons.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startConsole, type ConsoleHarness } from './support/console.js';
-import { bearer, driveTo, getReferral } from './support/stack.js';
+import { bearer, driveTo, getReferral, lastEventOf } from './support/stack.js';
 import { tinyGif, tinyPdf } from './support/documents.js';
 
 let h: ConsoleHarness;
@@ -104,7 +104,7 @@ describe('the clinical package on the referral page', () => {
     await receiver.waitForURL(/\/console\/worklists\/receiver-acceptance/);
     const view = await getReferral(s, c.clinRLQ, ref.id);
     expect(view.status).toBe('REJECTED_BY_RECEIVER');
-    expect(view.timeline[view.timeline.length - 1].detail).toMatchObject({ reasonCode: 'RETURNED_WITH_ADVICE' });
+    expect(lastEventOf(view, 'returned_to_referrer').detail).toMatchObject({ reasonCode: 'RETURNED_WITH_ADVICE' });
     // The referring clinicians have a task to read the advice.
     const tasks = await h.signedIn('clinician.rlq', '/console/worklists/tasks');
     expect(await tasks.getByText('The receiving clinician returned the referral with advice: read it on the referral').count()).toBeGreaterThanOrEqual(1);
@@ -120,7 +120,7 @@ describe('the clinical package on the referral page', () => {
     await clerk.getByRole('button', { name: 'Cancel referral' }).click();
     const view = (await s.http.get(`/v1/referrals/${ref.id}`).set(bearer(c.clerkRLQ))).body;
     expect(view.status).toBe('CANCELLED');
-    expect(view.timeline[view.timeline.length - 1].detail).toMatchObject({
+    expect(lastEventOf(view, 'cancelled').detail).toMatchObject({
       reasonCode: 'TREATED_ELSEWHERE',
       reason: 'The patient has been treated elsewhere (privately or at another trust)',
     });

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import type { NotificationChannel, OutgoingMessage } from '#notifications';
 import { Reconciler } from '../apps/worker/src/loops/reconciler.js';
-import { bearer, drained, driveTo, getReferral, openReferral, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, lastEventOf, openReferral, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
 
 /** A channel standing in for the provider: it can be told to refuse messages for good. */
 class SwitchableChannel implements NotificationChannel {
@@ -30,7 +30,7 @@ describe('a step that fails for good', () => {
       return r.needsAttention ? r : null;
     }, 'the referral to be flagged');
     expect(flagged.status).toBe('AWAITING_PATIENT_CONSENT');
-    expect(flagged.timeline[flagged.timeline.length - 1]).toMatchObject({
+    expect(lastEventOf(flagged, 'needs_attention')).toMatchObject({
       type: 'needs_attention',
       detail: { jobName: 'notification.send', reason: expect.stringMatching(/provider refused/) },
     });

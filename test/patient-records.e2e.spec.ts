@@ -12,6 +12,7 @@ import {
   driveTo,
   getReferral,
   isoDay,
+  lastEventOf,
   nhsNumber,
   openReferral,
   referralBody,
@@ -197,7 +198,7 @@ describe("1. the referring trust's booking team corrects the patient's contact d
       expect(res.status).toBe(200);
       expect(res.body.patient).toMatchObject({ email: 'new.address@example.com', phone: null, address: before.patient.address });
       expect(res.body.version).toBe(before.version + 2);
-      const event = res.body.timeline[res.body.timeline.length - 1];
+      const event = lastEventOf(res.body, 'patient_contact_corrected');
       expect(event).toMatchObject({
         type: 'patient_contact_corrected',
         actor: { sub: 'clerk-rlq', role: 'booking_clerk', ods: 'RLQ' },

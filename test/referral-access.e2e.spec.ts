@@ -1,7 +1,7 @@
 // Who may do what: 409 from the wrong status and on a race, 404 across trusts, 403 by role,
 // idempotent creation, and the worklist's filters and keyset pagination.
 import { describe, expect, it } from '@jest/globals';
-import { bearer, drained, driveTo, getReferral, openReferral, referralBody, token, useStack, waitForStatus, type Cast } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, lastEventOf, openReferral, referralBody, token, useStack, waitForStatus, type Cast } from './support/stack.js';
 
 const { s, c } = useStack();
 
@@ -224,7 +224,7 @@ describe('worklists', () => {
     const r = await getReferral(s, c.clerkRLQ, id);
     expect(r.needsAttention).toBe(true);
     expect(r.status).toBe('AWAITING_CLINICAL_REVIEW');
-    expect(r.timeline[r.timeline.length - 1]).toMatchObject({ type: 'needs_attention', detail: { jobName: 'transfer.dispatch' } });
+    expect(lastEventOf(r, 'needs_attention')).toMatchObject({ type: 'needs_attention', detail: { jobName: 'transfer.dispatch' } });
   });
 });
 

@@ -1,10 +1,8 @@
 // Every exit of the workflow, and what each one says about the patient's place on the origin list.
 import { describe, expect, it } from '@jest/globals';
-import { bearer, drained, driveTo, getReferral, isoDay, openReferral, token, useStack, waitForStatus } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, isoDay, lastEventOf, openReferral, token, useStack, waitForStatus } from './support/stack.js';
 
 const { s, c } = useStack();
-
-const lastEvent = (r: { timeline: Array<{ type: string; detail?: Record<string, unknown> }> }) => r.timeline[r.timeline.length - 1];
 
 describe('screening closes ineligible referrals as NOT_ELIGIBLE with every reason', () => {
   it.each([
@@ -17,8 +15,7 @@ describe('screening closes ineligible referrals as NOT_ELIGIBLE with every reaso
   ])('%s', async (_label, over, codes) => {
     const { id } = await openReferral(s, c, over);
     const r = await waitForStatus(s, c.clinRLQ, id, 'NOT_ELIGIBLE');
-    const ev = lastEvent(r);
-    expect(ev.type).toBe('screening_failed');
+    const ev = lastEventOf(r, 'screening_failed');
     expect((ev.detail!.reasons as Array<{ code: string }>).map((x) => x.code)).toEqual(codes);
     expect(ev.detail!.placeOnOriginList).toMatch(/kept on the origin trust waiting list/);
     expect(r.offers).toEqual([]);
@@ -39,7 +36,10 @@ describe('exits taken by people', () => {
       .send({ decision: 'not_suitable', reasonCode: 'COMORBIDITY', note: 'Cardiac history' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('NOT_SUITABLE');
-    expect(lastEvent(res.body).detail).toMatchObject({ reasonCode: 'COMORBIDITY', placeOnOriginList: expect.stringMatching(/kept/) });
+    expect(lastEventOf(res.body, 'clinical_review_not_suitable').detail).toMatchObject({
+      reasonCode: 'COMORBIDITY',
+      placeOnOriginList: expect.stringMatching(/kept/),
+    });
     expect(res.body.clinicalNotes[0].text).toBe('Cardiac history');
     await drained(s);
     expect((await s.http.get(`/v1/referrals/${id}/notifications`).set(bearer(c.clinRLQ))).body.items).toEqual([]);
@@ -66,7 +66,11 @@ describe('exits taken by people', () => {
     const res = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(c.clerkRLQ)).send({ decision: 'accept', offerId: offers[0].id, method: 'phone' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('AWAITING_RECEIVER_ACCEPTANCE');
-    expect(lastEvent(res.body)).toMatchObject({ type: 'consent_accepted', actor: { role: 'booking_clerk' }, detail: { method: 'phone' } });
+    expect(lastEventOf(res.body, 'consent_accepted')).toMatchObject({
+      type: 'consent_accepted',
+      actor: { role: 'booking_clerk' },
+      detail: { method: 'phone' },
+    });
   });
 
   it('an offer beyond the travel radius cannot be accepted', async () => {
@@ -89,7 +93,7 @@ describe('exits taken by people', () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('REJECTED_BY_RECEIVER');
     // The rejecting trust is no longer a party (it is told the outcome only); the referring trust reads why.
-    expect(lastEvent(await getReferral(s, c.clinRLQ, id)).detail).toMatchObject({
+    expect(lastEventOf(await getReferral(s, c.clinRLQ, id), 'receiver_rejected').detail).toMatchObject({
       reasonCode: 'NO_ANAESTHETIC_CAPACITY',
       placeOnOriginList: expect.stringMatching(/kept/),
     });
@@ -102,9 +106,12 @@ describe('exits taken by people', () => {
     const res = await s.http.post(`/v1/referrals/${id}/withdraw`).set(bearer(patient)).send({ reason: 'Moving away' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('WITHDRAWN');
-    expect(lastEvent(res.body)).toEqual({ id: expect.any(String), type: 'withdrawn', toStatus: 'WITHDRAWN', at: expect.any(String) });
+    expect(lastEventOf(res.body, 'withdrawn')).toEqual({ id: expect.any(String), type: 'withdrawn', toStatus: 'WITHDRAWN', at: expect.any(String) });
     const staffView = await getReferral(s, c.clerkRLQ, id);
-    expect(lastEvent(staffView).detail).toMatchObject({ reason: 'Moving away', placeOnOriginList: expect.stringMatching(/returned to the origin trust/) });
+    expect(lastEventOf(staffView, 'withdrawn').detail).toMatchObject({
+      reason: 'Moving away',
+      placeOnOriginList: expect.stringMatching(/returned to the origin trust/),
+    });
     expect(res.body.bookings.every((b: { status: string }) => b.status === 'CANCELLED')).toBe(true);
     await drained(s);
     const events = (await s.http.get(`/v1/referrals/${id}/notifications`).set(bearer(patient))).body.items.map((n: { event: string }) => n.event);

@@ -281,6 +281,19 @@ export async function getReferral(s: Stack, t: string, id: string) {
   return r.body;
 }
 
+type TimelineEvent = { type: string; toStatus?: string; detail?: Record<string, any>; [k: string]: unknown };
+
+/**
+ * The newest timeline event of a kind. Dispatches (MESH sent/acknowledged) append their events
+ * asynchronously, after whatever transition a test just made, so "the last event" is not a
+ * stable thing to assert on: the last event of the type the test expects is.
+ */
+export function lastEventOf(view: { timeline: TimelineEvent[] }, type: string): TimelineEvent {
+  const ev = view.timeline.findLast((e) => e.type === type);
+  if (!ev) throw new Error(`No ${type} event on the timeline: ${view.timeline.map((e) => e.type).join(', ')}`);
+  return ev;
+}
+
 export async function waitForStatus(s: Stack, t: string, id: string, status: string) {
   return waitUntil(async () => {
     const r = await getReferral(s, t, id);
