@@ -105,7 +105,18 @@ describe('GET /metrics on the API', () => {
   });
 
   it('shows outbox lag and queue depth', async () => {
-    const text = await scrapeApi();
+    // A scrape leaves out a collector that took longer than its 2 s (a crowded machine): wait for one with every collector up.
+    const text = await waitUntil(
+      async () => {
+        const t = await scrapeApi();
+        return sample(t, 'crosstrust_metrics_collector_up', { collector: 'queues' }) === 1 &&
+          sample(t, 'crosstrust_metrics_collector_up', { collector: 'outbox' }) === 1
+          ? t
+          : '';
+      },
+      'a scrape with the queue and outbox collectors up',
+      20,
+    );
     // Drained: nothing waits in the outbox or in any queue.
     expect(sample(text, 'crosstrust_outbox_undispatched_messages')).toBe(0);
     expect(sample(text, 'crosstrust_outbox_oldest_undispatched_age_seconds')).toBe(0);
@@ -164,7 +175,7 @@ describe('GET /metrics on the API', () => {
           return sample(t, 'crosstrust_queue_jobs', { queue: 'notifications', state: 'waiting' }) === 2 ? t : '';
         },
         'two waiting jobs to show',
-        5,
+        20,
       );
       const age = sample(text, 'crosstrust_queue_oldest_waiting_age_seconds', { queue: 'notifications' })!;
       expect(age).toBeGreaterThanOrEqual(30);

@@ -330,7 +330,9 @@ describe('offer page in Chromium', () => {
 
   it('refuses an expired link (14 days after the offer), a link for a referral no longer awaiting consent, and a made-up link', async () => {
     const expired = await offered();
-    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '15 days' WHERE id = ${expired.notificationId}::uuid`;
+    // 22 days: past the sweep's reminder windows too (a 14-day reminder goes out between days 14 and 21, and
+    // rightly reopens the link for 14 days from when it is sent).
+    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '22 days' WHERE id = ${expired.notificationId}::uuid`;
     const page = await newPage();
     let res = await page.goto(expired.url);
     expect(res!.status()).toBe(410);
@@ -536,7 +538,9 @@ describe("the footer's pages and the booking team's number", () => {
     const page = await newPage();
 
     const expired = await offered();
-    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '15 days' WHERE id = ${expired.notificationId}::uuid`;
+    // 22 days: past the sweep's reminder windows too (a 14-day reminder goes out between days 14 and 21, and
+    // rightly reopens the link for 14 days from when it is sent).
+    await s.prisma.$executeRaw`UPDATE notification SET created_at = now() - interval '22 days' WHERE id = ${expired.notificationId}::uuid`;
     expect((await page.goto(expired.url))!.status()).toBe(410);
     expect(await mainText(page)).toContain(`To answer the offer, ${sentence}`);
     expect(await page.getByRole('link', { name: rlq.bookingPhone! }).getAttribute('href')).toBe(`tel:${rlq.bookingPhone!.replace(/ /g, '')}`);

@@ -15,6 +15,7 @@ import type { IServerAdapter } from '@bull-board/api/dist/types.js';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { AuditService, PERMISSIONS, type Role } from '#auth';
 import { MonitoredQueues } from '../operator/monitored-queues.js';
+import { dashboardError } from '../operator/queue-dashboard.js';
 import { ROLE_NAMES } from './console-access.js';
 import { securityHeaders } from './console-headers.js';
 import { ConsoleSessions, SESSION_COOKIE, cookieValue } from './console-session.js';
@@ -111,7 +112,7 @@ function readOnlyBoard(queues: readonly Queue[], serverAdapter: IServerAdapter &
     options: { uiConfig: { boardTitle: 'crosstrust queues', hideDocsLink: true, miscLinks: [{ text: 'Staff console', url: '/console' }] } },
   });
   // bull-board's own handler would answer with the error's message (and, in development, its stack).
-  serverAdapter.setErrorHandler(() => ({ status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'The queue dashboard failed' } }));
+  serverAdapter.setErrorHandler(dashboardError);
 }
 
 /**

@@ -10,8 +10,10 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { ControllerHandlerReturnType } from '@bull-board/api/dist/types.js';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { AuditService, PERMISSIONS, TokenError, TokenVerifier, type Role } from '#auth';
+import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { pathOf, under } from '../http/address-rate-limit.js';
 import { errorBody } from '../http/http-errors.filter.js';
@@ -61,6 +63,17 @@ export function dashboardGuard(verifier: TokenVerifier, audit: AuditService) {
   };
 }
 
+const logger = new Logger('QueueDashboard');
+
+/**
+ * bull-board's error handler for both dashboards (this one and the console's). What fails under a read-only dashboard
+ * is Redis, away or too slow: an answer that says so (bull-board's types allow no 503), and a warning with why (job data are ids only: its message names no patient).
+ */
+export function dashboardError(error: Error): ControllerHandlerReturnType {
+  logger.warn(`The queue dashboard could not read the queues: ${error.name}: ${error.message}`);
+  return { status: 500, body: errorBody(500, 'The queue dashboard cannot read the queues just now: try again in a minute') };
+}
+
 /** The bull-board Fastify plugin for the catalogue's queues, read-only; register it under QUEUE_DASHBOARD_PATH. */
 export function queueDashboard(queues: readonly Queue[]): FastifyPluginCallback {
   const serverAdapter = new FastifyAdapter();
@@ -71,6 +84,6 @@ export function queueDashboard(queues: readonly Queue[]): FastifyPluginCallback 
     options: { uiConfig: { boardTitle: 'crosstrust queues' } },
   });
   // bull-board's own handler would answer with the error's message (and, in development, its stack): answer like the API's error filter instead.
-  serverAdapter.setErrorHandler(() => ({ status: 500, body: errorBody(500, 'The queue dashboard failed') }));
+  serverAdapter.setErrorHandler(dashboardError);
   return serverAdapter.registerPlugin();
 }
