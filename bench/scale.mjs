@@ -421,6 +421,20 @@ async function insightsDetail(apps, env, keyFile, times) {
   return out;
 }
 
+/** The worker's first refresh of the insights' figures since `since`: its rows, each kind's time. */
+async function waitForRefresh(db, since, seconds = 900) {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const r = await db.query(
+      `SELECT kind, scope, compute_ms FROM insight_figures WHERE computed_at = (SELECT computed_at FROM insight_figures WHERE kind = 'refresh' AND scope = 'group' AND computed_at >= $1) ORDER BY kind, scope`,
+      [since],
+    );
+    if (r.rows.length) return r;
+    await sleep(1000);
+  }
+  throw new Error(`the worker did not refresh the insights' figures within ${seconds} s`);
+}
+
 /** EXPLAIN (ANALYZE, BUFFERS) of each statement; notes the indexes used and any sequential scan. */
 async function explain(client, statements) {
   const plans = [];
@@ -640,6 +654,12 @@ function report(r) {
           (pg.non2xx || pg.errors ? `  [${pg.non2xx} non-2xx, ${pg.errors} errors]` : ''),
       );
   }
+  if (r.insightsRefresh)
+    L.push(
+      '',
+      `Insights refresh (the worker, at boot): ${r.insightsRefresh.rows} rows in ${n(r.insightsRefresh.computeMs / 1000)} s; by kind (ms): ` +
+        r.insightsRefresh.byKind.map((k) => `${k.kind} ${k.scope} ${k.compute_ms}`).join(', '),
+    );
   if (r.insightsDetail?.length) {
     L.push('', `Insights pages and JSON, as a trust admin of RLQ, each alone ${r.insightsDetail[0].ms.length} times`);
     L.push(`  ${'view'.padEnd(40)} ${'client p50/p95/max ms'.padEnd(26)} server p50/p95 ms`);
@@ -776,7 +796,19 @@ async function main() {
   let insights = null;
   let insightsViewsDetail = null;
   let matching = null;
+  let insightsRefresh = null;
   if (args['insights-only']) {
+    // Where the views read kept figures (insight_figures), the worker refreshes them at boot: measured
+    // once that refresh is in, as the pages are used, and how long the refresh took.
+    if ((await db.query(`SELECT to_regclass('insight_figures') AS t`)).rows[0].t) {
+      const t0 = Date.now();
+      const { rows } = await waitForRefresh(db, startedAt);
+      const whole = rows.find((r) => r.kind === 'refresh');
+      insightsRefresh = { waitedMs: Date.now() - t0, rows: rows.length - 1, computeMs: whole.compute_ms, byKind: rows.filter((r) => r !== whole) };
+      log(
+        `insights figures refreshed by the worker: ${rows.length - 1} rows in ${n(whole.compute_ms / 1000)} s (waited ${n(insightsRefresh.waitedMs / 1000)} s)`,
+      );
+    }
     log(`Insights pages and JSON: each alone, ${args.times} times`);
     insightsViewsDetail = await insightsDetail(apps, env, keyFile, Number(args.times));
   } else if (!args['console-only']) {
@@ -817,6 +849,7 @@ async function main() {
     consolePages: pages,
     insights,
     insightsDetail: insightsViewsDetail,
+    insightsRefresh,
     import: importResult,
     matching,
     targets: [

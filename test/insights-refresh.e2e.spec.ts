@@ -1,17 +1,14 @@
 // The insights at scale (issue 19): every view reads the figures the worker keeps (insight_figures),
 // says when they were computed, and a trust admin brings them up to date with a button that works
-// without JavaScript (the outbox, BullMQ, the worker's refresh job); the worker keeps the refresh on
-// a BullMQ job scheduler at INSIGHTS_REFRESH_MS. Referrals added after a refresh are not in the
+// without JavaScript (the outbox, BullMQ, the worker's refresh job); the worker's timer refreshes
+// them once they are older than INSIGHTS_REFRESH_MS. Referrals added after a refresh are not in the
 // figures until the next: that is what shows the pages read the kept figures, not the live queries.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue } from 'bullmq';
 import type { Page } from 'playwright-core';
 import { loadConfig } from '#config';
 import { isoDate, publish, ukDate } from '#domain';
-import { producerConnection } from '#queue';
 import { InsightFigures, InsightQueries, type FunnelStage } from '#workflow';
-import { ProducerQueues } from '../apps/worker/src/jobs/producer-queues.js';
-import { INSIGHTS_REFRESH_SCHEDULER, InsightsRefreshSchedule } from '../apps/worker/src/loops/insights-refresh-schedule.js';
+import { InsightsRefreshTimer } from '../apps/worker/src/loops/insights-refresh-timer.js';
 import { startConsole, type ConsoleHarness } from './support/console.js';
 import { refreshInsights } from './support/insights.js';
 import { bearer, token, waitUntil } from './support/stack.js';
@@ -137,22 +134,21 @@ describe('the figures kept, and when they were computed', () => {
 });
 
 describe('the schedule', () => {
-  it('the worker keeps a BullMQ job scheduler at INSIGHTS_REFRESH_MS, and removes it at 0', async () => {
-    const config = loadConfig();
-    const queue = new Queue('workflow', { connection: producerConnection(process.env.REDIS_URL!), prefix: process.env.QUEUE_PREFIX });
-    const producers = new ProducerQueues(config);
-    try {
-      const scheduler = await waitUntil(() => queue.getJobScheduler(INSIGHTS_REFRESH_SCHEDULER), 'the insights refresh scheduler');
-      expect(scheduler).toMatchObject({ every: 600_000, name: 'insights.refresh', template: { data: { reason: 'schedule' } } });
-      await new InsightsRefreshSchedule(producers, { ...config, insights: { ...config.insights, refreshMs: 0 } }).apply();
-      expect(await queue.getJobScheduler(INSIGHTS_REFRESH_SCHEDULER)).toBeUndefined();
-      await new InsightsRefreshSchedule(producers, { ...config, insights: { ...config.insights, refreshMs: 120_000 } }).apply();
-      expect(await queue.getJobScheduler(INSIGHTS_REFRESH_SCHEDULER)).toMatchObject({ every: 120_000 });
-    } finally {
-      // As the worker left it, for the suites after this one.
-      await new InsightsRefreshSchedule(producers, config).apply();
-      await producers.onApplicationShutdown();
-      await queue.close();
-    }
+  it("the worker's timer refreshes the figures once they are older than INSIGHTS_REFRESH_MS, and not before", async () => {
+    const timer = h.s.worker!.get(InsightsRefreshTimer);
+    const at = await refreshInsights(h.s);
+    expect(loadConfig().insights.refreshMs).toBe(600_000);
+    // Fresh: the timer's look does nothing, and the figures are those of the refresh just made.
+    expect(await timer.runNow()).toBeNull();
+    expect((await figures.lastRefresh())!.computedAt).toEqual(at);
+    // Kept 11 minutes ago: due, and the timer brings them up to date.
+    await h.s.prisma.sql.query(`UPDATE insight_figures SET computed_at = computed_at - interval '11 minutes'`);
+    const done = await timer.runNow();
+    expect(done!.rows).toBeGreaterThan(0);
+    const last = (await figures.lastRefresh())!.computedAt;
+    expect(last.getTime()).toBeGreaterThan(at.getTime());
+    // Every kind is kept by that refresh: no row is older than it.
+    const { rows } = await h.s.prisma.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM insight_figures WHERE computed_at < $1`, [last]);
+    expect(rows[0].n).toBe(0);
   });
 });

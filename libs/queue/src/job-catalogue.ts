@@ -22,8 +22,8 @@ export interface JobPayloads {
   'waiting-list.import': { importId: string };
   /** Sends one staff team's worklist email (table staff_notification; no patient data). */
   'staff-notification.send': { staffNotificationId: string };
-  /** Computes every insights chart's figures into insight_figures (on the schedule, or asked for by a trust admin). No ids: nothing of a patient. */
-  'insights.refresh': { reason: 'schedule' | 'asked' };
+  /** Computes every insights chart's figures into insight_figures, asked for by a trust admin (the timer refreshes without a job). No ids: nothing of a patient. */
+  'insights.refresh': { reason: 'asked' };
 }
 export type JobName = keyof JobPayloads;
 

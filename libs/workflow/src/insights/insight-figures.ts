@@ -5,7 +5,7 @@
 // a millisecond. The rows hold what the queries return (aggregate counts, no patient row), so the
 // disclosure rule and the skew flag are applied when the figures are drawn, exactly as before.
 import { Injectable, Logger } from '@nestjs/common';
-import { PrismaService } from '#persistence';
+import { PrismaService, type SqlRunner } from '#persistence';
 import { OnJob, type JobOutcome, type JobPayloads, type OutboxJob } from '#queue';
 import { writeOutbox } from '../outbox/outbox.js';
 import { InsightQueries, type CapacityCell, type EquityRow, type FunnelStage, type InsightScope, type WaitBandCount, type WhatIf } from './insight-queries.js';
@@ -32,6 +32,8 @@ const scopeKey = (scope: InsightScope) => scope ?? GROUP;
 const REFRESH_LOCK = `hashtext('crosstrust.insights.refresh')`;
 
 type Kind = 'funnel' | 'waits' | 'capacity' | 'equity' | 'busiest-specialty' | `what-if:${string}`;
+/** The row a refresh writes about itself (group scope): how many rows it wrote; its compute_ms is the whole refresh's. */
+const REFRESH_ROW = 'refresh';
 
 @Injectable()
 export class InsightFigures {
@@ -57,42 +59,62 @@ export class InsightFigures {
    * a waiting list or capacity, computed now and written together in one transaction (the pages never
    * see half a refresh), replacing what was kept. Returns how many rows and how long it took. The
    * figures are "as at" the moment this refresh got the lock: what was committed then is in them.
+   * A refresh asked for while another runs waits for it, then computes again.
    */
   async refresh(): Promise<{ rows: number; ms: number }> {
     return this.prisma.sqlTransaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(${REFRESH_LOCK})`);
-      const now = new Date();
-      const started = Date.now();
-      const { rows: trusts } = await this.prisma.sql.query<{ ods: string }>(`SELECT ods FROM trust ORDER BY ods`);
-      const { rows: specialties } = await this.prisma.sql.query<{ code: string }>(
-        `SELECT DISTINCT specialty_code AS code FROM waiting_list_entry WHERE status = 'open' AND referral_id IS NULL
-         UNION SELECT DISTINCT specialty_code FROM capacity_week WHERE week_start >= $1::date`,
-        [new Date(now.getTime() - 7 * 86_400_000).toISOString().slice(0, 10)],
-      );
-      const jobs: Array<{ kind: Kind; scope: InsightScope }> = [
-        ...[null, ...trusts.map((t) => t.ods)].flatMap((scope) => (['funnel', 'waits', 'capacity', 'equity'] as const).map((kind) => ({ kind, scope }))),
-        { kind: 'busiest-specialty', scope: null },
-        ...specialties.map((s) => ({ kind: `what-if:${s.code}` as const, scope: null })),
-      ];
-      const computed: Array<{ kind: Kind; scope: string; figures: unknown; ms: number }> = [];
-      // One after another: each pass is a whole-table aggregate, and the pages go on being served meanwhile.
-      for (const j of jobs) {
-        const t0 = Date.now();
-        computed.push({ kind: j.kind, scope: scopeKey(j.scope), figures: await this.compute(j.kind, j.scope, now), ms: Date.now() - t0 });
-      }
-      await tx.query(`DELETE FROM insight_figures`);
-      await tx.query(
-        `INSERT INTO insight_figures (kind, scope, figures, computed_at, compute_ms)
-         SELECT k, s, f, $4, m FROM unnest($1::text[], $2::text[], $3::jsonb[], $5::int[]) AS x(k, s, f, m)`,
-        [computed.map((c) => c.kind), computed.map((c) => c.scope), computed.map((c) => JSON.stringify(c.figures)), now, computed.map((c) => c.ms)],
-      );
-      const ms = Date.now() - started;
-      this.logger.log({ rows: computed.length, ms }, 'insights figures refreshed');
-      return { rows: computed.length, ms };
+      return this.computeAll(tx);
     });
   }
 
-  /** The worker's job: on the schedule (INSIGHTS_REFRESH_MS) or when a trust admin asked. */
+  /**
+   * The worker's timer: a refresh when the kept figures are older than `maxAgeMs` (or there are none),
+   * unless another worker is refreshing now (it will have them fresh). Null: nothing done.
+   */
+  async refreshIfDue(maxAgeMs: number): Promise<{ rows: number; ms: number } | null> {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${REFRESH_LOCK}) AS locked`);
+      if (!rows[0].locked) return null;
+      const last = await this.lastRefresh();
+      if (last && Date.now() - last.computedAt.getTime() < maxAgeMs) return null;
+      return this.computeAll(tx);
+    });
+  }
+
+  private async computeAll(tx: SqlRunner): Promise<{ rows: number; ms: number }> {
+    const now = new Date();
+    const started = Date.now();
+    const { rows: trusts } = await this.prisma.sql.query<{ ods: string }>(`SELECT ods FROM trust ORDER BY ods`);
+    const { rows: specialties } = await this.prisma.sql.query<{ code: string }>(
+      `SELECT DISTINCT specialty_code AS code FROM waiting_list_entry WHERE status = 'open' AND referral_id IS NULL
+       UNION SELECT DISTINCT specialty_code FROM capacity_week WHERE week_start >= $1::date`,
+      [new Date(now.getTime() - 7 * 86_400_000).toISOString().slice(0, 10)],
+    );
+    const jobs: Array<{ kind: Kind; scope: InsightScope }> = [
+      ...[null, ...trusts.map((t) => t.ods)].flatMap((scope) => (['funnel', 'waits', 'capacity', 'equity'] as const).map((kind) => ({ kind, scope }))),
+      { kind: 'busiest-specialty', scope: null },
+      ...specialties.map((s) => ({ kind: `what-if:${s.code}` as const, scope: null })),
+    ];
+    const computed: Array<{ kind: Kind; scope: string; figures: unknown; ms: number }> = [];
+    // One after another: each pass is a whole-table aggregate, and the pages go on being served meanwhile.
+    for (const j of jobs) {
+      const t0 = Date.now();
+      computed.push({ kind: j.kind, scope: scopeKey(j.scope), figures: await this.compute(j.kind, j.scope, now), ms: Date.now() - t0 });
+    }
+    computed.push({ kind: REFRESH_ROW as Kind, scope: GROUP, figures: { rows: computed.length }, ms: Date.now() - started });
+    await tx.query(`DELETE FROM insight_figures`);
+    await tx.query(
+      `INSERT INTO insight_figures (kind, scope, figures, computed_at, compute_ms)
+       SELECT k, s, f, $4, m FROM unnest($1::text[], $2::text[], $3::jsonb[], $5::int[]) AS x(k, s, f, m)`,
+      [computed.map((c) => c.kind), computed.map((c) => c.scope), computed.map((c) => JSON.stringify(c.figures)), now, computed.map((c) => c.ms)],
+    );
+    const ms = Date.now() - started;
+    this.logger.log({ rows: computed.length - 1, ms }, 'insights figures refreshed');
+    return { rows: computed.length - 1, ms };
+  }
+
+  /** The worker's job: a trust admin asked for the figures now. */
   @OnJob('insights.refresh')
   async onRefreshJob(payload: JobPayloads['insights.refresh']): Promise<JobOutcome> {
     void payload;
@@ -110,12 +132,13 @@ export class InsightFigures {
     await this.prisma.sqlTransaction((tx) => writeOutbox(tx, null, [job]));
   }
 
-  /** When the group's figures were last computed, and how long the rows of that refresh took (in ms); null before the first. */
+  /** When the last refresh computed the figures, and how long it took (in ms); null before the first. */
   async lastRefresh(): Promise<{ computedAt: Date; computeMs: number } | null> {
-    const { rows } = await this.prisma.sql.query<{ at: Date | null; ms: number | null }>(
-      `SELECT max(computed_at) AS at, sum(compute_ms) FILTER (WHERE computed_at = (SELECT max(computed_at) FROM insight_figures))::int AS ms FROM insight_figures`,
+    const { rows } = await this.prisma.sql.query<{ computed_at: Date; compute_ms: number }>(
+      `SELECT computed_at, compute_ms FROM insight_figures WHERE kind = $1 AND scope = $2`,
+      [REFRESH_ROW, GROUP],
     );
-    return rows[0].at ? { computedAt: rows[0].at, computeMs: rows[0].ms ?? 0 } : null;
+    return rows[0] ? { computedAt: rows[0].computed_at, computeMs: rows[0].compute_ms } : null;
   }
 
   /** One row's figures; a row not there yet (a trust new to the group, a specialty with nothing) is computed now and kept. */
