@@ -622,28 +622,30 @@ function report(r) {
   L.push(
     `data set: ${r.dataSet.entries.toLocaleString('en-GB')} waiting-list entries, ${r.dataSet.referrals.toLocaleString('en-GB')} referrals (${r.dataSet.rows.toLocaleString('en-GB')} rows${r.dataSet.seconds ? `, loaded in ${n(r.dataSet.seconds)} s = ${n(r.dataSet.rowsPerSecond, 0)} rows/s` : ', reused'})`,
   );
-  L.push(
-    '',
-    `Reads: API (autocannon, ${settings.connections} connections, ${settings.seconds} s) vs the same SQL direct (${settings.connections} pg connections)`,
-  );
-  L.push(
-    `  ${'scenario'.padEnd(40)} ${'API p50/p95/p99 ms'.padEnd(22)} ${'API req/s'.padStart(9)}  ${'SQL p50/p95/p99 ms'.padEnd(22)} ${'SQL q/s'.padStart(8)}  ${'p95 ratio'.padStart(9)}  index used`,
-  );
-  for (const s of r.reads) {
-    const a = s.api;
-    const d = s.direct;
+  if (r.reads.length) {
     L.push(
-      `  ${s.name.padEnd(40)} ${`${n(a.p50)}/${n(a.p95)}/${n(a.p99)}`.padEnd(22)} ${n(a.perSecond, 0).padStart(9)}  ${`${n(d.p50)}/${n(d.p95)}/${n(d.p99)}`.padEnd(22)} ${n(d.perSecond, 0).padStart(8)}  ${`${n(s.ratioP95, 2)}x`.padStart(9)}  ` +
-        s.explain
-          .map(
-            (p) =>
-              (p.indexes.length ? p.indexes.join('+') : 'NONE') +
-              (p.sorted ? ' + sort' : '') +
-              (p.seqScans.length ? ` (seq scan: ${p.seqScans.join(',')})` : ''),
-          )
-          .join('; ') +
-        (a.non2xx || a.errors ? `  [${a.non2xx} non-2xx, ${a.errors} errors]` : ''),
+      '',
+      `Reads: API (autocannon, ${settings.connections} connections, ${settings.seconds} s) vs the same SQL direct (${settings.connections} pg connections)`,
     );
+    L.push(
+      `  ${'scenario'.padEnd(40)} ${'API p50/p95/p99 ms'.padEnd(22)} ${'API req/s'.padStart(9)}  ${'SQL p50/p95/p99 ms'.padEnd(22)} ${'SQL q/s'.padStart(8)}  ${'p95 ratio'.padStart(9)}  index used`,
+    );
+    for (const s of r.reads) {
+      const a = s.api;
+      const d = s.direct;
+      L.push(
+        `  ${s.name.padEnd(40)} ${`${n(a.p50)}/${n(a.p95)}/${n(a.p99)}`.padEnd(22)} ${n(a.perSecond, 0).padStart(9)}  ${`${n(d.p50)}/${n(d.p95)}/${n(d.p99)}`.padEnd(22)} ${n(d.perSecond, 0).padStart(8)}  ${`${n(s.ratioP95, 2)}x`.padStart(9)}  ` +
+          s.explain
+            .map(
+              (p) =>
+                (p.indexes.length ? p.indexes.join('+') : 'NONE') +
+                (p.sorted ? ' + sort' : '') +
+                (p.seqScans.length ? ` (seq scan: ${p.seqScans.join(',')})` : ''),
+            )
+            .join('; ') +
+          (a.non2xx || a.errors ? `  [${a.non2xx} non-2xx, ${a.errors} errors]` : ''),
+      );
+    }
   }
   if (r.consolePages?.length) {
     L.push('', `Console pages, as a signed-in person (autocannon, ${settings.connections} connections, ${settings.seconds} s)`);
