@@ -4,15 +4,18 @@
 // the page and in the CSV; the SVG charts as one named image each, passing axe-core under the
 // console's CSP in Chromium; the weekly report's PDF rendered to an image by pdf.js in Chromium.
 // Two test-only trusts (RXE, RXF) hold the exact populations, so no other suite's referrals count.
+// The figures are read as every view reads them: kept by the worker's refresh job (asked for once the
+// populations are in), which must give what the live queries give.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { isoDate, ukDate } from '#domain';
-import { InsightQueries, WeeklyReports, deprivationSkew, firstOfferWeek, mondayOf } from '#workflow';
+import { InsightFigures, InsightQueries, WeeklyReports, deprivationSkew, firstOfferWeek, mondayOf, type InsightSource } from '#workflow';
 import { loadImd } from '../scripts/lib/imd-loader.mjs';
 import { startConsole, type ConsoleHarness } from './support/console.js';
+import { refreshInsights } from './support/insights.js';
 import { bearer, token, waitUntil } from './support/stack.js';
 
 const SPECIALTY = '653';
@@ -45,7 +48,8 @@ interface Group {
 
 let h: ConsoleHarness;
 let createdPostcodeTable = false;
-let q: InsightQueries;
+/** The kept figures (insight_figures), as the pages and the JSON API read them. */
+let q: InsightSource;
 let seq = 0;
 
 async function seedTrust(ods: string, receiving: string, receivingSite: string, groups: Group[]) {
@@ -104,11 +108,11 @@ async function cleanUp() {
   await sql.query(`DELETE FROM service WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM site WHERE trust_ods IN ('RXE', 'RXF')`);
   await sql.query(`DELETE FROM trust WHERE ods IN ('RXE', 'RXF')`);
+  await sql.query(`DELETE FROM insight_figures WHERE scope IN ('RXE', 'RXF')`);
 }
 
 beforeAll(async () => {
   h = await startConsole();
-  q = h.s.api.get(InsightQueries);
   const sql = h.s.prisma.sql;
   await cleanUp();
   // The postcode directory is the service directory's table (its own migration); where this
@@ -206,6 +210,9 @@ beforeAll(async () => {
     { ...least, n: 20, status: 'DECLINED', offerStatus: 'DECLINED' },
     { postcode: 'HR1 2ER', age: 66, sex: '1', ethnic: 'R', miles: 8, n: 3, status: 'DECLINED', offerStatus: 'DECLINED' },
   ]);
+  // Every view reads the figures the worker keeps: a trust admin asks for them now, as the populations are in.
+  await refreshInsights(h.s);
+  q = h.s.api.get(InsightFigures).reader();
 }, 180_000);
 
 afterAll(async () => {
@@ -301,6 +308,18 @@ describe('figures of a known population', () => {
     expect(w.weeks[0]).toEqual({ weekStart: week(0), freeSlots: 5, over: { 104: 0, 78: 0, 65: 5, 52: 15 } });
     expect(w.weeks.slice(1, 4).map((x) => x.over[52])).toEqual([10, 5, 0]);
     expect(w.clearedBy).toEqual({ 65: week(1), 52: week(3) });
+  });
+
+  it('the refresh job keeps what the live queries compute', async () => {
+    const live = h.s.api.get(InsightQueries);
+    // The test-only trusts: other suites change the demo trusts' referrals (and so the group's) meanwhile.
+    for (const scope of ['RXE', 'RXF']) {
+      expect(await q.funnel(scope)).toEqual(await live.funnel(scope));
+      expect(await q.waits(scope)).toEqual(await live.waits(scope));
+      expect(await q.capacity(scope)).toEqual(await live.capacity(scope));
+      expect(await q.equity(scope)).toEqual(await live.equity(scope));
+    }
+    expect(await q.whatIf(SPECIALTY)).toEqual(await live.whatIf(SPECIALTY));
   });
 
   it('the skew flag fires on the skewed population and not on the fair one', async () => {

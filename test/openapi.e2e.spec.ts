@@ -315,6 +315,7 @@ describe('real answers fit the document', () => {
     const run = fits(await post(c.adminRLQ, '/v1/matching/runs', { specialtyCode: '110', minWeeks: 18 }), 'post /v1/matching/runs');
     fits(await get(c.adminRLQ, `/v1/matching/runs/${run.id}`), 'get /v1/matching/runs/{id}');
     fits(await get(c.adminRLQ, '/v1/insights/equity-deprivation?scope=group'), 'get /v1/insights/{chart}');
+    fits(await post(c.adminRLQ, '/v1/insights/refresh'), 'post /v1/insights/refresh');
   });
 
   it('waiting-list imports and long-waiters', async () => {

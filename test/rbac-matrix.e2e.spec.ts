@@ -707,6 +707,17 @@ const ROUTES: readonly RouteSpec[] = [
     path: () => '/v1/insights/funnel',
     verify: (res) => expect(res.body).toMatchObject({ chart: 'funnel', scope: 'trust', columns: ['stage', 'referrals'], suppressedBelow: 5 }),
   },
+  // Insights at scale: asking the worker for the figures now (no referral is changed).
+  {
+    method: 'POST',
+    template: '/v1/insights/refresh',
+    permission: 'insights.refresh',
+    scope: 'none',
+    mutates: false,
+    success: 202,
+    path: () => '/v1/insights/refresh',
+    verify: (res) => expect(res.body).toMatchObject({ status: 'asked' }),
+  },
   // The tasks worklist of the caller's trust, and completing a task (ORIGIN's: other trusts' staff get 404).
   {
     method: 'GET',

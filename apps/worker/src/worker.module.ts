@@ -13,6 +13,7 @@ import { ProducerQueues } from './jobs/producer-queues.js';
 import { NotifyStatusPoller } from './loops/notify-status-poller.js';
 import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
 import { WeeklyReportTimer } from './loops/weekly-report-timer.js';
+import { InsightsRefreshTimer } from './loops/insights-refresh-timer.js';
 import { OutboxRelay } from './loops/outbox-relay.js';
 import { Reconciler } from './loops/reconciler.js';
 import { MeshLoops } from './loops/mesh-loops.js';
@@ -47,6 +48,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     ReminderSweep,
     ReminderSweepTimer,
     WeeklyReportTimer,
+    InsightsRefreshTimer,
     NotifyStatusPoller,
     // MESH when MESH_URL is set; else the local folder mailbox, so `npm start` needs nothing external.
     {

@@ -86,6 +86,8 @@ export const PERMISSIONS = {
   'queues.admin': ['trust_admin'],
   /** The insights pages and weekly report: aggregate figures only (counts under 5 hidden), of the trust's referrals or the group's. */
   'insights.read': ['trust_admin'],
+  /** Ask the worker to compute the insights' figures now rather than at the next scheduled refresh. */
+  'insights.refresh': ['trust_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -113,6 +113,11 @@ export interface AppConfig {
     readonly reportCheckMs: number;
     /** The UK hour on Monday from which the week's report is sent (INSIGHTS_REPORT_HOUR, 7 by default). */
     readonly reportHour: number;
+    /**
+     * How often the worker computes the insights' figures into insight_figures (INSIGHTS_REFRESH_MS, 10
+     * minutes by default; 0: only when a trust admin asks). The pages show the figures as at that time.
+     */
+    readonly refreshMs: number;
   };
   readonly notify: {
     /** GOV.UK Notify API key (NOTIFY_API_KEY); null: the local channel records messages instead. */
@@ -558,6 +563,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       chromiumPath: str('INSIGHTS_CHROMIUM_PATH', '/usr/bin/chromium'),
       reportCheckMs: int('INSIGHTS_REPORT_CHECK_MS', 3_600_000, 50, 24 * 3_600_000),
       reportHour: int('INSIGHTS_REPORT_HOUR', 7, 0, 23),
+      refreshMs: insightsRefreshMs(int, problems),
     },
     notify: notifyConfig(env, problems, int, nodeEnv),
     mesh: meshConfig(env, problems, int, nodeEnv),
@@ -565,6 +571,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** INSIGHTS_REFRESH_MS: 0 (on demand only) or a minute or more: a refresh at 1,000,000 referrals takes tens of seconds. */
+function insightsRefreshMs(int: (name: string, fallback: number, min: number, max: number) => number, problems: string[]): number {
+  const ms = int('INSIGHTS_REFRESH_MS', 600_000, 0, 24 * 3_600_000);
+  if (ms > 0 && ms < 60_000) {
+    problems.push(`INSIGHTS_REFRESH_MS must be 0 (refresh only when asked) or at least 60000 (a minute) (got "${ms}")`);
+    return 600_000;
+  }
+  return ms;
 }
 
 /** A development-only session key, used when CONSOLE_SESSION_SECRET is unset outside production. */

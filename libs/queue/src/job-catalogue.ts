@@ -22,6 +22,8 @@ export interface JobPayloads {
   'waiting-list.import': { importId: string };
   /** Sends one staff team's worklist email (table staff_notification; no patient data). */
   'staff-notification.send': { staffNotificationId: string };
+  /** Computes every insights chart's figures into insight_figures, asked for by a trust admin (the timer refreshes without a job). No ids: nothing of a patient. */
+  'insights.refresh': { reason: 'asked' };
 }
 export type JobName = keyof JobPayloads;
 
@@ -56,6 +58,7 @@ export const JOBS: Readonly<Record<JobName, JobDefinition>> = {
   'notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
   'waiting-list.import': { queue: 'workflow', retry: RETRY_IMPORT },
   'staff-notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
+  'insights.refresh': { queue: 'workflow', retry: RETRY_INTERNAL_STEP },
 };
 
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];

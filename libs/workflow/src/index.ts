@@ -27,6 +27,7 @@ export * from './notifications/send-staff-notification.js';
 export * from './site-names.js';
 export * from './fhir/index.js';
 export * from './insights/insight-queries.js';
+export * from './insights/insight-figures.js';
 export * from './insights/equity-skew.js';
 export * from './insights/weekly-reports.js';
 export * from './attachments/index.js';

@@ -28,6 +28,7 @@ import { NeedsAttention } from './outbox/needs-attention.js';
 import { SiteNames } from './site-names.js';
 import { BarsIntake, FhirExport } from './fhir/index.js';
 import { InsightQueries } from './insights/insight-queries.js';
+import { InsightFigures } from './insights/insight-figures.js';
 import { WeeklyReports } from './insights/weekly-reports.js';
 import { ServiceDirectory } from './directory/service-directory.js';
 
@@ -63,6 +64,7 @@ const EXPORTED = [
   FhirExport,
   BarsIntake,
   InsightQueries,
+  InsightFigures,
   WeeklyReports,
   ServiceDirectory,
 ];

@@ -91,6 +91,7 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'post /v1/matching/runs': [400],
   'get /v1/matching/runs/{id}': [400, 404],
   'get /v1/insights/{chart}': [400],
+  'post /v1/insights/refresh': [],
   'get /v1/patient/referrals': [],
   'post /v1/referrals': [400, 404, 409, 422],
   'get /v1/referrals': [400, 422],

@@ -42,6 +42,11 @@ class Imports {
     return ok();
   }
 }
+class Figures {
+  @OnJob('insights.refresh') async refresh(_p: JobPayloads['insights.refresh']) {
+    return ok();
+  }
+}
 class ScreensToo {
   @OnJob('referral.screen') async screenAgain(_p: JobPayloads['referral.screen']) {
     return ok();
@@ -57,7 +62,7 @@ const discover = (...instances: object[]) =>
 
 describe('discoverJobBindings', () => {
   it('binds every job of the catalogue to its one method, and the failed-for-good hooks', () => {
-    const b = discover(new Steps(), new Messages(), new Imports(), { plain: true });
+    const b = discover(new Steps(), new Messages(), new Imports(), new Figures(), { plain: true });
     expect([...b.run.keys()].sort()).toEqual([...JOB_NAMES].sort());
     expect([...b.failedForGood.keys()]).toEqual(['waiting-list.import']);
   });
@@ -67,13 +72,13 @@ describe('discoverJobBindings', () => {
   });
 
   it('refuses to boot when a job is bound twice, naming both methods', () => {
-    expect(() => discover(new Steps(), new Messages(), new Imports(), new ScreensToo())).toThrow(
+    expect(() => discover(new Steps(), new Messages(), new Imports(), new Figures(), new ScreensToo())).toThrow(
       /job referral\.screen is bound twice \(Steps\.screen and ScreensToo\.screenAgain\)/,
     );
   });
 
   it('the same instance provided twice (a class exported by two modules) is one binding, not two', () => {
     const steps = new Steps();
-    expect(() => discover(steps, steps, new Messages(), new Imports())).not.toThrow();
+    expect(() => discover(steps, steps, new Messages(), new Imports(), new Figures())).not.toThrow();
   });
 });

@@ -27,4 +27,28 @@ export class InsightChartView {
 
   @ApiProperty({ type: 'integer', example: 5, description: 'Counts from 1 to this less one are not given (NHS statistical disclosure)' })
   suppressedBelow!: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    example: '2026-12-03T05:40:00.000Z',
+    description: 'When these figures were computed: the worker computes them every INSIGHTS_REFRESH_MS (10 minutes by default) and when a trust admin asks',
+  })
+  computedAt!: string;
+}
+
+export class InsightRefreshView {
+  @ApiProperty({ enum: ['asked'], description: 'The refresh is queued for the worker' })
+  status!: 'asked';
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the figures in use now were computed; null: never yet' })
+  computedAt!: string | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 41_000,
+    description: 'How long the last refresh took to compute, in ms (about how long this one will)',
+  })
+  lastComputeMs!: number | null;
 }
