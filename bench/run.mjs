@@ -23,7 +23,7 @@ import { BENCH_DIR, adminClient, observerUrl, startBenchServices } from './lib/s
 import { dropPgbench, runBullmqBaseline, runPgbench } from './lib/limits.mjs';
 import { benchAppEnv, reportedAppSettings, startApps } from './lib/apps.mjs';
 import { Sampler } from './lib/sampler.mjs';
-import { measurePhase, queueLag, resetStatements, statements, waitDrained } from './lib/measure.mjs';
+import { measurePhase, queueLag, resetStatements, statements, tableWrites, tableWritesBetween, waitDrained } from './lib/measure.mjs';
 import { formatReport } from './lib/report.mjs';
 import { stopAll, stopChild, track } from './lib/children.mjs';
 import { SoakSampler, analyseSoak, formatSoakReport } from './lib/soak.mjs';
@@ -119,6 +119,7 @@ function runLoad(cfg, onProgress) {
 async function phase(name, ctx, cfg, { withStatements }) {
   const salt = `B${name}-${Date.now().toString(36)}`;
   if (withStatements) await resetStatements(ctx.db);
+  const writesBefore = withStatements ? await tableWrites(ctx.db) : null;
   const sampler = new Sampler(
     { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid, 'load generator': () => currentLoad?.pid },
     services.postmasterPid,
@@ -151,6 +152,11 @@ async function phase(name, ctx, cfg, { withStatements }) {
     loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
   if (withStatements) out.statements = await statements(ctx.db, DATABASE, services.pgInfo.user, measured.transitions.total);
+  // Backends report their counters at most once a second: read them once that has passed.
+  if (writesBefore) {
+    await new Promise((r) => setTimeout(r, 1_500));
+    out.tableWrites = tableWritesBetween(writesBefore, await tableWrites(ctx.db));
+  }
   out.queueLagMs = await queueLag(ctx.redis, QUEUE_PREFIX, QUEUES, load.startedAt, endedAt);
   const f = measured.commandToJobCommitMs.all;
   log(

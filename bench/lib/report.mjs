@@ -63,6 +63,10 @@ function phaseLines(name, ph) {
         ['round trips per transition', num(s.perTransition.roundTrips, 2)],
         ['transactions per transition', num(s.perTransition.transactions, 2)],
         ['statements per referral', num(s.statements / m.discharged, 1)],
+        ...Object.entries(ph.tableWrites ?? {}).map(([table, w]) => [
+          `${table} (${w.indexes} indexes)`,
+          `${w.inserts} inserts, ${w.updates} updates, ${w.hotUpdates} HOT (${w.hotShare === null ? '-' : `${num(w.hotShare * 100, 0)}%`})`,
+        ]),
       ]),
     );
     for (const [title, list] of [
