@@ -36,10 +36,15 @@ class TimelineWatcher {
   constructor(url) {
     this.db = new pg.Client({ connectionString: url, application_name: 'bench-load-generator' });
     this.db.on('error', () => {}); // the failed query reports it; a stopping Postgres must not crash us
+    // Offers are read on a connection of their own: the poll keeps the first busy.
+    this.offers = new pg.Client({ connectionString: url, application_name: 'bench-load-generator' });
+    this.offers.on('error', () => {});
+    this.offerReads = Promise.resolve();
   }
 
   async start() {
     await this.db.connect();
+    await this.offers.connect();
     this.loop = this.run();
   }
 
@@ -90,10 +95,15 @@ class TimelineWatcher {
 
   /** The referral's open offer from `receivingOds`, nearest first (as the view lists them). */
   async offerFrom(referralId, receivingOds) {
-    const { rows } = await this.db.query(
-      `SELECT id FROM offer WHERE referral_id = $1::uuid AND receiving_ods = $2 AND status = 'OPEN' ORDER BY distance_miles NULLS LAST, id LIMIT 1`,
-      [referralId, receivingOds],
+    // One at a time on the connection (pg 9 refuses queries sent while one runs).
+    const read = this.offerReads.then(() =>
+      this.offers.query(
+        `SELECT id FROM offer WHERE referral_id = $1::uuid AND receiving_ods = $2 AND status = 'OPEN' ORDER BY distance_miles NULLS LAST, id LIMIT 1`,
+        [referralId, receivingOds],
+      ),
     );
+    this.offerReads = read.catch(() => undefined);
+    const { rows } = await read;
     return rows[0]?.id;
   }
 
@@ -101,6 +111,7 @@ class TimelineWatcher {
     this.stopped = true;
     await this.loop?.catch(() => {});
     await this.db.end();
+    await this.offers.end();
   }
 }
 
