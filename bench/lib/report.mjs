@@ -80,10 +80,26 @@ function phaseLines(name, ph) {
   return out;
 }
 
+const SETTING = {
+  durable: 'durable commits (fsync, synchronous_commit, full_page_writes on)',
+  'fsync-off': 'fsync, synchronous_commit and full_page_writes off',
+};
+
 export function formatReport(r) {
   const lines = [
     '',
-    `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}`,
+    `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}${r.loadAverageAtEnd ? `, at the end ${r.loadAverageAtEnd.join(' ')}` : ''}`,
+    `Postgres: ${SETTING[r.durability ?? 'fsync-off']}`,
+    ...settingLines(r),
+    ...(r.fsyncOff ? ['', `==== The same again with ${SETTING['fsync-off']} ====`, ...settingLines(r.fsyncOff)] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** One commit setting's limits, phases and ratios. */
+function settingLines(r) {
+  return [
     ...rows('Limits of this machine', [
       [
         'pgbench TPS',
@@ -113,7 +129,5 @@ export function formatReport(r) {
       ],
       ['api / worker warnings, errors', `${r.logs.warnings} warnings, ${r.logs.errors} errors`],
     ]),
-    '',
   ];
-  return lines.join('\n');
 }
