@@ -111,9 +111,9 @@ export class ReferralsController {
     void res.status(201);
     void res.header('Location', `/v1/referrals/${result.referralId}`);
     if (result.replayed) void res.header('Idempotent-Replayed', 'true');
-    // A replay's referral may have moved on since: its state is read, not assumed.
-    const state = result.state ?? (await this.queries.state(caller, result.referralId));
-    return answer.referral(state, () => this.queries.get(caller, result.referralId));
+    const full = () => this.queries.get(caller, result.referralId);
+    // A replay's referral may have moved on since: its state is read (for a minimal answer), not assumed.
+    return result.state ? answer.referral(result.state, full) : answer.referralRead(() => this.queries.state(caller, result.referralId), full);
   }
 
   @Get()
