@@ -23,13 +23,20 @@ import { BENCH_DIR, adminClient, observerUrl, startBenchServices } from './lib/s
 import { dropPgbench, runBullmqBaseline, runPgbench } from './lib/limits.mjs';
 import { benchAppEnv, reportedAppSettings, startApps } from './lib/apps.mjs';
 import { Sampler } from './lib/sampler.mjs';
-import { measurePhase, queueLag, resetStatements, statements, waitDrained } from './lib/measure.mjs';
+import { measurePhase, queueLag, resetStatements, statements, tableWrites, tableWritesBetween, waitDrained } from './lib/measure.mjs';
 import { formatReport } from './lib/report.mjs';
 import { stopAll, stopChild, track } from './lib/children.mjs';
 import { SoakSampler, analyseSoak, formatSoakReport } from './lib/soak.mjs';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean' }, 'no-build': { type: 'boolean' }, soak: { type: 'boolean' }, 'soak-minutes': { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    soak: { type: 'boolean' },
+    'soak-minutes': { type: 'string' },
+    'also-fsync-off': { type: 'boolean' },
+    'fsync-off': { type: 'boolean' },
+  },
   strict: true,
 });
 const quick = args.quick === true;
@@ -37,6 +44,10 @@ const quick = args.quick === true;
 const noBuild = args['no-build'] === true || process.env.BENCH_NO_BUILD === '1';
 /** --soak, or --soak-minutes N: the soak instead of the benchmark. */
 const soak = args.soak === true || args['soak-minutes'] !== undefined;
+/** --also-fsync-off: after the durable run, the same again with fsync, synchronous_commit and full_page_writes off. */
+const alsoFsyncOff = args['also-fsync-off'] === true || process.env.BENCH_ALSO_FSYNC_OFF === '1';
+/** --fsync-off: only the fsync-off setting (the runs recorded before issue 20 were all of this kind). */
+const fsyncOffOnly = args['fsync-off'] === true;
 const int = (name, full, fast) => {
   const v = process.env[name];
   return v ? Number(v) : quick ? fast : full;
@@ -119,6 +130,7 @@ function runLoad(cfg, onProgress) {
 async function phase(name, ctx, cfg, { withStatements }) {
   const salt = `B${name}-${Date.now().toString(36)}`;
   if (withStatements) await resetStatements(ctx.db);
+  const writesBefore = withStatements ? await tableWrites(ctx.db) : null;
   const sampler = new Sampler(
     { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid, 'load generator': () => currentLoad?.pid },
     services.postmasterPid,
@@ -151,6 +163,11 @@ async function phase(name, ctx, cfg, { withStatements }) {
     loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
   if (withStatements) out.statements = await statements(ctx.db, DATABASE, services.pgInfo.user, measured.transitions.total);
+  // Backends report their counters at most once a second: read them once that has passed.
+  if (writesBefore) {
+    await new Promise((r) => setTimeout(r, 1_500));
+    out.tableWrites = tableWritesBetween(writesBefore, await tableWrites(ctx.db));
+  }
   out.queueLagMs = await queueLag(ctx.redis, QUEUE_PREFIX, QUEUES, load.startedAt, endedAt);
   const f = measured.commandToJobCommitMs.all;
   log(
@@ -312,31 +329,8 @@ async function soakRun(ctx, { startedAt, machine, env }) {
   log('soak: every check passed');
 }
 
-async function main() {
-  const startedAt = new Date();
-  const machine = {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    node: process.version,
-  };
-  if (noBuild) log('--no-build: using dist/ as it is');
-  else ensureBuilt();
-  services = await startBenchServices();
-
-  // 1. The limits (not for the soak).
-  let pgbench;
-  let bullmq;
-  if (!soak) {
-    pgbench = await runPgbench(services.pgInfo, { scale: settings.pgbenchScale, clients: settings.pgbenchClients, seconds: settings.pgbenchSeconds });
-    await dropPgbench(services.pgInfo);
-    log(`pgbench: ${pgbench.tps.toFixed(1)} TPS`);
-    bullmq = await runBullmqBaseline(services.redisUrl, { jobs: settings.bullmqJobs, concurrency: settings.bullmqConcurrency });
-    log(`plain BullMQ: ${bullmq.jobsPerSecond.toFixed(0)} jobs/s`);
-  }
-
-  // 2. crosstrust: a fresh database, migrated and seeded, and the apps as deployed.
+/** A fresh crosstrust database, migrated and seeded, and the api and worker started on it. */
+async function startCrosstrust() {
   const databaseUrl = await ensureDatabase(services.pgInfo, DATABASE, { recreate: true });
   const keyFile = path.join(BENCH_DIR, 'dev-issuer.json');
   const env = await benchAppEnv({ databaseUrl, redisUrl: services.redisUrl, queuePrefix: QUEUE_PREFIX, keyFile });
@@ -354,19 +348,25 @@ async function main() {
   }
   apps = await startApps(env);
   log(`api (pid ${apps.api.pid}) and worker (pid ${apps.worker.pid}) ready on ${apps.base}`);
-
   const db = new pg.Client({ connectionString: observerUrl(services.pgInfo, DATABASE) });
   // Postgres going away (a Ctrl-C stops it) must not crash the run before it has cleaned up.
   db.on('error', (e) => log(`observer connection: ${e.message}`));
   await db.connect();
-  const ctx = { db, keyFile, observerUrl: observerUrl(services.pgInfo, DATABASE), redis: { host: '127.0.0.1', port: services.redisPort }, nhsOffset: 0 };
-  if (soak) {
-    try {
-      return await soakRun(ctx, { startedAt, machine, env });
-    } finally {
-      await db.end();
-    }
-  }
+  return { env, db, keyFile, observerUrl: observerUrl(services.pgInfo, DATABASE), redis: { host: '127.0.0.1', port: services.redisPort }, nhsOffset: 0 };
+}
+
+/**
+ * One commit setting of Postgres, as it is running: pgbench, crosstrust (warm-up, peak, half of
+ * peak), the apps stopped and the phases' writes checkpointed, pgbench again. The machine's limit
+ * can move within the run (a shared host, frequency, another tenant), so the ratio is taken against
+ * the mean of the two pgbench runs and both are shown.
+ */
+async function measureSetting(bullmq) {
+  const setting = services.durable ? 'durable commits' : 'fsync off';
+  const pgbench = await runPgbench(services.pgInfo, { scale: settings.pgbenchScale, clients: settings.pgbenchClients, seconds: settings.pgbenchSeconds });
+  await dropPgbench(services.pgInfo);
+  log(`pgbench (${setting}): ${pgbench.tps.toFixed(1)} TPS`);
+  const ctx = await startCrosstrust();
   let peak;
   let halfPeak;
   try {
@@ -386,11 +386,8 @@ async function main() {
       { withStatements: false },
     );
   } finally {
-    await db.end();
+    await ctx.db.end();
   }
-  // pgbench again, the apps stopped and the crosstrust phases' writes checkpointed: the machine's
-  // limit can move within the run (a shared host, frequency, another tenant), so the ratio is taken
-  // against the mean of the two and both are shown.
   // What the apps logged while measured (not their shutdown).
   const appProblems = [apps.api, apps.worker];
   const logs = {
@@ -408,14 +405,11 @@ async function main() {
   }
   const pgbenchAfter = await runPgbench(services.pgInfo, { scale: settings.pgbenchScale, clients: settings.pgbenchClients, seconds: settings.pgbenchSeconds });
   await dropPgbench(services.pgInfo);
-  log(`pgbench after: ${pgbenchAfter.tps.toFixed(1)} TPS (before: ${pgbench.tps.toFixed(1)})`);
+  log(`pgbench after (${setting}): ${pgbenchAfter.tps.toFixed(1)} TPS (before: ${pgbench.tps.toFixed(1)})`);
   const pgbenchTps = (pgbench.tps + pgbenchAfter.tps) / 2;
   const result = {
-    startedAt: startedAt.toISOString(),
-    quick,
-    machine,
-    settings,
-    appEnv: reportedAppSettings(env),
+    durability: services.durable ? 'durable' : 'fsync-off',
+    appEnv: reportedAppSettings(ctx.env),
     limits: { pgbench, pgbenchAfter, pgbenchMeanTps: pgbenchTps, bullmq },
     crosstrust: { peak, halfPeak },
     ratios: {
@@ -430,6 +424,49 @@ async function main() {
     transitionsRatio: result.ratios.transitionsPerPgbenchTps >= 0.25,
     halfPeakP95: (halfPeak.measured.commandToJobCommitMs.all.p95 ?? Infinity) < 100,
   };
+  return result;
+}
+
+async function main() {
+  const startedAt = new Date();
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    node: process.version,
+  };
+  if (noBuild) log('--no-build: using dist/ as it is');
+  else ensureBuilt();
+  // Durable commits first: they are the headline, as production runs them.
+  services = await startBenchServices({ durable: !fsyncOffOnly });
+
+  if (soak) {
+    const ctx = await startCrosstrust();
+    try {
+      return await soakRun(ctx, { startedAt, machine, env: ctx.env });
+    } finally {
+      await ctx.db.end();
+    }
+  }
+
+  const bullmq = await runBullmqBaseline(services.redisUrl, { jobs: settings.bullmqJobs, concurrency: settings.bullmqConcurrency });
+  log(`plain BullMQ: ${bullmq.jobsPerSecond.toFixed(0)} jobs/s`);
+  const headline = await measureSetting(bullmq);
+  let fsyncOff = null;
+  if (alsoFsyncOff && !fsyncOffOnly) {
+    await services.restartPostgres({ durable: false });
+    fsyncOff = await measureSetting(bullmq);
+  }
+  const result = {
+    startedAt: startedAt.toISOString(),
+    quick,
+    machine,
+    settings,
+    ...headline,
+    fsyncOff,
+    loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
   process.stdout.write(formatReport(result));
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -437,7 +474,7 @@ async function main() {
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   if (!quick) copyFileSync(file, path.join(dir, 'latest.json'));
   log(`Results written to ${path.relative(root, file)}${quick ? '' : ' and bench/results/latest.json'}`);
-  const failed = peak.load.errorCount + halfPeak.load.errorCount;
+  const failed = [headline, fsyncOff].filter(Boolean).reduce((n, r) => n + r.crosstrust.peak.load.errorCount + r.crosstrust.halfPeak.load.errorCount, 0);
   if (failed > 0) throw new Error(`${failed} journeys failed`);
 }
 

@@ -175,3 +175,33 @@ export async function statements(db, database, appUser, transitions) {
     topByCalls: await top('calls'),
   };
 }
+
+/** The tables a transition writes, for their update counters. */
+const WRITTEN_TABLES = ['referral', 'outbox_message', 'notification', 'timeline_event'];
+
+/**
+ * Row updates so far on the tables a transition writes, and how many were HOT (heap-only: no
+ * index entry written, because no indexed column changed and the page had room). Cumulative
+ * counters (pg_stat_user_tables); a phase reads them before and after and takes the difference.
+ */
+export async function tableWrites(db) {
+  const { rows } = await db.query(
+    `SELECT relname, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_hot_upd::bigint AS hot,
+            (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.relid)::int AS indexes
+     FROM pg_stat_user_tables t WHERE relname = ANY($1::text[])`,
+    [WRITTEN_TABLES],
+  );
+  return Object.fromEntries(rows.map((r) => [r.relname, { inserts: Number(r.ins), updates: Number(r.upd), hotUpdates: Number(r.hot), indexes: r.indexes }]));
+}
+
+/** What changed between two tableWrites readings, with the share of updates that were HOT. */
+export function tableWritesBetween(before, after) {
+  return Object.fromEntries(
+    Object.entries(after).map(([name, a]) => {
+      const b = before[name] ?? { inserts: 0, updates: 0, hotUpdates: 0 };
+      const updates = a.updates - b.updates;
+      const hotUpdates = a.hotUpdates - b.hotUpdates;
+      return [name, { inserts: a.inserts - b.inserts, updates, hotUpdates, hotShare: updates ? hotUpdates / updates : null, indexes: a.indexes }];
+    }),
+  );
+}

@@ -63,6 +63,10 @@ function phaseLines(name, ph) {
         ['round trips per transition', num(s.perTransition.roundTrips, 2)],
         ['transactions per transition', num(s.perTransition.transactions, 2)],
         ['statements per referral', num(s.statements / m.discharged, 1)],
+        ...Object.entries(ph.tableWrites ?? {}).map(([table, w]) => [
+          `${table} (${w.indexes} indexes)`,
+          `${w.inserts} inserts, ${w.updates} updates, ${w.hotUpdates} HOT (${w.hotShare === null ? '-' : `${num(w.hotShare * 100, 0)}%`})`,
+        ]),
       ]),
     );
     for (const [title, list] of [
@@ -76,10 +80,26 @@ function phaseLines(name, ph) {
   return out;
 }
 
+const SETTING = {
+  durable: 'durable commits (fsync, synchronous_commit, full_page_writes on)',
+  'fsync-off': 'fsync, synchronous_commit and full_page_writes off',
+};
+
 export function formatReport(r) {
   const lines = [
     '',
-    `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}`,
+    `crosstrust benchmark ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, load average at start ${r.machine.loadAverageAtStart.join(' ')}${r.loadAverageAtEnd ? `, at the end ${r.loadAverageAtEnd.join(' ')}` : ''}`,
+    `Postgres: ${SETTING[r.durability ?? 'fsync-off']}`,
+    ...settingLines(r),
+    ...(r.fsyncOff ? ['', `==== The same again with ${SETTING['fsync-off']} ====`, ...settingLines(r.fsyncOff)] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** One commit setting's limits, phases and ratios. */
+function settingLines(r) {
+  return [
     ...rows('Limits of this machine', [
       [
         'pgbench TPS',
@@ -109,7 +129,5 @@ export function formatReport(r) {
       ],
       ['api / worker warnings, errors', `${r.logs.warnings} warnings, ${r.logs.errors} errors`],
     ]),
-    '',
   ];
-  return lines.join('\n');
 }

@@ -56,13 +56,17 @@ export function observerUrl(pgInfo, database) {
   return `postgresql://${OBSERVER.user}:${OBSERVER.password}@127.0.0.1:${pgInfo.port}/${database}`;
 }
 
-/** Starts Postgres (with pg_stat_statements) and Redis; returns their details and one stop(). */
-export async function startBenchServices() {
+/**
+ * Starts Postgres (with pg_stat_statements) and Redis; returns their details, one stop(), and
+ * restartPostgres() to change the commit setting mid-run. `durable`: Postgres's own defaults (fsync,
+ * synchronous_commit and full_page_writes on), as production runs; otherwise all three off.
+ */
+export async function startBenchServices({ durable = true } = {}) {
   const pgDir = path.join(BENCH_DIR, 'pg');
   const redisDir = path.join(BENCH_DIR, 'redis');
   await stopLeftovers(pgDir, redisDir);
 
-  let pgInfo = await startPostgres(pgDir);
+  let pgInfo = await startPostgres(pgDir, { durable });
   let admin = adminClient(pgInfo);
   await admin.connect();
   const { rows } = await admin.query(`SHOW shared_preload_libraries`);
@@ -72,7 +76,7 @@ export async function startBenchServices() {
     await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
     await admin.end();
     await pgInfo.stop();
-    pgInfo = await startPostgres(pgDir, { port: pgInfo.port });
+    pgInfo = await startPostgres(pgDir, { port: pgInfo.port, durable });
     admin = adminClient(pgInfo);
     await admin.connect();
   }
@@ -87,8 +91,9 @@ export async function startBenchServices() {
 
   const redis = await startRedis(redisDir);
   const redisPid = JSON.parse(readFileSync(path.join(redisDir, 'redis.json'), 'utf8')).pid;
-  return {
+  const services = {
     pgInfo,
+    durable,
     pgDir,
     redisPort: redis.port,
     redisPid,
@@ -97,7 +102,15 @@ export async function startBenchServices() {
     postmasterPid: () => Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
     stop: async () => {
       await redis.stop().catch((e) => log(`Redis stop: ${e.message}`));
-      await pgInfo.stop().catch((e) => log(`Postgres stop: ${e.message}`));
+      await services.pgInfo.stop().catch((e) => log(`Postgres stop: ${e.message}`));
+    },
+    /** The same cluster and port, restarted with the other commit setting. */
+    restartPostgres: async ({ durable: next }) => {
+      await services.pgInfo.stop();
+      services.pgInfo = await startPostgres(pgDir, { port: services.pgInfo.port, durable: next });
+      services.durable = next;
+      log(`Postgres restarted with ${next ? 'durable commits' : 'fsync, synchronous_commit and full_page_writes off'}`);
     },
   };
+  return services;
 }

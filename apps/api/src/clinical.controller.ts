@@ -34,10 +34,11 @@ import {
   type AttachmentKind,
 } from '#workflow';
 import { ClinicalInformationDto, InformationAnswerDto, InformationRequestDto, ReturnWithAdviceDto } from './dto/clinical.dto.js';
-import { ReceiverRejectionView, ReferralView } from './dto/responses/referral.responses.js';
+import { ReceiverRejectionView, ReferralStateView, ReferralView } from './dto/responses/referral.responses.js';
 import { AttachmentList, AttachmentView, ReasonCodeLists, reasonCodeLists } from './dto/responses/clinical.responses.js';
 import { errorBody } from './http/http-errors.filter.js';
 import { uuidParam } from './http/uuid-param.js';
+import { Answer, CommandAnswer, CommandResponse } from './http/prefer.js';
 
 const id = uuidParam('id');
 
@@ -95,18 +96,26 @@ export class ClinicalController {
     description:
       'While the transfer of care awaits the decision. The referral keeps its status and shows informationRequest.status OPEN until the referring trust answers; its clinical team gets a task (and its worklist email). One open at a time.',
   })
-  @ApiCreatedResponse({ type: ReferralView, description: 'The referral with the request open' })
+  @CommandResponse(201, ReferralView, 'The referral with the request open')
   @ApiConflictResponse({ description: 'Not awaiting the receiving trust’s decision, or a request is open already' })
-  async requestInformation(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: InformationRequestDto): Promise<ReferralView> {
+  async requestInformation(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: InformationRequestDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
     await this.requests.ask(caller, refId, dto);
-    return this.queries.get(caller, refId);
+    return answer.referralRead(
+      () => this.queries.state(caller, refId),
+      () => this.queries.get(caller, refId),
+    );
   }
 
   @Post('information-requests/:requestId/answer')
   @HttpCode(200)
   @RequirePermission('referral.information-answer')
   @ApiOperation({ summary: 'Referring trust (clinician or booking clerk): answer the request for information; it comes back on the timeline' })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral with the request answered' })
+  @CommandResponse(200, ReferralView, 'The referral with the request answered')
   @ApiNotFoundResponse({ description: 'No such request on this referral, or the referral is not visible to your trust' })
   @ApiConflictResponse({ description: 'Already answered' })
   async answerInformation(
@@ -114,9 +123,13 @@ export class ClinicalController {
     @Param('id', id) refId: string,
     @Param('requestId', uuidParam('requestId')) requestId: string,
     @Body() dto: InformationAnswerDto,
-  ): Promise<ReferralView> {
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
     await this.requests.answer(caller, refId, requestId, dto);
-    return this.queries.get(caller, refId);
+    return answer.referralRead(
+      () => this.queries.state(caller, refId),
+      () => this.queries.get(caller, refId),
+    );
   }
 
   @Post('return-to-referrer')

@@ -1,16 +1,6 @@
 // The referral routes of the contract: open, read, worklists, and every human step.
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, BadRequestException } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiExtraModels,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiConflictResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { STATUS_DESCRIPTIONS, type NewReferral } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
@@ -45,15 +35,19 @@ import {
 import { WorklistQueryDto, worklistConflicts } from './dto/query.dto.js';
 import { uuidParam } from './http/uuid-param.js';
 import {
+  BookedReferralStateView,
   BookedReferralView,
   NotificationList,
   ReceiverRejectionView,
   ReferralCountsView,
   ReferralPage,
   ReferralView,
+  RetriedReferralStateView,
   RetriedReferralView,
+  ReferralStateView,
 } from './dto/responses/referral.responses.js';
 import { errorBody } from './http/http-errors.filter.js';
+import { Answer, CommandAnswer, CommandResponse } from './http/prefer.js';
 
 const id = uuidParam('id');
 
@@ -81,17 +75,19 @@ export class ReferralsController {
     summary: 'Open a referral for a long-waiter (stage 1), from its fields or from a waiting-list entry ({waitingListEntryId}); screening starts automatically',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the first result; with another body, 422' })
-  @ApiCreatedResponse({
-    type: ReferralView,
-    description: 'The referral opened (or, repeated with the same Idempotency-Key, the one first opened: `Idempotent-Replayed: true`)',
-  })
+  @CommandResponse(
+    201,
+    ReferralView,
+    'The referral opened (or, repeated with the same Idempotency-Key, the one first opened: `Idempotent-Replayed: true`); `Location` is the referral',
+  )
   @ApiConflictResponse({ description: 'The pathway already has an open referral' })
   async create(
     @CurrentCaller() caller: Caller,
     @Body() dto: CreateReferralDto,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: FastifyReply,
-  ): Promise<ReferralView> {
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
       const message = 'Idempotency-Key must be 1 to 128 letters, digits, ., _, : or -';
       throw new BadRequestException(errorBody(400, message, [{ field: 'Idempotency-Key', messages: [message] }]));
@@ -113,8 +109,11 @@ export class ReferralsController {
     const input: NewReferral = entryId !== undefined ? await this.longWaiters.referralFromEntry(caller, entryId) : newReferralFrom(dto);
     const result = await this.opening.open(caller, input, key ?? null, { waitingListEntryId: entryId });
     void res.status(201);
+    void res.header('Location', `/v1/referrals/${result.referralId}`);
     if (result.replayed) void res.header('Idempotent-Replayed', 'true');
-    return this.queries.get(caller, result.referralId);
+    const full = () => this.queries.get(caller, result.referralId);
+    // A replay's referral may have moved on since: its state is read (for a minimal answer), not assumed.
+    return result.state ? answer.referral(result.state, full) : answer.referralRead(() => this.queries.state(caller, result.referralId), full);
   }
 
   @Get()
@@ -157,36 +156,54 @@ export class ReferralsController {
   @RequirePermission('referral.clinical-review')
   @ApiOperation({ summary: 'Clinician of the referring trust: suitable for transfer, or not suitable with a reason code (stage 2)' })
   @ApiConflictResponse({ description: 'Not awaiting clinical review, or changed concurrently' })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async clinicalReview(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ClinicalReviewDto): Promise<ReferralView> {
-    await this.clinicalReviews.record(caller, refId, dto);
-    return this.queries.get(caller, refId);
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async clinicalReview(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: ClinicalReviewDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.clinicalReviews.record(caller, refId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/consent')
   @HttpCode(200)
   @RequirePermission('referral.consent')
   @ApiOperation({ summary: "The patient's answer to the offer: accept one, or decline and keep their place (stage 3)" })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async consent(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: ConsentDto): Promise<ReferralView> {
-    await this.consents.record(caller, refId, dto);
-    return this.queries.get(caller, refId);
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async consent(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: ConsentDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.consents.record(caller, refId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/receiver-decision')
   @HttpCode(200)
   @RequirePermission('referral.receiver-decision')
   @ApiOperation({ summary: 'Receiving trust accepts (formal transfer of care) or rejects with a reason (stage 4)' })
+  @ApiHeader({
+    name: 'Prefer',
+    required: false,
+    description: "RFC 7240. `return=minimal`: answer with the referral's id, status and version only (and `Preference-Applied: return=minimal`)",
+  })
   @ApiOkResponse({
-    description: 'Accepted: the referral after the step. Rejected: the outcome only, since the trust is no longer a party',
-    schema: { anyOf: [{ $ref: getSchemaPath(ReferralView) }, { $ref: getSchemaPath(ReceiverRejectionView) }] },
+    description:
+      "Accepted: the referral after the step. Rejected: the outcome only, since the trust is no longer a party. With `Prefer: return=minimal`, the referral's id, status and version only",
+    schema: { anyOf: [{ $ref: getSchemaPath(ReferralView) }, { $ref: getSchemaPath(ReceiverRejectionView) }, { $ref: getSchemaPath(ReferralStateView) }] },
   })
   async receiverDecision(
     @CurrentCaller() caller: Caller,
     @Param('id', id) refId: string,
     @Body() dto: ReceiverDecisionDto,
-  ): Promise<ReferralView | ReceiverRejectionView> {
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReceiverRejectionView | ReferralStateView> {
     const out = await this.transfers.decide(caller, refId, dto);
+    if (answer.minimal) return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
     // A trust that rejects is no longer a party and reads the referral no more: it is told the outcome only.
     if (dto.decision === 'reject')
       return { id: refId, status: out.to, statusDescription: STATUS_DESCRIPTIONS[out.to], version: out.version, receivingOds: null };
@@ -197,56 +214,83 @@ export class ReferralsController {
   @HttpCode(201)
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Book a pre-operative assessment or the procedure at a site of the receiving trust (stage 5)' })
-  @ApiCreatedResponse({ type: BookedReferralView, description: 'The referral after the step, and the booking made' })
-  async book(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: BookingDto): Promise<BookedReferralView> {
+  @CommandResponse(201, BookedReferralView, 'The referral after the step, and the booking made', BookedReferralStateView)
+  async book(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: BookingDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<BookedReferralView | BookedReferralStateView> {
     const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
-    const view = await this.queries.get(caller, refId);
-    return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
+    return answer.referral(
+      { id: refId, status: out.to, version: out.version },
+      async () => {
+        const view = await this.queries.get(caller, refId);
+        return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
+      },
+      { bookingId: out.bookingId },
+    );
   }
 
   @Post(':id/bookings/:bookingId/cancel')
   @HttpCode(200)
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Cancel a booking; the patient is told' })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
+  @CommandResponse(200, ReferralView, 'The referral after the step')
   async cancelBooking(
     @CurrentCaller() caller: Caller,
     @Param('id', id) refId: string,
     @Param('bookingId', uuidParam('bookingId')) bookingId: string,
     @Body() dto: ReasonDto,
-  ): Promise<ReferralView> {
-    await this.bookings.cancel(caller, refId, bookingId, dto);
-    return this.queries.get(caller, refId);
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.bookings.cancel(caller, refId, bookingId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/treatment')
   @HttpCode(200)
   @RequirePermission('referral.treatment')
   @ApiOperation({ summary: 'Record the procedure: the RTT clock stops (stage 6)' })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async treatment(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: TreatmentDto): Promise<ReferralView> {
-    await this.treatments.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
-    return this.queries.get(caller, refId);
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async treatment(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: TreatmentDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.treatments.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/discharge')
   @HttpCode(200)
   @RequirePermission('referral.discharge')
   @ApiOperation({ summary: "Discharge to the GP: the summary goes to the patient's GP practice by a job (stage 7)" })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async discharge(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: DischargeDto): Promise<ReferralView> {
-    await this.treatments.recordDischarge(caller, refId, { dischargedAt: new Date(dto.dischargedAt), summary: dto.summary });
-    return this.queries.get(caller, refId);
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async discharge(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: DischargeDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.treatments.recordDischarge(caller, refId, { dischargedAt: new Date(dto.dischargedAt), summary: dto.summary });
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/withdraw')
   @HttpCode(200)
   @RequirePermission('referral.withdraw')
   @ApiOperation({ summary: 'The patient withdraws; they keep their place on the origin waiting list' })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async withdraw(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: WithdrawDto): Promise<ReferralView> {
-    await this.exits.withdraw(caller, refId, dto);
-    return this.queries.get(caller, refId);
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async withdraw(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: WithdrawDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.exits.withdraw(caller, refId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Patch(':id/patient-contact')
@@ -257,34 +301,55 @@ export class ReferralsController {
     description:
       'Only the fields sent change; null clears an optional one. Messages not yet sent use the new details. The timeline records which fields changed, not their values.',
   })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral with the details corrected' })
-  async patientContact(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: PatientContactDto): Promise<ReferralView> {
+  @CommandResponse(200, ReferralView, 'The referral with the details corrected')
+  async patientContact(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: PatientContactDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
     const sent = CONTACT_FIELDS.filter((f) => dto[f] !== undefined);
     if (sent.length === 0) {
       const message = `Send at least one of ${CONTACT_FIELDS.join(', ')}`;
       throw new BadRequestException(errorBody(400, message, [{ field: 'body', messages: [message] }]));
     }
     await this.contact.correct(caller, refId, { ...dto, ...(dto.postcode ? { postcode: dto.postcode.toUpperCase() } : {}) });
-    return this.queries.get(caller, refId);
+    return answer.referralRead(
+      () => this.queries.state(caller, refId),
+      () => this.queries.get(caller, refId),
+    );
   }
 
   @Post(':id/retry')
   @HttpCode(200)
   @RequirePermission('referral.retry')
   @ApiOperation({ summary: 'Trust admin: run again the automated steps that failed for good (clears needsAttention)' })
-  @ApiOkResponse({ type: RetriedReferralView, description: 'The referral, and how many failed steps were queued again' })
-  async retry(@CurrentCaller() caller: Caller, @Param('id', id) refId: string): Promise<RetriedReferralView> {
+  @CommandResponse(200, RetriedReferralView, 'The referral, and how many failed steps were queued again', RetriedReferralStateView)
+  async retry(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Answer() answer: CommandAnswer,
+  ): Promise<RetriedReferralView | RetriedReferralStateView> {
     const out = await this.needsAttention.retry(caller, refId);
-    return { ...(await this.queries.get(caller, refId)), retried: out.retried };
+    return answer.referralRead(
+      () => this.queries.state(caller, refId),
+      async () => ({ ...(await this.queries.get(caller, refId)), retried: out.retried }),
+      { retried: out.retried },
+    );
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   @RequirePermission('referral.cancel')
   @ApiOperation({ summary: 'Cancel the referral with a reason; the patient keeps their place on the origin waiting list' })
-  @ApiOkResponse({ type: ReferralView, description: 'The referral after the step' })
-  async cancel(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: CancelReferralDto): Promise<ReferralView> {
-    await this.exits.cancel(caller, refId, dto);
-    return this.queries.get(caller, refId);
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async cancel(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: CancelReferralDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.exits.cancel(caller, refId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 }

@@ -342,6 +342,17 @@ export class ReferralQueries {
    * The view with, for staff, each message sent to another organisation and its state (GET
    * /v1/referrals/:id and the console's referral page; commands answer the plain view).
    */
+  /** The referral's id, status and version as the caller may see it: a command's minimal answer when the command itself did not say. */
+  async state(caller: Caller, id: string): Promise<{ id: string; status: ReferralStatus; version: number }> {
+    const p = new SqlParams();
+    const { rows } = await this.prisma.sql.query<{ id: string; status: ReferralStatus; version: number }>(
+      `SELECT r.id, r.status, r.version FROM referral r WHERE r.id = ${p.add(id)}::uuid AND ${visibleToSql(caller, p)}`,
+      p.values,
+    );
+    if (!rows[0]) throw new ReferralNotFoundError();
+    return rows[0];
+  }
+
   async getWithDispatches(caller: Caller, id: string, now = new Date()) {
     const view = await this.get(caller, id, now);
     if (caller.role === 'patient') return view;

@@ -2,7 +2,7 @@
 // entry), once per Idempotency-Key; screening starts as a job.
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral } from '#domain';
+import { FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral, type ReferralStatus } from '#domain';
 import { isUniqueViolation, PrismaService } from '#persistence';
 import { outboxJob } from '#queue';
 import { writeOutbox } from '../outbox/outbox.js';
@@ -18,6 +18,8 @@ export interface CreateResult {
   readonly referralId: string;
   /** True when an Idempotency-Key repeat returned the first result. */
   readonly replayed: boolean;
+  /** The new referral's status and version (a replay leaves it out: the referral may have moved on). */
+  readonly state?: { readonly id: string; readonly status: ReferralStatus; readonly version: number };
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -109,7 +111,8 @@ export class OpenReferral {
             referralId,
           ]);
         }
-        return { referralId, replayed: false };
+        // version: the column's default; nothing else has seen the row yet.
+        return { referralId, replayed: false, state: { id: referralId, status: OPENED_STATUS, version: 1 } };
       });
     } catch (e) {
       if (isUniqueViolation(e)) {

@@ -504,3 +504,27 @@ export class NotificationList {
   @ApiProperty({ type: String, nullable: true, description: 'Always null: every notification is on the one page' })
   nextCursor!: null;
 }
+
+// ---- the minimal answers of command routes (`Prefer: return=minimal`, apps/api/src/http/prefer.ts) ----
+
+/** A command's outcome without the view: enough to follow the referral (GET it, or send the next command with its version). */
+export class ReferralStateView {
+  @ApiProperty({ type: String, format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: REFERRAL_STATUSES, example: 'AWAITING_PATIENT_CONSENT' })
+  status!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Bumped by every stage change' })
+  version!: number;
+}
+
+export class BookedReferralStateView extends ReferralStateView {
+  @ApiProperty({ type: String, format: 'uuid', description: 'The booking just made' })
+  bookingId!: string;
+}
+
+export class RetriedReferralStateView extends ReferralStateView {
+  @ApiProperty({ ...COUNT, description: 'Failed steps queued again' })
+  retried!: number;
+}
