@@ -48,6 +48,7 @@ export function referralSummary(r: SummaryInput, now: Date, caller: Caller) {
     travelRadiusMiles: r.travelRadiusMiles,
     version: r.version,
     ...pathwayPhase(r),
+    direction: r.direction,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

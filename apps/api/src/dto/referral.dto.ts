@@ -26,10 +26,12 @@ import {
   PATHWAY_ID,
   PERSON_NAME,
   REASON_CODE,
+  REFERRAL_DIRECTIONS,
   SPECIALTY_CODE,
   UUID_PATTERN,
   type FollowUpPlan,
   type NewReferral,
+  type ReferralDirection,
 } from '#domain';
 import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
 import { ClinicalInformationDto } from './clinical.dto.js';
@@ -170,6 +172,16 @@ export class CreateReferralDto {
   @ValidateNested()
   @Type(() => ClinicalInformationDto)
   clinicalInformation?: ClinicalInformationDto;
+
+  @ApiPropertyOptional({
+    enum: REFERRAL_DIRECTIONS,
+    default: 'long_wait_transfer',
+    description:
+      "Which way care moves: long_wait_transfer (a long-waiter to a member with capacity) or closer_to_home (a specialist trust's patient to a local member for treatment or follow-up near home: the weeks-waited threshold and the tertiary-care rule do not apply)",
+  })
+  @IsOptional()
+  @IsIn(REFERRAL_DIRECTIONS, { message: `$property must be one of ${REFERRAL_DIRECTIONS.join(', ')}` })
+  direction?: ReferralDirection;
 }
 
 const date = (s: string) => parseIsoDate(s)!;
@@ -186,6 +198,7 @@ export function newReferralFrom(dto: CreateReferralDto): NewReferral {
     nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
     tertiary: dto.tertiary,
     ...(dto.clinicalInformation ? { clinicalInformation: dto.clinicalInformation } : {}),
+    ...(dto.direction ? { direction: dto.direction } : {}),
   };
 }
 

@@ -118,6 +118,9 @@ export class ReferralSummaryView {
   })
   followUp!: FollowUpView | null;
 
+  @ApiProperty({ enum: ['long_wait_transfer', 'closer_to_home'], description: 'Which way care moves, set at opening' })
+  direction!: string;
+
   @ApiProperty(DATE_TIME)
   createdAt!: string;
 

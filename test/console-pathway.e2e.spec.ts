@@ -1,9 +1,11 @@
 // The pathway after treatment in the staff console, in Chromium: the receiving clinician decides
 // the follow-up, the referring clinician takes back a handback (without JavaScript) and discharges;
 // a virtual ward is ended by the receiving clinician. Only the roles and trusts that may act see each form.
+// A specialist trust's booking clerk refers a patient from its waiting list closer to home.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startConsole, type ConsoleHarness } from './support/console.js';
-import { driveTo, getReferral, lastEventOf } from './support/stack.js';
+import { bearer, driveTo, getReferral, isoDay, lastEventOf, waitUntil } from './support/stack.js';
+import { WAITING_LIST_HEADER, csvLine, waitingListRow } from './support/waiting-list.js';
 
 let h: ConsoleHarness;
 
@@ -82,7 +84,36 @@ describe('the follow-up on the referral page', () => {
     expect(lastEventOf(await getReferral(s, c.clinRJC, ref.id), 'discharged')).toMatchObject({ fromStatus: 'VIRTUAL_WARD' });
   });
 
+  it("a specialist trust's clerk refers a patient from its waiting list closer to home", async () => {
+    const { s, c } = h;
+    const tag = Date.now()
+      .toString(36)
+      .replace(/\d/g, (d) => 'abcdefghij'[Number(d)]);
+    const row = waitingListRow({ family_name: `Closer${tag}`, rtt_clock_start: isoDay(-12 * 7) }, 'CTH');
+    const upload = await s.http
+      .post('/v1/waiting-list/imports')
+      .set(bearer(c.clerkRJC))
+      .set('Content-Type', 'text/csv')
+      .send(`${WAITING_LIST_HEADER}\n${csvLine(row)}\n`);
+    expect(upload.status).toBe(202);
+    await waitUntil(
+      async () => (await s.http.get(`/v1/waiting-list/imports/${upload.body.id}`).set(bearer(c.clerkRJC))).body.status === 'completed',
+      'the import',
+    );
+
+    // Without JavaScript: the second button of the row is the same form, with the direction.
+    const clerk = await h.signedIn('clerk.rjc', '/console/worklists/long-waiters', { javaScriptEnabled: false });
+    const refer = clerk.getByRole('button', { name: `Refer closer to home ${row.given_name} ${row.family_name}` });
+    for (let i = 0; i < 40 && (await refer.count()) === 0; i++) await clerk.getByRole('link', { name: 'Next page' }).click();
+    await refer.click();
+    await clerk.waitForURL(/\/console\/referrals\/[0-9a-f-]+\?done=opened/);
+    expect(await clerk.locator('dl').filter({ hasText: 'Direction' }).textContent()).toContain('Closer to home: to a local hospital');
+    const id = new URL(clerk.url()).pathname.split('/').pop()!;
+    expect((await getReferral(s, c.clerkRJC, id)).direction).toBe('closer_to_home');
+    await h.shots(clerk, 'referral-closer-to-home');
+  });
+
   it('every page shot here has no axe-core findings', () => {
-    expect(Object.fromEntries(h.axeFindings)).toEqual({ 'referral-follow-up-handed-back': [], 'referral-follow-up-origin': [] });
+    expect(Object.fromEntries(h.axeFindings)).toEqual({ 'referral-closer-to-home': [], 'referral-follow-up-handed-back': [], 'referral-follow-up-origin': [] });
   });
 });
