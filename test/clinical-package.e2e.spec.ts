@@ -332,7 +332,9 @@ describe('reason codes', () => {
   it('lists every coded reason with its meaning', async () => {
     const res = await s.http.get('/v1/reason-codes').set(bearer(c.clerkRLQ));
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body)).toEqual(['notSuitable', 'rejection', 'cancellation', 'withdrawal']);
+    // handbackRefusal: the pathway after treatment (issue 18), a list added at the end.
+    expect(Object.keys(res.body)).toEqual(['notSuitable', 'rejection', 'cancellation', 'withdrawal', 'handbackRefusal']);
+    expect(res.body.handbackRefusal).toContainEqual({ code: 'NO_FOLLOW_UP_SERVICE', meaning: expect.any(String) });
     expect(res.body.cancellation).toContainEqual({ code: 'TREATED_ELSEWHERE', meaning: expect.stringMatching(/treated elsewhere/) });
     expect(res.body.withdrawal).toContainEqual({ code: 'TRAVEL_TOO_DIFFICULT', meaning: expect.any(String) });
   });

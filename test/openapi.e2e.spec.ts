@@ -404,6 +404,14 @@ describe('real answers fit the document', () => {
     fits(await get(c.clerkRLQ, '/v1/reason-codes'), 'get /v1/reason-codes');
   });
 
+  it('the pathway after treatment: the follow-up, and the handback decision', async () => {
+    const ref = await driveTo(s, c, 'TREATED');
+    const handed = fits(await post(c.clinRJC, `/v1/referrals/${ref.id}/follow-up`, { plan: 'hand_back' }), 'post /v1/referrals/{id}/follow-up');
+    expect(handed.followUp).toMatchObject({ plan: 'hand_back', rtt: false });
+    const taken = fits(await post(c.clinRLQ, `/v1/referrals/${ref.id}/handback-decision`, { decision: 'accept' }), 'post /v1/referrals/{id}/handback-decision');
+    expect(taken.status).toBe('ORIGIN_FOLLOW_UP');
+  });
+
   it('covered every operation of the document with a success', () => {
     expect([...checked].sort()).toEqual(Object.keys(OPERATION_ERRORS).sort());
   });

@@ -25,6 +25,8 @@ import {
   ConsentDto,
   CreateReferralDto,
   DischargeDto,
+  FollowUpDto,
+  HandbackDecisionDto,
   newReferralFrom,
   PatientContactDto,
   ReasonDto,
@@ -259,14 +261,56 @@ export class ReferralsController {
     @Body() dto: TreatmentDto,
     @Answer() answer: CommandAnswer,
   ): Promise<ReferralView | ReferralStateView> {
-    const out = await this.treatments.recordTreatment(caller, refId, { performedAt: new Date(dto.performedAt), procedureCode: dto.procedureCode });
+    const out = await this.treatments.recordTreatment(caller, refId, {
+      performedAt: new Date(dto.performedAt),
+      procedureCode: dto.procedureCode,
+      ...(dto.followUp ? { followUp: dto.followUp } : {}),
+    });
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
+  }
+
+  @Post(':id/follow-up')
+  @HttpCode(200)
+  @RequirePermission('referral.treatment')
+  @ApiOperation({
+    summary: 'Receiving clinician, after treatment: decide the follow-up (outside RTT): keep it, hand it back to the referring trust, or a virtual ward',
+  })
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async followUp(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: FollowUpDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.treatments.decideFollowUp(caller, refId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
+  }
+
+  @Post(':id/handback-decision')
+  @HttpCode(200)
+  @RequirePermission('referral.handback-decision')
+  @ApiOperation({
+    summary:
+      "Referring trust's clinician: accept the follow-up handed back (the referring trust then follows up and discharges), or refuse it with a reason code (the receiving trust keeps it); the patient is told",
+  })
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async handbackDecision(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: HandbackDecisionDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.treatments.decideHandback(caller, refId, dto);
     return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/discharge')
   @HttpCode(200)
   @RequirePermission('referral.discharge')
-  @ApiOperation({ summary: "Discharge to the GP: the summary goes to the patient's GP practice by a job (stage 7)" })
+  @ApiOperation({
+    summary:
+      "Discharge to the GP: the summary goes to the patient's GP practice by a job (stage 7). After treatment with no follow-up, or when the follow-up ends (by the trust that holds it)",
+  })
   @CommandResponse(200, ReferralView, 'The referral after the step')
   async discharge(
     @CurrentCaller() caller: Caller,

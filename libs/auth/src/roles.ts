@@ -88,6 +88,9 @@ export const PERMISSIONS = {
   'insights.read': ['trust_admin'],
   /** Ask the worker to compute the insights' figures now rather than at the next scheduled refresh. */
   'insights.refresh': ['trust_admin'],
+  // The pathway after treatment (issue 18, PW).
+  /** The referring trust's clinician accepts (or refuses, with a reason) the follow-up handed back to it. */
+  'referral.handback-decision': ['clinician'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -97,7 +100,9 @@ export type Permission = keyof typeof PERMISSIONS;
  * - `origin`: the referring trust, whoever holds the referral now;
  * - `receiving`: the trust the patient accepted an offer from, while it is a party;
  * - `owner`: the trust that holds the referral now: the referring trust until the receiving trust
- *   accepts the transfer of care, the receiving trust from then on.
+ *   accepts the transfer of care, the receiving trust from then on;
+ * - `follow-up`: the trust that holds the follow-up after treatment: the receiving trust, or the
+ *   referring trust once it has accepted a handback (HANDED_BACK in libs/domain).
  *
  * The exits, as a group of trusts would run them: only the patient, or the referring trust on their
  * behalf, withdraws. The trust that holds the referral cancels it, with a reason. Before accepting
@@ -111,7 +116,8 @@ export const PERMISSION_SIDES = {
   'referral.receiver-decision': 'receiving',
   'referral.book': 'receiving',
   'referral.treatment': 'receiving',
-  'referral.discharge': 'receiving',
+  /** The receiving trust, or the referring trust once it has taken back the follow-up (issue 18, PW). */
+  'referral.discharge': 'follow-up',
   'referral.cancel': 'owner',
   /** The trust that holds the patient's care at this stage records their needs (either party reads them). */
   'additional-requirements.write': 'owner',
@@ -120,7 +126,9 @@ export const PERMISSION_SIDES = {
   'referral.information-answer': 'origin',
   'referral.return-with-advice': 'receiving',
   'attachment.upload': 'origin',
-} as const satisfies Partial<Record<Permission, 'origin' | 'receiving' | 'owner'>>;
+  // The pathway after treatment (PW).
+  'referral.handback-decision': 'origin',
+} as const satisfies Partial<Record<Permission, 'origin' | 'receiving' | 'owner' | 'follow-up'>>;
 export type SidedPermission = keyof typeof PERMISSION_SIDES;
 
 /** Roles whose holders see clinical free text (review notes, discharge summaries). */

@@ -1,6 +1,14 @@
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import { ADULT_AGE_YEARS, BOOKED_SOON_WEEKS, DEFAULT_THRESHOLD_WEEKS, screen, type IneligibilityCode, type ScreeningInput } from './eligibility-rules.js';
+import {
+  ADULT_AGE_YEARS,
+  BOOKED_SOON_WEEKS,
+  DEFAULT_THRESHOLD_WEEKS,
+  LONG_WAIT_ONLY_RULES,
+  screen,
+  type IneligibilityCode,
+  type ScreeningInput,
+} from './eligibility-rules.js';
 
 const DAY_MS = 86_400_000;
 const TODAY = new Date('2026-11-25T00:00:00Z');
@@ -172,5 +180,27 @@ describe('screen', () => {
     it('tertiary care stays put regardless of wait', () => {
       expect(codes(with_({ tertiary: true, rttClockStart: daysFrom(TODAY, -200 * 7) }))).toEqual(['TERTIARY_CARE']);
     });
+  });
+});
+
+describe('screen, closer to home (issue 18)', () => {
+  it('does not apply the long-wait rules (threshold, tertiary care), and applies every other rule as a long-wait transfer does', () => {
+    for (const code of ALL_CODES) {
+      const closer = codes(with_({ ...FAILING[code], direction: 'closer_to_home' }));
+      expect({ code, closer }).toEqual({ code, closer: LONG_WAIT_ONLY_RULES.includes(code) ? [] : [code] });
+      expect(codes(with_({ ...FAILING[code], direction: 'long_wait_transfer' }))).toEqual([code]);
+    }
+  });
+
+  it('property: a closer-to-home screening reports exactly the long-wait screening reasons less the long-wait rules', () => {
+    fc.assert(
+      fc.property(fc.subarray(ALL_CODES), (failing) => {
+        const input = Object.assign({}, BASELINE, ...failing.map((c) => FAILING[c])) as ScreeningInput;
+        const longWait = codes(input);
+        const closer = screen({ ...input, direction: 'closer_to_home' });
+        expect(closer.reasons.map((r) => r.code)).toEqual(longWait.filter((c) => !LONG_WAIT_ONLY_RULES.includes(c)));
+        expect(closer.eligible).toBe(closer.reasons.length === 0);
+      }),
+    );
   });
 });

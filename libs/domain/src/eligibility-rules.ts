@@ -1,5 +1,6 @@
 // Eligibility screening rules for a transfer, applied before any clinician sees the referral.
 import { ageInYears, weeksWaited } from './rtt-clock.js';
+import { DEFAULT_DIRECTION, type ReferralDirection } from './referral-input.js';
 
 export const DEFAULT_THRESHOLD_WEEKS = 52;
 export const ADULT_AGE_YEARS = 18;
@@ -17,7 +18,15 @@ export interface ScreeningInput {
   readonly trustsWithCapacity: readonly string[];
   readonly thresholdWeeks: number;
   readonly today: Date;
+  /** Which way care moves; long_wait_transfer when not said. */
+  readonly direction?: ReferralDirection;
 }
+
+/**
+ * Rules that only make sense for a long-waiter sent away for treatment: a closer-to-home referral moves
+ * a specialist trust's patient to a local member whatever the wait, and specialised care is what it moves.
+ */
+export const LONG_WAIT_ONLY_RULES: readonly IneligibilityCode[] = ['BELOW_THRESHOLD', 'TERTIARY_CARE'];
 
 export interface ScreeningReason {
   readonly code: IneligibilityCode;
@@ -58,7 +67,8 @@ export function screen(input: ScreeningInput): ScreeningResult {
   if (input.trustsWithCapacity.length === 0) {
     reasons.push({ code: 'NO_GROUP_CAPACITY', message: 'No other group member declares capacity for this specialty now.' });
   }
-  return { eligible: reasons.length === 0, weeksWaited: weeks, reasons };
+  const applied = (input.direction ?? DEFAULT_DIRECTION) === 'long_wait_transfer' ? reasons : reasons.filter((r) => !LONG_WAIT_ONLY_RULES.includes(r.code));
+  return { eligible: applied.length === 0, weeksWaited: weeks, reasons: applied };
 }
 
 function startOfDay(d: Date): number {

@@ -49,6 +49,15 @@ export const WITHDRAWAL_REASONS = {
   OTHER_WITHDRAWAL: 'Another reason (say why in the reason text)',
 } as const;
 
+// The pathway after treatment (issue 18, PW).
+/** Why the referring trust's clinician does not take back the follow-up (the receiving trust keeps it). */
+export const HANDBACK_REFUSAL_REASONS = {
+  NEEDS_TREATING_TEAM: 'The follow-up needs the team that operated (for example, a complication under review)',
+  NO_FOLLOW_UP_SERVICE: 'The referring trust has no follow-up clinic for this procedure',
+  INCOMPLETE_HANDBACK: 'The handback does not carry enough information to take over the follow-up',
+  OTHER_HANDBACK: 'Another reason (the clinical teams will talk)',
+} as const;
+
 export type NotSuitableReason = keyof typeof NOT_SUITABLE_REASONS;
 export type RejectionReason = keyof typeof REJECTION_REASONS;
 export type CancellationReason = keyof typeof CANCELLATION_REASONS;
@@ -60,6 +69,8 @@ export const REASON_CODE_LISTS = {
   rejection: REJECTION_REASONS,
   cancellation: CANCELLATION_REASONS,
   withdrawal: WITHDRAWAL_REASONS,
+  // The pathway after treatment (PW).
+  handbackRefusal: HANDBACK_REFUSAL_REASONS,
 } as const;
 export type ReasonCodeList = keyof typeof REASON_CODE_LISTS;
 

@@ -30,4 +30,15 @@ export interface NewReferral {
   readonly tertiary?: boolean;
   /** The clinical package for the receiving clinician, when the referring trust has it at opening. */
   readonly clinicalInformation?: ClinicalInformation;
+  /** Which way care moves (issue 18, PW); long_wait_transfer when not said. */
+  readonly direction?: ReferralDirection;
 }
+
+/**
+ * Which way care moves (issue 18, PW), set at opening; one workflow for both: a long-waiter sent to a
+ * member with capacity, or a specialist trust's patient referred to a local member for treatment or
+ * follow-up near home (NHS seed 004). Only the screening rules differ (LONG_WAIT_ONLY_RULES).
+ */
+export const REFERRAL_DIRECTIONS = ['long_wait_transfer', 'closer_to_home'] as const;
+export type ReferralDirection = (typeof REFERRAL_DIRECTIONS)[number];
+export const DEFAULT_DIRECTION: ReferralDirection = 'long_wait_transfer';

@@ -1,8 +1,18 @@
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import { REFERRAL_ACTIONS, TRANSITIONS, allowedPairs, originListOutcome, transition, type ReferralAction } from './referral-state-machine.js';
+import {
+  FOLLOW_UP_ACTIONS,
+  REFERRAL_ACTIONS,
+  TRANSITIONS,
+  allowedPairs,
+  originListOutcome,
+  transition,
+  type ReferralAction,
+} from './referral-state-machine.js';
 import {
   FINAL_STATUSES,
+  FOLLOW_UP_PHASE,
+  FOLLOW_UP_STATUSES,
   PATHWAY_STATUSES,
   RECEIVER_OWNS,
   REFERRAL_STATUSES,
@@ -41,6 +51,15 @@ const EXPECTED_TABLE: ReadonlyArray<[ReferralAction, ReferralStatus, ReferralSta
   ['discharged', 'TREATED', 'DISCHARGED'],
   ...PRE_TREATMENT.map((s): [ReferralAction, ReferralStatus, ReferralStatus] => ['withdrawn', s, 'WITHDRAWN']),
   ...PRE_TREATMENT.map((s): [ReferralAction, ReferralStatus, ReferralStatus] => ['cancelled', s, 'CANCELLED']),
+  // The pathway after treatment (issue 18, PW).
+  ['follow_up_kept', 'TREATED', 'FOLLOW_UP'],
+  ['follow_up_handed_back', 'TREATED', 'AWAITING_ORIGIN_ACCEPTANCE'],
+  ['virtual_ward_admitted', 'TREATED', 'VIRTUAL_WARD'],
+  ['handback_accepted', 'AWAITING_ORIGIN_ACCEPTANCE', 'ORIGIN_FOLLOW_UP'],
+  ['handback_refused', 'AWAITING_ORIGIN_ACCEPTANCE', 'FOLLOW_UP'],
+  ['follow_up_discharged', 'FOLLOW_UP', 'DISCHARGED'],
+  ['follow_up_discharged', 'ORIGIN_FOLLOW_UP', 'DISCHARGED'],
+  ['follow_up_discharged', 'VIRTUAL_WARD', 'DISCHARGED'],
 ];
 
 const key = (action: ReferralAction, from: ReferralStatus) => `${action}@${from}`;
@@ -76,7 +95,7 @@ describe('transition table', () => {
   it('the allowed and refused pairs together cover the full cross product', () => {
     expect(allowedPairs().length).toBe(EXPECTED_TABLE.length);
     expect(allowedPairs().length + forbiddenPairs.length).toBe(REFERRAL_STATUSES.length * REFERRAL_ACTIONS.length);
-    expect(forbiddenPairs.length).toBe(14 * 16 - 28);
+    expect(forbiddenPairs.length).toBe(18 * 22 - 36);
   });
 
   test.each(forbiddenPairs)('from %s, %s is refused with a reason naming the status', (status, action) => {
@@ -170,7 +189,12 @@ describe('transition table', () => {
             expect(status).toBe('BOOKED');
             expect(action).toBe('treatment_recorded');
           }
-          if (result.to === 'DISCHARGED') expect(status).toBe('TREATED');
+          if (result.to === 'DISCHARGED')
+            expect(status === 'TREATED' ? action : FOLLOW_UP_STATUSES.includes(status as never) && action).toBe(
+              status === 'TREATED' ? 'discharged' : 'follow_up_discharged',
+            );
+          // Follow-up comes only after treatment: its statuses are reached from TREATED or from one another.
+          if (FOLLOW_UP_STATUSES.includes(result.to as never)) expect(FOLLOW_UP_PHASE).toContain(status);
           status = result.to;
           if (isFinal(status)) finalReached = status;
         }
@@ -199,6 +223,35 @@ describe('transition table', () => {
       seen.push(status);
     }
     expect(seen).toEqual([...PATHWAY_STATUSES]);
+  });
+});
+
+describe('the pathway after treatment (issue 18, PW)', () => {
+  it('property: a follow-up status is reached only after treatment, leaves only to another follow-up status or DISCHARGED, and never starts the RTT clock again', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...REFERRAL_STATUSES), fc.constantFrom(...REFERRAL_ACTIONS), (status, action) => {
+        const r = transition(status, action);
+        if (!r.allowed) return;
+        if (FOLLOW_UP_STATUSES.includes(r.to as never) && r.to !== status) expect(FOLLOW_UP_PHASE).toContain(status);
+        if (FOLLOW_UP_STATUSES.includes(status as never)) expect([...FOLLOW_UP_STATUSES, 'DISCHARGED']).toContain(r.to);
+        // After treatment nothing goes back before it: no exit, no booking, no review.
+        if (FOLLOW_UP_PHASE.includes(status)) expect(PRE_TREATMENT).not.toContain(r.to);
+      }),
+    );
+  });
+
+  test.each([
+    ['keep', 'FOLLOW_UP'],
+    ['hand_back', 'AWAITING_ORIGIN_ACCEPTANCE'],
+    ['virtual_ward', 'VIRTUAL_WARD'],
+  ] as const)('the %s plan starts from TREATED in %s, and every plan ends in DISCHARGED', (plan, to) => {
+    expect(transition('TREATED', FOLLOW_UP_ACTIONS[plan])).toEqual({ allowed: true, from: 'TREATED', to });
+    const end = plan === 'hand_back' ? transition('ORIGIN_FOLLOW_UP', 'follow_up_discharged') : transition(to, 'follow_up_discharged');
+    expect(end).toMatchObject({ allowed: true, to: 'DISCHARGED' });
+  });
+
+  it('the receiving trust accepted the transfer of care before any follow-up: it stays a party to every follow-up status', () => {
+    expect(FOLLOW_UP_STATUSES.filter((s) => RECEIVER_OWNS.has(s))).toEqual([...FOLLOW_UP_STATUSES]);
   });
 });
 
@@ -233,7 +286,7 @@ describe('originListOutcome', () => {
 
   it('every allowed exit transition has an outcome saying the place is never lost', () => {
     const exits = allowedPairs().filter((p) => isFinal(p.to));
-    expect(exits.length).toBe(17);
+    expect(exits.length).toBe(20);
     for (const p of exits) {
       const outcome = originListOutcome(p.from, p.to);
       if (p.to === 'DISCHARGED') expect(outcome).toMatch(/^pathway complete/);

@@ -1,6 +1,6 @@
 // The referral state machine: the one transition table every stage change goes through.
 import { TransitionConflictError } from './errors.js';
-import { BEFORE_TREATMENT, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type ReferralStatus } from './referral-status.js';
+import { BEFORE_TREATMENT, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type FollowUpPlan, type ReferralStatus } from './referral-status.js';
 
 export const REFERRAL_ACTIONS = [
   'screening_passed',
@@ -19,6 +19,13 @@ export const REFERRAL_ACTIONS = [
   'discharged',
   'withdrawn',
   'cancelled',
+  // The pathway after treatment (issue 18, PW).
+  'follow_up_kept',
+  'follow_up_handed_back',
+  'virtual_ward_admitted',
+  'handback_accepted',
+  'handback_refused',
+  'follow_up_discharged',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
@@ -48,7 +55,21 @@ export const TRANSITIONS: Readonly<Record<ReferralAction, TransitionRule>> = {
   discharged: { from: ['TREATED'], to: 'DISCHARGED', label: 'record discharge' },
   withdrawn: { from: BEFORE_TREATMENT, to: 'WITHDRAWN', label: 'withdraw the referral' },
   cancelled: { from: BEFORE_TREATMENT, to: 'CANCELLED', label: 'cancel the referral' },
+  // The pathway after treatment (PW): the follow-up decided at treatment, the handback's own acceptance, and discharge when it ends.
+  follow_up_kept: { from: ['TREATED'], to: 'FOLLOW_UP', label: 'decide the follow-up' },
+  follow_up_handed_back: { from: ['TREATED'], to: 'AWAITING_ORIGIN_ACCEPTANCE', label: 'decide the follow-up' },
+  virtual_ward_admitted: { from: ['TREATED'], to: 'VIRTUAL_WARD', label: 'decide the follow-up' },
+  handback_accepted: { from: ['AWAITING_ORIGIN_ACCEPTANCE'], to: 'ORIGIN_FOLLOW_UP', label: "record the referring trust's decision on the handback" },
+  handback_refused: { from: ['AWAITING_ORIGIN_ACCEPTANCE'], to: 'FOLLOW_UP', label: "record the referring trust's decision on the handback" },
+  follow_up_discharged: { from: ['FOLLOW_UP', 'ORIGIN_FOLLOW_UP', 'VIRTUAL_WARD'], to: 'DISCHARGED', label: 'end the follow-up and discharge' },
 };
+
+/** The action that starts each follow-up plan from TREATED. */
+export const FOLLOW_UP_ACTIONS = {
+  keep: 'follow_up_kept',
+  hand_back: 'follow_up_handed_back',
+  virtual_ward: 'virtual_ward_admitted',
+} as const satisfies Record<FollowUpPlan, ReferralAction>;
 
 export type TransitionResult =
   | { readonly allowed: true; readonly from: ReferralStatus; readonly to: ReferralStatus }

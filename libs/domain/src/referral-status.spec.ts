@@ -22,14 +22,16 @@ import {
   isReferralStatus,
   patientToldOfTransfer,
   worklistStatuses,
+  FOLLOW_UP_STATUSES,
 } from './referral-status.js';
 
 describe('referral-status', () => {
-  it('lists 8 pathway statuses and 6 exits, 14 in all, without duplicates', () => {
+  it('lists 8 pathway statuses, 6 exits and 4 follow-up statuses, 18 in all, without duplicates', () => {
     expect(PATHWAY_STATUSES).toHaveLength(8);
     expect(EXIT_STATUSES).toHaveLength(6);
-    expect(REFERRAL_STATUSES).toHaveLength(14);
-    expect(new Set(REFERRAL_STATUSES).size).toBe(14);
+    expect(FOLLOW_UP_STATUSES).toHaveLength(4);
+    expect(REFERRAL_STATUSES).toHaveLength(18);
+    expect(new Set(REFERRAL_STATUSES).size).toBe(18);
   });
 
   it('final statuses are DISCHARGED and every exit', () => {
@@ -51,7 +53,7 @@ describe('referral-status', () => {
   });
 
   it('the receiving trust owns the referral from AWAITING_BOOKING on', () => {
-    expect([...RECEIVER_OWNS].sort()).toEqual(['AWAITING_BOOKING', 'BOOKED', 'DISCHARGED', 'TREATED']);
+    expect([...RECEIVER_OWNS].sort()).toEqual(['AWAITING_BOOKING', 'BOOKED', 'DISCHARGED', 'TREATED', ...FOLLOW_UP_STATUSES].sort());
   });
 });
 

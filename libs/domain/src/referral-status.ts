@@ -13,7 +13,10 @@ export const PATHWAY_STATUSES = [
 
 export const EXIT_STATUSES = ['NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'REJECTED_BY_RECEIVER', 'WITHDRAWN', 'CANCELLED'] as const;
 
-export const REFERRAL_STATUSES = [...PATHWAY_STATUSES, ...EXIT_STATUSES] as const;
+/** The pathway after treatment (issue 18, PW): the follow-up the receiving clinician chose, between TREATED and DISCHARGED; outside RTT. */
+export const FOLLOW_UP_STATUSES = ['FOLLOW_UP', 'AWAITING_ORIGIN_ACCEPTANCE', 'ORIGIN_FOLLOW_UP', 'VIRTUAL_WARD'] as const;
+
+export const REFERRAL_STATUSES = [...PATHWAY_STATUSES, ...EXIT_STATUSES, ...FOLLOW_UP_STATUSES] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /** Statuses from which nothing further happens to the referral. */
@@ -28,7 +31,17 @@ export function isReferralStatus(value: unknown): value is ReferralStatus {
 }
 
 /** Ownership has moved to the receiving trust once it has accepted the transfer of care. */
-export const RECEIVER_OWNS: ReadonlySet<ReferralStatus> = new Set<ReferralStatus>(['AWAITING_BOOKING', 'BOOKED', 'TREATED', 'DISCHARGED']);
+export const RECEIVER_OWNS: ReadonlySet<ReferralStatus> = new Set<ReferralStatus>([
+  'AWAITING_BOOKING',
+  'BOOKED',
+  'TREATED',
+  'DISCHARGED',
+  // The pathway after treatment (PW): the receiving trust accepted the transfer of care and stays a party (who holds the follow-up: HANDED_BACK).
+  'FOLLOW_UP',
+  'AWAITING_ORIGIN_ACCEPTANCE',
+  'ORIGIN_FOLLOW_UP',
+  'VIRTUAL_WARD',
+]);
 
 /** Before the clinician's review: the patient has not yet been told of a possible transfer. */
 export const BEFORE_OFFER: ReadonlySet<ReferralStatus> = new Set<ReferralStatus>(['IDENTIFIED', 'AWAITING_CLINICAL_REVIEW']);
@@ -108,6 +121,11 @@ export const STATUS_DESCRIPTIONS: Record<ReferralStatus, string> = {
   REJECTED_BY_RECEIVER: 'closed: the receiving trust did not accept the transfer',
   WITHDRAWN: 'closed: the patient withdrew',
   CANCELLED: 'closed: cancelled by the trust',
+  // The pathway after treatment (PW).
+  FOLLOW_UP: 'treated; follow-up at the receiving trust (outside RTT)',
+  AWAITING_ORIGIN_ACCEPTANCE: "treated; follow-up handed back, waiting for the referring trust's clinician to accept it",
+  ORIGIN_FOLLOW_UP: 'treated; follow-up handed back to the referring trust (outside RTT)',
+  VIRTUAL_WARD: 'treated; monitored at home on a virtual ward (outside RTT)',
 };
 
 /** The receiving trust's clinician is to decide: the only status in which they may ask the referrer for information, or return the referral with advice. */
@@ -118,3 +136,21 @@ export const AWAITING_RECEIVER: ReferralStatus = 'AWAITING_RECEIVER_ACCEPTANCE';
  * the receiving clinician decides on (after that it is the record the decision was made on).
  */
 export const BEFORE_RECEIVER_DECISION: readonly ReferralStatus[] = PATHWAY_STATUSES.slice(0, PATHWAY_STATUSES.indexOf(AWAITING_RECEIVER) + 1);
+
+// ---------- The pathway after treatment (issue 18, PW) ----------
+
+/** What the receiving clinician decides at treatment: who follows the patient up, and where. */
+export const FOLLOW_UP_PLANS = ['keep', 'hand_back', 'virtual_ward'] as const;
+export type FollowUpPlan = (typeof FOLLOW_UP_PLANS)[number];
+
+/**
+ * After treatment, before discharge: the RTT clock stopped at treatment, so everything here is a
+ * non-RTT phase (follow-up), which the view says as such.
+ */
+export const FOLLOW_UP_PHASE: readonly ReferralStatus[] = ['TREATED', 'FOLLOW_UP', 'AWAITING_ORIGIN_ACCEPTANCE', 'ORIGIN_FOLLOW_UP', 'VIRTUAL_WARD'];
+
+/** The referring trust's clinician is to accept (or refuse) the follow-up handed back to it. */
+export const AWAITING_ORIGIN: ReferralStatus = 'AWAITING_ORIGIN_ACCEPTANCE';
+
+/** The referring trust accepted the follow-up handed back: it holds it, and discharges (the receiving trust still reads the record). */
+export const HANDED_BACK: ReferralStatus = 'ORIGIN_FOLLOW_UP';

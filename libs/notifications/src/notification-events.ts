@@ -16,6 +16,11 @@ export const NOTIFICATION_EVENTS = [
   // Reminders (libs/workflow/src/reminders): an unanswered offer after 7 and 14 days; 7 days and 1 day before an appointment.
   'offer_reminder',
   'appointment_reminder',
+  // The pathway after treatment (issue 18, PW): who follows the patient up, and where.
+  'follow_up_kept',
+  'virtual_ward_admitted',
+  'handback_accepted',
+  'handback_refused',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -129,6 +134,22 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
   appointment_reminder: (c) => ({
     subject: 'Reminder: your appointment is coming up',
     body: `Dear ${c.givenName},\nThis is a reminder that your ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible so the time can be offered to someone else.`,
+  }),
+  follow_up_kept: (c) => ({
+    subject: 'Your follow-up after treatment',
+    body: `Dear ${c.givenName},\nYour follow-up after treatment will be at ${c.receivingTrustName ?? 'the hospital that treated you'}. They will contact you about your follow-up appointments. When your follow-up ends, they will send a summary to your GP.`,
+  }),
+  virtual_ward_admitted: (c) => ({
+    subject: 'You are being looked after at home on a virtual ward',
+    body: `Dear ${c.givenName},\n${c.receivingTrustName ?? 'The hospital that treated you'} will monitor your recovery at home on a virtual ward. The team will explain how they will check on you and who to contact. When the monitoring ends, they will send a summary to your GP.`,
+  }),
+  handback_accepted: (c) => ({
+    subject: 'Your follow-up will be with your own hospital',
+    body: `Dear ${c.givenName},\nYour follow-up after treatment at ${c.receivingTrustName ?? 'the hospital that treated you'} will now be with ${c.originTrustName}. They will contact you about your follow-up appointments.`,
+  }),
+  handback_refused: (c) => ({
+    subject: 'Your follow-up after treatment',
+    body: `Dear ${c.givenName},\nYour follow-up will stay with ${c.receivingTrustName ?? 'the hospital that treated you'}. They will contact you about your follow-up appointments.`,
   }),
 };
 

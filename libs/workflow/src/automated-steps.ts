@@ -46,6 +46,7 @@ export class AutomatedSteps {
         trustsWithCapacity: trusts,
         thresholdWeeks: this.config.workflow.screeningThresholdWeeks,
         today,
+        direction: ref.direction,
       });
       if (!result.eligible) {
         await applyTransition(tx, ref, {

@@ -1,6 +1,6 @@
 // A referral as read from SQL: its columns and its patient's, each named once, the select lists made
 // from them, and the row types every read of a referral (a view, a worklist, a command's load) uses.
-import type { PatientDetails, ReferralStatus } from '#domain';
+import type { PatientDetails, ReferralDirection, ReferralStatus } from '#domain';
 
 /** A referral's own fields, as every read of one gives them. */
 export interface ReferralRow {
@@ -19,6 +19,8 @@ export interface ReferralRow {
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Which way care moves (issue 18, PW). */
+  readonly direction: ReferralDirection;
 }
 
 /**
@@ -48,6 +50,7 @@ const REFERRAL: Shape<ReferralRow> = {
     version: 'version',
     createdAt: 'created_at',
     updatedAt: 'updated_at',
+    direction: 'direction',
   },
   dates: ['rttClockStart', 'rttClockStop', 'createdAt', 'updatedAt'],
 };

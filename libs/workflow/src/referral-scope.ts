@@ -1,6 +1,6 @@
 // Trust scoping: every referral query is written through visibleToSql(caller), below the controllers.
 import { PERMISSION_SIDES, type Caller, type SidedPermission } from '#auth';
-import { RECEIVER_OWNS, type ReferralStatus } from '#domain';
+import { HANDED_BACK, RECEIVER_OWNS, type ReferralStatus } from '#domain';
 import type { SqlParams } from '#persistence';
 import { WrongSideError } from './workflow-errors.js';
 
@@ -16,7 +16,10 @@ export function requireSide(
 ): void {
   if (caller.role === 'patient') return;
   const side = PERMISSION_SIDES[permission];
-  const receiverHolds = side === 'receiving' || (side === 'owner' && RECEIVER_OWNS.has(ref.status) && ref.receivingOds !== null);
+  const receiverHolds =
+    side === 'receiving' ||
+    (side === 'owner' && RECEIVER_OWNS.has(ref.status) && ref.receivingOds !== null) ||
+    (side === 'follow-up' && ref.status !== HANDED_BACK);
   const ods = receiverHolds ? ref.receivingOds : ref.originOds;
   if (caller.ods === ods) return;
   const whose = receiverHolds ? `the receiving trust (${ref.receivingOds ?? 'none yet'})` : `the referring trust (${ref.originOds})`;

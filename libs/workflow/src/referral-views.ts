@@ -3,6 +3,7 @@ import {
   ageInYears,
   cohortBand,
   exclusionInWords,
+  HANDED_BACK,
   isoDate,
   NO_REQUIREMENTS,
   requirementsSummary,
@@ -10,6 +11,8 @@ import {
   weeksWaited,
   type AdditionalRequirements,
   type ExclusionReason,
+  type FollowUpPlan,
+  type ReferralStatus,
 } from '#domain';
 import { CLINICAL_TEXT_ROLES, type Caller } from '#auth';
 import type { BookingRow, EventRow, ExclusionRow, OfferRow, PATIENT_IDENTITY, PatientRow, ReferralRow } from './referral-row.js';
@@ -44,6 +47,8 @@ export function referralSummary(r: SummaryInput, now: Date, caller: Caller) {
     needsAttention: r.needsAttention,
     travelRadiusMiles: r.travelRadiusMiles,
     version: r.version,
+    ...pathwayPhase(r),
+    direction: r.direction,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
@@ -64,6 +69,26 @@ export function referralSummary(r: SummaryInput, now: Date, caller: Caller) {
   };
   return { ...base, ...(r.demographicsMismatch !== undefined ? { demographicsMismatch: r.demographicsMismatch } : {}), patient };
 }
+
+/**
+ * Where the pathway stands against RTT (issue 18, PW): the clock runs until treatment; a follow-up
+ * after it is outside RTT, and says who holds it (the receiving trust, or the referring trust once it
+ * has accepted a handback).
+ */
+function pathwayPhase(r: Pick<ReferralRow, 'status' | 'rttClockStop' | 'originOds' | 'receivingOds'>) {
+  const plan = FOLLOW_UP_PLAN_OF[r.status];
+  return {
+    rttPhase: r.rttClockStop ? ('stopped' as const) : ('running' as const),
+    followUp: plan ? { plan, heldBy: r.status === HANDED_BACK ? r.originOds : r.receivingOds, status: r.status, rtt: false as const } : null,
+  };
+}
+
+const FOLLOW_UP_PLAN_OF: Partial<Record<ReferralStatus, FollowUpPlan>> = {
+  FOLLOW_UP: 'keep',
+  AWAITING_ORIGIN_ACCEPTANCE: 'hand_back',
+  ORIGIN_FOLLOW_UP: 'hand_back',
+  VIRTUAL_WARD: 'virtual_ward',
+};
 
 export function offerView(o: OfferRow, siteName: string | null = null) {
   return {

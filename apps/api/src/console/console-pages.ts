@@ -93,6 +93,11 @@ export function statusTag(status: string): { text: string; classes: string } {
     BOOKED: 'nhsuk-tag--green',
     TREATED: 'nhsuk-tag--green',
     DISCHARGED: 'nhsuk-tag--white',
+    // The pathway after treatment (PW).
+    FOLLOW_UP: 'nhsuk-tag--aqua-green',
+    AWAITING_ORIGIN_ACCEPTANCE: 'nhsuk-tag--blue',
+    ORIGIN_FOLLOW_UP: 'nhsuk-tag--aqua-green',
+    VIRTUAL_WARD: 'nhsuk-tag--aqua-green',
   };
   return { text, classes: colour[status] ?? 'nhsuk-tag--grey' };
 }

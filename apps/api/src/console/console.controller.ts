@@ -10,7 +10,7 @@ import { LongWaiters, OpenReferral, ReferralQueries, TaskQueries } from '#workfl
 import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import { SPECIALTIES, WORKLIST_CARDS, statusTag, toolCardsFor, worklistsFor, type ConsoleWorklist } from './console-pages.js';
-import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
+import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
 import { renderForSession, seeOther } from './console-render.js';
 import { ReferralPage } from './referral-page.js';
@@ -154,7 +154,9 @@ export class ConsoleController {
     const caller = req.caller!;
     if (!isUuid(entryId)) throw new ConsolePageError(404, 'Page not found', 'There is no such waiting-list entry.');
     try {
-      const input = await this.longWaiters.referralFromEntry(caller, entryId);
+      // The second button refers closer to home (issue 18): the same workflow, the direction as data.
+      const direction = (await readForm(req)).direction === 'closer_to_home' ? ('closer_to_home' as const) : undefined;
+      const input = { ...(await this.longWaiters.referralFromEntry(caller, entryId)), ...(direction ? { direction } : {}) };
       const out = await this.opening.open(caller, input, null, { waitingListEntryId: entryId });
       return seeOther(res, `/console/referrals/${out.referralId}?done=opened`);
     } catch (e) {

@@ -15,6 +15,7 @@ import { ReferralActionsController } from './referral-actions.controller.js';
 import { ReferralPage } from './referral-page.js';
 import { ReferralForms } from './referral-form.js';
 import { ClinicalActionsController } from './clinical-actions.controller.js';
+import { FollowUpActionsController } from './follow-up-actions.controller.js';
 import { OpenReferrals } from './open-referrals.js';
 import { ReferralSearch } from './search.js';
 import { RedisModule } from '../redis.module.js';
@@ -34,6 +35,7 @@ import { DirectoryPageController, GroupPageController } from './directory-pages.
     ConsoleController,
     ReferralActionsController,
     ClinicalActionsController,
+    FollowUpActionsController,
     WaitingListPagesController,
     CapacityPageController,
     TeamPageController,

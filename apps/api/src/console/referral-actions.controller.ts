@@ -12,6 +12,7 @@ import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { seeOther } from './console-render.js';
 import { CLINICAL_DONE } from './clinical-actions.controller.js';
+import { FOLLOW_UP_DONE } from './follow-up-actions.controller.js';
 import { FormErrors, ReferralForms, check, formText, type Form } from './referral-form.js';
 
 const text = formText;
@@ -45,6 +46,7 @@ const DONE: Record<string, string> = {
   cancel: 'Referral cancelled',
   'additional-requirements': 'Additional requirements saved',
   ...CLINICAL_DONE,
+  ...FOLLOW_UP_DONE,
 };
 
 @ApiExcludeController()

@@ -9,6 +9,7 @@ import {
   BEFORE_RECEIVER_DECISION,
   CANCELLATION_REASONS,
   FINAL_STATUSES,
+  HANDBACK_REFUSAL_REASONS,
   NOT_SUITABLE_REASONS,
   REJECTION_REASONS,
   RETURNED_WITH_ADVICE,
@@ -63,6 +64,10 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
   { name: 'return-with-advice', permission: 'referral.return-with-advice', transitions: ['receiver_rejected'] },
   { name: 'answer-information', permission: 'referral.information-answer', when: (r) => r.informationRequest?.status === 'OPEN' },
   { name: 'attachment', permission: 'attachment.upload', when: (r) => !FINAL_STATUSES.has(r.status) },
+  // The pathway after treatment (issue 18, PW).
+  { name: 'follow-up', permission: 'referral.treatment', transitions: ['follow_up_kept', 'follow_up_handed_back', 'virtual_ward_admitted'] },
+  { name: 'handback-decision', permission: 'referral.handback-decision', transitions: ['handback_accepted'] },
+  { name: 'end-follow-up', permission: 'referral.discharge', transitions: ['follow_up_discharged'] },
 ];
 
 /** Whether `caller` may take `action` on the referral now: role, side and status. */
@@ -141,6 +146,7 @@ export class ReferralPage {
       rejectionReasons: options(REJECTION_REASONS).filter((o) => o.value !== RETURNED_WITH_ADVICE),
       cancellationReasons: options(CANCELLATION_REASONS),
       withdrawalReasons: options(WITHDRAWAL_REASONS),
+      handbackRefusalReasons: options(HANDBACK_REFUSAL_REASONS),
       attachmentMaxSize: `${Math.round((this.config.workflow.attachmentMaxBytes / (1024 * 1024)) * 10) / 10} MB`,
       clinical: clinicalContext(referral, problem?.action === 'clinical-information' ? problem.values : undefined),
       cancellableBookings: referral.bookings.filter((b) => b.status === 'BOOKED').map((b) => ({ ...b, siteName: site(b.siteOds) })),

@@ -18,7 +18,21 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { OPCS4_CODE, parseIsoDate, PATHWAY_ID, PERSON_NAME, REASON_CODE, SPECIALTY_CODE, UUID_PATTERN, type NewReferral } from '#domain';
+import {
+  FOLLOW_UP_PLANS,
+  HANDBACK_REFUSAL_REASONS,
+  OPCS4_CODE,
+  parseIsoDate,
+  PATHWAY_ID,
+  PERSON_NAME,
+  REASON_CODE,
+  REFERRAL_DIRECTIONS,
+  SPECIALTY_CODE,
+  UUID_PATTERN,
+  type FollowUpPlan,
+  type NewReferral,
+  type ReferralDirection,
+} from '#domain';
 import { ACCESSIBLE_FORMATS, CONTACT_PREFERENCES, type AccessibleFormat, type ContactPreference } from '#notifications';
 import { ClinicalInformationDto } from './clinical.dto.js';
 import { IsCalendarDate, IsDateTime, IsGpPractice, IsNhsNumber, IsOds, IsUkPostcode } from './validators.js';
@@ -158,6 +172,16 @@ export class CreateReferralDto {
   @ValidateNested()
   @Type(() => ClinicalInformationDto)
   clinicalInformation?: ClinicalInformationDto;
+
+  @ApiPropertyOptional({
+    enum: REFERRAL_DIRECTIONS,
+    default: 'long_wait_transfer',
+    description:
+      "Which way care moves: long_wait_transfer (a long-waiter to a member with capacity) or closer_to_home (a specialist trust's patient to a local member for treatment or follow-up near home: the weeks-waited threshold and the tertiary-care rule do not apply)",
+  })
+  @IsOptional()
+  @IsIn(REFERRAL_DIRECTIONS, { message: `$property must be one of ${REFERRAL_DIRECTIONS.join(', ')}` })
+  direction?: ReferralDirection;
 }
 
 const date = (s: string) => parseIsoDate(s)!;
@@ -174,6 +198,7 @@ export function newReferralFrom(dto: CreateReferralDto): NewReferral {
     nextAppointmentDate: dto.nextAppointmentDate ? date(dto.nextAppointmentDate) : null,
     tertiary: dto.tertiary,
     ...(dto.clinicalInformation ? { clinicalInformation: dto.clinicalInformation } : {}),
+    ...(dto.direction ? { direction: dto.direction } : {}),
   };
 }
 
@@ -283,6 +308,15 @@ export class TreatmentDto {
   @ApiProperty({ example: 'W371', description: 'OPCS-4 code of the procedure performed' })
   @Matches(/^[A-Z]\d{2,3}(\.\d)?$/, { message: '$property must be an OPCS-4 code (e.g. W371)' })
   procedureCode!: string;
+
+  @ApiPropertyOptional({
+    enum: FOLLOW_UP_PLANS,
+    description:
+      'The follow-up (outside RTT): keep it at the receiving trust, hand it back to the referring trust (which accepts it), or a virtual ward at home. Absent: decided later (POST /v1/referrals/{id}/follow-up), or discharge straight away',
+  })
+  @IsOptional()
+  @IsIn(FOLLOW_UP_PLANS, { message: `$property must be one of ${FOLLOW_UP_PLANS.join(', ')}` })
+  followUp?: FollowUpPlan;
 }
 
 export class DischargeDto {
@@ -333,4 +367,41 @@ export class PatientContactDto {
   @given
   @IsIn(ACCESSIBLE_FORMATS, { message: `$property must be one of ${ACCESSIBLE_FORMATS.join(', ')}` })
   accessibleFormat?: AccessibleFormat | null;
+}
+
+// ---------- The pathway after treatment (issue 18, PW) ----------
+
+export class FollowUpDto {
+  @ApiProperty({
+    enum: FOLLOW_UP_PLANS,
+    description: 'keep: follow-up at the receiving trust; hand_back: to the referring trust, which accepts it; virtual_ward: monitored at home',
+  })
+  @IsIn(FOLLOW_UP_PLANS, { message: `$property must be one of ${FOLLOW_UP_PLANS.join(', ')}` })
+  plan!: FollowUpPlan;
+
+  @ApiPropertyOptional({ description: 'Clinical note on the plan (clinicians of the two trusts read it)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  note?: string;
+}
+
+export class HandbackDecisionDto {
+  @ApiProperty({
+    enum: ['accept', 'refuse'],
+    description: 'accept: the referring trust holds the follow-up and discharges; refuse: the receiving trust keeps it',
+  })
+  @IsIn(['accept', 'refuse'], { message: '$property must be accept or refuse' })
+  decision!: 'accept' | 'refuse';
+
+  @ApiPropertyOptional({ example: 'NO_FOLLOW_UP_SERVICE', description: 'Required when refusing: a handback refusal reason code (GET /v1/reason-codes)' })
+  @IsOptional()
+  @IsIn(Object.keys(HANDBACK_REFUSAL_REASONS), { message: `$property must be one of ${Object.keys(HANDBACK_REFUSAL_REASONS).join(', ')}` })
+  reasonCode?: string;
+
+  @ApiPropertyOptional({ description: 'Clinical note for the receiving team' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  note?: string;
 }

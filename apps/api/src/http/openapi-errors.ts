@@ -107,6 +107,8 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'post /v1/referrals/{id}/bookings/{bookingId}/cancel': [400, 404, 409],
   'post /v1/referrals/{id}/treatment': [400, 404, 409, 422],
   'post /v1/referrals/{id}/discharge': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/follow-up': [400, 404, 409],
+  'post /v1/referrals/{id}/handback-decision': [400, 404, 409, 422],
   'post /v1/referrals/{id}/withdraw': [400, 404, 409],
   'post /v1/referrals/{id}/retry': [400, 404, 409],
   'post /v1/referrals/{id}/cancel': [400, 404, 409],

@@ -71,6 +71,11 @@ export const FHIR_STATUS: Readonly<Record<ReferralStatus, { readonly task: TaskS
   REJECTED_BY_RECEIVER: { task: 'rejected', serviceRequest: 'revoked' },
   WITHDRAWN: { task: 'cancelled', serviceRequest: 'revoked' },
   CANCELLED: { task: 'cancelled', serviceRequest: 'revoked' },
+  // The pathway after treatment (issue 18, PW): the referral's request is met; the task (follow-up) goes on.
+  FOLLOW_UP: { task: 'in-progress', serviceRequest: 'completed' },
+  AWAITING_ORIGIN_ACCEPTANCE: { task: 'in-progress', serviceRequest: 'completed' },
+  ORIGIN_FOLLOW_UP: { task: 'in-progress', serviceRequest: 'completed' },
+  VIRTUAL_WARD: { task: 'in-progress', serviceRequest: 'completed' },
 };
 
 /** Our booking statuses as FHIR Appointment statuses. */

@@ -2,7 +2,7 @@
 // entry), once per Idempotency-Key; screening starts as a job.
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral, type ReferralStatus } from '#domain';
+import { DEFAULT_DIRECTION, FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral, type ReferralStatus } from '#domain';
 import { isUniqueViolation, PrismaService } from '#persistence';
 import { outboxJob } from '#queue';
 import { writeOutbox } from '../outbox/outbox.js';
@@ -59,8 +59,8 @@ export class OpenReferral {
         const referralId = randomUUID();
         const { rows } = await tx.query<{ event_id: string }>(
           `WITH r AS (
-             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, status, updated_at)
-             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, $15::"ReferralStatus", now()) RETURNING id)
+             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, status, updated_at, direction)
+             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, $15::"ReferralStatus", now(), $17) RETURNING id)
            INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
            SELECT id, 'referral_opened', NULL, $15::"ReferralStatus", $11, $12, $13, $16, $14::jsonb FROM r RETURNING id::text AS event_id`,
           [
@@ -80,10 +80,12 @@ export class OpenReferral {
             JSON.stringify({
               pathwayId: input.pathwayId,
               rttClockStart: isoDate(input.rttClockStart),
+              direction: input.direction ?? DEFAULT_DIRECTION,
               ...(identity.mismatched.length ? { demographicsMismatch: identity.mismatched } : {}),
             }),
             OPENED_STATUS,
             caller.name ?? null,
+            input.direction ?? DEFAULT_DIRECTION,
           ],
         );
         if (identity.mismatched.length) {

@@ -142,6 +142,9 @@ export class ReasonCodeLists {
 
   @ApiProperty({ type: () => [ReasonCodeView], description: 'Why the patient withdraws' })
   withdrawal!: ReasonCodeView[];
+
+  @ApiProperty({ type: () => [ReasonCodeView], description: 'Why the referring trust does not take back the follow-up handed back to it' })
+  handbackRefusal!: ReasonCodeView[];
 }
 
 /** The lists as the API gives them: code and meaning, in the order the file has them. */
@@ -152,5 +155,6 @@ export function reasonCodeLists(): ReasonCodeLists {
     rejection: list(REASON_CODE_LISTS.rejection),
     cancellation: list(REASON_CODE_LISTS.cancellation),
     withdrawal: list(REASON_CODE_LISTS.withdrawal),
+    handbackRefusal: list(REASON_CODE_LISTS.handbackRefusal),
   };
 }

@@ -10,6 +10,21 @@ import { COUNT, DATE, DATE_TIME, NULLABLE_ODS, ODS } from './common.js';
 import { AdditionalRequirementsView } from './additional-requirements.responses.js';
 import { AttachmentView, ClinicalInformationView, InformationRequestView } from './clinical.responses.js';
 
+/** The follow-up after treatment (issue 18, PW). */
+export class FollowUpView {
+  @ApiProperty({ enum: ['keep', 'hand_back', 'virtual_ward'] })
+  plan!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'RJC', description: 'ODS code of the trust that holds the follow-up now' })
+  heldBy!: string | null;
+
+  @ApiProperty({ type: String, example: 'FOLLOW_UP' })
+  status!: string;
+
+  @ApiProperty({ type: Boolean, enum: [false], description: 'Always false: follow-up is outside RTT (the clock stopped at treatment)' })
+  rtt!: false;
+}
+
 export class ReferralPatientView {
   @ApiPropertyOptional({ type: String, example: '9434765919', description: 'Staff only' })
   nhsNumber?: string;
@@ -92,6 +107,19 @@ export class ReferralSummaryView {
 
   @ApiProperty({ type: 'integer', minimum: 1, description: 'Increases with every change' })
   version!: number;
+
+  @ApiProperty({ enum: ['running', 'stopped'], description: 'The RTT clock: running until treatment (code 30 stops it); what follows is outside RTT' })
+  rttPhase!: 'running' | 'stopped';
+
+  @ApiProperty({
+    type: () => FollowUpView,
+    nullable: true,
+    description: 'The follow-up after treatment (outside RTT) while it lasts; null before treatment, with no follow-up, and once discharged',
+  })
+  followUp!: FollowUpView | null;
+
+  @ApiProperty({ enum: ['long_wait_transfer', 'closer_to_home'], description: 'Which way care moves, set at opening' })
+  direction!: string;
 
   @ApiProperty(DATE_TIME)
   createdAt!: string;
