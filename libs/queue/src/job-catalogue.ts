@@ -22,6 +22,8 @@ export interface JobPayloads {
   'waiting-list.import': { importId: string };
   /** Sends one staff team's worklist email (table staff_notification; no patient data). */
   'staff-notification.send': { staffNotificationId: string };
+  /** Sends one patient-initiated mutual aid invitation (table pidmas_invitation; no referral yet). */
+  'pidmas-invitation.send': { invitationId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -56,6 +58,7 @@ export const JOBS: Readonly<Record<JobName, JobDefinition>> = {
   'notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
   'waiting-list.import': { queue: 'workflow', retry: RETRY_IMPORT },
   'staff-notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
+  'pidmas-invitation.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
 };
 
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];

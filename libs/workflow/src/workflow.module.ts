@@ -30,6 +30,7 @@ import { BarsIntake, FhirExport } from './fhir/index.js';
 import { InsightQueries } from './insights/insight-queries.js';
 import { WeeklyReports } from './insights/weekly-reports.js';
 import { ServiceDirectory } from './directory/service-directory.js';
+import { PatientInitiated } from './pidmas/patient-initiated.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [
@@ -65,6 +66,7 @@ const EXPORTED = [
   InsightQueries,
   WeeklyReports,
   ServiceDirectory,
+  PatientInitiated,
 ];
 
 /** Where attachments' bytes live: Postgres locally; a blob store binds here instead. */
