@@ -5,7 +5,8 @@
 // radius, waits on the "no capacity" list the trust takes to the regional matching system.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ageInYears, isoDate, latestClockStartFor, OPT_IN_NOT_SUITABLE_REASONS, REASON_CODE, ukDate, weeksWaited } from '#domain';
+import { stringify } from 'csv-stringify/sync';
+import { ageInYears, isoDate, latestClockStartFor, REASON_CODE, ukDate, weeksWaited } from '#domain';
 import { PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import type { OutboxJob } from '#queue';
@@ -364,28 +365,25 @@ export class PatientInitiated {
       'opted_in_on',
       'found_suitable_on',
     ];
-    const lines = rows.map((r) =>
-      [
-        r.nhs_number,
-        r.family_name,
-        r.given_name,
-        isoDate(r.date_of_birth),
-        r.postcode,
-        r.origin_ods,
-        r.pathway_id,
-        r.specialty_code,
-        r.procedure_code,
-        r.priority,
-        isoDate(r.rtt_clock_start),
-        String(weeksWaited(r.rtt_clock_start, today)),
-        r.travel_radius_miles === null ? 'anywhere in England' : `${r.travel_radius_miles} miles`,
-        isoDate(r.answered_at),
-        r.reviewed_at ? isoDate(r.reviewed_at) : '',
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-    return [header.join(','), ...lines].join('\r\n') + '\r\n';
+    const lines = rows.map((r) => [
+      r.nhs_number,
+      r.family_name,
+      r.given_name,
+      isoDate(r.date_of_birth),
+      r.postcode,
+      r.origin_ods,
+      r.pathway_id,
+      r.specialty_code,
+      r.procedure_code,
+      r.priority,
+      isoDate(r.rtt_clock_start),
+      String(weeksWaited(r.rtt_clock_start, today)),
+      r.travel_radius_miles === null ? 'anywhere in England' : `${r.travel_radius_miles} miles`,
+      isoDate(r.answered_at),
+      r.reviewed_at ? isoDate(r.reviewed_at) : '',
+    ]);
+    // A spreadsheet opening the file must not run a cell as a formula (escape_formulas).
+    return stringify([header, ...lines], { escape_formulas: true, record_delimiter: '\r\n' });
   }
 
   private async loadForReview(caller: Caller, invitationId: string): Promise<OptInRow> {
@@ -409,13 +407,4 @@ export class PatientInitiated {
     );
     if (rowCount !== 1) throw new DuplicateError('This opt-in was already checked by someone else', { field: 'decision' });
   }
-}
-
-/** The reason lists the console offers (clinical and social), for the check of an opt-in. */
-export const OPT_IN_REASONS = OPT_IN_NOT_SUITABLE_REASONS;
-
-function csvCell(v: string): string {
-  // A cell a spreadsheet would run as a formula starts with a quote; quotes and commas are quoted.
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
