@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { CHANNELS, missingNotifyTemplates, NOTIFICATION_EVENTS, offerLinkToken, offerLinkUrl } from '#notifications';
+import { CHANNELS, missingNotifyTemplates, NOTIFICATION_EVENTS, offerLinkToken, offerLinkUrl, PIDMAS_INVITATION_EVENT } from '#notifications';
 import { createNotification, writeOutbox } from '#workflow';
 import { bearer, drained, driveTo, referralBody, useEnv, useStack, waitUntil } from './support/stack.js';
 import { startFakeNotify, type FakeNotify } from './support/fake-notify.js';
 
-const PATIENT_TEMPLATES = Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))])) as Record<
-  string,
-  Record<string, string>
->;
+// The referral's events and the patient-initiated invitation (its own table, the same channel).
+const PATIENT_TEMPLATES = Object.fromEntries(
+  [...NOTIFICATION_EVENTS, PIDMAS_INVITATION_EVENT].map((e) => [e, Object.fromEntries(CHANNELS.map((ch) => [ch, randomUUID()]))]),
+) as Record<string, Record<string, string>>;
 /** Every patient event on every channel, and the staff worklist email. */
 const TEMPLATES: Record<string, Record<string, string>> = { ...PATIENT_TEMPLATES, staff_worklist: { email: randomUUID() } };
 const CALLBACK_TOKEN = 'notify-callback-token-for-tests-0123';
@@ -459,6 +459,8 @@ describe('templates', () => {
     expect(missingNotifyTemplates(TEMPLATES)).toEqual([]);
     const { offer: _offer, ...noOffer } = PATIENT_TEMPLATES;
     expect(missingNotifyTemplates(noOffer)).toEqual(expect.arrayContaining(['offer/email', 'offer/sms', 'offer/letter', 'staff_worklist/email']));
+    const { [PIDMAS_INVITATION_EVENT]: _invitation, ...noInvitation } = TEMPLATES;
+    expect(missingNotifyTemplates(noInvitation)).toEqual(['pidmas_invitation/email', 'pidmas_invitation/sms', 'pidmas_invitation/letter']);
   });
 });
 

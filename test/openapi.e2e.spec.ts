@@ -13,7 +13,7 @@ import { WAITING_LIST_COLUMNS } from '#domain';
 import { REDIS, type RedisClient } from '../apps/api/src/redis.provider.js';
 import { OPERATION_ERRORS } from '../apps/api/src/http/openapi-errors.js';
 import { conform } from './support/openapi-conform.js';
-import { bearer, driveTo, isoDay, referralBody, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
+import { bearer, driveTo, isoDay, nhsNumber, referralBody, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
 import { waitingListRow } from './support/waiting-list.js';
 import { newMessage } from './support/bars-messages.js';
 import { randomUUID } from 'node:crypto';
@@ -410,6 +410,35 @@ describe('real answers fit the document', () => {
     expect(handed.followUp).toMatchObject({ plan: 'hand_back', rtt: false });
     const taken = fits(await post(c.clinRLQ, `/v1/referrals/${ref.id}/handback-decision`, { decision: 'accept' }), 'post /v1/referrals/{id}/handback-decision');
     expect(taken.status).toBe('ORIGIN_FOLLOW_UP');
+  });
+
+  it('patient-initiated mutual aid: cohorts, opt-ins, their check and the no-capacity CSV', async () => {
+    fits(await post(c.clerkRLQ, '/v1/pidmas/cohorts', { specialtyCode: '159', minWeeks: 104 }), 'post /v1/pidmas/cohorts');
+    fits(await get(c.clerkRLQ, '/v1/pidmas/cohorts'), 'get /v1/pidmas/cohorts');
+    fits(await get(c.clinRLQ, '/v1/pidmas/reason-codes'), 'get /v1/pidmas/reason-codes');
+    // An opt-in as the patient's answer leaves it (the opt-in page is not part of the document).
+    const { rows } = await s.prisma.sql.query<{ id: string }>(
+      `WITH e AS (INSERT INTO waiting_list_entry (origin_ods, pathway_id, nhs_number, family_name, given_name, date_of_birth, postcode, gp_practice_ods,
+                    specialty_code, procedure_code, rtt_clock_start, priority, status, last_seen_seq)
+                  VALUES ('RLQ', $1, $2, 'Testpatient', 'Alex', '1960-05-05', 'HR1 2ER', 'M81001', '110', 'W371', $3::date, 'P4', 'open', 0) RETURNING id),
+       c AS (INSERT INTO pidmas_cohort (id, origin_ods, specialty_code, min_weeks, created_by) VALUES (gen_random_uuid(), 'RLQ', '110', 40, 'openapi')
+             ON CONFLICT (origin_ods, specialty_code, min_weeks) DO UPDATE SET created_by = EXCLUDED.created_by RETURNING id)
+       INSERT INTO pidmas_invitation (id, cohort_id, entry_id, origin_ods, channel, status, answer, travel_radius_miles, answered_at)
+       SELECT gen_random_uuid(), c.id, e.id, 'RLQ', 'sms', 'delivered', 'opted_in', NULL, now() FROM c, e RETURNING id::text AS id`,
+      [`OA-PI-${Date.now()}`, nhsNumber(), isoDay(-60 * 7)],
+    );
+    fits(await get(c.clinRLQ, '/v1/pidmas/opt-ins'), 'get /v1/pidmas/opt-ins');
+    // CSV, as the document says (no JSON body to check against a schema).
+    const csv = await get(c.clerkRLQ, '/v1/pidmas/opt-ins/no-capacity.csv');
+    expect([csv.status, csv.headers['content-type']]).toEqual([200, 'text/csv; charset=utf-8']);
+    expect(Object.keys(doc.paths['/v1/pidmas/opt-ins/no-capacity.csv'].get!.responses['200'].content ?? {})).toEqual(['text/csv']);
+    checked.add('get /v1/pidmas/opt-ins/no-capacity.csv');
+    const reviewed = fits(
+      await post(c.clinRLQ, `/v1/pidmas/opt-ins/${rows[0].id}/review`, { decision: 'not_suitable', reasonCode: 'COMORBIDITY' }),
+      'post /v1/pidmas/opt-ins/{id}/review',
+    );
+    expect(reviewed.review).toBe('not_suitable');
+    fits(await post(c.clinRLQ, `/v1/pidmas/opt-ins/${rows[0].id}/review`, { decision: 'suitable' }), 'post /v1/pidmas/opt-ins/{id}/review');
   });
 
   it('covered every operation of the document with a success', () => {

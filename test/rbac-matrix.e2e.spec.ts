@@ -873,7 +873,87 @@ const ROUTES: readonly RouteSpec[] = [
     },
     verify: (res) => expect(res.body).toMatchObject({ groupId: 'foundation' }),
   },
+  // Patient-initiated mutual aid (PIDMAS): the trust's own cohorts and opt-ins.
+  {
+    method: 'POST',
+    template: '/v1/pidmas/cohorts',
+    permission: 'pidmas.invite',
+    scope: 'none',
+    mutates: false,
+    success: 201,
+    path: () => '/v1/pidmas/cohorts',
+    // A specialty no entry here has: the cohort is chosen, nobody is sent anything.
+    body: () => ({ specialtyCode: '159', minWeeks: 104 }),
+    verify: (res) => expect(res.body).toMatchObject({ specialtyCode: '159', minWeeks: 104, invited: 0 }),
+  },
+  { method: 'GET', template: '/v1/pidmas/cohorts', permission: 'pidmas.read', scope: 'none', mutates: false, success: 200, path: () => '/v1/pidmas/cohorts' },
+  {
+    method: 'GET',
+    template: '/v1/pidmas/reason-codes',
+    permission: 'pidmas.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/pidmas/reason-codes',
+    verify: (res) => expect(res.body.notSuitable).toHaveProperty('CARING_RESPONSIBILITIES'),
+  },
+  {
+    method: 'GET',
+    template: '/v1/pidmas/opt-ins',
+    permission: 'pidmas.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/pidmas/opt-ins?limit=500',
+    // The shared opt-in of ORIGIN: its staff see it, the other trusts' staff do not.
+    verify: (res, call) => {
+      const ids = res.body.items.map((i: { id: string }) => i.id);
+      if (call.caller.ods === ORIGIN) expect(ids).toContain(optIns.get(call.target.entryId!));
+      else expect(ids).not.toContain(optIns.get(call.target.entryId!));
+    },
+  },
+  {
+    method: 'GET',
+    template: '/v1/pidmas/opt-ins/no-capacity.csv',
+    permission: 'pidmas.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/pidmas/opt-ins/no-capacity.csv',
+  },
+  {
+    method: 'POST',
+    template: '/v1/pidmas/opt-ins/:id/review',
+    permission: 'pidmas.review',
+    scope: 'origin-owned',
+    mutates: true,
+    success: 200,
+    path: (t) => `/v1/pidmas/opt-ins/${optIns.get(t.entryId!)}/review`,
+    body: () => ({ decision: 'not_suitable', reasonCode: 'TRAVEL_NOT_SAFE' }),
+    verify: (res) => expect(res.body).toMatchObject({ review: 'not_suitable', reasonCode: 'TRAVEL_NOT_SAFE' }),
+  },
 ];
+
+/** The opt-in of each of ORIGIN's waiting-list entries (an invitation the patient answered), for the PIDMAS rows. */
+const optIns = new Map<string, string>();
+
+async function optInsFor(entryIds: readonly string[]): Promise<void> {
+  const { rows } = await s.prisma.sql.query<{ id: string }>(
+    `INSERT INTO pidmas_cohort (id, origin_ods, specialty_code, min_weeks, created_by) VALUES ($1::uuid, $2, '110', 18, 'rbac')
+     ON CONFLICT (origin_ods, specialty_code, min_weeks) DO UPDATE SET created_by = EXCLUDED.created_by RETURNING id::text AS id`,
+    [randomUUID(), ORIGIN],
+  );
+  const cohort = rows[0].id;
+  for (const entryId of entryIds) {
+    const id = randomUUID();
+    await s.prisma.sql.query(
+      `INSERT INTO pidmas_invitation (id, cohort_id, entry_id, origin_ods, channel, status, answer, travel_radius_miles, answered_at)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'sms', 'delivered', 'opted_in', 50, now())`,
+      [id, cohort, entryId, ORIGIN],
+    );
+    optIns.set(entryId, id);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The rules, in code.
@@ -1050,6 +1130,7 @@ beforeAll(async () => {
   ];
   await pool(tasks, 8);
   await importWaitingList();
+  await optInsFor([waitingList.sharedEntry, ...waitingList.freshEntries.values()]);
   matchingRun.id = (await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: '110', minWeeks: 52 })).body.id;
   originService.id = (
     await s.http.post('/v1/directory/sites/RLQ01/services').set(bearer(c.adminRLQ)).send({ treatmentFunction: '503', name: 'RBAC service', procedures: [] })
@@ -1224,8 +1305,10 @@ describe('the table covers the router', () => {
     // Without a JWT: health, and two routes with a check of their own instead, each tested in its
     // own file: the patient's offer page (a signed single-use link, then the date of birth:
     // test/offer-page.e2e.spec.ts) and GOV.UK Notify's delivery callback (its bearer token:
-    // test/notify.e2e.spec.ts). Beside the offer page, its footer's pages, the same for everyone.
-    const ownCheck = (k: string) => k === 'POST /v1/notify/delivery-status' || /^(GET|POST) \/offer\//.test(k);
+    // test/notify.e2e.spec.ts). Beside the offer page, its footer's pages, the same for everyone. The
+    // patient-initiated opt-in page checks its signed link and the date of birth as the offer page does
+    // (test/pidmas.e2e.spec.ts, test/pidmas-pages.e2e.spec.ts).
+    const ownCheck = (k: string) => k === 'POST /v1/notify/delivery-status' || /^(GET|POST) \/(offer|opt-in)\//.test(k);
     const open = [...routed].filter(([, p]) => p === 'public').map(([k]) => k);
     expect(open.filter((k) => !isPublic(k.split(' ')[1]) && !ownCheck(k))).toEqual([]);
     expect(open.filter(ownCheck).sort()).toEqual(
@@ -1241,6 +1324,11 @@ describe('the table covers the router', () => {
         'POST /offer/:token',
         'POST /offer/:token/choose',
         'POST /v1/notify/delivery-status',
+        'GET /opt-in/:token',
+        'POST /opt-in/:token',
+        'GET /opt-in/:token/answer',
+        'POST /opt-in/:token/answer',
+        'GET /opt-in/:token/done',
       ]
         .concat(open.filter((k) => k.startsWith('GET /offer/assets')))
         .sort(),

@@ -13,6 +13,7 @@ import { ClinicalController, ReasonCodesController } from './clinical.controller
 import { PatientController } from './patient.controller.js';
 import { CapacityController } from './capacity.controller.js';
 import { MatchingController } from './matching.controller.js';
+import { PidmasController } from './pidmas.controller.js';
 import { InsightsApiController } from './insights.controller.js';
 import { HealthController } from './health.controller.js';
 import { NotifyCallbackController } from './notify-callback.controller.js';
@@ -26,6 +27,7 @@ import { RateLimitInterceptor } from './http/rate-limit.interceptor.js';
 import { ApiMetrics } from './operator/api-metrics.js';
 import { MonitoredQueues } from './operator/monitored-queues.js';
 import { OfferPageController } from './offer-page/offer-page.controller.js';
+import { OptInPageController } from './offer-page/opt-in-page.controller.js';
 import { OfferLinkService } from './offer-page/offer-link.service.js';
 import { ConsoleModule } from './console/console.module.js';
 import { FhirModule } from './fhir/fhir.module.js';
@@ -41,6 +43,7 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     PatientController,
     CapacityController,
     MatchingController,
+    PidmasController,
     InsightsApiController,
     AuditController,
     WaitingListController,
@@ -50,6 +53,7 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     TasksController,
     TeamContactsController,
     OfferPageController,
+    OptInPageController,
     DirectoryController,
     PostcodesController,
     GroupController,

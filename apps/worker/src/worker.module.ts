@@ -4,7 +4,17 @@ import { BullModule } from '@nestjs/bullmq';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, ConfigModule, loggingModule, type AppConfig } from '#config';
 import { PersistenceModule, PrismaService } from '#persistence';
-import { LocalFolderMailbox, MAILBOX, MeshApiMailbox, MeshExchange, ReminderSweep, SendNotification, SendStaffNotification, WorkflowModule } from '#workflow';
+import {
+  LocalFolderMailbox,
+  MAILBOX,
+  MeshApiMailbox,
+  MeshExchange,
+  ReminderSweep,
+  SendNotification,
+  SendStaffNotification,
+  SendPidmasInvitation,
+  WorkflowModule,
+} from '#workflow';
 import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { JobRouter } from './jobs/job-router.js';
@@ -38,6 +48,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     // Use cases that need the notification channel, which only the worker provides (register below).
     SendNotification,
     SendStaffNotification,
+    SendPidmasInvitation,
     JobRouter,
     WorkflowProcessor,
     DispatchProcessor,

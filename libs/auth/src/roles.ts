@@ -91,6 +91,13 @@ export const PERMISSIONS = {
   // The pathway after treatment (issue 18, PW).
   /** The referring trust's clinician accepts (or refuses, with a reason) the follow-up handed back to it. */
   'referral.handback-decision': ['clinician'],
+  // Patient-initiated mutual aid (PIDMAS, issue 18): the trust's own cohorts and opt-ins.
+  /** Invite a cohort of the trust's waiting list (its booking team or admin). */
+  'pidmas.invite': ['booking_clerk', 'trust_admin'],
+  /** The trust's cohorts, opt-ins and the "no capacity" list with its CSV (patient identifiers, as the long-waiters list). */
+  'pidmas.read': STAFF,
+  /** Check that moving is clinically and socially appropriate for a patient who opted in. */
+  'pidmas.review': ['clinician'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -85,3 +85,17 @@ export function reasonMeaning(code: string): string {
   }
   return code;
 }
+
+// ---- Patient-initiated mutual aid (PIDMAS, issue 18) ----
+
+/**
+ * Why a clinician found a patient who opted in not suitable to move: the clinical reasons above, and
+ * the social ones NHS England's guidance asks the trust to weigh too (the patient's own circumstances).
+ */
+export const OPT_IN_NOT_SUITABLE_REASONS = {
+  ...NOT_SUITABLE_REASONS,
+  CARING_RESPONSIBILITIES: 'Cares for someone who could not be looked after while they are away',
+  NO_SUPPORT_AFTER_TREATMENT: 'No one to support them at home after treatment away from their area',
+  TRAVEL_NOT_SAFE: 'Travelling that far would not be safe or reasonable for them',
+} as const;
+export type OptInNotSuitableReason = keyof typeof OPT_IN_NOT_SUITABLE_REASONS;

@@ -7,3 +7,4 @@ export * from './staff-worklist-template.js';
 export * from './notify-channel.js';
 export * from './quiet-hours.js';
 export * from './weekly-report-template.js';
+export * from './pidmas-invitation.js';

@@ -5,6 +5,7 @@ import type { AppConfig } from '#config';
 import { CHANNELS, NOTIFICATION_EVENTS } from './notification-events.js';
 import type { DeliveryResult, DeliveryStatus, NotificationChannel, OutgoingMessage, ProviderStatus } from './notification-channel.js';
 import { STAFF_WORKLIST_EVENT } from './staff-worklist-template.js';
+import { PIDMAS_INVITATION_EVENT } from './pidmas-invitation.js';
 
 type Client = InstanceType<typeof notifyClient.NotifyClient>;
 
@@ -87,7 +88,7 @@ export function mapNotifyStatus(status: string): Exclude<DeliveryStatus, 'create
  * event by every channel, and the staff worklist email (staff emails go by email only).
  */
 export function missingNotifyTemplates(templates: AppConfig['notify']['templates']): string[] {
-  const patient = NOTIFICATION_EVENTS.flatMap((e) => CHANNELS.filter((c) => !templates[e]?.[c]).map((c) => `${e}/${c}`));
+  const patient = [...NOTIFICATION_EVENTS, PIDMAS_INVITATION_EVENT].flatMap((e) => CHANNELS.filter((c) => !templates[e]?.[c]).map((c) => `${e}/${c}`));
   return templates[STAFF_WORKLIST_EVENT]?.email ? patient : [...patient, `${STAFF_WORKLIST_EVENT}/email`];
 }
 

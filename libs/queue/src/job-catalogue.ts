@@ -24,6 +24,8 @@ export interface JobPayloads {
   'staff-notification.send': { staffNotificationId: string };
   /** Computes every insights chart's figures into insight_figures, asked for by a trust admin (the timer refreshes without a job). No ids: nothing of a patient. */
   'insights.refresh': { reason: 'asked' };
+  /** Sends one patient-initiated mutual aid invitation (table pidmas_invitation; no referral yet). */
+  'pidmas-invitation.send': { invitationId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -59,6 +61,7 @@ export const JOBS: Readonly<Record<JobName, JobDefinition>> = {
   'waiting-list.import': { queue: 'workflow', retry: RETRY_IMPORT },
   'staff-notification.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
   'insights.refresh': { queue: 'workflow', retry: RETRY_INTERNAL_STEP },
+  'pidmas-invitation.send': { queue: 'notifications', retry: RETRY_NOTIFICATION },
 };
 
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];

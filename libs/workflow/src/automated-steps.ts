@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { AWAITING_ANSWER, isFinal, isoDate, originListOutcome, screen, transition } from '#domain';
 import { PrismaService } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
-import { OnJob, type JobOutcome, type JobPayloads } from '#queue';
+import { OnJob, outboxJob, type JobOutcome, type JobPayloads } from '#queue';
 import { appendEvent, applyTransition, createNotification } from './referral-transition.js';
 import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
@@ -61,7 +61,7 @@ export class AutomatedSteps {
         return done('not eligible');
       }
       const { offers: matched } = await this.offers.refresh(tx, ref, today);
-      await applyTransition(tx, ref, {
+      const passed = await applyTransition(tx, ref, {
         action: 'screening_passed',
         actor: SYSTEM_ACTOR,
         detail: {
@@ -71,6 +71,26 @@ export class AutomatedSteps {
           offers: matched.length,
         },
       });
+      // A patient-initiated opt-in was already checked by a clinician of the trust (the same question:
+      // is moving clinically and socially appropriate): that check is the clinical review, not asked twice.
+      const { rows: checked } = await tx.query<{ id: string; sub: string; name: string | null; at: Date }>(
+        `SELECT id::text AS id, reviewed_by_sub AS sub, reviewed_by_name AS name, reviewed_at AS at FROM pidmas_invitation WHERE referral_id = $1::uuid AND review = 'suitable'`,
+        [ref.id],
+      );
+      const optIn = checked[0];
+      if (optIn && matched.length > 0) {
+        await applyTransition(
+          tx,
+          { ...ref, status: passed.to, version: passed.version },
+          {
+            action: 'clinical_review_suitable',
+            actor: { sub: optIn.sub, role: 'clinician', ods: ref.originOds, name: optIn.name },
+            detail: { decision: 'suitable', patientInitiated: { optInId: optIn.id, checkedAt: optIn.at.toISOString() } },
+            jobs: (eventId) => [outboxJob('referral.make-offers', { referralId }, eventId)],
+          },
+        );
+        return done('eligible; found suitable at the opt-in check');
+      }
       return done('eligible');
     });
   }

@@ -40,3 +40,5 @@ export * from './mesh/acknowledgements.js';
 export * from './mesh/documents.js';
 export * from './mesh/dispatches.js';
 export * from './mesh/mesh-exchange.js';
+export * from './pidmas/patient-initiated.js';
+export * from './pidmas/send-invitation.js';

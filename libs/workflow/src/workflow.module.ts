@@ -31,6 +31,7 @@ import { InsightQueries } from './insights/insight-queries.js';
 import { InsightFigures } from './insights/insight-figures.js';
 import { WeeklyReports } from './insights/weekly-reports.js';
 import { ServiceDirectory } from './directory/service-directory.js';
+import { PatientInitiated } from './pidmas/patient-initiated.js';
 
 /** The steps people take, one provider per stage. */
 const REFERRAL_STEPS = [
@@ -67,6 +68,7 @@ const EXPORTED = [
   InsightFigures,
   WeeklyReports,
   ServiceDirectory,
+  PatientInitiated,
 ];
 
 /** Where attachments' bytes live: Postgres locally; a blob store binds here instead. */

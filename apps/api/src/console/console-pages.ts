@@ -58,11 +58,20 @@ const TOOLS: ReadonlyArray<{ role: Role; title: string; description: string; hre
   { role: 'group_admin', title: 'Group members', description: 'The trusts of the group, and adding one', href: '/console/group' },
   { role: 'trust_admin', title: 'Team email addresses', description: 'Where each team is emailed when work lands on its worklists', href: '/console/team' },
   { role: 'trust_admin', title: 'Queue dashboard', description: 'Background jobs: what is waiting, running and failed', href: '/console/queues' },
+  // Patient-initiated mutual aid (PIDMAS): the booking team and admins invite, clinicians check the opt-ins.
+  ...(['booking_clerk', 'trust_admin', 'clinician'] as const).map((role) => ({
+    role,
+    title: 'Patients who ask',
+    description: 'Invite a cohort of the waiting list to opt in to treatment elsewhere, check the opt-ins, and those with no capacity in the group',
+    href: '/console/patient-initiated',
+  })),
 ];
 
 /** Home cards for the pages beside the worklists that these roles keep. */
 export function toolCardsFor(roles: readonly Role[]): Array<{ title: string; description: string; href: string; count: null }> {
-  return TOOLS.filter((t) => roles.includes(t.role)).map(({ title, description, href }) => ({ title, description, href, count: null }));
+  return TOOLS.filter((t) => roles.includes(t.role))
+    .filter((t, i, all) => all.findIndex((o) => o.href === t.href) === i)
+    .map(({ title, description, href }) => ({ title, description, href, count: null }));
 }
 
 export const SPECIALTIES: Record<string, string> = {

@@ -26,6 +26,7 @@ import { AdditionalRequirementsPageController } from './additional-requirements-
 import { ConsoleFhirController } from './fhir-download.controller.js';
 import { InsightsController } from '../insights/insights.controller.js';
 import { DirectoryPageController, GroupPageController } from './directory-pages.controller.js';
+import { PatientInitiatedPagesController } from './patient-initiated-pages.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -44,6 +45,7 @@ import { DirectoryPageController, GroupPageController } from './directory-pages.
     InsightsController,
     DirectoryPageController,
     GroupPageController,
+    PatientInitiatedPagesController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, ReferralForms, OpenReferrals, ReferralSearch],
 })

@@ -24,7 +24,7 @@ const NOT_COUNTED = ['/health', '/offer/assets', '/console/assets'];
 /** The staff console: a signed-in person's session cookie vouches for them as a bearer token does. */
 const CONSOLE_AREA = '/console';
 /** Public pages: every request counts, whatever token it carries (a token opens nothing there). */
-const PUBLIC_PAGES = '/offer';
+const PUBLIC_PAGES = ['/offer', '/opt-in'];
 /** Notify's delivery receipts: vouched for by the callback token alone (a user's JWT opens nothing there). */
 const NOTIFY_CALLBACK_AREA = '/v1/notify';
 
@@ -53,7 +53,7 @@ export function addressRateLimit(deps: {
 
   /** Whether the request carries a credential that makes it someone's, not an address's. */
   async function vouchedFor(req: FastifyRequest, path: string): Promise<boolean> {
-    if (under(path, PUBLIC_PAGES)) return false;
+    if (PUBLIC_PAGES.some((p) => under(path, p))) return false;
     if (under(path, NOTIFY_CALLBACK_AREA)) return isNotify(req.headers.authorization);
     // Prometheus scrapes every API process from one address, and the count is shared: its token vouches for it.
     if (under(path, METRICS_PATH) && prometheus?.(req.headers.authorization) === 'ok') return true;

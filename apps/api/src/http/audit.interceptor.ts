@@ -30,6 +30,10 @@ const NO_REFERRAL: ReadonlySet<Permission> = new Set<Permission>([
   'directory.write',
   'postcodes.load',
   'group.write',
+  // Patient-initiated mutual aid: cohorts and opt-ins (their ids are not referral ids).
+  'pidmas.invite',
+  'pidmas.read',
+  'pidmas.review',
 ]);
 
 interface AuditedRequest {

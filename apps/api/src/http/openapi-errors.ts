@@ -90,6 +90,13 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'put /v1/capacity/{ods}/{specialty}': [400, 422],
   'post /v1/matching/runs': [400],
   'get /v1/matching/runs/{id}': [400, 404],
+  // Patient-initiated mutual aid (PIDMAS).
+  'post /v1/pidmas/cohorts': [400],
+  'get /v1/pidmas/cohorts': [],
+  'get /v1/pidmas/reason-codes': [],
+  'get /v1/pidmas/opt-ins': [400],
+  'get /v1/pidmas/opt-ins/no-capacity.csv': [],
+  'post /v1/pidmas/opt-ins/{id}/review': [400, 404, 409, 422],
   'get /v1/insights/{chart}': [400],
   'post /v1/insights/refresh': [],
   'get /v1/patient/referrals': [],

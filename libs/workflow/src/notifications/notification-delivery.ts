@@ -120,7 +120,7 @@ async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<S
     [u.notificationId ?? null, u.providerId ?? null, u.status, OPEN_STATUSES],
   );
   const row = rows[0];
-  if (!row) return { notificationId: null, applied: false, fallbackLetterId: null, taskRaised: false };
+  if (!row) return recordInvitationStatus(tx, u);
   let taskRaised = false;
   if (row.applied && FAILED_STATUSES.includes(u.status) && (TASK_TEAMS as readonly string[]).includes(row.team)) {
     taskRaised = await raiseTask(tx, {
@@ -136,6 +136,23 @@ async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<S
 }
 
 /**
+ * A patient-initiated mutual aid invitation's status (table pidmas_invitation: no referral, so no
+ * fallback letter or task; the cohort's page counts the failures for the booking team).
+ */
+async function recordInvitationStatus(tx: Tx, u: StatusUpdate): Promise<StatusOutcome> {
+  const byId = u.notificationId ? 'id = $1::uuid' : 'provider_id = $2 AND $1::uuid IS NULL';
+  const { rows } = await tx.query<{ id: string; applied: boolean }>(
+    `WITH s AS (SELECT id, status FROM pidmas_invitation WHERE ${byId} FOR UPDATE),
+     u AS (UPDATE pidmas_invitation SET status = $3, provider_id = COALESCE(pidmas_invitation.provider_id, $2), updated_at = now()
+           FROM s WHERE pidmas_invitation.id = s.id AND s.status = ANY($4::text[]) AND s.status <> $3 RETURNING pidmas_invitation.id)
+     SELECT s.id::text AS id, EXISTS (SELECT 1 FROM u) AS applied FROM s`,
+    [u.notificationId ?? null, u.providerId ?? null, u.status, OPEN_STATUSES],
+  );
+  const row = rows[0];
+  return { notificationId: row?.id ?? null, applied: row?.applied ?? false, fallbackLetterId: null, taskRaised: false };
+}
+
+/**
  * Notifications still sending after `olderThanMs` without a final status, for the poll: the ones
  * asked about longest ago (or never) first, and each claimed by stamping `polled_at`, so a row
  * Notify keeps calling `sending` (a letter, for days) goes to the back of the line instead of
@@ -143,9 +160,9 @@ async function recordStaffNotificationStatus(tx: Tx, u: StatusUpdate): Promise<S
  */
 export async function notificationsAwaitingStatus(tx: Tx, olderThanMs: number, limit: number): Promise<Array<{ id: string; providerId: string }>> {
   const out: Array<{ id: string; providerId: string }> = [];
-  // Patient notifications, then staff worklist emails in the same way (their own table;
-  // recordNotificationStatus finds either by id).
-  for (const table of ['notification', 'staff_notification'] as const) {
+  // Patient notifications, then staff worklist emails and PIDMAS invitations in the same way (their
+  // own tables; recordNotificationStatus finds any of them by id).
+  for (const table of ['notification', 'staff_notification', 'pidmas_invitation'] as const) {
     const { rows } = await tx.query<{ id: string; provider_id: string }>(
       `UPDATE ${table} SET polled_at = now()
        WHERE id IN (SELECT id FROM ${table}

@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_DIRECTION, FINAL_STATUSES, isoDate, OPENED_STATUS, type NewReferral, type ReferralStatus } from '#domain';
-import { isUniqueViolation, PrismaService } from '#persistence';
+import { isUniqueViolation, PrismaService, type SqlRunner } from '#persistence';
 import { outboxJob } from '#queue';
 import { writeOutbox } from '../outbox/outbox.js';
 import { BusinessRuleError, DuplicateError } from '../workflow-errors.js';
@@ -31,8 +31,17 @@ export class OpenReferral {
     private readonly demographics: DemographicsCheck,
   ) {}
 
-  /** `waitingListEntryId`: opened from that entry of the caller's trust (which then records the referral). */
-  async open(caller: Caller, input: NewReferral, idempotencyKey: string | null, opts: { waitingListEntryId?: string } = {}): Promise<CreateResult> {
+  /**
+   * `waitingListEntryId`: opened from that entry of the caller's trust (which then records the referral).
+   * `travelRadiusMiles`: the patient's radius, known at opening (a patient-initiated opt-in's).
+   * `within`: a write of the caller's that stands or falls with the opening (the opt-in's check).
+   */
+  async open(
+    caller: Caller,
+    input: NewReferral,
+    idempotencyKey: string | null,
+    opts: { waitingListEntryId?: string; travelRadiusMiles?: number | null; within?: (tx: SqlRunner, referralId: string) => Promise<void> } = {},
+  ): Promise<CreateResult> {
     const ods = caller.ods!;
     if (input.rttClockStart < input.patient.dateOfBirth) {
       throw new BusinessRuleError('The RTT clock cannot start before the patient was born', { field: 'rttClockStart' });
@@ -59,8 +68,8 @@ export class OpenReferral {
         const referralId = randomUUID();
         const { rows } = await tx.query<{ event_id: string }>(
           `WITH r AS (
-             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, status, updated_at, direction)
-             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, $15::"ReferralStatus", now(), $17) RETURNING id)
+             INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, next_appointment_date, tertiary, status, updated_at, direction, travel_radius_miles)
+             VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::date, $7, $8, $9::date, $10, $15::"ReferralStatus", now(), $17, $18::int) RETURNING id)
            INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
            SELECT id, 'referral_opened', NULL, $15::"ReferralStatus", $11, $12, $13, $16, $14::jsonb FROM r RETURNING id::text AS event_id`,
           [
@@ -86,6 +95,7 @@ export class OpenReferral {
             OPENED_STATUS,
             caller.name ?? null,
             input.direction ?? DEFAULT_DIRECTION,
+            opts.travelRadiusMiles ?? null,
           ],
         );
         if (identity.mismatched.length) {
@@ -105,6 +115,7 @@ export class OpenReferral {
         }
         await writeOutbox(tx, referralId, [outboxJob('referral.screen', { referralId }, rows[0].event_id)]);
         await linkWaitingListEntry(tx, { ods, pathwayId: input.pathwayId, referralId, entryId: opts.waitingListEntryId });
+        if (opts.within) await opts.within(tx, referralId);
         if (idempotencyKey) {
           await tx.query('INSERT INTO idempotency_record (ods, key, request_hash, referral_id) VALUES ($1, $2, $3, $4::uuid)', [
             ods,
