@@ -8,6 +8,7 @@ import { PersistenceModule } from '#persistence';
 import { AuthModule } from '#auth';
 import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
 import { ReferralsController } from './referrals.controller.js';
+import { BookingChangesController, BookingPolicyController, ClinicsController } from './booking-changes.controller.js';
 import { AdditionalRequirementsController } from './additional-requirements.controller.js';
 import { ClinicalController, ReasonCodesController } from './clinical.controller.js';
 import { PatientController } from './patient.controller.js';
@@ -53,6 +54,9 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     DirectoryController,
     PostcodesController,
     GroupController,
+    BookingChangesController,
+    ClinicsController,
+    BookingPolicyController,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },

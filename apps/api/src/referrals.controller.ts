@@ -199,7 +199,8 @@ export class ReferralsController {
   @ApiOperation({ summary: 'Book a pre-operative assessment or the procedure at a site of the receiving trust (stage 5)' })
   @ApiCreatedResponse({ type: BookedReferralView, description: 'The referral after the step, and the booking made' })
   async book(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Body() dto: BookingDto): Promise<BookedReferralView> {
-    const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
+    const startsAt = dto.startsAt ? new Date(dto.startsAt) : undefined;
+    const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt, slotId: dto.slotId });
     const view = await this.queries.get(caller, refId);
     return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
   }

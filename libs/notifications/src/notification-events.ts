@@ -16,6 +16,10 @@ export const NOTIFICATION_EVENTS = [
   // Reminders (libs/workflow/src/reminders): an unanswered offer after 7 and 14 days; 7 days and 1 day before an appointment.
   'offer_reminder',
   'appointment_reminder',
+  // Booking as it really goes (issue 18, booking): a move to another slot, a missed appointment, and a return to the referrer after one.
+  'appointment_rescheduled',
+  'appointment_not_attended',
+  'returned_after_dna',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -36,7 +40,8 @@ export interface TemplateContext {
     address?: string | null;
     bookingPhone?: string | null;
   }>;
-  readonly booking: { kind: string; siteName: string; startsAt: string } | null;
+  /** address: the site's, when the directory has it; previousStartsAt: where a rescheduled appointment was. */
+  readonly booking: { kind: string; siteName: string; startsAt: string; address?: string | null; previousStartsAt?: string | null } | null;
   readonly reason: string | null;
   /** The patient's single-use offer link (offer and offer_reminder only), or null. */
   readonly offerUrl?: string | null;
@@ -130,7 +135,28 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
     subject: 'Reminder: your appointment is coming up',
     body: `Dear ${c.givenName},\nThis is a reminder that your ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible so the time can be offered to someone else.`,
   }),
+  appointment_rescheduled: (c) => ({
+    subject: 'Your appointment has moved',
+    body: [
+      `Dear ${c.givenName},`,
+      `Your ${appointmentKind(c)}${c.booking?.previousStartsAt ? ` on ${momentInWords(c.booking.previousStartsAt)}` : ''} has moved${c.reason ? ` (${c.reason})` : ''}.`,
+      `Your new appointment is on ${c.booking ? momentInWords(c.booking.startsAt) : ''} at ${c.booking?.siteName}${c.booking?.address ? `, ${c.booking.address}` : ''}.`,
+      'If you cannot attend, contact the booking team as soon as possible.',
+    ].join('\n'),
+  }),
+  appointment_not_attended: (c) => ({
+    subject: 'We missed you at your appointment',
+    body: `Dear ${c.givenName},\nYou did not come to your ${appointmentKind(c)} at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. The booking team will contact you to arrange a new date. If you no longer want the treatment, please tell them.`,
+  }),
+  returned_after_dna: (c) => ({
+    subject: 'Your care is going back to your own hospital',
+    body: `Dear ${c.givenName},\nYou did not come to your ${appointmentKind(c)} at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}, so ${c.receivingTrustName ?? 'the hospital'} has handed your care back to ${c.originTrustName}. ${keepPlace(c)}`,
+  }),
 };
+
+function appointmentKind(c: TemplateContext): string {
+  return c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment';
+}
 
 export function renderNotification(event: NotificationEvent, ctx: TemplateContext): RenderedMessage {
   return TEMPLATES[event](ctx);
