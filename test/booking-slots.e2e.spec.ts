@@ -166,16 +166,19 @@ describe('rescheduling', () => {
       previousStartsAt: booked.startsAt,
       startsAt: later.slots[2].startsAt,
     });
-    const slots = await s.prisma.sql.query<{ id: string; booking_id: string | null }>('SELECT id::text, booking_id::text FROM clinic_slot WHERE id = ANY($1::uuid[])', [
-      [clinic.slots[0].id, later.slots[2].id],
-    ]);
+    const slots = await s.prisma.sql.query<{ id: string; booking_id: string | null }>(
+      'SELECT id::text, booking_id::text FROM clinic_slot WHERE id = ANY($1::uuid[])',
+      [[clinic.slots[0].id, later.slots[2].id]],
+    );
     expect(Object.fromEntries(slots.rows.map((r) => [r.id, r.booking_id]))).toEqual({ [clinic.slots[0].id]: null, [later.slots[2].id]: res.body.booking.id });
     const message = await messageText(id, 'appointment_rescheduled');
     expect(message.subject).toBe('Your appointment has moved');
     expect(message.body).toMatch(/^Dear Ceridwen,/);
     expect(message.body).toContain('Warwick Hospital, Lakin Road, Warwick, CV34 5BW');
     expect(message.body).toContain('the theatre or clinic room is not available');
-    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(later.slots[2].startsAt));
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' }).format(
+      new Date(later.slots[2].startsAt),
+    );
     expect(message.body).toContain(day);
   });
 
@@ -204,7 +207,9 @@ describe('rescheduling', () => {
       .send({ slotId: clinic.slots[2].id, reasonCode: 'PATIENT_UNWELL' });
     expect(gone.status).toBe(409);
     // Cancelling freed its slot for someone else.
-    const { rows } = await s.prisma.sql.query<{ booking_id: string | null }>('SELECT booking_id::text FROM clinic_slot WHERE id = $1::uuid', [clinic.slots[0].id]);
+    const { rows } = await s.prisma.sql.query<{ booking_id: string | null }>('SELECT booking_id::text FROM clinic_slot WHERE id = $1::uuid', [
+      clinic.slots[0].id,
+    ]);
     expect(rows[0].booking_id).toBeNull();
   });
 });
@@ -293,7 +298,10 @@ describe("the patient's change request", () => {
       .send({ request: 'change', reasonCode: 'NO_TRANSPORT', note: 'Any Tuesday' });
     expect(asked.status).toBe(201);
     expect(asked.body).toMatchObject({ bookingId: booked.id, request: 'change', reasonCode: 'NO_TRANSPORT' });
-    const again = await s.http.post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`).set(bearer(patient)).send({ request: 'cancel', reasonCode: 'UNWELL' });
+    const again = await s.http
+      .post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`)
+      .set(bearer(patient))
+      .send({ request: 'cancel', reasonCode: 'UNWELL' });
     expect(again.status).toBe(409);
 
     const tasks = await s.http.get('/v1/tasks').query({ kind: 'appointment_change_request' }).set(bearer(c.clerkRJC)).expect(200);
@@ -319,10 +327,22 @@ describe("the patient's change request", () => {
     const clinic = await declareClinic('pre_op_assessment', 40);
     const { id, patient } = await driveTo(s, c, 'AWAITING_BOOKING');
     const booked = (await bookSlot(id, clinic.slots[0].id, 'pre_op_assessment')).body.booking;
-    await s.http.post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`).set(bearer(c.clerkRJC)).send({ request: 'cancel', reasonCode: 'UNWELL' }).expect(403);
+    await s.http
+      .post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`)
+      .set(bearer(c.clerkRJC))
+      .send({ request: 'cancel', reasonCode: 'UNWELL' })
+      .expect(403);
     const stranger = await token({ role: 'patient', nhsNumber: '9434765919' });
-    await s.http.post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`).set(bearer(stranger)).send({ request: 'cancel', reasonCode: 'UNWELL' }).expect(404);
-    await s.http.post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`).set(bearer(patient)).send({ request: 'cancel', reasonCode: 'CARER_NOT_AVAILABLE' }).expect(201);
+    await s.http
+      .post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`)
+      .set(bearer(stranger))
+      .send({ request: 'cancel', reasonCode: 'UNWELL' })
+      .expect(404);
+    await s.http
+      .post(`/v1/referrals/${id}/bookings/${booked.id}/change-request`)
+      .set(bearer(patient))
+      .send({ request: 'cancel', reasonCode: 'CARER_NOT_AVAILABLE' })
+      .expect(201);
     await s.http.post(`/v1/referrals/${id}/bookings/${booked.id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'Patient asked' }).expect(200);
     const done = await s.http.get('/v1/tasks').query({ kind: 'appointment_change_request', status: 'DONE' }).set(bearer(c.clerkRJC)).expect(200);
     expect(done.body.items.some((t: { referralId: string }) => t.referralId === id)).toBe(true);

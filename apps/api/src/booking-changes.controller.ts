@@ -85,7 +85,9 @@ export class BookingChangesController {
   @Post(':id/bookings/:bookingId/did-not-attend')
   @HttpCode(200)
   @RequirePermission('referral.book')
-  @ApiOperation({ summary: "Record that the patient did not attend (after the appointment's time); the trust's policy decides what follows; the patient is told" })
+  @ApiOperation({
+    summary: "Record that the patient did not attend (after the appointment's time); the trust's policy decides what follows; the patient is told",
+  })
   @ApiOkResponse({ type: DidNotAttendView })
   async notAttended(
     @CurrentCaller() caller: Caller,

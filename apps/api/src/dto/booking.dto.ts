@@ -11,9 +11,10 @@ const RESCHEDULE_CODES = Object.keys(RESCHEDULE_REASONS);
 const CHANGE_CODES = Object.keys(CHANGE_REQUEST_REASONS);
 
 export class ClinicSessionDto {
-  @ApiProperty({ example: 'RJC01', description: 'A site of your trust' })
+  @ApiPropertyOptional({ example: 'RJC02', description: 'A site of your trust; defaults to its main site' })
+  @IsOptional()
   @IsOds()
-  siteOds!: string;
+  siteOds?: string;
 
   @ApiProperty({ example: 'Ms A Surgeon', description: 'Whose clinic or theatre list it is' })
   @IsString()

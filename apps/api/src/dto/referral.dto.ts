@@ -243,7 +243,11 @@ export class BookingDto {
   @IsDateTime()
   startsAt?: string;
 
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: "A free slot of the receiving trust's clinics of this kind (GET /v1/clinics): its site and time" })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description: "A free slot of the receiving trust's clinics of this kind (GET /v1/clinics): its site and time",
+  })
   @IsOptional()
   @Matches(UUID_PATTERN, { message: '$property must be a slot id (a UUID)' })
   slotId?: string;

@@ -233,7 +233,13 @@ export class Bookings {
         action: booking.kind === 'procedure' ? 'procedure_not_attended' : 'pre_op_assessment_not_attended',
         actor,
         type: 'did_not_attend',
-        detail: { bookingId, kind: booking.kind, dnaCount: dnas, policy: { dnaAction: policy.dnaAction, returnAfterDnas: policy.returnAfterDnas }, outcome: 'rebook' },
+        detail: {
+          bookingId,
+          kind: booking.kind,
+          dnaCount: dnas,
+          policy: { dnaAction: policy.dnaAction, returnAfterDnas: policy.returnAfterDnas },
+          outcome: 'rebook',
+        },
         notify: [{ event: 'appointment_not_attended', detail: { bookingId } }],
       });
       // On the booking-changed worklist until a new date is booked for this kind.
@@ -289,7 +295,8 @@ async function liveBooking(tx: Tx, ref: LoadedReferral, id: string, bookingId: s
   );
   const booking = rows[0];
   if (!booking) throw new ReferralNotFoundError('Booking');
-  if (booking.status !== 'BOOKED') throw new TransitionConflictError(`This booking is already ${booking.status.toLowerCase().replaceAll('_', ' ')}`, ref.status);
+  if (booking.status !== 'BOOKED')
+    throw new TransitionConflictError(`This booking is already ${booking.status.toLowerCase().replaceAll('_', ' ')}`, ref.status);
   return booking;
 }
 

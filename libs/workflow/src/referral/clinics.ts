@@ -15,7 +15,8 @@ export type DnaAction = (typeof DNA_ACTIONS)[number];
 const MAX_DAYS_AHEAD = 2 * 365;
 
 export interface NewClinicSession {
-  readonly siteOds: string;
+  /** Default: the trust's main site. */
+  readonly siteOds?: string;
   readonly clinicianName: string;
   readonly kind: ClinicKind;
   /** The day and the first slot's time, as the clinic's timetable says them (UK time). */
@@ -101,9 +102,11 @@ export class ClinicSessions {
     if (startMinutes + count * input.slotMinutes > 24 * 60) throw new BusinessRuleError('The session must end on the day it starts', { field: 'slotCount' });
 
     return this.prisma.sqlTransaction(async (tx) => {
-      const { rows: site } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1', [input.siteOds]);
-      if (!site[0]) throw new BusinessRuleError(`Site ${input.siteOds} is not in the directory`, { field: 'siteOds' });
-      if (site[0].trust_ods !== ods) throw new BusinessRuleError(`Site ${input.siteOds} is not a site of your trust (${ods})`, { field: 'siteOds' });
+      const { rows: main } = await tx.query<{ main_site_ods: string }>('SELECT main_site_ods FROM trust WHERE ods = $1', [ods]);
+      const siteOds = input.siteOds ?? main[0]?.main_site_ods;
+      const { rows: site } = await tx.query<{ trust_ods: string }>('SELECT trust_ods FROM site WHERE ods = $1', [siteOds]);
+      if (!site[0]) throw new BusinessRuleError(`Site ${siteOds} is not in the directory`, { field: 'siteOds' });
+      if (site[0].trust_ods !== ods) throw new BusinessRuleError(`Site ${siteOds} is not a site of your trust (${ods})`, { field: 'siteOds' });
       const id = randomUUID();
       // The day and time are the clinic's, in UK time (summer time included), stored as instants.
       const { rows } = await tx.query<{ starts_at: Date; ok: boolean; soon: boolean }>(
@@ -118,7 +121,7 @@ export class ClinicSessions {
                     VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, starts_at)
          INSERT INTO clinic_slot (id, session_id, starts_at)
          SELECT gen_random_uuid(), s.id, s.starts_at + make_interval(mins => i * $7) FROM s, generate_series(0, $8 - 1) AS i`,
-        [id, ods, input.siteOds, input.clinicianName, input.kind, rows[0].starts_at, input.slotMinutes, count, caller.sub],
+        [id, ods, siteOds, input.clinicianName, input.kind, rows[0].starts_at, input.slotMinutes, count, caller.sub],
       );
       return (await this.sessions(tx, 's.id = $1::uuid', [id]))[0];
     });
@@ -148,7 +151,8 @@ export class ClinicSessions {
   async setPolicy(caller: Caller, input: { dnaAction: DnaAction; returnAfterDnas?: number }): Promise<BookingPolicyView> {
     const ods = staffTrust(caller);
     const after = input.returnAfterDnas ?? 1;
-    if (!Number.isInteger(after) || after < 1 || after > 5) throw new BusinessRuleError('returnAfterDnas must be a whole number from 1 to 5', { field: 'returnAfterDnas' });
+    if (!Number.isInteger(after) || after < 1 || after > 5)
+      throw new BusinessRuleError('returnAfterDnas must be a whole number from 1 to 5', { field: 'returnAfterDnas' });
     await this.prisma.sql.query(
       `INSERT INTO booking_policy (trust_ods, dna_action, return_after_dnas, updated_by, updated_at) VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (trust_ods) DO UPDATE SET dna_action = EXCLUDED.dna_action, return_after_dnas = EXCLUDED.return_after_dnas, updated_by = EXCLUDED.updated_by, updated_at = now()`,
@@ -211,8 +215,10 @@ export async function slotFor(tx: SqlRunner, slotId: string, want: { trustOds: s
     [slotId],
   );
   const slot = rows[0];
-  if (!slot || slot.trust_ods !== want.trustOds) throw new BusinessRuleError(`Slot ${slotId} is not a slot of the receiving trust (${want.trustOds})`, { field: 'slotId' });
-  if (slot.kind !== want.kind) throw new BusinessRuleError(`Slot ${slotId} is in a ${slot.kind.replaceAll('_', ' ')} clinic, not ${want.kind.replaceAll('_', ' ')}`, { field: 'slotId' });
+  if (!slot || slot.trust_ods !== want.trustOds)
+    throw new BusinessRuleError(`Slot ${slotId} is not a slot of the receiving trust (${want.trustOds})`, { field: 'slotId' });
+  if (slot.kind !== want.kind)
+    throw new BusinessRuleError(`Slot ${slotId} is in a ${slot.kind.replaceAll('_', ' ')} clinic, not ${want.kind.replaceAll('_', ' ')}`, { field: 'slotId' });
   if (!slot.future) throw new BusinessRuleError('That slot has already started', { field: 'slotId' });
   if (slot.booking_id) throw new DuplicateError('This slot is already booked; choose another slot', { field: 'slotId' });
   return { siteOds: slot.site_ods, startsAt: slot.starts_at };
