@@ -25,6 +25,7 @@ import { AdditionalRequirementsPageController } from './additional-requirements-
 import { ConsoleFhirController } from './fhir-download.controller.js';
 import { InsightsController } from '../insights/insights.controller.js';
 import { DirectoryPageController, GroupPageController } from './directory-pages.controller.js';
+import { BookingActionsController, ClinicPagesController } from './booking-actions.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -42,6 +43,8 @@ import { DirectoryPageController, GroupPageController } from './directory-pages.
     InsightsController,
     DirectoryPageController,
     GroupPageController,
+    BookingActionsController,
+    ClinicPagesController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, ReferralForms, OpenReferrals, ReferralSearch],
 })

@@ -18,7 +18,8 @@ import {
   type ReferralAction,
   type ReferralStatus,
 } from '#domain';
-import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
+import { ClinicSessions, ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
+import { bookingContext } from './booking-context.js';
 import { SPECIALTIES, statusTag } from './console-pages.js';
 import { mayChangeRequirements } from './additional-requirements-page.controller.js';
 
@@ -63,6 +64,10 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
   { name: 'return-with-advice', permission: 'referral.return-with-advice', transitions: ['receiver_rejected'] },
   { name: 'answer-information', permission: 'referral.information-answer', when: (r) => r.informationRequest?.status === 'OPEN' },
   { name: 'attachment', permission: 'attachment.upload', when: (r) => !FINAL_STATUSES.has(r.status) },
+  // Booking as it really goes (issue 18, booking): the forms are in booking-actions.controller.ts and views/booking-actions.njk.
+  { name: 'book-slot', permission: 'referral.book', transitions: ['pre_op_assessment_booked', 'procedure_booked'] },
+  { name: 'reschedule', permission: 'referral.book', transitions: ['appointment_rescheduled'] },
+  { name: 'did-not-attend', permission: 'referral.book', transitions: ['pre_op_assessment_not_attended', 'procedure_not_attended'] },
 ];
 
 /** Whether `caller` may take `action` on the referral now: role, side and status. */
@@ -92,6 +97,7 @@ export class ReferralPage {
     private readonly queries: ReferralQueries,
     private readonly siteDirectory: SiteNames,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clinics: ClinicSessions,
   ) {}
 
   async context(caller: Caller, id: string, opts: { problem?: FormProblem; banner?: Banner } = {}): Promise<Record<string, unknown>> {
@@ -150,6 +156,7 @@ export class ReferralPage {
       values: problem?.values ?? {},
       banner: opts.banner,
       back: { href: '/console', text: 'Your worklists' },
+      booking: await bookingContext(this.clinics, caller, referral, actions, site),
     };
   }
 }
