@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { startConsole, weekAhead, type ConsoleHarness } from './support/console.js';
-import { bearer, driveTo, getReferral, lastEventOf, waitUntil } from './support/stack.js';
+import { bearer, drained, driveTo, getReferral, lastEventOf, waitUntil } from './support/stack.js';
 
 let h: ConsoleHarness;
 
@@ -148,7 +148,53 @@ describe('the receiving booking team in the console', () => {
     expect(refused.status).toBe(403);
   });
 
+  it("the patient asks for another date from the link in their appointment message; it lands on the booking team's tasks", async () => {
+    const { id } = await driveTo(h.s, h.c, 'AWAITING_BOOKING', { patient: { givenName: 'Gwenllian', dateOfBirth: '1959-02-11' } });
+    const slots = await slotsOf('Mr Owain Price');
+    const free = slots.find((sl) => sl.bookingId === null)!;
+    await h.s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(h.c.clerkRJC)).send({ kind: 'procedure', slotId: free.id }).expect(201);
+    await drained(h.s);
+    const { rows } = await h.s.prisma.sql.query<{ body: string }>(
+      `SELECT m.body FROM local_message_text m JOIN notification n ON n.id = m.notification_id WHERE n.referral_id = $1::uuid AND n.event = 'appointment_booked'`,
+      [id],
+    );
+    const link = /go to (http\S+\/offer\/appointment\/\S+) \(you will be asked/.exec(rows[0].body)?.[1];
+    expect(link).toBeDefined();
+
+    const patient = await h.newPage(noScript);
+    await patient.goto(link!);
+    await patient.getByLabel('Day').fill('11');
+    await patient.getByLabel('Month').fill('2');
+    await patient.getByLabel('Year').fill('1959');
+    await submit(patient, 'Continue');
+    expect(await patient.getByRole('heading', { level: 1 }).textContent()).toBe('Your procedure');
+    await expect(patient.getByText('Warwick Hospital, Lakin Road, Warwick, CV34 5BW').isVisible()).resolves.toBe(true);
+    await h.shots(patient, 'appointment-change');
+    await submit(patient, 'Send my request');
+    await expect(patient.getByRole('alert').textContent()).resolves.toContain('Select why you cannot come');
+    await patient.getByLabel('Ask for another date').check();
+    await patient.getByLabel('No transport to get there').check();
+    await patient.getByLabel('Anything the booking team should know (optional)').fill('Mornings are hard');
+    await submit(patient, 'Send my request');
+    expect(await patient.getByRole('heading', { level: 1 }).textContent()).toBe('We have your request for another date');
+
+    const view = await getReferral(h.s, h.c.clerkRJC, id);
+    expect(lastEventOf(view, 'appointment_change_requested').detail).toMatchObject({
+      request: 'change',
+      reasonCode: 'NO_TRANSPORT',
+      comment: 'Mornings are hard',
+    });
+    const tasks = await h.s.http.get('/v1/tasks').query({ kind: 'appointment_change_request' }).set(bearer(h.c.clerkRJC)).expect(200);
+    expect(tasks.body.items.some((t: { referralId: string }) => t.referralId === id)).toBe(true);
+    // The link again: the request is in, so it says so rather than taking a second one.
+    await patient.goto(link!);
+    expect(await patient.getByRole('heading', { level: 1 }).textContent()).toBe('You have already asked to change this appointment');
+    // A link that is not an appointment's does not open.
+    const wrong = await fetch(link!.replace(/appointment\/.*/, 'appointment/not-a-token'));
+    expect(wrong.status).toBe(404);
+  });
+
   it('every page passed axe-core', () => {
-    expect(Object.fromEntries(h.axeFindings)).toEqual({ clinics: [], 'referral-booking-forms': [], 'booking-policy': [] });
+    expect(Object.fromEntries(h.axeFindings)).toEqual({ clinics: [], 'referral-booking-forms': [], 'booking-policy': [], 'appointment-change': [] });
   });
 });

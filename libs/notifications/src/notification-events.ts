@@ -45,6 +45,8 @@ export interface TemplateContext {
   readonly reason: string | null;
   /** The patient's single-use offer link (offer and offer_reminder only), or null. */
   readonly offerUrl?: string | null;
+  /** The link to ask to change or cancel an appointment (appointment_booked and appointment_rescheduled), or null. */
+  readonly changeUrl?: string | null;
 }
 
 export interface RenderedMessage {
@@ -98,7 +100,9 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
   }),
   appointment_booked: (c) => ({
     subject: 'Your appointment has been booked',
-    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.`,
+    body:
+      `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.` +
+      askToChange(c),
   }),
   appointment_cancelled: (c) => ({
     subject: 'Your appointment has been cancelled',
@@ -141,7 +145,7 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
       `Dear ${c.givenName},`,
       `Your ${appointmentKind(c)}${c.booking?.previousStartsAt ? ` on ${momentInWords(c.booking.previousStartsAt)}` : ''} has moved${c.reason ? ` (${c.reason})` : ''}.`,
       `Your new appointment is on ${c.booking ? momentInWords(c.booking.startsAt) : ''} at ${c.booking?.siteName}${c.booking?.address ? `, ${c.booking.address}` : ''}.`,
-      'If you cannot attend, contact the booking team as soon as possible.',
+      'If you cannot attend, contact the booking team as soon as possible.' + askToChange(c),
     ].join('\n'),
   }),
   appointment_not_attended: (c) => ({
@@ -153,6 +157,11 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
     body: `Dear ${c.givenName},\nYou did not come to your ${appointmentKind(c)} at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}, so ${c.receivingTrustName ?? 'the hospital'} has handed your care back to ${c.originTrustName}. ${keepPlace(c)}`,
   }),
 };
+
+/** The link to ask for another date or to cancel, when the message carries one (a letter gets it typed out too). */
+function askToChange(c: TemplateContext): string {
+  return c.changeUrl ? `\nTo ask for another date or to cancel, go to ${c.changeUrl} (you will be asked for your date of birth).` : '';
+}
 
 function appointmentKind(c: TemplateContext): string {
   return c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment';

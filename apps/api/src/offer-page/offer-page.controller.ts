@@ -63,7 +63,7 @@ const unreadableForm = (status: 413 | 415, message: string) => Object.assign(new
  * Another type reads as no fields. Too large, too many fields or compressed: refused, and the
  * rest of the body is discarded (not the connection: the page still answers).
  */
-function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields: FORM_MAX_FIELDS }): Promise<Record<string, unknown>> {
+export function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields: FORM_MAX_FIELDS }): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return Promise.resolve({});
   const raw = req.raw;
@@ -96,12 +96,12 @@ function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields: FORM_M
   });
 }
 
-const field = (body: Record<string, unknown>, name: string, max = 20): string => {
+export const field = (body: Record<string, unknown>, name: string, max = 20): string => {
   const v = body[name];
   return typeof v === 'string' ? v.trim().slice(0, max) : '';
 };
 
-function cookieOf(req: Request, name: string): string | undefined {
+export function cookieOf(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const i = part.indexOf('=');
     if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();

@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { DeferJobError, OnJob, type JobPayloads } from '#queue';
 import {
+  appointmentLinkUrl,
   letterAddress,
   offerLinkToken,
   offerLinkUrl,
@@ -102,6 +103,11 @@ export class SendNotification {
         : null,
       reason: detail.reason ?? null,
       offerUrl: this.offerUrl(n, detail),
+      // Named by this message itself: the page finds its booking through it.
+      changeUrl:
+        n.event === 'appointment_booked' || n.event === 'appointment_rescheduled'
+          ? appointmentLinkUrl(this.config.http.publicBaseUrl, offerLinkToken(this.config.workflow.offerLinkSecret, n.id))
+          : null,
     };
     const message = renderNotification(n.event as NotificationEvent, ctx);
     // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.
@@ -125,6 +131,7 @@ export class SendNotification {
         receiving_trust_name: ctx.receivingTrustName ?? '',
         notification_id: n.id,
         offer_url: ctx.offerUrl ?? '',
+        change_url: ctx.changeUrl ?? '',
       },
       addressLines: channel === 'letter' ? letterAddress(name, n.address, n.postcode) : undefined,
       accessibleFormat: n.accessible_format,
