@@ -1,7 +1,9 @@
 // Booking as it really goes (issue 18): clinic sessions and slots, a slot taken once, reschedule,
 // did-not-attend under each of the trust's policies, and the patient's change request on the worklist.
 import { describe, expect, it } from '@jest/globals';
-import { bearer, drained, driveTo, getReferral, isoDay, lastEventOf, token, useStack } from './support/stack.js';
+import type { SqlRunner } from '#persistence';
+import { slotFor, takeSlot } from '#workflow';
+import { bearer, drained, driveTo, getReferral, isoDay, lastEventOf, token, useStack, waitUntil } from './support/stack.js';
 
 const { s, c } = useStack();
 
@@ -131,6 +133,50 @@ describe('booking from a slot', () => {
       [[a.id, b.id]],
     );
     expect(rows[0].n).toBe(1);
+  });
+
+  it('the database decides a true race: the second of two transactions that both found the slot free waits, then gets 409', async () => {
+    const clinic = await declareClinic('procedure', 42);
+    const [a, b] = await Promise.all([driveTo(s, c, 'AWAITING_BOOKING'), driveTo(s, c, 'AWAITING_BOOKING')]);
+    const slotId = clinic.slots[3].id;
+    const insertBooking = (tx: SqlRunner, referralId: string) =>
+      tx
+        .query<{ id: string }>(
+          `INSERT INTO booking (id, referral_id, kind, site_ods, starts_at, created_by) VALUES (gen_random_uuid(), $1::uuid, 'procedure', 'RJC02', $2, 'race') RETURNING id::text`,
+          [referralId, clinic.slots[3].startsAt],
+        )
+        .then((r) => r.rows[0].id);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let firstTook!: () => void;
+    const taken = new Promise<void>((r) => (firstTook = r));
+    // Both read the slot as free before either takes it (the check a use case makes first).
+    const first = s.prisma.sqlTransaction(async (tx) => {
+      await slotFor(tx, slotId, { trustOds: 'RJC', kind: 'procedure' });
+      await takeSlot(tx, slotId, await insertBooking(tx, a.id));
+      firstTook();
+      await held;
+    });
+    await taken;
+    const second = s.prisma.sqlTransaction(async (tx) => {
+      await slotFor(tx, slotId, { trustOds: 'RJC', kind: 'procedure' });
+      await takeSlot(tx, slotId, await insertBooking(tx, b.id));
+    });
+    // The second UPDATE waits on the first's row lock; then the first commits.
+    await waitUntil(async () => {
+      const { rows } = await s.prisma.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE clinic_slot SET booking_id%'`,
+      );
+      return rows[0].n > 0 || null;
+    }, 'the second transaction to wait for the slot');
+    release();
+    await first;
+    await expect(second).rejects.toMatchObject({ code: 'DUPLICATE', details: { field: 'slotId' } });
+    const { rows } = await s.prisma.sql.query<{ referral_id: string }>(
+      'SELECT b.referral_id::text FROM clinic_slot sl JOIN booking b ON b.id = sl.booking_id WHERE sl.id = $1::uuid',
+      [slotId],
+    );
+    expect(rows).toEqual([{ referral_id: a.id }]);
   });
 
   it('a typed date still books, as the contract allows', async () => {
