@@ -85,8 +85,8 @@ export class RescheduleDto {
   @IsUUID('all', { message: '$property must be a slot id (a UUID)' })
   slotId!: string;
 
-  @ApiProperty({ enum: RESCHEDULE_CODES, description: 'PATIENT_* when the patient asked, HOSPITAL_* when the hospital moves it (GET /v1/reason-codes)' })
-  @IsIn(RESCHEDULE_CODES, { message: '$property must be a reschedule reason code (GET /v1/reason-codes)' })
+  @ApiProperty({ enum: RESCHEDULE_CODES, description: 'PATIENT_* when the patient asked, HOSPITAL_* when the hospital moves it' })
+  @IsIn(RESCHEDULE_CODES, { message: `$property must be one of ${RESCHEDULE_CODES.join(', ')}` })
   reasonCode!: RescheduleReason;
 
   @ApiPropertyOptional({ example: 'Theatre closed for maintenance' })
@@ -102,7 +102,7 @@ export class ChangeRequestDto {
   request!: 'change' | 'cancel';
 
   @ApiProperty({ enum: CHANGE_CODES })
-  @IsIn(CHANGE_CODES, { message: '$property must be a change request reason code (GET /v1/reason-codes)' })
+  @IsIn(CHANGE_CODES, { message: `$property must be one of ${CHANGE_CODES.join(', ')}` })
   reasonCode!: ChangeRequestReason;
 
   @ApiPropertyOptional({ example: 'I can come any Tuesday' })
