@@ -283,6 +283,12 @@ describe('did not attend', () => {
     expect(lastEventOf(res.body, 'did_not_attend').detail).toMatchObject({ bookingId: booked.id, outcome: 'rebook' });
     const changed = await s.http.get('/v1/referrals').query({ worklist: 'booking-changed', limit: 100 }).set(bearer(c.clerkRJC)).expect(200);
     expect(changed.body.items.map((r: { id: string }) => r.id)).toContain(id);
+    // The referral as FHIR says the missed appointment was a no-show.
+    const fhir = await s.http.get(`/v1/referrals/${id}/fhir`).set(bearer(c.clerkRJC)).expect(200);
+    const appointments = (fhir.body.entry as Array<{ resource: { resourceType: string; status: string } }>).filter(
+      (e) => e.resource.resourceType === 'Appointment',
+    );
+    expect(appointments.map((e) => e.resource.status)).toEqual(['noshow']);
     const message = await messageText(id, 'appointment_not_attended');
     expect(message.subject).toBe('We missed you at your appointment');
     expect(message.body).toMatch(/^Dear Ifor,/);
