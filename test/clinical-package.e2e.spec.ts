@@ -332,8 +332,18 @@ describe('reason codes', () => {
   it('lists every coded reason with its meaning', async () => {
     const res = await s.http.get('/v1/reason-codes').set(bearer(c.clerkRLQ));
     expect(res.status).toBe(200);
-    // handbackRefusal: the pathway after treatment (issue 18), a list added at the end.
-    expect(Object.keys(res.body)).toEqual(['notSuitable', 'rejection', 'cancellation', 'withdrawal', 'handbackRefusal']);
+    // handbackRefusal: the pathway after treatment (issue 18); reschedule, changeRequest, dnaReturn: booking as it really goes (issue 18). Lists added at the end.
+    expect(Object.keys(res.body)).toEqual([
+      'notSuitable',
+      'rejection',
+      'cancellation',
+      'withdrawal',
+      'handbackRefusal',
+      'reschedule',
+      'changeRequest',
+      'dnaReturn',
+    ]);
+    expect(res.body.changeRequest).toContainEqual({ code: 'NO_TRANSPORT', meaning: 'No transport to get there' });
     expect(res.body.handbackRefusal).toContainEqual({ code: 'NO_FOLLOW_UP_SERVICE', meaning: expect.any(String) });
     expect(res.body.cancellation).toContainEqual({ code: 'TREATED_ELSEWHERE', meaning: expect.stringMatching(/treated elsewhere/) });
     expect(res.body.withdrawal).toContainEqual({ code: 'TRAVEL_TOO_DIFFICULT', meaning: expect.any(String) });

@@ -441,6 +441,36 @@ describe('real answers fit the document', () => {
     fits(await post(c.clinRLQ, `/v1/pidmas/opt-ins/${rows[0].id}/review`, { decision: 'suitable' }), 'post /v1/pidmas/opt-ins/{id}/review');
   });
 
+  it('clinics and slots, reschedule, did-not-attend, the policy and the change request (issue 18)', async () => {
+    const clinic = fits(
+      await post(c.clerkRJC, '/v1/clinics', {
+        kind: 'procedure',
+        clinicianName: 'Dr Openapi',
+        date: isoDay(50),
+        startTime: '13:00',
+        slotMinutes: 20,
+        slotCount: 3,
+      }),
+      'post /v1/clinics',
+    );
+    fits(await get(c.clerkRJC, '/v1/clinics?kind=procedure&days=60'), 'get /v1/clinics');
+    fits(await s.http.put('/v1/booking-policy').set(bearer(c.adminRLQ)).send({ dnaAction: 'rebook' }), 'put /v1/booking-policy');
+    fits(await get(c.clerkRJC, '/v1/booking-policy'), 'get /v1/booking-policy');
+    const ref = await driveTo(s, c, 'AWAITING_BOOKING');
+    const path = `/v1/referrals/${ref.id}`;
+    const booked = fits(await post(c.clerkRJC, `${path}/bookings`, { kind: 'procedure', slotId: clinic.slots[0].id }), 'post /v1/referrals/{id}/bookings');
+    fits(
+      await post(ref.patient, `${path}/bookings/${booked.booking.id}/change-request`, { request: 'change', reasonCode: 'HOLIDAY' }),
+      'post /v1/referrals/{id}/bookings/{bookingId}/change-request',
+    );
+    const moved = fits(
+      await post(c.clerkRJC, `${path}/bookings/${booked.booking.id}/reschedule`, { slotId: clinic.slots[1].id, reasonCode: 'PATIENT_UNAVAILABLE' }),
+      'post /v1/referrals/{id}/bookings/{bookingId}/reschedule',
+    );
+    await s.prisma.sql.query(`UPDATE booking SET starts_at = now() - interval '1 hour' WHERE id = $1::uuid`, [moved.booking.id]);
+    fits(await post(c.clerkRJC, `${path}/bookings/${moved.booking.id}/did-not-attend`), 'post /v1/referrals/{id}/bookings/{bookingId}/did-not-attend');
+  });
+
   it('covered every operation of the document with a success', () => {
     expect([...checked].sort()).toEqual(Object.keys(OPERATION_ERRORS).sort());
   });

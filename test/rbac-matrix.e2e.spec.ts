@@ -129,6 +129,15 @@ const originService = { id: '' };
 let added = 0;
 const uniqueCode = () => `${Date.now().toString(36).slice(-3)}${added++}`.toUpperCase();
 
+/** Free procedure slots of RECEIVING for the reschedule route's calls (a clinic made in beforeAll), one per call. */
+const receiverSlots = {
+  ids: [] as string[],
+  used: 0,
+  next(): string {
+    return this.ids[this.used++ % this.ids.length];
+  },
+};
+
 /** A stored matching run for GET /v1/matching/runs/:id (made in beforeAll). */
 const matchingRun = { id: '' };
 const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
@@ -295,6 +304,48 @@ const ROUTES: readonly RouteSpec[] = [
       becomes('AWAITING_BOOKING')(res, call);
       expect(res.body.bookings.find((b: { id: string }) => b.id === call.target.bookingId)).toMatchObject({ status: 'CANCELLED' });
     },
+  },
+  // Booking as it really goes (issue 18, booking)
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/bookings/:bookingId/reschedule',
+    permission: 'referral.book',
+    scope: 'referral',
+    stage: 'BOOKED',
+    side: () => 'receiving',
+    mutates: true,
+    success: 200,
+    path: (t) => `${ref(t)}/bookings/${t.bookingId}/reschedule`,
+    body: () => ({ slotId: receiverSlots.next(), reasonCode: 'HOSPITAL_OTHER' }),
+    verify: (res, call) => {
+      becomes('BOOKED')(res, call);
+      expect(res.body.bookings.find((b: { id: string }) => b.id === call.target.bookingId)).toMatchObject({ status: 'RESCHEDULED' });
+    },
+  },
+  {
+    // The shared booking is weeks ahead: an allowed caller reaches the rule that a did-not-attend waits for the appointment's time (422).
+    method: 'POST',
+    template: '/v1/referrals/:id/bookings/:bookingId/did-not-attend',
+    permission: 'referral.book',
+    scope: 'referral',
+    stage: 'BOOKED',
+    side: () => 'receiving',
+    mutates: false,
+    success: 422,
+    path: (t) => `${ref(t)}/bookings/${t.bookingId}/did-not-attend`,
+    verify: (res) => expect(res.body.details).toEqual([expect.objectContaining({ field: 'bookingId' })]),
+  },
+  {
+    method: 'POST',
+    template: '/v1/referrals/:id/bookings/:bookingId/change-request',
+    permission: 'referral.change-request',
+    scope: 'referral',
+    stage: 'BOOKED',
+    mutates: true,
+    success: 201,
+    path: (t) => `${ref(t)}/bookings/${t.bookingId}/change-request`,
+    body: () => ({ request: 'change', reasonCode: 'NO_TRANSPORT' }),
+    verify: (res, call) => expect(res.body).toMatchObject({ bookingId: call.target.bookingId, request: 'change' }),
   },
   {
     method: 'POST',
@@ -542,6 +593,49 @@ const ROUTES: readonly RouteSpec[] = [
     success: 200,
     path: () => '/v1/reason-codes',
     verify: (res) => expect(res.body.cancellation.length).toBeGreaterThan(0),
+  },
+  // Booking as it really goes (issue 18, booking): a trust's own clinics and did-not-attend policy.
+  {
+    method: 'POST',
+    template: '/v1/clinics',
+    permission: 'clinic.write',
+    scope: 'none',
+    mutates: true,
+    success: 201,
+    path: () => '/v1/clinics',
+    body: () => ({ clinicianName: 'Dr RBAC', kind: 'follow_up', date: isoDay(60), startTime: '14:00', slotMinutes: 15, slotCount: 2 }),
+    verify: (res, call) => expect(res.body).toMatchObject({ trustOds: call.caller.ods, slotCount: 2 }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/clinics',
+    permission: 'clinic.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/clinics',
+    verify: lists,
+  },
+  {
+    method: 'GET',
+    template: '/v1/booking-policy',
+    permission: 'booking-policy.read',
+    scope: 'none',
+    mutates: false,
+    success: 200,
+    path: () => '/v1/booking-policy',
+    verify: (res, call) => expect(res.body.trustOds).toBe(call.caller.ods),
+  },
+  {
+    method: 'PUT',
+    template: '/v1/booking-policy',
+    permission: 'booking-policy.write',
+    scope: 'none',
+    mutates: true,
+    success: 200,
+    path: () => '/v1/booking-policy',
+    body: () => ({ dnaAction: 'rebook' }),
+    verify: (res, call) => expect(res.body).toMatchObject({ trustOds: call.caller.ods, dnaAction: 'rebook' }),
   },
   // Routes not about one referral.
   {
@@ -1131,6 +1225,11 @@ beforeAll(async () => {
   await pool(tasks, 8);
   await importWaitingList();
   await optInsFor([waitingList.sharedEntry, ...waitingList.freshEntries.values()]);
+  const clinic = await s.http
+    .post('/v1/clinics')
+    .set(bearer(c.clerkRJC))
+    .send({ kind: 'procedure', clinicianName: 'Dr RBAC', date: isoDay(45), startTime: '08:00', slotMinutes: 10, slotCount: 60 });
+  receiverSlots.ids = clinic.body.slots.map((x: { id: string }) => x.id);
   matchingRun.id = (await s.http.post('/v1/matching/runs').set(bearer(c.adminRLQ)).send({ specialtyCode: '110', minWeeks: 52 })).body.id;
   originService.id = (
     await s.http.post('/v1/directory/sites/RLQ01/services').set(bearer(c.adminRLQ)).send({ treatmentFunction: '503', name: 'RBAC service', procedures: [] })

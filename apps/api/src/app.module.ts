@@ -8,6 +8,8 @@ import { PersistenceModule } from '#persistence';
 import { AuthModule } from '#auth';
 import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
 import { ReferralsController } from './referrals.controller.js';
+import { BookingChangesController, BookingPolicyController, ClinicsController } from './booking-changes.controller.js';
+import { AppointmentLinks, AppointmentPageController } from './offer-page/appointment-page.controller.js';
 import { AdditionalRequirementsController } from './additional-requirements.controller.js';
 import { ClinicalController, ReasonCodesController } from './clinical.controller.js';
 import { PatientController } from './patient.controller.js';
@@ -57,6 +59,10 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     DirectoryController,
     PostcodesController,
     GroupController,
+    BookingChangesController,
+    ClinicsController,
+    BookingPolicyController,
+    AppointmentPageController,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorsFilter },
@@ -68,6 +74,7 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     TeamContacts,
     ApiMetrics,
     OfferLinkService,
+    AppointmentLinks,
   ],
 })
 export class ApiModule {

@@ -223,7 +223,8 @@ export class ReferralsController {
     @Body() dto: BookingDto,
     @Answer() answer: CommandAnswer,
   ): Promise<BookedReferralView | BookedReferralStateView> {
-    const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt: new Date(dto.startsAt) });
+    const startsAt = dto.startsAt ? new Date(dto.startsAt) : undefined;
+    const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt, slotId: dto.slotId });
     return answer.referral(
       { id: refId, status: out.to, version: out.version },
       async () => {

@@ -98,6 +98,15 @@ export const PERMISSIONS = {
   'pidmas.read': STAFF,
   /** Check that moving is clinically and socially appropriate for a patient who opted in. */
   'pidmas.review': ['clinician'],
+  // Booking as it really goes (issue 18, booking)
+  /** A trust's clinic sessions and their slots: its booking team declares them; staff read them. */
+  'clinic.read': STAFF,
+  'clinic.write': ['booking_clerk'],
+  /** What a did-not-attend leads to at the trust (rebook, or return to the referrer after N): its admin sets it. */
+  'booking-policy.read': STAFF,
+  'booking-policy.write': ['trust_admin'],
+  /** The patient asks to change or cancel a booked appointment (their own referral only). */
+  'referral.change-request': ['patient'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -58,6 +58,44 @@ export const HANDBACK_REFUSAL_REASONS = {
   OTHER_HANDBACK: 'Another reason (the clinical teams will talk)',
 } as const;
 
+// Booking as it really goes (issue 18, booking).
+
+/** Why an appointment moves to another slot: who asked (the patient or the hospital) is the code's prefix. */
+export const RESCHEDULE_REASONS = {
+  PATIENT_UNAVAILABLE: 'Patient initiated: the patient cannot come on that date',
+  PATIENT_UNWELL: 'Patient initiated: the patient is unwell',
+  PATIENT_TRANSPORT: 'Patient initiated: the patient has no way to get there on that date',
+  PATIENT_CARER: "Patient initiated: the patient's carer is not available",
+  HOSPITAL_CLINICIAN_UNAVAILABLE: 'Hospital initiated: the clinician is not available',
+  HOSPITAL_THEATRE_UNAVAILABLE: 'Hospital initiated: the theatre or clinic room is not available',
+  HOSPITAL_BED_PRESSURES: 'Hospital initiated: no bed (urgent and emergency pressures)',
+  HOSPITAL_OTHER: 'Hospital initiated: another reason (the booking team will explain)',
+} as const;
+
+/** Who asked for a reschedule, read from its code. */
+export function rescheduleInitiatedBy(code: RescheduleReason): 'patient' | 'hospital' {
+  return code.startsWith('PATIENT_') ? 'patient' : 'hospital';
+}
+
+/** Why the patient asks to change or cancel an appointment (from the link in their message). */
+export const CHANGE_REQUEST_REASONS = {
+  NO_TRANSPORT: 'No transport to get there',
+  CARER_NOT_AVAILABLE: 'My carer is not available',
+  WORK_OR_CARING: 'Work or caring responsibilities',
+  UNWELL: 'I am unwell',
+  HOLIDAY: 'I am away on that date',
+  NO_LONGER_NEEDED: 'I no longer need the appointment',
+  OTHER_CHANGE: 'Another reason',
+} as const;
+
+/** The reason code of a referral returned to the referrer under the receiving trust's did-not-attend policy. */
+export const DNA_RETURN_REASONS = {
+  RETURNED_AFTER_DNA: "The patient did not attend; returned to the referring trust under the receiving trust's policy",
+} as const;
+
+export type RescheduleReason = keyof typeof RESCHEDULE_REASONS;
+export type ChangeRequestReason = keyof typeof CHANGE_REQUEST_REASONS;
+
 export type NotSuitableReason = keyof typeof NOT_SUITABLE_REASONS;
 export type RejectionReason = keyof typeof REJECTION_REASONS;
 export type CancellationReason = keyof typeof CANCELLATION_REASONS;
@@ -71,6 +109,10 @@ export const REASON_CODE_LISTS = {
   withdrawal: WITHDRAWAL_REASONS,
   // The pathway after treatment (PW).
   handbackRefusal: HANDBACK_REFUSAL_REASONS,
+  // Booking as it really goes (issue 18, booking)
+  reschedule: RESCHEDULE_REASONS,
+  changeRequest: CHANGE_REQUEST_REASONS,
+  dnaReturn: DNA_RETURN_REASONS,
 } as const;
 export type ReasonCodeList = keyof typeof REASON_CODE_LISTS;
 

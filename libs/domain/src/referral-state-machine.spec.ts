@@ -60,6 +60,14 @@ const EXPECTED_TABLE: ReadonlyArray<[ReferralAction, ReferralStatus, ReferralSta
   ['follow_up_discharged', 'FOLLOW_UP', 'DISCHARGED'],
   ['follow_up_discharged', 'ORIGIN_FOLLOW_UP', 'DISCHARGED'],
   ['follow_up_discharged', 'VIRTUAL_WARD', 'DISCHARGED'],
+  // Booking as it really goes (issue 18, booking)
+  ['appointment_rescheduled', 'AWAITING_BOOKING', 'AWAITING_BOOKING'],
+  ['appointment_rescheduled', 'BOOKED', 'BOOKED'],
+  ['pre_op_assessment_not_attended', 'AWAITING_BOOKING', 'AWAITING_BOOKING'],
+  ['pre_op_assessment_not_attended', 'BOOKED', 'BOOKED'],
+  ['procedure_not_attended', 'BOOKED', 'AWAITING_BOOKING'],
+  ['returned_to_referrer_after_dna', 'AWAITING_BOOKING', 'CANCELLED'],
+  ['returned_to_referrer_after_dna', 'BOOKED', 'CANCELLED'],
 ];
 
 const key = (action: ReferralAction, from: ReferralStatus) => `${action}@${from}`;
@@ -95,7 +103,7 @@ describe('transition table', () => {
   it('the allowed and refused pairs together cover the full cross product', () => {
     expect(allowedPairs().length).toBe(EXPECTED_TABLE.length);
     expect(allowedPairs().length + forbiddenPairs.length).toBe(REFERRAL_STATUSES.length * REFERRAL_ACTIONS.length);
-    expect(forbiddenPairs.length).toBe(18 * 22 - 36);
+    expect(forbiddenPairs.length).toBe(18 * 26 - 43);
   });
 
   test.each(forbiddenPairs)('from %s, %s is refused with a reason naming the status', (status, action) => {
@@ -255,6 +263,39 @@ describe('the pathway after treatment (issue 18, PW)', () => {
   });
 });
 
+describe('booking as it really goes (issue 18)', () => {
+  const BOOKING_ACTIONS = ['appointment_rescheduled', 'pre_op_assessment_not_attended', 'procedure_not_attended', 'returned_to_referrer_after_dna'] as const;
+
+  it('property: a reschedule or a missed appointment is possible only in the booking stage, and leaves it only back to booking or closed to the referrer', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...REFERRAL_STATUSES), fc.constantFrom(...BOOKING_ACTIONS), (status, action) => {
+        const result = transition(status, action);
+        expect(result.allowed).toBe(status === 'BOOKED' || (status === 'AWAITING_BOOKING' && action !== 'procedure_not_attended'));
+        if (!result.allowed) return;
+        if (action === 'appointment_rescheduled' || action === 'pre_op_assessment_not_attended') expect(result.to).toBe(status);
+        if (action === 'procedure_not_attended') expect(result.to).toBe('AWAITING_BOOKING');
+        if (action === 'returned_to_referrer_after_dna') {
+          expect(result.to).toBe('CANCELLED');
+          expect(originListOutcome(status, result.to)).toMatch(/^returned to the origin trust waiting list/);
+        }
+      }),
+    );
+  });
+
+  it('property: any run of reschedules and missed appointments from BOOKED ends booked, waiting to be booked again, or returned', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...BOOKING_ACTIONS, 'procedure_booked' as const), { maxLength: 30 }), (actions) => {
+        let status: ReferralStatus = 'BOOKED';
+        for (const action of actions) {
+          const r = transition(status, action);
+          if (r.allowed) status = r.to;
+        }
+        expect(['BOOKED', 'AWAITING_BOOKING', 'CANCELLED']).toContain(status);
+      }),
+    );
+  });
+});
+
 describe('originListOutcome', () => {
   const KEPT = 'kept on the origin trust waiting list unchanged; weeks waited keep counting';
   const RETURNED = 'returned to the origin trust waiting list at the same RTT clock start; weeks waited keep counting';
@@ -286,7 +327,7 @@ describe('originListOutcome', () => {
 
   it('every allowed exit transition has an outcome saying the place is never lost', () => {
     const exits = allowedPairs().filter((p) => isFinal(p.to));
-    expect(exits.length).toBe(20);
+    expect(exits.length).toBe(22);
     for (const p of exits) {
       const outcome = originListOutcome(p.from, p.to);
       if (p.to === 'DISCHARGED') expect(outcome).toMatch(/^pathway complete/);

@@ -1,6 +1,6 @@
 // The referral state machine: the one transition table every stage change goes through.
 import { TransitionConflictError } from './errors.js';
-import { BEFORE_TREATMENT, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type FollowUpPlan, type ReferralStatus } from './referral-status.js';
+import { BEFORE_TREATMENT, BOOKING_STAGE, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type FollowUpPlan, type ReferralStatus } from './referral-status.js';
 
 export const REFERRAL_ACTIONS = [
   'screening_passed',
@@ -26,6 +26,11 @@ export const REFERRAL_ACTIONS = [
   'handback_accepted',
   'handback_refused',
   'follow_up_discharged',
+  // Booking as it really goes (issue 18, booking): reschedule, did-not-attend and its outcome under the trust's policy.
+  'appointment_rescheduled',
+  'pre_op_assessment_not_attended',
+  'procedure_not_attended',
+  'returned_to_referrer_after_dna',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
@@ -62,6 +67,13 @@ export const TRANSITIONS: Readonly<Record<ReferralAction, TransitionRule>> = {
   handback_accepted: { from: ['AWAITING_ORIGIN_ACCEPTANCE'], to: 'ORIGIN_FOLLOW_UP', label: "record the referring trust's decision on the handback" },
   handback_refused: { from: ['AWAITING_ORIGIN_ACCEPTANCE'], to: 'FOLLOW_UP', label: "record the referring trust's decision on the handback" },
   follow_up_discharged: { from: ['FOLLOW_UP', 'ORIGIN_FOLLOW_UP', 'VIRTUAL_WARD'], to: 'DISCHARGED', label: 'end the follow-up and discharge' },
+  // Booking as it really goes (issue 18, booking): a move keeps the status; a missed procedure goes back to be booked
+  // again (rebook policy); after the trust's number of misses, the referral returns to the referrer (closed, the patient
+  // back on the origin list at the same RTT clock start).
+  appointment_rescheduled: { from: BOOKING_STAGE, label: 'reschedule an appointment' },
+  pre_op_assessment_not_attended: { from: BOOKING_STAGE, label: 'record that the patient did not attend' },
+  procedure_not_attended: { from: ['BOOKED'], to: 'AWAITING_BOOKING', label: 'record that the patient did not attend the procedure' },
+  returned_to_referrer_after_dna: { from: BOOKING_STAGE, to: 'CANCELLED', label: 'return the referral to the referrer after missed appointments' },
 };
 
 /** The action that starts each follow-up plan from TREATED. */

@@ -21,6 +21,10 @@ export const NOTIFICATION_EVENTS = [
   'virtual_ward_admitted',
   'handback_accepted',
   'handback_refused',
+  // Booking as it really goes (issue 18, booking): a move to another slot, a missed appointment, and a return to the referrer after one.
+  'appointment_rescheduled',
+  'appointment_not_attended',
+  'returned_after_dna',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -41,10 +45,13 @@ export interface TemplateContext {
     address?: string | null;
     bookingPhone?: string | null;
   }>;
-  readonly booking: { kind: string; siteName: string; startsAt: string } | null;
+  /** address: the site's, when the directory has it; previousStartsAt: where a rescheduled appointment was. */
+  readonly booking: { kind: string; siteName: string; startsAt: string; address?: string | null; previousStartsAt?: string | null } | null;
   readonly reason: string | null;
   /** The patient's single-use offer link (offer and offer_reminder only), or null. */
   readonly offerUrl?: string | null;
+  /** The link to ask to change or cancel an appointment (appointment_booked and appointment_rescheduled), or null. */
+  readonly changeUrl?: string | null;
 }
 
 export interface RenderedMessage {
@@ -98,7 +105,9 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
   }),
   appointment_booked: (c) => ({
     subject: 'Your appointment has been booked',
-    body: `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.`,
+    body:
+      `Dear ${c.givenName},\nYour ${c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment'} is booked at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. If you cannot attend, contact the booking team as soon as possible.` +
+      askToChange(c),
   }),
   appointment_cancelled: (c) => ({
     subject: 'Your appointment has been cancelled',
@@ -151,7 +160,33 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
     subject: 'Your follow-up after treatment',
     body: `Dear ${c.givenName},\nYour follow-up will stay with ${c.receivingTrustName ?? 'the hospital that treated you'}. They will contact you about your follow-up appointments.`,
   }),
+  appointment_rescheduled: (c) => ({
+    subject: 'Your appointment has moved',
+    body: [
+      `Dear ${c.givenName},`,
+      `Your ${appointmentKind(c)}${c.booking?.previousStartsAt ? ` on ${momentInWords(c.booking.previousStartsAt)}` : ''} has moved${c.reason ? ` (${c.reason})` : ''}.`,
+      `Your new appointment is on ${c.booking ? momentInWords(c.booking.startsAt) : ''} at ${c.booking?.siteName}${c.booking?.address ? `, ${c.booking.address}` : ''}.`,
+      'If you cannot attend, contact the booking team as soon as possible.' + askToChange(c),
+    ].join('\n'),
+  }),
+  appointment_not_attended: (c) => ({
+    subject: 'We missed you at your appointment',
+    body: `Dear ${c.givenName},\nYou did not come to your ${appointmentKind(c)} at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}. The booking team will contact you to arrange a new date. If you no longer want the treatment, please tell them.`,
+  }),
+  returned_after_dna: (c) => ({
+    subject: 'Your care is going back to your own hospital',
+    body: `Dear ${c.givenName},\nYou did not come to your ${appointmentKind(c)} at ${c.booking?.siteName} on ${c.booking ? momentInWords(c.booking.startsAt) : ''}, so ${c.receivingTrustName ?? 'the hospital'} has handed your care back to ${c.originTrustName}. ${keepPlace(c)}`,
+  }),
 };
+
+/** The link to ask for another date or to cancel, when the message carries one (a letter gets it typed out too). */
+function askToChange(c: TemplateContext): string {
+  return c.changeUrl ? `\nTo ask for another date or to cancel, go to ${c.changeUrl} (you will be asked for your date of birth).` : '';
+}
+
+function appointmentKind(c: TemplateContext): string {
+  return c.booking?.kind === 'procedure' ? 'procedure' : 'pre-operative assessment';
+}
 
 export function renderNotification(event: NotificationEvent, ctx: TemplateContext): RenderedMessage {
   return TEMPLATES[event](ctx);

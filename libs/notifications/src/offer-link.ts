@@ -36,3 +36,11 @@ export function verifyOfferLinkToken(secret: string, token: string): string | nu
 export function offerLinkUrl(baseUrl: string, token: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/offer/${encodeURIComponent(token)}`;
 }
+
+/**
+ * The link in an appointment message (booked or moved) to ask to change or cancel it: the same kind of
+ * token, naming that message's notification (issue 18). The offer page refuses it (not an offer).
+ */
+export function appointmentLinkUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/offer/appointment/${encodeURIComponent(token)}`;
+}

@@ -9,6 +9,7 @@ import {
   ClinicalReview,
   Consent,
   InformationRequests,
+  ClinicSessions,
   OpenReferral,
   PatientContact,
   ReferralExits,
@@ -47,6 +48,7 @@ const REFERRAL_STEPS = [
   ClinicalPackage,
   InformationRequests,
   Attachments,
+  ClinicSessions,
 ];
 
 /** What the api and the worker use; the providers behind them stay inside. */

@@ -57,6 +57,8 @@ const TOOLS: ReadonlyArray<{ role: Role; title: string; description: string; hre
   },
   { role: 'group_admin', title: 'Group members', description: 'The trusts of the group, and adding one', href: '/console/group' },
   { role: 'trust_admin', title: 'Team email addresses', description: 'Where each team is emailed when work lands on its worklists', href: '/console/team' },
+  { role: 'booking_clerk', title: 'Clinics', description: "Your trust's clinic sessions and theatre lists, and their free slots", href: '/console/clinics' },
+  { role: 'trust_admin', title: 'Did-not-attend policy', description: 'What happens when a patient misses an appointment', href: '/console/booking-policy' },
   { role: 'trust_admin', title: 'Queue dashboard', description: 'Background jobs: what is waiting, running and failed', href: '/console/queues' },
   // Patient-initiated mutual aid (PIDMAS): the booking team and admins invite, clinicians check the opt-ins.
   ...(['booking_clerk', 'trust_admin', 'clinician'] as const).map((role) => ({

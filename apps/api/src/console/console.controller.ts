@@ -286,4 +286,5 @@ const TASK_KINDS: Record<string, string> = {
   dispatch_failed: 'A message to another organisation failed: send its content another way',
   dispatch_send_failing: 'A message to another organisation cannot be sent yet (MESH unreachable): it keeps trying',
   dispatch_unacknowledged: 'A message to another organisation has not been acknowledged: check it arrived',
+  appointment_change_request: 'The patient asks to change or cancel an appointment: reschedule or cancel it on the referral',
 };

@@ -27,6 +27,7 @@ import { ConsoleFhirController } from './fhir-download.controller.js';
 import { InsightsController } from '../insights/insights.controller.js';
 import { DirectoryPageController, GroupPageController } from './directory-pages.controller.js';
 import { PatientInitiatedPagesController } from './patient-initiated-pages.controller.js';
+import { BookingActionsController, ClinicPagesController } from './booking-actions.controller.js';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, WorkflowModule, RedisModule],
@@ -46,6 +47,8 @@ import { PatientInitiatedPagesController } from './patient-initiated-pages.contr
     DirectoryPageController,
     GroupPageController,
     PatientInitiatedPagesController,
+    BookingActionsController,
+    ClinicPagesController,
   ],
   providers: [ConsoleSessions, IdentityProvider, ConsoleGuard, TaskQueries, TeamContacts, ReferralPage, ReferralForms, OpenReferrals, ReferralSearch],
 })

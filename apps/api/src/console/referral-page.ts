@@ -19,7 +19,8 @@ import {
   type ReferralAction,
   type ReferralStatus,
 } from '#domain';
-import { ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
+import { ClinicSessions, ReferralQueries, SiteNames, WrongSideError, requireSide } from '#workflow';
+import { bookingContext } from './booking-context.js';
 import { SPECIALTIES, statusTag } from './console-pages.js';
 import { mayChangeRequirements } from './additional-requirements-page.controller.js';
 
@@ -68,6 +69,10 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
   { name: 'follow-up', permission: 'referral.treatment', transitions: ['follow_up_kept', 'follow_up_handed_back', 'virtual_ward_admitted'] },
   { name: 'handback-decision', permission: 'referral.handback-decision', transitions: ['handback_accepted'] },
   { name: 'end-follow-up', permission: 'referral.discharge', transitions: ['follow_up_discharged'] },
+  // Booking as it really goes (issue 18, booking): the forms are in booking-actions.controller.ts and views/booking-actions.njk.
+  { name: 'book-slot', permission: 'referral.book', transitions: ['pre_op_assessment_booked', 'procedure_booked'] },
+  { name: 'reschedule', permission: 'referral.book', transitions: ['appointment_rescheduled'] },
+  { name: 'did-not-attend', permission: 'referral.book', transitions: ['pre_op_assessment_not_attended', 'procedure_not_attended'] },
 ];
 
 /** Whether `caller` may take `action` on the referral now: role, side and status. */
@@ -97,6 +102,7 @@ export class ReferralPage {
     private readonly queries: ReferralQueries,
     private readonly siteDirectory: SiteNames,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clinics: ClinicSessions,
   ) {}
 
   async context(caller: Caller, id: string, opts: { problem?: FormProblem; banner?: Banner } = {}): Promise<Record<string, unknown>> {
@@ -156,6 +162,7 @@ export class ReferralPage {
       values: problem?.values ?? {},
       banner: opts.banner,
       back: { href: '/console', text: 'Your worklists' },
+      booking: await bookingContext(this.clinics, caller, referral, actions, site),
     };
   }
 }

@@ -263,9 +263,19 @@ export class BookingDto {
   @IsOds()
   siteOds?: string;
 
-  @ApiProperty({ example: '2026-12-15T09:00:00Z' })
+  @ApiPropertyOptional({ example: '2026-12-15T09:00:00Z', description: 'A typed date and time; or give slotId' })
+  @IsOptional()
   @IsDateTime()
-  startsAt!: string;
+  startsAt?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description: "A free slot of the receiving trust's clinics of this kind (GET /v1/clinics): its site and time",
+  })
+  @IsOptional()
+  @Matches(UUID_PATTERN, { message: '$property must be a slot id (a UUID)' })
+  slotId?: string;
 }
 
 export class ReasonDto {

@@ -136,6 +136,14 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'get /v1/waiting-list/imports/{id}': [400, 404, 422],
   'get /v1/long-waiters': [400, 422],
   'get /v1/referrals/{id}/fhir': [400, 404],
+  // Booking as it really goes (issue 18, booking)
+  'post /v1/clinics': [400, 422],
+  'get /v1/clinics': [400],
+  'get /v1/booking-policy': [],
+  'put /v1/booking-policy': [400, 422],
+  'post /v1/referrals/{id}/bookings/{bookingId}/reschedule': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/bookings/{bookingId}/did-not-attend': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/bookings/{bookingId}/change-request': [400, 404, 409, 422],
   // Public, but limited per address like every request without a token (PUBLIC_RATE_LIMIT_PER_MINUTE).
   'get /fhir/r4/metadata': [429],
   'post /fhir/r4/$process-message': [400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],

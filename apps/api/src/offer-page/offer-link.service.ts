@@ -101,7 +101,7 @@ export class OfferLinkService {
   }
 
   /** Counts a right date of birth; false when the link locked meanwhile. */
-  async recordVerified(link: LinkRecord): Promise<boolean> {
+  async recordVerified(link: Pick<LinkRecord, 'notificationId' | 'referralId'>): Promise<boolean> {
     const { rows } = await this.prisma.sql.query(
       `INSERT INTO offer_link (notification_id, referral_id, verified_count, last_verified_at, updated_at) VALUES ($1::uuid, $2::uuid, 1, now(), now())
        ON CONFLICT (notification_id) DO UPDATE SET verified_count = offer_link.verified_count + 1, last_verified_at = now(), updated_at = now()
@@ -113,7 +113,7 @@ export class OfferLinkService {
   }
 
   /** Counts a wrong date of birth; returns the tries left (0: locked now). */
-  async recordFailed(link: LinkRecord): Promise<number> {
+  async recordFailed(link: Pick<LinkRecord, 'notificationId' | 'referralId'>): Promise<number> {
     const { rows } = await this.prisma.sql.query<{ failed: number; locked: boolean }>(
       `INSERT INTO offer_link (notification_id, referral_id, failed_attempts, last_failed_at, locked_at, updated_at)
        VALUES ($1::uuid, $2::uuid, 1, now(), CASE WHEN 1 >= $3::int THEN now() END, now())

@@ -79,8 +79,11 @@ export const FHIR_STATUS: Readonly<Record<ReferralStatus, { readonly task: TaskS
 };
 
 /** Our booking statuses as FHIR Appointment statuses. */
-export const APPOINTMENT_STATUS: Readonly<Record<string, 'booked' | 'cancelled' | 'fulfilled'>> = {
+export const APPOINTMENT_STATUS: Readonly<Record<string, 'booked' | 'cancelled' | 'fulfilled' | 'noshow'>> = {
   BOOKED: 'booked',
   CANCELLED: 'cancelled',
   ATTENDED: 'fulfilled',
+  // Booking as it really goes (issue 18): a moved appointment is replaced by a new one; a missed one is FHIR's no-show.
+  RESCHEDULED: 'cancelled',
+  DID_NOT_ATTEND: 'noshow',
 };

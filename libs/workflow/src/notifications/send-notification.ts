@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { DeferJobError, OnJob, type JobPayloads } from '#queue';
 import {
+  appointmentLinkUrl,
   letterAddress,
   offerLinkToken,
   offerLinkUrl,
@@ -54,7 +55,8 @@ export class SendNotification {
                                                  'bookingPhone', COALESCE(os.booking_phone, ot.booking_phone)) ORDER BY o.distance_miles, o.id)
                  FROM offer o JOIN site os ON os.ods = o.site_ods JOIN trust ot ON ot.ods = o.receiving_ods
                  WHERE o.referral_id = r.id AND o.status = 'OPEN') AS offers,
-              (SELECT json_build_object('kind', b.kind, 'siteOds', b.site_ods, 'startsAt', b.starts_at, 'live', b.status = 'BOOKED' AND b.starts_at > now())
+              (SELECT json_build_object('kind', b.kind, 'siteOds', b.site_ods, 'startsAt', b.starts_at, 'live', b.status = 'BOOKED' AND b.starts_at > now(),
+                                         'address', (SELECT NULLIF(concat_ws(', ', bs.address, bs.postcode), '') FROM site bs WHERE bs.ods = b.site_ods))
                  FROM booking b WHERE b.referral_id = r.id AND b.id::text = n.detail->>'bookingId') AS booking,
               (SELECT json_object_agg(t.ods, t.name) FROM trust t) AS trusts,
               (SELECT json_object_agg(s.ods, s.name) FROM site s) AS sites
@@ -91,10 +93,21 @@ export class SendNotification {
         bookingPhone: o.bookingPhone,
       })),
       booking: n.booking
-        ? { kind: n.booking.kind, siteName: sites[n.booking.siteOds] ?? n.booking.siteOds, startsAt: new Date(n.booking.startsAt).toISOString() }
+        ? {
+            kind: n.booking.kind,
+            siteName: sites[n.booking.siteOds] ?? n.booking.siteOds,
+            startsAt: new Date(n.booking.startsAt).toISOString(),
+            address: n.booking.address,
+            previousStartsAt: detail.previousStartsAt ?? null,
+          }
         : null,
       reason: detail.reason ?? null,
       offerUrl: this.offerUrl(n, detail),
+      // Named by this message itself: the page finds its booking through it.
+      changeUrl:
+        n.event === 'appointment_booked' || n.event === 'appointment_rescheduled'
+          ? appointmentLinkUrl(this.config.http.publicBaseUrl, offerLinkToken(this.config.workflow.offerLinkSecret, n.id))
+          : null,
     };
     const message = renderNotification(n.event as NotificationEvent, ctx);
     // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.
@@ -118,6 +131,7 @@ export class SendNotification {
         receiving_trust_name: ctx.receivingTrustName ?? '',
         notification_id: n.id,
         offer_url: ctx.offerUrl ?? '',
+        change_url: ctx.changeUrl ?? '',
       },
       addressLines: channel === 'letter' ? letterAddress(name, n.address, n.postcode) : undefined,
       accessibleFormat: n.accessible_format,
@@ -182,7 +196,7 @@ export interface NotificationRow {
     bookingPhone: string | null;
   }> | null;
   /** live: still BOOKED and still to come. */
-  booking: { kind: string; siteOds: string; startsAt: string; live: boolean } | null;
+  booking: { kind: string; siteOds: string; startsAt: string; live: boolean; address: string | null } | null;
   trusts: Record<string, string> | null;
   sites: Record<string, string> | null;
 }

@@ -26,6 +26,7 @@ function unchangedSince(ref: LoadedReferral, opts: ExitOptions): void {
     throw new StaleUpdateError(ref.status, ref.updatedAt, opts.unchangedSince.field);
 }
 import { closeOpenInformationRequest } from './information-requests.js';
+import { releaseClinicSlots } from './clinics.js';
 
 @Injectable()
 export class ReferralExits {
@@ -82,6 +83,7 @@ export class ReferralExits {
     await tx.query(`UPDATE offer SET status = 'WITHDRAWN' WHERE referral_id = $1::uuid AND status = 'OPEN'`, [ref.id]);
     await releaseSlot(tx, ref.id, action);
     await closeOpenInformationRequest(tx, ref.id, caller.sub);
+    await releaseClinicSlots(tx, ref.id);
     await tx.query(`UPDATE booking SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = now() WHERE referral_id = $1::uuid AND status = 'BOOKED'`, [
       ref.id,
       `referral ${action}`,

@@ -11,3 +11,4 @@ export * from './patient-contact.js';
 export * from './additional-requirements.js';
 export * from './clinical-package.js';
 export * from './information-requests.js';
+export * from './clinics.js';

@@ -145,6 +145,18 @@ export class ReasonCodeLists {
 
   @ApiProperty({ type: () => [ReasonCodeView], description: 'Why the referring trust does not take back the follow-up handed back to it' })
   handbackRefusal!: ReasonCodeView[];
+
+  @ApiProperty({
+    type: () => [ReasonCodeView],
+    description: 'Why an appointment moves to another slot (PATIENT_ codes: the patient asked; HOSPITAL_: the hospital)',
+  })
+  reschedule!: ReasonCodeView[];
+
+  @ApiProperty({ type: () => [ReasonCodeView], description: 'Why the patient asks to change or cancel an appointment' })
+  changeRequest!: ReasonCodeView[];
+
+  @ApiProperty({ type: () => [ReasonCodeView], description: 'Why a referral goes back to the referrer after missed appointments' })
+  dnaReturn!: ReasonCodeView[];
 }
 
 /** The lists as the API gives them: code and meaning, in the order the file has them. */
@@ -156,5 +168,8 @@ export function reasonCodeLists(): ReasonCodeLists {
     cancellation: list(REASON_CODE_LISTS.cancellation),
     withdrawal: list(REASON_CODE_LISTS.withdrawal),
     handbackRefusal: list(REASON_CODE_LISTS.handbackRefusal),
+    reschedule: list(REASON_CODE_LISTS.reschedule),
+    changeRequest: list(REASON_CODE_LISTS.changeRequest),
+    dnaReturn: list(REASON_CODE_LISTS.dnaReturn),
   };
 }

@@ -215,7 +215,10 @@ export class BookingView {
   @ApiProperty(DATE_TIME)
   startsAt!: string;
 
-  @ApiProperty({ enum: ['BOOKED', 'CANCELLED', 'ATTENDED'], description: 'ATTENDED: the procedure was recorded as done' })
+  @ApiProperty({
+    enum: ['BOOKED', 'CANCELLED', 'ATTENDED', 'RESCHEDULED', 'DID_NOT_ATTEND'],
+    description: 'ATTENDED: the procedure was recorded as done; RESCHEDULED: moved to a new booking; DID_NOT_ATTEND: the patient did not come',
+  })
   status!: string;
 
   @ApiProperty({ type: String, nullable: true })
