@@ -1406,7 +1406,8 @@ describe('the table covers the router', () => {
     // test/offer-page.e2e.spec.ts) and GOV.UK Notify's delivery callback (its bearer token:
     // test/notify.e2e.spec.ts). Beside the offer page, its footer's pages, the same for everyone. The
     // patient-initiated opt-in page checks its signed link and the date of birth as the offer page does
-    // (test/pidmas.e2e.spec.ts, test/pidmas-pages.e2e.spec.ts).
+    // (test/pidmas.e2e.spec.ts, test/pidmas-pages.e2e.spec.ts), and so does the appointment page, where the
+    // patient asks to change or cancel an appointment (test/console-booking.e2e.spec.ts, test/booking-slots.e2e.spec.ts).
     const ownCheck = (k: string) => k === 'POST /v1/notify/delivery-status' || /^(GET|POST) \/(offer|opt-in)\//.test(k);
     const open = [...routed].filter(([, p]) => p === 'public').map(([k]) => k);
     expect(open.filter((k) => !isPublic(k.split(' ')[1]) && !ownCheck(k))).toEqual([]);
@@ -1428,6 +1429,10 @@ describe('the table covers the router', () => {
         'GET /opt-in/:token/answer',
         'POST /opt-in/:token/answer',
         'GET /opt-in/:token/done',
+        'GET /offer/appointment/:token',
+        'POST /offer/appointment/:token',
+        'GET /offer/appointment/:token/change',
+        'POST /offer/appointment/:token/change',
       ]
         .concat(open.filter((k) => k.startsWith('GET /offer/assets')))
         .sort(),

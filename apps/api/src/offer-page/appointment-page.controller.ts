@@ -15,9 +15,9 @@ import { OfferLinkService, SESSION_SECONDS } from './offer-link.service.js';
 import { cookieOf, dobProblem, field, readForm } from './offer-page.controller.js';
 import { APPOINTMENT_PAGES, appointmentDobPage, changePage, requestSentPage, type ChangeForm } from './appointment-views.js';
 import type { BookingTeam, DobForm, FieldError } from './offer-views.js';
+import { redirectPatient, runPatientPage, sendPatientPage } from './patient-page-response.js';
 
 const COOKIE = 'appointment_session';
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const COMMENT_MAX = 500;
 
 /** An appointment link: the message it came in, its booking as it is now, and who may open it. */
@@ -216,27 +216,16 @@ export class AppointmentPageController {
   }
 
   private send(res: Response, status: number, body: string) {
-    void res
-      .headers({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': CSP, 'X-Robots-Tag': 'noindex, nofollow' })
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .send(body);
+    sendPatientPage(res, status, body);
   }
 
   private redirect(res: Response, to: string) {
-    void res.headers({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).redirect(to, 303);
+    redirectPatient(res, to);
   }
 
   /** Runs a page; a failure shows the "problem with the service" page, logged without patient data. */
-  private async page(res: Response, fn: () => Promise<void>) {
-    try {
-      await fn();
-    } catch (e) {
-      const err = e as { status?: number; name?: string; message?: string };
-      if (err.status && err.status >= 400 && err.status < 500) return this.send(res, 400, APPOINTMENT_PAGES.invalid(null));
-      this.logger.error({ err: { type: err.name, message: String(err.message ?? '').slice(0, 200) } }, 'appointment page failed');
-      if (!res.sent) this.send(res, 500, APPOINTMENT_PAGES.invalid(null));
-    }
+  private page(res: Response, fn: () => Promise<void>) {
+    return runPatientPage(res, this.logger, 'appointment page', fn, (status) => this.send(res, status, APPOINTMENT_PAGES.invalid(null)));
   }
 }
 

@@ -2,17 +2,11 @@
 // of birth, then their appointment and a form to ask for another date or to cancel, with a reason.
 // Rendered like the offer pages, in their layout, from nhsuk-frontend's macros. No JavaScript needed.
 import { CHANGE_REQUEST_REASONS } from '#domain';
-import { renderPage } from '../views/views.js';
-import { SERVICE_NAME, messagePage, type BookingTeam, type DobForm, type FieldError } from './offer-views.js';
+import { messagePage, renderOfferLayout, type BookingTeam, type DobForm, type FieldError } from './offer-views.js';
 
+/** A page of the patient's link, in the offer pages' layout. */
 function render(template: string, title: string, context: Record<string, unknown>, errors: readonly FieldError[] = []) {
-  return renderPage(template, {
-    ...context,
-    title,
-    serviceName: SERVICE_NAME,
-    personal: true,
-    errors: errors.map((e) => ({ href: `#${e.href}`, text: e.text })),
-  });
+  return renderOfferLayout(template, title, context, { errors });
 }
 
 export function appointmentDobPage(opts: {

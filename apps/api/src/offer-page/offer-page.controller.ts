@@ -6,6 +6,7 @@
 import { Controller, Get, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
+import { redirectPatient, runPatientPage, sendPatientPage } from './patient-page-response.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseQueryString } from 'node:querystring';
 import { createRequire } from 'node:module';
@@ -37,7 +38,6 @@ import {
 
 const COOKIE = 'offer_session';
 const IMAGE_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/vnd.microsoft.icon' };
-export const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const STATE_STATUS: Record<Exclude<LinkState, 'open'>, number> = { invalid: 404, used: 410, locked: 403, expired: 410, superseded: 410, notOpen: 410 };
 
 const assetsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')), 'dist', 'nhsuk');
@@ -449,24 +449,12 @@ export class OfferPageController {
     void res.header('Set-Cookie', `${COOKIE}=${value}; Path=/offer/${token}; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
   }
 
-  private headers(res: Response) {
-    void res.headers({
-      'Cache-Control': 'no-store',
-      Pragma: 'no-cache',
-      'Referrer-Policy': 'no-referrer',
-      'Content-Security-Policy': CSP,
-      'X-Robots-Tag': 'noindex, nofollow',
-    });
-  }
-
   private send(res: Response, status: number, body: string) {
-    this.headers(res);
-    void res.status(status).type('text/html; charset=utf-8').send(body);
+    sendPatientPage(res, status, body);
   }
 
   private redirect(res: Response, to: string) {
-    this.headers(res);
-    void res.redirect(to, 303);
+    redirectPatient(res, to);
   }
 
   /** The page of a link that cannot be used now, naming the referring trust's booking team when the link is ours. */
@@ -477,17 +465,8 @@ export class OfferPageController {
   }
 
   /** Runs a page; a failure shows the NHS.UK "problem with the service" page (logged without patient data). */
-  private async page(res: Response, fn: () => Promise<void>) {
-    try {
-      await fn();
-    } catch (e) {
-      const err = e as { type?: string; status?: number; name?: string; message?: string };
-      if (err.type === 'entity.too.large' || (err.status && err.status >= 400 && err.status < 500)) {
-        return this.send(res, 400, PAGES.error(null));
-      }
-      this.logger.error({ err: { type: err.name, message: String(err.message ?? '').slice(0, 200) } }, 'offer page failed');
-      if (!res.sent) this.send(res, 500, PAGES.error(null));
-    }
+  private page(res: Response, fn: () => Promise<void>) {
+    return runPatientPage(res, this.logger, 'offer page', fn, (status) => this.send(res, status, PAGES.error(null)));
   }
 }
 

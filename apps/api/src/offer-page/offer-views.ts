@@ -32,10 +32,15 @@ export interface BookingTeam {
 }
 
 /**
- * A page in the offer pages' layout. `personal`: a page of someone's link, whose footer asks them
- * not to share it (not the footer's own pages, which anyone may open).
+ * A page in the offer pages' layout (the appointment and opt-in pages use it too). `personal`: a page of
+ * someone's link, whose footer asks them not to share it (not the footer's own pages, which anyone may open).
  */
-function render(template: string, title: string, context: Record<string, unknown>, opts: { errors?: readonly FieldError[]; personal?: boolean } = {}) {
+export function renderOfferLayout(
+  template: string,
+  title: string,
+  context: Record<string, unknown>,
+  opts: { errors?: readonly FieldError[]; personal?: boolean } = {},
+) {
   return renderPage(template, {
     ...context,
     title,
@@ -51,7 +56,7 @@ function render(template: string, title: string, context: Record<string, unknown
  * does not know the trust (a link that is not ours).
  */
 export function messagePage(title: string, paragraphs: readonly string[], phoneLead: string | null, team: BookingTeam | null): string {
-  return render('offer-message.njk', title, { paragraphs, phoneLead, team });
+  return renderOfferLayout('offer-message.njk', title, { paragraphs, phoneLead, team });
 }
 
 type PageState = 'invalid' | 'expired' | 'used' | 'superseded' | 'notOpen' | 'locked' | 'error';
@@ -116,7 +121,7 @@ export function dobPage(opts: {
   message: string | null;
   fields: ReadonlySet<'day' | 'month' | 'year'>;
 }): string {
-  return render(
+  return renderOfferLayout(
     'offer-date-of-birth.njk',
     'What is your date of birth?',
     { action: opts.action, values: opts.values, message: opts.message, fields: [...opts.fields] },
@@ -156,7 +161,7 @@ export function offersPage(opts: {
       hint: { text: 'You keep your place and the time you have waited' },
     },
   ];
-  return render(
+  return renderOfferLayout(
     'offer-choose.njk',
     'You could be treated sooner at another hospital',
     {
@@ -192,17 +197,22 @@ export function acceptedPage(opts: {
   needsHref?: string;
   needsSaved?: boolean;
 }): string {
-  return render('offer-answered.njk', 'You have accepted the offer', { ...opts, accepted: true });
+  return renderOfferLayout('offer-answered.njk', 'You have accepted the offer', { ...opts, accepted: true });
 }
 
 export function declinedPage(opts: { originName: string; reference: string; team: BookingTeam }): string {
-  return render('offer-answered.njk', 'You have chosen to stay on your current waiting list', { ...opts, accepted: false });
+  return renderOfferLayout('offer-answered.njk', 'You have chosen to stay on your current waiting list', { ...opts, accepted: false });
 }
 
 /** The optional step after accepting: transport, interpreter, accessible information and other help. */
 export function needsPage(opts: { action: string; csrf: string; back: string; form: unknown; errors: readonly FieldError[] }): string {
   const errorOf = (field: string) => opts.errors.find((e) => e.href === field)?.text;
-  return render('offer-needs.njk', 'Do you need any help to get to your appointment or to take part in it?', { ...opts, errorOf }, { errors: opts.errors });
+  return renderOfferLayout(
+    'offer-needs.njk',
+    'Do you need any help to get to your appointment or to take part in it?',
+    { ...opts, errorOf },
+    { errors: opts.errors },
+  );
 }
 
 /** The place the patient chose was taken just before they answered, and no other offer has room: a person follows up. */
@@ -226,8 +236,8 @@ export function placeTakenChooseAnother(siteName: string): string {
 
 // ---------- the footer's pages: the same for everyone, no link needed ----------
 
-export const accessibilityPage = (): string => render('offer-accessibility.njk', 'Accessibility statement', {}, { personal: false });
+export const accessibilityPage = (): string => renderOfferLayout('offer-accessibility.njk', 'Accessibility statement', {}, { personal: false });
 
-export const privacyPage = (teams: readonly BookingTeam[]): string => render('offer-privacy.njk', 'Privacy notice', { teams }, { personal: false });
+export const privacyPage = (teams: readonly BookingTeam[]): string => renderOfferLayout('offer-privacy.njk', 'Privacy notice', { teams }, { personal: false });
 
-export const contactPage = (teams: readonly BookingTeam[]): string => render('offer-contact.njk', 'Contact us', { teams }, { personal: false });
+export const contactPage = (teams: readonly BookingTeam[]): string => renderOfferLayout('offer-contact.njk', 'Contact us', { teams }, { personal: false });

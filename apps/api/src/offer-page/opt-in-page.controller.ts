@@ -10,10 +10,10 @@ import { Public } from '#auth';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { verifyOptInLinkToken } from '#notifications';
 import { OPT_IN_MAX_FAILED_ATTEMPTS, PatientInitiated, type InvitationLink, type OptInRadius } from '#workflow';
-import { renderPage } from '../views/views.js';
-import { cookieOf, CSP, dobProblem, field, readForm } from './offer-page.controller.js';
+import { cookieOf, dobProblem, field, readForm } from './offer-page.controller.js';
+import { redirectPatient, runPatientPage, sendPatientPage } from './patient-page-response.js';
 import { OfferLinkService, SESSION_SECONDS } from './offer-link.service.js';
-import { messagePage, SERVICE_NAME, type BookingTeam, type DobForm, type FieldError } from './offer-views.js';
+import { messagePage, renderOfferLayout, type BookingTeam, type DobForm, type FieldError } from './offer-views.js';
 
 const COOKIE = 'opt_in_session';
 /** The answer form: three short fields and a text of at most 500 characters (up to 9 bytes each, encoded). */
@@ -27,14 +27,9 @@ interface AnswerForm {
   readonly requirements: string;
 }
 
+/** A page of the patient's link, in the offer pages' layout. */
 function render(template: string, title: string, context: Record<string, unknown>, errors: readonly FieldError[] = []) {
-  return renderPage(template, {
-    ...context,
-    title,
-    serviceName: SERVICE_NAME,
-    personal: true,
-    errors: errors.map((e) => ({ href: `#${e.href}`, text: e.text })),
-  });
+  return renderOfferLayout(template, title, context, { errors });
 }
 
 @ApiExcludeController()
@@ -247,32 +242,15 @@ export class OptInPageController {
   }
 
   private send(res: Response, status: number, body: string) {
-    void res
-      .headers({
-        'Cache-Control': 'no-store',
-        Pragma: 'no-cache',
-        'Referrer-Policy': 'no-referrer',
-        'Content-Security-Policy': CSP,
-        'X-Robots-Tag': 'noindex, nofollow',
-      })
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .send(body);
+    sendPatientPage(res, status, body);
   }
 
   private redirect(res: Response, to: string) {
-    void res.headers({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).redirect(to, 303);
+    redirectPatient(res, to);
   }
 
   /** Runs a page; a failure shows the NHS.UK "problem with the service" page (logged without patient data). */
-  private async page(res: Response, fn: () => Promise<void>) {
-    try {
-      await fn();
-    } catch (e) {
-      const err = e as { status?: number; name?: string; message?: string };
-      if (err.status && err.status >= 400 && err.status < 500) return this.state(res, 400, 'error', null);
-      this.logger.error({ err: { type: err.name, message: String(err.message ?? '').slice(0, 200) } }, 'opt-in page failed');
-      if (!res.sent) this.state(res, 500, 'error', null);
-    }
+  private page(res: Response, fn: () => Promise<void>) {
+    return runPatientPage(res, this.logger, 'opt-in page', fn, (status) => this.state(res, status, 'error', null));
   }
 }
