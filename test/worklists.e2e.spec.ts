@@ -72,16 +72,19 @@ async function oracle(name: Worklist, ods: string): Promise<string[]> {
   };
   if (name !== 'booking-changed') return (await s.prisma.referral.findMany({ where: where[name], select: { id: true } })).map((r) => r.id).sort();
   const candidates = await s.prisma.referral.findMany({
-    where: { receivingOds: ods, status: { in: ['AWAITING_BOOKING', 'BOOKED'] }, bookings: { some: { status: 'CANCELLED' } } },
+    where: { receivingOds: ods, status: { in: ['AWAITING_BOOKING', 'BOOKED'] }, bookings: { some: { status: { in: CHANGED } } } },
     include: { bookings: true },
   });
   return candidates
     .filter((r) =>
-      r.bookings.some((b) => b.status === 'CANCELLED' && !r.bookings.some((n) => n.id !== b.id && n.kind === b.kind && n.createdAt >= b.cancelledAt!)),
+      r.bookings.some((b) => CHANGED.includes(b.status) && !r.bookings.some((n) => n.id !== b.id && n.kind === b.kind && n.createdAt >= b.cancelledAt!)),
     )
     .map((r) => r.id)
     .sort();
 }
+
+/** A booking the hospital cancelled or the patient missed (did not attend), not booked again since: the booking team's to rebook. */
+const CHANGED = ['CANCELLED', 'DID_NOT_ATTEND'];
 
 const ids = (rows: Row[]) => rows.map((r) => r.id).sort();
 const byWeeks = (a: Row, b: Row) => a.rttClockStart.localeCompare(b.rttClockStart) || a.id.localeCompare(b.id);

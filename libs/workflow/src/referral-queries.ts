@@ -90,7 +90,7 @@ export interface WorklistQuery {
  * - to-book: receiving; no booking of any kind currently BOOKED.
  * - booking-changed: receiving; its statuses read as one ordered range each of the partial
  *   booking_changed indexes, merged; and `booking_changed`, which the booking commands keep: some
- *   booking of the referral is CANCELLED with no booking of the same kind created at or after its
+ *   booking of the referral is CANCELLED or DID_NOT_ATTEND with no booking of the same kind created at or after its
  *   cancelled_at (not rebooked since). A rebooking takes the referral off the list; cancelling that
  *   one puts it back. Bookings cancelled because the referral closed are not listed (the referral's
  *   status is then final).

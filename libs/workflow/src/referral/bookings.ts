@@ -76,11 +76,12 @@ export class Bookings {
       }
       const booking = { id: randomUUID() };
       // The booking, and the booking-changed flag worked out again in the same statement: a
-      // cancelled booking of another kind not rebooked since keeps it (this one rebooks its kind).
+      // cancelled or missed (did-not-attend) booking of another kind not rebooked since keeps it
+      // (this one rebooks its kind).
       await tx.query(
         `WITH b AS (INSERT INTO booking (id, referral_id, kind, site_ods, starts_at, created_by) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6))
          UPDATE referral SET booking_changed = EXISTS (
-           SELECT 1 FROM booking c WHERE c.referral_id = $2::uuid AND c.status = 'CANCELLED' AND c.kind <> $3 AND NOT EXISTS (
+           SELECT 1 FROM booking c WHERE c.referral_id = $2::uuid AND c.status IN ('CANCELLED', 'DID_NOT_ATTEND') AND c.kind <> $3 AND NOT EXISTS (
              SELECT 1 FROM booking n WHERE n.referral_id = c.referral_id AND n.kind = c.kind AND n.id <> c.id AND n.created_at >= c.cancelled_at))
          WHERE id = $2::uuid`,
         [booking.id, id, input.kind, siteOds, startsAt, caller.sub],
