@@ -63,6 +63,26 @@ describe('the follow-up on the referral page', () => {
     expect(lastEventOf(view, 'discharged')).toMatchObject({ fromStatus: 'ORIGIN_FOLLOW_UP', actor: { ods: 'RLQ' } });
   });
 
+  it('the follow-up is chosen with the treatment, without JavaScript', async () => {
+    const { s, c } = h;
+    const ref = await driveTo(s, c, 'BOOKED');
+    const receiver = await h.signedIn('clinician.rjc', `/console/referrals/${ref.id}`, { javaScriptEnabled: false });
+    // Optional: none is chosen until the clinician picks a plan.
+    expect(await receiver.getByLabel('None now: decide the follow-up later, or discharge').isChecked()).toBe(true);
+    await h.shots(receiver, 'referral-treatment-follow-up');
+    const today = new Date();
+    await receiver.getByLabel('Day').fill(String(today.getUTCDate()));
+    await receiver.getByLabel('Month').fill(String(today.getUTCMonth() + 1));
+    await receiver.getByLabel('Year').fill(String(today.getUTCFullYear()));
+    await receiver.getByLabel('Keep the follow-up at your trust').check();
+    await receiver.getByRole('button', { name: 'Record treatment' }).click();
+    expect(await receiver.locator('.nhsuk-notification-banner').textContent()).toContain('Treatment recorded');
+    expect(await receiver.locator('#follow-up + dl').textContent()).toContain('RJC');
+    const view = await getReferral(s, c.clinRJC, ref.id);
+    expect(view).toMatchObject({ status: 'FOLLOW_UP', followUp: { plan: 'keep', heldBy: 'RJC' } });
+    expect(lastEventOf(view, 'follow_up_kept').detail).toMatchObject({ plan: 'keep' });
+  });
+
   it('a virtual ward, chosen and ended by the receiving clinician', async () => {
     const { s, c } = h;
     const ref = await driveTo(s, c, 'TREATED');
@@ -114,6 +134,11 @@ describe('the follow-up on the referral page', () => {
   });
 
   it('every page shot here has no axe-core findings', () => {
-    expect(Object.fromEntries(h.axeFindings)).toEqual({ 'referral-closer-to-home': [], 'referral-follow-up-handed-back': [], 'referral-follow-up-origin': [] });
+    expect(Object.fromEntries(h.axeFindings)).toEqual({
+      'referral-closer-to-home': [],
+      'referral-follow-up-handed-back': [],
+      'referral-follow-up-origin': [],
+      'referral-treatment-follow-up': [],
+    });
   });
 });

@@ -15,6 +15,18 @@ async function messages(st: Stack, patient: string, id: string): Promise<string[
   return res.body.items.map((i: { event: string }) => i.event);
 }
 
+/** The text of the patient's latest message for `event` (the local channel keeps it). */
+async function messageText(st: Stack, referralId: string, event: string) {
+  await drained(st);
+  const { rows } = await st.prisma.sql.query<{ body: string }>(
+    `SELECT m.body FROM local_message_text m JOIN notification n ON n.id = m.notification_id
+      WHERE n.referral_id = $1::uuid AND n.event = $2 ORDER BY m.seq DESC LIMIT 1`,
+    [referralId, event],
+  );
+  if (!rows[0]) throw new Error(`no ${event} message for ${referralId}`);
+  return rows[0].body;
+}
+
 /** The discharge summary is dispatched to the GP practice (as a discharge straight from treatment is). */
 async function summarySentToGp(st: Stack, id: string) {
   return waitUntil(() => st.prisma.dispatch.findUnique({ where: { referralId_kind: { referralId: id, kind: 'DISCHARGE_SUMMARY' } } }), 'the discharge summary');
@@ -84,6 +96,10 @@ describe('the follow-up decided at treatment', () => {
     expect(lastEventOf(done.body, 'discharged')).toMatchObject({ actor: { ods: 'RLQ' }, detail: { dischargedBy: 'RLQ' } });
     await summarySentToGp(s, ref.id);
     expect((await messages(s, ref.patient, ref.id)).at(-1)).toBe('discharged');
+    // The patient is told the trust that discharged them: the referring trust, which held the follow-up.
+    const told = await messageText(s, ref.id, 'discharged');
+    expect(told).toContain('Wye Valley NHS Trust has discharged you');
+    expect(told).not.toContain('South Warwickshire');
   });
 
   it('a handback refused with a reason stays with the receiving trust, which discharges', async () => {

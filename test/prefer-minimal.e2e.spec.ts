@@ -1,6 +1,6 @@
 // `Prefer: return=minimal` (RFC 7240) on the referral command routes: the state only when asked, the full view otherwise.
 import { describe, expect, it } from '@jest/globals';
-import { bearer, drained, referralBody, token, useStack, waitForStatus } from './support/stack.js';
+import { bearer, driveTo, drained, isoDay, referralBody, token, useStack, waitForStatus } from './support/stack.js';
 
 const { s, c } = useStack();
 const MINIMAL = { Prefer: 'return=minimal' };
@@ -81,5 +81,37 @@ describe('Prefer: return=minimal', () => {
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual({ id: first.body.id, status: 'AWAITING_CLINICAL_REVIEW', version: screened.version });
+  });
+
+  it('answers a reschedule and a did-not-attend with the state and what the next step needs', async () => {
+    const clinic = await s.http
+      .post('/v1/clinics')
+      .set(bearer(c.clerkRJC))
+      .send({ siteOds: 'RJC02', clinicianName: 'Mr Rhys Owen', kind: 'procedure', date: isoDay(43), startTime: '14:00', slotMinutes: 30, endTime: '15:00' })
+      .expect(201);
+    const [first, second] = clinic.body.slots as Array<{ id: string }>;
+    const { id } = await driveTo(s, c, 'AWAITING_BOOKING');
+    const booked = await s.http.post(`/v1/referrals/${id}/bookings`).set(bearer(c.clerkRJC)).send({ kind: 'procedure', slotId: first.id }).expect(201);
+
+    const moved = await s.http
+      .post(`/v1/referrals/${id}/bookings/${booked.body.booking.id}/reschedule`)
+      .set(bearer(c.clerkRJC))
+      .set(MINIMAL)
+      .send({ slotId: second.id, reasonCode: 'PATIENT_UNWELL' });
+    expect(moved.status).toBe(200);
+    expect(moved.headers['preference-applied']).toBe('return=minimal');
+    const afterMove = await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clerkRJC));
+    const newBooking = afterMove.body.bookings.find((b: { status: string }) => b.status === 'BOOKED');
+    expect(moved.body).toEqual({ id, status: afterMove.body.status, version: afterMove.body.version, bookingId: newBooking.id });
+
+    // The day comes and goes (the API books only ahead).
+    await s.prisma.sql.query(`UPDATE booking SET starts_at = now() - interval '2 hours' WHERE id = $1::uuid`, [newBooking.id]);
+    const missed = await s.http.post(`/v1/referrals/${id}/bookings/${newBooking.id}/did-not-attend`).set(bearer(c.clerkRJC)).set(MINIMAL);
+    expect(missed.status).toBe(200);
+    expect(missed.headers['preference-applied']).toBe('return=minimal');
+    const afterMiss = await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clerkRJC));
+    // RJC's default policy rebooks (test files run one at a time; booking-slots puts its own policy back).
+    expect(missed.body).toEqual({ id, status: afterMiss.body.status, version: afterMiss.body.version, outcome: 'rebook', dnaCount: 1 });
+    expect(afterMiss.body.status).toBe('AWAITING_BOOKING');
   });
 });

@@ -6,8 +6,16 @@ import { parseIsoDate } from '#domain';
 import { CurrentCaller, RequirePermission, type Caller } from '#auth';
 import { Bookings, ClinicSessions, ReferralQueries } from '#workflow';
 import { BookingPolicyDto, ChangeRequestDto, ClinicQueryDto, ClinicSessionDto, RescheduleDto } from './dto/booking.dto.js';
-import { BookingPolicyView, ChangeRequestView, ClinicSessionList, ClinicSessionView, DidNotAttendView } from './dto/responses/booking.responses.js';
-import { BookedReferralView } from './dto/responses/referral.responses.js';
+import {
+  BookingPolicyView,
+  ChangeRequestView,
+  ClinicSessionList,
+  ClinicSessionView,
+  DidNotAttendStateView,
+  DidNotAttendView,
+} from './dto/responses/booking.responses.js';
+import { BookedReferralStateView, BookedReferralView } from './dto/responses/referral.responses.js';
+import { Answer, CommandAnswer, CommandResponse } from './http/prefer.js';
 import { uuidParam } from './http/uuid-param.js';
 
 const id = uuidParam('id');
@@ -70,16 +78,23 @@ export class BookingChangesController {
   @HttpCode(200)
   @RequirePermission('referral.book')
   @ApiOperation({ summary: 'Move a booking to another free slot, with a reason code (patient- or hospital-initiated); the patient is told' })
-  @ApiOkResponse({ type: BookedReferralView, description: 'The referral after the step, and the new booking' })
+  @CommandResponse(200, BookedReferralView, 'The referral after the step, and the new booking', BookedReferralStateView)
   async reschedule(
     @CurrentCaller() caller: Caller,
     @Param('id', id) refId: string,
     @Param('bookingId', bookingIdParam) bookingId: string,
     @Body() dto: RescheduleDto,
-  ): Promise<BookedReferralView> {
+    @Answer() answer: CommandAnswer,
+  ): Promise<BookedReferralView | BookedReferralStateView> {
     const out = await this.bookings.reschedule(caller, refId, bookingId, dto);
-    const view = await this.queries.get(caller, refId);
-    return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
+    return answer.referral(
+      { id: refId, status: out.to, version: out.version },
+      async () => {
+        const view = await this.queries.get(caller, refId);
+        return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
+      },
+      { bookingId: out.bookingId },
+    );
   }
 
   @Post(':id/bookings/:bookingId/did-not-attend')
@@ -88,14 +103,20 @@ export class BookingChangesController {
   @ApiOperation({
     summary: "Record that the patient did not attend (after the appointment's time); the trust's policy decides what follows; the patient is told",
   })
-  @ApiOkResponse({ type: DidNotAttendView })
+  @CommandResponse(200, DidNotAttendView, "The referral after the step, and what followed by the trust's policy", DidNotAttendStateView)
   async notAttended(
     @CurrentCaller() caller: Caller,
     @Param('id', id) refId: string,
     @Param('bookingId', bookingIdParam) bookingId: string,
-  ): Promise<DidNotAttendView> {
+    @Answer() answer: CommandAnswer,
+  ): Promise<DidNotAttendView | DidNotAttendStateView> {
     const out = await this.bookings.notAttended(caller, refId, bookingId);
-    return { ...(await this.queries.get(caller, refId)), outcome: out.outcome, dnaCount: out.dnaCount };
+    const followed = { outcome: out.outcome, dnaCount: out.dnaCount };
+    return answer.referral(
+      { id: refId, status: out.to, version: out.version },
+      async () => ({ ...(await this.queries.get(caller, refId)), ...followed }),
+      followed,
+    );
   }
 
   @Post(':id/bookings/:bookingId/change-request')

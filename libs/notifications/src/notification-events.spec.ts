@@ -89,3 +89,14 @@ describe('offers with the directory and distances not known', () => {
     expect(body).not.toContain('less than 1 mile');
   });
 });
+
+describe('the discharge message', () => {
+  it('names the trust that discharged: the receiving trust by default, the referring trust after a handback', () => {
+    expect(renderNotification('discharged', ctx('2026-12-01T14:05:00.000Z')).body).toContain(
+      'South Warwickshire University NHS Foundation Trust has discharged you',
+    );
+    const handedBack = renderNotification('discharged', { ...ctx('2026-12-01T14:05:00.000Z'), dischargedByTrustName: 'Wye Valley NHS Trust' });
+    expect(handedBack.body).toContain('Wye Valley NHS Trust has discharged you');
+    expect(handedBack.body).not.toContain('South Warwickshire');
+  });
+});

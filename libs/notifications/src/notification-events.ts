@@ -52,6 +52,8 @@ export interface TemplateContext {
   readonly offerUrl?: string | null;
   /** The link to ask to change or cancel an appointment (appointment_booked and appointment_rescheduled), or null. */
   readonly changeUrl?: string | null;
+  /** The trust that discharged (discharged only): the referring trust when it had taken back the follow-up. */
+  readonly dischargedByTrustName?: string | null;
 }
 
 export interface RenderedMessage {
@@ -119,7 +121,7 @@ const TEMPLATES: Record<NotificationEvent, (c: TemplateContext) => RenderedMessa
   }),
   discharged: (c) => ({
     subject: 'You have been discharged back to your GP',
-    body: `Dear ${c.givenName},\n${c.receivingTrustName ?? 'The hospital'} has discharged you and sent a summary of your care to your GP practice. Contact your GP if you have any concerns.`,
+    body: `Dear ${c.givenName},\n${c.dischargedByTrustName ?? c.receivingTrustName ?? 'The hospital'} has discharged you and sent a summary of your care to your GP practice. Contact your GP if you have any concerns.`,
   }),
   withdrawn: (c) => ({
     subject: 'You have withdrawn from the transfer',

@@ -5,7 +5,17 @@
 import { Controller, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public, type Caller } from '#auth';
-import { CANCELLATION_REASONS, NOT_SUITABLE_REASONS, REJECTION_REASONS, WITHDRAWAL_REASONS, isUuid, ukLocalTime, type CancellationReason } from '#domain';
+import {
+  CANCELLATION_REASONS,
+  FOLLOW_UP_PLANS,
+  NOT_SUITABLE_REASONS,
+  REJECTION_REASONS,
+  WITHDRAWAL_REASONS,
+  isUuid,
+  ukLocalTime,
+  type CancellationReason,
+  type FollowUpPlan,
+} from '#domain';
 import { Bookings, ClinicalReview, Consent, ReferralExits, TransferOfCare, TreatmentAndDischarge } from '#workflow';
 import { ConsoleAccess, ConsoleGuard } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
@@ -170,8 +180,11 @@ export class ReferralActionsController {
         performedAt = noon.getTime() > Date.now() && noon.getTime() - Date.now() < 12 * 3_600_000 ? new Date() : noon;
         check(errors, performedAt.getTime() <= Date.now(), 'performed', 'The date of the procedure must be today or in the past');
       }
+      // "none" (or nothing chosen) leaves the follow-up to be decided later on its own form, as the API's optional followUp does.
+      const followUp = text(form, 'followUp') || 'none';
+      check(errors, followUp === 'none' || (FOLLOW_UP_PLANS as readonly string[]).includes(followUp), 'followUp', 'Select who follows the patient up');
       if (errors.length || !performedAt) throw new FormErrors(errors);
-      await this.treatments.recordTreatment(caller, id, { performedAt, procedureCode });
+      await this.treatments.recordTreatment(caller, id, { performedAt, procedureCode, ...(followUp === 'none' ? {} : { followUp: followUp as FollowUpPlan }) });
     });
   }
 

@@ -108,6 +108,7 @@ export class SendNotification {
         n.event === 'appointment_booked' || n.event === 'appointment_rescheduled'
           ? appointmentLinkUrl(this.config.http.publicBaseUrl, offerLinkToken(this.config.workflow.offerLinkSecret, n.id))
           : null,
+      dischargedByTrustName: detail.dischargedBy ? (trusts[detail.dischargedBy] ?? detail.dischargedBy) : null,
     };
     const message = renderNotification(n.event as NotificationEvent, ctx);
     // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.

@@ -113,7 +113,8 @@ export class TreatmentAndDischarge {
           ...(fromFollowUp ? { followUpEnded: FOLLOW_UP_ENDED[ref.status] ?? ref.status, dischargedBy: caller.ods } : {}),
         },
         jobs: (eventId) => [outboxJob('discharge.dispatch', { referralId: id }, eventId)],
-        notify: ['discharged'],
+        // The message names the trust that discharged, which is not the receiving trust after a handback.
+        notify: [caller.ods ? { event: 'discharged', detail: { dischargedBy: caller.ods } } : 'discharged'],
       });
       await saveNote(tx, id, 'discharge_summary', input.summary, caller.sub);
       return out;

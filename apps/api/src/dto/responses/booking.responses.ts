@@ -1,7 +1,7 @@
 // Response shapes of booking as it really goes: clinic sessions and slots, the did-not-attend policy, a change request.
 import { ApiProperty } from '@nestjs/swagger';
 import { CLINIC_KINDS, DNA_ACTIONS } from '#workflow';
-import { ReferralView } from './referral.responses.js';
+import { ReferralStateView, ReferralView } from './referral.responses.js';
 
 export class ClinicSlotView {
   @ApiProperty({ type: String, format: 'uuid' })
@@ -69,6 +69,15 @@ export class BookingPolicyView {
 }
 
 export class DidNotAttendView extends ReferralView {
+  @ApiProperty({ enum: ['rebook', 'returned_to_referrer'], description: "What followed, by the receiving trust's policy" })
+  outcome!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Missed appointments on this referral, this one included' })
+  dnaCount!: number;
+}
+
+/** A did-not-attend answered with `Prefer: return=minimal`: the referral's state and what followed. */
+export class DidNotAttendStateView extends ReferralStateView {
   @ApiProperty({ enum: ['rebook', 'returned_to_referrer'], description: "What followed, by the receiving trust's policy" })
   outcome!: string;
 
