@@ -538,6 +538,19 @@ const ROUTES: readonly RouteSpec[] = [
     verify: (res) => expect(res.body.informationRequest.status).toBe('ANSWERED'),
   },
   {
+    // Re-offer (issue 18, RO) is from REJECTED_BY_RECEIVER, which no stage here sits at: the referring clinician, allowed, is refused for the status.
+    method: 'POST',
+    template: '/v1/referrals/:id/reoffer',
+    permission: 'referral.reoffer',
+    scope: 'referral',
+    at: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'origin',
+    mutates: false,
+    success: 409,
+    path: (t) => `${ref(t)}/reoffer`,
+    verify: (res) => expect(res.body.currentStatus).toBe('AWAITING_RECEIVER_ACCEPTANCE'),
+  },
+  {
     method: 'POST',
     template: '/v1/referrals/:id/return-to-referrer',
     permission: 'referral.return-with-advice',
