@@ -480,6 +480,14 @@ describe('real answers fit the document', () => {
     const { id } = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE', { specialtyCode: '327' });
     expect((await post(c.clinRJC, `/v1/referrals/${id}/receiver-decision`, { decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' })).status).toBe(200);
     expect(fits(await post(c.clinRLQ, `/v1/referrals/${id}/reoffer`), 'post /v1/referrals/{id}/reoffer').status).toBe('AWAITING_PATIENT_CONSENT');
+    const closed = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
+    expect((await post(c.clinRJC, `/v1/referrals/${closed.id}/receiver-decision`, { decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' })).status).toBe(
+      200,
+    );
+    expect(
+      fits(await post(c.clerkRLQ, `/v1/referrals/${closed.id}/close-to-origin`, { reason: 'No other trust suits' }), 'post /v1/referrals/{id}/close-to-origin')
+        .status,
+    ).toBe('CANCELLED');
   });
 
   it('covered every operation of the document with a success', () => {

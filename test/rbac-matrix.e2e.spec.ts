@@ -552,6 +552,18 @@ const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'POST',
+    template: '/v1/referrals/:id/close-to-origin',
+    permission: 'referral.close-to-origin',
+    scope: 'referral',
+    at: 'AWAITING_RECEIVER_ACCEPTANCE',
+    side: () => 'origin',
+    mutates: false,
+    success: 409,
+    path: (t) => `${ref(t)}/close-to-origin`,
+    verify: (res) => expect(res.body.currentStatus).toBe('AWAITING_RECEIVER_ACCEPTANCE'),
+  },
+  {
+    method: 'POST',
     template: '/v1/referrals/:id/return-to-referrer',
     permission: 'referral.return-with-advice',
     scope: 'referral',

@@ -64,6 +64,21 @@ describe('re-offer after the receiving trust did not accept', () => {
     expect((await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clinRJC))).status).toBe(404);
   });
 
+  it('a rejected referral closed to the origin list: final, the patient kept on the origin list', async () => {
+    const { id } = await rejectedByRJC();
+    const res = await s.http.post(`/v1/referrals/${id}/close-to-origin`).set(bearer(c.clerkRLQ)).send({ reason: 'No other trust suits the patient' });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('CANCELLED');
+    const view = await getReferral(s, c.clinRLQ, id);
+    expect(lastEventOf(view, 'closed_to_origin').detail).toMatchObject({
+      reason: 'No other trust suits the patient',
+      placeOnOriginList: expect.stringMatching(/kept on the origin trust waiting list/),
+    });
+    const again = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ));
+    expect(again.status).toBe(409);
+    expect(again.body.currentStatus).toBe('CANCELLED');
+  });
+
   it('only the referring trust re-offers, and only after a rejection', async () => {
     const { id } = await rejectedByRJC();
     const wrongSide = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRJC));

@@ -22,6 +22,7 @@ import {
 import {
   BookingDto,
   CancelReferralDto,
+  OptionalReasonDto,
   ClinicalReviewDto,
   ConsentDto,
   CreateReferralDto,
@@ -412,6 +413,24 @@ export class ReferralsController {
   @CommandResponse(200, ReferralView, 'The referral after the step')
   async reoffer(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Answer() answer: CommandAnswer): Promise<ReferralView | ReferralStateView> {
     const out = await this.reoffers.reoffer(caller, refId);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
+  }
+
+  @Post(':id/close-to-origin')
+  @HttpCode(200)
+  @RequirePermission('referral.close-to-origin')
+  @ApiOperation({
+    summary: 'Referring trust: after the receiving trust did not accept, close the referral; the patient keeps their place on the origin list',
+    description: 'REJECTED_BY_RECEIVER to CANCELLED (a closed_to_origin event): the final close, the other answer to a rejection than reoffer.',
+  })
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async closeToOrigin(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: OptionalReasonDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.reoffers.closeToOrigin(caller, refId, dto);
     return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 }

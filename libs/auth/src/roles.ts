@@ -41,6 +41,8 @@ export const PERMISSIONS = {
   'referral.return-with-advice': ['clinician'],
   /** After the receiving trust did not accept, the referring clinician offers the patient again elsewhere (issue 18, RO). */
   'referral.reoffer': ['clinician'],
+  /** Or closes it back to the origin list (its clinicians or booking team). */
+  'referral.close-to-origin': ['clinician', 'booking_clerk'],
   /** Add a referral letter, clinic letter or imaging report (the referring trust). */
   'attachment.upload': ['clinician', 'booking_clerk'],
   /** List the attachments: clinical content, for clinicians of the two trusts only. */
@@ -144,6 +146,7 @@ export const PERMISSION_SIDES = {
   'referral.information-answer': 'origin',
   'referral.return-with-advice': 'receiving',
   'referral.reoffer': 'origin',
+  'referral.close-to-origin': 'origin',
   'attachment.upload': 'origin',
   // The pathway after treatment (PW).
   'referral.handback-decision': 'origin',

@@ -33,6 +33,7 @@ export const REFERRAL_ACTIONS = [
   'returned_to_referrer_after_dna',
   // Re-offer after a rejection (issue 18, RO).
   'reoffered',
+  'closed_to_origin',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
@@ -79,6 +80,8 @@ export const TRANSITIONS: Readonly<Record<ReferralAction, TransitionRule>> = {
   // Re-offer (issue 18, RO): the referral, its RTT clock start and clinical package, offered again to
   // the group's other trusts than those that did not accept it; no re-posting, no new pathway.
   reoffered: { from: ['REJECTED_BY_RECEIVER'], to: 'AWAITING_PATIENT_CONSENT', label: 'offer the patient again elsewhere' },
+  // Or the referring trust's explicit close: the referral ends, the patient stays on the origin list as they were.
+  closed_to_origin: { from: ['REJECTED_BY_RECEIVER'], to: 'CANCELLED', label: 'close the referral back to the origin list' },
 };
 
 /** The action that starts each follow-up plan from TREATED. */

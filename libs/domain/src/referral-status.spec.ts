@@ -39,6 +39,7 @@ describe('referral-status', () => {
   it('a rejection is not final: the referring trust re-offers or closes it (issue 18, RO)', () => {
     expect(isFinal('REJECTED_BY_RECEIVER')).toBe(false);
     expect(transition('REJECTED_BY_RECEIVER', 'reoffered')).toEqual({ allowed: true, from: 'REJECTED_BY_RECEIVER', to: 'AWAITING_PATIENT_CONSENT' });
+    expect(transition('REJECTED_BY_RECEIVER', 'closed_to_origin')).toEqual({ allowed: true, from: 'REJECTED_BY_RECEIVER', to: 'CANCELLED' });
     expect(transition('DECLINED', 'reoffered').allowed).toBe(false);
   });
 

@@ -1,8 +1,9 @@
 // After the receiving trust did not accept (issue 18, RO): a clinician of the referring trust offers
 // the patient again elsewhere, without re-posting: the same referral, RTT clock start and clinical
-// package, fresh offers from the group's other trusts save every one that has not accepted it before.
+// package, fresh offers from the group's other trusts save every one that has not accepted it before;
+// or the referring trust closes it back to the origin list.
 import { Injectable } from '@nestjs/common';
-import { requireTransition } from '#domain';
+import { originListOutcome, requireTransition } from '#domain';
 import { PrismaService } from '#persistence';
 import { actorOf, type Caller } from '#auth';
 import { outboxJob } from '#queue';
@@ -40,6 +41,19 @@ export class Reoffer {
         actor: actorOf(caller),
         detail: { offers: offers.length, rttClockStart: ref.rttClockStart.toISOString().slice(0, 10) },
         jobs: (eventId) => [outboxJob('referral.make-offers', { referralId: id }, eventId)],
+      });
+    });
+  }
+
+  /** Or the referring trust closes it: the referral ends, the patient's place on the origin list as it always was. */
+  async closeToOrigin(caller: Caller, id: string, input: { reason?: string }) {
+    return this.prisma.sqlTransaction(async (tx) => {
+      const ref = await loadVisible(tx, caller, id);
+      requireSide(caller, ref, 'referral.close-to-origin', 'close the referral back to the origin list');
+      return applyTransition(tx, ref, {
+        action: 'closed_to_origin',
+        actor: actorOf(caller),
+        detail: { reason: input.reason ?? null, placeOnOriginList: originListOutcome(ref.status, 'CANCELLED') },
       });
     });
   }
