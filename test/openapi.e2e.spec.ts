@@ -471,6 +471,25 @@ describe('real answers fit the document', () => {
     fits(await post(c.clerkRJC, `${path}/bookings/${moved.booking.id}/did-not-attend`), 'post /v1/referrals/{id}/bookings/{bookingId}/did-not-attend');
   });
 
+  it('re-offer after a rejection (issue 18, RO) answers as its document says', async () => {
+    // A specialty of this test's own with capacity at RJC and RLT, so another trust is there to offer.
+    const week = { weeklySlots: 5, fromDate: isoDay(0), toDate: isoDay(120) };
+    const adminRLT = await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });
+    expect((await s.http.put('/v1/capacity/RJC/327').set(bearer(c.adminRJC)).send(week)).status).toBe(200);
+    expect((await s.http.put('/v1/capacity/RLT/327').set(bearer(adminRLT)).send(week)).status).toBe(200);
+    const { id } = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE', { specialtyCode: '327' });
+    expect((await post(c.clinRJC, `/v1/referrals/${id}/receiver-decision`, { decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' })).status).toBe(200);
+    expect(fits(await post(c.clinRLQ, `/v1/referrals/${id}/reoffer`), 'post /v1/referrals/{id}/reoffer').status).toBe('AWAITING_PATIENT_CONSENT');
+    const closed = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
+    expect((await post(c.clinRJC, `/v1/referrals/${closed.id}/receiver-decision`, { decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' })).status).toBe(
+      200,
+    );
+    expect(
+      fits(await post(c.clerkRLQ, `/v1/referrals/${closed.id}/close-to-origin`, { reason: 'No other trust suits' }), 'post /v1/referrals/{id}/close-to-origin')
+        .status,
+    ).toBe('CANCELLED');
+  });
+
   it('covered every operation of the document with a success', () => {
     expect([...checked].sort()).toEqual(Object.keys(OPERATION_ERRORS).sort());
   });

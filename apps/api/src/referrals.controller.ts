@@ -14,6 +14,7 @@ import {
   OpenReferral,
   PatientContact,
   ReferralExits,
+  Reoffer,
   ReferralQueries,
   TransferOfCare,
   TreatmentAndDischarge,
@@ -21,6 +22,7 @@ import {
 import {
   BookingDto,
   CancelReferralDto,
+  OptionalReasonDto,
   ClinicalReviewDto,
   ConsentDto,
   CreateReferralDto,
@@ -69,6 +71,7 @@ export class ReferralsController {
     private readonly needsAttention: NeedsAttention,
     private readonly queries: ReferralQueries,
     private readonly longWaiters: LongWaiters,
+    private readonly reoffers: Reoffer,
   ) {}
 
   @Post()
@@ -395,6 +398,39 @@ export class ReferralsController {
     @Answer() answer: CommandAnswer,
   ): Promise<ReferralView | ReferralStateView> {
     const out = await this.exits.cancel(caller, refId, dto);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
+  }
+
+  @Post(':id/reoffer')
+  @HttpCode(200)
+  @RequirePermission('referral.reoffer')
+  @ApiOperation({
+    summary: 'Referring clinician: after the receiving trust did not accept, offer the patient again elsewhere, without re-posting',
+    description:
+      'REJECTED_BY_RECEIVER to AWAITING_PATIENT_CONSENT: fresh offers from the group members with capacity, none of the trusts that did not accept it; the patient is sent the offer again. ' +
+      'The RTT clock start is unchanged. 422 (NO_OTHER_OFFER) when no other trust can take the patient now: close it to the origin list with cancel instead.',
+  })
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async reoffer(@CurrentCaller() caller: Caller, @Param('id', id) refId: string, @Answer() answer: CommandAnswer): Promise<ReferralView | ReferralStateView> {
+    const out = await this.reoffers.reoffer(caller, refId);
+    return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
+  }
+
+  @Post(':id/close-to-origin')
+  @HttpCode(200)
+  @RequirePermission('referral.close-to-origin')
+  @ApiOperation({
+    summary: 'Referring trust: after the receiving trust did not accept, close the referral; the patient keeps their place on the origin list',
+    description: 'REJECTED_BY_RECEIVER to CANCELLED (a closed_to_origin event): the final close, the other answer to a rejection than reoffer.',
+  })
+  @CommandResponse(200, ReferralView, 'The referral after the step')
+  async closeToOrigin(
+    @CurrentCaller() caller: Caller,
+    @Param('id', id) refId: string,
+    @Body() dto: OptionalReasonDto,
+    @Answer() answer: CommandAnswer,
+  ): Promise<ReferralView | ReferralStateView> {
+    const out = await this.reoffers.closeToOrigin(caller, refId, dto);
     return answer.referral({ id: refId, status: out.to, version: out.version }, () => this.queries.get(caller, refId));
   }
 }

@@ -39,6 +39,10 @@ export const PERMISSIONS = {
   'referral.information-answer': ['clinician', 'booking_clerk'],
   /** The receiving clinician does not accept, and sends advice to the referrer (e-RS: return to referrer with advice). */
   'referral.return-with-advice': ['clinician'],
+  /** After the receiving trust did not accept, the referring clinician offers the patient again elsewhere (issue 18, RO). */
+  'referral.reoffer': ['clinician'],
+  /** Or closes it back to the origin list (its clinicians or booking team). */
+  'referral.close-to-origin': ['clinician', 'booking_clerk'],
   /** Add a referral letter, clinic letter or imaging report (the referring trust). */
   'attachment.upload': ['clinician', 'booking_clerk'],
   /** List the attachments: clinical content, for clinicians of the two trusts only. */
@@ -141,6 +145,8 @@ export const PERMISSION_SIDES = {
   'referral.information-request': 'receiving',
   'referral.information-answer': 'origin',
   'referral.return-with-advice': 'receiving',
+  'referral.reoffer': 'origin',
+  'referral.close-to-origin': 'origin',
   'attachment.upload': 'origin',
   // The pathway after treatment (PW).
   'referral.handback-decision': 'origin',

@@ -41,6 +41,8 @@ const EXPECTED_TABLE: ReadonlyArray<[ReferralAction, ReferralStatus, ReferralSta
   ['consent_declined', 'AWAITING_PATIENT_CONSENT', 'DECLINED'],
   ['receiver_accepted', 'AWAITING_RECEIVER_ACCEPTANCE', 'AWAITING_BOOKING'],
   ['receiver_rejected', 'AWAITING_RECEIVER_ACCEPTANCE', 'REJECTED_BY_RECEIVER'],
+  ['reoffered', 'REJECTED_BY_RECEIVER', 'AWAITING_PATIENT_CONSENT'],
+  ['closed_to_origin', 'REJECTED_BY_RECEIVER', 'CANCELLED'],
   ['pre_op_assessment_booked', 'AWAITING_BOOKING', 'AWAITING_BOOKING'],
   ['pre_op_assessment_booked', 'BOOKED', 'BOOKED'],
   ['procedure_booked', 'AWAITING_BOOKING', 'BOOKED'],
@@ -103,7 +105,7 @@ describe('transition table', () => {
   it('the allowed and refused pairs together cover the full cross product', () => {
     expect(allowedPairs().length).toBe(EXPECTED_TABLE.length);
     expect(allowedPairs().length + forbiddenPairs.length).toBe(REFERRAL_STATUSES.length * REFERRAL_ACTIONS.length);
-    expect(forbiddenPairs.length).toBe(18 * 26 - 43);
+    expect(forbiddenPairs.length).toBe(18 * 28 - 45);
   });
 
   test.each(forbiddenPairs)('from %s, %s is refused with a reason naming the status', (status, action) => {
@@ -327,6 +329,7 @@ describe('originListOutcome', () => {
 
   it('every allowed exit transition has an outcome saying the place is never lost', () => {
     const exits = allowedPairs().filter((p) => isFinal(p.to));
+    // A rejection is no longer an exit but the referring trust's decision; its close (closed_to_origin) is (issue 18, RO).
     expect(exits.length).toBe(22);
     for (const p of exits) {
       const outcome = originListOutcome(p.from, p.to);

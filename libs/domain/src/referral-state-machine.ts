@@ -31,6 +31,9 @@ export const REFERRAL_ACTIONS = [
   'pre_op_assessment_not_attended',
   'procedure_not_attended',
   'returned_to_referrer_after_dna',
+  // Re-offer after a rejection (issue 18, RO).
+  'reoffered',
+  'closed_to_origin',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
@@ -74,6 +77,11 @@ export const TRANSITIONS: Readonly<Record<ReferralAction, TransitionRule>> = {
   pre_op_assessment_not_attended: { from: BOOKING_STAGE, label: 'record that the patient did not attend' },
   procedure_not_attended: { from: ['BOOKED'], to: 'AWAITING_BOOKING', label: 'record that the patient did not attend the procedure' },
   returned_to_referrer_after_dna: { from: BOOKING_STAGE, to: 'CANCELLED', label: 'return the referral to the referrer after missed appointments' },
+  // Re-offer (issue 18, RO): the referral, its RTT clock start and clinical package, offered again to
+  // the group's other trusts than those that did not accept it; no re-posting, no new pathway.
+  reoffered: { from: ['REJECTED_BY_RECEIVER'], to: 'AWAITING_PATIENT_CONSENT', label: 'offer the patient again elsewhere' },
+  // Or the referring trust's explicit close: the referral ends, the patient stays on the origin list as they were.
+  closed_to_origin: { from: ['REJECTED_BY_RECEIVER'], to: 'CANCELLED', label: 'close the referral back to the origin list' },
 };
 
 /** The action that starts each follow-up plan from TREATED. */

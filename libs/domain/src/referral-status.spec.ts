@@ -23,15 +23,24 @@ import {
   patientToldOfTransfer,
   worklistStatuses,
   FOLLOW_UP_STATUSES,
+  REFERRER_DECISION_STATUSES,
 } from './referral-status.js';
 
 describe('referral-status', () => {
-  it('lists 8 pathway statuses, 6 exits and 4 follow-up statuses, 18 in all, without duplicates', () => {
+  it('lists 8 pathway statuses, 5 exits, the rejection awaiting the referrer and 4 follow-up statuses, 18 in all, without duplicates', () => {
     expect(PATHWAY_STATUSES).toHaveLength(8);
-    expect(EXIT_STATUSES).toHaveLength(6);
+    expect(EXIT_STATUSES).toHaveLength(5);
+    expect(REFERRER_DECISION_STATUSES).toEqual(['REJECTED_BY_RECEIVER']);
     expect(FOLLOW_UP_STATUSES).toHaveLength(4);
     expect(REFERRAL_STATUSES).toHaveLength(18);
     expect(new Set(REFERRAL_STATUSES).size).toBe(18);
+  });
+
+  it('a rejection is not final: the referring trust re-offers or closes it (issue 18, RO)', () => {
+    expect(isFinal('REJECTED_BY_RECEIVER')).toBe(false);
+    expect(transition('REJECTED_BY_RECEIVER', 'reoffered')).toEqual({ allowed: true, from: 'REJECTED_BY_RECEIVER', to: 'AWAITING_PATIENT_CONSENT' });
+    expect(transition('REJECTED_BY_RECEIVER', 'closed_to_origin')).toEqual({ allowed: true, from: 'REJECTED_BY_RECEIVER', to: 'CANCELLED' });
+    expect(transition('DECLINED', 'reoffered').allowed).toBe(false);
   });
 
   it('final statuses are DISCHARGED and every exit', () => {
@@ -131,6 +140,8 @@ describe("the receiving clinician's decision", () => {
   });
 
   it('BEFORE_RECEIVER_DECISION is every status that is neither final nor held by the receiver', () => {
-    expect([...BEFORE_RECEIVER_DECISION].sort()).toEqual(REFERRAL_STATUSES.filter((s) => !FINAL_STATUSES.has(s) && !RECEIVER_OWNS.has(s)).sort());
+    expect([...BEFORE_RECEIVER_DECISION].sort()).toEqual(
+      REFERRAL_STATUSES.filter((s) => !FINAL_STATUSES.has(s) && !RECEIVER_OWNS.has(s) && s !== 'REJECTED_BY_RECEIVER').sort(),
+    );
   });
 });

@@ -11,12 +11,28 @@ export const PATHWAY_STATUSES = [
   'DISCHARGED',
 ] as const;
 
-export const EXIT_STATUSES = ['NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'REJECTED_BY_RECEIVER', 'WITHDRAWN', 'CANCELLED'] as const;
+export const EXIT_STATUSES = ['NOT_ELIGIBLE', 'NOT_SUITABLE', 'DECLINED', 'WITHDRAWN', 'CANCELLED'] as const;
+
+/**
+ * The receiving trust did not accept: not an end, but the referring trust's decision (issue 18, RO):
+ * offer the patient again elsewhere (reoffered) or close the referral back to the origin list (cancelled).
+ */
+export const REFERRER_DECISION_STATUSES = ['REJECTED_BY_RECEIVER'] as const;
 
 /** The pathway after treatment (issue 18, PW): the follow-up the receiving clinician chose, between TREATED and DISCHARGED; outside RTT. */
 export const FOLLOW_UP_STATUSES = ['FOLLOW_UP', 'AWAITING_ORIGIN_ACCEPTANCE', 'ORIGIN_FOLLOW_UP', 'VIRTUAL_WARD'] as const;
 
-export const REFERRAL_STATUSES = [...PATHWAY_STATUSES, ...EXIT_STATUSES, ...FOLLOW_UP_STATUSES] as const;
+// In the database enum's order (the rejection sits among the exits it was counted with before RO).
+export const REFERRAL_STATUSES = [
+  ...PATHWAY_STATUSES,
+  'NOT_ELIGIBLE',
+  'NOT_SUITABLE',
+  'DECLINED',
+  ...REFERRER_DECISION_STATUSES,
+  'WITHDRAWN',
+  'CANCELLED',
+  ...FOLLOW_UP_STATUSES,
+] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /** Statuses from which nothing further happens to the referral. */
@@ -118,7 +134,7 @@ export const STATUS_DESCRIPTIONS: Record<ReferralStatus, string> = {
   NOT_ELIGIBLE: 'closed: screening found it not eligible for transfer',
   NOT_SUITABLE: 'closed: the clinician found transfer not suitable',
   DECLINED: 'closed: the patient declined the offer',
-  REJECTED_BY_RECEIVER: 'closed: the receiving trust did not accept the transfer',
+  REJECTED_BY_RECEIVER: 'the receiving trust did not accept the transfer; waiting for the referring trust to offer the patient elsewhere or close it',
   WITHDRAWN: 'closed: the patient withdrew',
   CANCELLED: 'closed: cancelled by the trust',
   // The pathway after treatment (PW).

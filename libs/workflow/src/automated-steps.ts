@@ -102,7 +102,13 @@ export class AutomatedSteps {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
       if (ref.status !== AWAITING_ANSWER) return skipped(`status moved on (${ref.status})`);
-      const already = await tx.query(`SELECT 1 FROM notification WHERE referral_id = $1::uuid AND event = 'offer' LIMIT 1`, [referralId]);
+      // Once per round of offers: a re-offer after a rejection (issue 18, RO) is a new round, told again.
+      const already = await tx.query(
+        `SELECT 1 FROM notification n WHERE n.referral_id = $1::uuid AND n.event = 'offer'
+           AND n.created_at >= COALESCE((SELECT max(e.at) FROM timeline_event e WHERE e.referral_id = $1::uuid AND e.to_status = 'AWAITING_PATIENT_CONSENT' AND e.from_status <> e.to_status), '-infinity')
+         LIMIT 1`,
+        [referralId],
+      );
       if (already.rowCount) return skipped('offer already sent');
       await this.offers.refresh(tx, ref, today);
       const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [

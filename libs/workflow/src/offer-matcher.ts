@@ -29,6 +29,8 @@ export interface MatchInput {
   readonly referralId?: string;
   /** What the directory's services judge the patient on; without it, every service takes them. */
   readonly facts?: MatchingFacts;
+  /** Trusts not to offer: those that stopped being a party to this referral (a re-offer, issue 18 RO). */
+  readonly excludeOds?: readonly string[];
 }
 
 /** A service with free capacity that cannot take the patient, and why. */
@@ -107,10 +109,10 @@ export class OfferMatcher {
       `SELECT cw.service_id, cw.trust_ods, cw.site_ods, min(cw.week_start) AS earliest, s.latitude, s.longitude,
               sv.procedures, sv.max_bmi, sv.max_asa_grade, sv.min_age_years, sv.is_default
        FROM capacity_week cw JOIN site s ON s.ods = cw.site_ods JOIN service sv ON sv.id = cw.service_id
-       WHERE ${FREE_CAPACITY}
+       WHERE ${FREE_CAPACITY} AND NOT (cw.trust_ods = ANY($4::text[]))
        GROUP BY cw.service_id, cw.trust_ods, cw.site_ods, s.latitude, s.longitude, sv.procedures, sv.max_bmi, sv.max_asa_grade, sv.min_age_years, sv.is_default
        ORDER BY cw.site_ods, min(cw.week_start), sv.is_default, cw.service_id`,
-      [input.specialtyCode, input.originOds, isoDate(from)],
+      [input.specialtyCode, input.originOds, isoDate(from), input.excludeOds ?? []],
     );
     const excluded: SiteExclusion[] = [];
     let open = rows.filter((r) => {
@@ -161,6 +163,12 @@ export class OfferMatcher {
     return { offers, excluded };
   }
 
+  /** The trusts that stopped being a party to the referral before accepting it: never offered it again. */
+  async formerReceivers(tx: Tx, referralId: string): Promise<string[]> {
+    const { rows } = await tx.query<{ former_receivers: string[] }>('SELECT former_receivers FROM referral WHERE id = $1::uuid', [referralId]);
+    return rows[0]?.former_receivers ?? [];
+  }
+
   /** What the directory's services judge the referral's patient on (BMI and ASA grade from its clinical information, when recorded). */
   async factsOf(tx: Tx, referralId: string, today: Date): Promise<MatchingFacts | undefined> {
     const { rows } = await tx.query<{ procedure_code: string; bmi: string | null; asa_grade: number | null; date_of_birth: Date }>(
@@ -188,6 +196,7 @@ export class OfferMatcher {
         travelRadiusMiles: ref.travelRadiusMiles,
         referralId: ref.id,
         facts: await this.factsOf(tx, ref.id, today),
+        excludeOds: await this.formerReceivers(tx, ref.id),
       },
       today,
     );

@@ -33,7 +33,11 @@ export interface ReferralFields {
 
 const FIELD_COLUMNS: { readonly [K in keyof ReferralFields]-?: (p: SqlParams, v: ReferralFields[K]) => string } = {
   receivingOds: (p, v) => `receiving_ods = ${p.add(v)}`,
-  formerReceivingOds: (p, v) => `former_receiving_ods = ${p.add(v)}`,
+  // Each one also joins the list a re-offer excludes (issue 18, RO); former_receiving_ods keeps the latest.
+  formerReceivingOds: (p, v) => {
+    const ods = p.add(v);
+    return `former_receiving_ods = ${ods}::text, former_receivers = CASE WHEN ${ods}::text IS NULL THEN former_receivers ELSE array_append(former_receivers, ${ods}::text) END`;
+  },
   travelRadiusMiles: (p, v) => `travel_radius_miles = ${p.add(v)}::int`,
   // A day, written as the UTC date Prisma would write, whatever the process's time zone.
   rttClockStop: (p, v) => `rtt_clock_stop = ${p.add(v ? isoDate(v) : null)}::date`,

@@ -14,6 +14,7 @@ import {
   PatientContact,
   ReferralExits,
   TransferOfCare,
+  Reoffer,
   TreatmentAndDischarge,
 } from './referral/index.js';
 import { ATTACHMENT_STORE, Attachments, PostgresAttachmentStore } from './attachments/index.js';
@@ -40,6 +41,7 @@ const REFERRAL_STEPS = [
   ClinicalReview,
   Consent,
   TransferOfCare,
+  Reoffer,
   Bookings,
   TreatmentAndDischarge,
   ReferralExits,

@@ -16,7 +16,7 @@ import {
   type CancellationReason,
   type FollowUpPlan,
 } from '#domain';
-import { Bookings, ClinicalReview, Consent, ReferralExits, TransferOfCare, TreatmentAndDischarge } from '#workflow';
+import { Bookings, ClinicalReview, Consent, ReferralExits, Reoffer, TransferOfCare, TreatmentAndDischarge } from '#workflow';
 import { ConsoleAccess, ConsoleGuard } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
@@ -54,6 +54,8 @@ const DONE: Record<string, string> = {
   discharge: 'Discharged to the GP',
   withdraw: 'Referral withdrawn',
   cancel: 'Referral cancelled',
+  reoffer: 'Offered again: the patient is sent the new offers',
+  'close-to-origin': 'Referral closed: the patient stays on your waiting list',
   'additional-requirements': 'Additional requirements saved',
   ...CLINICAL_DONE,
   ...FOLLOW_UP_DONE,
@@ -73,6 +75,7 @@ export class ReferralActionsController {
     private readonly bookings: Bookings,
     private readonly treatments: TreatmentAndDischarge,
     private readonly exits: ReferralExits,
+    private readonly reoffers: Reoffer,
   ) {}
 
   @Post('clinical-review')
@@ -227,6 +230,26 @@ export class ReferralActionsController {
       if (errors.length) throw new FormErrors(errors);
       // The contract's reason is words: the code's meaning when nothing more is said.
       await this.exits.cancel(caller, id, { reasonCode, reason: reason || CANCELLATION_REASONS[reasonCode as CancellationReason] });
+    });
+  }
+
+  @Post('reoffer')
+  @ConsoleAccess('referral.reoffer')
+  reoffer(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('reoffer', id, req, res, async (caller) => {
+      await this.reoffers.reoffer(caller, id);
+    });
+  }
+
+  @Post('close-to-origin')
+  @ConsoleAccess('referral.close-to-origin')
+  closeToOrigin(@Param('id') id: string, @Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ConsoleResponse) {
+    return this.act('close-to-origin', id, req, res, async (caller, form) => {
+      const reason = text(form, 'reason');
+      const errors: Array<{ field: string; text: string }> = [];
+      check(errors, reason.length <= 500, 'reason', 'The reason must be 500 characters or fewer');
+      if (errors.length) throw new FormErrors(errors);
+      await this.reoffers.closeToOrigin(caller, id, reason ? { reason } : {});
     });
   }
 

@@ -55,6 +55,9 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
   { name: 'discharge', permission: 'referral.discharge', transitions: ['discharged'] },
   { name: 'withdraw', permission: 'referral.withdraw', transitions: ['withdrawn'] },
   { name: 'cancel', permission: 'referral.cancel', transitions: ['cancelled'] },
+  // After a rejection (issue 18, RO): offer again elsewhere, or close back to the origin list.
+  { name: 'reoffer', permission: 'referral.reoffer', transitions: ['reoffered'] },
+  { name: 'close-to-origin', permission: 'referral.close-to-origin', transitions: ['closed_to_origin'] },
   { name: 'clinical-information', permission: 'referral.clinical-information', when: (r) => BEFORE_RECEIVER_DECISION.includes(r.status) },
   {
     name: 'request-information',

@@ -124,6 +124,8 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly number[]>> = {
   'post /v1/referrals/{id}/information-requests': [400, 404, 409],
   'post /v1/referrals/{id}/information-requests/{requestId}/answer': [400, 404, 409],
   'post /v1/referrals/{id}/return-to-referrer': [400, 404, 409],
+  'post /v1/referrals/{id}/reoffer': [400, 404, 409, 422],
+  'post /v1/referrals/{id}/close-to-origin': [400, 404, 409],
   'post /v1/referrals/{id}/attachments': [400, 404],
   'get /v1/referrals/{id}/attachments': [400, 404],
   'get /v1/referrals/{id}/attachments/{attachmentId}': [400, 404],

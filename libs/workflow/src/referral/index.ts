@@ -12,3 +12,4 @@ export * from './additional-requirements.js';
 export * from './clinical-package.js';
 export * from './information-requests.js';
 export * from './clinics.js';
+export * from './reoffer.js';

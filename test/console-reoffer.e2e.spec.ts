@@ -1,0 +1,34 @@
+// Re-offer and close to origin on the console's referral page (issue 18, RO), in Chromium: the referring side's actions after a rejection.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startConsole, type ConsoleHarness } from './support/console.js';
+import { bearer, driveTo, getReferral, lastEventOf } from './support/stack.js';
+
+let h: ConsoleHarness;
+
+beforeAll(async () => {
+  h = await startConsole();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('after a rejection, the referral page', () => {
+  it('offers the referring clinician both answers, and closes the referral to the waiting list', async () => {
+    const { s, c } = h;
+    const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');
+    const rejected = await s.http
+      .post(`/v1/referrals/${ref.id}/receiver-decision`)
+      .set(bearer(c.clinRJC))
+      .send({ decision: 'reject', reasonCode: 'NO_ANAESTHETIC_CAPACITY' });
+    expect(rejected.status).toBe(200);
+    const page = await h.signedIn('clinician.rlq', `/console/referrals/${ref.id}`, { javaScriptEnabled: false });
+    expect(await page.getByRole('button', { name: 'Offer again elsewhere' }).count()).toBe(1);
+    await page.getByLabel('Reason').last().fill('The patient prefers to wait here');
+    await page.getByRole('button', { name: 'Close to waiting list' }).click();
+    const view = await getReferral(s, c.clinRLQ, ref.id);
+    expect(view.status).toBe('CANCELLED');
+    expect(lastEventOf(view, 'closed_to_origin').detail).toMatchObject({ reason: 'The patient prefers to wait here' });
+    expect(await page.getByRole('button', { name: 'Offer again elsewhere' }).count()).toBe(0);
+  });
+});
