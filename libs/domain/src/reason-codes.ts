@@ -84,7 +84,7 @@ export const CHANGE_REQUEST_REASONS = {
   WORK_OR_CARING: 'Work or caring responsibilities',
   UNWELL: 'I am unwell',
   HOLIDAY: 'I am away on that date',
-  NO_LONGER_NEEDED: 'I no longer need the appointment',
+  APPOINTMENT_NOT_NEEDED: 'I no longer need the appointment',
   OTHER_CHANGE: 'Another reason',
 } as const;
 
