@@ -87,14 +87,7 @@ export class BookingChangesController {
     @Answer() answer: CommandAnswer,
   ): Promise<BookedReferralView | BookedReferralStateView> {
     const out = await this.bookings.reschedule(caller, refId, bookingId, dto);
-    return answer.referral(
-      { id: refId, status: out.to, version: out.version },
-      async () => {
-        const view = await this.queries.get(caller, refId);
-        return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
-      },
-      { bookingId: out.bookingId },
-    );
+    return answer.booked(refId, out, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/bookings/:bookingId/did-not-attend')

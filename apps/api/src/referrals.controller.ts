@@ -228,14 +228,7 @@ export class ReferralsController {
   ): Promise<BookedReferralView | BookedReferralStateView> {
     const startsAt = dto.startsAt ? new Date(dto.startsAt) : undefined;
     const out = await this.bookings.book(caller, refId, { kind: dto.kind, siteOds: dto.siteOds, startsAt, slotId: dto.slotId });
-    return answer.referral(
-      { id: refId, status: out.to, version: out.version },
-      async () => {
-        const view = await this.queries.get(caller, refId);
-        return { ...view, booking: view.bookings.find((b) => b.id === out.bookingId)! };
-      },
-      { bookingId: out.bookingId },
-    );
+    return answer.booked(refId, out, () => this.queries.get(caller, refId));
   }
 
   @Post(':id/bookings/:bookingId/cancel')

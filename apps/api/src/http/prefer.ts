@@ -53,6 +53,25 @@ export class CommandAnswer {
     return { id: state.id, status: state.status, version: state.version, ...(extra as E) };
   }
 
+  /**
+   * As `referral`, for a command that made a booking (booking, reschedule): the full view carries that
+   * booking as `booking`, the minimal answer its id as `bookingId`.
+   */
+  async booked<V extends { bookings: ReadonlyArray<{ id: string }> }>(
+    id: string,
+    out: { to: ReferralStatus; version: number; bookingId: string },
+    view: () => Promise<V>,
+  ): Promise<(V & { booking: V['bookings'][number] }) | (ReferralStateView & { bookingId: string })> {
+    return this.referral(
+      { id, status: out.to, version: out.version },
+      async () => {
+        const full = await view();
+        return { ...full, booking: full.bookings.find((b) => b.id === out.bookingId)! };
+      },
+      { bookingId: out.bookingId },
+    );
+  }
+
   /** As `referral`, for a command whose outcome does not carry the state: it is read (one small statement) only for a minimal answer. */
   async referralRead<T, E extends object = object>(
     readState: () => Promise<ReferralState>,
