@@ -3,22 +3,14 @@
 // referral page; a referring clerk records them in the console (a mistake names the field); the
 // additional requirements manager finds a patient, records their needs and sees nothing clinical.
 // axe-core on every new page; screenshots at 1280 and 768 px.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { offerLinkToken, offerLinkUrl } from '#notifications';
-import { startConsole, type ConsoleHarness } from './support/console.js';
+import { useConsole } from './support/console.js';
 import { bearer, driveTo, getReferral, isoDay, waitUntil } from './support/stack.js';
 
-let h: ConsoleHarness;
-
-beforeAll(async () => {
-  h = await startConsole();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useConsole();
 
 const h1 = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 const main = (page: Page) => page.locator('main').innerText();

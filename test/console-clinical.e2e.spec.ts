@@ -3,20 +3,12 @@
 // information; the referring booking clerk answers it (without JavaScript); the receiving clinician
 // accepts; another referral is returned to the referrer with advice; a GIF is refused; the cancel
 // and withdraw forms offer the coded reasons.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startConsole, type ConsoleHarness } from './support/console.js';
+import { describe, expect, it } from '@jest/globals';
+import { useConsole } from './support/console.js';
 import { bearer, driveTo, getReferral, lastEventOf } from './support/stack.js';
 import { tinyGif, tinyPdf } from './support/documents.js';
 
-let h: ConsoleHarness;
-
-beforeAll(async () => {
-  h = await startConsole();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useConsole();
 
 describe('the clinical package on the referral page', () => {
   it('is recorded by the referring clinician, read by the receiving one, who asks, gets the answer and accepts', async () => {

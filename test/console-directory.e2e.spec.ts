@@ -3,20 +3,12 @@
 // field), another trust's site is refused; a group admin adds a trust; a clinician reads on the
 // referral page which sites were not offered and why, and a booking clerk sees that a distance is
 // not known. axe-core on every page (no findings); screenshots at 1280 and 768 px.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { startConsole, weekAhead, type ConsoleHarness } from './support/console.js';
+import { weekAhead, useConsole } from './support/console.js';
 import { bearer, isoDay, openReferral, token, waitForStatus } from './support/stack.js';
 
-let h: ConsoleHarness;
-
-beforeAll(async () => {
-  h = await startConsole();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useConsole();
 
 const h1 = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 const servicesOf = async (siteOds: string) => {

@@ -2,20 +2,12 @@
 // the follow-up, the referring clinician takes back a handback (without JavaScript) and discharges;
 // a virtual ward is ended by the receiving clinician. Only the roles and trusts that may act see each form.
 // A specialist trust's booking clerk refers a patient from its waiting list closer to home.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startConsole, type ConsoleHarness } from './support/console.js';
+import { describe, expect, it } from '@jest/globals';
+import { useConsole } from './support/console.js';
 import { bearer, driveTo, getReferral, isoDay, lastEventOf, waitUntil } from './support/stack.js';
 import { WAITING_LIST_HEADER, csvLine, waitingListRow } from './support/waiting-list.js';
 
-let h: ConsoleHarness;
-
-beforeAll(async () => {
-  h = await startConsole();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useConsole();
 
 describe('the follow-up on the referral page', () => {
   it('is handed back by the receiving clinician, accepted by the referring clinician without JavaScript, and ended with the discharge', async () => {

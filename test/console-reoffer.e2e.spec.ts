@@ -1,17 +1,9 @@
 // Re-offer and close to origin on the console's referral page (issue 18, RO), in Chromium: the referring side's actions after a rejection.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startConsole, type ConsoleHarness } from './support/console.js';
+import { describe, expect, it } from '@jest/globals';
+import { useConsole } from './support/console.js';
 import { bearer, driveTo, getReferral, lastEventOf } from './support/stack.js';
 
-let h: ConsoleHarness;
-
-beforeAll(async () => {
-  h = await startConsole();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useConsole();
 
 describe('after a rejection, the referral page', () => {
   it('offers the referring clinician both answers, and closes the referral to the waiting list', async () => {

@@ -7,7 +7,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startLocalIdentityProvider } from '../../scripts/lib/local-identity-provider.mjs';
-import { cast, startStack, type Cast, type Stack } from './stack.js';
+import { afterAll, beforeAll } from '@jest/globals';
+import { cast, readyLater, startStack, type Cast, type Stack } from './stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
@@ -85,6 +86,18 @@ export interface ConsoleHarness {
   /** axe-core, then full-page screenshots at 768 and 1280 px as console-<name>-<width>.png. */
   shots(page: Page, name: string, opts?: AxeOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The suite's console harness: started in a beforeAll (given the time it takes), closed in an afterAll. */
+export function useConsole(opts: { env?: Record<string, string> } = {}): ConsoleHarness {
+  let h: ConsoleHarness | undefined;
+  beforeAll(async () => {
+    h = await startConsole(opts);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+  return readyLater('the console harness', () => h);
 }
 
 /** Starts the identity provider, the stack (API listening on a free port, worker) and Chromium. */
