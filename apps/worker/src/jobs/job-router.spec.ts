@@ -47,6 +47,11 @@ class Figures {
     return ok();
   }
 }
+class Invitations {
+  @OnJob('pidmas-invitation.send') async send(_p: JobPayloads['pidmas-invitation.send']) {
+    return ok();
+  }
+}
 class ScreensToo {
   @OnJob('referral.screen') async screenAgain(_p: JobPayloads['referral.screen']) {
     return ok();
@@ -62,7 +67,7 @@ const discover = (...instances: object[]) =>
 
 describe('discoverJobBindings', () => {
   it('binds every job of the catalogue to its one method, and the failed-for-good hooks', () => {
-    const b = discover(new Steps(), new Messages(), new Imports(), new Figures(), { plain: true });
+    const b = discover(new Steps(), new Messages(), new Imports(), new Figures(), new Invitations(), { plain: true });
     expect([...b.run.keys()].sort()).toEqual([...JOB_NAMES].sort());
     expect([...b.failedForGood.keys()]).toEqual(['waiting-list.import']);
   });
@@ -72,13 +77,13 @@ describe('discoverJobBindings', () => {
   });
 
   it('refuses to boot when a job is bound twice, naming both methods', () => {
-    expect(() => discover(new Steps(), new Messages(), new Imports(), new Figures(), new ScreensToo())).toThrow(
+    expect(() => discover(new Steps(), new Messages(), new Imports(), new Figures(), new Invitations(), new ScreensToo())).toThrow(
       /job referral\.screen is bound twice \(Steps\.screen and ScreensToo\.screenAgain\)/,
     );
   });
 
   it('the same instance provided twice (a class exported by two modules) is one binding, not two', () => {
     const steps = new Steps();
-    expect(() => discover(steps, steps, new Messages(), new Imports(), new Figures())).not.toThrow();
+    expect(() => discover(steps, steps, new Messages(), new Imports(), new Figures(), new Invitations())).not.toThrow();
   });
 });
