@@ -2,6 +2,7 @@
 // environment a deployment gives them. Their output is scanned for warnings and errors.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, root } from '../../scripts/lib/local-services.mjs';
 import { ensureDevIssuerKey } from '../../scripts/lib/dev-issuer.mjs';
@@ -77,6 +78,11 @@ export const REPORTED_APP_SETTINGS = ['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUT
  */
 export async function benchAppEnv({ databaseUrl, redisUrl, queuePrefix, keyFile }) {
   await ensureDevIssuerKey(keyFile);
+  // The MESH stand-in's folder, emptied for each start: the default (.data/mesh) is shared with `npm start`
+  // and earlier runs, whose acknowledgements the worker would read as strangers' (a warning each) and whose
+  // thousands of files every inbox poll would list again.
+  const meshDir = path.join(path.dirname(keyFile), 'mesh');
+  await rm(meshDir, { recursive: true, force: true });
   return {
     ...process.env,
     NODE_ENV: 'development',
@@ -96,7 +102,9 @@ export async function benchAppEnv({ databaseUrl, redisUrl, queuePrefix, keyFile 
     // The local channel keeps each message's text for `npm run messages` in development only; production
     // keeps none (measured: keeping it cost 20-25% of the quick run's transitions a second).
     LOCAL_MESSAGES_KEPT: '0',
-    NODE_OPTIONS: '',
+    MESH_LOCAL_DIR: meshDir,
+    // Node's own options for the api and worker only (e.g. --perf-basic-prof for a system profile); none by default.
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
   };
 }
 

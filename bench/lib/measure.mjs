@@ -154,14 +154,14 @@ export async function statements(db, database, appUser, transitions) {
       params,
     )
   ).rows[0];
-  const top = async (order) =>
+  const top = async (order, limit = 10, chars = 200) =>
     (
       await db.query(
         `SELECT regexp_replace(s.query, '\\s+', ' ', 'g') AS query, calls::bigint AS calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, rows::bigint AS rows
-         ${scope} ORDER BY ${order} DESC LIMIT 10`,
+         ${scope} ORDER BY ${order} DESC LIMIT ${limit}`,
         params,
       )
-    ).rows.map((r) => ({ query: r.query.slice(0, 200), calls: Number(r.calls), totalMs: Number(r.total_ms), meanMs: Number(r.mean_ms), rows: Number(r.rows) }));
+    ).rows.map((r) => ({ query: r.query.slice(0, chars), calls: Number(r.calls), totalMs: Number(r.total_ms), meanMs: Number(r.mean_ms), rows: Number(r.rows) }));
   const statementsN = Number(t.statements);
   const utility = Number(t.utility);
   return {
@@ -173,6 +173,8 @@ export async function statements(db, database, appUser, transitions) {
     perTransition: { statements: statementsN / transitions, roundTrips: (statementsN + utility) / transitions, transactions: Number(t.begins) / transitions },
     topByTotalTime: await top('total_exec_time'),
     topByCalls: await top('calls'),
+    // Every statement (up to 100), in the JSON only: where a transition's round trips go.
+    allByCalls: await top('calls', 100, 400),
   };
 }
 
