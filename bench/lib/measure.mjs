@@ -161,7 +161,13 @@ export async function statements(db, database, appUser, transitions) {
          ${scope} ORDER BY ${order} DESC LIMIT ${limit}`,
         params,
       )
-    ).rows.map((r) => ({ query: r.query.slice(0, chars), calls: Number(r.calls), totalMs: Number(r.total_ms), meanMs: Number(r.mean_ms), rows: Number(r.rows) }));
+    ).rows.map((r) => ({
+      query: r.query.slice(0, chars),
+      calls: Number(r.calls),
+      totalMs: Number(r.total_ms),
+      meanMs: Number(r.mean_ms),
+      rows: Number(r.rows),
+    }));
   const statementsN = Number(t.statements);
   const utility = Number(t.utility);
   return {
