@@ -26,7 +26,7 @@ const tracer = trace.getTracer('crosstrust');
  * job, that writes it) and returns its trace context for the row; null when tracing is off. The
  * span marks the hand-over: the job's span is its child, however long the row waits.
  */
-export function outboxTraceContext(job: { readonly name: string; readonly queue: string; readonly jobId: string }): TraceContext | null {
+export function outboxTraceContext(job: { readonly name: string; readonly queue: string; readonly jobId: string | null }): TraceContext | null {
   if (!tracingStarted()) return null;
   const span = tracer.startSpan(`outbox ${job.name}`, {
     kind: SpanKind.PRODUCER,
@@ -35,7 +35,8 @@ export function outboxTraceContext(job: { readonly name: string; readonly queue:
       'messaging.operation.type': 'create',
       'messaging.operation.name': 'outbox',
       'messaging.destination.name': job.queue,
-      'messaging.message.id': job.jobId,
+      // null: the id is completed in the statement that writes the row (it names the new timeline event); the job's own span carries it.
+      ...(job.jobId === null ? {} : { 'messaging.message.id': job.jobId }),
       'crosstrust.job.name': job.name,
     },
   });

@@ -10,7 +10,7 @@ import { appendEvent, applyTransition, createNotification } from './referral-tra
 import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
 import { loadRequirements } from './referral/additional-requirements.js';
-import { hasDispatch, queueDispatch } from './mesh/dispatches.js';
+import { queueDispatch } from './mesh/dispatches.js';
 import type { DischargeData } from './mesh/documents.js';
 
 /** What running a step came to (the job catalogue's JobOutcome). */
@@ -134,7 +134,6 @@ export class AutomatedSteps {
       // that accepted keeps the data set even when the job runs late (after discharge, say).
       if (!ref.receivingOds)
         return skipped(isFinal(ref.status) ? `referral ended (${ref.status}) before the transfer of care: nothing sent` : 'no receiving trust');
-      if (await hasDispatch(tx, referralId, 'TRANSFER')) return skipped('already dispatched');
       const { rows: events } = await tx.query<{
         type: string;
         toStatus: string | null;
@@ -185,7 +184,10 @@ export class AutomatedSteps {
         // What the receiving booking team needs to arrange (transport, interpreter, accessible formats...); null: none recorded.
         additionalRequirements: await loadRequirements(tx, referralId),
       };
-      await queueDispatch(tx, { referralId, kind: 'TRANSFER', senderOds: ref.originOds, recipientOds: ref.receivingOds, payload });
+      // Queued once (one per referral and kind): a replay finds it there and sends nothing more. The
+      // insert is the check, so the usual run makes no statement to look first.
+      if (!(await queueDispatch(tx, { referralId, kind: 'TRANSFER', senderOds: ref.originOds, recipientOds: ref.receivingOds, payload })))
+        return skipped('already dispatched');
       return done();
     });
   }
@@ -199,7 +201,6 @@ export class AutomatedSteps {
     return this.prisma.sqlTransaction(async (tx) => {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
-      if (await hasDispatch(tx, referralId, 'RECEIVER_DECISION')) return skipped('already dispatched');
       const { rows } = await tx.query<{ type: string; at: Date; actorOds: string | null; detail: { reasonCode?: string } | null }>(
         `SELECT type, at, actor_ods AS "actorOds", detail FROM timeline_event
           WHERE referral_id = $1::uuid AND type IN ('transfer_of_care', 'receiver_rejected') ORDER BY id DESC LIMIT 1`,
@@ -210,7 +211,9 @@ export class AutomatedSteps {
       const accepted = decision.type === 'transfer_of_care';
       const receiver = decision.actorOds ?? ref.receivingOds;
       if (!receiver) return skipped('no receiving trust');
-      await queueDispatch(tx, {
+      // The decision and the remove-from-list notice are queued together in this transaction: a replay
+      // finds the decision queued (the insert is the check) and queues nothing more.
+      const queued = await queueDispatch(tx, {
         referralId,
         kind: 'RECEIVER_DECISION',
         senderOds: receiver,
@@ -225,6 +228,7 @@ export class AutomatedSteps {
           decidedAt: decision.at.toISOString(),
         },
       });
+      if (!queued) return skipped('already dispatched');
       if (accepted)
         await queueDispatch(tx, {
           referralId,
@@ -253,19 +257,21 @@ export class AutomatedSteps {
       const ref = await loadReferral(tx, referralId, undefined, { lock: true });
       if (!ref) return skipped('referral gone');
       if (ref.status !== 'DISCHARGED') return skipped(`not discharged (${ref.status})`);
-      if (await hasDispatch(tx, referralId, 'DISCHARGE_SUMMARY')) return skipped('already dispatched');
-      const { rows: notes } = await tx.query<{ text: string; author: string }>(
-        `SELECT text, author_sub AS author FROM clinical_note WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1`,
-        [referralId],
+      // The summary note, the treatment and discharge events and the treating trust's name, in one statement.
+      type Ev = { type: string; actorSub: string; actorName: string | null; detail: Record<string, unknown> | null };
+      const { rows } = await tx.query<{ note: { text: string; author: string } | null; events: Ev[] | null; trustName: string | null }>(
+        `SELECT (SELECT json_build_object('text', text, 'author', author_sub) FROM clinical_note
+                  WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1) AS note,
+                (SELECT json_agg(json_build_object('type', type, 'actorSub', actor_sub, 'actorName', actor_name, 'detail', detail) ORDER BY id)
+                   FROM timeline_event WHERE referral_id = $1::uuid AND type IN ('treatment_recorded', 'discharged')) AS events,
+                (SELECT name FROM trust WHERE ods = $2) AS "trustName"`,
+        [referralId, ref.receivingOds],
       );
-      const { rows: ev } = await tx.query<{ type: string; at: Date; actorSub: string; actorName: string | null; detail: Record<string, unknown> | null }>(
-        `SELECT type, at, actor_sub AS "actorSub", actor_name AS "actorName", detail FROM timeline_event
-          WHERE referral_id = $1::uuid AND type IN ('treatment_recorded', 'discharged') ORDER BY id`,
-        [referralId],
-      );
+      const ev = rows[0].events ?? [];
+      const notes = rows[0].note ? [rows[0].note] : [];
       const discharged = ev.filter((e) => e.type === 'discharged').pop();
       const treated = ev.filter((e) => e.type === 'treatment_recorded').pop();
-      const { rows: trust } = await tx.query<{ name: string }>('SELECT name FROM trust WHERE ods = $1', [ref.receivingOds]);
+      const trust = rows[0].trustName === null ? [] : [{ name: rows[0].trustName }];
       const data: DischargeData = {
         nhsNumber: ref.patient.nhsNumber,
         familyName: ref.patient.familyName,
@@ -282,14 +288,14 @@ export class AutomatedSteps {
         summary: notes[0]?.text ?? null,
         author: discharged ? { id: discharged.actorSub, name: discharged.actorName } : null,
       };
-      await queueDispatch(tx, {
+      const queued = await queueDispatch(tx, {
         referralId,
         kind: 'DISCHARGE_SUMMARY',
         senderOds: ref.receivingOds ?? ref.originOds,
         recipientOds: ref.patient.gpPracticeOds,
         payload: data as unknown as Record<string, unknown>,
       });
-      return done();
+      return queued ? done() : skipped('already dispatched');
     });
   }
 }

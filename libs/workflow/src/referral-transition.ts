@@ -8,7 +8,7 @@ import { isoDate, requireTransition, type ReferralAction, type ReferralStatus } 
 import { SqlParams, type SqlRunner } from '#persistence';
 import type { Actor } from '#auth';
 import { outboxJob, type OutboxJob } from '#queue';
-import { outboxInsertSql } from './outbox/outbox.js';
+import { EVENT_ID, outboxInsertForEventSql, outboxInsertSql } from './outbox/outbox.js';
 import { preferredChannel, type NotificationEvent } from '#notifications';
 import { ConcurrentChangeError } from './workflow-errors.js';
 
@@ -67,7 +67,9 @@ export interface TransitionOutcome {
 export async function applyTransition(tx: Tx, ref: ReferralRef, spec: TransitionSpec): Promise<TransitionOutcome> {
   const t = requireTransition(ref.status, spec.action);
 
-  // The version-checked update and its timeline event in one statement: no row updated, no event.
+  // The version-checked update, its timeline event, the patient's notifications and the outbox rows
+  // of every job it starts, in one statement (one round trip): no row updated, no event, nothing else.
+  // Jobs and notification keys are named by the event, whose id Postgres puts in place of EVENT_ID.
   const p = new SqlParams();
   const to = p.add(t.to);
   const sets = [`status = ${to}::"ReferralStatus"`, 'version = version + 1', 'updated_at = now()'];
@@ -75,24 +77,44 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
     const v = spec.data?.[key];
     if (v !== undefined) sets.push(FIELD_COLUMNS[key](p, v as never));
   }
-  const { rows } = await tx.query<{ id: string }>(
-    `WITH u AS (UPDATE referral SET ${sets.join(', ')} WHERE id = ${p.add(ref.id)}::uuid AND version = ${p.add(ref.version)} RETURNING id)
-     INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
+  const ctes = [
+    `u AS (UPDATE referral SET ${sets.join(', ')} WHERE id = ${p.add(ref.id)}::uuid AND version = ${p.add(ref.version)} RETURNING id)`,
+    `e AS (INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
      SELECT id, ${p.add(spec.type ?? spec.action)}, ${p.add(ref.status)}::"ReferralStatus", ${to}::"ReferralStatus",
             ${p.add(spec.actor.sub)}, ${p.add(spec.actor.role)}, ${p.add(spec.actor.ods)}, ${p.add(spec.actor.name ?? null)}, ${p.add(jsonOrNull(spec.detail))}::jsonb
-     FROM u RETURNING id::text AS id`,
-    p.values,
-  );
+     FROM u RETURNING id)`,
+  ];
+  const jobs: OutboxJob[] = [...(spec.jobs?.(EVENT_ID) ?? [])];
+  const notifications = (spec.notify ?? []).map((n) => (typeof n === 'string' ? { event: n, detail: undefined } : n));
+  if (notifications.length > 0) {
+    const values = notificationValues(p, ref, EVENT_ID, notifications, jobs);
+    ctes.push(`n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at)
+     SELECT v.id, v.referral_id, v.event, replace(v.key, '${EVENT_ID}', e.id::text), v.channel, 'created', v.detail, now()
+     FROM e CROSS JOIN (VALUES ${values.join(', ')}) AS v(id, referral_id, event, key, channel, detail))`);
+  }
+  if (jobs.length > 0) ctes.push(`o AS (${outboxInsertForEventSql(p, ref.id, jobs, 'e')})`);
+  const { rows } = await tx.query<{ id: string }>(`WITH ${ctes.join(',\n')}\nSELECT id::text AS id FROM e`, p.values);
   if (rows.length === 0) {
     const now = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [ref.id]);
     throw new ConcurrentChangeError(now.rows[0]?.status ?? null);
   }
-  const eventId = rows[0].id;
+  return { from: ref.status, to: t.to, eventId: rows[0].id, version: ref.version + 1 };
+}
 
-  const jobs: OutboxJob[] = [...(spec.jobs?.(eventId) ?? [])];
-  const notifications = (spec.notify ?? []).map((n) => (typeof n === 'string' ? { event: n, detail: undefined } : n));
-  await writeNotificationsAndOutbox(tx, ref, eventId, notifications, jobs);
-  return { from: ref.status, to: t.to, eventId, version: ref.version + 1 };
+/** The VALUES rows of `notifications` (keyed `<referral>.<event>.<step>`), each with its send job added to `jobs`. */
+function notificationValues(
+  p: SqlParams,
+  ref: ReferralRef,
+  stepKey: string,
+  notifications: ReadonlyArray<{ event: NotificationEvent; detail: Record<string, string> | undefined }>,
+  jobs: OutboxJob[],
+): string[] {
+  const channel = preferredChannel(ref.patient);
+  return notifications.map((n) => {
+    const id = randomUUID();
+    jobs.push(outboxJob('notification.send', { referralId: ref.id, notificationId: id }, id));
+    return `(${p.add(id)}::uuid, ${p.add(ref.id)}::uuid, ${p.add(n.event)}, ${p.add(`${ref.id}.${n.event}.${stepKey}`)}, ${p.add(channel)}, ${p.add(jsonOrNull(n.detail))}::jsonb)`;
+  });
 }
 
 /**
@@ -126,13 +148,11 @@ async function writeNotificationsAndOutbox(
   const p = new SqlParams();
   const parts: string[] = [];
   if (notifications.length > 0) {
-    const channel = preferredChannel(ref.patient);
-    const values = notifications.map((n) => {
-      const id = randomUUID();
-      jobs.push(outboxJob('notification.send', { referralId: ref.id, notificationId: id }, id));
-      return `(${p.add(id)}::uuid, ${p.add(ref.id)}::uuid, ${p.add(n.event)}, ${p.add(`${ref.id}.${n.event}.${stepKey}`)}, ${p.add(channel)}, 'created', ${p.add(jsonOrNull(n.detail))}::jsonb, now())`;
-    });
-    parts.push(`n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at) VALUES ${values.join(', ')})`);
+    const values = notificationValues(p, ref, stepKey, notifications, jobs);
+    parts.push(
+      `n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at)
+       SELECT v.id, v.referral_id, v.event, v.key, v.channel, 'created', v.detail, now() FROM (VALUES ${values.join(', ')}) AS v(id, referral_id, event, key, channel, detail))`,
+    );
   }
   const outbox = outboxInsertSql(p, ref.id, jobs);
   await tx.query(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);

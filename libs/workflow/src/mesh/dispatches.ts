@@ -28,11 +28,6 @@ export async function queueDispatch(tx: SqlRunner, d: QueueDispatch): Promise<bo
   return rowCount === 1;
 }
 
-export async function hasDispatch(tx: SqlRunner, referralId: string, kind: DispatchKind): Promise<boolean> {
-  const { rowCount } = await tx.query('SELECT 1 FROM dispatch WHERE referral_id = $1::uuid AND kind = $2', [referralId, kind]);
-  return !!rowCount;
-}
-
 export interface DueDispatch {
   id: string;
   referralId: string;

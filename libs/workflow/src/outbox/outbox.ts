@@ -49,6 +49,30 @@ export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: r
   return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
 }
 
+/**
+ * Stands for the id of a timeline event not yet written, in a job's id (or payload): a stage change
+ * writes its event and the outbox rows keyed by it in one statement (referral-transition.ts), and
+ * Postgres puts the event's id in place of this as it writes the rows.
+ */
+export const EVENT_ID = '{{event}}';
+
+/**
+ * As outboxInsertSql, for rows keyed by the event the CTE `event` (a relation with an `id` column) writes
+ * in the same statement: EVENT_ID in a job's id or payload becomes that event's id. No event (the
+ * version check failed), no rows.
+ */
+export function outboxInsertForEventSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[], event: string): string {
+  const rows = jobs.map((j) => {
+    const queue = JOBS[j.name].queue;
+    const trace = outboxTraceContext({ name: j.name, queue, jobId: j.jobId.includes(EVENT_ID) ? null : j.jobId });
+    return `(${p.add(referralId)}::uuid, ${p.add(queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}, ${p.add(j.delayMs ?? 0)}::int, ${p.add(trace?.traceparent ?? null)}::text, ${p.add(trace?.tracestate ?? null)}::text)`;
+  });
+  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
+    SELECT v.referral_id, v.queue, v.job_name, replace(v.job_id, '${EVENT_ID}', ${event}.id::text), replace(v.payload, '${EVENT_ID}', ${event}.id::text)::jsonb, v.delay_ms, v.traceparent, v.tracestate
+    FROM ${event} CROSS JOIN (VALUES ${rows.join(', ')}) AS v(referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
+    ON CONFLICT (job_id) DO NOTHING`;
+}
+
 /** Outbox rows for `jobs`, in the caller's transaction. */
 export async function writeOutbox(tx: SqlRunner, referralId: string | null, jobs: readonly OutboxJob[]): Promise<void> {
   if (jobs.length === 0) return;
