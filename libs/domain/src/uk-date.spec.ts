@@ -22,4 +22,13 @@ describe('ukDate', () => {
     expect(day(ukDate(new Date('2026-07-06T00:00:00Z')))).toBe('2026-07-06');
     expect(day(ukDate(new Date('2026-01-05T00:00:00Z')))).toBe('2026-01-05');
   });
+
+  it('reads the same hour again, and the next, right (it remembers one hour of time); each answer is its own Date', () => {
+    const a = ukDate(new Date('2026-06-28T23:00:00Z'));
+    a.setUTCFullYear(1999);
+    expect(day(ukDate(new Date('2026-06-28T23:59:59Z')))).toBe('2026-06-29');
+    expect(day(ukDate(new Date('2026-06-28T22:00:00Z')))).toBe('2026-06-28');
+    expect(day(ukDate(new Date('2026-06-28T23:00:00Z')))).toBe('2026-06-29');
+    expect(() => ukDate(new Date('not a date'))).toThrow(RangeError);
+  });
 });

@@ -8,9 +8,18 @@ const LONDON_DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London',
  * value (midnight UTC) maps to itself: UK time is never behind UTC.
  */
 export function ukDate(at: Date): Date {
-  const p = Object.fromEntries(LONDON_DAY.formatToParts(at).map((x) => [x.type, x.value]));
-  return new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day)));
+  // The UK's offset from UTC is a whole hour, so its date changes only on a UTC hour: one reading per
+  // hour of time serves every instant in it (most calls ask about "now"; formatToParts is the slow part).
+  const hour = Math.floor(at.getTime() / 3_600_000);
+  if (hour !== lastHour || lastDay === null) {
+    const p = Object.fromEntries(LONDON_DAY.formatToParts(at).map((x) => [x.type, x.value]));
+    lastDay = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day));
+    lastHour = hour;
+  }
+  return new Date(lastDay);
 }
+let lastHour = NaN;
+let lastDay: number | null = null;
 
 const LONDON = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
