@@ -106,6 +106,8 @@ export const WORKLIST_STATUSES = {
   'to-book': ['AWAITING_BOOKING'],
   'booking-changed': BOOKING_STAGE,
   'receiver-acceptance': ['AWAITING_RECEIVER_ACCEPTANCE'],
+  // The follow-up handed back after treatment (issue 18), for the referring trust's clinician to accept or refuse: AWAITING_ORIGIN.
+  'handback-acceptance': ['AWAITING_ORIGIN_ACCEPTANCE'],
   'needs-attention': null,
 } as const satisfies Record<string, readonly ReferralStatus[] | null>;
 export type WorklistName = keyof typeof WORKLIST_STATUSES;
