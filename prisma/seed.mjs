@@ -1,5 +1,6 @@
 // Demo data for the Foundation Group: trusts, their group, sites, services and capacity (RJC's hip
-// and knee replacement and upper limb surgery), the demo postcode extract, and a few long-waiters at RLQ. Safe to run again (it only fills gaps).
+// and knee replacement and upper limb surgery), the demo postcode extract, and a few long-waiters at RLQ;
+// for the demo, a specialist trust (RJ1) whose patients come closer to home to RLQ. Safe to run again (it only fills gaps).
 //
 // Provenance of the coordinates: NOT taken from an official data set. The site coordinates and
 // the demo postcode extract (prisma/demo-postcodes.csv, see loadDemoPostcodes) were made up for
@@ -54,6 +55,31 @@ const SERVICES = [
     slots: 5,
   },
 ];
+
+/**
+ * Care closer to home (issue 18), the demo only: Guy's and St Thomas' as the specialist trust that refers
+ * patients back to a local member, and RLQ's service that takes them at Hereford. Not seeded for the tests
+ * (seed's `demoReferrals: false`): their group is the three trusts whose capacity they declare, and a fourth
+ * member, or capacity at RLQ, would change every offer they expect.
+ */
+const SPECIALIST = {
+  trust: { ods: 'RJ1', name: "Guy's and St Thomas' NHS Foundation Trust", main: 'RJ122', phone: '01632 960 404', hours: HOURS },
+  site: { ods: 'RJ122', trust: 'RJ1', name: "Guy's Hospital", postcode: 'SE1 9RT', lat: 51.5033, lon: -0.0866 },
+  address: 'Great Maze Pond, London',
+};
+const CLOSER_TO_HOME_SERVICE = {
+  site: 'RLQ01',
+  trust: 'RLQ',
+  tf: '110',
+  name: 'Orthopaedic surgery closer to home',
+  procedures: ['W37-W42'],
+  maxBmi: 40,
+  maxAsa: 3,
+  minAge: 18,
+  guidance: "For patients of a specialist centre who live in Herefordshire: surgery at Hereford County Hospital, the specialist's plan followed.",
+  slots: 4,
+};
+
 const SITE_ADDRESSES = {
   RLQ01: 'Union Walk, Hereford',
   RJC02: 'Lakin Road, Warwick',
@@ -151,14 +177,44 @@ const DEMO = [
   },
   { seed: 121, family: 'Watkins', given: 'Ellen', dob: '1962-07-14', postcode: 'HR9 5AA', weeks: 58, proc: 'W371', priority: 'P4' },
   { seed: 131, family: 'Morgan', given: 'Dylan', dob: '1971-01-09', postcode: 'HR6 8AA', weeks: 30, proc: 'W401', priority: 'P4' },
+  // Care closer to home (issue 18): Guy's and St Thomas' patients who live in Herefordshire, referred to a
+  // local member for their operation near home (no weeks-waited threshold in this direction).
+  {
+    seed: 141,
+    family: 'Bevan',
+    given: 'Gwen',
+    dob: '1958-09-23',
+    postcode: 'HR2 7ZB',
+    weeks: 12,
+    proc: 'W371',
+    priority: 'P3',
+    origin: 'RJ1',
+    direction: 'closer_to_home',
+  },
+  {
+    seed: 151,
+    family: 'Lloyd',
+    given: 'Iwan',
+    dob: '1966-04-30',
+    postcode: 'HR1 3TA',
+    weeks: 9,
+    proc: 'W401',
+    priority: 'P4',
+    origin: 'RJ1',
+    direction: 'closer_to_home',
+  },
 ];
 
 export async function seed(databaseUrl, { demoReferrals = true } = {}) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  // The specialist trust and the service taking its patients are the demo's (see SPECIALIST).
+  const trusts = demoReferrals ? [...TRUSTS, SPECIALIST.trust] : TRUSTS;
+  const sites = demoReferrals ? [...SITES, SPECIALIST.site] : SITES;
+  const services = demoReferrals ? [...SERVICES, CLOSER_TO_HOME_SERVICE] : SERVICES;
   try {
     await client.query('BEGIN');
-    for (const t of TRUSTS) {
+    for (const t of trusts) {
       // A number a trust admin has set is kept; a database seeded before the column existed gets the demo one.
       await client.query(
         `INSERT INTO trust (ods, name, main_site_ods, booking_phone, booking_phone_hours) VALUES ($1,$2,$3,$4,$5)
@@ -168,7 +224,7 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
       );
     }
     // Demo addresses each team's worklist emails go to (a trust admin changes them: PUT /v1/team-contacts/:team).
-    for (const t of TRUSTS) {
+    for (const t of trusts) {
       for (const team of ['booking', 'clinical']) {
         await client.query(
           `INSERT INTO team_contact (trust_ods, team, email, updated_by) VALUES ($1, $2, $3, 'seed') ON CONFLICT (trust_ods, team) DO NOTHING`,
@@ -178,7 +234,7 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
     }
     // Demo MESH mailboxes (docs/mesh.md): each trust's PAS and the demo GP practices. Under `npm start`
     // they are folders of the local mailbox; in production, the mailbox ids NHS England issued.
-    const mailboxes = [...TRUSTS.map((t) => [t.ods, 'PAS', `${t.ods}PAS01`]), ['M81001', 'GP', 'M81001GP01'], ['M81002', 'GP', 'M81002GP01']];
+    const mailboxes = [...trusts.map((t) => [t.ods, 'PAS', `${t.ods}PAS01`]), ['M81001', 'GP', 'M81001GP01'], ['M81002', 'GP', 'M81002GP01']];
     for (const [ods, service, mailbox] of mailboxes) {
       await client.query('INSERT INTO mesh_mailbox (ods_code, service, mailbox_id) VALUES ($1, $2, $3) ON CONFLICT (ods_code, service) DO NOTHING', [
         ods,
@@ -186,7 +242,7 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         mailbox,
       ]);
     }
-    for (const s of SITES) {
+    for (const s of sites) {
       await client.query('INSERT INTO site (ods, trust_ods, name, postcode, latitude, longitude) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ods) DO NOTHING', [
         s.ods,
         s.trust,
@@ -196,18 +252,18 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         s.lon,
       ]);
     }
-    for (const [ods, address] of Object.entries(SITE_ADDRESSES)) {
+    for (const [ods, address] of Object.entries({ ...SITE_ADDRESSES, ...(demoReferrals ? { [SPECIALIST.site.ods]: SPECIALIST.address } : {}) })) {
       await client.query('UPDATE site SET address = COALESCE(address, $2) WHERE ods = $1', [ods, address]);
     }
-    // The three trusts are the Foundation Group (a group admin adds others: POST /v1/group/trusts).
+    // The three trusts are the Foundation Group, and in the demo the specialist trust too (a group admin adds others: POST /v1/group/trusts).
     await client.query(`INSERT INTO trust_group (id, name) VALUES ('foundation', 'Foundation Group') ON CONFLICT (id) DO NOTHING`);
-    for (const t of TRUSTS) {
+    for (const t of trusts) {
       await client.query(`INSERT INTO group_membership (trust_ods, group_id, added_by) VALUES ($1, 'foundation', 'seed') ON CONFLICT (trust_ods) DO NOTHING`, [
         t.ods,
       ]);
     }
     await loadDemoPostcodes(client);
-    for (const sv of SERVICES) {
+    for (const sv of services) {
       const { rows: svc } = await client.query(
         `INSERT INTO service (trust_ods, site_ods, treatment_function, name, procedures, max_bmi, max_asa_grade, min_age_years, booking_guidance, updated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'seed')
@@ -228,9 +284,13 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
         [sv.trust, sv.site, sv.tf, serviceId, sv.slots, day(-30), day(365)],
       );
     }
-    const { rowCount } = await client.query(`SELECT 1 FROM referral WHERE pathway_id LIKE 'RLQ-DEMO-%' LIMIT 1`);
-    if (demoReferrals && rowCount === 0) {
-      for (const p of DEMO) {
+    // Each demo referral once, by its pathway at its origin: a re-run fills in only those never made (one
+    // since changed, or ended, stays as it is).
+    for (const p of demoReferrals ? DEMO : []) {
+      const origin = p.origin ?? 'RLQ';
+      const pathwayId = `${origin}-DEMO-${p.seed}`;
+      const { rowCount } = await client.query('SELECT 1 FROM referral WHERE origin_ods = $1 AND pathway_id = $2 LIMIT 1', [origin, pathwayId]);
+      if (rowCount === 0) {
         const nhs = nhsNumber(p.seed);
         const { rows } = await client.query(
           `INSERT INTO patient (id, nhs_number, family_name, given_name, date_of_birth, address, postcode, phone, email, gp_practice_ods, sex, ethnic_category, updated_at)
@@ -250,15 +310,15 @@ export async function seed(databaseUrl, { demoReferrals = true } = {}) {
           ],
         );
         const ref = await client.query(
-          `INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, updated_at)
-           VALUES (gen_random_uuid(), $1, 'RLQ', '110', $2, $3, $4, $5, now()) RETURNING id`,
-          [rows[0].id, p.proc, day(-p.weeks * 7 - 3), `RLQ-DEMO-${p.seed}`, p.priority],
+          `INSERT INTO referral (id, patient_id, origin_ods, specialty_code, procedure_code, rtt_clock_start, pathway_id, priority, direction, updated_at)
+           VALUES (gen_random_uuid(), $1, $6, '110', $2, $3, $4, $5, $7, now()) RETURNING id`,
+          [rows[0].id, p.proc, day(-p.weeks * 7 - 3), pathwayId, p.priority, origin, p.direction ?? 'long_wait_transfer'],
         );
         const id = ref.rows[0].id;
         const ev = await client.query(
           `INSERT INTO timeline_event (referral_id, type, to_status, actor_sub, actor_role, actor_ods, detail)
-           VALUES ($1, 'referral_opened', 'IDENTIFIED', 'seed', 'integration', 'RLQ', '{"source":"demo seed"}') RETURNING id`,
-          [id],
+           VALUES ($1, 'referral_opened', 'IDENTIFIED', 'seed', 'integration', $2, '{"source":"demo seed"}') RETURNING id`,
+          [id, origin],
         );
         if (p.needs) {
           await client.query(

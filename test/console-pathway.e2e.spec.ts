@@ -55,6 +55,26 @@ describe('the follow-up on the referral page', () => {
     expect(lastEventOf(view, 'discharged')).toMatchObject({ fromStatus: 'ORIGIN_FOLLOW_UP', actor: { ods: 'RLQ' } });
   });
 
+  it("a handback waits on the referring clinician's worklist, with a card on their home page, until it is accepted", async () => {
+    const { s, c } = h;
+    const ref = await driveTo(s, c, 'TREATED', { patient: { familyName: 'Handbackworth' } });
+    const handed = await s.http.post(`/v1/referrals/${ref.id}/follow-up`).set(bearer(c.clinRJC)).send({ plan: 'hand_back' });
+    expect(handed.body.status).toBe('AWAITING_ORIGIN_ACCEPTANCE');
+
+    const home = await h.signedIn('clinician.rlq', '/console', { javaScriptEnabled: false });
+    expect(await home.getByRole('link', { name: 'Follow-ups handed back' }).count()).toBe(1);
+    await home.getByRole('link', { name: 'Follow-ups handed back' }).click();
+    expect(new URL(home.url()).pathname).toBe('/console/worklists/handback-acceptance');
+    expect(await home.getByRole('link', { name: /HANDBACKWORTH/ }).count()).toBe(1);
+    // The receiving trust's clinician has no such list: the handback is not theirs to accept.
+    const receiver = await h.signedIn('clinician.rjc', '/console/worklists/handback-acceptance', { javaScriptEnabled: false });
+    expect(await receiver.getByRole('link', { name: /HANDBACKWORTH/ }).count()).toBe(0);
+
+    expect((await s.http.post(`/v1/referrals/${ref.id}/handback-decision`).set(bearer(c.clinRLQ)).send({ decision: 'accept' })).status).toBe(200);
+    await home.reload();
+    expect(await home.getByRole('link', { name: /HANDBACKWORTH/ }).count()).toBe(0);
+  });
+
   it('the follow-up is chosen with the treatment, without JavaScript', async () => {
     const { s, c } = h;
     const ref = await driveTo(s, c, 'BOOKED');

@@ -1,7 +1,7 @@
-// Re-offer and close to origin on the console's referral page (issue 18, RO), in Chromium: the referring side's actions after a rejection.
+// Re-offer and close to origin on the console's referral page (issue 18, RO), in Chromium: the referring side's actions after a rejection, a decline or a cancellation.
 import { describe, expect, it } from '@jest/globals';
 import { useConsole } from './support/console.js';
-import { bearer, driveTo, getReferral, lastEventOf } from './support/stack.js';
+import { bearer, driveTo, getReferral, lastEventOf, waitUntil } from './support/stack.js';
 
 const h = useConsole();
 
@@ -21,6 +21,22 @@ describe('after a rejection, the referral page', () => {
     const view = await getReferral(s, c.clinRLQ, ref.id);
     expect(view.status).toBe('CANCELLED');
     expect(lastEventOf(view, 'closed_to_origin').detail).toMatchObject({ reason: 'The patient prefers to wait here' });
+    expect(await page.getByRole('button', { name: 'Offer again elsewhere' }).count()).toBe(0);
+  });
+});
+
+describe('after a decline, the referral page', () => {
+  it('offers the referring clinician to offer the patient again elsewhere, and re-opens the referral with fresh offers', async () => {
+    const { s, c } = h;
+    const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT');
+    await waitUntil(async () => (await getReferral(s, c.clinRLQ, ref.id)).timeline.some((e: { type: string }) => e.type === 'offers_made'), 'the first offers');
+    const declined = await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(ref.patient)).send({ decision: 'decline' });
+    expect(declined.body.status).toBe('DECLINED');
+    const page = await h.signedIn('clinician.rlq', `/console/referrals/${ref.id}`, { javaScriptEnabled: false });
+    await page.getByRole('button', { name: 'Offer again elsewhere' }).click();
+    const view = await getReferral(s, c.clinRLQ, ref.id);
+    expect(view.status).toBe('AWAITING_PATIENT_CONSENT');
+    expect(lastEventOf(view, 'reoffered')).toMatchObject({ fromStatus: 'DECLINED', detail: { reopenedFrom: 'DECLINED' } });
     expect(await page.getByRole('button', { name: 'Offer again elsewhere' }).count()).toBe(0);
   });
 });

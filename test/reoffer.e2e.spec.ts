@@ -91,3 +91,97 @@ describe('re-offer after the receiving trust did not accept', () => {
     expect(early.body.message).toMatch(/only possible while it is REJECTED_BY_RECEIVER/);
   });
 });
+
+/** The referral's open offers once its `round`th round of offers is made. */
+async function offersOfRound(id: string, round: number) {
+  const view = await waitUntil(async () => {
+    const v = await getReferral(s, c.clinRLQ, id);
+    return v.timeline.filter((e: { type: string }) => e.type === 'offers_made').length === round ? v : null;
+  }, `round ${round} of offers`);
+  return view.offers.filter((o: { status: string }) => o.status === 'OPEN') as Array<{ id: string; receivingOds: string }>;
+}
+
+async function declined() {
+  const ref = await driveTo(s, c, 'AWAITING_PATIENT_CONSENT', { specialtyCode: SPECIALTY });
+  await offersOfRound(ref.id, 1);
+  const res = await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(ref.patient)).send({ decision: 'decline' });
+  expect({ status: res.status, to: res.body.status }).toEqual({ status: 200, to: 'DECLINED' });
+  return ref;
+}
+
+describe('re-offer after a decline or a cancellation (a closed referral re-opened)', () => {
+  it('a declined referral is offered again, the trusts just offered among the offers, and accepted at another trust with the same RTT clock start', async () => {
+    const { id, patient } = await declined();
+    const before = await getReferral(s, c.clinRLQ, id);
+
+    const res = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ));
+    expect({ status: res.status, to: res.body.status }).toEqual({ status: 200, to: 'AWAITING_PATIENT_CONSENT' });
+    const open = await offersOfRound(id, 2);
+    // A decline was the patient's answer, not a trust's refusal: the trusts offered before may be chosen now.
+    expect(open.map((o) => o.receivingOds).sort()).toEqual(expect.arrayContaining(['RJC', 'RLT']));
+    const view = await getReferral(s, c.clinRLQ, id);
+    expect(lastEventOf(view, 'reoffered')).toMatchObject({ fromStatus: 'DECLINED', detail: { rttClockStart: before.rttClockStart, reopenedFrom: 'DECLINED' } });
+
+    const offer = open.find((o) => o.receivingOds === 'RLT')!;
+    const accepted = await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id });
+    expect({ status: accepted.status, to: accepted.body.status }).toEqual({ status: 200, to: 'AWAITING_RECEIVER_ACCEPTANCE' });
+    const taken = await s.http.post(`/v1/referrals/${id}/receiver-decision`).set(bearer(c.clinRLT)).send({ decision: 'accept' });
+    expect({ status: taken.status, to: taken.body.status }).toEqual({ status: 200, to: 'AWAITING_BOOKING' });
+    const after = await getReferral(s, c.clinRLT, id);
+    expect({ id: after.id, receivingOds: after.receivingOds, rttClockStart: after.rttClockStart }).toEqual({
+      id,
+      receivingOds: 'RLT',
+      rttClockStart: before.rttClockStart,
+    });
+    expect(lastEventOf(after, 'transfer_of_care').detail).toMatchObject({ toOds: 'RLT', rttClockStart: before.rttClockStart });
+  });
+
+  it('a referral cancelled by the receiving trust after the transfer of care is offered again, never to that trust, which is no longer a party', async () => {
+    const { id } = await driveTo(s, c, 'AWAITING_BOOKING', { specialtyCode: SPECIALTY });
+    const before = await getReferral(s, c.clinRLQ, id);
+    const cancelled = await s.http.post(`/v1/referrals/${id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'Theatre closed for refurbishment' });
+    expect({ status: cancelled.status, to: cancelled.body.status }).toEqual({ status: 200, to: 'CANCELLED' });
+
+    const res = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ));
+    expect({ status: res.status, to: res.body.status }).toEqual({ status: 200, to: 'AWAITING_PATIENT_CONSENT' });
+    const open = await offersOfRound(id, 2);
+    expect(open.length).toBeGreaterThan(0);
+    expect(open.map((o) => o.receivingOds)).not.toContain('RJC');
+    const view = await getReferral(s, c.clinRLQ, id);
+    expect(view.rttClockStart).toBe(before.rttClockStart);
+    expect(lastEventOf(view, 'reoffered')).toMatchObject({
+      fromStatus: 'CANCELLED',
+      detail: { reopenedFrom: 'CANCELLED', rttClockStart: before.rttClockStart },
+    });
+    expect((await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clinRJC))).status).toBe(404);
+  });
+
+  it('refused with 409 naming the newer referral while one is open for the same pathway', async () => {
+    const { id, body } = await declined();
+    const newer = await s.http
+      .post('/v1/referrals')
+      .set(bearer(c.clerkRLQ))
+      .send({ ...body, specialtyCode: SPECIALTY });
+    expect(newer.status).toBe(201);
+    const res = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ));
+    expect(res.status).toBe(409);
+    expect(res.body.message).toContain(`A newer referral is open for this pathway (${newer.body.id}`);
+    expect(res.body.details).toEqual([expect.objectContaining({ field: 'pathwayId' })]);
+    expect((await getReferral(s, c.clinRLQ, id)).status).toBe('DECLINED');
+  });
+
+  it('refused with 409 once the re-offer window has passed since the close', async () => {
+    const { id } = await declined();
+    // The close happened 91 days ago (REOFFER_WINDOW_DAYS is 90 by default).
+    // The timeline is append-only (a trigger): the test ages it as a replica would write, in a transaction of its own.
+    await s.prisma.sqlTransaction(async (tx) => {
+      await tx.query('SET LOCAL session_replication_role = replica');
+      await tx.query(`UPDATE timeline_event SET at = at - interval '91 days' WHERE referral_id = $1::uuid AND to_status = 'DECLINED'`, [id]);
+    });
+    const res = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ));
+    expect(res.status).toBe(409);
+    expect(res.body.message).toMatch(/may be offered again only within 90 days of its close/);
+    expect(res.body.currentStatus).toBe('DECLINED');
+    expect((await getReferral(s, c.clinRLQ, id)).status).toBe('DECLINED');
+  });
+});

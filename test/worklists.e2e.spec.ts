@@ -8,7 +8,7 @@ import { bearer, drained, driveTo, getReferral, isoDay, token, useStack } from '
 
 const { s, c } = useStack();
 
-const WORKLISTS = ['clinical-review', 'to-book', 'booking-changed', 'receiver-acceptance', 'needs-attention'] as const;
+const WORKLISTS = ['clinical-review', 'to-book', 'booking-changed', 'receiver-acceptance', 'handback-acceptance', 'needs-attention'] as const;
 type Worklist = (typeof WORKLISTS)[number];
 type Row = { id: string; priority: string; rttClockStart: string; status: string; originOds: string; receivingOds: string | null; needsAttention: boolean };
 
@@ -20,6 +20,7 @@ const mine = {
   changed: '',
   changedBookingId: '',
   attention: '',
+  handback: '',
 };
 
 beforeAll(async () => {
@@ -39,6 +40,10 @@ beforeAll(async () => {
   mine.booked = (await driveTo(s, c, 'BOOKED')).id;
   mine.changed = (await driveTo(s, c, 'BOOKED')).id;
   mine.changedBookingId = (await getReferral(s, c.clerkRJC, mine.changed)).bookings[0].id;
+  // Treated at RJC, its follow-up handed back to RLQ (issue 18): the referring clinician's to accept.
+  mine.handback = (await driveTo(s, c, 'TREATED')).id;
+  const handed = await s.http.post(`/v1/referrals/${mine.handback}/follow-up`).set(bearer(c.clinRJC)).send({ plan: 'hand_back' });
+  expect(handed.body.status).toBe('AWAITING_ORIGIN_ACCEPTANCE');
   // needsAttention is set by the worker when an automated step gives up; here it is set directly.
   mine.attention = mine.review[6]!;
   await s.prisma.referral.updateMany({ where: { id: { in: [mine.attention, mine.acceptance] } }, data: { needsAttention: true } });
@@ -68,6 +73,7 @@ async function oracle(name: Worklist, ods: string): Promise<string[]> {
     'clinical-review': { originOds: ods, status: 'AWAITING_CLINICAL_REVIEW' },
     'to-book': { receivingOds: ods, status: 'AWAITING_BOOKING', bookings: { none: { status: 'BOOKED' } } },
     'receiver-acceptance': { receivingOds: ods, status: 'AWAITING_RECEIVER_ACCEPTANCE' },
+    'handback-acceptance': { originOds: ods, status: 'AWAITING_ORIGIN_ACCEPTANCE' },
     'needs-attention': { OR: [{ originOds: ods }, { receivingOds: ods }], needsAttention: true },
   };
   if (name !== 'booking-changed') return (await s.prisma.referral.findMany({ where: where[name], select: { id: true } })).map((r) => r.id).sort();
@@ -132,6 +138,17 @@ describe('each worklist lists exactly its referrals, for the right trust', () =>
     expect([attentionRJC.has(mine.attention), attentionRJC.has(mine.acceptance)]).toEqual([false, true]);
     const attentionRLT = await on(c.clerkRLT, 'needs-attention');
     expect([attentionRLT.has(mine.attention), attentionRLT.has(mine.acceptance)]).toEqual([false, false]);
+  });
+
+  it("handback-acceptance: a follow-up handed back is on the referring trust's list, not the receiver's, until the referring clinician accepts it", async () => {
+    const on = async (t: string) => new Set(ids(await allPages(t, 'worklist=handback-acceptance')));
+    expect((await on(c.clinRLQ)).has(mine.handback)).toBe(true);
+    expect((await on(c.clinRJC)).has(mine.handback)).toBe(false);
+    for (const id of [mine.acceptance, mine.toBook, mine.booked, ...mine.review]) expect((await on(c.clinRLQ)).has(id)).toBe(false);
+    const accepted = await s.http.post(`/v1/referrals/${mine.handback}/handback-decision`).set(bearer(c.clinRLQ)).send({ decision: 'accept' });
+    expect(accepted.body.status).toBe('ORIGIN_FOLLOW_UP');
+    expect((await on(c.clinRLQ)).has(mine.handback)).toBe(false);
+    expect(ids(await allPages(c.clinRLQ, 'worklist=handback-acceptance'))).toEqual(await oracle('handback-acceptance', 'RLQ'));
   });
 
   it('booking-changed: on it after a cancel (and back to be booked), off it after a rebook', async () => {

@@ -25,6 +25,9 @@ export const DEMO_USERS = [
   { username: 'clerk.rlt', name: 'Tom Bennett', role: 'booking_clerk', ods: 'RLT' },
   { username: 'clinician.rlt', name: 'Dr Aisha Rahman', role: 'clinician', ods: 'RLT' },
   { username: 'admin.rlt', name: 'Gareth Lewis', role: 'trust_admin', ods: 'RLT' },
+  // The demo's specialist trust (Guy's and St Thomas'), whose patients come closer to home to Wye Valley.
+  { username: 'clerk.rj1', name: 'Jade Okonkwo', role: 'booking_clerk', ods: 'RJ1' },
+  { username: 'clinician.rj1', name: 'Prof. Ruth Adeyemi', role: 'clinician', ods: 'RJ1' },
   // e-RS's "additional requirements manager": records patients' transport, interpreter and accessibility needs, nothing clinical.
   { username: 'needs.rlq', name: 'Carys Jenkins', role: 'additional_requirements_manager', ods: 'RLQ' },
   { username: 'needs.rjc', name: 'Ben Whitfield', role: 'additional_requirements_manager', ods: 'RJC' },

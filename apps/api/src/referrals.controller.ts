@@ -398,9 +398,12 @@ export class ReferralsController {
   @HttpCode(200)
   @RequirePermission('referral.reoffer')
   @ApiOperation({
-    summary: 'Referring clinician: after the receiving trust did not accept, offer the patient again elsewhere, without re-posting',
+    summary:
+      'Referring clinician: after the receiving trust did not accept, the patient declined, or the referral was cancelled, offer the patient again elsewhere, without re-posting',
     description:
-      'REJECTED_BY_RECEIVER to AWAITING_PATIENT_CONSENT: fresh offers from the group members with capacity, none of the trusts that did not accept it; the patient is sent the offer again. ' +
+      'REJECTED_BY_RECEIVER to AWAITING_PATIENT_CONSENT (reoffered): fresh offers from the group members with capacity, none of the trusts that did not accept it; the patient is sent the offer again. ' +
+      'DECLINED or CANCELLED to AWAITING_PATIENT_CONSENT (reopened, a reoffered event): the same, within REOFFER_WINDOW_DAYS of the close; 409 past it, after the referring trust closed it to the origin list, ' +
+      'or while a newer referral is open for the pathway (naming it). ' +
       'The RTT clock start is unchanged. 422 (NO_OTHER_OFFER) when no other trust can take the patient now: close it to the origin list with cancel instead.',
   })
   @CommandResponse(200, ReferralView, 'The referral after the step')

@@ -64,6 +64,8 @@ export interface AppConfig {
     readonly offerLinkSecret: string;
     /** Largest attachment (referral letter, clinic letter, imaging report) in bytes (ATTACHMENT_MAX_BYTES, 20 MB by default); larger: 413. */
     readonly attachmentMaxBytes: number;
+    /** How long after a decline or a cancellation the referring trust may still re-open it to offer again (REOFFER_WINDOW_DAYS, 90 by default). */
+    readonly reofferWindowDays: number;
   };
   readonly worker: {
     readonly outboxPollMs: number;
@@ -538,6 +540,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       screeningThresholdWeeks: int('SCREENING_THRESHOLD_WEEKS', 52, 0, 520),
       offerLinkSecret,
       attachmentMaxBytes: int('ATTACHMENT_MAX_BYTES', 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      reofferWindowDays: int('REOFFER_WINDOW_DAYS', 90, 1, 3650),
     },
     worker: {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),

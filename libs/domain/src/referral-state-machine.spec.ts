@@ -6,6 +6,7 @@ import {
   TRANSITIONS,
   allowedPairs,
   originListOutcome,
+  reopenRefusal,
   transition,
   type ReferralAction,
 } from './referral-state-machine.js';
@@ -17,6 +18,7 @@ import {
   RECEIVER_OWNS,
   REFERRAL_STATUSES,
   STATUS_DESCRIPTIONS,
+  REOPENABLE_STATUSES,
   isFinal,
   isReferralStatus,
   type ReferralStatus,
@@ -43,6 +45,8 @@ const EXPECTED_TABLE: ReadonlyArray<[ReferralAction, ReferralStatus, ReferralSta
   ['receiver_rejected', 'AWAITING_RECEIVER_ACCEPTANCE', 'REJECTED_BY_RECEIVER'],
   ['reoffered', 'REJECTED_BY_RECEIVER', 'AWAITING_PATIENT_CONSENT'],
   ['closed_to_origin', 'REJECTED_BY_RECEIVER', 'CANCELLED'],
+  ['reopened', 'DECLINED', 'AWAITING_PATIENT_CONSENT'],
+  ['reopened', 'CANCELLED', 'AWAITING_PATIENT_CONSENT'],
   ['pre_op_assessment_booked', 'AWAITING_BOOKING', 'AWAITING_BOOKING'],
   ['pre_op_assessment_booked', 'BOOKED', 'BOOKED'],
   ['procedure_booked', 'AWAITING_BOOKING', 'BOOKED'],
@@ -105,7 +109,7 @@ describe('transition table', () => {
   it('the allowed and refused pairs together cover the full cross product', () => {
     expect(allowedPairs().length).toBe(EXPECTED_TABLE.length);
     expect(allowedPairs().length + forbiddenPairs.length).toBe(REFERRAL_STATUSES.length * REFERRAL_ACTIONS.length);
-    expect(forbiddenPairs.length).toBe(18 * 28 - 45);
+    expect(forbiddenPairs.length).toBe(18 * 29 - 47);
   });
 
   test.each(forbiddenPairs)('from %s, %s is refused with a reason naming the status', (status, action) => {
@@ -152,10 +156,19 @@ describe('transition table', () => {
     }
   });
 
-  test.each([...FINAL_STATUSES])('final status %s allows no action at all', (status) => {
+  // A final status allows nothing, save the referring trust's re-open of a declined or cancelled one (issue 18, RO).
+  test.each([...FINAL_STATUSES])('final status %s allows no action at all, save a re-open where it is re-openable', (status) => {
+    const reopenable = (REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(status);
     const allowed = REFERRAL_ACTIONS.filter((a) => transition(status, a).allowed);
-    expect(allowed).toEqual([]);
-    expect(allowedPairs().filter((p) => p.from === status)).toEqual([]);
+    expect(allowed).toEqual(reopenable ? ['reopened'] : []);
+    expect(allowedPairs().filter((p) => p.from === status)).toEqual(reopenable ? [{ action: 'reopened', from: status, to: 'AWAITING_PATIENT_CONSENT' }] : []);
+  });
+
+  it('re-openable statuses are final exits, re-opened only by `reopened`, into the offer stage (the same as a re-offer after a rejection)', () => {
+    expect([...REOPENABLE_STATUSES].sort()).toEqual(['CANCELLED', 'DECLINED']);
+    for (const s of REOPENABLE_STATUSES) expect(isFinal(s)).toBe(true);
+    expect(TRANSITIONS.reopened.to).toBe(TRANSITIONS.reoffered.to);
+    for (const s of REFERRAL_STATUSES) expect(transition(s, 'reopened').allowed).toBe((REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(s));
   });
 
   it('every non-final status allows at least one action', () => {
@@ -181,7 +194,7 @@ describe('transition table', () => {
     );
   });
 
-  it('property: random action sequences from IDENTIFIED stay valid, never leave a final status, reach TREATED only via BOOKED', () => {
+  it('property: random action sequences from IDENTIFIED stay valid, leave a final status only by a re-open, reach TREATED only via BOOKED', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...REFERRAL_ACTIONS), { maxLength: 60 }), (actions) => {
         let status: ReferralStatus = 'IDENTIFIED';
@@ -193,7 +206,13 @@ describe('transition table', () => {
             expect(result.reason).toContain(status);
             continue;
           }
-          expect(finalReached).toBeNull(); // nothing is allowed once final
+          // Nothing is allowed once final, save the re-open of a declined or cancelled referral into the offer stage.
+          if (finalReached !== null) {
+            expect(action).toBe('reopened');
+            expect(REOPENABLE_STATUSES).toContain(finalReached);
+            expect(result.to).toBe('AWAITING_PATIENT_CONSENT');
+            finalReached = null;
+          }
           expect(REFERRAL_STATUSES).toContain(result.to);
           if (result.to === 'TREATED' && status !== 'TREATED') {
             expect(status).toBe('BOOKED');
@@ -338,5 +357,25 @@ describe('originListOutcome', () => {
       else expect(outcome).toBe(KEPT);
       if (p.to !== 'DISCHARGED') expect(outcome).toContain('weeks waited keep counting');
     }
+  });
+});
+
+describe('re-opening a closed referral (issue 18, RO)', () => {
+  const now = new Date('2027-03-01T12:00:00Z');
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
+
+  it('is allowed within the window after a decline or a cancellation, to the last millisecond', () => {
+    expect(reopenRefusal({ type: 'consent_declined', at: daysAgo(1) }, 90, now)).toBeNull();
+    expect(reopenRefusal({ type: 'returned_to_referrer_after_dna', at: daysAgo(90) }, 90, now)).toBeNull();
+  });
+
+  it('is refused past the window, naming the day it closed and the window', () => {
+    expect(reopenRefusal({ type: 'cancelled', at: new Date(daysAgo(90).getTime() - 1) }, 90, now)).toMatch(
+      /closed on 2026-12-01, and a closed referral may be offered again only within 90 days of its close/,
+    );
+  });
+
+  it("is refused after the referring trust's own close to the origin list, however recent", () => {
+    expect(reopenRefusal({ type: 'closed_to_origin', at: daysAgo(0) }, 90, now)).toMatch(/closed this referral back to the origin list on 2027-03-01/);
   });
 });

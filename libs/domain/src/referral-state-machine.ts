@@ -1,6 +1,14 @@
 // The referral state machine: the one transition table every stage change goes through.
 import { TransitionConflictError } from './errors.js';
-import { BEFORE_TREATMENT, BOOKING_STAGE, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type FollowUpPlan, type ReferralStatus } from './referral-status.js';
+import {
+  BEFORE_TREATMENT,
+  BOOKING_STAGE,
+  RECEIVER_OWNS,
+  REOPENABLE_STATUSES,
+  STATUS_DESCRIPTIONS,
+  type FollowUpPlan,
+  type ReferralStatus,
+} from './referral-status.js';
 
 export const REFERRAL_ACTIONS = [
   'screening_passed',
@@ -34,6 +42,8 @@ export const REFERRAL_ACTIONS = [
   // Re-offer after a rejection (issue 18, RO).
   'reoffered',
   'closed_to_origin',
+  // Re-offer after a decline or a cancellation (issue 18, RO): a closed referral re-opened.
+  'reopened',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
@@ -82,7 +92,32 @@ export const TRANSITIONS: Readonly<Record<ReferralAction, TransitionRule>> = {
   reoffered: { from: ['REJECTED_BY_RECEIVER'], to: 'AWAITING_PATIENT_CONSENT', label: 'offer the patient again elsewhere' },
   // Or the referring trust's explicit close: the referral ends, the patient stays on the origin list as they were.
   closed_to_origin: { from: ['REJECTED_BY_RECEIVER'], to: 'CANCELLED', label: 'close the referral back to the origin list' },
+  // A closed referral (declined, cancelled) re-opened by the referring trust and offered again, on the same
+  // route as a re-offer. Its own action, not `reoffered`: a re-open has its own conditions (the window, no
+  // newer referral for the pathway), and a rejection is not closed. Nothing to close: it already is.
+  reopened: { from: REOPENABLE_STATUSES, to: 'AWAITING_PATIENT_CONSENT', label: 'offer the patient again elsewhere after the referral closed' },
 };
+
+/** The stage change that closed a referral: its timeline event's type and when. */
+export interface ReferralClose {
+  readonly type: string;
+  readonly at: Date;
+}
+
+/**
+ * Why a closed referral (REOPENABLE_STATUSES) may not be re-opened now, in words for a 409, or null when
+ * it may (the transition table still decides the status). Not after the referring trust's own close to
+ * the origin list: that was its answer to "offer again elsewhere?". Not past `windowDays` from the close.
+ * Whether a newer referral holds the pathway is the database's to say.
+ */
+export function reopenRefusal(close: ReferralClose, windowDays: number, now: Date): string | null {
+  const day = close.at.toISOString().slice(0, 10);
+  if (close.type === 'closed_to_origin')
+    return `Cannot offer the patient again elsewhere: the referring trust closed this referral back to the origin list on ${day}, after the receiving trust did not accept it, deciding not to offer it elsewhere. Refer the patient afresh if that has changed.`;
+  if (now.getTime() - close.at.getTime() > windowDays * 86_400_000)
+    return `Cannot offer the patient again elsewhere: the referral closed on ${day}, and a closed referral may be offered again only within ${windowDays} days of its close. Refer the patient afresh from the origin list.`;
+  return null;
+}
 
 /** The action that starts each follow-up plan from TREATED. */
 export const FOLLOW_UP_ACTIONS = {

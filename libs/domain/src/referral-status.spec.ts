@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { TRANSITIONS, allowedPairs, transition } from './referral-state-machine.js';
 import {
   AWAITING_ANSWER,
+  AWAITING_ORIGIN,
   AWAITING_RECEIVER,
   BEFORE_RECEIVER_DECISION,
   BEFORE_TREATMENT,
@@ -114,7 +115,10 @@ describe('named status sets, checked against the transition table', () => {
   });
 
   it('every worklist shows a set of statuses (or any), and each of a worklist of one status is reached by a stage change', () => {
-    expect(WORKLIST_NAMES).toEqual(['clinical-review', 'to-book', 'booking-changed', 'receiver-acceptance', 'needs-attention']);
+    expect(WORKLIST_NAMES).toEqual(['clinical-review', 'to-book', 'booking-changed', 'receiver-acceptance', 'handback-acceptance', 'needs-attention']);
+    // The handback's list is the referring clinician's: the one status they accept or refuse a handback from (issue 18).
+    expect(worklistStatuses('handback-acceptance')).toEqual([AWAITING_ORIGIN]);
+    expect(TRANSITIONS.handback_accepted.from).toEqual(worklistStatuses('handback-acceptance'));
     expect(worklistStatuses('booking-changed')).toEqual(BOOKING_STAGE);
     expect(worklistStatuses('needs-attention')).toEqual(REFERRAL_STATUSES);
     expect([...WORKLIST_ARRIVALS]).toEqual([

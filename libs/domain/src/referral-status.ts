@@ -42,6 +42,14 @@ export function isFinal(status: ReferralStatus): boolean {
   return FINAL_STATUSES.has(status);
 }
 
+/**
+ * Final, yet the referring trust may re-open one to offer the patient again elsewhere (issue 18, RO:
+ * the `reopened` transition, within REOFFER_WINDOW_DAYS of the close, while the pathway has no newer
+ * open referral). Final everywhere else (worklists, counts, insights, the open-pathway index): until it
+ * is re-opened the pathway is free and the origin list shows the patient in place.
+ */
+export const REOPENABLE_STATUSES = ['DECLINED', 'CANCELLED'] as const satisfies readonly (typeof EXIT_STATUSES)[number][];
+
 export function isReferralStatus(value: unknown): value is ReferralStatus {
   return typeof value === 'string' && (REFERRAL_STATUSES as readonly string[]).includes(value);
 }
@@ -98,6 +106,8 @@ export const WORKLIST_STATUSES = {
   'to-book': ['AWAITING_BOOKING'],
   'booking-changed': BOOKING_STAGE,
   'receiver-acceptance': ['AWAITING_RECEIVER_ACCEPTANCE'],
+  // The follow-up handed back after treatment (issue 18), for the referring trust's clinician to accept or refuse: AWAITING_ORIGIN.
+  'handback-acceptance': ['AWAITING_ORIGIN_ACCEPTANCE'],
   'needs-attention': null,
 } as const satisfies Record<string, readonly ReferralStatus[] | null>;
 export type WorklistName = keyof typeof WORKLIST_STATUSES;

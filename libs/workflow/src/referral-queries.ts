@@ -95,6 +95,7 @@ export interface WorklistQuery {
  *   one puts it back. Bookings cancelled because the referral closed are not listed (the referral's
  *   status is then final).
  * - receiver-acceptance: receiving.
+ * - handback-acceptance: origin (the follow-up handed back after treatment, for the referring clinician).
  * - needs-attention: either side; needs_attention.
  *
  * The booking tests end in `OFFSET 0` so Postgres keeps them as per-row index probes of the
@@ -112,6 +113,7 @@ export const WORKLISTS: Readonly<
   },
   'booking-changed': { side: 'receiving', team: 'booking', where: ['r.booking_changed'] },
   'receiver-acceptance': { side: 'receiving', team: 'clinical', where: [] },
+  'handback-acceptance': { side: 'origin', team: 'clinical', where: [] },
   'needs-attention': { side: undefined, team: 'booking', where: ['r.needs_attention'] },
 };
 

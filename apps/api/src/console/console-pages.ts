@@ -22,6 +22,11 @@ export const WORKLIST_CARDS: Record<ConsoleWorklist, WorklistCard> = {
     title: 'Transfers of care to accept',
     description: 'Patients who accepted an offer of treatment here, waiting for a clinician to accept the transfer of care',
   },
+  'handback-acceptance': {
+    name: 'handback-acceptance',
+    title: 'Follow-ups handed back',
+    description: 'Patients treated elsewhere whose follow-up the receiving trust handed back here, waiting for a clinician to accept it',
+  },
   'to-book': { name: 'to-book', title: 'To book', description: 'Transferred patients with no appointment booked' },
   'booking-changed': { name: 'booking-changed', title: 'Bookings changed', description: 'Appointments cancelled and not yet rebooked' },
   'needs-attention': { name: 'needs-attention', title: 'Needs attention', description: 'Referrals where an automated step failed and was stopped' },
@@ -34,7 +39,7 @@ export const WORKLIST_CARDS: Record<ConsoleWorklist, WorklistCard> = {
 };
 
 export const WORKLISTS_BY_ROLE: Record<'booking_clerk' | 'clinician' | 'trust_admin', readonly ConsoleWorklist[]> = {
-  clinician: ['clinical-review', 'receiver-acceptance', 'tasks'],
+  clinician: ['clinical-review', 'receiver-acceptance', 'handback-acceptance', 'tasks'],
   booking_clerk: ['to-book', 'booking-changed', 'tasks', 'long-waiters', 'needs-attention'],
   trust_admin: ['needs-attention'],
 };

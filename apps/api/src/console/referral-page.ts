@@ -12,9 +12,11 @@ import {
   HANDBACK_REFUSAL_REASONS,
   NOT_SUITABLE_REASONS,
   REJECTION_REASONS,
+  REOPENABLE_STATUSES,
   RETURNED_WITH_ADVICE,
   STATUS_DESCRIPTIONS,
   WITHDRAWAL_REASONS,
+  reopenRefusal,
   transition,
   type ReferralAction,
   type ReferralStatus,
@@ -39,13 +41,39 @@ export interface Banner {
   readonly type?: 'success';
 }
 
-type PageReferral = { status: ReferralStatus; originOds: string; receivingOds: string | null; informationRequest?: { status: string } | null };
+type PageReferral = {
+  status: ReferralStatus;
+  originOds: string;
+  receivingOds: string | null;
+  informationRequest?: { status: string } | null;
+  timeline?: ReadonlyArray<{ type: string; fromStatus?: string | null; toStatus?: string | null; at: string }>;
+};
+
+/** What an action's test may need beyond the referral: configuration. */
+interface ActionContext {
+  readonly reofferWindowDays: number;
+}
+
+/**
+ * A closed referral is offered again only as the API would allow it (reopenRefusal): not after the referring
+ * trust's own close to the origin list, not past the window. A rejection is always the referring trust's to answer.
+ */
+function mayReoffer(r: PageReferral, ctx: ActionContext): boolean {
+  if (!(REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(r.status)) return true;
+  const close = r.timeline?.findLast((e) => e.toStatus === r.status && e.fromStatus !== e.toStatus);
+  return close !== undefined && reopenRefusal({ type: close.type, at: new Date(close.at) }, ctx.reofferWindowDays, new Date()) === null;
+}
 
 /**
  * The console's actions: the API permission each needs, and the transition(s) it may make (or, for
  * an action that changes no status, `when` the referral allows it).
  */
-const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transitions?: readonly ReferralAction[]; when?: (r: PageReferral) => boolean }> = [
+const ACTIONS: ReadonlyArray<{
+  name: string;
+  permission: SidedPermission;
+  transitions?: readonly ReferralAction[];
+  when?: (r: PageReferral, ctx: ActionContext) => boolean;
+}> = [
   { name: 'clinical-review', permission: 'referral.clinical-review', transitions: ['clinical_review_suitable'] },
   { name: 'consent', permission: 'referral.consent', transitions: ['consent_accepted'] },
   { name: 'receiver-decision', permission: 'referral.receiver-decision', transitions: ['receiver_accepted'] },
@@ -55,8 +83,8 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
   { name: 'discharge', permission: 'referral.discharge', transitions: ['discharged'] },
   { name: 'withdraw', permission: 'referral.withdraw', transitions: ['withdrawn'] },
   { name: 'cancel', permission: 'referral.cancel', transitions: ['cancelled'] },
-  // After a rejection (issue 18, RO): offer again elsewhere, or close back to the origin list.
-  { name: 'reoffer', permission: 'referral.reoffer', transitions: ['reoffered'] },
+  // After a rejection (issue 18, RO): offer again elsewhere, or close back to the origin list; after a decline or a cancellation, re-open to offer again.
+  { name: 'reoffer', permission: 'referral.reoffer', transitions: ['reoffered', 'reopened'], when: mayReoffer },
   { name: 'close-to-origin', permission: 'referral.close-to-origin', transitions: ['closed_to_origin'] },
   { name: 'clinical-information', permission: 'referral.clinical-information', when: (r) => BEFORE_RECEIVER_DECISION.includes(r.status) },
   {
@@ -79,12 +107,12 @@ const ACTIONS: ReadonlyArray<{ name: string; permission: SidedPermission; transi
 ];
 
 /** Whether `caller` may take `action` on the referral now: role, side and status. */
-export function mayAct(caller: Caller, ref: PageReferral, action: string): boolean {
+export function mayAct(caller: Caller, ref: PageReferral, action: string, ctx: ActionContext): boolean {
   const a = ACTIONS.find((x) => x.name === action);
   if (!a) return false;
   if (!caller.roles.some((r) => (PERMISSIONS[a.permission as Permission] as readonly string[]).includes(r))) return false;
   if (a.transitions && !a.transitions.some((t) => transition(ref.status, t).allowed)) return false;
-  if (a.when && !a.when(ref)) return false;
+  if (a.when && !a.when(ref, ctx)) return false;
   try {
     requireSide({ ...caller, role: 'booking_clerk' }, ref, a.permission, 'act');
     return true;
@@ -113,7 +141,8 @@ export class ReferralPage {
     const messages = await this.queries.notifications(caller, id);
     const sites = await this.siteDirectory.all();
     const site = (ods: string) => sites.get(ods)?.name ?? ods;
-    const actions = ACTIONS.map((a) => a.name).filter((n) => mayAct(caller, referral, n));
+    const ctx = { reofferWindowDays: this.config.workflow.reofferWindowDays };
+    const actions = ACTIONS.map((a) => a.name).filter((n) => mayAct(caller, referral, n, ctx));
     const openOffers = referral.offers.filter((o) => o.status === 'OPEN');
     const receivingSites = [...sites.entries()].filter(([, s]) => s.trustOds === referral.receivingOds).map(([ods, s]) => ({ value: ods, text: s.name }));
     const problem = opts.problem;
@@ -156,6 +185,7 @@ export class ReferralPage {
       cancellationReasons: options(CANCELLATION_REASONS),
       withdrawalReasons: options(WITHDRAWAL_REASONS),
       handbackRefusalReasons: options(HANDBACK_REFUSAL_REASONS),
+      reofferWindowDays: this.config.workflow.reofferWindowDays,
       attachmentMaxSize: `${Math.round((this.config.workflow.attachmentMaxBytes / (1024 * 1024)) * 10) / 10} MB`,
       clinical: clinicalContext(referral, problem?.action === 'clinical-information' ? problem.values : undefined),
       cancellableBookings: referral.bookings.filter((b) => b.status === 'BOOKED').map((b) => ({ ...b, siteName: site(b.siteOds) })),
