@@ -56,7 +56,7 @@ export interface MatchedOffer extends RankedOffer {
   readonly distanceBasis: DistanceBasis;
 }
 
-/** Where the patient lives, as precisely as the postcode tables know it (null: not known). */
+/** A patient's home and what it was found from, the full postcode or its district (null: not known). */
 export type Home = (LatLon & { basis: DistanceBasis }) | null;
 
 /** The home's row for a postcode: the full postcode where it is loaded, else its district (at most one row). */
@@ -73,7 +73,7 @@ export async function homeOf(tx: Tx, postcode: string): Promise<Home> {
   return rows[0] ?? null;
 }
 
-/** What refresh knows of its subject before matching, read in one statement (see Subject). */
+/** What the match knows of its subject beforehand (refresh reads it all in one statement: subjectOf). */
 interface Known {
   readonly facts?: MatchingFacts;
   readonly excludeOds: readonly string[];
