@@ -9,6 +9,7 @@
 // earliest week on) exceed the open offers there held by referrals ahead of it. Among equals, the
 // first to accept gets the slot: the UPDATE ... WHERE used < slots decides, and the other is refused.
 import { isoDate, OFFERS_HELD, ukDate } from '#domain';
+import { SqlParams } from '#persistence';
 import { BusinessRuleError } from './workflow-errors.js';
 import type { Tx } from './referral-transition.js';
 
@@ -88,21 +89,32 @@ export async function serviceStanding(
   now: Date = new Date(),
 ): Promise<Map<string, { free: number; ahead: number }>> {
   if (serviceIds.length === 0) return new Map();
-  fromWeek = firstClaimableWeek(fromWeek, now);
+  const p = new SqlParams();
+  const ids = p.add([...serviceIds]);
   const { rows } = await tx.query<{ service_id: string; free: number; ahead: number }>(
-    `SELECT s.service_id,
-            COALESCE((SELECT sum(GREATEST(cw.slots - cw.used, 0)) FROM capacity_week cw
-                      WHERE cw.service_id = s.service_id AND cw.week_start >= $2::date), 0)::int AS free,
-            CASE WHEN $3::uuid IS NULL THEN 0 ELSE
-              (SELECT count(*) FROM offer o JOIN referral r ON r.id = o.referral_id
-               WHERE o.service_id = s.service_id AND o.status = 'OPEN' AND r.id <> $3::uuid
-                 AND r.status = ANY($6::"ReferralStatus"[])
-                 AND (r.rtt_clock_start < $4::date OR (r.rtt_clock_start = $4::date AND r.priority < $5)))
-            END::int AS ahead
-     FROM unnest($1::uuid[]) AS s(service_id)`,
-    [[...serviceIds], isoDate(fromWeek), rank?.referralId ?? null, rank ? isoDate(rank.rttClockStart) : null, rank?.priority ?? null, OFFERS_HELD],
+    `SELECT s.service_id, ${serviceStandingColumns(p, 's.service_id', fromWeek, rank, now)} FROM unnest(${ids}::uuid[]) AS s(service_id)`,
+    p.values,
   );
   return new Map(rows.map((r) => [r.service_id, { free: r.free, ahead: r.ahead }]));
+}
+
+/**
+ * serviceStanding's two columns, `free` and `ahead`, for the service whose id is the SQL expression
+ * `service`, its values added to `p`: the offer matcher asks them in its candidate search (one round
+ * trip fewer per match), and both must judge a service alike.
+ */
+export function serviceStandingColumns(p: SqlParams, service: string, fromWeek: Date, rank: Rank | null, now: Date = new Date()): string {
+  const from = p.add(isoDate(firstClaimableWeek(fromWeek, now)));
+  const free = `COALESCE((SELECT sum(GREATEST(wk.slots - wk.used, 0)) FROM capacity_week wk
+                 WHERE wk.service_id = ${service} AND wk.week_start >= ${from}::date), 0)::int AS free`;
+  if (!rank) return `${free}, 0 AS ahead`;
+  const me = p.add(rank.referralId);
+  const start = p.add(isoDate(rank.rttClockStart));
+  return `${free},
+          (SELECT count(*) FROM offer o JOIN referral r ON r.id = o.referral_id
+           WHERE o.service_id = ${service} AND o.status = 'OPEN' AND r.id <> ${me}::uuid
+             AND r.status = ANY(${p.add(OFFERS_HELD)}::"ReferralStatus"[])
+             AND (r.rtt_clock_start < ${start}::date OR (r.rtt_clock_start = ${start}::date AND r.priority < ${p.add(rank.priority)})))::int AS ahead`;
 }
 
 export interface ClaimInput {
