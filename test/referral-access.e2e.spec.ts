@@ -163,6 +163,23 @@ describe('Idempotency-Key on POST /v1/referrals', () => {
     expect(await s.prisma.referral.count({ where: { pathwayId: body.pathwayId } })).toBe(1);
   });
 
+  it('a key older than 24 hours starts afresh: the old record goes, the new request is its own', async () => {
+    const body = referralBody();
+    const key = `aged-${body.patient.nhsNumber}`;
+    const first = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', key).send(body);
+    expect(first.status).toBe(201);
+    await s.prisma.sql.query(`UPDATE idempotency_record SET created_at = now() - interval '25 hours' WHERE ods = 'RLQ' AND key = $1`, [key]);
+    const later = referralBody();
+    const second = await s.http.post('/v1/referrals').set(bearer(c.clerkRLQ)).set('Idempotency-Key', key).send(later);
+    expect(second.status).toBe(201);
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    const { rows } = await s.prisma.sql.query<{ referral_id: string }>(`SELECT referral_id::text FROM idempotency_record WHERE ods = 'RLQ' AND key = $1`, [
+      key,
+    ]);
+    expect(rows).toEqual([{ referral_id: second.body.id }]);
+  });
+
   it('ten concurrent repeats create one referral and one screening job', async () => {
     const body = referralBody();
     const key = `race-${body.patient.nhsNumber}`;

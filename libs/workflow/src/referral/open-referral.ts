@@ -49,14 +49,14 @@ export class OpenReferral {
     if (input.clinicalInformation) requireValidClinicalInformation(input.clinicalInformation);
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     if (idempotencyKey) {
-      // Keys are kept for 24 hours; after that the same key starts afresh.
-      await this.prisma.sql.query('DELETE FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at < $3', [
-        ods,
-        idempotencyKey,
-        new Date(Date.now() - IDEMPOTENCY_TTL_MS),
-      ]);
-      const prior = await this.idempotencyRecord(ods, idempotencyKey);
-      if (prior) return this.replay(prior, requestHash);
+      // Keys are kept for 24 hours; after that the same key starts afresh. The expired record goes and a
+      // live one is read in one statement (both see the same snapshot, so the read names only a live one).
+      const { rows } = await this.prisma.sql.query<{ requestHash: string; referralId: string }>(
+        `WITH expired AS (DELETE FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at < $3)
+         SELECT request_hash AS "requestHash", referral_id AS "referralId" FROM idempotency_record WHERE ods = $1 AND key = $2 AND created_at >= $3`,
+        [ods, idempotencyKey, new Date(Date.now() - IDEMPOTENCY_TTL_MS)],
+      );
+      if (rows[0]) return this.replay(rows[0], requestHash);
     }
     try {
       return await this.prisma.sqlTransaction(async (tx) => {
