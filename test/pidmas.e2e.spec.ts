@@ -1,8 +1,8 @@
 // Patient-initiated mutual aid (PIDMAS, issue 18): a trust invites a cohort of its waiting list, each
 // patient answers on the opt-in page (link + date of birth, a travel radius), a clinician checks the
 // opt-in, and the group's capacity within the radius makes it a referral (screening, offers, the
-// patient's accept) or puts it on the "no capacity" list and its CSV. Never two invitations to one
-// entry for one cohort. Through HTTP with the worker running (the local channel sends the messages).
+// patient's accept) or puts it on the "no capacity" list and its CSV (also when screening then finds
+// none in the group). Never two invitations to one entry for one cohort. Through HTTP with the worker running (the local channel sends the messages).
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
@@ -234,5 +234,68 @@ describe('patient-initiated mutual aid', () => {
       .send({ decision: 'not_suitable', reasonCode: 'CARING_RESPONSIBILITIES' });
     expect(ok.body).toEqual({ id: pi, review: 'not_suitable', reasonCode: 'CARING_RESPONSIBILITIES', referralId: null });
     expect((await s.http.get('/v1/pidmas/opt-ins').set(bearer(c.clinRLQ))).body.items.map((i: { id: string }) => i.id)).not.toContain(pi);
+  });
+
+  it('puts an opt-in whose referral screening closes for want of group capacity alone on the no-capacity list and its CSV; another reason does not', async () => {
+    const lone = await entry({ weeks: 68, contact: { phone: '07700900127' } });
+    const tertiary = await entry({ weeks: 69, contact: { phone: '07700900128' } });
+    await invite();
+    const li = (await sent(lone.entryId)).id;
+    const ti = (await sent(tertiary.entryId)).id;
+    await answerOnPage(li, { answer: 'opted_in', radius: 'anywhere' });
+    await answerOnPage(ti, { answer: 'opted_in', radius: 'anywhere' });
+
+    // Without the worker, screening waits in the outbox: the check finds capacity, then it is taken.
+    await s.worker?.close();
+    const check = async (id: string) => {
+      const res = await s.http.post(`/v1/pidmas/opt-ins/${id}/review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' });
+      expect(res.body).toMatchObject({ id, review: 'suitable' });
+      return res.body.referralId as string;
+    };
+    const loneReferral = await check(li);
+    const tertiaryReferral = await check(ti);
+    await s.prisma.sql.query('UPDATE referral SET tertiary = true WHERE id = $1::uuid', [tertiaryReferral]);
+    // Every free slot of the specialty in the group taken, in one transaction (the old counts kept to put back).
+    const taken = await s.prisma.sqlTransaction(async (tx) => {
+      const { rows } = await tx.query<{ service_id: string; week_start: Date; used: number }>(
+        `WITH before AS (SELECT service_id, week_start, used FROM capacity_week WHERE specialty_code = $1 AND used < slots FOR UPDATE)
+         UPDATE capacity_week cw SET used = cw.slots FROM before b WHERE cw.service_id = b.service_id AND cw.week_start = b.week_start
+         RETURNING b.service_id::text AS service_id, b.week_start, b.used`,
+        [SPECIALTY],
+      );
+      return rows;
+    });
+    expect(taken.length).toBeGreaterThan(0);
+    try {
+      await s.startWorker();
+      const closed = await waitForStatus(s, c.clinRLQ, loneReferral, 'NOT_ELIGIBLE');
+      expect(lastEventOf(closed, 'screening_failed').detail!.reasons.map((r: { code: string }) => r.code)).toEqual(['NO_GROUP_CAPACITY']);
+      const other = await waitForStatus(s, c.clinRLQ, tertiaryReferral, 'NOT_ELIGIBLE');
+      expect(lastEventOf(other, 'screening_failed').detail!.reasons.map((r: { code: string }) => r.code)).toEqual(['TERTIARY_CARE', 'NO_GROUP_CAPACITY']);
+
+      // The same transaction as the screening result: once the referral is closed, the opt-in is listed, with its closed referral.
+      const list = await s.http.get('/v1/pidmas/opt-ins?list=no_capacity').set(bearer(c.clerkRLQ));
+      expect(list.body.items.find((i: { id: string }) => i.id === li)).toMatchObject({ review: 'no_capacity', referralId: loneReferral, nhsNumber: lone.nhs });
+      expect(list.body.items.map((i: { id: string }) => i.id)).not.toContain(ti);
+      const csv = await s.http.get('/v1/pidmas/opt-ins/no-capacity.csv').set(bearer(c.clerkRLQ));
+      expect(csv.text).toContain(`${lone.nhs},Testpatient,Alex,1960-05-05`);
+      expect(csv.text).not.toContain(tertiary.nhs);
+      const cohorts = await s.http.get('/v1/pidmas/cohorts').set(bearer(c.clinRLQ));
+      const { rows: counted } = await s.prisma.sql.query<{ cohort_id: string }>(
+        'SELECT cohort_id::text AS cohort_id FROM pidmas_invitation WHERE id = $1::uuid',
+        [li],
+      );
+      const cohort = cohorts.body.find((x: { id: string }) => x.id === counted[0].cohort_id);
+      const { rows: n } = await s.prisma.sql.query<{ referred: number; no_capacity: number }>(
+        `SELECT count(*) FILTER (WHERE review = 'suitable')::int AS referred, count(*) FILTER (WHERE review = 'no_capacity')::int AS no_capacity
+         FROM pidmas_invitation WHERE cohort_id = $1::uuid`,
+        [counted[0].cohort_id],
+      );
+      // Counted once: no longer among the referred.
+      expect(cohort).toMatchObject({ referred: n[0].referred, noCapacity: n[0].no_capacity });
+    } finally {
+      for (const t of taken)
+        await s.prisma.sql.query('UPDATE capacity_week SET used = $3 WHERE service_id = $1::uuid AND week_start = $2', [t.service_id, t.week_start, t.used]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Reminders and staff emails (issue #6), against the real stack with the local channel: offer
 // reminders at 7 and 14 days and the booking team's task at 21; appointment reminders 7 days and
-// 1 day before, none for a cancelled, moved or too-close booking; a team email with no patient data.
+// 1 day before, none for a cancelled, moved or too-close booking; a team email with no patient data,
+// also to the referring clinicians when a follow-up is handed back to them.
 // Due times are reached by moving timestamps back in the database, then running the sweep now.
 import { describe, expect, it } from '@jest/globals';
 import { renderStaffWorklist } from '#notifications';
@@ -309,6 +310,35 @@ describe('staff worklist emails', () => {
     expect(again).toHaveLength(3);
     const patientView = await s.http.get(`/v1/referrals/${r.id}/notifications`).set(bearer(c.clerkRJC));
     expect(JSON.stringify(patientView.body)).not.toContain('staff_worklist');
+  }, 120_000);
+
+  it("emails the referring trust's clinical team when a follow-up is handed back to it, and not the receiver's", async () => {
+    const r = await driveTo(s, c, 'TREATED');
+    await drained(s);
+    await sweep();
+    const handed = await s.http.post(`/v1/referrals/${r.id}/follow-up`).set(bearer(c.clinRJC)).send({ plan: 'hand_back' });
+    expect(handed.body.status).toBe('AWAITING_ORIGIN_ACCEPTANCE');
+    await sweep();
+    const items = await sql<{ trust_ods: string; team: string; emailed: boolean }>(
+      `SELECT trust_ods, team, staff_notification_id IS NOT NULL AS emailed FROM staff_worklist_item WHERE referral_id = $1::uuid AND worklist = 'handback-acceptance'`,
+      [r.id],
+    );
+    expect(items).toEqual([{ trust_ods: 'RLQ', team: 'clinical', emailed: true }]);
+    const [email] = await sql<{ recipient: string; detail: { counts: Record<string, number>; referralIds: string[] } }>(
+      `SELECT s.recipient, s.detail FROM staff_notification s JOIN staff_worklist_item i ON i.staff_notification_id = s.id
+       WHERE i.referral_id = $1::uuid AND i.worklist = 'handback-acceptance'`,
+      [r.id],
+    );
+    expect(email.detail.counts['handback-acceptance']).toBeGreaterThanOrEqual(1);
+    expect(email.detail.referralIds).toContain(r.id);
+    const message = renderStaffWorklist({
+      trustName: 'Wye Valley',
+      team: 'clinical',
+      counts: email.detail.counts,
+      referralIds: [r.id],
+      consoleUrl: 'http://x',
+    });
+    expect(message.body).toContain('follow-ups handed back to accept: http://x/console/worklists/handback-acceptance');
   }, 120_000);
 
   it('reads a burst larger than a batch, all with one time (one transaction), across passes, each item once', async () => {

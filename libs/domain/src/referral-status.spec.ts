@@ -125,6 +125,7 @@ describe('named status sets, checked against the transition table', () => {
       ['AWAITING_CLINICAL_REVIEW', 'clinical-review'],
       ['AWAITING_RECEIVER_ACCEPTANCE', 'receiver-acceptance'],
       ['AWAITING_BOOKING', 'to-book'],
+      ['AWAITING_ORIGIN_ACCEPTANCE', 'handback-acceptance'],
     ]);
     const reached = new Set(
       allowedPairs()

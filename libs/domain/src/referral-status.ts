@@ -120,10 +120,11 @@ export function worklistStatuses(name: WorklistName): readonly ReferralStatus[] 
 
 /**
  * A stage change into one of these statuses puts the referral on a team's worklist (the one that
- * shows that status alone), and the team is told by email. In pathway order.
+ * shows that status alone), and the team is told by email. In pathway order, then the follow-up's
+ * (a hand-back lands on the referring clinicians' handback-acceptance list, issue 18).
  */
 export const WORKLIST_ARRIVALS: ReadonlyMap<ReferralStatus, WorklistName> = new Map(
-  PATHWAY_STATUSES.flatMap((status) =>
+  [...PATHWAY_STATUSES, ...FOLLOW_UP_STATUSES].flatMap((status) =>
     WORKLIST_NAMES.filter((name) => {
       const shows = WORKLIST_STATUSES[name];
       return shows?.length === 1 && shows[0] === status;

@@ -11,6 +11,7 @@ import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
 import { loadRequirements } from './referral/additional-requirements.js';
 import { queueDispatch } from './mesh/dispatches.js';
+import { noCapacityAfterScreening } from './pidmas/patient-initiated.js';
 import type { DischargeData } from './mesh/documents.js';
 
 /** What running a step came to (the job catalogue's JobOutcome). */
@@ -58,6 +59,7 @@ export class AutomatedSteps {
             placeOnOriginList: originListOutcome(ref.status, 'NOT_ELIGIBLE'),
           },
         });
+        await noCapacityAfterScreening(tx, ref.id, result.reasons);
         return done('not eligible');
       }
       const { offers: matched } = await this.offers.refresh(tx, ref, today);

@@ -2,11 +2,12 @@
 // each patient opts in or says no on a page of ours, a clinician of the trust checks that moving is
 // clinically and socially appropriate, and an opt-in found suitable becomes a referral on the usual
 // path (screening, offers, consent...), or, when nothing in the group is within the patient's
-// radius, waits on the "no capacity" list the trust takes to the regional matching system.
+// radius (at the check, or when screening finds none in the group), waits on the "no capacity" list
+// the trust takes to the regional matching system.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
-import { ageInYears, isoDate, latestClockStartFor, REASON_CODE, ukDate, weeksWaited } from '#domain';
+import { ageInYears, isoDate, latestClockStartFor, REASON_CODE, ukDate, weeksWaited, type ScreeningReason } from '#domain';
 import { PrismaService } from '#persistence';
 import type { Caller } from '#auth';
 import type { OutboxJob } from '#queue';
@@ -101,6 +102,22 @@ const OPT_IN_COLUMNS = `i.id::text AS id, i.cohort_id::text AS cohort_id, i.entr
   i.review, i.review_reason, i.reviewed_at, i.referral_id::text AS referral_id`;
 
 export type OptInList = 'awaiting_review' | 'no_capacity';
+
+/**
+ * Screening closed the referral opened from an opt-in for want of capacity alone (NO_GROUP_CAPACITY,
+ * nothing else failed): capacity went between the clinician's check and screening. The opt-in then
+ * joins the "no capacity" list, as if the check had found none, keeping the closed referral's id (the
+ * list shows it; the CSV for the regional matching system does not need it). Called in the screening
+ * transaction, so the list and the referral's status never disagree. Another reason (a rule of the
+ * pathway) means the patient is not for moving at all: the opt-in stays as it was.
+ */
+export async function noCapacityAfterScreening(tx: Tx, referralId: string, reasons: readonly ScreeningReason[]): Promise<void> {
+  if (reasons.length === 0 || reasons.some((r) => r.code !== 'NO_GROUP_CAPACITY')) return;
+  await tx.query(
+    `UPDATE pidmas_invitation SET review = 'no_capacity', review_reason = 'NO_GROUP_CAPACITY', updated_at = now() WHERE referral_id = $1::uuid AND review = 'suitable'`,
+    [referralId],
+  );
+}
 
 /** What the patient's page needs of an invitation (identification for the date-of-birth check; nothing else of theirs). */
 export interface InvitationLink {
@@ -214,7 +231,7 @@ export class PatientInitiated {
               count(i.id) FILTER (WHERE i.status LIKE '%failure')::int AS failed,
               count(i.id) FILTER (WHERE i.answer = 'opted_in')::int AS opted_in,
               count(i.id) FILTER (WHERE i.answer = 'declined')::int AS declined,
-              count(i.id) FILTER (WHERE i.referral_id IS NOT NULL)::int AS referred,
+              count(i.id) FILTER (WHERE i.review = 'suitable')::int AS referred,
               count(i.id) FILTER (WHERE i.review = 'no_capacity')::int AS no_capacity
        FROM pidmas_cohort c LEFT JOIN pidmas_invitation i ON i.cohort_id = c.id
        WHERE c.origin_ods = $1 GROUP BY c.id ORDER BY c.created_at DESC, c.id LIMIT 200`,

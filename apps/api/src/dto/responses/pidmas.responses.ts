@@ -43,7 +43,13 @@ export class PidmasOptInView {
   @ApiProperty({ type: String, nullable: true, description: 'What the patient told us they need to travel or take part' }) requirements!: string | null;
   @ApiProperty(DATE_TIME) optedInAt!: string;
   @ApiProperty({ type: String, nullable: true, enum: ['suitable', 'not_suitable', 'no_capacity'] }) review!: string | null;
-  @ApiProperty({ ...UUID, nullable: true }) referralId!: string | null;
+  @ApiProperty({
+    ...UUID,
+    nullable: true,
+    description:
+      'The referral opened from it; on the no-capacity list, the referral screening closed for want of capacity in the group (null: the check itself found none in reach)',
+  })
+  referralId!: string | null;
 }
 
 export class PidmasOptInList {
