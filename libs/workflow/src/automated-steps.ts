@@ -10,7 +10,7 @@ import { appendEvent, applyTransition, createNotification } from './referral-tra
 import { loadReferral } from './referral-load.js';
 import { OfferMatcher } from './offer-matcher.js';
 import { loadRequirements } from './referral/additional-requirements.js';
-import { queueDispatch } from './mesh/dispatches.js';
+import { queueDispatch, queueDispatchWith } from './mesh/dispatches.js';
 import { noCapacityAfterScreening } from './pidmas/patient-initiated.js';
 import type { DischargeData } from './mesh/documents.js';
 
@@ -112,11 +112,14 @@ export class AutomatedSteps {
         [referralId],
       );
       if (already.rowCount) return skipped('offer already sent');
-      await this.offers.refresh(tx, ref, today);
-      const { rows } = await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [
-        referralId,
-      ]);
-      const open = rows[0].open;
+      // A match stores exactly the offers matched, all open; no match leaves the offers already made
+      // standing, and only then are they counted.
+      const { offers: matched } = await this.offers.refresh(tx, ref, today);
+      const open =
+        matched.length > 0
+          ? matched.length
+          : (await tx.query<{ open: number }>(`SELECT count(*)::int AS open FROM offer WHERE referral_id = $1::uuid AND status = 'OPEN'`, [referralId])).rows[0]
+              .open;
       const eventId = await appendEvent(tx, referralId, ref.status, 'offers_made', SYSTEM_ACTOR, { offers: open });
       await createNotification(tx, ref, 'offer', eventId);
       return done(`${open} offers`);
@@ -213,41 +216,47 @@ export class AutomatedSteps {
       const accepted = decision.type === 'transfer_of_care';
       const receiver = decision.actorOds ?? ref.receivingOds;
       if (!receiver) return skipped('no receiving trust');
-      // The decision and the remove-from-list notice are queued together in this transaction: a replay
+      // The decision and (when accepted) the remove-from-list notice, queued in one statement: a replay
       // finds the decision queued (the insert is the check) and queues nothing more.
-      const queued = await queueDispatch(tx, {
-        referralId,
-        kind: 'RECEIVER_DECISION',
-        senderOds: receiver,
-        recipientOds: ref.originOds,
-        payload: {
-          pathwayId: ref.pathwayId,
-          pathwayIdIssuer: ref.originOds,
-          nhsNumber: ref.patient.nhsNumber,
-          receivingOds: receiver,
-          decision: accepted ? 'accepted' : 'rejected',
-          reasonCode: accepted ? null : (decision.detail?.reasonCode ?? null),
-          decidedAt: decision.at.toISOString(),
-        },
-      });
-      if (!queued) return skipped('already dispatched');
-      if (accepted)
-        await queueDispatch(tx, {
+      const queued = await queueDispatchWith(
+        tx,
+        {
           referralId,
-          kind: 'REMOVE_FROM_LIST',
-          senderOds: ref.originOds,
+          kind: 'RECEIVER_DECISION',
+          senderOds: receiver,
           recipientOds: ref.originOds,
           payload: {
             pathwayId: ref.pathwayId,
             pathwayIdIssuer: ref.originOds,
             nhsNumber: ref.patient.nhsNumber,
-            rttStatus: '21',
-            rttClockStart: isoDate(ref.rttClockStart),
-            transferredTo: receiver,
-            transferredAt: decision.at.toISOString(),
-            reason: 'transferred to another provider: remove from the waiting list, the RTT period continues there',
+            receivingOds: receiver,
+            decision: accepted ? 'accepted' : 'rejected',
+            reasonCode: accepted ? null : (decision.detail?.reasonCode ?? null),
+            decidedAt: decision.at.toISOString(),
           },
-        });
+        },
+        accepted
+          ? [
+              {
+                referralId,
+                kind: 'REMOVE_FROM_LIST' as const,
+                senderOds: ref.originOds,
+                recipientOds: ref.originOds,
+                payload: {
+                  pathwayId: ref.pathwayId,
+                  pathwayIdIssuer: ref.originOds,
+                  nhsNumber: ref.patient.nhsNumber,
+                  rttStatus: '21',
+                  rttClockStart: isoDate(ref.rttClockStart),
+                  transferredTo: receiver,
+                  transferredAt: decision.at.toISOString(),
+                  reason: 'transferred to another provider: remove from the waiting list, the RTT period continues there',
+                },
+              },
+            ]
+          : [],
+      );
+      if (!queued) return skipped('already dispatched');
       return done(accepted ? 'decision and remove-from-list queued' : 'decision queued');
     });
   }

@@ -2,7 +2,7 @@
 // transaction of the step that decided it, then sent, delivered, acknowledged (or failed) by the
 // worker's MESH loops (mesh-exchange.ts).
 import { randomUUID } from 'node:crypto';
-import type { SqlRunner } from '#persistence';
+import { SqlParams, type SqlRunner } from '#persistence';
 import type { DispatchKind } from './documents.js';
 
 export const DISPATCH_STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'ACKNOWLEDGED', 'FAILED'] as const;
@@ -20,12 +20,33 @@ export interface QueueDispatch {
 
 /** Queues a dispatch, due at once; one of each kind per referral (true when this call queued it). */
 export async function queueDispatch(tx: SqlRunner, d: QueueDispatch): Promise<boolean> {
-  const { rowCount } = await tx.query(
+  return queueDispatchWith(tx, d, []);
+}
+
+/**
+ * Queues `first` as queueDispatch does and, only when this call queued it, `more` with it, in one
+ * statement (a step that sends two messages for one decision); true when `first` was queued here.
+ */
+export async function queueDispatchWith(tx: SqlRunner, first: QueueDispatch, more: readonly QueueDispatch[]): Promise<boolean> {
+  const p = new SqlParams();
+  // Each a VALUES list of the six columns a dispatch is queued with; due at once.
+  const values = (ds: readonly QueueDispatch[]) =>
+    ds
+      .map(
+        (d) =>
+          `(${p.add(randomUUID())}::uuid, ${p.add(d.referralId)}::uuid, ${p.add(d.kind)}, ${p.add(d.senderOds)}, ${p.add(d.recipientOds)}, ${p.add(JSON.stringify(d.payload))}::jsonb)`,
+      )
+      .join(', ');
+  const insert = (ds: readonly QueueDispatch[], when: string) =>
     `INSERT INTO dispatch (id, referral_id, kind, sender_ods, recipient_ods, payload, status, next_attempt_at)
-     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, 'QUEUED', now()) ON CONFLICT (referral_id, kind) DO NOTHING`,
-    [randomUUID(), d.referralId, d.kind, d.senderOds, d.recipientOds, JSON.stringify(d.payload)],
-  );
-  return rowCount === 1;
+     SELECT v.id, v.referral_id, v.kind, v.sender_ods, v.recipient_ods, v.payload, 'QUEUED', now()
+     FROM (VALUES ${values(ds)}) AS v(id, referral_id, kind, sender_ods, recipient_ods, payload) ${when}
+     ON CONFLICT (referral_id, kind) DO NOTHING`;
+  const sql = more.length
+    ? `WITH first AS (${insert([first], '')} RETURNING kind), more AS (${insert(more, 'WHERE EXISTS (SELECT 1 FROM first)')}) SELECT kind FROM first`
+    : `${insert([first], '')} RETURNING kind`;
+  const { rows } = await tx.query<{ kind: DispatchKind }>(sql, p.values);
+  return rows.length === 1;
 }
 
 export interface DueDispatch {

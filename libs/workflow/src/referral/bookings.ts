@@ -53,9 +53,12 @@ export class Bookings {
         throw new BusinessRuleError('Give a slotId (a free clinic slot) or a startsAt', { field: 'slotId' });
       }
       const startsAt = slot?.startsAt ?? input.startsAt!;
-      const { rows: trusts } = await tx.query<{ mainSiteOds: string; sites: string[] }>(
-        'SELECT t.main_site_ods AS "mainSiteOds", array_agg(s.ods) AS sites FROM trust t JOIN site s ON s.trust_ods = t.ods WHERE t.ods = $1 GROUP BY t.ods',
-        [ref.receivingOds],
+      // The receiving trust's sites and, for a procedure, one already booked: one statement.
+      const { rows: trusts } = await tx.query<{ mainSiteOds: string; sites: string[]; activeProcedure: string | null }>(
+        `SELECT t.main_site_ods AS "mainSiteOds", array_agg(s.ods) AS sites,
+                CASE WHEN $3 = 'procedure' THEN (SELECT b.id::text FROM booking b WHERE b.referral_id = $2::uuid AND b.kind = 'procedure' AND b.status = 'BOOKED' LIMIT 1) END AS "activeProcedure"
+         FROM trust t JOIN site s ON s.trust_ods = t.ods WHERE t.ods = $1 GROUP BY t.ods`,
+        [ref.receivingOds, id, input.kind],
       );
       const trust = trusts[0];
       const siteOds = slot?.siteOds ?? input.siteOds ?? trust.mainSiteOds;
@@ -64,15 +67,8 @@ export class Bookings {
       if (startsAt.getTime() < Date.now()) throw new BusinessRuleError('An appointment cannot start in the past', { field: 'startsAt' });
       if (startsAt.getTime() > Date.now() + 2 * 365 * 86_400_000)
         throw new BusinessRuleError('An appointment cannot be booked more than two years ahead', { field: 'startsAt' });
-      if (input.kind === 'procedure') {
-        const { rows: booked } = await tx.query<{ id: string }>(
-          `SELECT id FROM booking WHERE referral_id = $1::uuid AND kind = 'procedure' AND status = 'BOOKED' LIMIT 1`,
-          [id],
-        );
-        const active = booked[0];
-        if (active) {
-          throw new TransitionConflictError(`A procedure is already booked (${active.id}); cancel it before booking another`, ref.status);
-        }
+      if (trust.activeProcedure) {
+        throw new TransitionConflictError(`A procedure is already booked (${trust.activeProcedure}); cancel it before booking another`, ref.status);
       }
       const booking = { id: randomUUID() };
       // The booking, and the booking-changed flag worked out again in the same statement: a
