@@ -67,7 +67,7 @@ describe('additional requirements', () => {
     const patient = await token({ role: 'patient', nhsNumber: ref.nhs });
     expect((await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id })).status).toBe(200);
     await drained(s);
-    const dispatch = await s.prisma.dispatch.findUnique({ where: { referralId_kind: { referralId: ref.id, kind: 'TRANSFER' } } });
+    const dispatch = await s.prisma.dispatch.findFirst({ where: { referralId: ref.id, kind: 'TRANSFER' } });
     expect(dispatch?.payload).toMatchObject({ receivingOds: 'RJC', additionalRequirements: { ...NEEDS, learningDisabilityAdjustments: expect.any(String) } });
 
     // The receiving trust reads them but may not change them until it accepts the transfer of care.

@@ -29,7 +29,7 @@ async function messageText(st: Stack, referralId: string, event: string) {
 
 /** The discharge summary is dispatched to the GP practice (as a discharge straight from treatment is). */
 async function summarySentToGp(st: Stack, id: string) {
-  return waitUntil(() => st.prisma.dispatch.findUnique({ where: { referralId_kind: { referralId: id, kind: 'DISCHARGE_SUMMARY' } } }), 'the discharge summary');
+  return waitUntil(() => st.prisma.dispatch.findFirst({ where: { referralId: id, kind: 'DISCHARGE_SUMMARY' } }), 'the discharge summary');
 }
 
 async function treatedWith(cast: Cast, plan: string) {

@@ -46,7 +46,7 @@ describe('the whole referral, open to DISCHARGED', () => {
 
     // 4. transfer of care: the data set is dispatched by a job, then RJC accepts
     await drained(s);
-    const dispatch = await s.prisma.dispatch.findUnique({ where: { referralId_kind: { referralId: id, kind: 'TRANSFER' } } });
+    const dispatch = await s.prisma.dispatch.findFirst({ where: { referralId: id, kind: 'TRANSFER' } });
     expect(dispatch?.payload).toMatchObject({
       rttClockStart: body.rttClockStart,
       rttStatus: '21',
@@ -94,7 +94,7 @@ describe('the whole referral, open to DISCHARGED', () => {
     expect(discharged.status).toBe(200);
     expect(discharged.body.status).toBe('DISCHARGED');
     await drained(s);
-    const gp = await s.prisma.dispatch.findUnique({ where: { referralId_kind: { referralId: id, kind: 'DISCHARGE_SUMMARY' } } });
+    const gp = await s.prisma.dispatch.findFirst({ where: { referralId: id, kind: 'DISCHARGE_SUMMARY' } });
     expect(gp).toMatchObject({ recipientOds: 'M81001', status: 'ACKNOWLEDGED' });
     expect((gp!.payload as { summary: string }).summary).toBe('Recovered well. Physio for 6 weeks.');
 

@@ -64,6 +64,34 @@ describe('re-offer after the receiving trust did not accept', () => {
     expect((await s.http.get(`/v1/referrals/${id}`).set(bearer(c.clinRJC))).status).toBe(404);
   });
 
+  it('the second receiving trust gets its own transfer data set over MESH, and its acceptance goes back to the origin beside the first refusal', async () => {
+    const { id, patient } = await rejectedByRJC();
+    expect((await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ))).status).toBe(200);
+    const view = await waitUntil(async () => {
+      const v = await getReferral(s, c.clinRLQ, id);
+      return v.timeline.filter((e: { type: string }) => e.type === 'offers_made').length === 2 ? v : null;
+    }, 'the second round of offers');
+    const offer = view.offers.find((o: { status: string; receivingOds: string }) => o.status === 'OPEN' && o.receivingOds === 'RLT');
+    expect((await s.http.post(`/v1/referrals/${id}/consent`).set(bearer(patient)).send({ decision: 'accept', offerId: offer.id })).status).toBe(200);
+    expect((await s.http.post(`/v1/referrals/${id}/receiver-decision`).set(bearer(c.clinRLT)).send({ decision: 'accept' })).status).toBe(200);
+
+    type Row = { kind: string; sender_ods: string; recipient_ods: string; decision: string | null };
+    const rows = await waitUntil(async () => {
+      const { rows } = await s.prisma.sql.query<Row>(
+        `SELECT kind, sender_ods, recipient_ods, payload->>'decision' AS decision FROM dispatch WHERE referral_id = $1::uuid ORDER BY kind, created_at`,
+        [id],
+      );
+      return rows.length === 5 ? rows : null;
+    }, 'the dispatches of both rounds');
+    expect(rows).toEqual([
+      { kind: 'RECEIVER_DECISION', sender_ods: 'RJC', recipient_ods: 'RLQ', decision: 'rejected' },
+      { kind: 'RECEIVER_DECISION', sender_ods: 'RLT', recipient_ods: 'RLQ', decision: 'accepted' },
+      { kind: 'REMOVE_FROM_LIST', sender_ods: 'RLQ', recipient_ods: 'RLQ', decision: null },
+      { kind: 'TRANSFER', sender_ods: 'RLQ', recipient_ods: 'RJC', decision: null },
+      { kind: 'TRANSFER', sender_ods: 'RLQ', recipient_ods: 'RLT', decision: null },
+    ]);
+  });
+
   it('a rejected referral closed to the origin list: final, the patient kept on the origin list', async () => {
     const { id } = await rejectedByRJC();
     const res = await s.http.post(`/v1/referrals/${id}/close-to-origin`).set(bearer(c.clerkRLQ)).send({ reason: 'No other trust suits the patient' });

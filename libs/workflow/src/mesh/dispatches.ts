@@ -18,7 +18,7 @@ export interface QueueDispatch {
   readonly payload: Record<string, unknown>;
 }
 
-/** Queues a dispatch, due at once; one of each kind per referral (true when this call queued it). */
+/** Queues a dispatch, due at once; one of each kind per referral and parties (true when this call queued it). */
 export async function queueDispatch(tx: SqlRunner, d: QueueDispatch): Promise<boolean> {
   return queueDispatchWith(tx, d, []);
 }
@@ -41,7 +41,7 @@ export async function queueDispatchWith(tx: SqlRunner, first: QueueDispatch, mor
     `INSERT INTO dispatch (id, referral_id, kind, sender_ods, recipient_ods, payload, status, next_attempt_at)
      SELECT v.id, v.referral_id, v.kind, v.sender_ods, v.recipient_ods, v.payload, 'QUEUED', now()
      FROM (VALUES ${values(ds)}) AS v(id, referral_id, kind, sender_ods, recipient_ods, payload) ${when}
-     ON CONFLICT (referral_id, kind) DO NOTHING`;
+     ON CONFLICT (referral_id, kind, sender_ods, recipient_ods) DO NOTHING`;
   const sql = more.length
     ? `WITH first AS (${insert([first], '')} RETURNING kind), more AS (${insert(more, 'WHERE EXISTS (SELECT 1 FROM first)')}) SELECT kind FROM first`
     : `${insert([first], '')} RETURNING kind`;
