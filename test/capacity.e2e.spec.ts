@@ -5,16 +5,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { firstOfferWeek, mondayOf, siteStanding } from '#workflow';
 import { bearer, driveTo, getReferral, isoDay, openReferral, token, useStack, waitForStatus, waitUntil } from './support/stack.js';
+import { nextMonday, plusDays } from './support/capacity.js';
 
 const { s, c } = useStack();
-
-/** The Monday after today (offers start then), as YYYY-MM-DD. */
-function nextMonday(): string {
-  const d = new Date(isoDay(0) + 'T00:00:00Z');
-  const back = (d.getUTCDay() + 6) % 7;
-  return new Date(d.getTime() + (7 - back) * 86_400_000).toISOString().slice(0, 10);
-}
-const plusDays = (day: string, n: number) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
 
 async function declare(ods: 'RJC' | 'RLT', specialty: string, body: Record<string, unknown>) {
   const admin = ods === 'RJC' ? c.adminRJC : await token({ role: 'trust_admin', ods: 'RLT', sub: 'admin-rlt' });

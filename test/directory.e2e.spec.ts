@@ -10,29 +10,10 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { distanceMiles } from '#domain';
 import { bearer, drained, getReferral, isoDay, openReferral, token, useStack, waitForStatus } from './support/stack.js';
+import { directoryCalls, fourWeeks } from './support/capacity.js';
 
 const { s, c } = useStack();
-
-/** The Monday after today (offers start then), as YYYY-MM-DD. */
-function nextMonday(): string {
-  const d = new Date(isoDay(0) + 'T00:00:00Z');
-  const back = (d.getUTCDay() + 6) % 7;
-  return new Date(d.getTime() + (7 - back) * 86_400_000).toISOString().slice(0, 10);
-}
-const plusDays = (day: string, n: number) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
-const fourWeeks = () => ({ weeklySlots: 3, fromDate: nextMonday(), toDate: plusDays(nextMonday(), 27) });
-
-async function addService(admin: string, siteOds: string, body: Record<string, unknown>): Promise<string> {
-  const res = await s.http.post(`/v1/directory/sites/${siteOds}/services`).set(bearer(admin)).send(body);
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
-
-async function declare(admin: string, ods: string, tf: string, body: Record<string, unknown>) {
-  const res = await s.http.put(`/v1/capacity/${ods}/${tf}`).set(bearer(admin)).send(body);
-  expect(res.status).toBe(200);
-  return res.body;
-}
+const { addService, declare } = directoryCalls(s);
 
 /** A referral of RLQ for `tf` waiting for the clinician, as the clinician sees it. */
 async function screened(over: Parameters<typeof openReferral>[2]) {

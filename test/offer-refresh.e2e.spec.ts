@@ -5,29 +5,11 @@ import { describe, expect, it } from '@jest/globals';
 import type { SqlRunner } from '#persistence';
 import { OfferMatcher } from '#workflow';
 import { loadReferral } from '../libs/workflow/src/referral-load.js';
-import { bearer, getReferral, isoDay, openReferral, useStack, waitForStatus } from './support/stack.js';
+import { getReferral, openReferral, useStack, waitForStatus } from './support/stack.js';
+import { directoryCalls, fourWeeks } from './support/capacity.js';
 
 const { s, c } = useStack();
-
-/** The Monday after today (offers start then), as YYYY-MM-DD. */
-function nextMonday(): string {
-  const d = new Date(isoDay(0) + 'T00:00:00Z');
-  const back = (d.getUTCDay() + 6) % 7;
-  return new Date(d.getTime() + (7 - back) * 86_400_000).toISOString().slice(0, 10);
-}
-const plusDays = (day: string, n: number) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
-const fourWeeks = () => ({ weeklySlots: 3, fromDate: nextMonday(), toDate: plusDays(nextMonday(), 27) });
-
-async function addService(admin: string, siteOds: string, body: Record<string, unknown>): Promise<string> {
-  const res = await s.http.post(`/v1/directory/sites/${siteOds}/services`).set(bearer(admin)).send(body);
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
-
-async function declare(admin: string, ods: string, tf: string, body: Record<string, unknown>) {
-  const res = await s.http.put(`/v1/capacity/${ods}/${tf}`).set(bearer(admin)).send(body);
-  expect(res.status).toBe(200);
-}
+const { addService, declare } = directoryCalls(s);
 
 /** Records the patient's BMI and ASA grade (the referral's clinical information), then refreshes its offers, counting round trips. */
 async function refreshWith(id: string, bmi: number | null, asaGrade: number | null): Promise<number> {
