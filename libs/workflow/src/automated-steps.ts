@@ -270,19 +270,18 @@ export class AutomatedSteps {
       if (ref.status !== 'DISCHARGED') return skipped(`not discharged (${ref.status})`);
       // The summary note, the treatment and discharge events and the treating trust's name, in one statement.
       type Ev = { type: string; actorSub: string; actorName: string | null; detail: Record<string, unknown> | null };
-      const { rows } = await tx.query<{ note: { text: string; author: string } | null; events: Ev[] | null; trustName: string | null }>(
-        `SELECT (SELECT json_build_object('text', text, 'author', author_sub) FROM clinical_note
-                  WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1) AS note,
+      const { rows } = await tx.query<{ summary: string | null; events: Ev[] | null; trustName: string | null }>(
+        `SELECT (SELECT text FROM clinical_note
+                  WHERE referral_id = $1::uuid AND kind = 'discharge_summary' ORDER BY created_at DESC, id DESC LIMIT 1) AS summary,
                 (SELECT json_agg(json_build_object('type', type, 'actorSub', actor_sub, 'actorName', actor_name, 'detail', detail) ORDER BY id)
                    FROM timeline_event WHERE referral_id = $1::uuid AND type IN ('treatment_recorded', 'discharged')) AS events,
                 (SELECT name FROM trust WHERE ods = $2) AS "trustName"`,
         [referralId, ref.receivingOds],
       );
+      const { summary, trustName } = rows[0];
       const ev = rows[0].events ?? [];
-      const notes = rows[0].note ? [rows[0].note] : [];
       const discharged = ev.filter((e) => e.type === 'discharged').pop();
       const treated = ev.filter((e) => e.type === 'treatment_recorded').pop();
-      const trust = rows[0].trustName === null ? [] : [{ name: rows[0].trustName }];
       const data: DischargeData = {
         nhsNumber: ref.patient.nhsNumber,
         familyName: ref.patient.familyName,
@@ -290,13 +289,13 @@ export class AutomatedSteps {
         dateOfBirth: isoDate(ref.patient.dateOfBirth),
         gpPracticeOds: ref.patient.gpPracticeOds,
         treatingOds: ref.receivingOds,
-        treatingName: trust[0]?.name ?? null,
+        treatingName: trustName,
         procedureCode: ref.procedureCode,
         specialtyCode: ref.specialtyCode,
         performedAt: typeof treated?.detail?.performedAt === 'string' ? treated.detail.performedAt : null,
         dischargedAt: typeof discharged?.detail?.dischargedAt === 'string' ? discharged.detail.dischargedAt : null,
         rttClockStop: ref.rttClockStop ? isoDate(ref.rttClockStop) : null,
-        summary: notes[0]?.text ?? null,
+        summary,
         author: discharged ? { id: discharged.actorSub, name: discharged.actorName } : null,
       };
       const queued = await queueDispatch(tx, {

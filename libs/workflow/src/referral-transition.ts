@@ -8,7 +8,7 @@ import { isoDate, requireTransition, type ReferralAction, type ReferralStatus } 
 import { SqlParams, type SqlRunner } from '#persistence';
 import type { Actor } from '#auth';
 import { outboxJob, type OutboxJob } from '#queue';
-import { EVENT_ID, outboxInsertForEventSql, outboxInsertSql } from './outbox/outbox.js';
+import { EVENT_ID, outboxInsertSql } from './outbox/outbox.js';
 import { preferredChannel, type NotificationEvent } from '#notifications';
 import { ConcurrentChangeError } from './workflow-errors.js';
 
@@ -86,13 +86,8 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   ];
   const jobs: OutboxJob[] = [...(spec.jobs?.(EVENT_ID) ?? [])];
   const notifications = (spec.notify ?? []).map((n) => (typeof n === 'string' ? { event: n, detail: undefined } : n));
-  if (notifications.length > 0) {
-    const values = notificationValues(p, ref, EVENT_ID, notifications, jobs);
-    ctes.push(`n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at)
-     SELECT v.id, v.referral_id, v.event, replace(v.key, '${EVENT_ID}', e.id::text), v.channel, 'created', v.detail, now()
-     FROM e CROSS JOIN (VALUES ${values.join(', ')}) AS v(id, referral_id, event, key, channel, detail))`);
-  }
-  if (jobs.length > 0) ctes.push(`o AS (${outboxInsertForEventSql(p, ref.id, jobs, 'e')})`);
+  if (notifications.length > 0) ctes.push(`n AS (${notificationInsertSql(p, ref, EVENT_ID, notifications, jobs, 'e')})`);
+  if (jobs.length > 0) ctes.push(`o AS (${outboxInsertSql(p, ref.id, jobs, 'e')})`);
   const { rows } = await tx.query<{ id: string }>(`WITH ${ctes.join(',\n')}\nSELECT id::text AS id FROM e`, p.values);
   if (rows.length === 0) {
     const now = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [ref.id]);
@@ -101,20 +96,27 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   return { from: ref.status, to: t.to, eventId: rows[0].id, version: ref.version + 1 };
 }
 
-/** The VALUES rows of `notifications` (keyed `<referral>.<event>.<step>`), each with its send job added to `jobs`. */
-function notificationValues(
+/**
+ * The INSERT of `notifications` (one row each, keyed `<referral>.<event>.<step>`), each with its send
+ * job added to `jobs`. With `event`, as outboxInsertSql: EVENT_ID in the step becomes that CTE's event id.
+ */
+function notificationInsertSql(
   p: SqlParams,
   ref: ReferralRef,
   stepKey: string,
   notifications: ReadonlyArray<{ event: NotificationEvent; detail: Record<string, string> | undefined }>,
   jobs: OutboxJob[],
-): string[] {
+  event?: string,
+): string {
   const channel = preferredChannel(ref.patient);
-  return notifications.map((n) => {
+  const values = notifications.map((n) => {
     const id = randomUUID();
     jobs.push(outboxJob('notification.send', { referralId: ref.id, notificationId: id }, id));
     return `(${p.add(id)}::uuid, ${p.add(ref.id)}::uuid, ${p.add(n.event)}, ${p.add(`${ref.id}.${n.event}.${stepKey}`)}, ${p.add(channel)}, ${p.add(jsonOrNull(n.detail))}::jsonb)`;
   });
+  return `INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at)
+    SELECT v.id, v.referral_id, v.event, ${event ? `replace(v.key, '${EVENT_ID}', ${event}.id::text)` : 'v.key'}, v.channel, 'created', v.detail, now()
+    FROM ${event ? `${event} CROSS JOIN ` : ''}(VALUES ${values.join(', ')}) AS v(id, referral_id, event, key, channel, detail)`;
 }
 
 /**
@@ -146,14 +148,7 @@ async function writeNotificationsAndOutbox(
 ): Promise<void> {
   if (notifications.length === 0 && jobs.length === 0) return;
   const p = new SqlParams();
-  const parts: string[] = [];
-  if (notifications.length > 0) {
-    const values = notificationValues(p, ref, stepKey, notifications, jobs);
-    parts.push(
-      `n AS (INSERT INTO notification (id, referral_id, event, key, channel, status, detail, updated_at)
-       SELECT v.id, v.referral_id, v.event, v.key, v.channel, 'created', v.detail, now() FROM (VALUES ${values.join(', ')}) AS v(id, referral_id, event, key, channel, detail))`,
-    );
-  }
+  const parts = notifications.length > 0 ? [`n AS (${notificationInsertSql(p, ref, stepKey, notifications, jobs)})`] : [];
   const outbox = outboxInsertSql(p, ref.id, jobs);
   await tx.query(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);
 }

@@ -37,19 +37,6 @@ export interface UnfinishedRow {
 // ---------- enqueue (in the transaction of the change) ----------
 
 /**
- * The INSERT of outbox rows for `jobs`, on `p`'s placeholders, each with the trace context of the
- * active span (the request's or the job's). A replay of a step writes the same job id: the first row is kept.
- */
-export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[]): string {
-  const rows = jobs.map((j) => {
-    const queue = JOBS[j.name].queue;
-    const trace = outboxTraceContext({ name: j.name, queue, jobId: j.jobId });
-    return `(${p.add(referralId)}::uuid, ${p.add(queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}::jsonb, ${p.add(j.delayMs ?? 0)}::int, ${p.add(trace?.traceparent ?? null)}::text, ${p.add(trace?.tracestate ?? null)}::text)`;
-  });
-  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate) VALUES ${rows.join(', ')} ON CONFLICT (job_id) DO NOTHING`;
-}
-
-/**
  * Stands for the id of a timeline event not yet written, in a job's id (or payload): a stage change
  * writes its event and the outbox rows keyed by it in one statement (referral-transition.ts), and
  * Postgres puts the event's id in place of this as it writes the rows.
@@ -57,19 +44,23 @@ export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: r
 export const EVENT_ID = '{{event}}';
 
 /**
- * As outboxInsertSql, for rows keyed by the event the CTE `event` (a relation with an `id` column) writes
- * in the same statement: EVENT_ID in a job's id or payload becomes that event's id. No event (the
- * version check failed), no rows.
+ * The INSERT of outbox rows for `jobs`, on `p`'s placeholders, each with the trace context of the
+ * active span (the request's or the job's). A replay of a step writes the same job id: the first row is kept.
+ * With `event`, the rows are keyed by the event that CTE (a relation with an `id` column) writes in the
+ * same statement: EVENT_ID in a job's id or payload becomes that event's id; no event (the version
+ * check failed), no rows.
  */
-export function outboxInsertForEventSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[], event: string): string {
+export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[], event?: string): string {
   const rows = jobs.map((j) => {
     const queue = JOBS[j.name].queue;
+    // An id completed by the statement is not known here: the job's own span carries it.
     const trace = outboxTraceContext({ name: j.name, queue, jobId: j.jobId.includes(EVENT_ID) ? null : j.jobId });
     return `(${p.add(referralId)}::uuid, ${p.add(queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}, ${p.add(j.delayMs ?? 0)}::int, ${p.add(trace?.traceparent ?? null)}::text, ${p.add(trace?.tracestate ?? null)}::text)`;
   });
+  const complete = (column: string) => (event ? `replace(${column}, '${EVENT_ID}', ${event}.id::text)` : column);
   return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
-    SELECT v.referral_id, v.queue, v.job_name, replace(v.job_id, '${EVENT_ID}', ${event}.id::text), replace(v.payload, '${EVENT_ID}', ${event}.id::text)::jsonb, v.delay_ms, v.traceparent, v.tracestate
-    FROM ${event} CROSS JOIN (VALUES ${rows.join(', ')}) AS v(referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
+    SELECT v.referral_id, v.queue, v.job_name, ${complete('v.job_id')}, ${complete('v.payload')}::jsonb, v.delay_ms, v.traceparent, v.tracestate
+    FROM ${event ? `${event} CROSS JOIN ` : ''}(VALUES ${rows.join(', ')}) AS v(referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
     ON CONFLICT (job_id) DO NOTHING`;
 }
 
