@@ -4,22 +4,12 @@ import { describe, expect, it } from '@jest/globals';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type ConfigError } from './app-config.js';
-
-const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
-
-function problemsOf(extra: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...env, ...extra });
-    return [];
-  } catch (e) {
-    return (e as ConfigError).problems;
-  }
-}
+import { loadConfig } from './app-config.js';
+import { baseEnv, configProblems } from '../../../test/support/config-problems.js';
 
 describe('MESH configuration', () => {
   it('is the local folder mailbox by default, read every 2 s, sent every 1 s', () => {
-    expect(loadConfig(env).mesh).toMatchObject({
+    expect(loadConfig(baseEnv).mesh).toMatchObject({
       url: null,
       mailboxId: 'CROSSTRUST',
       localDir: '.data/mesh',
@@ -32,13 +22,13 @@ describe('MESH configuration', () => {
   });
 
   it('takes MESH with its mailbox, password and shared key, polling every 5 minutes', () => {
-    const mesh = loadConfig({ ...env, MESH_URL: 'https://mesh.example/', MESH_MAILBOX_ID: 'X26HC001', MESH_PASSWORD: 'p', MESH_SHARED_KEY: 'k' }).mesh;
+    const mesh = loadConfig({ ...baseEnv, MESH_URL: 'https://mesh.example/', MESH_MAILBOX_ID: 'X26HC001', MESH_PASSWORD: 'p', MESH_SHARED_KEY: 'k' }).mesh;
     expect(mesh).toMatchObject({ url: 'https://mesh.example', mailboxId: 'X26HC001', password: 'p', sharedKey: 'k', pollIntervalMs: 300_000 });
   });
 
   it('names every missing or bad variable at once', () => {
     expect(
-      problemsOf({
+      configProblems({
         MESH_URL: 'ftp://mesh',
         MESH_MAILBOX_ID: 'no spaces allowed',
         MESH_TLS_CERT: '/nowhere/cert.pem',
@@ -66,14 +56,20 @@ describe('MESH configuration', () => {
       PUBLIC_BASE_URL: 'https://crosstrust.example',
     };
     const creds = { MESH_MAILBOX_ID: 'X26HC001', MESH_PASSWORD: 'p', MESH_SHARED_KEY: 'k' };
-    expect(problemsOf({ ...prod, ...creds, MESH_URL: 'http://mesh.example' })).toEqual([
+    expect(configProblems({ ...prod, ...creds, MESH_URL: 'http://mesh.example' })).toEqual([
       'MESH_URL must be an https: URL when NODE_ENV=production',
       'MESH_TLS_CERT and MESH_TLS_KEY are required with MESH_URL when NODE_ENV=production (MESH authenticates the client certificate)',
     ]);
     const dir = mkdtempSync(path.join(tmpdir(), 'mesh-tls-'));
     for (const f of ['cert.pem', 'key.pem']) writeFileSync(path.join(dir, f), 'not checked here');
     expect(
-      problemsOf({ ...prod, ...creds, MESH_URL: 'https://mesh.example', MESH_TLS_CERT: path.join(dir, 'cert.pem'), MESH_TLS_KEY: path.join(dir, 'key.pem') }),
+      configProblems({
+        ...prod,
+        ...creds,
+        MESH_URL: 'https://mesh.example',
+        MESH_TLS_CERT: path.join(dir, 'cert.pem'),
+        MESH_TLS_KEY: path.join(dir, 'key.pem'),
+      }),
     ).toEqual([]);
   });
 });

@@ -1,31 +1,21 @@
 // The tracing settings: on only with an OTLP endpoint, off with OTEL_SDK_DISABLED, and bad values named at boot.
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig, type ConfigError } from './app-config.js';
-
-const env = { DATABASE_URL: 'postgres://unused', REDIS_URL: 'redis://unused' };
-
-function problemsOf(extra: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...env, ...extra });
-    return [];
-  } catch (e) {
-    return (e as ConfigError).problems;
-  }
-}
+import { loadConfig } from './app-config.js';
+import { baseEnv, configProblems } from '../../../test/support/config-problems.js';
 
 describe('tracing configuration', () => {
   it('is off by default: no endpoint, no service name (each process names itself), spans batched every 5 s', () => {
-    expect(loadConfig(env).tracing).toEqual({ endpoint: null, serviceName: null, batchDelayMs: 5_000 });
+    expect(loadConfig(baseEnv).tracing).toEqual({ endpoint: null, serviceName: null, batchDelayMs: 5_000 });
   });
 
   it('is on with either OTLP endpoint variable (the traces one first), and off again with OTEL_SDK_DISABLED=true', () => {
-    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.endpoint).toBe('http://collector:4318');
+    expect(loadConfig({ ...baseEnv, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.endpoint).toBe('http://collector:4318');
     expect(
-      loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/v1/traces' })
+      loadConfig({ ...baseEnv, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/v1/traces' })
         .tracing.endpoint,
     ).toBe('https://traces.example/v1/traces');
-    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing.endpoint).toBeNull();
-    expect(loadConfig({ ...env, OTEL_SERVICE_NAME: 'crosstrust-api-blue', OTEL_BSP_SCHEDULE_DELAY: '200' }).tracing).toMatchObject({
+    expect(loadConfig({ ...baseEnv, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing.endpoint).toBeNull();
+    expect(loadConfig({ ...baseEnv, OTEL_SERVICE_NAME: 'crosstrust-api-blue', OTEL_BSP_SCHEDULE_DELAY: '200' }).tracing).toMatchObject({
       serviceName: 'crosstrust-api-blue',
       batchDelayMs: 200,
     });
@@ -33,7 +23,7 @@ describe('tracing configuration', () => {
 
   it('names every bad tracing variable at once: not a URL, not HTTP, a protocol we do not send, a bad delay or switch', () => {
     expect(
-      problemsOf({
+      configProblems({
         OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317',
         OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
@@ -47,6 +37,6 @@ describe('tracing configuration', () => {
       'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf, the only OTLP protocol crosstrust sends (got "grpc")',
       'OTEL_BSP_SCHEDULE_DELAY must be a whole number from 10 to 600000 (got "soon")',
     ]);
-    expect(problemsOf({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toEqual([]);
+    expect(configProblems({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toEqual([]);
   });
 });
