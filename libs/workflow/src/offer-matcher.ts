@@ -233,9 +233,10 @@ export class OfferMatcher {
    * them (screening, the clinician's review, the offer message): matched against the group's free
    * capacity and the patient's travel radius, and stored. When nothing matches nothing is stored,
    * so offers already made stand (the caller decides what no offer means). Three statements in all
-   * (issue 20): the subject, the candidates with their standing, and the write.
+   * (issue 20): the subject, the candidates with their standing, and the write. `alsoExclude`: trusts
+   * that stop being a party in the same transaction, not yet among the referral's former receivers.
    */
-  async refresh(tx: Tx, ref: OfferSubject, today: Date): Promise<{ offers: MatchedOffer[]; excluded: SiteExclusion[] }> {
+  async refresh(tx: Tx, ref: OfferSubject, today: Date, alsoExclude: readonly string[] = []): Promise<{ offers: MatchedOffer[]; excluded: SiteExclusion[] }> {
     const input: MatchInput = {
       originOds: ref.originOds,
       specialtyCode: ref.specialtyCode,
@@ -243,8 +244,9 @@ export class OfferMatcher {
       travelRadiusMiles: ref.travelRadiusMiles,
       referralId: ref.id,
     };
-    const known = await this.subjectOf(tx, ref, today);
-    const { offers, excluded } = await this.matchKnown(tx, input, today, known ?? { excludeOds: [], rank: null, home: undefined });
+    const subject = (await this.subjectOf(tx, ref, today)) ?? { excludeOds: [], rank: null, home: undefined };
+    const known = { ...subject, excludeOds: [...subject.excludeOds, ...alsoExclude] };
+    const { offers, excluded } = await this.matchKnown(tx, input, today, known);
     await this.store(tx, ref.id, offers, excluded);
     return { offers, excluded };
   }

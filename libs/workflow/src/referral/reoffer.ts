@@ -48,13 +48,10 @@ export class Reoffer {
         // From the wrong status a 409 comes before any word about capacity; a closed referral has its own conditions.
         const closedAt = reopen ? await this.requireReopenable(tx, ref) : (requireTransition(ref.status, 'reoffered'), null);
         // A receiving trust that held the referral when it closed (a return after did-not-attend, a cancellation after
-        // the transfer of care) stops being a party now that it goes elsewhere: it joins the trusts not offered again.
-        if (reopen && ref.receivingOds !== null)
-          await tx.query(
-            'UPDATE referral SET receiving_ods = NULL, former_receiving_ods = $2, former_receivers = array_append(former_receivers, $2) WHERE id = $1::uuid',
-            [id, ref.receivingOds],
-          );
-        const { offers } = await this.offers.refresh(tx, ref, new Date());
+        // the transfer of care) stops being a party now that it goes elsewhere: it joins the trusts not offered again
+        // (left out of this match, and written with the stage change below).
+        const leaving = reopen ? ref.receivingOds : null;
+        const { offers } = await this.offers.refresh(tx, ref, new Date(), leaving === null ? [] : [leaving]);
         if (offers.length === 0)
           throw new BusinessRuleError(
             reopen
@@ -72,6 +69,7 @@ export class Reoffer {
           // One event for "offered again" whichever status it came from (from_status says which).
           type: 'reoffered',
           actor: actorOf(caller),
+          ...(leaving === null ? {} : { data: { receivingOds: null, formerReceivingOds: leaving } }),
           detail: {
             offers: offers.length,
             rttClockStart: ref.rttClockStart.toISOString().slice(0, 10),
