@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { openReferral, useEnv, useStack, waitUntil } from './support/stack.js';
 
 const POLL_MS = '60000'; // the longest allowed: within it only a notification moves a job
-useEnv({ OUTBOX_POLL_MS: POLL_MS });
+// The relay's own path: the api does not enqueue its commits' jobs itself here (OUTBOX_DIRECT_ENQUEUE).
+useEnv({ OUTBOX_POLL_MS: POLL_MS, OUTBOX_DIRECT_ENQUEUE: 'false' });
 const { s, c } = useStack();
 
 beforeAll(async () => {

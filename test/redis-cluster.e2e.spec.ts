@@ -14,7 +14,7 @@ import { ConfigError, loadConfig, type AppConfig } from '#config';
 import { createRedisClient, jobOptions, outboxJob, producerConnection, workerConnection } from '#queue';
 import { freePort, root } from '../scripts/lib/local-services.mjs';
 import { RateLimitInterceptor } from '../apps/api/src/http/rate-limit.interceptor.js';
-import { ProducerQueues } from '../apps/worker/src/jobs/producer-queues.js';
+import { ProducerQueues } from '#queue';
 
 const run = promisify(execFile);
 const dir = path.join(root, '.data', 'redis-cluster', String(process.pid));

@@ -70,7 +70,7 @@ export class App {
 }
 
 /** The settings of the apps a run reports beside its figures (unset: the app's default). */
-export const REPORTED_APP_SETTINGS = ['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'LOG_LEVEL'];
+export const REPORTED_APP_SETTINGS = ['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'OUTBOX_DIRECT_ENQUEUE', 'LOG_LEVEL'];
 
 /**
  * The environment a deployment gives the api and worker, for a benchmark: dev tokens signed with a

@@ -6,7 +6,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, loggingModule } from '#config';
 import { PersistenceModule } from '#persistence';
 import { AuthModule } from '#auth';
-import { TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
+import { OutboxDirect, TaskQueries, TeamContacts, WorkflowModule } from '#workflow';
+import { ProducerQueues } from '#queue';
 import { ReferralsController } from './referrals.controller.js';
 import { BookingChangesController, BookingPolicyController, ClinicsController } from './booking-changes.controller.js';
 import { AppointmentLinks, AppointmentPageController } from './offer-page/appointment-page.controller.js';
@@ -70,6 +71,9 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     MonitoredQueues,
+    // A command's jobs are enqueued by the api itself straight after its commit (OUTBOX_DIRECT_ENQUEUE).
+    ProducerQueues,
+    OutboxDirect,
     TaskQueries,
     TeamContacts,
     ApiMetrics,

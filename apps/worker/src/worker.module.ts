@@ -9,6 +9,7 @@ import {
   MAILBOX,
   MeshApiMailbox,
   MeshExchange,
+  OutboxDirect,
   ReminderSweep,
   SendNotification,
   SendStaffNotification,
@@ -19,7 +20,7 @@ import { QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { JobRouter } from './jobs/job-router.js';
 import { DispatchProcessor, notificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
-import { ProducerQueues } from './jobs/producer-queues.js';
+import { ProducerQueues } from '#queue';
 import { NotifyStatusPoller } from './loops/notify-status-poller.js';
 import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
 import { WeeklyReportTimer } from './loops/weekly-report-timer.js';
@@ -54,6 +55,8 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     DispatchProcessor,
     notificationsProcessor,
     ProducerQueues,
+    // A step's follow-up jobs are enqueued by the worker itself straight after its commit; the relay moves the rest.
+    OutboxDirect,
     OutboxRelay,
     Reconciler,
     ReminderSweep,

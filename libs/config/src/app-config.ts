@@ -69,6 +69,11 @@ export interface AppConfig {
   };
   readonly worker: {
     readonly outboxPollMs: number;
+    /**
+     * Whether the process that commits a change enqueues its jobs itself, straight after the commit
+     * (OUTBOX_DIRECT_ENQUEUE, false by default: docs/benchmarks.md); false leaves every job to the outbox relay.
+     */
+    readonly outboxDirectEnqueue: boolean;
     readonly concurrency: number;
     /** How often the reconciler looks for steps enqueued but never run. */
     readonly reconcileIntervalMs: number;
@@ -278,6 +283,15 @@ function tracingConfig(env: Env, problems: string[], int: (name: string, fallbac
     serviceName,
     batchDelayMs: int('OTEL_BSP_SCHEDULE_DELAY', 5_000, 10, 600_000),
   };
+}
+
+/** A setting that is `true` or `false` (any case; unset or empty: `fallback`). */
+function trueOrFalse(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === '') return fallback;
+  if (v === 'true' || v === 'false') return v === 'true';
+  problems.push(`${name} must be true or false (got "${env[name]}")`);
+  return fallback;
 }
 
 /** The GOV.UK Notify settings (see the README's configuration table). */
@@ -544,6 +558,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     worker: {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
+      outboxDirectEnqueue: trueOrFalse(env, 'OUTBOX_DIRECT_ENQUEUE', false, problems),
       concurrency: int('WORKER_CONCURRENCY', 10, 1, 500),
       reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 15_000, 100, 3_600_000),
       reconcileGraceMs: int('RECONCILE_GRACE_MS', 60_000, 100, 86_400_000),

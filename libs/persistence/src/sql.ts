@@ -28,11 +28,13 @@ export class SqlParams {
 export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const hooks: Array<() => Promise<void>> = [];
+  let out: T;
   try {
     await client.query('BEGIN');
-    const out = await fn(client);
+    (client as HookedRunner)[COMMIT_HOOKS] = hooks;
+    out = await fn(client);
     await client.query('COMMIT');
-    return out;
   } catch (e) {
     try {
       await client.query('ROLLBACK');
@@ -41,8 +43,32 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) =>
     }
     throw e;
   } finally {
+    delete (client as HookedRunner)[COMMIT_HOOKS];
     client.release(broken);
   }
+  // Committed, and the connection back in the pool: what waited for the commit runs now, before
+  // the caller goes on (a request answers, a job completes). A hook handles its own failures.
+  for (const hook of hooks) await hook();
+  return out;
+}
+
+const COMMIT_HOOKS = Symbol('crosstrust.commitHooks');
+type HookedRunner = SqlRunner & { [COMMIT_HOOKS]?: Array<() => Promise<void>> };
+
+/** True when `runner` is inside inTransaction, so afterCommit would run a hook for it. */
+export function hasCommitHooks(runner: SqlRunner): boolean {
+  return (runner as HookedRunner)[COMMIT_HOOKS] !== undefined;
+}
+
+/**
+ * Runs `hook` once the transaction `runner` belongs to has committed (never after a rollback).
+ * False, and nothing registered, when `runner` is not inside inTransaction (see hasCommitHooks).
+ */
+export function afterCommit(runner: SqlRunner, hook: () => Promise<void>): boolean {
+  const hooks = (runner as HookedRunner)[COMMIT_HOOKS];
+  if (!hooks) return false;
+  hooks.push(hook);
+  return true;
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './defer.js';
 export * from './periodic-task.js';
 export * from './on-job.js';
 export * from './queue-errors.js';
+export * from './producer-queues.js';

@@ -22,6 +22,7 @@ export * from './notifications/notification-delivery.js';
 export * from './notifications/send-notification.js';
 export * from './notifications/delivery-rules.js';
 export * from './outbox/outbox.js';
+export * from './outbox/outbox-direct.js';
 export * from './outbox/needs-attention.js';
 export * from './notifications/send-staff-notification.js';
 export * from './site-names.js';

@@ -8,7 +8,7 @@ import { isoDate, requireTransition, type ReferralAction, type ReferralStatus } 
 import { SqlParams, type SqlRunner } from '#persistence';
 import type { Actor } from '#auth';
 import { outboxJob, type OutboxJob } from '#queue';
-import { EVENT_ID, outboxInsertSql } from './outbox/outbox.js';
+import { canEnqueueAfterCommit, enqueueAfterCommit, EVENT_ID, outboxInsertSql, type OutboxRowText } from './outbox/outbox.js';
 import { preferredChannel, type NotificationEvent } from '#notifications';
 import { ConcurrentChangeError } from './workflow-errors.js';
 
@@ -87,12 +87,18 @@ export async function applyTransition(tx: Tx, ref: ReferralRef, spec: Transition
   const jobs: OutboxJob[] = [...(spec.jobs?.(EVENT_ID) ?? [])];
   const notifications = (spec.notify ?? []).map((n) => (typeof n === 'string' ? { event: n, detail: undefined } : n));
   if (notifications.length > 0) ctes.push(`n AS (${notificationInsertSql(p, ref, EVENT_ID, notifications, jobs, 'e')})`);
-  if (jobs.length > 0) ctes.push(`o AS (${outboxInsertSql(p, ref.id, jobs, 'e')})`);
-  const { rows } = await tx.query<{ id: string }>(`WITH ${ctes.join(',\n')}\nSELECT id::text AS id FROM e`, p.values);
+  // Where this process enqueues its own commits' jobs, the rows come back to be enqueued after the commit.
+  const direct = jobs.length > 0 && canEnqueueAfterCommit(tx);
+  if (jobs.length > 0) ctes.push(`o AS (${outboxInsertSql(p, ref.id, jobs, 'e', direct)})`);
+  const { rows } = await tx.query<{ id: string; outbox: OutboxRowText[] | null }>(
+    `WITH ${ctes.join(',\n')}\nSELECT id::text AS id, ${direct ? '(SELECT json_agg(o) FROM o)' : 'NULL'} AS outbox FROM e`,
+    p.values,
+  );
   if (rows.length === 0) {
     const now = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [ref.id]);
     throw new ConcurrentChangeError(now.rows[0]?.status ?? null);
   }
+  if (direct) enqueueAfterCommit(tx, rows[0].outbox);
   return { from: ref.status, to: t.to, eventId: rows[0].id, version: ref.version + 1 };
 }
 
@@ -149,8 +155,10 @@ async function writeNotificationsAndOutbox(
   if (notifications.length === 0 && jobs.length === 0) return;
   const p = new SqlParams();
   const parts = notifications.length > 0 ? [`n AS (${notificationInsertSql(p, ref, stepKey, notifications, jobs)})`] : [];
-  const outbox = outboxInsertSql(p, ref.id, jobs);
-  await tx.query(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);
+  const direct = canEnqueueAfterCommit(tx);
+  const outbox = outboxInsertSql(p, ref.id, jobs, undefined, direct);
+  const { rows } = await tx.query<OutboxRowText>(parts.length ? `WITH ${parts.join(', ')} ${outbox}` : outbox, p.values);
+  if (direct) enqueueAfterCommit(tx, rows);
 }
 
 /** Appends an event that does not change the status (a booking, a dispatch, a flag). */

@@ -1,14 +1,14 @@
-// Moves committed outbox rows into BullMQ, in order, with their deterministic job ids. Woken by
-// Postgres (LISTEN outbox_message; a trigger NOTIFYs on every insert, delivered at commit), and
-// polling as well in case a notification is missed while the listening connection is down.
+// Moves committed outbox rows into BullMQ, in order, with their deterministic job ids: the rows no
+// process enqueued straight after its commit (OUTBOX_DIRECT_ENQUEUE off, a process without producer
+// queues, Redis away at the time: libs/workflow/src/outbox/outbox-direct.ts). Woken by Postgres
+// (LISTEN outbox_message; a trigger NOTIFYs when undispatched rows are inserted, delivered at
+// commit), and polling as well in case a notification is missed while the listening connection is down.
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import { isJobName, jobOptions, type JobName } from '#queue';
-import { jobTraceOptions } from '#telemetry';
-import { claimOutbox, markDispatched, releaseClaims, type OutboxRow } from '#workflow';
-import { ProducerQueues } from '../jobs/producer-queues.js';
+import { addToQueues, claimOutbox, markDispatched, releaseClaims } from '#workflow';
+import { ProducerQueues } from '#queue';
 
 const BATCH = 200;
 /**
@@ -118,44 +118,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async relayOnce(): Promise<number> {
     const rows = await claimOutbox(this.prisma.sql, CLAIM_SECONDS, BATCH);
     if (rows.length === 0) return 0;
-    // One addBulk per queue (one Redis round trip, in id order), not one add per job.
-    const byQueue = new Map<string, OutboxRow[]>();
-    for (const r of rows) byQueue.set(r.queue, [...(byQueue.get(r.queue) ?? []), r]);
-    const outcome = new Map<bigint, PromiseSettledResult<unknown>>();
-    await Promise.all(
-      [...byQueue].map(async ([name, batch]) => {
-        let result: PromiseSettledResult<unknown>;
-        try {
-          const queue = this.queues.get(name);
-          const unknown = batch.find((r) => !isJobName(r.job_name));
-          if (!queue || unknown) throw new Error(`outbox row ${(unknown ?? batch[0]).id} names an unknown queue or job`);
-          result = {
-            status: 'fulfilled',
-            value: await queue.addBulk(
-              // Each job carries its own row's trace context: one batch holds rows of many requests.
-              batch.map((r) => ({
-                name: r.job_name,
-                data: r.payload,
-                opts: { ...jobOptions(r.job_name as JobName, r.job_id, r.delay_ms), ...jobTraceOptions(r) },
-              })),
-            ),
-          };
-        } catch (reason) {
-          result = { status: 'rejected', reason };
-        }
-        for (const r of batch) outcome.set(r.id, result);
-      }),
-    );
-    const results = rows.map((r) => outcome.get(r.id)!);
-    const sent = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.id);
-    const failed = rows.filter((_, i) => results[i].status === 'rejected').map((r) => r.id);
+    const { sent, failed, error } = await addToQueues(this.queues, rows);
     await markDispatched(this.prisma.sql, sent);
     if (failed.length) {
       await releaseClaims(this.prisma.sql, failed);
-      const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      throw new Error(
-        `${failed.length} of ${rows.length} jobs not enqueued: ${String((first.reason as { message?: string } | undefined)?.message ?? first.reason)}`,
-      );
+      throw new Error(`${failed.length} of ${rows.length} jobs not enqueued: ${String((error as { message?: string } | undefined)?.message ?? error)}`);
     }
     return rows.length;
   }

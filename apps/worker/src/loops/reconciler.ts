@@ -6,7 +6,7 @@ import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
 import { PeriodicTask } from '#queue';
-import { ProducerQueues } from '../jobs/producer-queues.js';
+import { ProducerQueues } from '#queue';
 import { NeedsAttention, OutboxCompletions, pruneFinished, redrive, unfinishedSteps } from '#workflow';
 import { JobRouter } from '../jobs/job-router.js';
 

@@ -1,6 +1,8 @@
 // Every statement on the outbox table, in one place. A row is written in the transaction of the
-// change that starts a job (enqueue); the relay claims it with a lease, enqueues it in BullMQ and
-// marks it dispatched (or releases the claim); the job's end marks it completed (grouped); a
+// change that starts a job (enqueue). Where the process that commits can enqueue (the api and the
+// worker: outbox-direct.ts), the row is written already dispatched and that process enqueues it in
+// BullMQ straight after the commit; otherwise the relay claims it with a lease, enqueues it and
+// marks it dispatched (or releases the claim). The job's end marks it completed (grouped); a
 // person's retry supersedes it with a new row; the reconciler finds rows dispatched but never
 // finished, re-drives those whose job is gone, and prunes rows finished long ago.
 //
@@ -8,7 +10,7 @@
 // Each row carries the W3C trace context of the change that wrote it (null with tracing off), which
 // the relay hands to the job (docs/traces.md).
 import { Injectable } from '@nestjs/common';
-import { GroupWriter, PrismaService, SqlParams, type SqlRunner } from '#persistence';
+import { afterCommit, GroupWriter, hasCommitHooks, PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import { JOBS, type JobName, type OutboxJob } from '#queue';
 import { outboxTraceContext } from '#telemetry';
 
@@ -43,14 +45,18 @@ export interface UnfinishedRow {
  */
 export const EVENT_ID = '{{event}}';
 
+/** The columns of an OutboxRow, as a statement returns them (the id as text). */
+const ROW_COLUMNS = 'id::text AS id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate';
+
 /**
  * The INSERT of outbox rows for `jobs`, on `p`'s placeholders, each with the trace context of the
  * active span (the request's or the job's). A replay of a step writes the same job id: the first row is kept.
  * With `event`, the rows are keyed by the event that CTE (a relation with an `id` column) writes in the
  * same statement: EVENT_ID in a job's id or payload becomes that event's id; no event (the version
- * check failed), no rows.
+ * check failed), no rows. `direct`: the rows are written dispatched and returned (ROW_COLUMNS), for
+ * the committing process to enqueue (enqueueAfterCommit); a replay's row, not written, is not returned.
  */
-export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[], event?: string): string {
+export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: readonly OutboxJob[], event?: string, direct = false): string {
   const rows = jobs.map((j) => {
     const queue = JOBS[j.name].queue;
     // An id completed by the statement is not known here: the job's own span carries it.
@@ -58,17 +64,53 @@ export function outboxInsertSql(p: SqlParams, referralId: string | null, jobs: r
     return `(${p.add(referralId)}::uuid, ${p.add(queue)}, ${p.add(j.name)}, ${p.add(j.jobId)}, ${p.add(JSON.stringify(j.payload))}, ${p.add(j.delayMs ?? 0)}::int, ${p.add(trace?.traceparent ?? null)}::text, ${p.add(trace?.tracestate ?? null)}::text)`;
   });
   const complete = (column: string) => (event ? `replace(${column}, '${EVENT_ID}', ${event}.id::text)` : column);
-  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
-    SELECT v.referral_id, v.queue, v.job_name, ${complete('v.job_id')}, ${complete('v.payload')}::jsonb, v.delay_ms, v.traceparent, v.tracestate
+  return `INSERT INTO outbox_message (referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate${direct ? ', dispatched_at' : ''})
+    SELECT v.referral_id, v.queue, v.job_name, ${complete('v.job_id')}, ${complete('v.payload')}::jsonb, v.delay_ms, v.traceparent, v.tracestate${direct ? ', now()' : ''}
     FROM ${event ? `${event} CROSS JOIN ` : ''}(VALUES ${rows.join(', ')}) AS v(referral_id, queue, job_name, job_id, payload, delay_ms, traceparent, tracestate)
-    ON CONFLICT (job_id) DO NOTHING`;
+    ON CONFLICT (job_id) DO NOTHING${direct ? ` RETURNING ${ROW_COLUMNS}` : ''}`;
 }
 
 /** Outbox rows for `jobs`, in the caller's transaction. */
 export async function writeOutbox(tx: SqlRunner, referralId: string | null, jobs: readonly OutboxJob[]): Promise<void> {
   if (jobs.length === 0) return;
   const p = new SqlParams();
-  await tx.query(outboxInsertSql(p, referralId, jobs), p.values);
+  const direct = canEnqueueAfterCommit(tx);
+  const { rows } = await tx.query<OutboxRowText>(outboxInsertSql(p, referralId, jobs, undefined, direct), p.values);
+  if (direct) enqueueAfterCommit(tx, rows);
+}
+
+// ---------- straight after the commit ----------
+
+/** An OutboxRow as a statement returns it: the id as text. */
+export type OutboxRowText = Omit<OutboxRow, 'id'> & { id: string };
+
+/** Enqueues committed rows in BullMQ, and hands back to the relay those it could not (outbox-direct.ts). */
+export type DirectEnqueue = (rows: readonly OutboxRow[]) => Promise<void>;
+
+let directEnqueue: DirectEnqueue | null = null;
+
+/**
+ * This process enqueues the rows its own transactions write, straight after each commit, from now
+ * on (the api's and the worker's OutboxDirect at boot). Returns what stops it again.
+ */
+export function enqueueDirectly(enqueue: DirectEnqueue): () => void {
+  directEnqueue = enqueue;
+  return () => {
+    if (directEnqueue === enqueue) directEnqueue = null;
+  };
+}
+
+/** True when rows written on `tx` are to be written dispatched and enqueued after its commit. */
+export function canEnqueueAfterCommit(tx: SqlRunner): boolean {
+  return directEnqueue !== null && hasCommitHooks(tx);
+}
+
+/** After `tx` commits, enqueues `rows` (written dispatched by outboxInsertSql with `direct`). */
+export function enqueueAfterCommit(tx: SqlRunner, rows: readonly OutboxRowText[] | null): void {
+  const enqueue = directEnqueue;
+  if (!rows?.length || !enqueue) return;
+  const parsed = rows.map((r) => ({ ...r, id: BigInt(r.id) }));
+  afterCommit(tx, () => enqueue(parsed));
 }
 
 // ---------- the relay ----------
