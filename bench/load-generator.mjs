@@ -180,6 +180,8 @@ async function call(name, method, path, token, body, headers = {}) {
 // ---------- one referral, identification to discharge ----------
 
 let tokens;
+/** The patient's token of journey n, signed before the load starts (NHS login's work, not the system's). */
+let patientTokens;
 let watcher;
 
 async function journey(n) {
@@ -209,7 +211,7 @@ async function journey(n) {
     { 'idempotency-key': pathwayId },
   );
   const id = opened.id;
-  const patient = await signDevToken(cfg.keyFile, { roles: ['patient'], nhsNumber: nhs, sub: `bench-patient-${n}` });
+  const patient = patientTokens[n];
   const screened = await watcher.waitFor(id, ['screening_passed', 'screening_failed']);
   if (screened !== 'screening_passed') throw new Error(`referral ${id} was not eligible`);
   await call('clinical-review', 'POST', `/v1/referrals/${id}/clinical-review`, tokens.clinRLQ, { decision: 'suitable' });
@@ -289,8 +291,16 @@ try {
     clinRJC: await t(['clinician'], 'RJC', 'bench-clin-rjc'),
     clerkRJC: await t(['booking_clerk'], 'RJC', 'bench-clerk-rjc'),
   };
+  patientTokens = [];
+  for (let n = 0; n < cfg.referrals; n++)
+    patientTokens.push(await signDevToken(cfg.keyFile, { roles: ['patient'], nhsNumber: nhsNumber(cfg.nhsOffset + n * 2), sub: `bench-patient-${n}` }));
   watcher = new TimelineWatcher(cfg.observerUrl);
   await watcher.start();
+  // Ready: the benchmark starts measuring, and says when to go.
+  await new Promise((resolve) => {
+    process.on('message', (m) => m?.type === 'go' && resolve());
+    tell({ type: 'ready' });
+  });
   const startedAt = Date.now();
   await (cfg.mode === 'rate' ? openLoop() : closedLoop());
   const finishedAt = Date.now();

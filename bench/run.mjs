@@ -105,8 +105,12 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Runs the load generator in its own process; resolves with its result. */
-function runLoad(cfg, onProgress) {
+/**
+ * Runs the load generator in its own process; resolves with its result. It first gets ready (its
+ * modules, the dev tokens every journey will carry, the timeline watcher's connection) and says so;
+ * `onReady` runs then, before it is told to go: what is measured starts with the first command.
+ */
+function runLoad(cfg, onProgress, onReady = () => {}) {
   return new Promise((resolve, reject) => {
     const child = track(
       fork(path.join(root, 'bench', 'load-generator.mjs'), [], {
@@ -116,7 +120,10 @@ function runLoad(cfg, onProgress) {
     );
     let result = null;
     child.on('message', (m) => {
-      if (m.type === 'progress' && onProgress) onProgress(m);
+      if (m.type === 'ready') {
+        onReady();
+        child.send({ type: 'go' });
+      } else if (m.type === 'progress' && onProgress) onProgress(m);
       else if (m.type === 'progress') log(`  ${cfg.salt}: ${m.finished}/${cfg.referrals} journeys done, ${m.inFlight} in flight, ${m.errors} errors`);
       else if (m.type === 'result') result = m.result;
       else if (m.type === 'error') reject(new Error(`load generator: ${m.message}`));
@@ -124,6 +131,34 @@ function runLoad(cfg, onProgress) {
     child.on('exit', (code) => (result ? resolve({ ...result, pid: child.pid }) : reject(new Error(`load generator exited (${code}) without a result`))));
     currentLoad = child;
   });
+}
+
+/** How long the apps are watched with nothing to do, after the warm-up. */
+const IDLE_MS = 5_000;
+
+/**
+ * CPU each process uses with no load at all (timers, polls, blocking reads of the queues), in ms per
+ * second: what every phase pays whatever its load, and part of its CPU per transition.
+ */
+async function idleCpu(ctx) {
+  const sampler = new Sampler(
+    { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid },
+    services.postmasterPid,
+    ctx.redis,
+    QUEUE_PREFIX,
+    QUEUES,
+  ).start();
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const { cpuMs } = await sampler.stop();
+  const seconds = (Date.now() - started) / 1000;
+  const perSecond = Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, Math.round((v / seconds) * 10) / 10]));
+  log(
+    `idle (${seconds.toFixed(1)} s, no load): CPU ms per second ${Object.entries(perSecond)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  return { seconds, cpuMsPerSecond: perSecond };
 }
 
 /** One measured phase: load, wait until every job has run, then read what happened. */
@@ -137,7 +172,8 @@ async function phase(name, ctx, cfg, { withStatements }) {
     ctx.redis,
     QUEUE_PREFIX,
     QUEUES,
-  ).start();
+  );
+  let sampling = false;
   log(
     `${name}: ${cfg.mode === 'rate' ? `${cfg.referrals} referrals at ${cfg.rate.toFixed(2)}/s` : `${cfg.referrals} referrals, ${cfg.concurrency} at a time`}`,
   );
@@ -145,10 +181,16 @@ async function phase(name, ctx, cfg, { withStatements }) {
   let load;
   let endedAt;
   try {
-    load = await runLoad({ ...cfg, salt, base: apps.base, keyFile: ctx.keyFile, observerUrl: ctx.observerUrl, nhsOffset: ctx.nhsOffset });
+    // Sampling starts when the load generator is ready, so its start-up is not counted as load.
+    const loadCfg = { ...cfg, salt, base: apps.base, keyFile: ctx.keyFile, observerUrl: ctx.observerUrl, nhsOffset: ctx.nhsOffset };
+    load = await runLoad(loadCfg, undefined, () => {
+      sampler.start();
+      sampling = true;
+    });
     ctx.nhsOffset += cfg.referrals * 2 + 10;
     endedAt = await waitDrained(ctx.db, salt);
   } finally {
+    if (!sampling) sampler.start();
     sampled = await sampler.stop();
   }
   if (load.errorCount > 0) log(`${name}: ${load.errorCount} journeys failed, e.g. ${load.errors[0]}`);
@@ -369,6 +411,7 @@ async function measureSetting(bullmq) {
   const ctx = await startCrosstrust();
   let peak;
   let halfPeak;
+  let idle;
   try {
     // A few journeys first, unmeasured: JIT, connection pools and caches warm up.
     await phase(
@@ -377,6 +420,7 @@ async function measureSetting(bullmq) {
       { mode: 'closed', referrals: settings.warmupReferrals, concurrency: Math.min(8, settings.concurrency) },
       { withStatements: false },
     );
+    idle = await idleCpu(ctx);
     peak = await phase('peak', ctx, { mode: 'closed', referrals: settings.referrals, concurrency: settings.concurrency }, { withStatements: true });
     const rate = peak.measured.perSecond.referrals / 2;
     halfPeak = await phase(
@@ -411,7 +455,7 @@ async function measureSetting(bullmq) {
     durability: services.durable ? 'durable' : 'fsync-off',
     appEnv: reportedAppSettings(ctx.env),
     limits: { pgbench, pgbenchAfter, pgbenchMeanTps: pgbenchTps, bullmq },
-    crosstrust: { peak, halfPeak },
+    crosstrust: { idle, peak, halfPeak },
     ratios: {
       transitionsPerPgbenchTps: peak.measured.perSecond.transitions / pgbenchTps,
       transitionsPerPgbenchTpsBefore: peak.measured.perSecond.transitions / pgbench.tps,

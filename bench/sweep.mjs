@@ -1,11 +1,13 @@
-// `npm run bench:sweep`: the benchmark (`bench/run.mjs --quick`) once per setting of the apps'
-// pool sizes, to see what they change on this machine. A setting is DB_POOL_SIZE x
-// WORKER_CONCURRENCY (per process); BENCH_SWEEP lists them ("5x4,10x10,20x20" by default).
+// `npm run bench:sweep`: the benchmark (`bench/run.mjs --quick`) once per setting of the apps, to
+// see what a setting changes on this machine. BENCH_SWEEP lists the settings, comma-separated; each
+// is either DB_POOL_SIZE x WORKER_CONCURRENCY ("10x10") or variables of the apps joined by "+"
+// ("OUTBOX_DIRECT_ENQUEUE=true+LOG_LEVEL=info"). The default is "5x4,10x10,20x20".
 // BENCH_SWEEP_REPEATS (default 2) runs the whole list that many times, interleaved (A B C A B C),
 // so a machine that drifts during the sweep touches every setting alike. Each run measures its
 // own pgbench (before and after), so every ratio is against the machine as it was at that time.
-// Prints a table and writes bench/results/<timestamp>-sweep.json. Other BENCH_* settings of
-// run.mjs apply to every run (BENCH_REFERRALS defaults to 600 here).
+// Prints a table (means, and every run's ratio and machine CPU per transition) and writes
+// bench/results/<timestamp>-sweep.json. Other BENCH_* settings of run.mjs apply to every run
+// (BENCH_REFERRALS defaults to 600 here).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,12 +18,18 @@ import { round } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({ options: { 'no-build': { type: 'boolean' } }, strict: true });
 
-/** "5x4,10x10" -> [{ pool: 5, concurrency: 4 }, ...]; anything else is refused with the reason. */
+/**
+ * "5x4,10x10,OUTBOX_DIRECT_ENQUEUE=true" -> [{ label, env }, ...]; anything else is refused with
+ * the reason.
+ */
 function parseSweep(text) {
-  return text.split(',').map((s) => {
-    const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/.exec(s);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`BENCH_SWEEP: "${s}" is not DB_POOL_SIZE x WORKER_CONCURRENCY (for example 10x10)`);
-    return { pool: Number(m[1]), concurrency: Number(m[2]) };
+  return text.split(',').map((raw) => {
+    const s = raw.trim();
+    const m = /^(\d+)\s*x\s*(\d+)$/.exec(s);
+    if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1) return { label: `${m[1]}x${m[2]}`, env: { DB_POOL_SIZE: m[1], WORKER_CONCURRENCY: m[2] } };
+    const pairs = s.split('+').map((kv) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(kv.trim()));
+    if (s && pairs.every(Boolean)) return { label: s, env: Object.fromEntries(pairs.map((p) => [p[1], p[2]])) };
+    throw new Error(`BENCH_SWEEP: "${s}" is neither DB_POOL_SIZE x WORKER_CONCURRENCY (for example 10x10) nor NAME=value[+NAME=value]`);
   });
 }
 
@@ -47,11 +55,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
  * null (with the reason logged) when it wrote none. A run whose journeys partly failed still
  * writes its file and exits non-zero: its figures are kept and its errors counted.
  */
-function runOnce({ pool, concurrency }) {
+function runOnce({ label, env }) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bench', 'run.mjs'), '--quick', '--no-build'], {
       cwd: root,
-      env: { ...process.env, BENCH_REFERRALS: process.env.BENCH_REFERRALS || '600', DB_POOL_SIZE: String(pool), WORKER_CONCURRENCY: String(concurrency) },
+      env: { ...process.env, BENCH_REFERRALS: process.env.BENCH_REFERRALS || '600', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     current = child;
@@ -68,7 +76,7 @@ function runOnce({ pool, concurrency }) {
       current = null;
       const file = /Results written to (\S+\.json)/.exec(out)?.[1];
       if (!file) {
-        log(`sweep: the benchmark with ${pool}x${concurrency} exited ${code} without a result; that run is left out`);
+        log(`sweep: the benchmark with ${label} exited ${code} without a result; that run is left out`);
         return resolve(null);
       }
       resolve(JSON.parse(readFileSync(path.join(root, file), 'utf8')));
@@ -110,21 +118,22 @@ const runs = [];
 let missing = 0;
 for (let k = 0; k < repeats; k++) {
   for (const s of settings) {
-    log(`sweep: DB_POOL_SIZE=${s.pool} WORKER_CONCURRENCY=${s.concurrency} (round ${k + 1} of ${repeats})`);
+    log(`sweep: ${s.label} (round ${k + 1} of ${repeats})`);
     const result = await runOnce(s);
-    if (result) runs.push({ ...s, round: k + 1, ...figures(result) });
+    if (result) runs.push({ setting: s.label, round: k + 1, ...figures(result) });
     else missing++;
     // Written after every run: a sweep stopped halfway keeps what it measured.
     writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), repeats, settings, runs, missing }, null, 2) + '\n');
   }
 }
 const rows = settings.map((s) => {
-  const mine = runs.filter((r) => r.pool === s.pool && r.concurrency === s.concurrency);
+  const mine = runs.filter((r) => r.setting === s.label);
   const cpu = (k) => mean(mine.map((r) => r.cpuMsPerTransition[k]));
   return {
-    setting: `${s.pool}x${s.concurrency}`,
+    setting: s.label,
     ratio: mean(mine.map((r) => r.ratio)),
     ratios: mine.map((r) => round(r.ratio, 3)),
+    machineCpuMsEach: mine.map((r) => round(r.cpuMsPerTransition.machine, 2)),
     transitionsPerSecond: mean(mine.map((r) => r.transitionsPerSecond)),
     machineCpuMs: cpu('machine'),
     postgresCpuMs: cpu('postgres'),
@@ -136,13 +145,14 @@ const rows = settings.map((s) => {
   };
 });
 const pad = (v, n) => String(v).padStart(n);
+const width = Math.max(11, ...rows.map((r) => r.setting.length));
 const lines = [
   '',
-  `Pool-size sweep ${startedAt.toISOString()}: ${repeats} round(s), ${process.env.BENCH_REFERRALS || 600} referrals a run at concurrency ${process.env.BENCH_CONCURRENCY || 32}`,
-  `  ${'pool x conc'.padEnd(11)} ${pad('ratio', 6)} ${pad('(each run)', 16)} ${pad('trans/s', 8)} ${pad('CPU ms/transition: machine', 27)} ${pad('postgres', 9)} ${pad('api', 6)} ${pad('worker', 7)} ${pad('p95 peak', 9)} ${pad('p95 half', 9)} ${pad('errors', 7)}`,
+  `Sweep ${startedAt.toISOString()}: ${repeats} round(s), ${process.env.BENCH_REFERRALS || 600} referrals a run at concurrency ${process.env.BENCH_CONCURRENCY || 32}`,
+  `  ${'setting'.padEnd(width)} ${pad('ratio', 6)} ${pad('(each run)', 20)} ${pad('trans/s', 8)} ${pad('CPU ms/transition: machine', 27)} ${pad('(each run)', 20)} ${pad('postgres', 9)} ${pad('api', 6)} ${pad('worker', 7)} ${pad('p95 peak', 9)} ${pad('p95 half', 9)} ${pad('errors', 7)}`,
   ...rows.map(
     (r) =>
-      `  ${r.setting.padEnd(11)} ${pad(round(r.ratio, 3), 6)} ${pad(r.ratios.join(' '), 16)} ${pad(round(r.transitionsPerSecond, 1), 8)} ${pad(round(r.machineCpuMs, 2), 27)} ${pad(round(r.postgresCpuMs, 2), 9)} ${pad(round(r.apiCpuMs, 2), 6)} ${pad(round(r.workerCpuMs, 2), 7)} ${pad(round(r.peakP95Ms, 0), 9)} ${pad(round(r.halfPeakP95Ms, 0), 9)} ${pad(r.errors, 7)}`,
+      `  ${r.setting.padEnd(width)} ${pad(round(r.ratio, 3), 6)} ${pad(r.ratios.join(' '), 20)} ${pad(round(r.transitionsPerSecond, 1), 8)} ${pad(round(r.machineCpuMs, 2), 27)} ${pad(r.machineCpuMsEach.join(' '), 20)} ${pad(round(r.postgresCpuMs, 2), 9)} ${pad(round(r.apiCpuMs, 2), 6)} ${pad(round(r.workerCpuMs, 2), 7)} ${pad(round(r.peakP95Ms, 0), 9)} ${pad(round(r.halfPeakP95Ms, 0), 9)} ${pad(r.errors, 7)}`,
   ),
   '',
 ];

@@ -70,7 +70,15 @@ export class App {
 }
 
 /** The settings of the apps a run reports beside its figures (unset: the app's default). */
-export const REPORTED_APP_SETTINGS = ['WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'OUTBOX_POLL_MS', 'OUTBOX_DIRECT_ENQUEUE', 'LOG_LEVEL'];
+export const REPORTED_APP_SETTINGS = [
+  'WORKER_CONCURRENCY',
+  'DB_POOL_SIZE',
+  'OUTBOX_POLL_MS',
+  'OUTBOX_DIRECT_ENQUEUE',
+  'MESH_SEND_INTERVAL_MS',
+  'MESH_POLL_INTERVAL_MS',
+  'LOG_LEVEL',
+];
 
 /**
  * The environment a deployment gives the api and worker, for a benchmark: dev tokens signed with a
@@ -103,6 +111,11 @@ export async function benchAppEnv({ databaseUrl, redisUrl, queuePrefix, keyFile 
     // keeps none (measured: keeping it cost 20-25% of the quick run's transitions a second).
     LOCAL_MESSAGES_KEPT: '0',
     MESH_LOCAL_DIR: meshDir,
+    // The MESH loops' pauses between passes (1 s and 2 s with the stand-in by default) are a latency
+    // setting: a phase is measured until its messages are sent and acknowledged, and would otherwise
+    // end waiting for a timer rather than working.
+    MESH_SEND_INTERVAL_MS: process.env.MESH_SEND_INTERVAL_MS || '100',
+    MESH_POLL_INTERVAL_MS: process.env.MESH_POLL_INTERVAL_MS || '200',
     // Node's own options for the api and worker only (e.g. --perf-basic-prof for a system profile); none by default.
     NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
   };

@@ -17,17 +17,27 @@ export const FOLLOW_UPS = [
 
 const ms = (rows, col = 'ms') => rows.map((r) => Number(r[col]));
 
-/** Waits until every job the phase's referrals started has finished; returns when the last did. */
+/**
+ * Waits until every job the phase's referrals started has finished and every MESH message they
+ * queued has been sent and acknowledged (the MESH stand-in acknowledges at once; the worker's MESH
+ * loops send and read the acknowledgements after the jobs that queued them); returns when the last
+ * of those was recorded. Before 2026-12-03 13:00 UTC only the jobs were waited for, and the MESH
+ * sending of a phase's last referrals ran into the next phase.
+ */
 export async function waitDrained(db, salt, seconds = 180) {
   const end = Date.now() + seconds * 1000;
   for (;;) {
     const { rows } = await db.query(
-      `SELECT count(*) FILTER (WHERE o.completed_at IS NULL)::int AS open, max(o.completed_at) AS last
-       FROM outbox_message o JOIN referral r ON r.id = o.referral_id WHERE r.pathway_id LIKE $1`,
+      `WITH phase AS (SELECT id FROM referral WHERE pathway_id LIKE $1)
+       SELECT (SELECT count(*) FROM outbox_message WHERE referral_id IN (SELECT id FROM phase) AND completed_at IS NULL)::int AS open,
+              (SELECT count(*) FROM dispatch WHERE referral_id IN (SELECT id FROM phase) AND status IN ('QUEUED', 'SENT', 'DELIVERED'))::int AS sending,
+              GREATEST((SELECT max(completed_at) FROM outbox_message WHERE referral_id IN (SELECT id FROM phase)),
+                       (SELECT max(acknowledged_at) FROM dispatch WHERE referral_id IN (SELECT id FROM phase))) AS last`,
       [`${salt}-%`],
     );
-    if (rows[0].open === 0) return rows[0].last ? rows[0].last.getTime() : Date.now();
-    if (Date.now() > end) throw new Error(`${rows[0].open} jobs of phase ${salt} still unfinished after ${seconds} s`);
+    const { open, sending, last } = rows[0];
+    if (open === 0 && sending === 0) return last ? last.getTime() : Date.now();
+    if (Date.now() > end) throw new Error(`${open} jobs and ${sending} MESH messages of phase ${salt} still unfinished after ${seconds} s`);
     await sleep(200);
   }
 }

@@ -115,6 +115,16 @@ function settingLines(r) {
         : []),
       ['plain BullMQ jobs/s', `${num(r.limits.bullmq.jobsPerSecond)} (${r.limits.bullmq.jobs} jobs, concurrency ${r.limits.bullmq.concurrency})`],
     ]),
+    ...(r.crosstrust.idle
+      ? rows(`Idle, after the warm-up (${num(r.crosstrust.idle.seconds, 1)} s, no load)`, [
+          [
+            'CPU ms per second',
+            Object.entries(r.crosstrust.idle.cpuMsPerSecond)
+              .map(([k, v]) => `${k} ${num(v, 1)}`)
+              .join(', '),
+          ],
+        ])
+      : []),
     ...phaseLines('Peak', r.crosstrust.peak),
     ...phaseLines('Half of peak', r.crosstrust.halfPeak),
     ...rows('Ratios and targets', [

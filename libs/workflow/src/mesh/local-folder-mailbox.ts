@@ -27,6 +27,9 @@ const SAFE = /^[A-Za-z0-9_-]{1,40}$/;
 export class LocalFolderMailbox implements Mailbox {
   readonly kind = 'local' as const;
 
+  /** Folders made by this process: made once, not at every message (a folder removed meanwhile is made again). */
+  private readonly folders = new Set<string>();
+
   /** `<dir>/<mailbox>/in/<id>.json` (what MESH would say of it) beside `<id>.dat` (its bytes); `out/` keeps what we sent, for tracking. */
   constructor(
     private readonly dir: string,
@@ -49,7 +52,8 @@ export class LocalFolderMailbox implements Mailbox {
       status: 'acknowledged',
     };
     await this.put(m.to, 'in', meta, m.body);
-    await this.put(this.mailboxId, 'out', meta, Buffer.alloc(0));
+    // What we sent, for tracking: its description only (tracking reads nothing else).
+    await this.put(this.mailboxId, 'out', meta, null);
     // The recipient's business acknowledgement, at once.
     const ack: Stored = {
       messageId: newId(),
@@ -95,8 +99,8 @@ export class LocalFolderMailbox implements Mailbox {
   async acknowledge(messageId: string): Promise<void> {
     await this.meta(this.mailboxId, 'in', messageId);
     const done = path.join(this.dir, this.mailboxId, 'read');
-    await mkdir(done, { recursive: true });
-    for (const ext of ['json', 'dat']) await rename(path.join(this.dir, this.mailboxId, 'in', `${messageId}.${ext}`), path.join(done, `${messageId}.${ext}`));
+    for (const ext of ['json', 'dat'])
+      await this.inFolder(done, () => rename(path.join(this.dir, this.mailboxId, 'in', `${messageId}.${ext}`), path.join(done, `${messageId}.${ext}`)));
   }
 
   async tracking(messageId: string): Promise<Tracking | null> {
@@ -104,13 +108,27 @@ export class LocalFolderMailbox implements Mailbox {
     return meta ? { messageId, status: meta.status, statusSuccess: true, description: null } : null;
   }
 
-  private async put(mailbox: string, box: 'in' | 'out', meta: Stored, body: Buffer): Promise<void> {
+  private async put(mailbox: string, box: 'in' | 'out', meta: Stored, body: Buffer | null): Promise<void> {
     const folder = path.join(this.dir, mailbox, box);
-    await mkdir(folder, { recursive: true });
     // The bytes first, then the description: a reader lists descriptions, so never finds half a message.
-    await writeFile(path.join(folder, `${meta.messageId}.dat`), body);
-    await writeFile(path.join(folder, `${meta.messageId}.json.tmp`), JSON.stringify(meta));
+    if (body) await this.inFolder(folder, () => writeFile(path.join(folder, `${meta.messageId}.dat`), body));
+    await this.inFolder(folder, () => writeFile(path.join(folder, `${meta.messageId}.json.tmp`), JSON.stringify(meta)));
     await rename(path.join(folder, `${meta.messageId}.json.tmp`), path.join(folder, `${meta.messageId}.json`));
+  }
+
+  /** Runs `write` into `folder`, making the folder first if this process has not (or it has gone since). */
+  private async inFolder<T>(folder: string, write: () => Promise<T>): Promise<T> {
+    if (this.folders.has(folder)) {
+      try {
+        return await write();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.folders.delete(folder);
+      }
+    }
+    await mkdir(folder, { recursive: true });
+    this.folders.add(folder);
+    return write();
   }
 
   private async meta(mailbox: string, box: 'in' | 'out', messageId: string): Promise<Stored> {
