@@ -114,6 +114,21 @@ describe('the transfer of care over MESH', () => {
     await waitUntil(async () => mesh.messages.filter((x) => x.to === 'CROSSTRUST' && x.status === 'accepted').length === 0, 'the inbox to empty');
     const view = await s.http.get(`/v1/referrals/${ref.id}`).set({ Authorization: `Bearer ${c.clinRLQ}` });
     expect(view.body.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['transfer_dispatched', 'transfer_acknowledged']));
+    // Each event once, by the system, at the referral's status, naming the recipient.
+    const events = (type: string) =>
+      view.body.timeline.filter((e: { type: string }) => e.type === type) as Array<{
+        detail: unknown;
+        actor: { role: string };
+        fromStatus: string;
+        toStatus: string;
+      }>;
+    expect(events('transfer_dispatched')).toEqual([
+      expect.objectContaining({ detail: { recipientOds: 'RJC', rttStatus: '21' }, actor: expect.objectContaining({ role: 'system' }) }),
+    ]);
+    expect(events('transfer_acknowledged')).toEqual([
+      expect.objectContaining({ detail: { recipientOds: 'RJC' }, actor: expect.objectContaining({ role: 'system' }) }),
+    ]);
+    for (const e of [...events('transfer_dispatched'), ...events('transfer_acknowledged')]) expect(e.toStatus).toBe(e.fromStatus);
     expect(view.body.dispatches).toEqual([expect.objectContaining({ kind: 'TRANSFER', status: 'ACKNOWLEDGED', recipientOds: 'RJC', attempts: 1 })]);
   });
 

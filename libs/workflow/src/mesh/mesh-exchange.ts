@@ -4,10 +4,9 @@
 // and raise a task for each one not acknowledged in time. Every step is safe to repeat.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
-import type { ReferralStatus } from '#domain';
-import { PrismaService, type SqlRunner } from '#persistence';
+import { PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
-import { appendEvent, type Tx } from '../referral-transition.js';
+import type { Tx } from '../referral-transition.js';
 import { raiseTask } from '../tasks.js';
 import { MAILBOX, MailboxError, type Mailbox } from './mailbox.js';
 import { ACK_SUFFIX, parseAcknowledgement } from './acknowledgements.js';
@@ -16,11 +15,33 @@ import { claimDueDispatches, findDispatch, mailboxFor, sentNotDelivered, unackno
 
 const BATCH = 50;
 
-/** The timeline events the transfer data set and the discharge summary have always had. */
-const EVENTS: Partial<Record<DispatchKind, { sent: string; acknowledged: string; detail: (d: { recipientOds: string }) => Record<string, unknown> }>> = {
-  TRANSFER: { sent: 'transfer_dispatched', acknowledged: 'transfer_acknowledged', detail: (d) => ({ recipientOds: d.recipientOds }) },
-  DISCHARGE_SUMMARY: { sent: 'discharge_summary_sent', acknowledged: 'discharge_summary_acknowledged', detail: (d) => ({ gpPracticeOds: d.recipientOds }) },
+/** The timeline events the transfer data set and the discharge summary have always had, and the detail's key for the recipient. */
+const EVENTS: Partial<Record<DispatchKind, { sent: string; acknowledged: string; recipientKey: string }>> = {
+  TRANSFER: { sent: 'transfer_dispatched', acknowledged: 'transfer_acknowledged', recipientKey: 'recipientOds' },
+  DISCHARGE_SUMMARY: { sent: 'discharge_summary_sent', acknowledged: 'discharge_summary_acknowledged', recipientKey: 'gpPracticeOds' },
 };
+const eventDetail = (kind: DispatchKind, d: { recipientOds: string }): Record<string, unknown> => ({ [EVENTS[kind]!.recipientKey]: d.recipientOds });
+
+/**
+ * The INSERT of a system timeline event on each referral the relation `from` (named `alias`, with a
+ * `referral_id`) names, at the referral's status now, on `p`'s placeholders: `type`, `detail` and
+ * `where` are SQL expressions over `alias`.
+ */
+function systemEventSql(p: SqlParams, from: string, alias: string, type: string, detail: string, where = 'true'): string {
+  return `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
+    SELECT r.id, ${type}, r.status, r.status, ${p.add(SYSTEM_ACTOR.sub)}::text, ${p.add(SYSTEM_ACTOR.role)}::text, ${p.add(SYSTEM_ACTOR.ods)}::text, ${p.add(SYSTEM_ACTOR.name ?? null)}::text, ${detail}
+    FROM ${from} JOIN referral r ON r.id = ${alias}.referral_id WHERE ${where}`;
+}
+
+/** SQL: the acknowledged event's type of the dispatch `alias` (null for a kind without one), and its detail. */
+function acknowledgedEventSql(alias: string): { type: string; detail: string; where: string } {
+  const kinds = Object.entries(EVENTS) as Array<[DispatchKind, NonNullable<(typeof EVENTS)[DispatchKind]>]>;
+  return {
+    type: `CASE ${alias}.kind ${kinds.map(([k, e]) => `WHEN '${k}' THEN '${e.acknowledged}'`).join(' ')} END`,
+    detail: `jsonb_build_object(CASE ${alias}.kind ${kinds.map(([k, e]) => `WHEN '${k}' THEN '${e.recipientKey}'`).join(' ')} END, ${alias}.recipient_ods)`,
+    where: `${alias}.kind IN (${kinds.map(([k]) => `'${k}'`).join(', ')})`,
+  };
+}
 
 @Injectable()
 export class MeshExchange {
@@ -36,30 +57,38 @@ export class MeshExchange {
   async sendDue(): Promise<{ sent: number; waiting: number; failed: number }> {
     const out = { sent: 0, waiting: 0, failed: 0 };
     const lease = this.config.mesh.timeoutMs * 4 + 10_000;
+    // Mailboxes looked up once a pass, not once a message.
+    const mailboxes = new Map<string, Promise<string | null>>();
+    const mailboxOf = (ods: string, service: 'PAS' | 'GP') => {
+      const key = `${service} ${ods}`;
+      if (!mailboxes.has(key)) mailboxes.set(key, mailboxFor(this.prisma.sql, ods, service));
+      return mailboxes.get(key)!;
+    };
     for (;;) {
       const due = await claimDueDispatches(this.prisma.sql, BATCH, lease);
-      for (const d of due) out[await this.sendOne(d)]++;
+      for (const d of due) out[await this.sendOne(d, mailboxOf)]++;
       if (due.length < BATCH) return out;
     }
   }
 
-  private async sendOne(d: DueDispatch): Promise<'sent' | 'waiting' | 'failed'> {
+  private async sendOne(d: DueDispatch, mailboxOf: (ods: string, service: 'PAS' | 'GP') => Promise<string | null>): Promise<'sent' | 'waiting' | 'failed'> {
     const route = DISPATCH_ROUTES[d.kind];
-    const to = await mailboxFor(this.prisma.sql, d.recipientOds, route.service);
+    const to = await mailboxOf(d.recipientOds, route.service);
     if (!to) return this.fail(d, 'no_mailbox', `no ${route.service} MESH mailbox is recorded for ${d.recipientOds}`);
     try {
       const doc = await renderDispatch(d.kind, d.id, d.payload);
       const messageId = await this.mailbox.send({ to, workflowId: route.workflowId, subject: route.subject, localId: d.id, ...doc });
-      await this.prisma.sqlTransaction(async (tx) => {
-        const { rowCount } = await tx.query(
-          `UPDATE dispatch SET status = 'SENT', message_id = $2, sent_at = now(), recipient_mailbox = $3, workflow_id = $4, attempts = attempts + 1,
-                  claimed_until = NULL, next_attempt_at = NULL, last_error = NULL
-            WHERE id = $1::uuid AND status = 'QUEUED'`,
-          [d.id, messageId, to, route.workflowId],
-        );
-        const ev = EVENTS[d.kind];
-        if (rowCount && ev) await this.event(tx, d.referralId, ev.sent, { ...ev.detail(d), ...(d.kind === 'TRANSFER' ? { rttStatus: '21' } : {}) });
-      });
+      // Sent, and its timeline event, in one statement: no event unless this marked it sent.
+      const p = new SqlParams();
+      const update = `UPDATE dispatch SET status = 'SENT', message_id = ${p.add(messageId)}, sent_at = now(), recipient_mailbox = ${p.add(to)}, workflow_id = ${p.add(route.workflowId)},
+                attempts = attempts + 1, claimed_until = NULL, next_attempt_at = NULL, last_error = NULL
+          WHERE id = ${p.add(d.id)}::uuid AND status = 'QUEUED' RETURNING referral_id`;
+      const ev = EVENTS[d.kind];
+      const detail = ev ? { ...eventDetail(d.kind, d), ...(d.kind === 'TRANSFER' ? { rttStatus: '21' } : {}) } : null;
+      await this.prisma.sql.query(
+        ev ? `WITH u AS (${update}) ${systemEventSql(p, 'u', 'u', `${p.add(ev.sent)}::text`, `${p.add(JSON.stringify(detail))}::jsonb`)}` : update,
+        p.values,
+      );
       return 'sent';
     } catch (e) {
       if (e instanceof MailboxError && !e.retryable) return this.fail(d, 'refused', e.message);
@@ -124,7 +153,10 @@ export class MeshExchange {
         }
       } else if (m.workflowId?.endsWith(ACK_SUFFIX)) {
         const ack = parseAcknowledgement(m.body);
-        if (ack) {
+        // The usual case, a dispatch sent and now accepted, in one statement; anything else (refused,
+        // early, unknown, a repeat) is worked out in the transaction below.
+        if (ack && ack.outcome !== 'rejected' && (await this.acknowledgedAtOnce(ack))) closed++;
+        else if (ack) {
           const done = await this.prisma.sqlTransaction(async (tx) => {
             const d = await findDispatch(tx, ack);
             if (!d) return 'unknown';
@@ -147,23 +179,46 @@ export class MeshExchange {
     return { read, closed };
   }
 
-  /** Asks MESH about messages sent and not yet downloaded: downloaded ones become DELIVERED. */
+  /** Asks MESH about messages sent and not yet downloaded: downloaded ones become DELIVERED (those of a pass in one statement). */
   async track(): Promise<{ delivered: number }> {
-    let delivered = 0;
+    const downloaded: string[] = [];
     for (const d of await sentNotDelivered(this.prisma.sql, BATCH)) {
       const t = await this.mailbox.tracking(d.messageId);
       if (!t) continue;
       if (t.statusSuccess === false || t.status === 'error' || t.status === 'undeliverable') {
         await this.closeFailed(d, 'undeliverable');
-      } else if (t.status === 'acknowledged') {
-        const { rowCount } = await this.prisma.sql.query(
-          `UPDATE dispatch SET status = 'DELIVERED', delivered_at = now() WHERE id = $1::uuid AND status = 'SENT'`,
-          [d.id],
-        );
-        delivered += rowCount ?? 0;
-      }
+      } else if (t.status === 'acknowledged') downloaded.push(d.id);
     }
-    return { delivered };
+    if (downloaded.length === 0) return { delivered: 0 };
+    const { rowCount } = await this.prisma.sql.query(
+      `UPDATE dispatch SET status = 'DELIVERED', delivered_at = now() WHERE id = ANY($1::uuid[]) AND status = 'SENT'`,
+      [downloaded],
+    );
+    return { delivered: rowCount ?? 0 };
+  }
+
+  /**
+   * The acknowledgement `ack` closes its dispatch if that was sent (or delivered): ACKNOWLEDGED, with
+   * its timeline event, in one statement. False when it did not (not found, not sent yet, already closed).
+   */
+  private async acknowledgedAtOnce(ack: { messageId?: string | null; localId?: string | null }): Promise<boolean> {
+    const local = ack.localId && /^[0-9a-f-]{36}$/i.test(ack.localId) ? ack.localId : null;
+    const p = new SqlParams();
+    const messageId = p.add(ack.messageId ?? null);
+    const localId = p.add(local);
+    const ev = acknowledgedEventSql('d');
+    const { rows } = await this.prisma.sql.query<{ n: number }>(
+      `WITH d AS (
+         UPDATE dispatch SET status = 'ACKNOWLEDGED', acknowledged_at = now(), delivered_at = COALESCE(delivered_at, now())
+          WHERE id = (SELECT id FROM dispatch WHERE (${messageId}::text IS NOT NULL AND message_id = ${messageId}::text)
+                                              OR (${localId}::uuid IS NOT NULL AND id = ${localId}::uuid) LIMIT 1)
+            AND status IN ('SENT', 'DELIVERED')
+          RETURNING referral_id, kind, recipient_ods),
+       e AS (${systemEventSql(p, 'd', 'd', ev.type, ev.detail, ev.where)})
+       SELECT count(*)::int AS n FROM d`,
+      p.values,
+    );
+    return (rows[0]?.n ?? 0) > 0;
   }
 
   /** A task for the sending team about each dispatch sent longer ago than MESH_ACK_TIMEOUT_MS with no acknowledgement. */
@@ -182,7 +237,7 @@ export class MeshExchange {
       [d.id],
     );
     const ev = EVENTS[d.kind];
-    if (rowCount && ev) await this.event(tx, d.referralId, ev.acknowledged, ev.detail(d));
+    if (rowCount && ev) await this.event(tx, d.referralId, ev.acknowledged, eventDetail(d.kind, d));
     return !!rowCount;
   }
 
@@ -201,9 +256,13 @@ export class MeshExchange {
     return true;
   }
 
+  /** A system event on the referral, at its status now (none if the referral is gone). */
   private async event(tx: Tx, referralId: string, type: string, detail: Record<string, unknown>): Promise<void> {
-    const { rows } = await tx.query<{ status: ReferralStatus }>('SELECT status FROM referral WHERE id = $1::uuid', [referralId]);
-    if (rows[0]) await appendEvent(tx, referralId, rows[0].status, type, SYSTEM_ACTOR, detail);
+    const p = new SqlParams();
+    await tx.query(
+      systemEventSql(p, `(SELECT ${p.add(referralId)}::uuid AS referral_id) AS one`, 'one', `${p.add(type)}::text`, `${p.add(JSON.stringify(detail))}::jsonb`),
+      p.values,
+    );
   }
 
   private task(
