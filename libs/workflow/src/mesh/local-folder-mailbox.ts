@@ -18,6 +18,8 @@ interface Stored {
   readonly fileName: string;
   readonly at: string;
   status: 'accepted' | 'acknowledged';
+  /** A small body (an acknowledgement) kept in the description itself, base64: no `.dat` beside it. */
+  readonly body?: string;
 }
 
 /** MESH-like ids: 20 upper-case characters, date first so a folder lists oldest first. */
@@ -30,7 +32,10 @@ export class LocalFolderMailbox implements Mailbox {
   /** Folders made by this process: made once, not at every message (a folder removed meanwhile is made again). */
   private readonly folders = new Set<string>();
 
-  /** `<dir>/<mailbox>/in/<id>.json` (what MESH would say of it) beside `<id>.dat` (its bytes); `out/` keeps what we sent, for tracking. */
+  /**
+   * `<dir>/<mailbox>/in/<id>.json` (what MESH would say of it) beside `<id>.dat` (its bytes; an
+   * acknowledgement's few bytes are kept in the description instead); `out/` keeps what we sent, for tracking.
+   */
   constructor(
     private readonly dir: string,
     private readonly mailboxId: string,
@@ -52,8 +57,9 @@ export class LocalFolderMailbox implements Mailbox {
       status: 'acknowledged',
     };
     await this.put(m.to, 'in', meta, m.body);
-    // What we sent, for tracking: its description only (tracking reads nothing else).
-    await this.put(this.mailboxId, 'out', meta, null);
+    // What we sent, for tracking: its description only, written in place (tracking reads it only
+    // once the send is recorded, after this returns).
+    await this.put(this.mailboxId, 'out', meta, null, false);
     // The recipient's business acknowledgement, at once.
     const ack: Stored = {
       messageId: newId(),
@@ -66,8 +72,9 @@ export class LocalFolderMailbox implements Mailbox {
       fileName: 'ack.json',
       at: new Date().toISOString(),
       status: 'accepted',
+      body: acknowledgementBody({ messageId, localId: m.localId, outcome: 'accepted' }).toString('base64'),
     };
-    await this.put(this.mailboxId, 'in', ack, acknowledgementBody({ messageId, localId: m.localId, outcome: 'accepted' }));
+    await this.put(this.mailboxId, 'in', ack, null);
     return messageId;
   }
 
@@ -82,7 +89,7 @@ export class LocalFolderMailbox implements Mailbox {
 
   async download(messageId: string): Promise<InboxMessage> {
     const meta = await this.meta(this.mailboxId, 'in', messageId);
-    const body = await readFile(path.join(this.dir, this.mailboxId, 'in', `${messageId}.dat`));
+    const body = meta.body !== undefined ? Buffer.from(meta.body, 'base64') : await readFile(path.join(this.dir, this.mailboxId, 'in', `${messageId}.dat`));
     return {
       messageId,
       from: meta.from,
@@ -97,9 +104,9 @@ export class LocalFolderMailbox implements Mailbox {
   }
 
   async acknowledge(messageId: string): Promise<void> {
-    await this.meta(this.mailboxId, 'in', messageId);
+    const meta = await this.meta(this.mailboxId, 'in', messageId);
     const done = path.join(this.dir, this.mailboxId, 'read');
-    for (const ext of ['json', 'dat'])
+    for (const ext of meta.body !== undefined ? ['json'] : ['json', 'dat'])
       await this.inFolder(done, () => rename(path.join(this.dir, this.mailboxId, 'in', `${messageId}.${ext}`), path.join(done, `${messageId}.${ext}`)));
   }
 
@@ -108,12 +115,17 @@ export class LocalFolderMailbox implements Mailbox {
     return meta ? { messageId, status: meta.status, statusSuccess: true, description: null } : null;
   }
 
-  private async put(mailbox: string, box: 'in' | 'out', meta: Stored, body: Buffer | null): Promise<void> {
+  /**
+   * Writes a message: its bytes (`body`, unless none or kept in `meta`), then its description. A
+   * description another reader may list is written beside and renamed into place (`atomic`), so no
+   * reader finds half of one.
+   */
+  private async put(mailbox: string, box: 'in' | 'out', meta: Stored, body: Buffer | null, atomic = true): Promise<void> {
     const folder = path.join(this.dir, mailbox, box);
-    // The bytes first, then the description: a reader lists descriptions, so never finds half a message.
+    const file = path.join(folder, `${meta.messageId}.json`);
     if (body) await this.inFolder(folder, () => writeFile(path.join(folder, `${meta.messageId}.dat`), body));
-    await this.inFolder(folder, () => writeFile(path.join(folder, `${meta.messageId}.json.tmp`), JSON.stringify(meta)));
-    await rename(path.join(folder, `${meta.messageId}.json.tmp`), path.join(folder, `${meta.messageId}.json`));
+    await this.inFolder(folder, () => writeFile(atomic ? `${file}.tmp` : file, JSON.stringify(meta)));
+    if (atomic) await rename(`${file}.tmp`, file);
   }
 
   /** Runs `write` into `folder`, making the folder first if this process has not (or it has gone since). */
