@@ -111,7 +111,10 @@ export class MeshExchange {
       );
       if (attempts >= sendAttempts) await this.task(tx, d, 'dispatch_send_failing', `dispatch-send-failing.${d.id}`, { attempts });
     });
-    this.logger.warn({ dispatchId: d.id, kind: d.kind, attempts, status: e.status, retryInMs: waitMs }, 'MESH send failed; will try again');
+    this.logger.warn(
+      { dispatchId: d.id, kind: d.kind, attempts, status: e.status, error: e.message.slice(0, 200), retryInMs: waitMs },
+      'MESH send failed; will try again',
+    );
     return 'waiting';
   }
 
