@@ -1,8 +1,8 @@
 // Every statement on the outbox table, in one place. A row is written in the transaction of the
-// change that starts a job (enqueue). Where the process that commits can enqueue (the api and the
-// worker: outbox-direct.ts), the row is written already dispatched and that process enqueues it in
-// BullMQ straight after the commit; otherwise the relay claims it with a lease, enqueues it and
-// marks it dispatched (or releases the claim). The job's end marks it completed (grouped); a
+// change that starts a job (enqueue). The relay claims it with a lease, enqueues it and marks it
+// dispatched (or releases the claim); with OUTBOX_DIRECT_ENQUEUE on (off by default), the process
+// that commits (the api or the worker: outbox-direct.ts) writes it already dispatched and enqueues
+// it in BullMQ itself straight after the commit. The job's end marks it completed (grouped); a
 // person's retry supersedes it with a new row; the reconciler finds rows dispatched but never
 // finished, re-drives those whose job is gone, and prunes rows finished long ago.
 //
