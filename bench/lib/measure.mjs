@@ -21,7 +21,7 @@ const ms = (rows, col = 'ms') => rows.map((r) => Number(r[col]));
  * Waits until every job the phase's referrals started has finished and every MESH message they
  * queued has been sent and acknowledged (the MESH stand-in acknowledges at once; the worker's MESH
  * loops send and read the acknowledgements after the jobs that queued them); returns when the last
- * of those was recorded. Before 2026-12-03 13:00 UTC only the jobs were waited for, and the MESH
+ * of those was recorded. Before 2026-12-03 12:15 UTC only the jobs were waited for, and the MESH
  * sending of a phase's last referrals ran into the next phase.
  */
 export async function waitDrained(db, salt, seconds = 180) {

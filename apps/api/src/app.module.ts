@@ -71,7 +71,7 @@ import { DirectoryController, GroupController, PostcodesController } from './dir
     { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     MonitoredQueues,
-    // A command's jobs are enqueued by the api itself straight after its commit (OUTBOX_DIRECT_ENQUEUE).
+    // With OUTBOX_DIRECT_ENQUEUE on, a command's jobs are enqueued by the api itself straight after its commit.
     ProducerQueues,
     OutboxDirect,
     TaskQueries,

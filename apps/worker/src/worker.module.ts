@@ -16,11 +16,10 @@ import {
   SendPidmasInvitation,
   WorkflowModule,
 } from '#workflow';
-import { QUEUE_NAMES, workerConnection } from '#queue';
+import { ProducerQueues, QUEUE_NAMES, workerConnection } from '#queue';
 import { LocalNotificationChannel, NOTIFICATION_CHANNEL, NotifyNotificationChannel, type NotificationChannel } from '#notifications';
 import { JobRouter } from './jobs/job-router.js';
 import { DispatchProcessor, notificationsProcessor, WorkflowProcessor } from './jobs/queue-processors.js';
-import { ProducerQueues } from '#queue';
 import { NotifyStatusPoller } from './loops/notify-status-poller.js';
 import { ReminderSweepTimer } from './loops/reminder-sweep-timer.js';
 import { WeeklyReportTimer } from './loops/weekly-report-timer.js';
@@ -55,7 +54,7 @@ import { WorkerMetricsServer } from './metrics/metrics-server.js';
     DispatchProcessor,
     notificationsProcessor,
     ProducerQueues,
-    // A step's follow-up jobs are enqueued by the worker itself straight after its commit; the relay moves the rest.
+    // With OUTBOX_DIRECT_ENQUEUE on, a step's follow-up jobs are enqueued by the worker itself straight after its commit; the relay moves the rest.
     OutboxDirect,
     OutboxRelay,
     Reconciler,

@@ -257,9 +257,7 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
  * OTEL_EXPORTER_OTLP_* variables: headers, timeout, compression, certificates).
  */
 function tracingConfig(env: Env, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number): AppConfig['tracing'] {
-  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase();
-  if (disabled !== undefined && disabled !== '' && disabled !== 'true' && disabled !== 'false')
-    problems.push(`OTEL_SDK_DISABLED must be true or false (got "${env.OTEL_SDK_DISABLED}")`);
+  const disabled = trueOrFalse(env, 'OTEL_SDK_DISABLED', false, problems);
   let endpoint: string | null = null;
   for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
     const v = env[name]?.trim();
@@ -279,7 +277,7 @@ function tracingConfig(env: Env, problems: string[], int: (name: string, fallbac
   }
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || null;
   return {
-    endpoint: disabled === 'true' ? null : endpoint,
+    endpoint: disabled ? null : endpoint,
     serviceName,
     batchDelayMs: int('OTEL_BSP_SCHEDULE_DELAY', 5_000, 10, 600_000),
   };

@@ -161,6 +161,18 @@ async function writeNotificationsAndOutbox(
   if (direct) enqueueAfterCommit(tx, rows);
 }
 
+/**
+ * The INSERT of an event by `actor` that does not change the status, on each referral the relation
+ * `from` (named `alias`, with a `referral_id`) names, at the referral's status as the statement reads
+ * it (for a step that knows no status of its own: a MESH message sent or acknowledged), on `p`'s
+ * placeholders; `type`, `detail` and `where` are SQL expressions over `alias`.
+ */
+export function eventAtStatusSql(p: SqlParams, from: string, alias: string, actor: Actor, type: string, detail: string, where = 'true'): string {
+  return `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
+    SELECT r.id, ${type}, r.status, r.status, ${p.add(actor.sub)}::text, ${p.add(actor.role)}::text, ${p.add(actor.ods)}::text, ${p.add(actor.name ?? null)}::text, ${detail}
+    FROM ${from} JOIN referral r ON r.id = ${alias}.referral_id WHERE ${where}`;
+}
+
 /** Appends an event that does not change the status (a booking, a dispatch, a flag). */
 export async function appendEvent(
   tx: Tx,

@@ -5,8 +5,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService } from '#persistence';
-import { PeriodicTask } from '#queue';
-import { ProducerQueues } from '#queue';
+import { PeriodicTask, ProducerQueues } from '#queue';
 import { NeedsAttention, OutboxCompletions, pruneFinished, redrive, unfinishedSteps } from '#workflow';
 import { JobRouter } from '../jobs/job-router.js';
 

@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { PrismaService, SqlParams, type SqlRunner } from '#persistence';
 import { SYSTEM_ACTOR } from '#auth';
-import type { Tx } from '../referral-transition.js';
+import { eventAtStatusSql, type Tx } from '../referral-transition.js';
 import { raiseTask } from '../tasks.js';
 import { MAILBOX, MailboxError, type Mailbox } from './mailbox.js';
 import { ACK_SUFFIX, parseAcknowledgement } from './acknowledgements.js';
@@ -21,17 +21,6 @@ const EVENTS: Partial<Record<DispatchKind, { sent: string; acknowledged: string;
   DISCHARGE_SUMMARY: { sent: 'discharge_summary_sent', acknowledged: 'discharge_summary_acknowledged', recipientKey: 'gpPracticeOds' },
 };
 const eventDetail = (kind: DispatchKind, d: { recipientOds: string }): Record<string, unknown> => ({ [EVENTS[kind]!.recipientKey]: d.recipientOds });
-
-/**
- * The INSERT of a system timeline event on each referral the relation `from` (named `alias`, with a
- * `referral_id`) names, at the referral's status now, on `p`'s placeholders: `type`, `detail` and
- * `where` are SQL expressions over `alias`.
- */
-function systemEventSql(p: SqlParams, from: string, alias: string, type: string, detail: string, where = 'true'): string {
-  return `INSERT INTO timeline_event (referral_id, type, from_status, to_status, actor_sub, actor_role, actor_ods, actor_name, detail)
-    SELECT r.id, ${type}, r.status, r.status, ${p.add(SYSTEM_ACTOR.sub)}::text, ${p.add(SYSTEM_ACTOR.role)}::text, ${p.add(SYSTEM_ACTOR.ods)}::text, ${p.add(SYSTEM_ACTOR.name ?? null)}::text, ${detail}
-    FROM ${from} JOIN referral r ON r.id = ${alias}.referral_id WHERE ${where}`;
-}
 
 /** SQL: the acknowledged event's type of the dispatch `alias` (null for a kind without one), and its detail. */
 function acknowledgedEventSql(alias: string): { type: string; detail: string; where: string } {
@@ -86,7 +75,9 @@ export class MeshExchange {
       const ev = EVENTS[d.kind];
       const detail = ev ? { ...eventDetail(d.kind, d), ...(d.kind === 'TRANSFER' ? { rttStatus: '21' } : {}) } : null;
       await this.prisma.sql.query(
-        ev ? `WITH u AS (${update}) ${systemEventSql(p, 'u', 'u', `${p.add(ev.sent)}::text`, `${p.add(JSON.stringify(detail))}::jsonb`)}` : update,
+        ev
+          ? `WITH u AS (${update}) ${eventAtStatusSql(p, 'u', 'u', SYSTEM_ACTOR, `${p.add(ev.sent)}::text`, `${p.add(JSON.stringify(detail))}::jsonb`)}`
+          : update,
         p.values,
       );
       return 'sent';
@@ -217,7 +208,7 @@ export class MeshExchange {
                                               OR (${localId}::uuid IS NOT NULL AND id = ${localId}::uuid) LIMIT 1)
             AND status IN ('SENT', 'DELIVERED')
           RETURNING referral_id, kind, recipient_ods),
-       e AS (${systemEventSql(p, 'd', 'd', ev.type, ev.detail, ev.where)})
+       e AS (${eventAtStatusSql(p, 'd', 'd', SYSTEM_ACTOR, ev.type, ev.detail, ev.where)})
        SELECT count(*)::int AS n FROM d`,
       p.values,
     );
@@ -263,7 +254,14 @@ export class MeshExchange {
   private async event(tx: Tx, referralId: string, type: string, detail: Record<string, unknown>): Promise<void> {
     const p = new SqlParams();
     await tx.query(
-      systemEventSql(p, `(SELECT ${p.add(referralId)}::uuid AS referral_id) AS one`, 'one', `${p.add(type)}::text`, `${p.add(JSON.stringify(detail))}::jsonb`),
+      eventAtStatusSql(
+        p,
+        `(SELECT ${p.add(referralId)}::uuid AS referral_id) AS one`,
+        'one',
+        SYSTEM_ACTOR,
+        `${p.add(type)}::text`,
+        `${p.add(JSON.stringify(detail))}::jsonb`,
+      ),
       p.values,
     );
   }
