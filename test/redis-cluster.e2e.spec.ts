@@ -151,7 +151,10 @@ describe('Redis Cluster mode (REDIS_CLUSTER_NODES)', () => {
   it('runs BullMQ jobs through the cluster with the project prefix and job options', async () => {
     const prefix = config.redis.queuePrefix;
     const queue = new Queue('workflow', { connection: producerConnection(config.redis), prefix });
-    const events = new QueueEvents('workflow', { connection: workerConnection(config.redis), prefix });
+    // Read the events stream from its start: a QueueEvents reads from `$` by default, once its
+    // connection has named itself, so a job that completes before that first read would be missed
+    // (its waitUntilFinished had already found it unfinished). Seen once under a loaded CI run.
+    const events = new QueueEvents('workflow', { connection: workerConnection(config.redis), prefix, lastEventId: '0' });
     const seen: string[] = [];
     const worker = new Worker(
       'workflow',
