@@ -194,6 +194,42 @@ describe('the discharge summary over MESH', () => {
   });
 });
 
+describe('the sender', () => {
+  it("sends several referrals' messages at once, and one referral's one after another in the order they were queued", async () => {
+    const one = await driveTo(s, c, 'AWAITING_BOOKING');
+    const others = [await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE'), await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE')];
+    const order = ['TRANSFER', 'RECEIVER_DECISION', 'REMOVE_FROM_LIST'];
+    const ones: Array<{ id: string }> = [];
+    for (const kind of order) ones.push(await waitForDispatch(one.id, kind, 'SENT'));
+    for (const r of others) await waitForDispatch(r.id, 'TRANSFER', 'SENT');
+    // All five due again at once, the referral's three a millisecond apart in the order above, and
+    // each send held 200 ms by MESH.
+    const since = mesh.sends.length;
+    mesh.sendDelayMs = 200;
+    try {
+      await s.prisma.sql.query(
+        `UPDATE dispatch SET status = 'QUEUED', message_id = NULL, sent_at = NULL, claimed_until = NULL,
+                next_attempt_at = now() - interval '1 second' + array_position($2::text[], kind) * interval '1 millisecond'
+          WHERE referral_id = ANY($1::uuid[])`,
+        [[one.id, ...others.map((r) => r.id)], order],
+      );
+      for (const kind of order) await waitForDispatch(one.id, kind, 'SENT');
+      for (const r of others) await waitForDispatch(r.id, 'TRANSFER', 'SENT');
+    } finally {
+      mesh.sendDelayMs = 0;
+    }
+    const sends = mesh.sends.slice(since);
+    expect(sends).toHaveLength(5);
+    // The referral's three in order, each begun only once the one before it was answered.
+    const mine = sends.filter((x) => ones.some((d) => d.id === x.localId));
+    expect(mine.map((x) => x.localId)).toEqual(ones.map((d) => d.id));
+    for (let i = 1; i < mine.length; i++) expect(mine[i].startedAt).toBeGreaterThanOrEqual(mine[i - 1].endedAt);
+    // The three referrals side by side: their first sends were all held by MESH at the same moment.
+    const firsts = [mine[0], ...sends.filter((x) => !mine.includes(x))];
+    expect(Math.max(...firsts.map((x) => x.startedAt))).toBeLessThan(Math.min(...firsts.map((x) => x.endedAt)));
+  });
+});
+
 describe('when things go wrong', () => {
   it('a dispatch with no acknowledgement in time raises a task for the sending team', async () => {
     const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');

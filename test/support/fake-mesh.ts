@@ -34,6 +34,10 @@ export interface FakeMesh {
   readonly requests: Array<{ method: string; path: string; status: number }>;
   /** Answers 503 to everything while true. */
   down: boolean;
+  /** Holds each new message's first POST this long before answering it, as a slow network would. */
+  sendDelayMs: number;
+  /** Each new message's first POST: its local id and when it arrived and was answered (ms since the epoch). */
+  readonly sends: Array<{ localId: string | null; startedAt: number; endedAt: number }>;
   /** Messages to a mailbox, fully uploaded, with their bodies joined. */
   to(mailbox: string): Array<FakeMeshMessage & { body: Buffer }>;
   /** The recipient downloads and acknowledges a message (tracking then says acknowledged). */
@@ -90,6 +94,9 @@ export async function startFakeMesh(opts: { mailboxes: Record<string, string>; s
     };
 
     if (box === 'outbox' && req.method === 'POST' && !a) {
+      const startedAt = Date.now();
+      if (fake.sendDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.sendDelayMs));
+      fake.sends.push({ localId: h('mex-localid'), startedAt, endedAt: Date.now() });
       const to = h('mex-to');
       const workflowId = h('mex-workflowid');
       if (!to || !workflowId || h('mex-from') !== mailbox)
@@ -180,6 +187,8 @@ export async function startFakeMesh(opts: { mailboxes: Record<string, string>; s
     messages,
     requests,
     down: false,
+    sendDelayMs: 0,
+    sends: [],
     to: (mailbox) => messages.filter((m) => m.to === mailbox && m.status !== 'uploading').map((m) => ({ ...m, body: Buffer.concat(m.chunks) })),
     recipientAcknowledges(messageId) {
       const m = byId(messageId);

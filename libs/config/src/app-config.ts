@@ -179,6 +179,11 @@ export interface AppConfig {
     readonly chunkBytes: number;
     /** How long one request to MESH may take (MESH_TIMEOUT_MS). */
     readonly timeoutMs: number;
+    /**
+     * How many messages a worker sends, reads or tracks at once (MESH_CONCURRENCY); one referral's
+     * messages still go one after another, in the order they were queued.
+     */
+    readonly concurrency: number;
   };
   /** OpenTelemetry traces over OTLP (docs/traces.md); read before the app loads (libs/telemetry). */
   readonly tracing: {
@@ -407,6 +412,7 @@ function meshConfig(env: Env, problems: string[], int: (name: string, fallback: 
     ackTimeoutMs: int('MESH_ACK_TIMEOUT_MS', 2 * 86_400_000, 10, 30 * 86_400_000),
     chunkBytes: int('MESH_CHUNK_BYTES', 20 * 1024 * 1024, 64, 100 * 1000 * 1000),
     timeoutMs: int('MESH_TIMEOUT_MS', 30_000, 100, 600_000),
+    concurrency: int('MESH_CONCURRENCY', 4, 1, 64),
   };
 }
 

@@ -65,12 +65,16 @@ export interface DueDispatch {
  * the recipient tells them apart by `mex-localid`, the dispatch's id).
  */
 export async function claimDueDispatches(db: SqlRunner, batch: number, leaseMs: number): Promise<DueDispatch[]> {
+  // Oldest due first (RETURNING keeps no order of its own): a referral's messages go in that order.
   const { rows } = await db.query<DueDispatch>(
-    `UPDATE dispatch SET claimed_until = now() + make_interval(secs => $2 / 1000.0)
-      WHERE id IN (SELECT id FROM dispatch
-                    WHERE status = 'QUEUED' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-                    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, referral_id AS "referralId", kind, sender_ods AS "senderOds", recipient_ods AS "recipientOds", payload, attempts`,
+    `WITH c AS (
+       UPDATE dispatch SET claimed_until = now() + make_interval(secs => $2 / 1000.0)
+        WHERE id IN (SELECT id FROM dispatch
+                      WHERE status = 'QUEUED' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+                      ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, referral_id, kind, sender_ods, recipient_ods, payload, attempts, next_attempt_at, created_at)
+     SELECT id, referral_id AS "referralId", kind, sender_ods AS "senderOds", recipient_ods AS "recipientOds", payload, attempts
+       FROM c ORDER BY next_attempt_at, created_at, id`,
     [batch, leaseMs],
   );
   return rows;

@@ -15,6 +15,30 @@ import { claimDueDispatches, findDispatch, mailboxFor, sentNotDelivered, unackno
 
 const BATCH = 50;
 
+/**
+ * Runs `fn` over `items`, at most `limit` at a time; items with the same `key` run one after
+ * another, in their order. Waits for every one, then throws the first error any threw. (A MESH
+ * request waits on the network, or here on the disk: sent one at a time, a pass sends no faster
+ * than one request's round trip allows, and a busy worker's sender fell ten seconds behind.)
+ */
+async function inLanes<T>(items: readonly T[], key: (t: T) => string, limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  const groups = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    const g = groups.get(k);
+    if (g) g.push(t);
+    else groups.set(k, [t]);
+  }
+  const queue = [...groups.values()];
+  let next = 0;
+  const lane = async () => {
+    while (next < queue.length) for (const t of queue[next++]) await fn(t);
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, queue.length) }, lane));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** The timeline events the transfer data set and the discharge summary have always had, and the detail's key for the recipient. */
 const EVENTS: Partial<Record<DispatchKind, { sent: string; acknowledged: string; recipientKey: string }>> = {
   TRANSFER: { sent: 'transfer_dispatched', acknowledged: 'transfer_acknowledged', recipientKey: 'recipientOds' },
@@ -55,7 +79,15 @@ export class MeshExchange {
     };
     for (;;) {
       const due = await claimDueDispatches(this.prisma.sql, BATCH, lease);
-      for (const d of due) out[await this.sendOne(d, mailboxOf)]++;
+      // A referral's messages in the order they were claimed (oldest due first); referrals side by side.
+      await inLanes(
+        due,
+        (d) => d.referralId,
+        this.config.mesh.concurrency,
+        async (d) => {
+          out[await this.sendOne(d, mailboxOf)]++;
+        },
+      );
       if (due.length < BATCH) return out;
     }
   }
@@ -137,52 +169,63 @@ export class MeshExchange {
   async pollInbox(): Promise<{ read: number; closed: number }> {
     let read = 0,
       closed = 0;
-    for (const messageId of await this.mailbox.inbox()) {
-      const m = await this.mailbox.download(messageId);
-      read++;
-      if (m.messageType === 'REPORT') {
-        if (m.statusSuccess === false && m.linkedMessageId) {
-          const d = await findDispatch(this.prisma.sql, { messageId: m.linkedMessageId });
-          if (d && (await this.closeFailed(d, 'undeliverable'))) closed++;
+    // Each message is independent of the others (every update below is guarded by the dispatch's status).
+    await inLanes(
+      await this.mailbox.inbox(),
+      (id) => id,
+      this.config.mesh.concurrency,
+      async (messageId) => {
+        const m = await this.mailbox.download(messageId);
+        read++;
+        if (m.messageType === 'REPORT') {
+          if (m.statusSuccess === false && m.linkedMessageId) {
+            const d = await findDispatch(this.prisma.sql, { messageId: m.linkedMessageId });
+            if (d && (await this.closeFailed(d, 'undeliverable'))) closed++;
+          }
+        } else if (m.workflowId?.endsWith(ACK_SUFFIX)) {
+          const ack = parseAcknowledgement(m.body);
+          // The usual case, a dispatch sent and now accepted, in one statement; anything else (refused,
+          // early, unknown, a repeat) is worked out in the transaction below.
+          if (ack && ack.outcome !== 'rejected' && (await this.acknowledgedAtOnce(ack))) closed++;
+          else if (ack) {
+            const done = await this.prisma.sqlTransaction(async (tx) => {
+              const d = await findDispatch(tx, ack);
+              if (!d) return 'unknown';
+              // An acknowledgement can beat the record of its own send (a quick recipient, a slow
+              // commit): left in the inbox for the next pass, when the dispatch is SENT.
+              if (d.status === 'QUEUED') return 'early';
+              if (ack.outcome === 'rejected') return (await this.closeFailedIn(tx, d, 'rejected_by_recipient')) ? 'closed' : 'repeat';
+              return (await this.acknowledged(tx, d)) ? 'closed' : 'repeat';
+            });
+            if (done === 'early') return;
+            if (done === 'closed') closed++;
+            if (done === 'unknown')
+              this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement of no dispatch we know; taken out of the inbox');
+          } else this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement we could not read; taken out of the inbox');
+        } else {
+          this.logger.warn({ messageId, workflowId: m.workflowId }, 'a MESH message crosstrust does not expect; taken out of the inbox');
         }
-      } else if (m.workflowId?.endsWith(ACK_SUFFIX)) {
-        const ack = parseAcknowledgement(m.body);
-        // The usual case, a dispatch sent and now accepted, in one statement; anything else (refused,
-        // early, unknown, a repeat) is worked out in the transaction below.
-        if (ack && ack.outcome !== 'rejected' && (await this.acknowledgedAtOnce(ack))) closed++;
-        else if (ack) {
-          const done = await this.prisma.sqlTransaction(async (tx) => {
-            const d = await findDispatch(tx, ack);
-            if (!d) return 'unknown';
-            // An acknowledgement can beat the record of its own send (a quick recipient, a slow
-            // commit): left in the inbox for the next pass, when the dispatch is SENT.
-            if (d.status === 'QUEUED') return 'early';
-            if (ack.outcome === 'rejected') return (await this.closeFailedIn(tx, d, 'rejected_by_recipient')) ? 'closed' : 'repeat';
-            return (await this.acknowledged(tx, d)) ? 'closed' : 'repeat';
-          });
-          if (done === 'early') continue;
-          if (done === 'closed') closed++;
-          if (done === 'unknown')
-            this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement of no dispatch we know; taken out of the inbox');
-        } else this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement we could not read; taken out of the inbox');
-      } else {
-        this.logger.warn({ messageId, workflowId: m.workflowId }, 'a MESH message crosstrust does not expect; taken out of the inbox');
-      }
-      await this.mailbox.acknowledge(messageId);
-    }
+        await this.mailbox.acknowledge(messageId);
+      },
+    );
     return { read, closed };
   }
 
   /** Asks MESH about messages sent and not yet downloaded: downloaded ones become DELIVERED (those of a pass in one statement). */
   async track(): Promise<{ delivered: number }> {
     const downloaded: string[] = [];
-    for (const d of await sentNotDelivered(this.prisma.sql, BATCH)) {
-      const t = await this.mailbox.tracking(d.messageId);
-      if (!t) continue;
-      if (t.statusSuccess === false || t.status === 'error' || t.status === 'undeliverable') {
-        await this.closeFailed(d, 'undeliverable');
-      } else if (t.status === 'acknowledged') downloaded.push(d.id);
-    }
+    await inLanes(
+      await sentNotDelivered(this.prisma.sql, BATCH),
+      (d) => d.id,
+      this.config.mesh.concurrency,
+      async (d) => {
+        const t = await this.mailbox.tracking(d.messageId);
+        if (!t) return;
+        if (t.statusSuccess === false || t.status === 'error' || t.status === 'undeliverable') {
+          await this.closeFailed(d, 'undeliverable');
+        } else if (t.status === 'acknowledged') downloaded.push(d.id);
+      },
+    );
     if (downloaded.length === 0) return { delivered: 0 };
     const { rowCount } = await this.prisma.sql.query(
       `UPDATE dispatch SET status = 'DELIVERED', delivered_at = now() WHERE id = ANY($1::uuid[]) AND status = 'SENT'`,
