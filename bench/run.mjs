@@ -133,6 +133,17 @@ function runLoad(cfg, onProgress, onReady = () => {}) {
   });
 }
 
+/** A sampler of the apps, Redis and Postgres (and `more` processes), with the queues' depths. */
+function appSampler(ctx, more = {}) {
+  return new Sampler(
+    { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid, ...more },
+    services.postmasterPid,
+    ctx.redis,
+    QUEUE_PREFIX,
+    QUEUES,
+  );
+}
+
 /** How long the apps are watched with nothing to do, after the warm-up. */
 const IDLE_MS = 5_000;
 
@@ -141,13 +152,7 @@ const IDLE_MS = 5_000;
  * second: what every phase pays whatever its load, and part of its CPU per transition.
  */
 async function idleCpu(ctx) {
-  const sampler = new Sampler(
-    { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid },
-    services.postmasterPid,
-    ctx.redis,
-    QUEUE_PREFIX,
-    QUEUES,
-  ).start();
+  const sampler = appSampler(ctx).start();
   const started = Date.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const { cpuMs } = await sampler.stop();
@@ -166,13 +171,7 @@ async function phase(name, ctx, cfg, { withStatements }) {
   const salt = `B${name}-${Date.now().toString(36)}`;
   if (withStatements) await resetStatements(ctx.db);
   const writesBefore = withStatements ? await tableWrites(ctx.db) : null;
-  const sampler = new Sampler(
-    { api: apps.api.pid, worker: apps.worker.pid, redis: services.redisPid, 'load generator': () => currentLoad?.pid },
-    services.postmasterPid,
-    ctx.redis,
-    QUEUE_PREFIX,
-    QUEUES,
-  );
+  const sampler = appSampler(ctx, { 'load generator': () => currentLoad?.pid });
   let sampling = false;
   log(
     `${name}: ${cfg.mode === 'rate' ? `${cfg.referrals} referrals at ${cfg.rate.toFixed(2)}/s` : `${cfg.referrals} referrals, ${cfg.concurrency} at a time`}`,

@@ -31,8 +31,8 @@ export class Cluster {
   readonly errorLogs: string[] = [];
   /** Every line every process printed, for the check that no patient data reaches the logs. */
   readonly allLogs: string[] = [];
-  /** jobId -> how each run of it ended ("job finished" lines of the workers' logs). */
-  readonly jobRuns = new Map<string, { done: number; skipped: number }>();
+  /** jobId -> how each run of it ended ("job finished" lines of the workers' logs), with why a run skipped and the errors of runs that failed ("job failed"). */
+  readonly jobRuns = new Map<string, { done: number; skipped: number; skippedBecause?: string[]; failed?: string[] }>();
   /** process name -> how many jobs it finished. */
   readonly jobsByProc = new Map<string, number>();
   /** Each time a worker took the reconciler's leader lock: which process, and when. */
@@ -140,13 +140,14 @@ export class Cluster {
     if (
       !line.includes('notification recorded') &&
       !line.includes('job finished') &&
+      !line.includes('job failed') &&
       !line.includes('runs the reconciler') &&
       !line.includes('"level":5') &&
       !line.includes('"level":6') &&
       line.startsWith('{')
     )
       return;
-    let j: { level?: number; msg?: string; notificationId?: string; jobId?: string; outcome?: string };
+    let j: { level?: number; msg?: string; notificationId?: string; jobId?: string; outcome?: string; reason?: string; error?: string };
     try {
       j = JSON.parse(line);
     } catch {
@@ -158,10 +159,18 @@ export class Cluster {
     }
     if (j.msg === 'job finished' && j.jobId) {
       const runs = this.jobRuns.get(j.jobId) ?? { done: 0, skipped: 0 };
-      if (j.outcome === 'skipped') runs.skipped++;
-      else runs.done++;
+      if (j.outcome === 'skipped') {
+        runs.skipped++;
+        runs.skippedBecause = [...(runs.skippedBecause ?? []), j.reason ?? ''];
+      } else runs.done++;
       this.jobRuns.set(j.jobId, runs);
       this.jobsByProc.set(name, (this.jobsByProc.get(name) ?? 0) + 1);
+    }
+    // A run that failed (and is tried again): with its error, so a job that was not done once says why.
+    if (j.msg === 'job failed' && j.jobId) {
+      const runs = this.jobRuns.get(j.jobId) ?? { done: 0, skipped: 0 };
+      runs.failed = [...(runs.failed ?? []), j.error ?? ''];
+      this.jobRuns.set(j.jobId, runs);
     }
     if (j.msg === 'this worker now runs the reconciler') this.leaderships.push({ proc: name, at: Date.now() });
     if ((j.level ?? 0) >= 50) this.errorLogs.push(`${name}: ${line.slice(0, 300)}`);

@@ -140,11 +140,13 @@ export class Driver {
     await this.waitFor(id, (r) => r.status === 'AWAITING_CLINICAL_REVIEW', 'AWAITING_CLINICAL_REVIEW');
     await this.command(id, 'clinical-review', this.tokens.clinRLQ, { decision: 'suitable' }, 'AWAITING_PATIENT_CONSENT');
     const withOffers = await this.waitFor(id, (r) => r.offers?.some((o: any) => o.status === 'OPEN' || o.status === 'ACCEPTED'), 'an offer');
-    // A patient answers an offer once they have been sent it.
+    // A patient answers an offer once they have been sent it: its message gone past `created` (the
+    // row is written with the offers, so its presence alone says nothing). Answered before it was
+    // sent, it would rightly be cancelled as stale, and its job's one run would end as skipped.
     const until = Date.now() + PATIENCE_MS;
     while (Date.now() < until) {
       const n = await this.call('GET', `/v1/referrals/${id}/notifications`, patient);
-      if (n.status === 200 && n.json.items.some((x: any) => x.event === 'offer')) break;
+      if (n.status === 200 && n.json.items.some((x: any) => x.event === 'offer' && x.status !== 'created')) break;
       await sleep(POLL_MS);
     }
     const offer = withOffers.offers.find((o: any) => o.receivingOds === 'RJC');
