@@ -175,40 +175,46 @@ export class MeshExchange {
       (id) => id,
       this.config.mesh.concurrency,
       async (messageId) => {
-        const m = await this.mailbox.download(messageId);
         read++;
-        if (m.messageType === 'REPORT') {
-          if (m.statusSuccess === false && m.linkedMessageId) {
-            const d = await findDispatch(this.prisma.sql, { messageId: m.linkedMessageId });
-            if (d && (await this.closeFailed(d, 'undeliverable'))) closed++;
-          }
-        } else if (m.workflowId?.endsWith(ACK_SUFFIX)) {
-          const ack = parseAcknowledgement(m.body);
-          // The usual case, a dispatch sent and now accepted, in one statement; anything else (refused,
-          // early, unknown, a repeat) is worked out in the transaction below.
-          if (ack && ack.outcome !== 'rejected' && (await this.acknowledgedAtOnce(ack))) closed++;
-          else if (ack) {
-            const done = await this.prisma.sqlTransaction(async (tx) => {
-              const d = await findDispatch(tx, ack);
-              if (!d) return 'unknown';
-              // An acknowledgement can beat the record of its own send (a quick recipient, a slow
-              // commit): left in the inbox for the next pass, when the dispatch is SENT.
-              if (d.status === 'QUEUED') return 'early';
-              if (ack.outcome === 'rejected') return (await this.closeFailedIn(tx, d, 'rejected_by_recipient')) ? 'closed' : 'repeat';
-              return (await this.acknowledged(tx, d)) ? 'closed' : 'repeat';
-            });
-            if (done === 'early') return;
-            if (done === 'closed') closed++;
-            if (done === 'unknown')
-              this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement of no dispatch we know; taken out of the inbox');
-          } else this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement we could not read; taken out of the inbox');
-        } else {
-          this.logger.warn({ messageId, workflowId: m.workflowId }, 'a MESH message crosstrust does not expect; taken out of the inbox');
-        }
-        await this.mailbox.acknowledge(messageId);
+        if (await this.readOne(messageId)) closed++;
       },
     );
     return { read, closed };
+  }
+
+  /** Reads one inbox message and acts on it (pollInbox); true when it closed a dispatch. */
+  private async readOne(messageId: string): Promise<boolean> {
+    const m = await this.mailbox.download(messageId);
+    let closed = false;
+    if (m.messageType === 'REPORT') {
+      if (m.statusSuccess === false && m.linkedMessageId) {
+        const d = await findDispatch(this.prisma.sql, { messageId: m.linkedMessageId });
+        closed = !!d && (await this.closeFailed(d, 'undeliverable'));
+      }
+    } else if (m.workflowId?.endsWith(ACK_SUFFIX)) {
+      const ack = parseAcknowledgement(m.body);
+      // The usual case, a dispatch sent and now accepted, in one statement; anything else (refused,
+      // early, unknown, a repeat) is worked out in the transaction below.
+      if (ack && ack.outcome !== 'rejected' && (await this.acknowledgedAtOnce(ack))) closed = true;
+      else if (ack) {
+        const done = await this.prisma.sqlTransaction(async (tx) => {
+          const d = await findDispatch(tx, ack);
+          if (!d) return 'unknown';
+          // An acknowledgement can beat the record of its own send (a quick recipient, a slow
+          // commit): left in the inbox for the next pass, when the dispatch is SENT.
+          if (d.status === 'QUEUED') return 'early';
+          if (ack.outcome === 'rejected') return (await this.closeFailedIn(tx, d, 'rejected_by_recipient')) ? 'closed' : 'repeat';
+          return (await this.acknowledged(tx, d)) ? 'closed' : 'repeat';
+        });
+        if (done === 'early') return false;
+        closed = done === 'closed';
+        if (done === 'unknown') this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement of no dispatch we know; taken out of the inbox');
+      } else this.logger.warn({ messageId, workflowId: m.workflowId }, 'an acknowledgement we could not read; taken out of the inbox');
+    } else {
+      this.logger.warn({ messageId, workflowId: m.workflowId }, 'a MESH message crosstrust does not expect; taken out of the inbox');
+    }
+    await this.mailbox.acknowledge(messageId);
+    return closed;
   }
 
   /** Asks MESH about messages sent and not yet downloaded: downloaded ones become DELIVERED (those of a pass in one statement). */
