@@ -49,7 +49,7 @@ export const FHIR_PRIORITY = { P1: 'stat', P2: 'asap', P3: 'urgent', P4: 'routin
 export type FhirPriority = (typeof FHIR_PRIORITY)[keyof typeof FHIR_PRIORITY];
 
 type TaskStatus = 'requested' | 'received' | 'accepted' | 'rejected' | 'in-progress' | 'cancelled' | 'completed' | 'failed';
-type ServiceRequestStatus = 'active' | 'completed' | 'revoked';
+type ServiceRequestStatus = 'active' | 'on-hold' | 'completed' | 'revoked';
 
 /**
  * Each status of ours as a FHIR Task status (the workflow's state; Task.businessStatus carries our
@@ -68,7 +68,10 @@ export const FHIR_STATUS: Readonly<Record<ReferralStatus, { readonly task: TaskS
   NOT_ELIGIBLE: { task: 'failed', serviceRequest: 'revoked' },
   NOT_SUITABLE: { task: 'rejected', serviceRequest: 'revoked' },
   DECLINED: { task: 'cancelled', serviceRequest: 'revoked' },
-  REJECTED_BY_RECEIVER: { task: 'rejected', serviceRequest: 'revoked' },
+  // Not final (the referring trust offers the patient again elsewhere or closes it back to its own
+  // list): FHIR's revoked is terminal, so the request is on hold until the referrer decides; the
+  // receiving trust's task is rejected, and the RTT period goes on.
+  REJECTED_BY_RECEIVER: { task: 'rejected', serviceRequest: 'on-hold' },
   WITHDRAWN: { task: 'cancelled', serviceRequest: 'revoked' },
   CANCELLED: { task: 'cancelled', serviceRequest: 'revoked' },
   // The pathway after treatment (issue 18, PW): the referral's request is met; the task (follow-up) goes on.

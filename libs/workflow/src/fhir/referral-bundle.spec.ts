@@ -1,8 +1,8 @@
 // The export's mapping for every status a referral can be in, validated against the FHIR R4 base
 // definitions: the e2e suite walks one referral through the API; this covers the statuses it does not reach.
 import { describe, expect, it } from '@jest/globals';
-import type { Bundle, Task } from '@medplum/fhirtypes';
-import { REFERRAL_STATUSES, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type ReferralStatus } from '#domain';
+import type { Bundle, EpisodeOfCare, ServiceRequest, Task } from '@medplum/fhirtypes';
+import { isFinal, REFERRAL_STATUSES, RECEIVER_OWNS, STATUS_DESCRIPTIONS, type ReferralStatus } from '#domain';
 import { bundleProblems } from '../../../../test/support/fhir-validator.js';
 import { referralBundle, type ReferralViewForFhir } from './referral-bundle.js';
 
@@ -86,5 +86,19 @@ describe('referralBundle', () => {
       // The summary's words only for clinicians.
       expect(JSON.stringify(bundle).includes('Home &#60;day 2&#62; &#38; well')).toBe(clinician && status === 'DISCHARGED');
     }
+  });
+
+  // FHIR's revoked is terminal ("no further activity should occur"): only a final status may read so,
+  // and a request still going on keeps its RTT period active (a receiver's rejection awaits the
+  // referrer's decision: on hold, the clock running).
+  it.each([...REFERRAL_STATUSES])('%s: the request reads revoked only when nothing further can happen to it', (status) => {
+    const bundle = referralBundle(view(status, false), directory, 'https://crosstrust.example/fhir/r4', new Date('2026-12-01T00:00:00Z'));
+    const resources = bundle.entry!.map((e) => e.resource);
+    const request = resources.find((r): r is ServiceRequest => r?.resourceType === 'ServiceRequest')!;
+    const episode = resources.find((r): r is EpisodeOfCare => r?.resourceType === 'EpisodeOfCare')!;
+    const ended = isFinal(status) && status !== 'DISCHARGED';
+    expect(request.status === 'revoked').toBe(ended);
+    if (!ended && !['TREATED', 'DISCHARGED'].includes(status)) expect(episode.status).toBe('active');
+    if (status === 'REJECTED_BY_RECEIVER') expect(request.status).toBe('on-hold');
   });
 });
