@@ -156,6 +156,41 @@ describe('patients who ask, in the console and on the opt-in page', () => {
     expect(text).not.toContain(near.nhs);
   }, 120_000);
 
+  it('an opt-in whose referral screening closed for want of capacity is listed with a link to that referral', async () => {
+    const late = await entry('HR1 2ER', 'Pidmaslate');
+    expect((await h.s.http.post('/v1/pidmas/cohorts').set(bearer(h.c.clerkRLQ)).send({ specialtyCode: SPECIALTY, minWeeks: 65 })).status).toBe(201);
+    await optIn(await linkOf(late.entryId), 'Up to 50 miles', 'late');
+    // Without the worker, screening waits: the check finds capacity, then every free slot is taken.
+    await h.s.worker?.close();
+    const clin = await h.signedIn('clinician.rlq', '/console/patient-initiated', { javaScriptEnabled: false });
+    const card = clin.locator('section.nhsuk-card', { has: clin.getByRole('heading', { name: 'PIDMASLATE, Sam' }) });
+    await card.getByLabel('Suitable', { exact: true }).check();
+    await clin.getByRole('button', { name: 'Record the check for PIDMASLATE, Sam' }).click();
+    const referralId = (await clin.getByRole('link', { name: 'Open the referral' }).getAttribute('href'))!.split('/').pop()!;
+    const taken = await h.s.prisma.sql.query<{ service_id: string; week_start: Date; used: number }>(
+      `WITH before AS (SELECT service_id, week_start, used FROM capacity_week WHERE specialty_code = $1 AND used < slots FOR UPDATE)
+       UPDATE capacity_week cw SET used = cw.slots FROM before b WHERE cw.service_id = b.service_id AND cw.week_start = b.week_start
+       RETURNING b.service_id::text AS service_id, b.week_start, b.used`,
+      [SPECIALTY],
+    );
+    try {
+      await h.s.startWorker();
+      await waitForStatus(h.s, h.c.clinRLQ, referralId, 'NOT_ELIGIBLE');
+      await clerk.goto(`${h.base}/console/patient-initiated/no-capacity`);
+      const row = clerk.getByRole('row', { name: /PIDMASLATE/ });
+      expect(await row.getByRole('cell').nth(7).textContent()).toContain('Closed referral');
+      // The opt-in found no capacity at its own check: no referral to show.
+      expect((await clerk.getByRole('row', { name: new RegExp(far.familyName.toUpperCase()) }).getByRole('cell').nth(7).textContent())?.trim()).toBe('None opened');
+      await h.shots(clerk, 'pidmas-no-capacity-closed-referral');
+      await row.getByRole('link', { name: 'Closed referral for PIDMASLATE, Sam' }).click();
+      expect(clerk.url()).toBe(`${h.base}/console/referrals/${referralId}`);
+      expect(await clerk.getByText(/not eligible/i).count()).toBeGreaterThan(0);
+    } finally {
+      for (const t of taken.rows)
+        await h.s.prisma.sql.query('UPDATE capacity_week SET used = $3 WHERE service_id = $1::uuid AND week_start = $2', [t.service_id, t.week_start, t.used]);
+    }
+  }, 120_000);
+
   it('found no accessibility problem on any page (axe-core, WCAG 2.2 AA)', () => {
     expect(h.axeFindings.size).toBeGreaterThanOrEqual(9);
     expect(Object.fromEntries(h.axeFindings)).toEqual(Object.fromEntries([...h.axeFindings.keys()].map((k) => [k, []])));

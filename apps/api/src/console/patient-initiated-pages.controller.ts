@@ -45,6 +45,9 @@ function optInRow(r: OptInRow, today: Date) {
     radius: radiusText(r.travel_radius_miles),
     requirements: r.requirements,
     optedInAt: r.answered_at.toISOString(),
+    reviewedAt: r.reviewed_at ? r.reviewed_at.toISOString() : null,
+    /** The referral opened from the check, where screening then closed it for want of capacity. */
+    referralId: r.referral_id,
   };
 }
 
