@@ -180,7 +180,15 @@ describe('patients who ask, in the console and on the opt-in page', () => {
       const row = clerk.getByRole('row', { name: /PIDMASLATE/ });
       expect(await row.getByRole('cell').nth(7).textContent()).toContain('Closed referral');
       // The opt-in found no capacity at its own check: no referral to show.
-      expect((await clerk.getByRole('row', { name: new RegExp(far.familyName.toUpperCase()) }).getByRole('cell').nth(7).textContent())?.trim()).toBe('None opened');
+      expect(
+        (
+          await clerk
+            .getByRole('row', { name: new RegExp(far.familyName.toUpperCase()) })
+            .getByRole('cell')
+            .nth(7)
+            .textContent()
+        )?.trim(),
+      ).toBe('None opened');
       await h.shots(clerk, 'pidmas-no-capacity-closed-referral');
       await row.getByRole('link', { name: 'Closed referral for PIDMASLATE, Sam' }).click();
       expect(clerk.url()).toBe(`${h.base}/console/referrals/${referralId}`);
