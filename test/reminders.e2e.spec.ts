@@ -341,6 +341,45 @@ describe('staff worklist emails', () => {
     expect(message.body).toContain('follow-ups handed back to accept: http://x/console/worklists/handback-acceptance');
   }, 120_000);
 
+  it('emails the receiving booking team when a cancelled pre-operative assessment puts a referral on its booking-changed list', async () => {
+    const r = await driveTo(s, c, 'AWAITING_BOOKING');
+    const booked = await s.http
+      .post(`/v1/referrals/${r.id}/bookings`)
+      .set(bearer(c.clerkRJC))
+      .send({ kind: 'pre_op_assessment', startsAt: new Date(Date.now() + 10 * 86_400_000).toISOString() })
+      .expect(201);
+    await drained(s);
+    await sweep();
+    const cancelled = await s.http
+      .post(`/v1/referrals/${r.id}/bookings/${booked.body.booking.id}/cancel`)
+      .set(bearer(c.clerkRJC))
+      .send({ reason: 'Clinic cancelled' })
+      .expect(200);
+    // The status stays where it was: no arrival on to-book, only the booking-changed flag.
+    expect(cancelled.body.status).toBe('AWAITING_BOOKING');
+    expect((await sql<{ booking_changed: boolean }>('SELECT booking_changed FROM referral WHERE id = $1::uuid', [r.id]))[0].booking_changed).toBe(true);
+    await sweep();
+    const items = await sql<{ trust_ods: string; team: string; emailed: boolean }>(
+      `SELECT trust_ods, team, staff_notification_id IS NOT NULL AS emailed FROM staff_worklist_item WHERE referral_id = $1::uuid AND worklist = 'booking-changed'`,
+      [r.id],
+    );
+    expect(items).toEqual([{ trust_ods: 'RJC', team: 'booking', emailed: true }]);
+    const [email] = await sql<{ detail: { counts: Record<string, number>; referralIds: string[] } }>(
+      `SELECT s.detail FROM staff_notification s JOIN staff_worklist_item i ON i.staff_notification_id = s.id
+       WHERE i.referral_id = $1::uuid AND i.worklist = 'booking-changed'`,
+      [r.id],
+    );
+    expect(email.detail.referralIds).toContain(r.id);
+    const message = renderStaffWorklist({
+      trustName: 'South Warwickshire',
+      team: 'booking',
+      counts: email.detail.counts,
+      referralIds: [r.id],
+      consoleUrl: 'http://x',
+    });
+    expect(message.body).toContain('with a cancelled or missed appointment to rebook: http://x/console/worklists/booking-changed');
+  }, 120_000);
+
   it('reads a burst larger than a batch, all with one time (one transaction), across passes, each item once', async () => {
     const r = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
     await drained(s);

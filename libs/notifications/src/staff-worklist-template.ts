@@ -20,6 +20,7 @@ const WORKLIST_TITLES: Record<string, string> = {
   'clinical-review': 'awaiting clinical review',
   'receiver-acceptance': 'awaiting acceptance of transfer',
   'to-book': 'to book',
+  'booking-changed': 'with a cancelled or missed appointment to rebook',
   'handback-acceptance': 'follow-ups handed back to accept',
   'needs-attention': 'needing attention',
   tasks: 'follow-up tasks',

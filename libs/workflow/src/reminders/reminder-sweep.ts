@@ -83,18 +83,26 @@ export interface SweepReport {
  * What a stage change into one of WORKLIST_ARRIVALS (or a flag, needs_attention) puts on a team's
  * worklist, as SQL over the timeline event `e` and its referral `r`: which worklist, which team
  * works it, and which trust's team that is (the side the worklist is read from; a flag goes to the
- * trust that holds the referral now). The statuses are literals because the statement must repeat
- * the predicate of its partial index, timeline_event_worklist_at_idx (status-sql.ts says why);
- * test/use-cases/status-sets.spec.ts checks that the index names the same statuses.
+ * trust that holds the referral now). A cancelled or missed appointment that leaves the status as it
+ * was (a pre-operative assessment's) puts the referral on the booking-changed worklist instead: the
+ * booking commands set its flag, and the timeline's event is what the sweep reads (a procedure's
+ * moves the referral back to AWAITING_BOOKING, an arrival on to-book). The statuses are literals
+ * because the statement must repeat the predicate of its partial index,
+ * timeline_event_worklist_at_idx (status-sql.ts says why); test/use-cases/status-sets.spec.ts checks
+ * that the index names the same statuses, and that the statement keeps the index.
  */
 const ARRIVALS = [...WORKLIST_ARRIVALS];
+const BOOKING_CHANGE_EVENT = `(e.type IN ('appointment_cancelled', 'did_not_attend') AND e.from_status = e.to_status)`;
 const ARRIVAL_EVENT = `(e.type = 'needs_attention'
+                OR ${BOOKING_CHANGE_EVENT}
                 OR (e.to_status IN (${statusLiterals(WORKLIST_ARRIVALS.keys())}) AND e.from_status IS DISTINCT FROM e.to_status))`;
 const byArrival = (flagged: string, value: (w: WorklistName) => string) =>
-  `CASE WHEN e.type = 'needs_attention' THEN ${flagged} ${ARRIVALS.map(([status, w]) => `WHEN e.to_status = ${statusLiterals([status])} THEN ${value(w)}`).join(' ')} END`;
+  `CASE WHEN e.type = 'needs_attention' THEN ${flagged} WHEN ${BOOKING_CHANGE_EVENT} THEN ${value('booking-changed')}
+   ${ARRIVALS.map(([status, w]) => `WHEN e.to_status = ${statusLiterals([status])} THEN ${value(w)}`).join(' ')} END`;
+const sideOf = (w: WorklistName) => (WORKLISTS[w].side === 'origin' ? 'r.origin_ods' : 'coalesce(r.receiving_ods, r.origin_ods)');
 const LANDS_ON = byArrival(`'needs-attention'`, (w) => `'${w}'`);
 const TEAM = byArrival(`'${WORKLISTS['needs-attention'].team}'`, (w) => `'${WORKLISTS[w].team}'`);
-const TRUST = byArrival(taskTrustSql('r'), (w) => (WORKLISTS[w].side === 'origin' ? 'r.origin_ods' : 'coalesce(r.receiving_ods, r.origin_ods)'));
+const TRUST = byArrival(taskTrustSql('r'), sideOf);
 
 @Injectable()
 export class ReminderSweep {
@@ -204,7 +212,7 @@ export class ReminderSweep {
       '0',
       (p) =>
         `WITH e AS (
-         SELECT e.id, e.at, e.type, e.to_status, e.referral_id FROM timeline_event e
+         SELECT e.id, e.at, e.type, e.from_status, e.to_status, e.referral_id FROM timeline_event e
          WHERE ${ARRIVAL_EVENT}
            AND (e.at, e.id) > (${p.at}, ${p.id}::bigint)
          ORDER BY e.at, e.id LIMIT ${SWEEP_BATCH}),
