@@ -388,6 +388,24 @@ describe('fallbacks', () => {
     expect([task.team, task.kind, task.trustOds]).toEqual(['booking', 'accessible_letter', 'RJC']);
   });
 
+  it("the patient's recorded additional requirements decide: a letter when they ask for letters, in their format, with the booking team's task", async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const put = await s.http
+      .put(`/v1/referrals/${ref.id}/additional-requirements`)
+      .set(bearer(c.clerkRLQ))
+      .send({ contactMethod: 'letter', informationFormats: ['braille'] });
+    expect(put.status).toBe(200);
+    expect((await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' })).status).toBe(200);
+    const [row] = await allSent([ref.id]);
+    // The row was written for email (the patient has an address); the requirements recorded since decide.
+    expect([row.event, row.channel, row.status]).toEqual(['offer', 'letter', 'sending']);
+    const sent = fake.byReference(row.id);
+    expect(sent.map((m) => [m.type, m.templateId])).toEqual([['letter', TEMPLATES.offer.letter]]);
+    expect(sent[0].personalisation.accessible_format).toBe('braille');
+    const task = await s.prisma.task.findUniqueOrThrow({ where: { key: `accessible_letter.${row.id}` } });
+    expect([task.team, task.kind, task.trustOds, (task.detail as { format: string }).format]).toEqual(['booking', 'accessible_letter', 'RLQ', 'braille']);
+  });
+
   it('a patient with no email or mobile is written to', async () => {
     const { row } = await offered({ email: undefined, phone: undefined });
     expect(row.channel).toBe('letter');

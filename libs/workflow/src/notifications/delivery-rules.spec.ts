@@ -1,6 +1,6 @@
 // The pure rules of sending a notification.
 import { describe, expect, it } from '@jest/globals';
-import { deliverable, staleBecause } from './delivery-rules.js';
+import { askedChannel, deliverable, staleBecause } from './delivery-rules.js';
 
 describe('staleBecause', () => {
   it('an offer or its reminder is stale once the referral no longer awaits the patient', () => {
@@ -35,5 +35,23 @@ describe('deliverable', () => {
     expect(deliverable('sms', { email: 'a@example.com', phone: null })).toBe('email');
     expect(deliverable('email', { email: null, phone: null })).toBe('letter');
     expect(deliverable('sms', { email: null, phone: null })).toBe('letter');
+  });
+});
+
+describe('askedChannel', () => {
+  const both = { email: 'a@example.com', phone: '07700900123' };
+  it("goes by the patient's recorded contact method where there is a detail for it", () => {
+    expect(askedChannel('email', 'letter', both)).toBe('letter');
+    expect(askedChannel('email', 'text_message', both)).toBe('sms');
+    expect(askedChannel('sms', 'email', both)).toBe('email');
+    expect(askedChannel('letter', 'email', both)).toBe('email');
+  });
+
+  it('keeps the channel when the method has no detail to use, is for people (telephone, text relay) or is not recorded', () => {
+    expect(askedChannel('letter', 'email', { email: null, phone: '07700900123' })).toBe('letter');
+    expect(askedChannel('email', 'text_message', { email: 'a@example.com', phone: null })).toBe('email');
+    expect(askedChannel('email', 'telephone', both)).toBe('email');
+    expect(askedChannel('sms', 'text_relay', both)).toBe('sms');
+    expect(askedChannel('sms', null, both)).toBe('sms');
   });
 });

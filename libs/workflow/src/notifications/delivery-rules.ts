@@ -22,6 +22,18 @@ export function staleBecause(n: DeliveryFacts): string | null {
   return null;
 }
 
+/**
+ * The channel the patient's recorded contact method asks for (their additional requirements, the
+ * Accessible Information Standard's "contact method"), where there is a detail to use it; else the
+ * channel as it was. Telephone and text relay are for people to use: a message still goes as it was.
+ */
+export function askedChannel(channel: Channel, contactMethod: string | null, c: { email: string | null; phone: string | null }): Channel {
+  if (contactMethod === 'letter') return 'letter';
+  if (contactMethod === 'email' && c.email) return 'email';
+  if (contactMethod === 'text_message' && c.phone) return 'sms';
+  return channel;
+}
+
 /** The channel a notification can go by now: its own if the contact detail is there, else the other of email and SMS, else a letter. */
 export function deliverable(channel: Channel, c: { email: string | null; phone: string | null }): Channel {
   if (channel === 'email' && !c.email) return c.phone ? 'sms' : 'letter';

@@ -23,7 +23,7 @@ import {
 import { recordNotificationStatus } from './notification-delivery.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
 import type { StepOutcome } from '../automated-steps.js';
-import { deliverable, staleBecause } from './delivery-rules.js';
+import { askedChannel, deliverable, staleBecause } from './delivery-rules.js';
 
 @Injectable()
 export class SendNotification {
@@ -50,6 +50,7 @@ export class SendNotification {
     const { rows } = await this.prisma.sql.query<NotificationRow>(
       `SELECT n.id, n.event, n.channel, n.status, n.detail, n.fallback_of, r.id AS referral_id, r.origin_ods, COALESCE(r.receiving_ods, r.former_receiving_ods) AS receiving_ods, r.status::text AS referral_status,
               pt.given_name, pt.email, pt.phone, pt.address, pt.family_name, pt.postcode, pt.accessible_format,
+              ar.requirements->>'contactMethod' AS contact_method, ar.requirements->'informationFormats'->>0 AS information_format,
               (SELECT json_agg(json_build_object('receivingOds', o.receiving_ods, 'siteOds', o.site_ods, 'distanceMiles', o.distance_miles,
                                                  'earliestWeek', o.earliest_week, 'address', concat_ws(', ', os.address, os.postcode),
                                                  'bookingPhone', COALESCE(os.booking_phone, ot.booking_phone)) ORDER BY o.distance_miles, o.id)
@@ -61,6 +62,7 @@ export class SendNotification {
               (SELECT json_object_agg(t.ods, t.name) FROM trust t) AS trusts,
               (SELECT json_object_agg(s.ods, s.name) FROM site s) AS sites
        FROM notification n LEFT JOIN referral r ON r.id = n.referral_id LEFT JOIN patient pt ON pt.id = r.patient_id
+            LEFT JOIN additional_requirement ar ON ar.referral_id = r.id
        WHERE n.id = $1::uuid`,
       [notificationId],
     );
@@ -111,8 +113,11 @@ export class SendNotification {
       dischargedByTrustName: detail.dischargedBy ? (trusts[detail.dischargedBy] ?? detail.dischargedBy) : null,
     };
     const message = renderNotification(n.event as NotificationEvent, ctx);
-    // The contact detail may have gone since the row was written: the other of email and SMS, else a letter.
-    const channel = deliverable(n.channel as Channel, n);
+    // The patient's additional requirements, recorded after the row was written perhaps, decide how
+    // they are contacted and in what format (a fallback letter after a failure stays a letter). Then
+    // the contact detail may have gone since: the other of email and SMS, else a letter.
+    const format = n.accessible_format ?? n.information_format;
+    const channel = deliverable(n.fallback_of ? (n.channel as Channel) : askedChannel(n.channel as Channel, n.contact_method, n), n);
     if (channel !== n.channel)
       await this.prisma.sql.query(`UPDATE notification SET channel = $2, updated_at = now() WHERE id = $1::uuid AND status = 'created'`, [n.id, channel]);
     if (channel === 'sms') {
@@ -135,7 +140,7 @@ export class SendNotification {
         change_url: ctx.changeUrl ?? '',
       },
       addressLines: channel === 'letter' ? letterAddress(name, n.address, n.postcode) : undefined,
-      accessibleFormat: n.accessible_format,
+      accessibleFormat: format,
     });
     // Only a notification still created or sending moves on, so a replay cannot overwrite a later status;
     // a failure raises a booking-team task, and a permanent one brings a letter in its place (notification-delivery.ts).
@@ -147,7 +152,7 @@ export class SendNotification {
       reason: result.failureReason,
     } as const;
     const failed = result.status !== 'sending' && result.status !== 'delivered';
-    const accessibleLetter = channel === 'letter' && n.accessible_format && !failed;
+    const accessibleLetter = channel === 'letter' && format && !failed;
     if (!failed && !accessibleLetter) {
       // The usual case is one statement: no transaction round trips.
       await recordNotificationStatus(this.prisma.sql, update);
@@ -162,7 +167,7 @@ export class SendNotification {
             kind: 'accessible_letter',
             referralId: n.referral_id,
             key: `accessible_letter.${n.id}`,
-            detail: { notificationId: n.id, event: n.event, format: n.accessible_format },
+            detail: { notificationId: n.id, event: n.event, format },
           });
       });
     }
@@ -188,6 +193,9 @@ export interface NotificationRow {
   family_name: string | null;
   postcode: string | null;
   accessible_format: string | null;
+  /** From the referral's additional requirements, if recorded: contactMethod, and the first of informationFormats. */
+  contact_method: string | null;
+  information_format: string | null;
   offers: Array<{
     receivingOds: string;
     siteOds: string;
