@@ -11,6 +11,25 @@ import { tinyGif, tinyPdf } from './support/documents.js';
 const h = useConsole();
 
 describe('the clinical package on the referral page', () => {
+  it('takes a referral letter of the full 20,000 characters without JavaScript, whatever its letters, and says at the field when one is longer', async () => {
+    const { s, c } = h;
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const origin = await h.signedIn('clinician.rlq', `/console/referrals/${ref.id}`, { javaScriptEnabled: false });
+    // Accented letters and line breaks: percent-encoded, each takes several bytes (about 75 KB in all).
+    const line = 'Seen in clinic: pain on walking, réduction of movement, naïve to injections; ';
+    const letter = line.repeat(Math.ceil(20_000 / line.length)).slice(0, 19_991) + '\nRegards.';
+    expect(letter).toHaveLength(20_000);
+    await origin.getByLabel('Referral letter').fill(letter);
+    await origin.getByRole('button', { name: 'Save clinical information' }).click();
+    expect(await origin.locator('.nhsuk-notification-banner').textContent()).toContain('Clinical information saved');
+    const saved = await getReferral(s, c.clinRLQ, ref.id);
+    expect(saved.clinicalInformation.referralLetter).toBe(letter);
+
+    await origin.getByLabel('Referral letter').fill(letter + 'x');
+    await origin.getByRole('button', { name: 'Save clinical information' }).click();
+    expect(await origin.locator('.nhsuk-error-summary').textContent()).toMatch(/20,000 characters/);
+  }, 120_000);
+
   it('is recorded by the referring clinician, read by the receiving one, who asks, gets the answer and accepts', async () => {
     const { s, c } = h;
     const ref = await driveTo(s, c, 'AWAITING_RECEIVER_ACCEPTANCE');

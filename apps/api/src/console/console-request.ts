@@ -20,8 +20,12 @@ export interface ConsoleResponse {
   header(name: string, value: string | string[]): unknown;
 }
 
-/** Forms are small: a few fields and a CSRF token. */
-const FORM_LIMIT_BYTES = 16 * 1024;
+/**
+ * Forms are small, but for one field: the referral letter, up to 20,000 characters. Percent-encoded,
+ * a character takes up to 9 bytes (3 of UTF-8, each as %XX), so a whole letter of any language fits
+ * with room for the other fields; anything larger is not a form of ours.
+ */
+const FORM_LIMIT_BYTES = 256 * 1024;
 
 export class FormTooLargeError extends Error {}
 
