@@ -127,6 +127,7 @@ export function clinicalInformationProblems(ci: ClinicalInformation, prefix = 'c
     if (m.length > MAX_TEXT) bad('anticoagulation.medication', `must be ${MAX_TEXT} characters or fewer`);
   }
   if (ci.mobility != null && ci.mobility.length > MAX_TEXT) bad('mobility', `must be ${MAX_TEXT} characters or fewer`);
-  if (ci.referralLetter != null && ci.referralLetter.length > MAX_LETTER) bad('referralLetter', `must be ${MAX_LETTER.toLocaleString('en-GB')} characters or fewer`);
+  if (ci.referralLetter != null && ci.referralLetter.length > MAX_LETTER)
+    bad('referralLetter', `must be ${MAX_LETTER.toLocaleString('en-GB')} characters or fewer`);
   return out;
 }
