@@ -406,6 +406,18 @@ describe('fallbacks', () => {
     expect([task.team, task.kind, task.trustOds, (task.detail as { format: string }).format]).toEqual(['booking', 'accessible_letter', 'RLQ', 'braille']);
   });
 
+  it('a patient who asked to be phoned is sent the offer as before, and the booking team is asked to phone them', async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+    const put = await s.http.put(`/v1/referrals/${ref.id}/additional-requirements`).set(bearer(c.clerkRLQ)).send({ contactMethod: 'telephone' });
+    expect(put.status).toBe(200);
+    expect((await s.http.post(`/v1/referrals/${ref.id}/clinical-review`).set(bearer(c.clinRLQ)).send({ decision: 'suitable' })).status).toBe(200);
+    const [row] = await allSent([ref.id]);
+    expect([row.event, row.channel, row.status]).toEqual(['offer', 'email', 'sending']);
+    const task = await s.prisma.task.findUniqueOrThrow({ where: { key: `phone_patient.${row.id}` } });
+    expect([task.team, task.kind, task.trustOds]).toEqual(['booking', 'phone_patient', 'RLQ']);
+    expect(task.detail).toEqual({ notificationId: row.id, event: 'offer', contactMethod: 'telephone' });
+  });
+
   it('a patient with no email or mobile is written to', async () => {
     const { row } = await offered({ email: undefined, phone: undefined });
     expect(row.channel).toBe('letter');

@@ -277,6 +277,7 @@ const TASK_KINDS: Record<string, string> = {
   offer_unanswered: 'The patient has not answered the offer: phone them',
   offer_capacity_gone: 'The hospital the patient chose has no place left: offer another',
   accessible_letter: 'Send this message in the accessible format the patient needs',
+  phone_patient: 'The patient asked to be contacted by telephone or text relay: phone them about this message',
   notification_failed: 'A message could not be delivered: check the contact details',
   staff_email_failed: 'A worklist email to your team could not be delivered',
   demographics_mismatch: "Check the patient's details: your trust holds this NHS number under another name or date of birth",

@@ -1,6 +1,6 @@
 // The pure rules of sending a notification.
 import { describe, expect, it } from '@jest/globals';
-import { askedChannel, deliverable, staleBecause } from './delivery-rules.js';
+import { askedChannel, deliverable, phoneToo, staleBecause } from './delivery-rules.js';
 
 describe('staleBecause', () => {
   it('an offer or its reminder is stale once the referral no longer awaits the patient', () => {
@@ -53,5 +53,15 @@ describe('askedChannel', () => {
     expect(askedChannel('email', 'telephone', both)).toBe('email');
     expect(askedChannel('sms', 'text_relay', both)).toBe('sms');
     expect(askedChannel('sms', null, both)).toBe('sms');
+  });
+});
+
+describe('phoneToo', () => {
+  it('asks the booking team to phone a patient who asked for telephone or text relay, about an offer or an appointment', () => {
+    for (const method of ['telephone', 'text_relay']) {
+      for (const event of ['offer', 'appointment_booked', 'appointment_rescheduled', 'appointment_cancelled']) expect(phoneToo(event, method)).toBe(true);
+      for (const event of ['consent_recorded', 'discharged', 'offer_reminder', 'appointment_reminder']) expect(phoneToo(event, method)).toBe(false);
+    }
+    for (const method of ['letter', 'email', 'text_message', null]) expect(phoneToo('offer', method)).toBe(false);
   });
 });

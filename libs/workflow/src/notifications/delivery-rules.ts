@@ -40,3 +40,13 @@ export function deliverable(channel: Channel, c: { email: string | null; phone: 
   if (channel === 'sms' && !c.phone) return c.email ? 'email' : 'letter';
   return channel;
 }
+
+/**
+ * The messages a patient who asked to be contacted by telephone or text relay is also phoned about,
+ * by the booking team: those that ask them something or change where and when they must be.
+ */
+const PHONED_ABOUT: ReadonlySet<string> = new Set(['offer', 'appointment_booked', 'appointment_rescheduled', 'appointment_cancelled']);
+
+export function phoneToo(event: string, contactMethod: string | null): boolean {
+  return (contactMethod === 'telephone' || contactMethod === 'text_relay') && PHONED_ABOUT.has(event);
+}

@@ -23,7 +23,7 @@ import {
 import { recordNotificationStatus } from './notification-delivery.js';
 import { raiseTask, taskTrustFor } from '../tasks.js';
 import type { StepOutcome } from '../automated-steps.js';
-import { askedChannel, deliverable, staleBecause } from './delivery-rules.js';
+import { askedChannel, deliverable, phoneToo, staleBecause } from './delivery-rules.js';
 
 @Injectable()
 export class SendNotification {
@@ -153,7 +153,8 @@ export class SendNotification {
     } as const;
     const failed = result.status !== 'sending' && result.status !== 'delivered';
     const accessibleLetter = channel === 'letter' && format && !failed;
-    if (!failed && !accessibleLetter) {
+    const phone = phoneToo(n.event, n.contact_method);
+    if (!failed && !accessibleLetter && !phone) {
       // The usual case is one statement: no transaction round trips.
       await recordNotificationStatus(this.prisma.sql, update);
     } else {
@@ -168,6 +169,16 @@ export class SendNotification {
             referralId: n.referral_id,
             key: `accessible_letter.${n.id}`,
             detail: { notificationId: n.id, event: n.event, format },
+          });
+        // The patient asked to be phoned (their additional requirements): the booking team calls them about this one.
+        if (phone)
+          await raiseTask(tx, {
+            trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods),
+            team: 'booking',
+            kind: 'phone_patient',
+            referralId: n.referral_id,
+            key: `phone_patient.${n.id}`,
+            detail: { notificationId: n.id, event: n.event, contactMethod: n.contact_method },
           });
       });
     }
