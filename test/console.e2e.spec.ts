@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { raiseTask } from '#workflow';
 import { signInWithForm, startConsole, type ConsoleHarness } from './support/console.js';
-import { bearer, driveTo, referralBody, token, waitUntil, type Cast, type Stack } from './support/stack.js';
+import { bearer, driveTo, getReferral, referralBody, token, waitUntil, type Cast, type Stack } from './support/stack.js';
 import { WAITING_LIST_HEADER, csvLine, waitingListRow } from './support/waiting-list.js';
 
 let h: ConsoleHarness;
@@ -350,17 +350,26 @@ describe('finding work', () => {
       expect((await s.http.post(`/v1/referrals/${id}/cancel`).set(bearer(c.clinRLQ)).send({ reason: 'Test over' })).status).toBe(200);
   });
 
-  it("lists the team's tasks and marks one done", async () => {
-    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW');
+  it("lists the team's tasks, each with the patient it is about, and marks one done", async () => {
+    const ref = await driveTo(s, c, 'AWAITING_CLINICAL_REVIEW', { patient: { familyName: 'Taskpatient', givenName: 'Robin' } });
     const key = `console-test-${ref.id}`;
     expect(await raiseTask(s.prisma.sql, { trustOds: 'RLQ', team: 'booking', kind: 'offer_unanswered', referralId: ref.id, key })).toBe(true);
     const page = await signedIn('clerk.rlq', '/console/worklists/tasks');
-    const button = page.getByRole('button', { name: /Mark as done.*The patient has not answered the offer/ });
+    const button = page.getByRole('button', { name: /Mark as done.*The patient has not answered the offer.*, TASKPATIENT, Robin/ });
     // Oldest first: other suites' tasks may come first; page on until it shows.
     for (let i = 0; i < 40 && (await button.count()) === 0; i++) await page.getByRole('link', { name: 'Next page' }).click();
-    expect(await button.count()).toBeGreaterThanOrEqual(1);
+    expect(await button.count()).toBe(1);
     await shots(page, 'tasks');
     const id = (await s.prisma.sql.query<{ id: string }>('SELECT id::text FROM task WHERE key = $1', [key])).rows[0].id;
+    // Who it is about, as the worklists name them: the patient's name (the link to the referral), NHS number, weeks waited.
+    const row = page.locator('tr', { has: page.locator(`form[action="/console/tasks/${id}/done"]`) });
+    const cells = (await row.getByRole('cell').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(cells.slice(0, 3)).toEqual([
+      'TASKPATIENT, Robin',
+      ref.nhs.replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3'),
+      String((await getReferral(s, c.clerkRLQ, ref.id)).weeksWaited),
+    ]);
+    expect(await row.getByRole('link', { name: 'TASKPATIENT, Robin' }).getAttribute('href')).toBe(`/console/referrals/${ref.id}`);
     await page.locator(`form[action="/console/tasks/${id}/done"] button`).click();
     await page.waitForURL(`${base}/console/worklists/tasks?done=task`);
     expect((await s.prisma.sql.query<{ status: string }>('SELECT status FROM task WHERE key = $1', [key])).rows[0].status).toBe('DONE');

@@ -11,6 +11,7 @@ import {
   PRIORITIES,
   requirementsSummary,
   REFERRAL_STATUSES,
+  weeksWaited,
   WORKLIST_NAMES,
   WORKLIST_STATUSES,
   type ReferralStatus,
@@ -280,6 +281,26 @@ export class ReferralQueries {
     };
   }
 
+  /**
+   * Who each of the referrals `ids` is about, as a staff worklist names them (the patient's name and
+   * NHS number, weeks waited), for those the caller may see: for lists of other things that name a
+   * referral (the tasks worklist). One statement, a primary-key probe per id.
+   */
+  async summaries(caller: Caller, ids: readonly string[], now = new Date()) {
+    const p = new SqlParams();
+    const { rows } = await this.prisma.sql.query<ReferralRow & Pick<PatientRow, (typeof PATIENT_IDENTITY)[number]>>(
+      `SELECT ${referralColumns()}, ${patientColumns(PATIENT_IDENTITY)} FROM referral r JOIN patient p ON p.id = r.patient_id
+       WHERE r.id = ANY(${p.add([...new Set(ids)])}::uuid[]) AND ${visibleToSql(caller, p)}`,
+      p.values,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { familyName: r.familyName, givenName: r.givenName, nhsNumber: r.nhsNumber, weeksWaited: weeksWaited(r.rttClockStart, now, r.rttClockStop) },
+      ]),
+    );
+  }
+
   /** The WHERE conditions (on alias r) of a worklist query, apart from the trust side, the statuses and the cursor. */
   private filters(q: WorklistQuery, p: SqlParams, now: Date): string[] {
     const out: string[] = [];
@@ -340,10 +361,6 @@ export class ReferralQueries {
     return out;
   }
 
-  /**
-   * The view with, for staff, each message sent to another organisation and its state (GET
-   * /v1/referrals/:id and the console's referral page; commands answer the plain view).
-   */
   /** The referral's id, status and version as the caller may see it: a command's minimal answer when the command itself did not say. */
   async state(caller: Caller, id: string): Promise<{ id: string; status: ReferralStatus; version: number }> {
     const p = new SqlParams();
@@ -355,6 +372,10 @@ export class ReferralQueries {
     return rows[0];
   }
 
+  /**
+   * The view with, for staff, each message sent to another organisation and its state (GET
+   * /v1/referrals/:id and the console's referral page; commands answer the plain view).
+   */
   async getWithDispatches(caller: Caller, id: string, now = new Date()) {
     const view = await this.get(caller, id, now);
     if (caller.role === 'patient') return view;

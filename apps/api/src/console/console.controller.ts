@@ -85,17 +85,28 @@ export class ConsoleController {
     const team = caller.role === 'clinician' ? 'clinical' : 'booking';
     const cursor = typeof query.cursor === 'string' && /^[\w-]{1,200}$/.test(query.cursor) ? query.cursor : undefined;
     const page = await this.tasks.list(caller.ods!, { team, cursor, limit: 25 });
+    // Who each task is about, as the worklists show them (only referrals this person may see).
+    const about = await this.referrals.summaries(
+      caller,
+      page.items.flatMap((t) => (t.referralId ? [t.referralId] : [])),
+    );
     const done = query.done === 'task' ? { title: 'Done', text: 'Task marked as done', type: 'success' as const } : undefined;
     return this.page(req, res, 'tasks.njk', {
       title: 'Tasks',
       card: WORKLIST_CARDS.tasks,
       team,
       banner: done,
-      rows: page.items.map((t) => ({
-        ...t,
-        what: TASK_KINDS[t.kind] ?? t.kind.replace(/_/g, ' '),
-        href: t.referralId ? `/console/referrals/${t.referralId}` : null,
-      })),
+      rows: page.items.map((t) => {
+        const r = t.referralId ? about.get(t.referralId) : undefined;
+        return {
+          ...t,
+          what: TASK_KINDS[t.kind] ?? t.kind.replace(/_/g, ' '),
+          href: t.referralId ? `/console/referrals/${t.referralId}` : null,
+          name: r ? `${r.familyName.toUpperCase()}, ${r.givenName}` : null,
+          nhsNumber: r?.nhsNumber ?? null,
+          weeksWaited: r?.weeksWaited ?? null,
+        };
+      }),
       next: page.nextCursor ? `/console/worklists/tasks?cursor=${page.nextCursor}` : null,
       first: cursor ? '/console/worklists/tasks' : null,
       back: { href: '/console', text: 'Your worklists' },
