@@ -263,6 +263,23 @@ describe('appointment reminders', () => {
 });
 
 describe('staff worklist emails', () => {
+  /** A referral's items on `worklist`, and what the email that told of them says (as the team reads it). */
+  async function toldOf(referralId: string, worklist: string, trustName: string) {
+    const items = await sql<{ trust_ods: string; team: string; emailed: boolean }>(
+      `SELECT trust_ods, team, staff_notification_id IS NOT NULL AS emailed FROM staff_worklist_item WHERE referral_id = $1::uuid AND worklist = $2`,
+      [referralId, worklist],
+    );
+    const [email] = await sql<{ team: string; detail: { counts: Record<string, number>; referralIds: string[] } }>(
+      `SELECT s.team, s.detail FROM staff_notification s JOIN staff_worklist_item i ON i.staff_notification_id = s.id
+       WHERE i.referral_id = $1::uuid AND i.worklist = $2`,
+      [referralId, worklist],
+    );
+    expect(email.detail.counts[worklist]).toBeGreaterThanOrEqual(1);
+    expect(email.detail.referralIds).toContain(referralId);
+    const message = renderStaffWorklist({ trustName, team: email.team, counts: email.detail.counts, referralIds: [referralId], consoleUrl: 'http://x' });
+    return { items, body: message.body };
+  }
+
   it('emails the receiving booking team when a referral lands on its to-book list, without patient data', async () => {
     const r = await driveTo(s, c, 'AWAITING_BOOKING', { patient: { familyName: 'Zebedee-Staffmail', givenName: 'Quentin' } });
     await drained(s);
@@ -319,26 +336,9 @@ describe('staff worklist emails', () => {
     const handed = await s.http.post(`/v1/referrals/${r.id}/follow-up`).set(bearer(c.clinRJC)).send({ plan: 'hand_back' });
     expect(handed.body.status).toBe('AWAITING_ORIGIN_ACCEPTANCE');
     await sweep();
-    const items = await sql<{ trust_ods: string; team: string; emailed: boolean }>(
-      `SELECT trust_ods, team, staff_notification_id IS NOT NULL AS emailed FROM staff_worklist_item WHERE referral_id = $1::uuid AND worklist = 'handback-acceptance'`,
-      [r.id],
-    );
+    const { items, body } = await toldOf(r.id, 'handback-acceptance', 'Wye Valley');
     expect(items).toEqual([{ trust_ods: 'RLQ', team: 'clinical', emailed: true }]);
-    const [email] = await sql<{ recipient: string; detail: { counts: Record<string, number>; referralIds: string[] } }>(
-      `SELECT s.recipient, s.detail FROM staff_notification s JOIN staff_worklist_item i ON i.staff_notification_id = s.id
-       WHERE i.referral_id = $1::uuid AND i.worklist = 'handback-acceptance'`,
-      [r.id],
-    );
-    expect(email.detail.counts['handback-acceptance']).toBeGreaterThanOrEqual(1);
-    expect(email.detail.referralIds).toContain(r.id);
-    const message = renderStaffWorklist({
-      trustName: 'Wye Valley',
-      team: 'clinical',
-      counts: email.detail.counts,
-      referralIds: [r.id],
-      consoleUrl: 'http://x',
-    });
-    expect(message.body).toContain('follow-ups handed back to accept: http://x/console/worklists/handback-acceptance');
+    expect(body).toContain('follow-ups handed back to accept: http://x/console/worklists/handback-acceptance');
   }, 120_000);
 
   it('emails the receiving booking team when a cancelled pre-operative assessment puts a referral on its booking-changed list', async () => {
@@ -359,25 +359,9 @@ describe('staff worklist emails', () => {
     expect(cancelled.body.status).toBe('AWAITING_BOOKING');
     expect((await sql<{ booking_changed: boolean }>('SELECT booking_changed FROM referral WHERE id = $1::uuid', [r.id]))[0].booking_changed).toBe(true);
     await sweep();
-    const items = await sql<{ trust_ods: string; team: string; emailed: boolean }>(
-      `SELECT trust_ods, team, staff_notification_id IS NOT NULL AS emailed FROM staff_worklist_item WHERE referral_id = $1::uuid AND worklist = 'booking-changed'`,
-      [r.id],
-    );
+    const { items, body } = await toldOf(r.id, 'booking-changed', 'South Warwickshire');
     expect(items).toEqual([{ trust_ods: 'RJC', team: 'booking', emailed: true }]);
-    const [email] = await sql<{ detail: { counts: Record<string, number>; referralIds: string[] } }>(
-      `SELECT s.detail FROM staff_notification s JOIN staff_worklist_item i ON i.staff_notification_id = s.id
-       WHERE i.referral_id = $1::uuid AND i.worklist = 'booking-changed'`,
-      [r.id],
-    );
-    expect(email.detail.referralIds).toContain(r.id);
-    const message = renderStaffWorklist({
-      trustName: 'South Warwickshire',
-      team: 'booking',
-      counts: email.detail.counts,
-      referralIds: [r.id],
-      consoleUrl: 'http://x',
-    });
-    expect(message.body).toContain('with a cancelled or missed appointment to rebook: http://x/console/worklists/booking-changed');
+    expect(body).toContain('with a cancelled or missed appointment to rebook: http://x/console/worklists/booking-changed');
   }, 120_000);
 
   it('reads a burst larger than a batch, all with one time (one transaction), across passes, each item once', async () => {

@@ -152,33 +152,26 @@ export class SendNotification {
       reason: result.failureReason,
     } as const;
     const failed = result.status !== 'sending' && result.status !== 'delivered';
-    const accessibleLetter = channel === 'letter' && format && !failed;
-    const phone = phoneToo(n.event, n.contact_method);
-    if (!failed && !accessibleLetter && !phone) {
+    // Tasks for the booking team beside the message. Notify prints standard letters: the team sends
+    // this one in the patient's format too. A patient who asked to be phoned (their additional
+    // requirements) is called about this one.
+    const tasks: Array<readonly [kind: string, detail: Record<string, unknown>]> = [];
+    if (channel === 'letter' && format && !failed) tasks.push(['accessible_letter', { notificationId: n.id, event: n.event, format }]);
+    if (phoneToo(n.event, n.contact_method)) tasks.push(['phone_patient', { notificationId: n.id, event: n.event, contactMethod: n.contact_method }]);
+    if (!failed && tasks.length === 0) {
       // The usual case is one statement: no transaction round trips.
       await recordNotificationStatus(this.prisma.sql, update);
     } else {
       await this.prisma.sqlTransaction(async (tx) => {
         await recordNotificationStatus(tx, update);
-        // Notify prints standard letters: the booking team sends this one in the patient's format too.
-        if (accessibleLetter)
+        for (const [kind, detail] of tasks)
           await raiseTask(tx, {
             trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods),
             team: 'booking',
-            kind: 'accessible_letter',
+            kind,
             referralId: n.referral_id,
-            key: `accessible_letter.${n.id}`,
-            detail: { notificationId: n.id, event: n.event, format },
-          });
-        // The patient asked to be phoned (their additional requirements): the booking team calls them about this one.
-        if (phone)
-          await raiseTask(tx, {
-            trustOds: taskTrustFor(n.referral_status!, n.origin_ods!, n.receiving_ods),
-            team: 'booking',
-            kind: 'phone_patient',
-            referralId: n.referral_id,
-            key: `phone_patient.${n.id}`,
-            detail: { notificationId: n.id, event: n.event, contactMethod: n.contact_method },
+            key: `${kind}.${n.id}`,
+            detail,
           });
       });
     }
