@@ -29,10 +29,18 @@ const FORM_LIMIT_BYTES = 256 * 1024;
 
 export class FormTooLargeError extends Error {}
 
-/** The posted form's fields (the last value of a repeated one). */
+/**
+ * A value with each line break as one character: browsers send a textarea's as CR LF, which would
+ * count twice against a length the person could not see they had passed.
+ */
+const oneLineBreak = (v: string) => v.replace(/\r\n?/g, '\n');
+
+/** The posted form's fields (the last value of a repeated one), line breaks as LF. */
 export async function readForm(req: ConsoleRequest): Promise<Record<string, string>> {
   if (req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) {
-    return Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? String(v.at(-1)) : String(v)]));
+    return Object.fromEntries(
+      Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, oneLineBreak(Array.isArray(v) ? String(v.at(-1)) : String(v))]),
+    );
   }
   const type = String(req.headers['content-type'] ?? '');
   if (!type.startsWith('application/x-www-form-urlencoded')) return {};
@@ -44,7 +52,7 @@ export async function readForm(req: ConsoleRequest): Promise<Record<string, stri
     if (size > FORM_LIMIT_BYTES) throw new FormTooLargeError();
     chunks.push(chunk);
   }
-  const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  const form = Object.fromEntries([...new URLSearchParams(Buffer.concat(chunks).toString('utf8'))].map(([k, v]) => [k, oneLineBreak(v)]));
   req.body = form;
   return form;
 }

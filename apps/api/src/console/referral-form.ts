@@ -22,11 +22,8 @@ export class FormErrors extends Error {
   }
 }
 
-/**
- * A field's text, trimmed, its line breaks as one character each: browsers send a textarea's as
- * CR LF, which would count twice against a length the person could not see they had passed.
- */
-export const formText = (form: Form, name: string) => (form[name] ?? '').replace(/\r\n?/g, '\n').trim();
+/** A field's text, trimmed (readForm has made each line break one character). */
+export { field as formText } from './console-forms.js';
 
 export function check(errors: FieldError[], ok: boolean, field: string, message: string): void {
   if (!ok) errors.push({ field, text: message });
