@@ -81,6 +81,9 @@ export function toolCardsFor(roles: readonly Role[]): Array<{ title: string; des
     .map(({ title, description, href }) => ({ title, description, href, count: null }));
 }
 
+/** A patient as every list of the console names them: family name in capitals, then given name. */
+export const listName = (familyName: string, givenName: string): string => `${familyName.toUpperCase()}, ${givenName}`;
+
 export const SPECIALTIES: Record<string, string> = {
   '100': 'General surgery',
   '101': 'Urology',

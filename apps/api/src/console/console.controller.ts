@@ -9,7 +9,7 @@ import { DuplicateError } from '#workflow';
 import { LongWaiters, OpenReferral, ReferralQueries, TaskQueries } from '#workflow';
 import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
-import { SPECIALTIES, WORKLIST_CARDS, statusTag, toolCardsFor, worklistsFor, type ConsoleWorklist } from './console-pages.js';
+import { SPECIALTIES, WORKLIST_CARDS, listName, statusTag, toolCardsFor, worklistsFor, type ConsoleWorklist } from './console-pages.js';
 import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
 import { renderForSession, seeOther } from './console-render.js';
@@ -102,7 +102,7 @@ export class ConsoleController {
           ...t,
           what: TASK_KINDS[t.kind] ?? t.kind.replace(/_/g, ' '),
           href: t.referralId ? `/console/referrals/${t.referralId}` : null,
-          name: r ? `${r.familyName.toUpperCase()}, ${r.givenName}` : null,
+          name: r ? listName(r.familyName, r.givenName) : null,
           nhsNumber: r?.nhsNumber ?? null,
           weeksWaited: r?.weeksWaited ?? null,
         };
@@ -227,7 +227,7 @@ export class ConsoleController {
     const rows = page.items.map((r) => ({
       id: r.id,
       href: `/console/referrals/${r.id}`,
-      name: 'patient' in r && r.patient ? `${r.patient.familyName.toUpperCase()}, ${r.patient.givenName}` : '',
+      name: 'patient' in r && r.patient ? listName(r.patient.familyName, r.patient.givenName) : '',
       nhsNumber: 'patient' in r && r.patient && 'nhsNumber' in r.patient ? r.patient.nhsNumber : '',
       weeksWaited: r.weeksWaited,
       priority: r.priority,

@@ -11,7 +11,7 @@ import { DuplicateError, PatientInitiated, ReferralNotFoundError, type OptInRow 
 import { ConsoleAccess, ConsoleGuard, ConsolePageError } from './console-access.js';
 import { ConsoleErrorsFilter } from './console-errors.filter.js';
 import { FormErrors, field, type FieldError } from './console-forms.js';
-import { SPECIALTIES } from './console-pages.js';
+import { SPECIALTIES, listName } from './console-pages.js';
 import { renderForSession, seeOther } from './console-render.js';
 import { readForm, type ConsoleRequest, type ConsoleResponse } from './console-request.js';
 import { IdentityProvider } from './identity-provider.js';
@@ -33,7 +33,7 @@ const CHECKED: Record<string, { title: string; text: string }> = {
 function optInRow(r: OptInRow, today: Date) {
   return {
     id: r.id,
-    name: `${r.family_name.toUpperCase()}, ${r.given_name}`,
+    name: listName(r.family_name, r.given_name),
     nhsNumber: r.nhs_number,
     dateOfBirth: isoDate(r.date_of_birth),
     weeksWaited: weeksWaited(r.rtt_clock_start, today),
