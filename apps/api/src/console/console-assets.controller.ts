@@ -26,7 +26,9 @@ const OWN: Record<string, string> = {
     '.ct-nowrap{white-space:nowrap}.ct-count{display:block;font-size:2.5rem;font-weight:700;line-height:1.1}.ct-filters__button{margin-top:2rem}' +
     '.ct-timeline li{margin-bottom:.75rem}.nhsuk-table__cell a,.nhsuk-footer__meta a{display:inline-block;min-height:24px;padding:2px 0}.ct-table-button{margin-bottom:0}' +
     '.ct-progress progress{display:block;width:100%;height:1.5rem;accent-color:#005eb8}.ct-progress p{margin-top:.5rem}' +
-    '.ct-tags{list-style:none;padding:0;margin:0 0 1rem}.ct-tags li{display:inline-block;margin:0 .25rem .25rem 0}\n',
+    '.ct-tags{list-style:none;padding:0;margin:0 0 1rem}.ct-tags li{display:inline-block;margin:0 .25rem .25rem 0}' +
+    // A table that scrolls in its container keeps its visually hidden text inside it, not off the page's edge.
+    '.nhsuk-table-container{position:relative}\n',
   // Unticking a box whose follow-up questions it hides clears their answers, so what is saved is what is seen
   // (without JavaScript every follow-up shows and counts: views/requirements-form.ts).
   'console.js':
