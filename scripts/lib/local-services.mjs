@@ -16,16 +16,49 @@ export function log(msg) {
   process.stderr.write(`[crosstrust] ${msg}\n`);
 }
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
+// A port is chosen here and listened on later (Postgres and Redis once started, the API once its
+// settings name its own address), so nothing may take it in between. The kernel's ephemeral range
+// is where every outgoing connection (to Postgres, to Redis) gets its local port: a port chosen
+// there can be taken by one of those connections before its server listens, which a CI run
+// showed as EADDRINUSE. So the port comes from below that range, from a slice of its own per Jest
+// worker (parallel workers never choose the same one), never twice from one process, and only
+// when nothing listens on it now.
+const handedOut = new Set();
+const LOWEST = 10_000;
+const SLICES = 16;
+
+function ephemeralStart() {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && low > LOWEST + SLICES * 64) return low;
+  } catch {
+    // Not Linux: the range most systems use starts above this.
+  }
+  return 32_768;
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+export async function freePort() {
+  const size = Math.floor((ephemeralStart() - LOWEST) / SLICES);
+  const slice = Number(process.env.JEST_WORKER_ID ?? 0) % SLICES;
+  const start = LOWEST + slice * size;
+  for (let i = 0; i < 100; i++) {
+    const port = start + Math.floor(Math.random() * size);
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found between ${start} and ${start + size - 1}`);
 }
 
 function alive(pid) {

@@ -3,27 +3,16 @@
 // would, axe-core on a page (WCAG 2.2 A and AA), and screenshots at 1280 and 768 px into
 // test-output/screenshots/ (not in git).
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startLocalIdentityProvider } from '../../scripts/lib/local-identity-provider.mjs';
+import { freePort } from '../../scripts/lib/local-services.mjs';
 import { afterAll, beforeAll } from '@jest/globals';
 import { cast, readyLater, startStack, type Cast, type Stack } from './stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SHOTS = path.join(process.cwd(), 'test-output', 'screenshots');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Debian's Chromium, headless, as every browser suite starts it. */
 export function launchChromium(): Promise<Browser> {
