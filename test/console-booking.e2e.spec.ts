@@ -174,7 +174,18 @@ describe('the receiving booking team in the console', () => {
     await expect(patient.getByRole('alert').textContent()).resolves.toContain('Select why you cannot come');
     await patient.getByLabel('Ask for another date').check();
     await patient.getByLabel('No transport to get there').check();
-    await patient.getByLabel('Anything the booking team should know (optional)').fill('Mornings are hard');
+    // Too long: refused in words, with every character they wrote still in the box.
+    const comment = patient.getByLabel('Anything the booking team should know (optional)');
+    const tooLong = `Mornings are hard.\n${'I work shifts. '.repeat(40)}`;
+    await comment.fill(tooLong);
+    await submit(patient, 'Send my request');
+    await expect(patient.getByRole('alert').textContent()).resolves.toContain('What you tell the booking team must be 500 characters or fewer');
+    await expect(comment.inputValue()).resolves.toBe(tooLong.trim());
+    // 500 characters as typed, line breaks one each (the browser sends them as CRLF): taken.
+    const lines = ['Mornings are hard.', 'Afternoons are fine.', 'Not Fridays.'];
+    const note = [...lines, 'x'.repeat(500 - lines.join('\n').length - 1)].join('\n');
+    expect(note.length).toBe(500);
+    await comment.fill(note);
     await submit(patient, 'Send my request');
     expect(await patient.getByRole('heading', { level: 1 }).textContent()).toBe('We have your request for another date');
 
@@ -182,7 +193,7 @@ describe('the receiving booking team in the console', () => {
     expect(lastEventOf(view, 'appointment_change_requested').detail).toMatchObject({
       request: 'change',
       reasonCode: 'NO_TRANSPORT',
-      comment: 'Mornings are hard',
+      comment: note,
     });
     const tasks = await h.s.http.get('/v1/tasks').query({ kind: 'appointment_change_request' }).set(bearer(h.c.clerkRJC)).expect(200);
     expect(tasks.body.items.some((t: { referralId: string }) => t.referralId === id)).toBe(true);

@@ -13,12 +13,11 @@ import { PrismaService } from '#persistence';
 import { Bookings, DuplicateError, TransitionConflictError, BusinessRuleError } from '#workflow';
 import { OfferLinkService, SESSION_SECONDS } from './offer-link.service.js';
 import { cookieOf, dobProblem, field, readForm } from './offer-page.controller.js';
-import { APPOINTMENT_PAGES, appointmentDobPage, changePage, requestSentPage, type ChangeForm } from './appointment-views.js';
+import { APPOINTMENT_PAGES, COMMENT_MAX, appointmentDobPage, changePage, requestSentPage, type ChangeForm } from './appointment-views.js';
 import type { BookingTeam, DobForm, FieldError } from './offer-views.js';
 import { redirectPatient, runPatientPage, sendPatientPage } from './patient-page-response.js';
 
 const COOKIE = 'appointment_session';
-const COMMENT_MAX = 500;
 
 /** An appointment link: the message it came in, its booking as it is now, and who may open it. */
 interface AppointmentLink {
@@ -160,7 +159,8 @@ export class AppointmentPageController {
       const values: ChangeForm = {
         request: field(body, 'request'),
         reasonCode: field(body, 'reasonCode', 40),
-        comment: field(body, 'comment', COMMENT_MAX + 1),
+        // Whole (the form's 8 KB bounds it): a refused comment comes back as it was written, not cut.
+        comment: field(body, 'comment', Infinity),
       };
       const errors: FieldError[] = [];
       if (values.request !== 'change' && values.request !== 'cancel')

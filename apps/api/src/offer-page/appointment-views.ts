@@ -4,6 +4,9 @@
 import { CHANGE_REQUEST_REASONS } from '#domain';
 import { messagePage, renderOfferLayout, type BookingTeam, type DobForm, type FieldError } from './offer-views.js';
 
+/** The longest note a patient may send the booking team with a request to change an appointment. */
+export const COMMENT_MAX = 500;
+
 /** A page of the patient's link, in the offer pages' layout. */
 function render(template: string, title: string, context: Record<string, unknown>, errors: readonly FieldError[] = []) {
   return renderOfferLayout(template, title, context, { errors });
@@ -50,6 +53,7 @@ export function changePage(opts: {
       requestError: errorOf('request'),
       reasonError: errorOf('reasonCode'),
       commentError: errorOf('comment'),
+      commentMax: COMMENT_MAX,
       requests: [
         { value: 'change', text: 'Ask for another date', checked: opts.values.request === 'change' },
         { value: 'cancel', text: 'Cancel this appointment', checked: opts.values.request === 'cancel' },

@@ -90,12 +90,19 @@ export function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields:
       stop();
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.split('&').filter(Boolean).length > limits.fields) return reject(unreadableForm(413, 'the form has too many fields'));
-      resolve(parseQueryString(text));
+      // A browser sends a textarea's line break as CRLF: one character, as the person typed it and as
+      // the console reads its forms (console-request.ts), so a limit counts what they see.
+      const form = parseQueryString(text);
+      for (const [k, v] of Object.entries(form)) form[k] = Array.isArray(v) ? v.map(oneLineBreak) : oneLineBreak(v ?? '');
+      resolve(form);
     };
     raw.on('data', onData).on('end', onEnd).on('error', stop);
   });
 }
 
+const oneLineBreak = (v: string) => v.replace(/\r\n?/g, '\n');
+
+/** A field's text, trimmed, and cut at `max` characters (a short field: a date's part, a choice). */
 export const field = (body: Record<string, unknown>, name: string, max = 20): string => {
   const v = body[name];
   return typeof v === 'string' ? v.trim().slice(0, max) : '';
