@@ -159,7 +159,8 @@ export async function statements(db, database, appUser, transitions) {
       `SELECT coalesce(sum(calls) FILTER (WHERE NOT (${UTILITY})), 0)::bigint AS statements,
               coalesce(sum(calls) FILTER (WHERE ${UTILITY}), 0)::bigint AS utility,
               coalesce(sum(calls) FILTER (WHERE s.query ~* '^\\s*BEGIN'), 0)::bigint AS begins,
-              coalesce(sum(total_exec_time), 0) AS exec_ms
+              coalesce(sum(total_exec_time), 0) AS exec_ms,
+              coalesce(sum(plans), 0)::bigint AS plans, coalesce(sum(total_plan_time), 0) AS plan_ms
        ${scope}`,
       params,
     )
@@ -167,7 +168,8 @@ export async function statements(db, database, appUser, transitions) {
   const top = async (order, limit = 10, chars = 200) =>
     (
       await db.query(
-        `SELECT regexp_replace(s.query, '\\s+', ' ', 'g') AS query, calls::bigint AS calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, rows::bigint AS rows
+        `SELECT regexp_replace(s.query, '\\s+', ' ', 'g') AS query, calls::bigint AS calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms, rows::bigint AS rows,
+                plans::bigint AS plans, total_plan_time AS plan_ms
          ${scope} ORDER BY ${order} DESC LIMIT ${limit}`,
         params,
       )
@@ -177,6 +179,8 @@ export async function statements(db, database, appUser, transitions) {
       totalMs: Number(r.total_ms),
       meanMs: Number(r.mean_ms),
       rows: Number(r.rows),
+      plans: Number(r.plans),
+      planMs: Number(r.plan_ms),
     }));
   const statementsN = Number(t.statements);
   const utility = Number(t.utility);
@@ -186,8 +190,13 @@ export async function statements(db, database, appUser, transitions) {
     transactions: Number(t.begins),
     roundTrips: statementsN + utility,
     execMs: Number(t.exec_ms),
+    // Zero unless planning is tracked (BENCH_TRACK_PLANNING=1): plans made (a prepared statement's
+    // generic plan is made once per connection; a custom plan at every call) and their time.
+    plans: Number(t.plans),
+    planMs: Number(t.plan_ms),
     perTransition: { statements: statementsN / transitions, roundTrips: (statementsN + utility) / transitions, transactions: Number(t.begins) / transitions },
     topByTotalTime: await top('total_exec_time'),
+    topByPlanTime: Number(t.plans) > 0 ? await top('total_plan_time') : [],
     topByCalls: await top('calls'),
     // Every statement (up to 100), in the JSON only: where a transition's round trips go.
     allByCalls: await top('calls', 100, 400),

@@ -63,6 +63,10 @@ function phaseLines(name, ph) {
         ['round trips per transition', num(s.perTransition.roundTrips, 2)],
         ['transactions per transition', num(s.perTransition.transactions, 2)],
         ['statements per referral', num(s.statements / m.discharged, 1)],
+        ['time executing, ms per transition', num(s.execMs / m.transitions.total, 2)],
+        ...(s.plans
+          ? [['plans made per transition, ms planning per transition', `${num(s.plans / m.transitions.total, 2)}, ${num(s.planMs / m.transitions.total, 2)}`]]
+          : []),
         ...Object.entries(ph.tableWrites ?? {}).map(([table, w]) => [
           `${table} (${w.indexes} indexes)`,
           `${w.inserts} inserts, ${w.updates} updates, ${w.hotUpdates} HOT (${w.hotShare === null ? '-' : `${num(w.hotShare * 100, 0)}%`})`,
@@ -72,9 +76,13 @@ function phaseLines(name, ph) {
     for (const [title, list] of [
       ['  top 10 by total time', s.topByTotalTime],
       ['  top 10 by calls', s.topByCalls],
+      ...(s.topByPlanTime?.length ? [['  top 10 by planning time', s.topByPlanTime]] : []),
     ]) {
       out.push('', title);
-      for (const q of list) out.push(`    ${pad(num(q.totalMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} ${q.query.slice(0, 110)}`);
+      for (const q of list)
+        out.push(
+          `    ${pad(num(title.includes('planning') ? q.planMs : q.totalMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} ${title.includes('planning') ? pad(q.plans + ' plans', 13) : ''}${q.query.slice(0, 110)}`,
+        );
     }
   }
   return out;

@@ -82,6 +82,10 @@ export async function startBenchServices({ durable = true } = {}) {
   }
   try {
     await admin.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
+    // Planning time per statement (BENCH_TRACK_PLANNING=1): off by default, as it costs a little
+    // itself; a setting read at reload, so each run sets it either way.
+    await admin.query(`ALTER SYSTEM SET pg_stat_statements.track_planning = ${process.env.BENCH_TRACK_PLANNING === '1' ? 'on' : 'off'}`);
+    await admin.query(`SELECT pg_reload_conf()`);
     const role = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [OBSERVER.user]);
     // Superuser: it reads pg_stat_statements of every user and resets it; a throwaway local cluster.
     if (role.rowCount === 0) await admin.query(`CREATE ROLE ${OBSERVER.user} LOGIN SUPERUSER PASSWORD '${OBSERVER.password}'`);
