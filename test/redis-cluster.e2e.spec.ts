@@ -51,11 +51,9 @@ beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const ports: number[] = [];
-  // A data port and an explicit cluster-bus port per node (the default, port + 10000, may be taken or out of range).
-  while (ports.length < 6) {
-    const p = await freePort();
-    if (!ports.includes(p)) ports.push(p);
-  }
+  // A data port and an explicit cluster-bus port per node (the default, port + 10000, may be taken or out of range);
+  // freePort never gives one process the same port twice.
+  while (ports.length < 6) ports.push(await freePort());
   for (let i = 0; i < 3; i++) {
     const [port, bus] = [ports[i], ports[i + 3]];
     const child = spawn(

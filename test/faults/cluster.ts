@@ -88,10 +88,8 @@ export class Cluster {
     this.redisPort = this.redis.port;
     this.redisUrl = `redis://127.0.0.1:${this.redisPort}`;
     const apis = opts.apis ?? 1;
-    while (this.apiPorts.length < apis) {
-      const p = await freePort();
-      if (!this.apiPorts.includes(p)) this.apiPorts.push(p);
-    }
+    // freePort never gives one process the same port twice.
+    while (this.apiPorts.length < apis) this.apiPorts.push(await freePort());
     this.apiPort = this.apiPorts[0]!;
     this.apiHits = this.apiPorts.map(() => 0);
     prisma(['migrate', 'deploy'], this.env());

@@ -2,6 +2,7 @@
 // (headers, status, a sent body), and the form of a POST (parsed by the platform, or read here).
 import type { IncomingMessage } from 'node:http';
 import type { Caller, Permission } from '#auth';
+import { oneLineBreak } from '../http/body-parsing.js';
 import type { ConsoleSession } from './console-session.js';
 
 export interface ConsoleRequest {
@@ -28,12 +29,6 @@ export interface ConsoleResponse {
 const FORM_LIMIT_BYTES = 256 * 1024;
 
 export class FormTooLargeError extends Error {}
-
-/**
- * A value with each line break as one character: browsers send a textarea's as CR LF, which would
- * count twice against a length the person could not see they had passed.
- */
-const oneLineBreak = (v: string) => v.replace(/\r\n?/g, '\n');
 
 /** The posted form's fields (the last value of a repeated one), line breaks as LF. */
 export async function readForm(req: ConsoleRequest): Promise<Record<string, string>> {

@@ -6,6 +6,13 @@ import { BadRequestException, HttpException } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorBody } from './http-errors.filter.js';
 
+/**
+ * A form value with each line break as one character: browsers send a textarea's as CR LF, which
+ * would count twice against a length the person could not see they had passed. The console's and
+ * the offer pages' form readers both apply it.
+ */
+export const oneLineBreak = (v: string): string => v.replace(/\r\n?/g, '\n');
+
 /** Media types read as JSON (as express.json's `application/json` and `application/*+json` were); Fastify tests the regular expression on the whole header, parameters and all. */
 const JSON_TYPES = ['application/json', /^application\/[^;\s]+\+json\s*(;|$)/];
 

@@ -16,6 +16,7 @@ import { APP_CONFIG, DEV_OFFER_LINK_SECRET, type AppConfig } from '#config';
 import { distanceFromHome } from '#notifications';
 import { AdditionalRequirementsRecord, BusinessRuleError, CAPACITY_GONE_REASONS, Consent, TransitionConflictError, WorkflowError } from '#workflow';
 import { formMessage, requirementsFormItems, requirementsFromForm, type OpenBoxes } from '../views/requirements-form.js';
+import { oneLineBreak } from '../http/body-parsing.js';
 import { httpStatusOf } from '../http/error-statuses.js';
 import { OfferLinkService, SESSION_SECONDS, type LinkRecord, type LinkState } from './offer-link.service.js';
 import {
@@ -90,8 +91,7 @@ export function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields:
       stop();
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.split('&').filter(Boolean).length > limits.fields) return reject(unreadableForm(413, 'the form has too many fields'));
-      // A browser sends a textarea's line break as CRLF: one character, as the person typed it and as
-      // the console reads its forms (console-request.ts), so a limit counts what they see.
+      // Each line break one character, as the person typed it and as the console reads its forms.
       const form = parseQueryString(text);
       for (const [k, v] of Object.entries(form)) form[k] = Array.isArray(v) ? v.map(oneLineBreak) : oneLineBreak(v ?? '');
       resolve(form);
@@ -99,8 +99,6 @@ export function readForm(req: Request, limits = { bytes: FORM_MAX_BYTES, fields:
     raw.on('data', onData).on('end', onEnd).on('error', stop);
   });
 }
-
-const oneLineBreak = (v: string) => v.replace(/\r\n?/g, '\n');
 
 /** A field's text, trimmed, and cut at `max` characters (a short field: a date's part, a choice). */
 export const field = (body: Record<string, unknown>, name: string, max = 20): string => {
