@@ -73,16 +73,15 @@ function phaseLines(name, ph) {
         ]),
       ]),
     );
-    for (const [title, list] of [
-      ['  top 10 by total time', s.topByTotalTime],
-      ['  top 10 by calls', s.topByCalls],
-      ...(s.topByPlanTime?.length ? [['  top 10 by planning time', s.topByPlanTime]] : []),
+    const timed = (q) => `${pad(num(q.totalMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} `;
+    const planned = (q) => `${pad(num(q.planMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} ${pad(q.plans + ' plans', 13)}`;
+    for (const [title, list, figures] of [
+      ['  top 10 by total time', s.topByTotalTime, timed],
+      ['  top 10 by calls', s.topByCalls, timed],
+      ...(s.topByPlanTime?.length ? [['  top 10 by planning time', s.topByPlanTime, planned]] : []),
     ]) {
       out.push('', title);
-      for (const q of list)
-        out.push(
-          `    ${pad(num(title.includes('planning') ? q.planMs : q.totalMs, 0) + ' ms', 11)} ${pad(q.calls + ' calls', 13)} ${title.includes('planning') ? pad(q.plans + ' plans', 13) : ''}${q.query.slice(0, 110)}`,
-        );
+      for (const q of list) out.push(`    ${figures(q)}${q.query.slice(0, 110)}`);
     }
   }
   return out;
