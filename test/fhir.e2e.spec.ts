@@ -175,7 +175,9 @@ describe('BaRS intake and the FHIR export', () => {
     await waitForStatus(s, c.clerkRLQ, other.id, 'AWAITING_CLINICAL_REVIEW');
     const version = one<import('@medplum/fhirtypes').ServiceRequest>(await exportOf(c.clerkRLQ, other.id), 'ServiceRequest').meta!.lastUpdated!;
     const cancelled = answered(await send(updateMessage(other.id, 'entered-in-error', version)));
-    expect(cancelled.status).toBe('revoked');
+    // Cancelled, but the referring trust may re-open it within the re-offer window: on hold until then, not
+    // revoked (FHIR's revoked is terminal). A withdrawal above is final: revoked.
+    expect(cancelled.status).toBe('on-hold');
     expect(await getReferral(s, c.clerkRLQ, other.id)).toMatchObject({ status: 'CANCELLED' });
     await exportOf(c.clerkRLQ, other.id);
   });

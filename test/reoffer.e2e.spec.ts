@@ -4,6 +4,14 @@ import { bearer, driveTo, getReferral, isoDay, lastEventOf, token, useStack, wai
 
 const { s, c } = useStack();
 
+/** The status of the referral's ServiceRequest in its FHIR export, as the referring trust reads it. */
+async function requestStatus(id: string): Promise<string | undefined> {
+  const res = await s.http.get(`/v1/referrals/${id}/fhir`).set(bearer(c.clinRLQ));
+  expect(res.status).toBe(200);
+  const bundle = JSON.parse(res.text) as { entry: Array<{ resource: { resourceType: string; status?: string } }> };
+  return bundle.entry.find((e) => e.resource.resourceType === 'ServiceRequest')?.resource.status;
+}
+
 /** A specialty of this suite's own, with capacity at RJC and RLT: suites share one database, and 110's offers are RJC's alone elsewhere. */
 const SPECIALTY = '326';
 
@@ -169,9 +177,12 @@ describe('re-offer after a decline or a cancellation (a closed referral re-opene
     const before = await getReferral(s, c.clinRLQ, id);
     const cancelled = await s.http.post(`/v1/referrals/${id}/cancel`).set(bearer(c.clerkRJC)).send({ reason: 'Theatre closed for refurbishment' });
     expect({ status: cancelled.status, to: cancelled.body.status }).toEqual({ status: 200, to: 'CANCELLED' });
+    // In FHIR the request is on hold while it may be re-opened (revoked would be terminal), and active again after.
+    expect(await requestStatus(id)).toBe('on-hold');
 
     const res = await s.http.post(`/v1/referrals/${id}/reoffer`).set(bearer(c.clinRLQ));
     expect({ status: res.status, to: res.body.status }).toEqual({ status: 200, to: 'AWAITING_PATIENT_CONSENT' });
+    expect(await requestStatus(id)).toBe('active');
     const open = await offersOfRound(id, 2);
     expect(open.length).toBeGreaterThan(0);
     expect(open.map((o) => o.receivingOds)).not.toContain('RJC');

@@ -119,6 +119,25 @@ export function reopenRefusal(close: ReferralClose, windowDays: number, now: Dat
   return null;
 }
 
+/** A timeline event as the referral views carry it (oldest first); a patient's view has no fromStatus. */
+interface TimelineStep {
+  readonly type: string;
+  readonly fromStatus?: string | null;
+  readonly toStatus?: string | null;
+  readonly at: string;
+}
+
+/**
+ * Whether a referral in `status`, with this `timeline`, may be offered again elsewhere now: a closed
+ * referral (REOPENABLE_STATUSES) whose close (its latest stage change into `status`) reopenRefusal
+ * does not refuse. Whether a newer referral holds the pathway is the database's to say, at the re-open.
+ */
+export function reopenableNow(status: ReferralStatus, timeline: readonly TimelineStep[], windowDays: number, now: Date): boolean {
+  if (!(REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(status)) return false;
+  const close = timeline.findLast((e) => e.toStatus === status && e.fromStatus !== e.toStatus);
+  return close !== undefined && reopenRefusal({ type: close.type, at: new Date(close.at) }, windowDays, now) === null;
+}
+
 /** The action that starts each follow-up plan from TREATED. */
 export const FOLLOW_UP_ACTIONS = {
   keep: 'follow_up_kept',

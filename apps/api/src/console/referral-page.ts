@@ -16,7 +16,7 @@ import {
   RETURNED_WITH_ADVICE,
   STATUS_DESCRIPTIONS,
   WITHDRAWAL_REASONS,
-  reopenRefusal,
+  reopenableNow,
   transition,
   type ReferralAction,
   type ReferralStatus,
@@ -60,8 +60,7 @@ interface ActionContext {
  */
 function mayReoffer(r: PageReferral, ctx: ActionContext): boolean {
   if (!(REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(r.status)) return true;
-  const close = r.timeline?.findLast((e) => e.toStatus === r.status && e.fromStatus !== e.toStatus);
-  return close !== undefined && reopenRefusal({ type: close.type, at: new Date(close.at) }, ctx.reofferWindowDays, new Date()) === null;
+  return reopenableNow(r.status, r.timeline ?? [], ctx.reofferWindowDays, new Date());
 }
 
 /**

@@ -14,6 +14,9 @@ const directory = {
   sites: new Map([['RJC02', { name: 'Warwick Hospital', trustOds: 'RJC' }]]),
 };
 
+/** When the Bundles are made, with the default re-offer window (REOFFER_WINDOW_DAYS). */
+const at = { now: new Date('2026-12-01T00:00:00Z'), reofferWindowDays: 90 };
+
 function view(status: ReferralStatus, clinician: boolean): ReferralViewForFhir {
   const treated = ['TREATED', 'DISCHARGED'].includes(status);
   const received = RECEIVER_OWNS.has(status) || status === 'AWAITING_RECEIVER_ACCEPTANCE';
@@ -79,7 +82,7 @@ function view(status: ReferralStatus, clinician: boolean): ReferralViewForFhir {
 describe('referralBundle', () => {
   it.each([...REFERRAL_STATUSES])('%s: every resource validates against FHIR R4 and names its UK Core profile', (status) => {
     for (const clinician of [true, false]) {
-      const bundle: Bundle = referralBundle(view(status, clinician), directory, 'https://crosstrust.example/fhir/r4', new Date('2026-12-01T00:00:00Z'));
+      const bundle: Bundle = referralBundle(view(status, clinician), directory, 'https://crosstrust.example/fhir/r4', at);
       expect(bundleProblems(bundle)).toEqual([]);
       const task = bundle.entry!.map((e) => e.resource).find((r): r is Task => r?.resourceType === 'Task')!;
       expect(task.businessStatus?.coding?.[0].code).toBe(status);
@@ -92,7 +95,7 @@ describe('referralBundle', () => {
   // and a request still going on keeps its RTT period active (a receiver's rejection awaits the
   // referrer's decision: on hold, the clock running).
   it.each([...REFERRAL_STATUSES])('%s: the request reads revoked only when nothing further can happen to it', (status) => {
-    const bundle = referralBundle(view(status, false), directory, 'https://crosstrust.example/fhir/r4', new Date('2026-12-01T00:00:00Z'));
+    const bundle = referralBundle(view(status, false), directory, 'https://crosstrust.example/fhir/r4', at);
     const resources = bundle.entry!.map((e) => e.resource);
     const request = resources.find((r): r is ServiceRequest => r?.resourceType === 'ServiceRequest')!;
     const episode = resources.find((r): r is EpisodeOfCare => r?.resourceType === 'EpisodeOfCare')!;
@@ -100,5 +103,27 @@ describe('referralBundle', () => {
     expect(request.status === 'revoked').toBe(ended);
     if (!ended && !['TREATED', 'DISCHARGED'].includes(status)) expect(episode.status).toBe('active');
     if (status === 'REJECTED_BY_RECEIVER') expect(request.status).toBe('on-hold');
+  });
+
+  // A declined or cancelled referral may be re-opened and offered elsewhere within the window: until
+  // then it is on hold (the RTT period active), and revoked only once nothing further can happen.
+  const closedOn = (status: 'DECLINED' | 'CANCELLED', type: string, day: string) => {
+    const v = view(status, false);
+    const close = { id: '50', type, fromStatus: 'AWAITING_PATIENT_CONSENT', toStatus: status, at: `${day}T10:00:00.000Z` };
+    const bundle = referralBundle({ ...v, timeline: [...v.timeline, close] } as ReferralViewForFhir, directory, 'https://crosstrust.example/fhir/r4', at);
+    expect(bundleProblems(bundle)).toEqual([]);
+    const resources = bundle.entry!.map((e) => e.resource);
+    return {
+      request: resources.find((r): r is ServiceRequest => r?.resourceType === 'ServiceRequest')!.status,
+      episode: resources.find((r): r is EpisodeOfCare => r?.resourceType === 'EpisodeOfCare')!.status,
+    };
+  };
+  it.each(['DECLINED', 'CANCELLED'] as const)('%s within the re-offer window is on hold, and revoked after it', (status) => {
+    // 2026-12-01 is 89 days after 2026-09-03 and 91 after 2026-09-01.
+    expect(closedOn(status, 'closed', '2026-09-03')).toEqual({ request: 'on-hold', episode: 'active' });
+    expect(closedOn(status, 'closed', '2026-09-01')).toEqual({ request: 'revoked', episode: 'cancelled' });
+  });
+  it('a referral the referring trust closed back to its own list is revoked at once: it is never offered again', () => {
+    expect(closedOn('CANCELLED', 'closed_to_origin', '2026-11-30')).toEqual({ request: 'revoked', episode: 'cancelled' });
   });
 });

@@ -15,7 +15,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
-import { RECEIVER_OWNS } from '#domain';
+import { RECEIVER_OWNS, reopenableNow } from '#domain';
 import type { ReferralQueries } from '../referral-queries.js';
 import { APPOINTMENT_STATUS, FHIR_PRIORITY, FHIR_STATUS, SYSTEMS, UK_CORE } from './fhir-codes.js';
 
@@ -49,12 +49,22 @@ interface StaffPatientView {
 const profile = (type: keyof typeof UK_CORE, lastUpdated?: string) => ({ profile: [UK_CORE[type]], ...(lastUpdated ? { lastUpdated } : {}) });
 const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** When the Bundle is made (`now`, the present by default), and the re-offer window (REOFFER_WINDOW_DAYS) its request's status depends on. */
+export interface BundleTime {
+  readonly now?: Date;
+  readonly reofferWindowDays: number;
+}
+
 /**
  * The Bundle (type `collection`: a snapshot of the referral's record, not one signed document;
  * the discharge summary inside it is a Composition). `base`: the FHIR base URL for fullUrls.
  */
-export function referralBundle(view: ReferralViewForFhir, dir: FhirDirectory, base: string, now = new Date()): Bundle {
+export function referralBundle(view: ReferralViewForFhir, dir: FhirDirectory, base: string, when: BundleTime): Bundle {
   const status = view.status;
+  const now = when.now ?? new Date();
+  // A declined or cancelled referral its trust may still offer elsewhere (the re-offer window) is
+  // on hold, not revoked: FHIR's revoked is terminal, and a re-open makes it active again.
+  const requestStatus = reopenableNow(status, view.timeline, when.reofferWindowDays, now) ? 'on-hold' : FHIR_STATUS[status].serviceRequest;
   const subject = ref<Patient>('Patient', view.id);
   const serviceRequest = ref<ServiceRequest>('ServiceRequest', view.id);
   const resources: Resource[] = [];
@@ -116,7 +126,7 @@ export function referralBundle(view: ReferralViewForFhir, dir: FhirDirectory, ba
     // The version a sender's update must have seen (BaRS: a stale update is refused).
     meta: profile('ServiceRequest', view.updatedAt),
     identifier: [{ system: SYSTEMS.pathwayId, value: view.pathwayId, assigner: { identifier: { system: SYSTEMS.odsOrganisation, value: view.originOds } } }],
-    status: FHIR_STATUS[status].serviceRequest,
+    status: requestStatus,
     intent: 'order',
     category: [{ coding: [{ system: SYSTEMS.serviceRequestCategory, code: 'referral', display: 'Transfer of Care' }] }],
     priority: FHIR_PRIORITY[view.priority as keyof typeof FHIR_PRIORITY],
@@ -153,7 +163,7 @@ export function referralBundle(view: ReferralViewForFhir, dir: FhirDirectory, ba
     id: view.id,
     meta: profile('EpisodeOfCare'),
     identifier: sr.identifier,
-    status: view.rttClockStop ? 'finished' : FHIR_STATUS[status].serviceRequest === 'revoked' ? 'cancelled' : 'active',
+    status: view.rttClockStop ? 'finished' : requestStatus === 'revoked' ? 'cancelled' : 'active',
     type: [
       {
         coding: [{ system: SYSTEMS.rttStatus, code: view.rttClockStop ? '30' : RECEIVER_OWNS.has(status) ? '21' : '10' }],
