@@ -33,6 +33,12 @@ describe('after a decline, the referral page', () => {
     const declined = await s.http.post(`/v1/referrals/${ref.id}/consent`).set(bearer(ref.patient)).send({ decision: 'decline' });
     expect(declined.body.status).toBe('DECLINED');
     const page = await h.signedIn('clinician.rlq', `/console/referrals/${ref.id}`, { javaScriptEnabled: false });
+    // The clinician is told until when: 90 days (REOFFER_WINDOW_DAYS) after the decline.
+    const closedAt = new Date(String(lastEventOf(await getReferral(s, c.clinRLQ, ref.id), 'consent_declined').at));
+    const day = (d: Date) => d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+    await expect(page.locator('#reoffer-title + p').textContent()).resolves.toContain(
+      `The referral closed on ${day(closedAt)}. It can be offered again until ${day(new Date(closedAt.getTime() + 90 * 86_400_000))} (90 days after it closed)`,
+    );
     await page.getByRole('button', { name: 'Offer again elsewhere' }).click();
     const view = await getReferral(s, c.clinRLQ, ref.id);
     expect(view.status).toBe('AWAITING_PATIENT_CONSENT');

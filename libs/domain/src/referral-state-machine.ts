@@ -114,9 +114,14 @@ export function reopenRefusal(close: ReferralClose, windowDays: number, now: Dat
   const day = close.at.toISOString().slice(0, 10);
   if (close.type === 'closed_to_origin')
     return `Cannot offer the patient again elsewhere: the referring trust closed this referral back to the origin list on ${day}, after the receiving trust did not accept it, deciding not to offer it elsewhere. Refer the patient afresh if that has changed.`;
-  if (now.getTime() - close.at.getTime() > windowDays * 86_400_000)
+  if (now.getTime() > reopenDeadline(close, windowDays).getTime())
     return `Cannot offer the patient again elsewhere: the referral closed on ${day}, and a closed referral may be offered again only within ${windowDays} days of its close. Refer the patient afresh from the origin list.`;
   return null;
+}
+
+/** The last moment a closed referral may be re-opened: `windowDays` after its close. */
+export function reopenDeadline(close: ReferralClose, windowDays: number): Date {
+  return new Date(close.at.getTime() + windowDays * 86_400_000);
 }
 
 /** A timeline event as the referral views carry it (oldest first); a patient's view has no fromStatus. */
@@ -133,9 +138,15 @@ interface TimelineStep {
  * does not refuse. Whether a newer referral holds the pathway is the database's to say, at the re-open.
  */
 export function reopenableNow(status: ReferralStatus, timeline: readonly TimelineStep[], windowDays: number, now: Date): boolean {
-  if (!(REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(status)) return false;
+  const close = closeOf(status, timeline);
+  return close !== undefined && reopenRefusal(close, windowDays, now) === null;
+}
+
+/** The close of a closed referral (REOPENABLE_STATUSES) in `status`: its latest stage change into it, from its `timeline`. */
+export function closeOf(status: ReferralStatus, timeline: readonly TimelineStep[]): ReferralClose | undefined {
+  if (!(REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(status)) return undefined;
   const close = timeline.findLast((e) => e.toStatus === status && e.fromStatus !== e.toStatus);
-  return close !== undefined && reopenRefusal({ type: close.type, at: new Date(close.at) }, windowDays, now) === null;
+  return close && { type: close.type, at: new Date(close.at) };
 }
 
 /** The action that starts each follow-up plan from TREATED. */

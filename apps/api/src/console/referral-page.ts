@@ -16,6 +16,8 @@ import {
   RETURNED_WITH_ADVICE,
   STATUS_DESCRIPTIONS,
   WITHDRAWAL_REASONS,
+  closeOf,
+  reopenDeadline,
   reopenableNow,
   transition,
   type ReferralAction,
@@ -61,6 +63,12 @@ interface ActionContext {
 function mayReoffer(r: PageReferral, ctx: ActionContext): boolean {
   if (!(REOPENABLE_STATUSES as readonly ReferralStatus[]).includes(r.status)) return true;
   return reopenableNow(r.status, r.timeline ?? [], ctx.reofferWindowDays, new Date());
+}
+
+/** When a closed referral closed, and until when it may be offered again (the page says both), if it is one. */
+function reopenDates(r: PageReferral, windowDays: number): { closedAt: Date; until: Date } | null {
+  const close = closeOf(r.status, r.timeline ?? []);
+  return close ? { closedAt: close.at, until: reopenDeadline(close, windowDays) } : null;
 }
 
 /**
@@ -185,6 +193,7 @@ export class ReferralPage {
       withdrawalReasons: options(WITHDRAWAL_REASONS),
       handbackRefusalReasons: options(HANDBACK_REFUSAL_REASONS),
       reofferWindowDays: this.config.workflow.reofferWindowDays,
+      reopen: reopenDates(referral, this.config.workflow.reofferWindowDays),
       attachmentMaxSize: `${Math.round((this.config.workflow.attachmentMaxBytes / (1024 * 1024)) * 10) / 10} MB`,
       clinical: clinicalContext(referral, problem?.action === 'clinical-information' ? problem.values : undefined),
       cancellableBookings: referral.bookings.filter((b) => b.status === 'BOOKED').map((b) => ({ ...b, siteName: site(b.siteOds) })),
