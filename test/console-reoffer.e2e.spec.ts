@@ -39,6 +39,8 @@ describe('after a decline, the referral page', () => {
     await expect(page.locator('#reoffer-title + p').textContent()).resolves.toContain(
       `The referral closed on ${day(closedAt)}. It can be offered again until ${day(new Date(closedAt.getTime() + 90 * 86_400_000))} (90 days after it closed)`,
     );
+    await h.shots(page, 'referral-declined');
+    expect(h.axeFindings.get('referral-declined')).toEqual([]);
     await page.getByRole('button', { name: 'Offer again elsewhere' }).click();
     const view = await getReferral(s, c.clinRLQ, ref.id);
     expect(view.status).toBe('AWAITING_PATIENT_CONSENT');
