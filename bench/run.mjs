@@ -463,11 +463,36 @@ async function measureSetting(bullmq) {
     },
     logs,
   };
+  result.budget = referralBudget(peak, pgbenchTps, os.cpus().length);
   result.targets = {
     transitionsRatio: result.ratios.transitionsPerPgbenchTps >= 0.25,
     halfPeakP95: (halfPeak.measured.commandToJobCommitMs.all.p95 ?? Infinity) < 100,
   };
   return result;
+}
+
+/**
+ * What a referral cost the machine at the peak, against what it may cost for the ratio to reach
+ * 0.25: at that ratio the machine makes 0.25 x pgbench TPS transitions a second, so with every core
+ * busy a referral (its transitions per referral) may take cores x 1,000 ms / (0.25 x TPS) per
+ * transition. Null when the peak was not sampled.
+ */
+function referralBudget(peak, pgbenchTps, cores, target = 0.25) {
+  const m = peak.measured;
+  const machine = peak.sampled?.cpuMs?.machine;
+  if (!machine || !m.discharged) return null;
+  const transitionsPerReferral = m.transitions.total / m.discharged;
+  const byProcess = Object.fromEntries(Object.entries(peak.sampled.cpuMs).map(([k, v]) => [k, v / m.discharged]));
+  return {
+    target,
+    cores,
+    transitionsPerReferral,
+    machineCpuMsPerReferral: machine / m.discharged,
+    cpuMsPerReferral: byProcess,
+    /** A pgbench transaction's share of the machine: cores x 1,000 ms / TPS. */
+    pgbenchTransactionMs: (cores * 1000) / pgbenchTps,
+    budgetMsPerReferral: (transitionsPerReferral * cores * 1000) / (target * pgbenchTps),
+  };
 }
 
 async function main() {

@@ -139,6 +139,18 @@ function settingLines(r) {
       ...(r.ratios.transitionsPerPgbenchTpsAfter !== undefined
         ? [['  against pgbench before / after', `${num(r.ratios.transitionsPerPgbenchTpsBefore, 3)} / ${num(r.ratios.transitionsPerPgbenchTpsAfter, 3)}`]]
         : []),
+      ...(r.budget
+        ? [
+            [
+              'machine CPU per referral at the peak',
+              `${num(r.budget.machineCpuMsPerReferral)} ms (${num(r.budget.transitionsPerReferral, 1)} transitions; a pgbench transaction ${num(r.budget.pgbenchTransactionMs, 2)} ms)`,
+            ],
+            [
+              `  the most it may be for ${r.budget.target}`,
+              `${num(r.budget.budgetMsPerReferral)} ms, with all ${r.budget.cores} cores busy: ${num(r.budget.machineCpuMsPerReferral / r.budget.budgetMsPerReferral, 1)} times over`,
+            ],
+          ]
+        : []),
       ['jobs/s / plain BullMQ jobs/s', num(r.ratios.jobsPerBullmqJobs, 3)],
       [
         'p95 command -> follow-up at half peak',
