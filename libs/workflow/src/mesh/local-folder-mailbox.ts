@@ -1,7 +1,7 @@
 // The mailbox of `npm start` and the tests: messages are files under MESH_LOCAL_DIR, and the
 // recipient (no one runs it locally) acknowledges each one at once, so a dispatch runs its whole
 // lifecycle (queued, sent, acknowledged) with nothing external.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MailboxError, type InboxMessage, type Mailbox, type OutgoingMessage, type Tracking } from './mailbox.js';
@@ -22,8 +22,30 @@ interface Stored {
   readonly body?: string;
 }
 
-/** MESH-like ids: 20 upper-case characters, date first so a folder lists oldest first. */
-const newId = () => `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}${randomUUID().replace(/-/g, '').slice(0, 6).toUpperCase()}`;
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * A message id in MESH's own form (`20261204162312238001_3F9A0C`: the time to the millisecond, a
+ * sequence within it, then six random hex digits), so a folder lists oldest first. Never the same
+ * twice in a process: the time and sequence only go forward (more than 1,000 in one millisecond
+ * borrow the next one). Ids had been the time to the second and six random hex digits: at the
+ * benchmark's hundred acknowledgements a second two of them sometimes got the same id, the second
+ * file replaced the first in the inbox, and that message waited for its acknowledgement for ever
+ * (docs/benchmarks.md, 2026-12-04). The random part keeps two worker processes apart.
+ */
+export function newMessageId(now: number = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    seq = 0;
+  } else if (++seq > 999) {
+    lastMs += 1;
+    seq = 0;
+  }
+  const stamp = new Date(lastMs).toISOString().replace(/\D/g, '').slice(0, 17);
+  return `${stamp}${String(seq).padStart(3, '0')}_${randomBytes(3).toString('hex').toUpperCase()}`;
+}
+const newId = (): string => newMessageId();
 const SAFE = /^[A-Za-z0-9_-]{1,40}$/;
 
 export class LocalFolderMailbox implements Mailbox {
