@@ -145,13 +145,18 @@ export class OfferMatcher {
       free: number;
       ahead: number;
     }>(
-      `SELECT cw.service_id, cw.trust_ods, cw.site_ods, min(cw.week_start) AS earliest, s.latitude, s.longitude,
+      // The weeks are grouped by service first and only then joined to their site and service: a
+      // join before the grouping looked up the site and the service once per week with room (about
+      // fifty a service) and sorted those wide rows to group them (docs/benchmarks.md, 2026-12-04).
+      `WITH w AS (
+         SELECT cw.service_id, cw.trust_ods, cw.site_ods, min(cw.week_start) AS earliest FROM capacity_week cw
+         WHERE ${FREE_CAPACITY} AND NOT (cw.trust_ods = ANY(${exclude}::text[]))
+         GROUP BY cw.service_id, cw.trust_ods, cw.site_ods)
+       SELECT w.service_id, w.trust_ods, w.site_ods, w.earliest, s.latitude, s.longitude,
               sv.procedures, sv.max_bmi, sv.max_asa_grade, sv.min_age_years, sv.is_default,
-              ${serviceStandingColumns(p, 'cw.service_id', from, known.rank, today)}
-       FROM capacity_week cw JOIN site s ON s.ods = cw.site_ods JOIN service sv ON sv.id = cw.service_id
-       WHERE ${FREE_CAPACITY} AND NOT (cw.trust_ods = ANY(${exclude}::text[]))
-       GROUP BY cw.service_id, cw.trust_ods, cw.site_ods, s.latitude, s.longitude, sv.procedures, sv.max_bmi, sv.max_asa_grade, sv.min_age_years, sv.is_default
-       ORDER BY cw.site_ods, min(cw.week_start), sv.is_default, cw.service_id`,
+              ${serviceStandingColumns(p, 'w.service_id', from, known.rank, today)}
+       FROM w JOIN site s ON s.ods = w.site_ods JOIN service sv ON sv.id = w.service_id
+       ORDER BY w.site_ods, w.earliest, sv.is_default, w.service_id`,
       p.values,
     );
     const excluded: SiteExclusion[] = [];
