@@ -45,7 +45,6 @@ export function newMessageId(now: number = Date.now()): string {
   const stamp = new Date(lastMs).toISOString().replace(/\D/g, '').slice(0, 17);
   return `${stamp}${String(seq).padStart(3, '0')}_${randomBytes(3).toString('hex').toUpperCase()}`;
 }
-const newId = (): string => newMessageId();
 const SAFE = /^[A-Za-z0-9_-]{1,40}$/;
 
 export class LocalFolderMailbox implements Mailbox {
@@ -65,7 +64,7 @@ export class LocalFolderMailbox implements Mailbox {
 
   async send(m: OutgoingMessage): Promise<string> {
     if (!SAFE.test(m.to)) throw new MailboxError(`not a mailbox id: ${m.to}`, false, 417);
-    const messageId = newId();
+    const messageId = newMessageId();
     const meta: Stored = {
       messageId,
       from: this.mailboxId,
@@ -84,7 +83,7 @@ export class LocalFolderMailbox implements Mailbox {
     await this.put(this.mailboxId, 'out', meta, null, false);
     // The recipient's business acknowledgement, at once.
     const ack: Stored = {
-      messageId: newId(),
+      messageId: newMessageId(),
       from: m.to,
       to: this.mailboxId,
       workflowId: `${m.workflowId}${ACK_SUFFIX}`,
